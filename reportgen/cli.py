@@ -1,0 +1,60 @@
+"""The ``reportgen`` command line: thin commands over the library.
+
+Each command lives in ``reportgen/commands/<name>.py`` and is registered below. A
+command parses options, calls library functions and lets ``ReportgenError`` escape;
+``main`` turns that into one line on stderr and the error's exit status (2 for
+unusable input), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReportgenError as e:
+            click.echo(f"reportgen: error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("reportgen: interrupted; finished results were saved", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportgen")
+def cli() -> None:
+    """Evaluate an AI accelerator card for LLM inference and write the Chinese document.
+
+    \b
+    Typical flow:
+      reportgen import vllm-log bench.log -o results.json
+      reportgen validate results.json
+      reportgen render results.json --format md -o report/
+    """
+
+
+def _register() -> None:
+    from reportgen.commands import COMMANDS
+
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="reportgen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Serving metrics from raw per-request records, as ``vllm bench serve`` defines them.
+
+Definitions (vllm/benchmarks/serve.py ``calculate_metrics``; README "Metric glossary"):
+
+* TTFT_i  = first token chunk - request start
+* E2EL_i  = last token chunk - request start
+* TPOT_i  = (E2EL_i - TTFT_i) / (out_i - 1), only for requests with out_i > 1
+* ITL     = every gap between consecutive token chunks, pooled over all requests
+* duration = the timed window (cell ``duration_s``); without it, last end - first start
+* request / input / output / total-token throughput = count or tokens / duration
+* percentiles: numpy linear interpolation; std is the population std (numpy default)
+* effective concurrency = sum(E2EL_i) / duration   (SGLang's "concurrency")
+* prefill tokens/s = mean prompt tokens / mean TTFT
+
+Only successful requests enter latency statistics and token totals; failed ones are
+counted. Warm-up requests are excluded entirely. Output tokens are the server's
+``usage.completion_tokens``; when the server sent none, the number of token chunks is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from reportgen.results import RequestRecord, ServingMetrics, Stats
+
+
+def stats(values: Sequence[float] | np.ndarray, scale: float = 1.0) -> Stats:
+    """Summary statistics of ``values`` multiplied by ``scale`` (1000 for s -> ms)."""
+    a = np.asarray(values, dtype=float) * scale
+    if a.size == 0:
+        return Stats(n=0)
+    return Stats(
+        n=int(a.size),
+        mean=float(np.mean(a)),
+        median=float(np.median(a)),
+        std=float(np.std(a)),
+        p90=float(np.percentile(a, 90)),
+        p99=float(np.percentile(a, 99)),
+        min=float(np.min(a)),
+        max=float(np.max(a)),
+    )
+
+
+def output_tokens(r: RequestRecord) -> int:
+    """Generated tokens of one request: server usage, else the token chunks seen."""
+    if r.completion_tokens is not None:
+        return r.completion_tokens
+    return len(r.chunk_times_s)
+
+
+def timed_requests(records: Sequence[RequestRecord]) -> list[RequestRecord]:
+    return [r for r in records if not r.warmup]
+
+
+def window_s(records: Sequence[RequestRecord]) -> float | None:
+    """last end - first start over the timed requests (fallback duration)."""
+    timed = timed_requests(records)
+    if not timed:
+        return None
+    ends = [r.end_s if r.end_s is not None else r.start_s for r in timed]
+    return max(ends) - min(r.start_s for r in timed)
+
+
+def serving_metrics(records: Sequence[RequestRecord], duration_s: float | None = None) -> ServingMetrics:
+    """Compute a cell's metrics from its raw records.
+
+    ``duration_s`` is the measured timed window; when None, the span of the records is used.
+    """
+    timed = timed_requests(records)
+    ok = [r for r in timed if r.ok and r.first_token_s is not None and r.end_s is not None]
+    failed = len(timed) - len(ok)
+    if duration_s is None:
+        duration_s = window_s(timed) or 0.0
+
+    ttft = np.array([r.first_token_s - r.start_s for r in ok], dtype=float)  # type: ignore[operator]
+    e2el = np.array([r.end_s - r.start_s for r in ok], dtype=float)  # type: ignore[operator]
+    out = np.array([output_tokens(r) for r in ok], dtype=float)
+    inp = np.array([r.prompt_tokens if r.prompt_tokens is not None else (r.expected_prompt_tokens or 0) for r in ok], dtype=float)
+
+    multi = out > 1
+    tpot = (e2el[multi] - ttft[multi]) / (out[multi] - 1)
+    itl: list[float] = []
+    for r in ok:
+        if len(r.chunk_times_s) > 1:
+            itl.extend(np.diff(np.asarray(r.chunk_times_s, dtype=float)).tolist())
+
+    total_in = int(inp.sum())
+    total_out = int(out.sum())
+
+    def per_s(x: float) -> float:
+        return x / duration_s if duration_s and duration_s > 0 else 0.0
+
+    ttft_stats = stats(ttft, 1000.0)
+    return ServingMetrics(
+        completed=len(ok),
+        failed=failed,
+        duration_s=float(duration_s),
+        total_input_tokens=total_in,
+        total_output_tokens=total_out,
+        request_throughput=per_s(len(ok)),
+        input_throughput=per_s(total_in),
+        output_throughput=per_s(total_out),
+        total_token_throughput=per_s(total_in + total_out),
+        ttft_ms=ttft_stats,
+        tpot_ms=stats(tpot, 1000.0),
+        itl_ms=stats(itl, 1000.0),
+        e2el_ms=stats(e2el, 1000.0),
+        effective_concurrency=per_s(float(e2el.sum())) if len(ok) else None,
+        prefill_tps=prefill_tps(float(inp.mean()) if len(ok) else None, ttft_stats.mean),
+    )
+
+
+def prefill_tps(mean_prompt_tokens: float | None, mean_ttft_ms: float | None) -> float | None:
+    """Prefill tokens/s = mean prompt tokens / mean TTFT (equals ISL/TTFT at batch 1)."""
+    if not mean_prompt_tokens or not mean_ttft_ms or mean_ttft_ms <= 0:
+        return None
+    return mean_prompt_tokens / (mean_ttft_ms / 1000.0)
+
+
+def speedup(baseline: float | None, other: float | None, higher_is_better: bool) -> float | None:
+    """How many times better ``other`` is than ``baseline`` (>1: better)."""
+    if baseline is None or other is None or baseline <= 0 or other <= 0:
+        return None
+    return other / baseline if higher_is_better else baseline / other

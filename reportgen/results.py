@@ -1,0 +1,634 @@
+"""The results model: one JSON document per evaluation.
+
+Everything reportgen measures or imports lands here, as raw records in SI units
+(seconds, bytes, watts); nothing in this file is formatted for the document.
+Collectors append to it, ``metrics`` and ``validity`` read it, the report view
+formats it.
+
+Layout (see ``samples/results.schema.json`` for the generated JSON Schema)::
+
+    Results
+      schema_version, tool, title, subject, invocations[], started_at, finished_at
+      environment: Environment      facts{key: Fact}, accelerators[], raw_outputs[], telemetry[]
+      deployment: [DeploymentStep]  the commands actually used, with their output
+      variants: [ModelVariant]      one per precision label (FP16, GPTQ-Int4, ...)
+        server, functional_check, serving: [ServingCell], accuracy: [AccuracyResult]
+      embeddings: [EmbeddingRun]    embedding and reranker checks
+      findings: [Finding]           validity findings (recomputed by ``validity``)
+
+Loading runs the migration chain on the raw dict first, then validates; every
+failure is a ``ResultsSchemaError`` naming the file, the field and the reason.
+Saving is atomic (temporary file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reportgen import __version__
+from reportgen.errors import ResultsError, ResultsSchemaError
+
+SCHEMA_VERSION = 1
+
+# Why a fact has no value. Kept short and closed so the document can translate each.
+MissingReason = Literal[
+    "not_installed",  # the tool that reports it is absent
+    "needs_root",  # the command needs privileges we do not have
+    "timed_out",  # the command did not finish in time
+    "unparsable",  # the command ran, its output was not understood
+    "not_found",  # the command ran and reported nothing of the kind
+    "failed",  # the command ran and exited non-zero
+    "unreachable",  # the host could not be reached
+    "not_collected",  # nobody tried (e.g. an imported document did not say)
+    "not_applicable",  # the fact does not exist on this machine
+]
+
+FactOrigin = Literal["measured", "spec_sheet", "imported", "user"]
+
+
+class _Model(BaseModel):
+    # Unknown keys fail loudly: a typo in an importer or a hand edit must not vanish.
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+class Fact(_Model):
+    """One environment fact: a value, or the reason it is missing."""
+
+    value: str | int | float | bool | None = None
+    unit: str | None = None  # SI unit of a numeric value: "B", "W", "C", "Hz", "GT/s"
+    reason: MissingReason | None = None
+    detail: str | None = None  # human-readable extra: the error line, the spec sheet's source
+    origin: FactOrigin = "measured"
+    source: str | None = None  # the command (or file) it came from; key into raw_outputs
+
+    @model_validator(mode="after")
+    def _value_or_reason(self) -> Fact:
+        if (self.value is None) == (self.reason is None):
+            raise ValueError("a fact has exactly one of 'value' and 'reason'")
+        return self
+
+    @property
+    def present(self) -> bool:
+        return self.value is not None
+
+    @classmethod
+    def of(cls, value: Any, **kw: Any) -> Fact:
+        return cls(value=value, **kw)
+
+    @classmethod
+    def missing(cls, reason: MissingReason, detail: str | None = None, **kw: Any) -> Fact:
+        return cls(reason=reason, detail=detail, **kw)
+
+
+class CommandOutput(_Model):
+    """The raw output of one command run while collecting facts."""
+
+    command: str
+    exit_code: int | None = None  # None: did not finish (timeout, unreachable)
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float | None = None
+    timed_out: bool = False
+    host: str | None = None
+
+
+class Accelerator(_Model):
+    """One accelerator device (a PCI function, or one chip of a board)."""
+
+    index: int
+    pci_address: str | None = None
+    vendor_id: str | None = None  # "1e3e"
+    device_id: str | None = None  # "0003"
+    vendor: str | None = None  # "Iluvatar"
+    model: str | None = None  # "BI-V150"
+    memory_bytes: int | None = None
+    memory_type: str | None = None
+    power_cap_w: float | None = None
+    numa_node: int | None = None
+    pcie_link_cap: str | None = None  # "16GT/s x16"
+    pcie_link_status: str | None = None
+    pcie_downgraded: bool | None = None
+    driver_version: str | None = None
+    firmware_version: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class TelemetrySample(_Model):
+    t_s: float  # seconds since the series started
+    device: int
+    power_w: float | None = None
+    temperature_c: float | None = None
+    utilization_pct: float | None = None
+    memory_used_bytes: int | None = None
+
+
+class TelemetrySeries(_Model):
+    """Power/temperature/utilisation sampled while a stage ran."""
+
+    stage: str  # "serving:FP16:bs8", ...
+    tool: str | None = None
+    started_at: datetime | None = None
+    interval_s: float | None = None
+    samples: list[TelemetrySample] = Field(default_factory=list)
+    reason: MissingReason | None = None  # why there are no samples
+    detail: str | None = None
+
+
+class Environment(_Model):
+    """Hardware and software facts of the machine under test.
+
+    ``facts`` keys are dotted names; the document knows these (others are listed as-is):
+    ``host``, ``server.vendor``, ``server.model``, ``cpu.model``, ``cpu.sockets``,
+    ``cpu.cores``, ``cpu.threads``, ``memory.total_bytes``, ``os.name``, ``kernel.version``,
+    ``docker.version``, ``accelerator.vendor``, ``accelerator.model``, ``accelerator.count``,
+    ``accelerator.chips``, ``accelerator.memory_bytes``, ``accelerator.memory_type``,
+    ``accelerator.memory_bandwidth``, ``accelerator.interface``, ``accelerator.peak_compute``,
+    ``accelerator.tdp_w``, ``accelerator.max_temperature_c``, ``driver.version``,
+    ``sdk.version``, ``software.python``, ``software.vllm``, ``software.torch``,
+    ``software.transformers``.
+    """
+
+    host: str | None = None
+    collected_at: datetime | None = None
+    facts: dict[str, Fact] = Field(default_factory=dict)
+    accelerators: list[Accelerator] = Field(default_factory=list)
+    raw_outputs: list[CommandOutput] = Field(default_factory=list)
+    telemetry: list[TelemetrySeries] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+class DeploymentStep(_Model):
+    """A step of section 2: what was run, and what it printed."""
+
+    title: str
+    description: str | None = None
+    commands: list[str] = Field(default_factory=list)
+    output: str | None = None
+    origin: FactOrigin = "measured"
+
+
+# --------------------------------------------------------------------------- serving
+
+
+class RequestRecord(_Model):
+    """One request as the client saw it. Times are seconds since the cell's t0
+    (``time.perf_counter`` at dispatch of the first request)."""
+
+    index: int
+    warmup: bool = False
+    start_s: float
+    first_token_s: float | None = None  # first chunk carrying a generated token
+    end_s: float | None = None  # last chunk carrying a generated token
+    chunk_times_s: list[float] = Field(default_factory=list)  # every token chunk's arrival
+    prompt_tokens: int | None = None  # server usage
+    completion_tokens: int | None = None  # server usage
+    expected_prompt_tokens: int | None = None  # counted by the client's tokenizer
+    finish_reason: str | None = None
+    http_status: int | None = None
+    error: str | None = None  # None: success
+    text: str | None = None  # generated text (may be truncated by the collector)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Stats(_Model):
+    """Summary statistics of one metric, in the unit the field name says."""
+
+    n: int
+    mean: float | None = None
+    median: float | None = None
+    std: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class ServingMetrics(_Model):
+    """Aggregates of a serving cell, as defined by ``vllm bench serve``
+    (see ``reportgen.metrics``). Latency stats are in milliseconds."""
+
+    completed: int
+    failed: int = 0
+    duration_s: float
+    total_input_tokens: int
+    total_output_tokens: int
+    request_throughput: float  # req/s
+    input_throughput: float  # tok/s
+    output_throughput: float  # tok/s
+    total_token_throughput: float  # tok/s
+    ttft_ms: Stats
+    tpot_ms: Stats
+    itl_ms: Stats | None = None
+    e2el_ms: Stats | None = None
+    effective_concurrency: float | None = None  # sum(E2EL) / duration
+    prefill_tps: float | None = None  # mean prompt tokens / mean TTFT
+    legacy_latency_per_token_ms: float | None = None  # old benchmark_serving.py's extra line
+
+
+class ImportInfo(_Model):
+    """Where an imported figure came from, and the text as printed."""
+
+    file: str
+    block: int = 0  # index of the block in the file
+    format: str  # "vllm-legacy-text", "vllm-text", "vllm-json", "swift-log", "llmuses-table", "seed-document"
+    printed: dict[str, str] = Field(default_factory=dict)  # label -> value exactly as printed
+    text: str | None = None  # the block as printed
+
+
+class ServerMetricsDelta(_Model):
+    """What the server's Prometheus /metrics said changed during one cell."""
+
+    prefix_cache_hits: float | None = None
+    prefix_cache_queries: float | None = None
+    prompt_tokens: float | None = None
+    generation_tokens: float | None = None
+    ttft_mean_ms: float | None = None
+    tpot_mean_ms: float | None = None
+    e2el_mean_ms: float | None = None
+    raw: dict[str, float] = Field(default_factory=dict)
+
+
+class ServingCell(_Model):
+    """One case of the matrix: a batch size at one input/output length."""
+
+    batch_size: int  # concurrent requests (closed loop)
+    input_len: int
+    output_len: int
+    num_requests: int | None = None  # planned timed requests
+    rounds: int | None = None
+    endpoint: str | None = None  # "/v1/completions"
+    source: Literal["measured", "imported"] = "measured"
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None  # perf_counter span of the timed window
+    requests: list[RequestRecord] = Field(default_factory=list)
+    metrics: ServingMetrics | None = None
+    server_metrics: ServerMetricsDelta | None = None
+    telemetry: TelemetrySeries | None = None
+    import_info: ImportInfo | None = None
+    command: str | None = None  # the client command, when one was used (imported runs)
+    notes: list[str] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- functional check
+
+
+class FunctionalCheck(_Model):
+    """Section 3.2: one request by hand, and what came back."""
+
+    endpoint: str = "/v1/completions"
+    request: dict[str, Any] = Field(default_factory=dict)  # the JSON body sent
+    command: str | None = None  # e.g. the curl command as the seed shows it
+    response_text: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    raw_response: str | None = None
+    latency_s: float | None = None
+    error: str | None = None
+    origin: FactOrigin = "measured"
+
+
+class ServerSettings(_Model):
+    engine: str | None = None  # "vllm"
+    engine_version: str | None = None
+    base_url: str | None = None
+    launch_command: str | None = None
+    container: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    log_tail: str | None = None
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+class SampleRecord(_Model):
+    id: str
+    subset: str | None = None  # subject / task
+    prompt: str | None = None
+    response: str | None = None
+    extracted: str | None = None
+    gold: str | None = None
+    correct: bool | None = None
+    error: str | None = None
+
+
+class SubsetScore(_Model):
+    name: str
+    n: int
+    correct: int
+    score: float
+
+
+class AccuracyResult(_Model):
+    benchmark: str  # "ceval", "gsm8k", "mmlu", "bbh"
+    mode: str  # "corrected", "swift2024", or "unknown" for imported figures
+    source: Literal["measured", "imported"] = "measured"
+    split: str | None = None
+    shots: int | None = None
+    task_version: str | None = None
+    n: int | None = None  # scored samples
+    n_planned: int | None = None
+    correct: int | None = None
+    score: float | None = None  # micro average, fraction 0-1
+    macro: float | None = None  # mean over subsets, fraction 0-1
+    subsets: list[SubsetScore] = Field(default_factory=list)
+    samples: list[SampleRecord] = Field(default_factory=list)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    command: str | None = None
+    import_info: ImportInfo | None = None
+
+
+# --------------------------------------------------------------------------- variants
+
+
+class ModelVariant(_Model):
+    """One model at one precision: everything measured on it."""
+
+    label: str  # unique in the file: "FP16", "GPTQ-Int4", "AWQ-Int4", "INT4"
+    model: str | None = None  # "Qwen2-7B-Instruct"
+    model_path: str | None = None
+    served_model_name: str | None = None
+    precision: str | None = None  # "fp16", "bf16", "int4", "int8"
+    quantization: str | None = None  # "gptq", "awq", None
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    functional_check: FunctionalCheck | None = None
+    serving: list[ServingCell] = Field(default_factory=list)
+    accuracy: list[AccuracyResult] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+class ScoredPair(_Model):
+    a: str
+    b: str
+    score: float
+    normalized: float | None = None  # sigmoid(score) for rerankers
+
+
+class ScoreMatrix(_Model):
+    """A matrix of scores, rows x cols (e.g. query x passage similarity)."""
+
+    name: str
+    rows: list[str]
+    cols: list[str]
+    values: list[list[float]]
+
+
+class ReferenceCheck(_Model):
+    status: Literal["pass", "fail", "none"] = "none"
+    reference: str | None = None  # what it was compared with
+    metric: str | None = None  # "min cosine", "max |diff|"
+    value: float | None = None
+    threshold: float | None = None
+    detail: str | None = None
+
+
+class ThroughputPoint(_Model):
+    batch_size: int
+    text_kind: str  # "short", "512-token"
+    items_per_s: float
+    mean_latency_ms: float | None = None
+    p99_latency_ms: float | None = None
+    n: int | None = None
+
+
+class EmbeddingRun(_Model):
+    """An embedding or reranker check (sections 5 and 6)."""
+
+    model: str
+    kind: Literal["embedding", "reranker"]
+    mode: str  # "http", "local", or the library the seed used ("FlagEmbedding", ...)
+    device: str | None = None
+    precision: str | None = None
+    script: str | None = None
+    command: str | None = None
+    output: str | None = None  # what the run printed
+    pairs: list[ScoredPair] = Field(default_factory=list)
+    matrices: list[ScoreMatrix] = Field(default_factory=list)
+    reference_check: ReferenceCheck = Field(default_factory=ReferenceCheck)
+    throughput: list[ThroughputPoint] = Field(default_factory=list)
+    error: str | None = None
+    origin: FactOrigin = "measured"
+
+
+# --------------------------------------------------------------------------- findings and top level
+
+
+class Finding(_Model):
+    severity: Literal["error", "warning"]
+    precision: str | None = None  # variant label
+    batch_size: int | None = None  # None: not about one serving cell
+    check: str
+    message: str
+    benchmark: str | None = None
+
+
+class Invocation(_Model):
+    """A command line that wrote into this file."""
+
+    argv: list[str]
+    started_at: datetime
+    finished_at: datetime | None = None
+    host: str | None = None
+
+
+class ToolInfo(_Model):
+    name: str = "reportgen"
+    version: str = __version__
+
+
+class Subject(_Model):
+    """What the document is about: shown on its cover."""
+
+    card: str | None = None  # "Iluvatar BI-V150"
+    model: str | None = None  # "Qwen2-7B-Instruct"
+    organization: str | None = None
+
+
+class Results(_Model):
+    schema_version: int = SCHEMA_VERSION
+    tool: ToolInfo = Field(default_factory=ToolInfo)
+    title: str = "算力卡推理评测"
+    subject: Subject = Field(default_factory=Subject)
+    invocations: list[Invocation] = Field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    environment: Environment = Field(default_factory=Environment)
+    deployment: list[DeploymentStep] = Field(default_factory=list)
+    variants: list[ModelVariant] = Field(default_factory=list)
+    embeddings: list[EmbeddingRun] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _labels_unique(self) -> Results:
+        seen: set[str] = set()
+        for v in self.variants:
+            if v.label in seen:
+                raise ValueError(f"variant label {v.label!r} appears twice")
+            seen.add(v.label)
+        return self
+
+    def variant(self, label: str, **defaults: Any) -> ModelVariant:
+        """The variant with this label, created (with ``defaults``) if absent."""
+        for v in self.variants:
+            if v.label == label:
+                return v
+        v = ModelVariant(label=label, **defaults)
+        self.variants.append(v)
+        return v
+
+
+# --------------------------------------------------------------------------- migrations
+
+# Each step takes a raw dict of version N and returns version N+1. None yet: version 1 is
+# the first published shape. Register new steps here when SCHEMA_VERSION is bumped.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ResultsSchemaError(f"{source}: field schema_version: missing or not an integer")
+    if version > SCHEMA_VERSION:
+        raise ResultsSchemaError(
+            f"{source}: field schema_version: {version} is newer than this reportgen "
+            f"understands ({SCHEMA_VERSION}); upgrade reportgen"
+        )
+    if version < 1:
+        raise ResultsSchemaError(f"{source}: field schema_version: {version} is not a valid version")
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version += 1
+        doc["schema_version"] = version
+    return doc
+
+
+# --------------------------------------------------------------------------- load / save
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
+    """Validate a raw dict (after migration) into ``Results``."""
+    if not isinstance(doc, dict):
+        raise ResultsSchemaError(f"{source}: field (top level): expected a JSON object")
+    doc = migrate(doc, source=source)
+    try:
+        return Results.model_validate(doc)
+    except ValidationError as e:
+        err = e.errors()[0]
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise ResultsSchemaError(f"{source}: field {_loc(err['loc'])}: {err['msg']}{more}") from None
+
+
+def load_results(path: str | os.PathLike[str]) -> Results:
+    """Read and validate a results file. Raises ``ResultsError``/``ResultsSchemaError``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ResultsError(f"{p}: is a directory, not a results file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResultsError(f"{p}: cannot read: {e}") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ResultsSchemaError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    return results_from_dict(doc, source=str(p))
+
+
+def dump_results(results: Results) -> str:
+    return results.model_dump_json(indent=1, exclude_none=False) + "\n"
+
+
+def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
+    """Write atomically: a temporary file in the same directory, fsync, then rename.
+
+    A crash at any point leaves either the old file or the new one, never half of one.
+    """
+    p = Path(path)
+    text = dump_results(results)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise ResultsError(f"{p}: cannot write: {e}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise ResultsError(f"{p}: cannot write: {e}") from None
+        raise
+    return p
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a results file (kept in ``samples/results.schema.json``)."""
+    schema = Results.model_json_schema(mode="serialization")
+    schema["$id"] = f"https://reportgen.invalid/results-v{SCHEMA_VERSION}.schema.json"
+    schema["title"] = "reportgen results"
+    return schema
+
+
+class ResultsStore:
+    """A results document bound to its file, saved after every change that matters.
+
+    Collectors call ``save()`` the moment a cell finishes, so an interrupted run keeps
+    every finished cell and ``--resume`` can skip them.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
+        self.path = Path(path)
+        self.results = results if results is not None else Results()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
+        p = Path(path)
+        if p.exists():
+            return cls(p, load_results(p))
+        if not create:
+            raise ResultsError(f"{p}: no such file")
+        return cls(p, Results(started_at=utc_now()))
+
+    def save(self) -> Path:
+        return save_results(self.results, self.path)

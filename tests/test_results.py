@@ -1,0 +1,121 @@
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import cli
+from reportgen.errors import ResultsError, ResultsSchemaError
+from reportgen.results import (
+    SCHEMA_VERSION,
+    Fact,
+    RequestRecord,
+    Results,
+    ServingCell,
+    json_schema,
+    load_results,
+    save_results,
+)
+
+
+def _results() -> Results:
+    r = Results()
+    r.environment.facts["cpu.model"] = Fact.of("Intel Xeon", source="lscpu")
+    r.environment.facts["server.model"] = Fact.missing("needs_root", "dmidecode: Permission denied")
+    v = r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
+    v.serving.append(
+        ServingCell(
+            batch_size=1,
+            input_len=8192,
+            output_len=256,
+            duration_s=1.5,
+            requests=[RequestRecord(index=0, start_s=0.0, first_token_s=0.2, end_s=1.5, chunk_times_s=[0.2, 1.5], prompt_tokens=8192, completion_tokens=2)],
+        )
+    )
+    return r
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    r = _results()
+    p = save_results(r, tmp_path / "r.json")
+    again = load_results(p)
+    assert again == r
+    assert again.variants[0].serving[0].requests[0].chunk_times_s == [0.2, 1.5]
+    assert again.environment.facts["server.model"].reason == "needs_root"
+
+
+def test_saved_file_validates_against_committed_schema(tmp_path: Path, repo: Path) -> None:
+    committed = json.loads((repo / "samples" / "results.schema.json").read_text())
+    assert committed == json.loads(json.dumps(json_schema())), "run: reportgen schema > samples/results.schema.json"
+    p = save_results(_results(), tmp_path / "r.json")
+    jsonschema.validate(json.loads(p.read_text()), committed)
+
+
+def test_fact_needs_value_or_reason() -> None:
+    with pytest.raises(ValueError):
+        Fact()
+    with pytest.raises(ValueError):
+        Fact(value=1, reason="timed_out")
+
+
+def test_duplicate_variant_labels_rejected(tmp_path: Path) -> None:
+    doc = json.loads(Results().model_dump_json())
+    doc["variants"] = [{"label": "FP16"}, {"label": "FP16"}]
+    p = tmp_path / "dup.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(ResultsSchemaError, match="appears twice"):
+        load_results(p)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.update(schema_version=SCHEMA_VERSION + 1), "schema_version: 2 is newer"),
+        (lambda d: d.pop("schema_version"), "schema_version: missing"),
+        (lambda d: d["variants"][0]["serving"][0].pop("batch_size"), "variants[0].serving[0].batch_size: Field required"),
+        (lambda d: d["variants"][0]["serving"][0].update(batch_size="eight"), "variants[0].serving[0].batch_size"),
+        (lambda d: d.update(unexpected=1), "unexpected: Extra inputs are not permitted"),
+    ],
+)
+def test_rejections_name_file_and_field(tmp_path: Path, mutate, message: str) -> None:
+    doc = json.loads(_results().model_dump_json())
+    mutate(doc)
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(ResultsSchemaError) as e:
+        load_results(p)
+    assert str(p) in str(e.value)
+    assert message in str(e.value)
+
+
+def test_malformed_json_and_missing_file(tmp_path: Path) -> None:
+    p = tmp_path / "broken.json"
+    p.write_text('{"schema_version": 1,')
+    with pytest.raises(ResultsSchemaError, match="not valid JSON"):
+        load_results(p)
+    with pytest.raises(ResultsError, match="no such file"):
+        load_results(tmp_path / "absent.json")
+
+
+def test_atomic_save_keeps_old_file_on_failure(tmp_path: Path, monkeypatch) -> None:
+    p = save_results(_results(), tmp_path / "r.json")
+    before = p.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    r = _results()
+    r.title = "changed"
+    with pytest.raises(ResultsError, match="disk full"):
+        save_results(r, p)
+    assert p.read_bytes() == before
+    assert [x.name for x in tmp_path.iterdir()] == ["r.json"], "temporary file left behind"
+
+
+def test_schema_command_matches_model() -> None:
+    out = CliRunner().invoke(cli, ["schema"])
+    assert out.exit_code == 0
+    assert json.loads(out.output)["title"] == "reportgen results"
