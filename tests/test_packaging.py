@@ -1,0 +1,38 @@
+"""A non-editable install (wheel) carries the templates and samples."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.slow
+def test_wheel_carries_templates_and_samples(tmp_path: Path, repo: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(repo)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("reportgen-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in repo.joinpath("templates").rglob("*"):
+        if f.is_file():
+            assert f"reportgen/_data/templates/{f.relative_to(repo / 'templates').as_posix()}" in names
+    for f in repo.joinpath("samples").glob("*.json"):
+        assert f"reportgen/_data/samples/{f.name}" in names
+    assert "collectors/__init__.py" in names
+
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)], check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "from reportgen._resources import templates_dir, samples_dir; print(templates_dir()); print(samples_dir())"],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tdir, sdir = out.stdout.split()
+    assert tdir == str(site / "reportgen" / "_data" / "templates")
+    assert sdir == str(site / "reportgen" / "_data" / "samples")
