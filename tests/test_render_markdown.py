@@ -526,3 +526,50 @@ def test_render_cli_without_any_results(tmp_path: Path, monkeypatch: pytest.Monk
         "reportgen: error: no results file given and none found in ./reportgen-results/ "
         "(run 'reportgen collect' or name a file)"
     ]
+
+
+def test_measured_cell_gets_metric_tables() -> None:
+    from reportgen.metrics import serving_metrics
+    from reportgen.results import RequestRecord
+
+    recs = [
+        RequestRecord(index=0, start_s=0.0, first_token_s=0.1, end_s=1.1, chunk_times_s=[0.1, 0.6, 1.1],
+                      prompt_tokens=100, completion_tokens=3),
+        RequestRecord(index=1, start_s=0.0, first_token_s=0.3, end_s=1.3, chunk_times_s=[0.3, 0.8, 1.3],
+                      prompt_tokens=100, completion_tokens=3),
+    ]
+    r = Results()
+    v = r.variant("BF16", model="Qwen2-0.5B-Instruct", precision="bf16")
+    v.serving.append(ServingCell(batch_size=2, input_len=100, output_len=3, duration_s=1.5, requests=recs,
+                                 metrics=serving_metrics(recs, 1.5), command="reportgen bench --batch-size 2"))
+    v.accuracy.append(AccuracyResult(benchmark="gsm8k", mode="corrected", n=20, correct=9, score=0.45))
+    doc = render_markdown(r)
+    case = doc.split("#### a. batch size = 2")[1].split("### 3.4")[0]
+    assert "reportgen bench --batch-size 2" in case
+    tables = _tables(case)
+    overview = dict((row[0], row[1]) for row in tables[0][1:])
+    assert overview["成功请求数"] == "2"
+    assert overview["输出吞吐 (tok/s)"] == "4.00"
+    assert overview["输入吞吐 (tok/s)"] == "133.33"
+    assert overview["有效并发"] == "1.60"
+    assert overview["Prefill 吞吐 (tok/s)"] == "500.00"
+    latency = {row[0]: row[1:] for row in tables[1][1:]}
+    assert tables[1][0] == ["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"]
+    assert latency["TTFT (ms)"] == ["200.00", "200.00", "100.00", "280.00", "298.00", "100.00", "300.00"]
+    assert latency["TPOT (ms)"][0] == "500.00"
+    assert latency["E2EL (ms)"][0] == "1200.00"
+    summary = _summary_table(doc)
+    assert summary[1][1:4] == ["4.00", "500.00", "200.00"]
+    assert summary[1][summary[0].index("加速比（TPS，÷ BF16）")] == "基准"
+    assert "| gsm8k | 修正版 | 0.4500 | 9/20 | 实测 |" in doc
+    assert "bbh" not in doc.split("## 4.")[1].split("## 5.")[0]
+
+
+def test_ragged_matrix_and_ampersand_do_not_break_tables() -> None:
+    r = Results()
+    r.embeddings.append(EmbeddingRun(model="bge-large-zh-v1.5", kind="embedding", mode="http",
+                                     matrices=[ScoreMatrix(name="q&p", rows=["q1", "q2"], cols=["p1", "p2"], values=[[0.5]])]))
+    doc = render_markdown(r)
+    t = next(t for t in _tables(doc) if t[0][0] == "q&p")
+    assert t == [["q&p", "p1", "p2"], ["q1", "0.5000", "未记录"], ["q2", "未记录", "未记录"]]
+    assert "### 5.1 HTTP 服务方式" in doc

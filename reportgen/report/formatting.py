@@ -149,7 +149,7 @@ def fact_origin(fact: Fact) -> str:
 
 # --------------------------------------------------------------------------- Markdown escaping
 
-_CELL_SPECIALS = re.compile(r"([\\`*_\[\]<>|~])")
+_CELL_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&])")
 _LIST_MARKER = re.compile(r"^(\d+)([.)])")
 
 

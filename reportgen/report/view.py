@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reportgen import metrics
 from reportgen.report import formatting as fmt
@@ -637,6 +637,8 @@ def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVaria
     rows = []
     for a in results_sorted:
         n = str(a.n) if a.n is not None else UNRECORDED
+        if a.n is not None and a.correct is not None:
+            n = f"{a.correct}/{a.n}"
         if a.n is not None and a.n_planned is not None and a.n_planned != a.n:
             n += f"（计划 {a.n_planned}）"
         rows.append([
@@ -651,7 +653,7 @@ def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVaria
         heading=heading,
         commands=_unique([a.command or "" for a in results_sorted]),
         outputs=_unique([a.import_info.text or "" for a in results_sorted if a.import_info]),
-        table=Table(["基准", "评分模式", "得分", "样本数", "来源"], rows),
+        table=Table(["基准", "评分模式", "得分", "答对/样本数", "来源"], rows),
     )
 
 
@@ -731,7 +733,11 @@ def _embedding_run(number: str, r: EmbeddingRun) -> EmbeddingRunView:
     ])
     matrices = []
     for mtx in r.matrices:
-        rows = [[rl] + [fmt.score(x) for x in vals] for rl, vals in zip(mtx.rows, mtx.values)]
+        rows = []
+        for i, row_label in enumerate(mtx.rows):
+            vals = mtx.values[i] if i < len(mtx.values) else []
+            cells = [fmt.score(x) for x in vals[: len(mtx.cols)]]
+            rows.append([row_label, *cells, *[UNRECORDED] * (len(mtx.cols) - len(cells))])
         matrices.append((mtx.name, Table([mtx.name, *mtx.cols], rows)))
     pairs = None
     if r.pairs:
