@@ -573,3 +573,24 @@ def test_ragged_matrix_and_ampersand_do_not_break_tables() -> None:
     t = next(t for t in _tables(doc) if t[0][0] == "q&p")
     assert t == [["q&p", "p1", "p2"], ["q1", "0.5000", "未记录"], ["q2", "未记录", "未记录"]]
     assert "### 5.1 HTTP 服务方式" in doc
+
+
+def test_render_cli_output_dir_is_a_file(tmp_path: Path) -> None:
+    src = save_results(seed_results(), tmp_path / "r.json")
+    blocker = tmp_path / "out"
+    blocker.write_text("x", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["render", str(src), "-o", str(blocker)])
+    assert res.exit_code == 2
+    assert res.stderr.strip().splitlines() == [f"reportgen: error: {blocker}: exists and is not a folder"]
+
+
+def test_vendor_not_repeated_in_model_name() -> None:
+    r = Results()
+    r.environment.facts["accelerator.vendor"] = Fact.of("Iluvatar")
+    r.environment.facts["accelerator.model"] = Fact.of("Iluvatar BI-V150")
+    r.environment.facts["server.vendor"] = Fact.of("Dell Inc.", source="dmidecode")
+    r.environment.facts["server.model"] = Fact.of("PowerEdge R740", source="dmidecode")
+    doc = render_markdown(r)
+    assert "| 加速卡 | 型号 | Iluvatar BI-V150 | 实测 |" in doc
+    assert "| 服务器 | 型号 | Dell Inc. PowerEdge R740 | 实测（dmidecode） |" in doc
+    assert "| 加速卡 | Iluvatar BI-V150 |" in doc  # the cover falls back to the facts

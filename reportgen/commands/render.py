@@ -60,7 +60,7 @@ WRITERS: dict[str, Writer] = {
     help="Document format.",
 )
 @click.option(
-    "-o", "--output-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    "-o", "--output-dir", "out_dir", type=click.Path(path_type=Path), default=Path("."),
     show_default=True, help="Folder to write <results-stem>.<format> into.",
 )
 def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
@@ -75,5 +75,7 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
     """
     path = resolve_results_path(results_file)
     results = load_results(path)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir}: exists and is not a folder")
     written = WRITERS[fmt](results, str(path), out_dir)
     click.echo(str(written))

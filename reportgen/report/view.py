@@ -254,6 +254,12 @@ def _prefill_tps(m: ServingMetrics) -> float | None:
     return metrics.prefill_tps(m.total_input_tokens / m.completed, m.ttft_ms.mean)
 
 
+def _join_distinct(texts: list[str], joiner: str) -> str:
+    """Join, dropping a part a later one already contains ("Iluvatar" + "Iluvatar BI-V150")."""
+    kept = [t for i, t in enumerate(texts) if not any(t.lower() in later.lower() for later in texts[i + 1:])]
+    return joiner.join(kept)
+
+
 def _letter(i: int) -> str:
     return string.ascii_lowercase[i] if i < 26 else str(i + 1)
 
@@ -266,7 +272,7 @@ def _cover(results: Results, source: str | None) -> CoverView:
     card = results.subject.card
     if not card:
         parts = [facts[k].value for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
-        card = " ".join(str(p) for p in parts) or None
+        card = _join_distinct([str(p) for p in parts], " ") or None
     when = results.started_at or results.finished_at or (results.invocations[0].started_at if results.invocations else None)
     rows = [
         ["加速卡", card or UNRECORDED],
@@ -320,7 +326,7 @@ _SHOWN_ELSEWHERE = {"host"}
 def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
     present = [facts[k] for k in keys if k in facts and facts[k].present]
     if present:
-        value = joiner.join(fmt.fact_value(f) for f in present)
+        value = _join_distinct([fmt.fact_value(f) for f in present], joiner)
         origins: list[str] = []
         for f in present:
             o = fmt.fact_origin(f)
