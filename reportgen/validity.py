@@ -12,8 +12,6 @@ from typing import Literal
 
 from reportgen.results import Finding, Results
 
-CellStatus = Literal["VALID", "INVALID", "WARNING"]
-
 CHECK_TITLES_ZH: dict[str, str] = {}
 
 
@@ -22,7 +20,7 @@ def check_results(results: Results) -> list[Finding]:
     return list(results.findings)
 
 
-def cell_status(findings: list[Finding], label: str, batch_size: int) -> CellStatus:
+def cell_status(findings: list[Finding], label: str, batch_size: int) -> Literal["VALID", "INVALID", "WARNING"]:
     """INVALID if an error concerns the cell, WARNING if only warnings do, else VALID."""
     mine = [f for f in findings if f.precision == label and f.batch_size == batch_size]
     if any(f.severity == "error" for f in mine):
