@@ -1,0 +1,81 @@
+"""``reportgen render``: write the Chinese evaluation document from a results file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from reportgen.commands._options import resolve_results_path
+from reportgen.errors import RenderError
+from reportgen.report.markdown import render_markdown
+from reportgen.results import Results, load_results
+
+# A writer renders one format into DIR and returns the path it wrote.
+Writer = Callable[[Results, str, Path], Path]
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError):
+            raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
+        raise
+    return path
+
+
+def write_markdown(results: Results, source: str, out_dir: Path) -> Path:
+    text = render_markdown(results, source=source)
+    return write_atomic(out_dir / f"{Path(source).stem}.md", text.encode("utf-8"))
+
+
+# format -> writer; "html", "docx", "pdf" (and "all") are added by their own modules.
+WRITERS: dict[str, Writer] = {
+    "md": write_markdown,
+}
+
+
+@click.command("render")
+@click.argument("results_file", required=False, metavar="[RESULTS.json]")
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(WRITERS)), default="md", show_default=True,
+    help="Document format.",
+)
+@click.option(
+    "-o", "--output-dir", "out_dir", type=click.Path(path_type=Path), default=Path("."),
+    show_default=True, help="Folder to write <results-stem>.<format> into.",
+)
+def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
+    """Write the Chinese evaluation document from RESULTS.json.
+
+    Without a file, the newest ./reportgen-results/*.json is used. Validity findings
+    are recomputed from the data, not taken from the file.
+
+    \b
+    Example:
+      reportgen render samples/seed-results.json --format md -o report/
+    """
+    path = resolve_results_path(results_file)
+    results = load_results(path)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir}: exists and is not a folder")
+    written = WRITERS[fmt](results, str(path), out_dir)
+    click.echo(str(written))

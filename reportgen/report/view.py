@@ -1,0 +1,859 @@
+"""Results -> document view: everything the template shows, as formatted strings.
+
+The view decides what each section says and formats every number (``formatting``);
+derived figures (speedup, prefill tokens/s) come from ``reportgen.metrics`` and
+findings from ``reportgen.validity``. The template only lays the view out: it does
+no arithmetic and sees no raw numbers. Missing data becomes ``未测试（reason）``;
+a sparse or empty ``Results`` still yields every section.
+
+Table cells are plain text (multi-line with ``\\n``); the template escapes them for
+Markdown. Code blocks are raw text, fenced by the template.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from dataclasses import dataclass
+
+from reportgen import metrics
+from reportgen.report import formatting as fmt
+from reportgen.report.references import BBH_SWIFT2024_CEILING, published_references
+from reportgen.results import (
+    AccuracyResult,
+    EmbeddingRun,
+    Fact,
+    Finding,
+    FunctionalCheck,
+    ModelVariant,
+    Results,
+    ServingCell,
+    ServingMetrics,
+    Stats,
+)
+from reportgen.validity import CHECK_TITLES_ZH, cell_status, check_results
+
+# --------------------------------------------------------------------------- view types
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+
+    def __post_init__(self) -> None:
+        for row in self.rows:
+            if len(row) != len(self.headers):
+                raise ValueError(f"table row has {len(row)} cells, header has {len(self.headers)}")
+
+
+@dataclass
+class CoverView:
+    title: str
+    table: Table
+
+
+@dataclass
+class EnvironmentView:
+    table: Table
+    devices: Table | None
+    notes: list[str]
+
+
+@dataclass
+class DeploymentStepView:
+    number: str
+    title: str
+    description: str | None
+    commands: str | None
+    output: str | None
+    note: str | None
+
+
+@dataclass
+class DeploymentView:
+    steps: list[DeploymentStepView]
+    missing: str | None
+
+
+@dataclass
+class FunctionalView:
+    label: str
+    launch_command: str | None
+    launch_missing: str
+    request: str | None
+    request_lang: str
+    request_missing: str
+    response: str | None
+    response_missing: str
+    details: Table
+    notes: list[str]
+
+
+@dataclass
+class CaseView:
+    heading: str
+    command: str | None
+    printed: str | None
+    printed_note: str | None
+    overview: Table | None
+    latency: Table | None
+    notes: list[str]
+    missing: str | None
+
+
+@dataclass
+class ServingView:
+    heading: str
+    engine: str
+    requirements: list[str]
+    metric_names: list[str]
+    requirements_missing: str | None
+    functional: list[FunctionalView]
+    functional_missing: str | None
+    cases: list[CaseView]
+    cases_missing: str | None
+    summary: Table | None
+    summary_notes: list[str]
+
+
+@dataclass
+class AccuracyVariantView:
+    number: str
+    heading: str
+    commands: list[str]
+    outputs: list[str]
+    table: Table
+
+
+@dataclass
+class AccuracyView:
+    heading: str
+    variants: list[AccuracyVariantView]
+    comparison_number: str
+    comparison: Table | None
+    notes: list[str]
+    missing: str | None
+
+
+@dataclass
+class EmbeddingRunView:
+    number: str
+    heading: str
+    facts: Table
+    script: str | None
+    command: str | None
+    output: str | None
+    matrices: list[tuple[str, Table]]
+    pairs: Table | None
+    reference: str
+    throughput: Table | None
+    error: str | None
+
+
+@dataclass
+class EmbeddingView:
+    number: int
+    heading: str
+    runs: list[EmbeddingRunView]
+    missing: str | None
+
+
+@dataclass
+class FindingGroupView:
+    title: str
+    table: Table
+
+
+@dataclass
+class FindingsView:
+    summary: str
+    groups: list[FindingGroupView]
+
+
+@dataclass
+class DocumentView:
+    cover: CoverView
+    environment: EnvironmentView
+    deployment: DeploymentView
+    serving: ServingView
+    accuracy: AccuracyView
+    embedding: EmbeddingView
+    reranker: EmbeddingView
+    findings: FindingsView
+
+
+# --------------------------------------------------------------------------- helpers
+
+BENCHMARK_ORDER = ["ceval", "gsm8k", "mmlu", "bbh"]
+MODE_ZH = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+STATUS_ZH = {"VALID": "有效", "INVALID": "无效", "WARNING": "存疑"}
+UNRECORDED = "未记录"
+
+
+def _basename(path: str | None) -> str | None:
+    if not path:
+        return None
+    return os.path.basename(path.rstrip("/")) or path
+
+
+def _model_name(results: Results) -> str | None:
+    if results.subject.model:
+        return results.subject.model
+    for v in results.variants:
+        if v.model:
+            return v.model
+        if _basename(v.model_path):
+            return _basename(v.model_path)
+    return None
+
+
+def _is_baseline(v: ModelVariant) -> bool:
+    p = (v.precision or "").lower()
+    return p in ("fp16", "bf16") or v.label.upper() in ("FP16", "BF16")
+
+
+def _is_quantized(v: ModelVariant) -> bool:
+    p = (v.precision or "").lower()
+    return bool(v.quantization) or p.startswith("int") or "INT" in v.label.upper()
+
+
+def _baseline(results: Results) -> ModelVariant | None:
+    return next((v for v in results.variants if _is_baseline(v)), None)
+
+
+def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
+    return sorted(v.serving, key=lambda c: (c.input_len, c.output_len, c.batch_size))
+
+
+def _case_key(c: ServingCell) -> tuple[int, int, int]:
+    return (c.batch_size, c.input_len, c.output_len)
+
+
+def _cell_missing_reason(c: ServingCell) -> str:
+    m = c.metrics
+    if m is not None and m.completed == 0 and m.failed > 0:
+        return "failed"
+    return "not_collected"
+
+
+def _stat(s: Stats | None, name: str) -> float | None:
+    if s is None:
+        return None
+    value = getattr(s, name)
+    return value if isinstance(value, (int, float)) else None
+
+
+def _prefill_tps(m: ServingMetrics) -> float | None:
+    if m.prefill_tps is not None:
+        return m.prefill_tps
+    if not m.completed:
+        return None
+    return metrics.prefill_tps(m.total_input_tokens / m.completed, m.ttft_ms.mean)
+
+
+def _join_distinct(texts: list[str], joiner: str) -> str:
+    """Join, dropping a part a later one already contains ("Iluvatar" + "Iluvatar BI-V150")."""
+    kept = [t for i, t in enumerate(texts) if not any(t.lower() in later.lower() for later in texts[i + 1:])]
+    return joiner.join(kept)
+
+
+def _letter(i: int) -> str:
+    return string.ascii_lowercase[i] if i < 26 else str(i + 1)
+
+
+# --------------------------------------------------------------------------- cover
+
+
+def _cover(results: Results, source: str | None) -> CoverView:
+    facts = results.environment.facts
+    card = results.subject.card
+    if not card:
+        parts = [facts[k].value for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
+        card = _join_distinct([str(p) for p in parts], " ") or None
+    when = results.started_at or results.finished_at or (results.invocations[0].started_at if results.invocations else None)
+    rows = [
+        ["加速卡", card or UNRECORDED],
+        ["模型", _model_name(results) or UNRECORDED],
+        ["评测日期", when.date().isoformat() if when else UNRECORDED],
+        ["工具版本", f"{results.tool.name} {results.tool.version}"],
+        ["结果文件", source or UNRECORDED],
+    ]
+    if results.subject.organization:
+        rows.insert(0, ["评测单位", results.subject.organization])
+    return CoverView(title=results.title, table=Table(["项目", "内容"], rows))
+
+
+# --------------------------------------------------------------------------- 1. environment
+
+# (component label, fact keys joined into one value, joiner)
+_SERVER_ROWS: list[tuple[str, list[str], str]] = [
+    ("处理器", ["cpu.model"], " "),
+    ("内存", ["memory.total_bytes"], " "),
+    ("型号", ["server.vendor", "server.model"], " "),
+    ("CPU核数", ["cpu.cores"], " "),
+    ("操作系统", ["os.name"], " "),
+]
+_ACCEL_ROWS: list[tuple[str, list[str], str]] = [
+    ("型号", ["accelerator.vendor", "accelerator.model"], " "),
+    ("数量", ["accelerator.count"], " "),
+    ("显存", ["accelerator.memory_type", "accelerator.memory_bytes"], "；"),
+    ("显存带宽", ["accelerator.memory_bandwidth"], " "),
+    ("接口规格", ["accelerator.interface"], " "),
+    ("峰值算力", ["accelerator.peak_compute"], " "),
+    ("TDP", ["accelerator.tdp_w"], " "),
+    ("最大操作温度", ["accelerator.max_temperature_c"], " "),
+    ("驱动", ["driver.version"], " "),
+    ("SDK", ["sdk.version"], " "),
+]
+# Facts shown only when the file has them: key -> (group, label).
+_EXTRA_FACTS: dict[str, tuple[str, str]] = {
+    "cpu.sockets": ("server", "CPU路数"),
+    "cpu.threads": ("server", "CPU线程数"),
+    "accelerator.chips": ("accel", "芯片数"),
+    "kernel.version": ("software", "内核版本"),
+    "docker.version": ("software", "Docker"),
+    "software.python": ("software", "Python"),
+    "software.vllm": ("software", "vLLM"),
+    "software.torch": ("software", "PyTorch"),
+    "software.transformers": ("software", "Transformers"),
+}
+_SHOWN_ELSEWHERE = {"host"}
+
+
+def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
+    present = [facts[k] for k in keys if k in facts and facts[k].present]
+    if present:
+        value = _join_distinct([fmt.fact_value(f) for f in present], joiner)
+        origins: list[str] = []
+        for f in present:
+            o = fmt.fact_origin(f)
+            if o not in origins:
+                origins.append(o)
+        return [hardware, label, value, "；".join(origins)]
+    first_missing = next((facts[k] for k in keys if k in facts), None)
+    return [hardware, label, fmt.fact_text(first_missing), fmt.NOT_APPLICABLE]
+
+
+def _environment(results: Results) -> EnvironmentView:
+    env = results.environment
+    facts = env.facts
+    host = env.host or (str(facts["host"].value) if "host" in facts and facts["host"].present else None)
+    server = f"服务器 ({host})" if host else "服务器"
+    accel = "加速卡"
+    rows: list[list[str]] = []
+    for label, keys, joiner in _SERVER_ROWS:
+        rows.append(_fact_row(server, label, keys, joiner, facts))
+    extras = {g: [(k, lab) for k, (gg, lab) in _EXTRA_FACTS.items() if gg == g and k in facts] for g in ("server", "accel", "software")}
+    for k, lab in extras["server"]:
+        rows.append(_fact_row(server, lab, [k], " ", facts))
+    for label, keys, joiner in _ACCEL_ROWS:
+        rows.append(_fact_row(accel, label, keys, joiner, facts))
+    for k, lab in extras["accel"]:
+        rows.append(_fact_row(accel, lab, [k], " ", facts))
+    for k, lab in extras["software"]:
+        rows.append(_fact_row("软件", lab, [k], " ", facts))
+    known = {k for _, keys, _ in _SERVER_ROWS + _ACCEL_ROWS for k in keys} | set(_EXTRA_FACTS) | _SHOWN_ELSEWHERE
+    for k in sorted(set(facts) - known):
+        rows.append(_fact_row("其他", k, [k], " ", facts))
+
+    devices = None
+    if env.accelerators:
+        dev_rows = []
+        for a in env.accelerators:
+            model = " ".join(x for x in (a.vendor, a.model) if x) or UNRECORDED
+            mem = fmt.byte_size(a.memory_bytes) if a.memory_bytes else UNRECORDED
+            link = a.pcie_link_status or UNRECORDED
+            if a.pcie_downgraded:
+                link += "（低于链路能力，已降级）"
+            dev_rows.append([
+                str(a.index),
+                a.pci_address or UNRECORDED,
+                model,
+                mem,
+                a.pcie_link_cap or UNRECORDED,
+                link,
+                str(a.numa_node) if a.numa_node is not None else UNRECORDED,
+                a.driver_version or UNRECORDED,
+            ])
+        devices = Table(["序号", "PCI 地址", "型号", "显存", "PCIe 链路能力", "PCIe 当前链路", "NUMA 节点", "驱动版本"], dev_rows)
+
+    notes = []
+    if any(f.present and f.origin == "spec_sheet" for f in facts.values()):
+        notes.append("来源为“规格书”的数值取自厂商公开规格，并非本机实测。")
+    if any(f.present and f.origin == "imported" for f in facts.values()):
+        notes.append("来源为“导入”的数值取自已有文档，未在本机重新采集。")
+    return EnvironmentView(table=Table(["硬件", "组件", "详情", "来源"], rows), devices=devices, notes=notes)
+
+
+# --------------------------------------------------------------------------- 2. deployment
+
+
+def _deployment(results: Results) -> DeploymentView:
+    steps = []
+    for i, s in enumerate(results.deployment, start=1):
+        note = "（以下内容导入自已有文档，未在本机重新执行。）" if s.origin == "imported" else None
+        steps.append(
+            DeploymentStepView(
+                number=f"2.{i}",
+                title=s.title,
+                description=s.description,
+                commands="\n".join(s.commands) if s.commands else None,
+                output=s.output,
+                note=note,
+            )
+        )
+    missing = None if steps else fmt.missing("not_collected", "结果文件中没有部署记录")
+    return DeploymentView(steps=steps, missing=missing)
+
+
+# --------------------------------------------------------------------------- 3. serving
+
+_FINISH_ZH = {"length": "length（达到 max_tokens 上限）", "stop": "stop（正常结束）"}
+_UNKNOWN_FIELD = "未知（未记录或原文截断）"
+
+
+def _functional(v: ModelVariant) -> FunctionalView | None:
+    fc: FunctionalCheck | None = v.functional_check
+    launch = v.server.launch_command
+    if fc is None and not launch:
+        return None
+    notes: list[str] = []
+    request, lang = None, ""
+    response = None
+    response_missing = fmt.missing("not_collected")
+    details_rows: list[list[str]] = []
+    if fc is not None:
+        if fc.command:
+            request, lang = fc.command, "bash"
+        elif fc.request:
+            request, lang = json.dumps(fc.request, ensure_ascii=False, indent=2), "json"
+        response = fc.response_text
+        if fc.error:
+            response_missing = fmt.missing("failed", fc.error)
+        finish = _FINISH_ZH.get(fc.finish_reason or "", fc.finish_reason) if fc.finish_reason else _UNKNOWN_FIELD
+        details_rows = [
+            ["接口", fc.endpoint],
+            ["结束原因 (finish_reason)", finish],
+            ["输入词元数 (prompt_tokens)", str(fc.prompt_tokens) if fc.prompt_tokens is not None else _UNKNOWN_FIELD],
+            ["输出词元数 (completion_tokens)", str(fc.completion_tokens) if fc.completion_tokens is not None else _UNKNOWN_FIELD],
+            ["响应耗时 (s)", fmt.seconds(fc.latency_s) if fc.latency_s is not None else _UNKNOWN_FIELD],
+        ]
+        if fc.error:
+            details_rows.append(["错误", fc.error])
+        if fc.origin == "imported":
+            notes.append("功能测试数据导入自已有文档；原文中被截断的字段标为“未知”。")
+    else:
+        details_rows = [["功能测试", fmt.missing("not_collected")]]
+    return FunctionalView(
+        label=v.label,
+        launch_command=launch,
+        launch_missing=fmt.missing("not_collected", "未记录服务启动命令"),
+        request=request,
+        request_lang=lang,
+        request_missing=fmt.missing("not_collected", "未记录请求"),
+        response=response,
+        response_missing=response_missing,
+        details=Table(["项目", "内容"], details_rows),
+        notes=notes,
+    )
+
+
+def _overview_table(m: ServingMetrics) -> Table:
+    return Table(
+        ["指标", "数值"],
+        [
+            ["成功请求数", str(m.completed)],
+            ["失败请求数", str(m.failed)],
+            ["测试时长 (s)", fmt.seconds(m.duration_s)],
+            ["输入词元总数", str(m.total_input_tokens)],
+            ["输出词元总数", str(m.total_output_tokens)],
+            ["请求吞吐 (req/s)", fmt.number(m.request_throughput, 2)],
+            ["输入吞吐 (tok/s)", fmt.tok_s(m.input_throughput)],
+            ["输出吞吐 (tok/s)", fmt.tok_s(m.output_throughput)],
+            ["总吞吐 (tok/s)", fmt.tok_s(m.total_token_throughput)],
+            ["有效并发", fmt.number(m.effective_concurrency, 2)],
+            ["Prefill 吞吐 (tok/s)", fmt.tok_s(_prefill_tps(m))],
+        ],
+    )
+
+
+def _latency_table(m: ServingMetrics, reason: str) -> Table:
+    cols = ["mean", "median", "std", "p90", "p99", "min", "max"]
+    rows = []
+    for name, s in (("TTFT (ms)", m.ttft_ms), ("TPOT (ms)", m.tpot_ms), ("ITL (ms)", m.itl_ms), ("E2EL (ms)", m.e2el_ms)):
+        rows.append([name] + [fmt.ms(_stat(s, c), reason=reason) for c in cols])
+    return Table(["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"], rows)
+
+
+def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
+    heading = f"{letter}. batch size = {c.batch_size}; input_len = {c.input_len}; output_len = {c.output_len}; {v.label}"
+    printed = c.import_info.text if c.import_info and c.import_info.text else None
+    printed_note = None
+    if printed and c.import_info:
+        printed_note = f"以下为导入的原始输出（{c.import_info.file}，第 {c.import_info.block + 1} 段，格式 {c.import_info.format}）。"
+    overview = latency = None
+    missing = None
+    if printed is None:
+        if c.metrics is not None:
+            reason = _cell_missing_reason(c)
+            overview = _overview_table(c.metrics)
+            latency = _latency_table(c.metrics, reason)
+        else:
+            missing = fmt.missing("not_collected", "该用例没有测试结果")
+    return CaseView(heading=heading, command=c.command, printed=printed, printed_note=printed_note,
+                    overview=overview, latency=latency, notes=list(c.notes), missing=missing)
+
+
+def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str]]:
+    cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
+    if not cells:
+        return None, []
+    base = _baseline(results)
+    base_cells = {_case_key(c): c for c in base.serving} if base else {}
+    legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
+    base_label = base.label if base else "FP16"
+    headers = [
+        "用例",
+        "Output tokens_per_second (TPS) (tok/s)",
+        "TPOT 均值 (ms)",
+        "first_token (TTFT) 均值 (ms)",
+        "Benchmark duration (s)",
+        "P99 TTFT (ms)",
+        "P99 TPOT (ms)",
+        "Prefill (tok/s)",
+        f"加速比（TPS，÷ {base_label}）",
+        "有效性",
+    ]
+    if legacy:
+        headers.insert(3, "latency per token (ms，旧脚本)")
+    rows = []
+    for v, c in cells:
+        label_cell = f"batch size = {c.batch_size}\ninput_len = {c.input_len}\noutput_len = {c.output_len}\n{v.label}"
+        m = c.metrics
+        reason = _cell_missing_reason(c)
+        if m is None:
+            nums = [fmt.missing("not_collected")] * 7
+            legacy_cell = fmt.missing("not_collected")
+        else:
+            nums = [
+                fmt.tok_s(m.output_throughput if m.completed else None, reason=reason),
+                fmt.ms(m.tpot_ms.mean, reason=reason),
+                fmt.ms(m.ttft_ms.mean, reason=reason),
+                fmt.seconds(m.duration_s),
+                fmt.ms(m.ttft_ms.p99, reason=reason),
+                fmt.ms(m.tpot_ms.p99, reason=reason),
+                fmt.tok_s(_prefill_tps(m), reason=reason),
+            ]
+            legacy_cell = fmt.ms(m.legacy_latency_per_token_ms)
+        # speedup of a quantized variant over the FP16/BF16 one at the same case
+        if base is None:
+            speed = fmt.missing("not_collected", "无 FP16/BF16 对照")
+        elif v is base:
+            speed = "基准"
+        elif not _is_quantized(v):
+            speed = fmt.NOT_APPLICABLE
+        else:
+            bc = base_cells.get(_case_key(c))
+            if bc is None or bc.metrics is None or m is None:
+                speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
+            else:
+                speed = fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True))
+        status = cell_status(findings, v.label, c.batch_size)
+        refs = [f"#{numbers[id(f)]}" for f in findings if f.precision == v.label and f.batch_size == c.batch_size and id(f) in numbers]
+        valid = STATUS_ZH[status]
+        if m is None:
+            valid = fmt.missing("not_collected")
+        elif status != "VALID" and refs:
+            valid += f"（见第 7 节 {'、'.join(refs)}）"
+        row = [label_cell, *nums, speed, valid]
+        if legacy:
+            row.insert(3, legacy_cell)
+        rows.append(row)
+    notes = [
+        "TPS 为输出词元吞吐（总输出词元数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为线性插值的第 99 百分位。",
+        f"加速比 = 量化版本的 TPS ÷ 同一 batch size 与输入/输出长度下 {base_label} 的 TPS（大于 1 表示更快）。",
+        "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；详见第 7 节“数据有效性检查”。",
+    ]
+    if legacy:
+        notes.append("latency per token 为旧版 benchmark_serving.py 额外打印的一行，其定义与 TPOT 不同，仅供对照。")
+    return Table(headers, rows), notes
+
+
+def _serving(results: Results, findings: list[Finding], numbers: dict[int, int]) -> ServingView:
+    model = _model_name(results)
+    engine = next((v.server.engine for v in results.variants if v.server.engine), None) or "vllm"
+    engine_name = {"vllm": "vLLM"}.get(engine.lower(), engine)
+    cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
+    requirements: list[str] = []
+    req_missing = None
+    if cells:
+        requirements = [
+            "batch size = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells})),
+            "Input seq length = " + ", ".join(str(n) for n in sorted({c.input_len for _, c in cells})),
+            "Output seq length = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})),
+            "/".join(v.label for v in results.variants if v.serving),
+        ]
+    else:
+        req_missing = fmt.missing("not_collected", "结果文件中没有性能测试用例")
+    functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
+    cases = [_case(_letter(i), v, c) for i, (v, c) in enumerate(cells)]
+    summary, notes = _summary(results, findings, numbers)
+    return ServingView(
+        heading=f"{model}推理用例测试" if model else "模型推理用例测试",
+        engine=engine_name,
+        requirements=requirements,
+        metric_names=["TTFT（首词元时延）", "TPOT（每输出词元时延，不含首词元）", "TPS（输出词元吞吐）"],
+        requirements_missing=req_missing,
+        functional=functional,
+        functional_missing=None if functional else fmt.missing("not_collected", "结果文件中没有功能测试记录"),
+        cases=cases,
+        cases_missing=None if cases else fmt.missing("not_collected", "结果文件中没有性能测试用例"),
+        summary=summary,
+        summary_notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- 4. accuracy
+
+
+def _bench_key(name: str) -> tuple[int, str]:
+    return (BENCHMARK_ORDER.index(name) if name in BENCHMARK_ORDER else len(BENCHMARK_ORDER), name)
+
+
+def _unique(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for x in items:
+        if x and x not in out:
+            out.append(x)
+    return out
+
+
+def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVariant | None) -> AccuracyVariantView:
+    results_sorted = sorted(v.accuracy, key=lambda a: _bench_key(a.benchmark))
+    benches = " ".join(_unique([a.benchmark for a in results_sorted]))
+    if v is base:
+        heading = f"{model}原始模型（{v.label}）{benches}评测"
+    elif _is_quantized(v):
+        heading = f"{model}模型 {v.label} 量化 {benches}评测"
+    else:
+        heading = f"{model}模型 {v.label} {benches}评测"
+    rows = []
+    for a in results_sorted:
+        n = str(a.n) if a.n is not None else UNRECORDED
+        if a.n is not None and a.correct is not None:
+            n = f"{a.correct}/{a.n}"
+        if a.n is not None and a.n_planned is not None and a.n_planned != a.n:
+            n += f"（计划 {a.n_planned}）"
+        rows.append([
+            a.benchmark,
+            MODE_ZH.get(a.mode, a.mode),
+            fmt.score(a.score),
+            n,
+            fmt.ORIGIN_ZH.get(a.source, a.source),
+        ])
+    return AccuracyVariantView(
+        number=number,
+        heading=heading,
+        commands=_unique([a.command or "" for a in results_sorted]),
+        outputs=_unique([a.import_info.text or "" for a in results_sorted if a.import_info]),
+        table=Table(["基准", "评分模式", "得分", "答对/样本数", "来源"], rows),
+    )
+
+
+def _accuracy(results: Results) -> AccuracyView:
+    named = _model_name(results)
+    model = named or "模型"
+    variants = [v for v in results.variants if v.accuracy]
+    all_benches = _unique([a.benchmark for v in variants for a in sorted(v.accuracy, key=lambda a: _bench_key(a.benchmark))])
+    benches = " ".join(all_benches) if all_benches else " ".join(BENCHMARK_ORDER)
+    heading = f"{named} 模型 {benches} 基准评测" if named else f"模型 {benches} 基准评测"
+    if not variants:
+        return AccuracyView(heading=heading, variants=[], comparison_number="4.1", comparison=None, notes=[],
+                            missing=fmt.missing("not_collected", "结果文件中没有精度评测结果"))
+    base = _baseline(results)
+    if base is not None and not base.accuracy:
+        base = None
+    views = [_accuracy_variant(f"4.{i}", model, v, base) for i, v in enumerate(variants, start=1)]
+
+    refs = published_references(model)
+    ordered = ([base] if base else []) + [v for v in variants if v is not base]
+    headers = ["基准", "评分模式"]
+    for v in ordered:
+        headers.append(v.label)
+        if base is not None and v is not base:
+            headers.append(f"{v.label} − {base.label}（百分点）")
+    headers.append("官方参考（BF16）")
+    keys = sorted({(a.benchmark, a.mode) for v in variants for a in v.accuracy}, key=lambda k: (_bench_key(k[0]), k[1]))
+
+    def find(v: ModelVariant, key: tuple[str, str]) -> AccuracyResult | None:
+        return next((a for a in v.accuracy if (a.benchmark, a.mode) == key), None)
+
+    rows = []
+    for key in keys:
+        row = [key[0], MODE_ZH.get(key[1], key[1])]
+        b = find(base, key) if base else None
+        for v in ordered:
+            a = find(v, key)
+            row.append(fmt.percent(a.score if a else None))
+            if base is not None and v is not base:
+                if a and b and a.score is not None and b.score is not None:
+                    row.append(fmt.points(a.score - b.score))
+                else:
+                    row.append(fmt.NOT_APPLICABLE)
+        ref = refs.get(key[0])
+        row.append(ref.text if ref else "未公布")
+        rows.append(row)
+
+    notes = ["得分为答对题数占比（micro 平均），以百分比表示；差值为相对基准精度的百分点。"]
+    if refs:
+        notes.append("官方参考取自 Qwen2 技术报告、HF 模型卡与 Qwen 文档“量化模型性能”（贪心解码）：" + "；".join(
+            f"{name}：{r.text}" + (f"（{r.quantized}）" if r.quantized else "") for name, r in refs.items()
+        ) + "。评测设置（shot 数、提示词、抽取方式）不同，仅作量级参照。")
+    if "bbh" in all_benches:
+        notes.append(
+            f"bbh：swift2024 兼容模式（ms-swift 2.x / llmuses 0.4.x）中，17 个多选任务的标准答案保留括号“(A)”，"
+            f"而抽取出的答案为“A”，这些题（4074/6511，62.6%）永远判错，得分上限为 {BBH_SWIFT2024_CEILING}；"
+            "该模式及导入结果中的 bbh 得分反映的是评分缺陷而非模型能力（modelscope/evalscope#306 修复）。"
+            "修正版模式去掉括号后再比较。"
+        )
+    return AccuracyView(heading=heading, variants=views,
+                        comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None)
+
+
+# --------------------------------------------------------------------------- 5/6. embeddings
+
+_REF_STATUS = {"pass": "通过", "fail": "未通过", "none": "未对照"}
+_MODE_TITLE = {"http": "HTTP 服务", "local": "本地推理"}
+
+
+def _embedding_run(number: str, r: EmbeddingRun) -> EmbeddingRunView:
+    facts = Table(["项目", "内容"], [
+        ["模型", r.model],
+        ["方式", r.mode],
+        ["设备", r.device or UNRECORDED],
+        ["精度", r.precision or UNRECORDED],
+        ["来源", fmt.ORIGIN_ZH.get(r.origin, r.origin)],
+    ])
+    matrices = []
+    for mtx in r.matrices:
+        rows = []
+        for i, row_label in enumerate(mtx.rows):
+            vals = mtx.values[i] if i < len(mtx.values) else []
+            cells = [fmt.score(x) for x in vals[: len(mtx.cols)]]
+            rows.append([row_label, *cells, *[UNRECORDED] * (len(mtx.cols) - len(cells))])
+        matrices.append((mtx.name, Table([mtx.name, *mtx.cols], rows)))
+    pairs = None
+    if r.pairs:
+        pairs = Table(["文本 A", "文本 B", "得分", "归一化得分"], [
+            [p.a, p.b, fmt.score(p.score), fmt.score(p.normalized) if p.normalized is not None else fmt.NOT_APPLICABLE]
+            for p in r.pairs
+        ])
+    rc = r.reference_check
+    parts = [_REF_STATUS[rc.status]]
+    if rc.metric:
+        parts.append(f"{rc.metric} = {fmt.score(rc.value)}" + (f"（阈值 {fmt.compact(rc.threshold)}）" if rc.threshold is not None else ""))
+    if rc.reference:
+        parts.append(f"参照：{rc.reference}")
+    if rc.detail:
+        parts.append(rc.detail)
+    throughput = None
+    if r.throughput:
+        throughput = Table(["batch size", "文本类型", "吞吐 (条/s)", "平均时延 (ms)", "P99 时延 (ms)", "样本数"], [
+            [str(t.batch_size), t.text_kind, fmt.number(t.items_per_s, 2), fmt.ms(t.mean_latency_ms),
+             fmt.ms(t.p99_latency_ms), str(t.n) if t.n is not None else UNRECORDED]
+            for t in r.throughput
+        ])
+    return EmbeddingRunView(
+        number=number,
+        heading=f"{_MODE_TITLE.get(r.mode, r.mode)}方式",
+        facts=facts,
+        script=r.script,
+        command=r.command,
+        output=r.output,
+        matrices=matrices,
+        pairs=pairs,
+        reference="；".join(parts),
+        throughput=throughput,
+        error=fmt.missing("failed", r.error) if r.error else None,
+    )
+
+
+def _embedding(results: Results, kind: str, number: int, default_model: str, title: str) -> EmbeddingView:
+    runs = [r for r in results.embeddings if r.kind == kind]
+    model = _basename(runs[0].model) if runs else default_model
+    views = [_embedding_run(f"{number}.{i}", r) for i, r in enumerate(runs, start=1)]
+    missing = None if runs else fmt.missing("not_collected", f"结果文件中没有{'向量' if kind == 'embedding' else '重排序'}模型测试结果")
+    return EmbeddingView(number=number, heading=f"{model}{title}", runs=views, missing=missing)
+
+
+# --------------------------------------------------------------------------- 7. findings
+
+
+def _group(f: Finding) -> int:
+    if f.batch_size is not None:
+        return 0
+    if f.benchmark is not None:
+        return 1
+    return 2
+
+
+_GROUP_TITLES = ["性能测试数据", "精度评测数据", "其他"]
+
+
+def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
+    ordered = sorted(
+        findings,
+        key=lambda f: (_group(f), 0 if f.severity == "error" else 1, f.precision or "", f.batch_size or 0),
+    )
+    numbers = {id(f): i for i, f in enumerate(ordered, start=1)}
+    groups = []
+    for g, title in enumerate(_GROUP_TITLES):
+        mine = [f for f in ordered if _group(f) == g]
+        if not mine:
+            continue
+        rows = [[
+            f"#{numbers[id(f)]}",
+            SEVERITY_ZH.get(f.severity, f.severity),
+            f.precision or fmt.NOT_APPLICABLE,
+            str(f.batch_size) if f.batch_size is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+            CHECK_TITLES_ZH.get(f.check) or f.check,
+            f.message,
+        ] for f in mine]
+        which = "基准" if g == 1 else "batch"
+        groups.append(FindingGroupView(title=title, table=Table(["编号", "级别", "精度", which, "检查项", "说明"], rows)))
+    n_cells = sum(len(v.serving) for v in results.variants)
+    n_acc = sum(len(v.accuracy) for v in results.variants)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    if findings:
+        summary = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果：发现错误 {errors} 项、警告 {warnings} 项。"
+    elif n_cells or n_acc or results.embeddings:
+        summary = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果：未发现问题。"
+    else:
+        summary = fmt.missing("not_collected", "结果文件中没有可检查的数据")
+    return FindingsView(summary=summary, groups=groups), numbers
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def build_view(results: Results, *, source: str | None = None) -> DocumentView:
+    """The whole document as formatted strings. Findings are recomputed, not read from the file."""
+    findings = check_results(results)
+    findings_view, numbers = _findings(results, findings)
+    return DocumentView(
+        cover=_cover(results, source),
+        environment=_environment(results),
+        deployment=_deployment(results),
+        serving=_serving(results, findings, numbers),
+        accuracy=_accuracy(results),
+        embedding=_embedding(results, "embedding", 5, "bge-large-zh-v1.5", "模型推理部署"),
+        reranker=_embedding(results, "reranker", 6, "bge-reranker-v2-m3", "模型推理"),
+        findings=findings_view,
+    )
+
+
+__all__ = ["DocumentView", "Table", "build_view"]
