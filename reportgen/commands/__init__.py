@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from reportgen.commands.import_ import import_group
 from reportgen.commands.schema import schema_cmd
 
 COMMANDS: list[click.Command] = [
     schema_cmd,
+    import_group,
 ]
