@@ -39,7 +39,7 @@ def _argv(ctx: click.Context) -> list[str]:
         if value is None or value == () or value is False:
             continue
         if isinstance(p, click.Argument):
-            argv.extend(str(v) for v in value)
+            argv.extend(str(v) for v in (value if isinstance(value, tuple) else (value,)))
         else:
             argv.extend([p.opts[0], str(value)])
     return argv

@@ -141,6 +141,12 @@ def parse_curl(command: str) -> tuple[str | None, dict[str, Any] | None]:
 
 
 _JSON_STRING = r'"((?:[^"\\]|\\.)*)"'
+_FIELD_NAMES = {
+    "response_text": "生成文本",
+    "finish_reason": "finish_reason",
+    "prompt_tokens": "usage.prompt_tokens",
+    "completion_tokens": "usage.completion_tokens",
+}
 
 
 def parse_completion_response(raw: str) -> tuple[dict[str, Any], bool]:
@@ -221,9 +227,9 @@ def _functional_check(raw: Any, key: str, label: str, notes: list[str]) -> dict[
             fc.setdefault(name, value)
         if not complete:
             unknown = [n for n in ("response_text", "finish_reason", "prompt_tokens", "completion_tokens") if fc.get(n) is None]
-            note = f"{label} functional check: the recorded response is cut off (not complete JSON)"
+            note = f"{label} 功能测试：记录的响应不完整（JSON 被截断）"
             if unknown:
-                note += "; unknown: " + ", ".join(unknown)
+                note += "，未知：" + "、".join(_FIELD_NAMES[n] for n in unknown)
             notes.append(note)
     return fc
 

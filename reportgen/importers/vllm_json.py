@@ -157,7 +157,7 @@ def parse_vllm_json(
     if all(k in doc for k in _ARRAYS):
         records = rebuild_records(doc, source)
         metrics = serving_metrics(records, duration_s=_num(doc, "duration", source))
-        notes.append("metrics recomputed from the per-request arrays of the saved JSON")
+        notes.append("指标由保存的 JSON 中逐请求数据重新计算")
     else:
         metrics = _summary_metrics(doc, source, derived)
 
@@ -172,11 +172,11 @@ def parse_vllm_json(
     if il is None:
         il = _one_length(doc.get("input_lens"))
         if il is not None:
-            notes.append("input_len taken from the per-request input_lens (the JSON does not store the requested length)")
+            notes.append("输入长度取自逐请求 input_lens（JSON 未保存请求的长度）")
     if ol is None:
         ol = _one_length(doc.get("output_lens"))
         if ol is not None:
-            notes.append("output_len taken from the per-request output_lens (the JSON does not store the requested length)")
+            notes.append("输出长度取自逐请求 output_lens（JSON 未保存请求的长度）")
     if il is None or ol is None:
         raise InputFormatError(f"{source}: cannot tell the requested input/output length; pass --input-len and --output-len")
 

@@ -382,7 +382,7 @@ def _cell_from_block(
     notes = []
     computed = [d for d in derived if d != "prefill_tps"]
     if computed:
-        notes.append("not printed, computed by the importer from printed figures: " + ", ".join(computed))
+        notes.append("原文未打印、由导入程序根据所印数值计算：" + "、".join(computed))
     cell = ServingCell(
         batch_size=int(bs),
         input_len=int(il),
