@@ -15,5 +15,6 @@ trap 'rm -rf "$tmp"' EXIT
 "${rg[@]}" import vllm-log samples/seed/serving/*.log -o "$tmp/sample.json" \
   --command "cd home/workspace/inference_scripts && ./run_openai_api_client_xn.sh"
 "${rg[@]}" import swift-eval samples/seed/accuracy/*.log -o "$tmp/sample.json"
+chmod 644 "$tmp/sample.json"
 mv "$tmp/sample.json" "$out"
 echo "built $out"

@@ -33,7 +33,7 @@ def _read(path: Path) -> str:
 
 
 def _argv(ctx: click.Context) -> list[str]:
-    argv = ctx.command_path.split()
+    argv = ["reportgen", *ctx.command_path.split()[1:]]
     for p in ctx.command.params:
         value = ctx.params.get(p.name or "")
         if value is None or value == () or value is False:

@@ -126,9 +126,13 @@ def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str]) -> Se
     )
 
 
-def _one_length(values: Any) -> int | None:
-    if isinstance(values, list) and values and len(set(values)) == 1 and isinstance(values[0], int):
-        return values[0]
+def _one_length(values: Any, errors: Any) -> int | None:
+    """The common length of the successful requests, when they all have the same."""
+    if not isinstance(values, list):
+        return None
+    ok = [v for i, v in enumerate(values) if not (isinstance(errors, list) and i < len(errors) and errors[i])]
+    if ok and len(set(ok)) == 1 and isinstance(ok[0], int):
+        return ok[0]
     return None
 
 
@@ -170,11 +174,11 @@ def parse_vllm_json(
         raise InputFormatError(f"{source}: cannot tell the batch size (no max_concurrency/num_prompts); pass --batch-size")
     il, ol = input_len, output_len
     if il is None:
-        il = _one_length(doc.get("input_lens"))
+        il = _one_length(doc.get("input_lens"), doc.get("errors"))
         if il is not None:
             notes.append("输入长度取自逐请求 input_lens（JSON 未保存请求的长度）")
     if ol is None:
-        ol = _one_length(doc.get("output_lens"))
+        ol = _one_length(doc.get("output_lens"), doc.get("errors"))
         if ol is not None:
             notes.append("输出长度取自逐请求 output_lens（JSON 未保存请求的长度）")
     if il is None or ol is None:
