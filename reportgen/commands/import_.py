@@ -81,7 +81,7 @@ def import_group() -> None:
 @click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say.")
 @click.option("--command", "client_command", help="The client command that produced the output (kept with the cell).")
 @click.pass_context
-def vllm_log_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, client_command: str | None, **opts: Any) -> None:
+def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **opts: Any) -> None:
     """Import vLLM serving benchmark results: printed blocks (legacy benchmark_serving.py
     with its Namespace line, or current 'vllm bench serve'), or a '--save-result' JSON file
     (recognised by content; with per-request arrays the raw records are rebuilt).

@@ -35,7 +35,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -98,7 +98,10 @@ def _line_of(text: str, key: str) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _validate(cls: type[BaseModel], data: Any, key: str) -> Any:
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validate(cls: type[_M], data: Any, key: str) -> _M:
     try:
         return cls.model_validate(data)
     except ValidationError as e:
