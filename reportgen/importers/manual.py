@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import precision_from_label
+from reportgen.importers.redact import redact
 from reportgen.importers.printed import PrintedValueError, as_matrix, as_vector, parse_printed
 from reportgen.results import (
     DeploymentStep,
@@ -314,11 +315,22 @@ def parse_manual(text: str, source: str) -> ManualImport:
     except tomllib.TOMLDecodeError as e:
         raise InputFormatError(f"{source}: invalid TOML: {e}") from None
     try:
-        return _parse(doc, source)
+        return _parse(_redact_all(doc), source)
     except _KeyError as e:
         line = _line_of(text, e.key)
         where = f"{source}:{line}" if line else source
         raise InputFormatError(f"{where}: key {e.key}: {e.message}") from None
+
+
+def _redact_all(value: Any) -> Any:
+    """Every string in the document with secret values masked (see ``redact``)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_all(v) for v in value]
+    return value
 
 
 def _parse(doc: dict[str, Any], source: str) -> ManualImport:

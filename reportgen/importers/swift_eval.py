@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from reportgen.errors import InputFormatError
+from reportgen.importers.redact import redact
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.results import AccuracyResult, ImportInfo
 
@@ -80,7 +81,7 @@ def parse_swift_eval(
     """Scores in ``text`` grouped by variant, in order of appearance. Raises
     ``InputFormatError`` when no result line or report table is found, or when the
     variant cannot be told (no ``swift eval`` command before it and no ``precision``)."""
-    lines = text.splitlines()
+    lines = redact(text).splitlines()
     groups: dict[str, ImportedAccuracy] = {}
     command: str | None = None
     block = 0

@@ -23,6 +23,7 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
+from reportgen.importers.redact import redact, redact_optional
 from reportgen.importers.vllm_log import ImportedCell
 from reportgen.metrics import prefill_tps, serving_metrics
 from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics, Stats
@@ -46,7 +47,7 @@ def _printed(doc: dict[str, Any]) -> dict[str, str]:
     for k, v in doc.items():
         if isinstance(v, (list, dict)):
             continue
-        out[k] = v if isinstance(v, str) else json.dumps(v)
+        out[k] = redact(v) if isinstance(v, str) else json.dumps(v)
     return out
 
 
@@ -155,6 +156,7 @@ def parse_vllm_json(
     if not isinstance(doc, dict) or "completed" not in doc or "duration" not in doc:
         raise InputFormatError(f"{source}: not a 'vllm bench serve --save-result' file (no 'completed'/'duration')")
 
+    command = redact_optional(command)
     derived: list[str] = []
     notes: list[str] = []
     records: list[RequestRecord] = []

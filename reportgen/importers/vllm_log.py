@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.errors import InputFormatError
+from reportgen.importers.redact import redact, redact_optional
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.metrics import prefill_tps
 from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats
@@ -223,10 +224,12 @@ def parse_vllm_text(
 ) -> list[ImportedCell]:
     """Every result block in ``text`` as an imported serving cell.
 
-    Options override what the Namespace says. Raises ``InputFormatError`` (naming
+    Options override what the Namespace says. Secret values (API keys,
+    bearer tokens) in the text are replaced by ``***``. Raises ``InputFormatError`` (naming
     ``source`` and the line) when no block is found or a block is unusable.
     """
-    lines = text.splitlines()
+    lines = redact(text).splitlines()  # secrets on the command line never reach the results
+    command = redact_optional(command)
     namespaces = _find_namespaces(lines, source)
     starts = [i for i, line in enumerate(lines) if _START.match(line)]
     if not starts:
