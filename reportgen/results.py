@@ -252,6 +252,7 @@ class ImportInfo(_Model):
     format: str  # "vllm-legacy-text", "vllm-text", "vllm-json", "swift-log", "llmuses-table", "seed-document"
     printed: dict[str, str] = Field(default_factory=dict)  # label -> value exactly as printed
     text: str | None = None  # the block as printed
+    derived: list[str] = Field(default_factory=list)  # fields the importer computed (not printed)
 
 
 class ServerMetricsDelta(_Model):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from reportgen.commands.import_ import import_group
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
 
 COMMANDS: list[click.Command] = [
-    schema_cmd,
+    import_group,
     render_cmd,
+    schema_cmd,
 ]
