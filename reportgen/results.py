@@ -587,6 +587,14 @@ def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
     except OSError as e:
         raise ResultsError(f"{p}: cannot write: {e}") from None
     try:
+        # mkstemp makes the file 0600; give it the old file's mode, or the umask's default.
+        try:
+            mode = p.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

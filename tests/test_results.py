@@ -119,3 +119,13 @@ def test_schema_command_matches_model() -> None:
     out = CliRunner().invoke(cli, ["schema"])
     assert out.exit_code == 0
     assert json.loads(out.output)["title"] == "reportgen results"
+
+
+def test_save_keeps_mode_of_existing_file_and_umask_default(tmp_path: Path) -> None:
+    p = save_results(_results(), tmp_path / "r.json")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert p.stat().st_mode & 0o777 == 0o666 & ~umask
+    p.chmod(0o640)
+    save_results(_results(), p)
+    assert p.stat().st_mode & 0o777 == 0o640
