@@ -437,12 +437,16 @@ class EmbeddingRun(_Model):
 
 
 class Finding(_Model):
+    """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
+    ``warning``: it is doubtful or incomplete."""
+
     severity: Literal["error", "warning"]
     precision: str | None = None  # variant label
     batch_size: int | None = None  # None: not about one serving cell
-    check: str
-    message: str
-    benchmark: str | None = None
+    check: str  # stable snake_case name, a key of ``validity.CHECK_TITLES_ZH``
+    message: str  # one English line with the numbers involved
+    benchmark: str | None = None  # accuracy findings: the benchmark concerned
+    input_len: int | None = None  # serving findings: the cell's input length (a matrix may hold several)
 
 
 class Invocation(_Model):

@@ -1,0 +1,68 @@
+"""``reportgen validate``: run the validity checks over a results file and print the findings."""
+
+from __future__ import annotations
+
+import click
+
+from reportgen.commands._options import resolve_results_path
+from reportgen.commands._output import json_text, text_table
+from reportgen.results import Finding, load_results, save_results
+from reportgen.validity import check_results
+
+JSON_KEYS = ("severity", "precision", "batch_size", "check", "message")
+
+
+def findings_json(findings: list[Finding]) -> str:
+    return json_text([{k: getattr(f, k) for k in JSON_KEYS} for f in findings])
+
+
+def findings_table(findings: list[Finding]) -> str:
+    rows = [
+        [
+            f.severity,
+            f.precision or "-",
+            str(f.batch_size) if f.batch_size is not None else (f.benchmark or "-"),
+            f.check,
+            f.message,
+        ]
+        for f in findings
+    ]
+    return text_table(("severity", "precision", "batch_size", "check", "message"), rows)
+
+
+@click.command("validate")
+@click.argument("results_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings (keys: severity, precision, batch_size, check, message).")
+@click.option("--write", is_flag=True, help="Also store the findings in the file's 'findings' (atomic save).")
+def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
+    """Check every serving cell and accuracy score; print the findings.
+
+    Exit status: 0 no errors (warnings allowed), 1 errors found, 2 unusable input.
+    Without RESULTS_FILE the newest ./reportgen-results/*.json is used. The checks and
+    their thresholds are listed in docs/validity.md.
+
+    \b
+    Examples:
+      reportgen validate samples/seed-bi150.json
+      reportgen validate results.json --json | jq '.[] | select(.severity == "error")'
+    """
+    path = resolve_results_path(results_file)
+    results = load_results(path)
+    findings = check_results(results)
+    if write:
+        results.findings = findings
+        save_results(results, path)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    if as_json:
+        click.echo(findings_json(findings))
+    else:
+        if findings:
+            click.echo(findings_table(findings))
+        cells = sum(len(v.serving) for v in results.variants)
+        scores = sum(len(v.accuracy) for v in results.variants)
+        click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s) and {scores} accuracy result(s)")
+        if not cells and not scores:
+            click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results)", err=True)
+    if errors:
+        raise SystemExit(1)

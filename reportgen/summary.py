@@ -1,0 +1,165 @@
+"""Summary rows: the serving matrix, accuracy and embedding results as plain rows.
+
+``reportgen summary`` prints them (table, CSV, JSON) and the document view reuses
+``serving_rows``. Values are raw numbers (None where missing); ``format_value`` gives the
+text form with the precision each column keeps in tables and CSV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.results import Finding, Results, ServingCell, Stats
+from reportgen.validity import cell_status, check_results
+
+SERVING_COLUMNS: tuple[str, ...] = (
+    "precision",
+    "batch_size",
+    "input_len",
+    "output_len",
+    "requests",
+    "failed",
+    "input_tokens",
+    "output_tokens",
+    "duration_s",
+    "ttft_mean_ms",
+    "ttft_median_ms",
+    "ttft_p99_ms",
+    "tpot_mean_ms",
+    "tpot_median_ms",
+    "tpot_p99_ms",
+    "itl_mean_ms",
+    "e2el_mean_ms",
+    "output_tps",
+    "total_tps",
+    "valid",
+)
+
+ACCURACY_COLUMNS: tuple[str, ...] = ("precision", "benchmark", "mode", "n", "correct", "micro", "macro")
+
+EMBEDDING_KEYS: tuple[str, ...] = ("model", "kind", "mode", "device", "pairs", "reference_check")
+
+# Decimals kept in tables and CSV (JSON keeps full floats).
+_DECIMALS: dict[str, int] = {
+    "duration_s": 3,
+    "micro": 4,
+    "macro": 4,
+    "score": 4,
+}
+_DEFAULT_DECIMALS = 2
+
+
+def _stat(s: Stats | None, name: str) -> float | None:
+    return getattr(s, name) if s is not None else None
+
+
+def _cell_sort_key(c: ServingCell) -> tuple[int, int, int]:
+    return (c.input_len, c.output_len, c.batch_size)
+
+
+def serving_rows(results: Results, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
+    """One row per serving cell (variants in file order, cells by input length, output length,
+    batch size), keys ``SERVING_COLUMNS``. ``findings`` default to ``check_results(results)``."""
+    if findings is None:
+        findings = check_results(results)
+    rows: list[dict[str, Any]] = []
+    for v in results.variants:
+        several_lengths = len({c.input_len for c in v.serving}) > 1
+        for c in sorted(v.serving, key=_cell_sort_key):
+            m = c.metrics
+            row: dict[str, Any] = {
+                "precision": v.label,
+                "batch_size": c.batch_size,
+                "input_len": c.input_len,
+                "output_len": c.output_len,
+                "requests": (m.completed + m.failed) if m else None,
+                "failed": m.failed if m else None,
+                "input_tokens": m.total_input_tokens if m else None,
+                "output_tokens": m.total_output_tokens if m else None,
+                "duration_s": m.duration_s if m else None,
+                "ttft_mean_ms": _stat(m.ttft_ms, "mean") if m else None,
+                "ttft_median_ms": _stat(m.ttft_ms, "median") if m else None,
+                "ttft_p99_ms": _stat(m.ttft_ms, "p99") if m else None,
+                "tpot_mean_ms": _stat(m.tpot_ms, "mean") if m else None,
+                "tpot_median_ms": _stat(m.tpot_ms, "median") if m else None,
+                "tpot_p99_ms": _stat(m.tpot_ms, "p99") if m else None,
+                "itl_mean_ms": _stat(m.itl_ms, "mean") if m else None,
+                "e2el_mean_ms": _stat(m.e2el_ms, "mean") if m else None,
+                "output_tps": m.output_throughput if m else None,
+                "total_tps": m.total_token_throughput if m else None,
+                "valid": cell_status(findings, v.label, c.batch_size, c.input_len if several_lengths else None),
+            }
+            rows.append(row)
+    return rows
+
+
+def accuracy_rows(results: Results) -> list[dict[str, Any]]:
+    """One row per (variant, benchmark result), keys ``ACCURACY_COLUMNS``; scores are fractions 0-1."""
+    rows: list[dict[str, Any]] = []
+    for v in results.variants:
+        for a in v.accuracy:
+            rows.append(
+                {
+                    "precision": v.label,
+                    "benchmark": a.benchmark,
+                    "mode": a.mode,
+                    "n": a.n,
+                    "correct": a.correct,
+                    "micro": a.score,
+                    "macro": a.macro,
+                }
+            )
+    return rows
+
+
+def embedding_rows(results: Results) -> list[dict[str, Any]]:
+    """One object per (model, kind, mode), keys ``EMBEDDING_KEYS``; runs sharing a key are merged
+    (pairs concatenated; reference_check "fail" if any failed, else "pass" if any passed)."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for e in results.embeddings:
+        key = (e.model, e.kind, e.mode)
+        row = merged.setdefault(key, {"model": e.model, "kind": e.kind, "mode": e.mode, "device": None, "pairs": [], "reference_check": "none"})
+        if row["device"] is None:
+            row["device"] = e.device
+        row["pairs"].extend({"a": p.a, "b": p.b, "score": p.score} for p in e.pairs)
+        status = e.reference_check.status
+        if status == "fail" or (status == "pass" and row["reference_check"] == "none"):
+            row["reference_check"] = status
+    return list(merged.values())
+
+
+def embedding_pair_rows(results: Results) -> list[dict[str, Any]]:
+    """The embedding results flattened to one row per scored pair (for tables and CSV)."""
+    rows: list[dict[str, Any]] = []
+    for obj in embedding_rows(results):
+        pairs = obj["pairs"] or [{"a": None, "b": None, "score": None}]
+        for p in pairs:
+            rows.append(
+                {
+                    "model": obj["model"],
+                    "kind": obj["kind"],
+                    "mode": obj["mode"],
+                    "device": obj["device"],
+                    "a": p["a"],
+                    "b": p["b"],
+                    "score": p["score"],
+                    "reference_check": obj["reference_check"],
+                }
+            )
+    return rows
+
+
+EMBEDDING_PAIR_COLUMNS: tuple[str, ...] = ("model", "kind", "mode", "device", "a", "b", "score", "reference_check")
+
+
+def format_value(column: str, value: Any, missing: str = "") -> str:
+    """Text form of one value: floats with the column's decimals, None as ``missing``."""
+    if value is None:
+        return missing
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        if column == "duration_s" and abs(value * 100 - round(value * 100)) < 1e-6:
+            return f"{value:.2f}"  # as vLLM prints it; 3 decimals only when they say something
+        return f"{value:.{_DECIMALS.get(column, _DEFAULT_DECIMALS)}f}"
+    return str(value)
