@@ -517,8 +517,10 @@ def _estimated_e2el(cell: ServingCell) -> tuple[float, float, str] | None:
     if ttft is None:
         return None
     k = m.total_output_tokens // m.completed
-    if k <= 1 or tpot is None:
+    if k <= 1:
         return ttft.value, ttft.half, f"TTFT {ttft.text} ms"
+    if tpot is None:
+        return None
     return ttft.value + (k - 1) * tpot.value, ttft.half + (k - 1) * tpot.half, f"TTFT {ttft.text} + {k - 1} x TPOT {tpot.text}"
 
 
