@@ -232,7 +232,8 @@ _STAT_NAMES = {"mean": "mean", "median": "median", "p90": "P90", "p99": "P99", "
 
 
 def _stats_of(m: ServingMetrics, metric: str) -> Stats | None:
-    return getattr(m, f"{metric}_ms")
+    s: Stats | None = getattr(m, f"{metric}_ms")
+    return s
 
 
 def _n_of(s: Stats, m: ServingMetrics) -> int:
@@ -337,6 +338,8 @@ _THROUGHPUTS: tuple[tuple[str, str, str, Callable[[ServingMetrics], int]], ...] 
 )
 def _throughput_consistency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
+    if m is not None and m.duration_s <= 0 and m.completed > 0:
+        yield Issue("error", f"benchmark duration {m.duration_s:g} s for {m.completed} successful requests: no throughput can be computed")
     d = _duration(cell)
     if m is None or d is None:
         return
@@ -938,7 +941,7 @@ def _cell_key(c: ServingCell) -> tuple[int, int, int]:
 
 def check_results(results: Results) -> list[Finding]:
     """Run every registered check; the findings in a deterministic order (see the module doc)."""
-    missing = set(c.name for c in CHECKS) - set(CHECK_TITLES_ZH)
+    missing = {c.name for c in CHECKS} - set(CHECK_TITLES_ZH)
     assert not missing, f"checks without a Chinese title: {sorted(missing)}"
     vindex = {id(v): i for i, v in enumerate(results.variants)}
     keyed: list[tuple[tuple[Any, ...], Finding]] = []

@@ -5,10 +5,10 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from _clean_run import clean_results
 from _seed_figures import seed_results
+from click.testing import CliRunner
+
 from reportgen.cli import cli
 from reportgen.results import EmbeddingRun, ReferenceCheck, ScoredPair, load_results, save_results
 from reportgen.summary import SERVING_COLUMNS
@@ -63,7 +63,7 @@ def test_validate_table(seed_file: Path) -> None:
     lines = out.splitlines()
     assert lines[0].split() == ["severity", "precision", "batch_size", "check", "message"]
     assert lines[2].split()[:4] == ["error", "FP16", "1", "throughput_consistency"]
-    assert any(line.split()[:4] == ["warning", "FP16", "bbh", "bbh_bracket_bug"] for line in lines)
+    assert any(line.split()[:5] == ["warning", "FP16", "-", "bbh_bracket_bug", "bbh"] for line in lines)
     assert lines[-1].endswith("25 error(s), 14 warning(s) over 8 serving cell(s) and 12 accuracy result(s)")
 
 

@@ -1,9 +1,9 @@
 import re
 
 import pytest
-
 from _clean_run import clean_cell, clean_results, refresh
 from _seed_figures import seed_results
+
 from reportgen.results import (
     AccuracyResult,
     Finding,
@@ -206,6 +206,10 @@ def test_too_few_requests_and_low_concurrency() -> None:
 def _imported(printed: dict[str, str], n: int = 1, batch: int = 1, tokens_in: int = 8192, tokens_out: int = 256) -> Results:
     f = {k: float(v) for k, v in printed.items()}
     dur = f["Benchmark duration (s)"]
+
+    def per_s(x: float) -> float:
+        return x / dur if dur else 0.0
+
     cell = ServingCell(
         batch_size=batch,
         input_len=8192,
@@ -217,10 +221,10 @@ def _imported(printed: dict[str, str], n: int = 1, batch: int = 1, tokens_in: in
             duration_s=dur,
             total_input_tokens=tokens_in,
             total_output_tokens=tokens_out,
-            request_throughput=f.get("Request throughput (req/s)", n / dur),
-            input_throughput=f.get("Input token throughput (tok/s)", tokens_in / dur),
-            output_throughput=f.get("Output token throughput (tok/s)", tokens_out / dur),
-            total_token_throughput=(tokens_in + tokens_out) / dur,
+            request_throughput=f.get("Request throughput (req/s)", per_s(n)),
+            input_throughput=f.get("Input token throughput (tok/s)", per_s(tokens_in)),
+            output_throughput=f.get("Output token throughput (tok/s)", per_s(tokens_out)),
+            total_token_throughput=per_s(tokens_in + tokens_out),
             ttft_ms=Stats(n=n, mean=f.get("Mean TTFT (ms)"), median=f.get("Median TTFT (ms)"), p99=f.get("P99 TTFT (ms)")),
             tpot_ms=Stats(n=n),
         ),
@@ -399,3 +403,15 @@ def test_missing_metrics_is_a_warning() -> None:
     assert "1 raw records but no computed metrics" in findings[0].message
     r.variants[0].serving[0].server_metrics = ServerMetricsDelta()
     assert len(check_results(r)) == 1
+
+
+def test_zero_duration_is_an_error() -> None:
+    r = _imported({"Benchmark duration (s)": "0.00", "Mean TTFT (ms)": "100.00"})
+    assert _one(r) == [("error", 1, "throughput_consistency")]
+    assert "benchmark duration 0 s for 1 successful requests" in check_results(r)[0].message
+
+
+def test_docs_list_every_check(repo) -> None:  # type: ignore[no-untyped-def]
+    text = (repo / "docs" / "validity.md").read_text(encoding="utf-8")
+    for c in CHECKS:
+        assert f"`{c.name}`" in text, c.name

@@ -21,7 +21,7 @@ def findings_table(findings: list[Finding]) -> str:
         [
             f.severity,
             f.precision or "-",
-            str(f.batch_size) if f.batch_size is not None else (f.benchmark or "-"),
+            str(f.batch_size) if f.batch_size is not None else "-",
             f.check,
             f.message,
         ]
