@@ -189,7 +189,12 @@ def _is_json_import(cell: ServingCell) -> bool:
 
 def _was_printed(cell: ServingCell, key: str) -> bool:
     """Whether a figure came from the source (checkable), rather than filled in by the importer."""
-    if cell.source != "imported" or cell.import_info is None or not cell.import_info.printed:
+    if cell.source != "imported" or cell.import_info is None:
+        return True
+    # ImportInfo.derived (when the model has it) names the metrics the importer computed itself.
+    if key in (getattr(cell.import_info, "derived", None) or ()):
+        return False
+    if not cell.import_info.printed:
         return True
     return _printed(cell, key) is not None
 
