@@ -415,3 +415,49 @@ def test_docs_list_every_check(repo) -> None:  # type: ignore[no-untyped-def]
     text = (repo / "docs" / "validity.md").read_text(encoding="utf-8")
     for c in CHECKS:
         assert f"`{c.name}`" in text, c.name
+
+
+def test_real_vllm_bench_serve_output_is_clean(shared) -> None:  # type: ignore[no-untyped-def]
+    """The real `vllm bench serve` run in ../shared/fixtures (new text format) passes every check."""
+    text = (shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.txt").read_text(encoding="utf-8")
+    block = text.split("Serving Benchmark Result")[1]
+    printed = {}
+    for line in block.splitlines():
+        m = re.match(r"^(.+?):\s+(\S+)\s*$", line)
+        if m:
+            printed[m.group(1).strip()] = m.group(2)
+    f = {k: float(v) for k, v in printed.items()}
+    assert f["Successful requests"] == 8 and printed["Benchmark duration (s)"] == "2.87"
+
+    def st(name: str) -> Stats:
+        return Stats(n=8, mean=f[f"Mean {name} (ms)"], median=f[f"Median {name} (ms)"], p99=f[f"P99 {name} (ms)"])
+
+    cell = ServingCell(
+        batch_size=8,
+        input_len=8192,
+        output_len=256,
+        num_requests=8,
+        source="imported",
+        metrics=ServingMetrics(
+            completed=8,
+            failed=0,
+            duration_s=f["Benchmark duration (s)"],
+            total_input_tokens=int(f["Total input tokens"]),
+            total_output_tokens=int(f["Total generated tokens"]),
+            request_throughput=f["Request throughput (req/s)"],
+            input_throughput=int(f["Total input tokens"]) / f["Benchmark duration (s)"],  # not printed
+            output_throughput=f["Output token throughput (tok/s)"],
+            total_token_throughput=f["Total token throughput (tok/s)"],
+            ttft_ms=st("TTFT"),
+            tpot_ms=st("TPOT"),
+            itl_ms=Stats(n=2040, mean=f["Mean ITL (ms)"], median=f["Median ITL (ms)"], p99=f["P99 ITL (ms)"]),
+        ),
+        import_info=ImportInfo(file="vllm-0.32-cpu-bench-serve-c8.txt", format="vllm-text", printed=printed),
+    )
+    r = Results()
+    r.variant("FP16", model="tiny-qwen2", precision="fp16").serving.append(cell)
+    assert check_results(r) == []
+    # and the same figures with one throughput misprinted are caught
+    cell.import_info.printed["Total token throughput (tok/s)"] = "23639.91"  # type: ignore[union-attr]
+    cell.metrics.total_token_throughput = 23639.91  # type: ignore[union-attr]
+    assert _one(r) == [("warning", 8, "throughput_consistency")]
