@@ -461,3 +461,17 @@ def test_real_vllm_bench_serve_output_is_clean(shared) -> None:  # type: ignore[
     cell.import_info.printed["Total token throughput (tok/s)"] = "23639.91"  # type: ignore[union-attr]
     cell.metrics.total_token_throughput = 23639.91  # type: ignore[union-attr]
     assert _one(r) == [("warning", 8, "throughput_consistency")]
+
+
+def test_sample_built_by_the_importers_gives_the_same_findings(repo) -> None:  # type: ignore[no-untyped-def]
+    """samples/seed-bi150.json (built by `reportgen import` from the seed's text) is flagged exactly
+    like the hand-copied figures; there the INT4 serving runs belong to the GPTQ-Int4 variant."""
+    from reportgen.results import load_results
+
+    sample = load_results(repo / "samples" / "seed-bi150.json")
+    got = [(f.severity, f.precision, f.batch_size, f.check) for f in check_results(sample)]
+    want = [(s, "GPTQ-Int4" if p == "INT4" else p, b, c) for s, p, b, c in SEED_EXPECTED]
+    assert sorted(got, key=str) == sorted(want, key=str)
+    for v in sample.variants:
+        for c in v.serving:
+            assert cell_status(check_results(sample), v.label, c.batch_size) == "INVALID"
