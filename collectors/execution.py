@@ -233,6 +233,9 @@ class SSHHost:
         except paramiko.AuthenticationException:
             client.close()
             raise HostError(f"ssh {where}: authentication failed (key or password refused)") from None
+        except paramiko.ssh_exception.NoValidConnectionsError:
+            client.close()
+            raise HostError(f"ssh {where}: cannot connect: connection refused") from None
         except (socket.timeout, TimeoutError):
             client.close()
             raise HostError(f"ssh {where}: connection timed out after {target.connect_timeout_s:g} s") from None

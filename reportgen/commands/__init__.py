@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from reportgen.commands.collect import collect_cmd
 from reportgen.commands.schema import schema_cmd
 
 COMMANDS: list[click.Command] = [
     schema_cmd,
+    collect_cmd,
 ]
