@@ -226,6 +226,18 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     if primary is not None:
         _merge_reports(primary, reports)
 
+    if not accel_pci and primary is None and smi:
+        # A tool is installed but gave nothing usable, and PCI shows nothing: unknown, not zero.
+        sid, o = next(iter(smi.items()))
+        reason: MissingReason = o.reason or "not_found"
+        detail = "SMI tool found but unusable: " + "; ".join(
+            f"{k}: {v.reason}{' (' + v.detail + ')' if v.detail else ''}" for k, v in smi.items())
+        for key in ("accelerator.count", "accelerator.chips", "accelerator.vendor", "accelerator.model",
+                    "accelerator.memory_bytes", "accelerator.memory_type", "accelerator.memory_bandwidth",
+                    "accelerator.interface", "accelerator.peak_compute", "accelerator.tdp_w",
+                    "accelerator.max_temperature_c", "driver.version", "sdk.version"):
+            f[key] = Fact.missing(reason, detail, source=sid)
+        return
     if not accel_pci and primary is None:
         why = []
         why.append(f"no PCI device with a known accelerator id or class among {len(pci_devs)} "
