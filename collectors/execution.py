@@ -312,7 +312,7 @@ def open_host(
 ) -> Host:
     """A ``LocalHost`` for no host / localhost / 127.0.0.1 (unless a user, port or key says SSH),
     else an ``SSHHost``. Raises ``HostError`` when the SSH connection cannot be made."""
-    wants_ssh = bool(user or key_file or password or port != 22)
+    wants_ssh = bool(user or key_file or port != 22)
     if is_local(host) and not wants_ssh:
         return LocalHost()
     if key_file and not os.path.isfile(key_file):

@@ -55,7 +55,8 @@ def reason_of(src: sources.Source, r: CommandResult) -> tuple[MissingReason | No
     ) or "must be root" in low or "needs root" in low:
         return "needs_root", err or "needs root privileges"
     if r.exit_code == NOT_FOUND_EXIT or "not found" in low and (src.tool or "") in low:
-        return "not_installed", f"{src.tool or src.command.split()[0]} is not installed"
+        tool = src.tool or src.command.split()[0]
+        return "not_installed", f"{tool} is not installed" + (f" ({err})" if err else "")
     return "failed", f"exit {r.exit_code}: {err}" if err else f"exit {r.exit_code}"
 
 

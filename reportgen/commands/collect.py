@@ -78,7 +78,7 @@ def parse_stages(only: str | None) -> list[str]:
 @click.command("collect")
 @click.option("--host", default=None, help="Machine to evaluate (default: this one). localhost/127.0.0.1 "
               "run locally unless an SSH user, port or key is given.")
-@click.option("--ssh-user", default=None, help="SSH user (default: yours / ~/.ssh/config is NOT read).")
+@click.option("--ssh-user", default=None, help="SSH user (default: the local user name; ~/.ssh/config is not read).")
 @click.option("--ssh-port", default=22, show_default=True, type=int)
 @click.option("--ssh-key", default=None, type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("--ask-pass", is_flag=True, help=f"Prompt for the SSH password (or set {PASSWORD_ENV}).")
