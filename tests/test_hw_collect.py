@@ -171,13 +171,46 @@ def test_ascend_lspci_by_name_and_duo_boards(shared: Path) -> None:
     assert f["accelerator.memory_bytes"].value == 32 * GIB and f["driver.version"].value == "23.0.rc3"
     assert f["accelerator.peak_compute"].origin == "spec_sheet"
 
+    board, product = sources.npu_board_sources(2944)
     duo = replay(shared, {
         cmd_of("smi_probe"): (0, "npu-smi=/usr/local/sbin/npu-smi\n"),
         cmd_of("npu-smi info"): (0, fx(shared, "npu-smi-info-310p3-duo.txt")),
+        board.command: (0, fx(shared, "npu-smi-info-t-board-310p3-duo.txt")),
+        product.command: (0, fx(shared, "npu-smi-info-t-product-310p3-duo.txt")),
     })
-    f = collect_environment(duo).facts
+    env = collect_environment(duo)
+    f = env.facts
     assert (f["accelerator.count"].value, f["accelerator.chips"].value) == (1, 2)
     assert "board id" in f["accelerator.count"].detail
+    assert f["accelerator.model"].value == "Atlas 300I Duo" and f["accelerator.model"].detail == "chips: 310P3"
+    assert f["accelerator.memory_type"].value == "LPDDR4X" and f["accelerator.peak_int8_ops"].value == 280e12
+    assert {a.firmware_version for a in env.accelerators} == {"7.8.0.6.201"}
+    assert f["driver.version"].value == "25.5.1"
+
+    four = replay(shared, {
+        cmd_of("smi_probe"): (0, "npu-smi=/usr/local/sbin/npu-smi\n"),
+        cmd_of("npu-smi info"): (0, fx(shared, "npu-smi-info-atlas300-310-v20.2.txt")),
+    })
+    f = collect_environment(four).facts  # board/product views absent: exit 127, recorded, not fatal
+    assert (f["accelerator.count"].value, f["accelerator.chips"].value) == (1, 4)
+    assert f["accelerator.memory_bytes"].value == 4 * 8192 * MIB and f["accelerator.model"].value == "310"
+    assert f["accelerator.peak_compute"].reason == "not_found"
+
+
+def test_hygon_dcu_rocm_smi_json_and_rocminfo(shared: Path) -> None:
+    host = replay(shared, {
+        cmd_of("smi_probe"): (0, "hy-smi=/opt/hyhal/bin/hy-smi\nrocm-smi=/opt/hyhal/bin/rocm-smi\n"),
+        cmd_of("rocm-smi --json"): (0, fx(shared, "rocm-smi-json-hygon-dcu-dtk24.04.3.json")),
+        cmd_of("hy-smi"): (0, fx(shared, "hy-smi-table-k100ai.txt")),
+        cmd_of("rocminfo"): (0, fx(shared, "rocminfo-hygon-dcu-dtk24.04.3.txt")),
+    })
+    env = collect_environment(host)
+    f = env.facts
+    assert f["accelerator.vendor"].value == "Hygon DCU" and f["accelerator.chips"].value == 1
+    assert f["accelerator.memory_bytes"].value == 65520 * MIB
+    assert f["accelerator.tdp_w"].value == 800  # hy-smi's PwrCap merged into the rocm-smi record
+    assert f["accelerator.peak_compute"].source == "spec:K100_AI"  # matched via rocminfo's K1xx_AI
+    assert sum(1 for r in env.raw_outputs if r.id == "rocm-smi --json") == 1
 
 
 def test_reasons_needs_root_timeout_unparsable(shared: Path) -> None:

@@ -117,6 +117,8 @@ def build_scenarios(root: Path, shared: Path) -> None:
     write_exe(s / "bin" / "nvidia-smi",
               f'case "$*" in\n  -q) cat {smi / "nvidia-smi-q-h100-sxm-8gpu.txt"};;\n'
               f'  "") cat {smi / "nvidia-smi-table-h100-sxm-8gpu.txt"};;\n'
+              '  --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used*) '
+              'for i in 0 1 2 3 4 5 6 7; do echo "$i, 6$i.5, 3$i, 9$i, 1000$i"; done;;\n'
               '  *) echo "nvidia-smi: $* not in the fixture" >&2; exit 2;;\nesac\n')
     write_exe(s / "bin" / "docker", docker)
     for b in ("18", "2a", "3a", "5d", "9a", "ab", "ba", "db"):
@@ -222,6 +224,26 @@ def test_eight_h100_over_ssh(sshd: Server) -> None:
     assert f["server.vendor"].source == "dmi_sysfs"
     assert [a.numa_node for a in env.accelerators] == [0, 0, 0, 0, 1, 1, 1, 1]
     assert f["accelerator.peak_fp16_flops"].value == 989.4e12
+
+
+def test_telemetry_over_ssh(sshd: Server) -> None:
+    from collectors.hardware.telemetry import TelemetrySampler
+
+    sshd.use("h100")
+    host = SSHHost(sshd.target())
+    try:
+        sampler = TelemetrySampler(host, interval_s=0.3)  # finds nvidia-smi on the remote PATH itself
+        sampler.start("serving:FP16:bs1")
+        (r,) = host.run(["sleep 1.2; echo stage-done"], timeout_s=10)  # the stage, on the same connection
+        series = sampler.stop()
+    finally:
+        host.close()
+    assert r.stdout.strip() == "stage-done"
+    assert series.tool == "nvidia-smi" and series.reason is None and series.errors == 0
+    assert len(series.samples) >= 16 and len(series.samples) % 8 == 0
+    s7 = series.samples[7]
+    assert (s7.device, s7.power_w, s7.temperature_c, s7.utilization_pct, s7.memory_used_bytes) == (
+        7, 67.5, 37, 97, 10007 * 2**20)
 
 
 def test_container_name_with_metacharacters(sshd: Server, tmp_path: Path) -> None:

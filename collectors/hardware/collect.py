@@ -262,13 +262,23 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
         vendor = next((v for v in pci_ids.VENDORS.values() if primary.tool.split()[0] in v.tools), None)
     pci_product = pci_ids.product(accel_pci[0].vendor_id, accel_pci[0].device_id) if accel_pci else None
     smi_name = next((d.name for d in primary.devices if d.name), None) if primary else None
-    spec = find_spec(smi_name, pci_product)
+    product, board_info = _npu_board(oc)
+    if product:
+        smi_name = product
+        for d in primary.devices if primary else []:
+            d.firmware = d.firmware or board_info.get("Firmware Version")
+    rocminfo = smi.get("rocminfo")
+    marketing = next((a.get("Marketing Name") for a in (rocminfo.value or []) if a.get("Device Type") not in
+                      (None, "CPU")), None) if rocminfo else None
+    spec = find_spec(smi_name, marketing, pci_product)
 
     chips = len(primary.devices) if primary is not None else len(accel_pci)
     boards_from_tool = {d.board for d in primary.devices if d.board is not None} if primary else set()
     cpb = spec.chips_per_board if spec else 1
     if boards_from_tool:
         boards = len(boards_from_tool)
+        if chips % boards == 0:
+            cpb = chips // boards  # what the tool says beats the spec sheet
         board_note = f"{primary_id} groups the {chips} chips under {boards} board id(s)"
     else:
         boards = math.ceil(chips / cpb)
@@ -280,7 +290,10 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     f["accelerator.vendor"] = (Fact.of(vendor.name, source=pci_src or primary_id,
                                        detail=f"PCI vendor {vendor.id} ({vendor.name_zh})")
                                if vendor else Fact.missing("not_found", "vendor id not in the table"))
-    if smi_name:
+    if product:
+        f["accelerator.model"] = Fact.of(product, source="npu-smi info -t product",
+                                         detail=f"chips: {primary.devices[0].name if primary else '?'}")
+    elif smi_name:
         f["accelerator.model"] = Fact.of(smi_name, source=primary_id)
     elif pci_product:
         f["accelerator.model"] = Fact.of(pci_product, source=pci_src,
@@ -375,6 +388,22 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
                                         else "no SMI tool found")
     if primary is not None and primary.cuda_version:
         f["sdk.cuda_version"] = Fact.of(primary.cuda_version, source=primary_id)
+
+
+def _npu_board(oc: dict[str, Outcome]) -> tuple[str | None, dict[str, str]]:
+    """The product type and board keys from ``npu-smi info -t product/board`` (Ascend only)."""
+    board: dict[str, str] = {}
+    product = None
+    for sid, o in oc.items():
+        if sid.startswith("npu-smi info -t board") and o.value:
+            board = o.value[0]
+        if sid.startswith("npu-smi info -t product") and o.value:
+            product = next((b["Product Type"] for b in o.value if na_(b.get("Product Type"))), None)
+    return product, board
+
+
+def na_(v: str | None) -> str | None:
+    return None if v in (None, "", "NA", "N/A") else v
 
 
 def _no_spec(spec: CardSpec | None, name: str | None) -> str:
@@ -501,6 +530,14 @@ def collect_environment(host: Host, *, container: str | None = None, host_label:
                 second.append(s)
     smi_ids = set(seen)
     oc.update(run_sources(host, srcs(second), env))
+
+    # Ascend: the board views name the product (e.g. "Atlas 300I Duo") and its firmware.
+    npu = oc.get("npu-smi info")
+    if npu is not None and isinstance(npu.value, SmiReport) and npu.value.devices:
+        board_id = npu.value.devices[0].board
+        if board_id is not None and board_id.isdigit():
+            extra_src = sources.npu_board_sources(int(board_id))
+            oc.update(run_sources(host, srcs(extra_src), env))
 
     # PCIe link capability: sysfs has it without root; else lspci -vvv (needs root for LnkCap).
     pci_devs, _ = _pci_devices(oc)

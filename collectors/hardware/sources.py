@@ -129,6 +129,7 @@ SMI_SOURCES: dict[str, tuple[Source, ...]] = {
                SMI_ENV + "rocm-smi --showproductname --showmeminfo vram --showpower --showtemp --showuse "
                "--showserial --showuniqueid --json", rocm.parse_rocm_smi_json, tool="rocm-smi"),
         Source("hy-smi", SMI_ENV + "hy-smi", rocm.parse_hy_smi, tool="hy-smi"),
+        Source("rocminfo", SMI_ENV + "rocminfo", rocm.parse_rocminfo, tool="rocminfo"),
     ),
     "rocm-smi": (
         Source("rocm-smi --json",
@@ -143,6 +144,12 @@ SMI_SOURCES: dict[str, tuple[Source, ...]] = {
     "xpu_smi": (Source("xpu_smi -m", SMI_ENV + "xpu_smi -m", vendors.parse_xpu_smi_m, tool="xpu_smi"),),
     "xpu-smi": (Source("xpu-smi -m", SMI_ENV + "xpu-smi -m", vendors.parse_xpu_smi_m, tool="xpu-smi"),),
 }
+
+def npu_board_sources(npu_id: int) -> list[Source]:
+    """``npu-smi info -t board|product -i <id>`` for one NPU (the id is an int from npu-smi itself)."""
+    return [Source(f"npu-smi info -t {view} -i {npu_id}", SMI_ENV + f"npu-smi info -t {view} -i {int(npu_id)}",
+                   ascend.parse_info_t, tool="npu-smi") for view in ("board", "product")]
+
 
 SOFTWARE_SOURCE = Source("software", SOFTWARE_CMD, system.parse_key_values,
                          ("software.python", "software.vllm", "software.torch", "software.transformers"),
