@@ -73,7 +73,7 @@ class Fact(_Model):
     reason: MissingReason | None = None
     detail: str | None = None  # human-readable extra: the error line, the spec sheet's source
     origin: FactOrigin = "measured"
-    source: str | None = None  # the command (or file) it came from; key into raw_outputs
+    source: str | None = None  # the source id (key into raw_outputs[].id) or, for spec values, the spec source
 
     @model_validator(mode="after")
     def _value_or_reason(self) -> Fact:
@@ -97,6 +97,7 @@ class Fact(_Model):
 class CommandOutput(_Model):
     """The raw output of one command run while collecting facts."""
 
+    id: str | None = None  # the source id facts point to with Fact.source ("lscpu", "ixsmi -q -x")
     command: str
     exit_code: int | None = None  # None: did not finish (timeout, unreachable)
     stdout: str = ""
@@ -104,12 +105,17 @@ class CommandOutput(_Model):
     duration_s: float | None = None
     timed_out: bool = False
     host: str | None = None
+    container: str | None = None  # run inside this docker container
+    reason: MissingReason | None = None  # why it gave no usable output, if it did not
 
 
 class Accelerator(_Model):
     """One accelerator device (a PCI function, or one chip of a board)."""
 
     index: int
+    board: int | None = None  # which board (card in a slot) this chip sits on, 0-based
+    chip: int | None = None  # chip index on that board
+    smi_index: int | None = None  # the index the vendor's SMI tool shows
     pci_address: str | None = None
     vendor_id: str | None = None  # "1e3e"
     device_id: str | None = None  # "0003"
@@ -118,6 +124,7 @@ class Accelerator(_Model):
     memory_bytes: int | None = None
     memory_type: str | None = None
     power_cap_w: float | None = None
+    max_temperature_c: float | None = None  # max operating temperature the tool reports
     numa_node: int | None = None
     pcie_link_cap: str | None = None  # "16GT/s x16"
     pcie_link_status: str | None = None
@@ -141,9 +148,12 @@ class TelemetrySeries(_Model):
 
     stage: str  # "serving:FP16:bs8", ...
     tool: str | None = None
+    command: str | None = None  # the command sampled each tick
     started_at: datetime | None = None
     interval_s: float | None = None
+    finished_at: datetime | None = None
     samples: list[TelemetrySample] = Field(default_factory=list)
+    errors: int = 0  # ticks whose command failed or was not understood
     reason: MissingReason | None = None  # why there are no samples
     detail: str | None = None
 
@@ -160,10 +170,30 @@ class Environment(_Model):
     ``accelerator.tdp_w``, ``accelerator.max_temperature_c``, ``driver.version``,
     ``sdk.version``, ``software.python``, ``software.vllm``, ``software.torch``,
     ``software.transformers``.
+
+    Meaning and units (written by ``collectors.hardware``):
+
+    * ``accelerator.count``: boards (cards in slots); ``accelerator.chips``: chips (what the SMI
+      tool lists). A BI-V150, MLU370-X8 or Atlas 300I Duo board has two chips.
+    * ``accelerator.memory_bytes``: per board (B); ``accelerator.memory_bytes_per_chip`` per chip.
+    * ``accelerator.memory_bandwidth``: per board, B/s (spec sheet).
+    * ``accelerator.peak_compute``: text such as "FP16 192 TFLOPS, BF16 192 TFLOPS, INT8 384 TOPS
+      (per board, 2 chips)" (spec sheet); the numbers also as ``accelerator.peak_fp16_flops``,
+      ``accelerator.peak_bf16_flops``, ``accelerator.peak_fp32_flops`` (FLOP/s) and
+      ``accelerator.peak_int8_ops`` (OP/s).
+    * ``accelerator.interface``: "PCIe Gen4 x16"; ``accelerator.pcie_downgraded`` (bool) when
+      some device's link runs below its capability.
+    * ``accelerator.tdp_w``: the tool's power cap (measured) or the spec sheet's TDP;
+      ``accelerator.max_temperature_c``: the tool's max operating temperature, else the spec's.
+    * ``sdk.name`` ("CUDA", "Corex", "MACA") with ``sdk.version``; ``sdk.cuda_version`` where a
+      CUDA-compatible stack reports its CUDA level; ``smi.tool`` the SMI tool used.
+    * Spec-sheet facts have ``origin="spec_sheet"`` and ``source``/``detail`` naming the sheet.
     """
 
     host: str | None = None
     collected_at: datetime | None = None
+    container: str | None = None  # the docker container the software facts came from
+    ssh_host_key: str | None = None  # the key fingerprint the SSH server presented
     facts: dict[str, Fact] = Field(default_factory=dict)
     accelerators: list[Accelerator] = Field(default_factory=list)
     raw_outputs: list[CommandOutput] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from reportgen.commands.collect import collect_cmd
 from reportgen.commands.import_ import import_group
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
@@ -11,9 +12,10 @@ from reportgen.commands.summary import summary_cmd
 from reportgen.commands.validate import validate_cmd
 
 COMMANDS: list[click.Command] = [
+    collect_cmd,
     import_group,
+    validate_cmd,
+    summary_cmd,
     render_cmd,
     schema_cmd,
-    summary_cmd,
-    validate_cmd,
 ]

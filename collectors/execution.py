@@ -1,0 +1,330 @@
+"""Running commands on the machine under test: locally, over SSH, or replayed in tests.
+
+``Host.run(commands, timeout_s) -> list[CommandResult]`` is the only way collectors touch a
+machine. A command is a POSIX ``sh`` command line built by reportgen; every value that comes
+from the user (a container name, a path) is put in with ``shlex.quote`` (see ``quote`` and
+``in_container``), so a value holding ``;``, ``$()`` or quotes stays one argument.
+
+* ``LocalHost``   runs ``sh -c`` through ``subprocess``; a command past its timeout has its
+                  whole process group killed.
+* ``SSHHost``     one paramiko connection per host, one exec channel per command. Each remote
+                  command is wrapped in coreutils ``timeout`` (so the remote process dies too)
+                  and the client stops waiting a few seconds after that.
+* ``ReplayHost``  answers from a dict of canned outputs: unit tests of the collectors.
+
+Connection failures (unreachable, refused key, host-key mismatch) raise ``HostError`` with one
+line; a command that fails, hangs or is missing is *data*: a ``CommandResult`` saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Protocol, Sequence
+
+from reportgen.errors import HostError
+
+DEFAULT_TIMEOUT_S = 20.0
+# Exit status of a command killed by ``timeout`` (coreutils) and of "command not found" (sh).
+TIMEOUT_EXIT = 124
+NOT_FOUND_EXIT = 127
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What one command did. ``exit_code`` is None when it never finished."""
+
+    command: str
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+class Host(Protocol):
+    """A machine commands can run on."""
+
+    name: str
+
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
+        """Run each command (a ``sh`` command line) in order, each with its own timeout."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def quote(value: str) -> str:
+    """Shell-quote one value for a POSIX shell (``shlex.quote``)."""
+    return shlex.quote(str(value))
+
+
+def in_container(command: str, container: str | None) -> str:
+    """The command as run inside ``container`` by ``docker exec`` (unchanged when None)."""
+    if not container:
+        return command
+    return f"docker exec {quote(container)} sh -c {quote(command)}"
+
+
+def is_local(host: str | None) -> bool:
+    return host in (None, "", "localhost", "127.0.0.1", "::1", "local")
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+# --------------------------------------------------------------------------- local
+
+
+class LocalHost:
+    """This machine, through ``sh -c``."""
+
+    def __init__(self, name: str = "localhost") -> None:
+        self.name = name
+
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
+        return [self._run_one(c, timeout_s) for c in commands]
+
+    def _run_one(self, command: str, timeout_s: float) -> CommandResult:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(
+                ["sh", "-c", command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group, so a timeout kills the children too
+            )
+        except OSError as e:
+            return CommandResult(command, None, "", f"cannot start sh: {e}", time.perf_counter() - t0)
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            out, err = proc.communicate()
+            return CommandResult(
+                command, None, _decode(out), _decode(err), time.perf_counter() - t0, timed_out=True
+            )
+        return CommandResult(command, proc.returncode, _decode(out), _decode(err), time.perf_counter() - t0)
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- replay
+
+
+class ReplayHost:
+    """Answers commands from canned outputs (tests).
+
+    ``responses`` maps a command line (exact) or a predicate to a ``CommandResult`` or to
+    ``(exit_code, stdout)``; an unknown command answers exit 127, like a missing tool.
+    """
+
+    def __init__(
+        self,
+        responses: Mapping[str, CommandResult | tuple[int, str]] | None = None,
+        name: str = "replay",
+        fallback: Callable[[str], CommandResult | tuple[int, str] | None] | None = None,
+    ) -> None:
+        self.name = name
+        self.responses = dict(responses or {})
+        self.fallback = fallback
+        self.seen: list[str] = []
+
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
+        out = []
+        for c in commands:
+            self.seen.append(c)
+            r = self.responses.get(c)
+            if r is None and self.fallback is not None:
+                r = self.fallback(c)
+            if r is None:
+                out.append(CommandResult(c, NOT_FOUND_EXIT, "", "sh: not found"))
+            elif isinstance(r, CommandResult):
+                out.append(r)
+            else:
+                out.append(CommandResult(c, r[0], r[1]))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- SSH
+
+
+@dataclass(frozen=True)
+class SSHTarget:
+    host: str
+    user: str | None = None
+    port: int = 22
+    key_file: str | None = None
+    password: str | None = None  # from a prompt or REPORTGEN_SSH_PASSWORD; never stored
+    known_hosts: str | None = None  # default: ~/.ssh/known_hosts (if it exists)
+    connect_timeout_s: float = 10.0
+
+    def __repr__(self) -> str:  # never print the password
+        return f"SSHTarget(host={self.host!r}, user={self.user!r}, port={self.port})"
+
+
+class SSHHost:
+    """One SSH connection (paramiko) to a host; each command on its own exec channel.
+
+    Host keys: a host listed in the known-hosts file must present that key (a mismatch is a
+    ``HostError``); an unknown host is accepted and its key fingerprint kept in
+    ``host_key_fingerprint`` (like OpenSSH's ``StrictHostKeyChecking=accept-new``, without
+    writing the file).
+    """
+
+    def __init__(self, target: SSHTarget) -> None:
+        import paramiko
+
+        self.target = target
+        self.name = target.host
+        self.host_key_fingerprint: str | None = None
+        client = paramiko.SSHClient()
+        known = target.known_hosts or os.path.expanduser("~/.ssh/known_hosts")
+        if os.path.isfile(known):
+            try:
+                client.load_host_keys(known)
+            except (OSError, paramiko.SSHException) as e:
+                raise HostError(f"{known}: cannot read known-hosts file: {e}") from None
+
+        class _AcceptNew(paramiko.MissingHostKeyPolicy):
+            def missing_host_key(inner, client_, hostname, key) -> None:  # noqa: N805
+                self.host_key_fingerprint = f"{key.get_name()} {key.fingerprint}"
+
+        client.set_missing_host_key_policy(_AcceptNew())
+        where = f"{target.user + '@' if target.user else ''}{target.host}:{target.port}"
+        try:
+            client.connect(
+                target.host,
+                port=target.port,
+                username=target.user or None,
+                key_filename=target.key_file,
+                password=target.password,
+                timeout=target.connect_timeout_s,
+                banner_timeout=target.connect_timeout_s,
+                auth_timeout=target.connect_timeout_s,
+                allow_agent=target.password is None,
+                look_for_keys=target.key_file is None and target.password is None,
+            )
+        except paramiko.BadHostKeyException as e:
+            client.close()
+            raise HostError(
+                f"ssh {where}: host key mismatch (the server presented {e.key.get_name()} "
+                f"{e.key.fingerprint}, the known-hosts file has another key); refusing to connect"
+            ) from None
+        except paramiko.AuthenticationException:
+            client.close()
+            raise HostError(f"ssh {where}: authentication failed (key or password refused)") from None
+        except paramiko.ssh_exception.NoValidConnectionsError:
+            client.close()
+            raise HostError(f"ssh {where}: cannot connect: connection refused") from None
+        except (socket.timeout, TimeoutError):
+            client.close()
+            raise HostError(f"ssh {where}: connection timed out after {target.connect_timeout_s:g} s") from None
+        except (OSError, paramiko.SSHException, EOFError) as e:
+            client.close()
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise HostError(f"ssh {where}: cannot connect: {msg}") from None
+        self._client = client
+        if target.key_file and not Path(target.key_file).exists():  # pragma: no cover - paramiko fails first
+            raise HostError(f"{target.key_file}: no such key file")
+
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
+        return [self._run_one(c, timeout_s) for c in commands]
+
+    def _run_one(self, command: str, timeout_s: float) -> CommandResult:
+        import paramiko
+
+        # The remote side kills the command itself; the client waits a little longer as a backstop.
+        secs = max(1, int(round(timeout_s)))
+        wrapped = f"timeout -k 3 {secs} sh -c {quote(command)}"
+        t0 = time.perf_counter()
+        deadline = t0 + timeout_s + 8
+        try:
+            transport = self._client.get_transport()
+            if transport is None or not transport.is_active():
+                raise HostError(f"ssh {self.name}: the connection was lost")
+            chan = transport.open_session(timeout=10)
+            chan.exec_command(wrapped)
+            chan.shutdown_write()
+            out, err = bytearray(), bytearray()
+            chan.settimeout(0.2)
+            while True:
+                got = False
+                if chan.recv_ready():
+                    out += chan.recv(65536)
+                    got = True
+                if chan.recv_stderr_ready():
+                    err += chan.recv_stderr(65536)
+                    got = True
+                if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
+                    break
+                if time.perf_counter() > deadline:
+                    chan.close()
+                    return CommandResult(
+                        command, None, _decode(bytes(out)), _decode(bytes(err)),
+                        time.perf_counter() - t0, timed_out=True,
+                    )
+                if not got:
+                    time.sleep(0.02)
+            rc = chan.recv_exit_status()
+            chan.close()
+        except (paramiko.SSHException, OSError, EOFError) as e:
+            raise HostError(f"ssh {self.name}: connection failed while running a command: {e}") from None
+        dt = time.perf_counter() - t0
+        # timeout(1) exits 124, or 137 when it had to SIGKILL after the grace period.
+        timed_out = rc == TIMEOUT_EXIT or (rc == 128 + 9 and dt >= secs)
+        return CommandResult(
+            command, None if timed_out else rc, _decode(bytes(out)), _decode(bytes(err)), dt, timed_out
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def open_host(
+    host: str | None,
+    *,
+    user: str | None = None,
+    port: int = 22,
+    key_file: str | None = None,
+    password: str | None = None,
+    known_hosts: str | None = None,
+    connect_timeout_s: float = 10.0,
+) -> Host:
+    """A ``LocalHost`` for no host / localhost / 127.0.0.1 (unless a user, port or key says SSH),
+    else an ``SSHHost``. Raises ``HostError`` when the SSH connection cannot be made."""
+    wants_ssh = bool(user or key_file or port != 22)
+    if is_local(host) and not wants_ssh:
+        return LocalHost()
+    if key_file and not os.path.isfile(key_file):
+        raise HostError(f"{key_file}: no such SSH key file")
+    return SSHHost(
+        SSHTarget(
+            host=host or "127.0.0.1",
+            user=user,
+            port=port,
+            key_file=key_file,
+            password=password,
+            known_hosts=known_hosts,
+            connect_timeout_s=connect_timeout_s,
+        )
+    )
