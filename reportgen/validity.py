@@ -602,12 +602,12 @@ def _latency_exceeds_duration(cell: ServingCell, v: ModelVariant) -> Iterator[Is
         if est is not None:
             value_ms, half_ms, text = est
             if value_ms / 1000 > d.value + d.half + half_ms / 1000 + _eps(d.value):
-                v = f"{value_ms:.2f}"
+                ms = f"{value_ms:.2f}"
                 yield Issue(
                     "error",
                     Msg(
-                        f"mean E2EL {text.en} = {v} ms is longer than the benchmark duration {d.text} s",
-                        f"平均 E2EL {text.zh} = {v} ms 超过测试时长 {d.text} s",
+                        f"mean E2EL {text.en} = {ms} ms is longer than the benchmark duration {d.text} s",
+                        f"平均 E2EL {text.zh} = {ms} ms 超过测试时长 {d.text} s",
                     ),
                 )
 
