@@ -1146,7 +1146,9 @@ CHECK_TITLES_ZH: dict[str, str] = {
 # --------------------------------------------------------------------------- running
 
 
-def _cell_key(c: ServingCell) -> tuple[int, int, int]:
+def cell_order(c: ServingCell) -> tuple[int, int, int]:
+    """How serving cells are ordered everywhere (findings, summary rows, the document):
+    by input length, output length, batch size."""
     return (c.input_len, c.output_len, c.batch_size)
 
 
@@ -1162,7 +1164,7 @@ def check_results(results: Results) -> list[Finding]:
         nonlocal seq
         vi = vindex.get(id(v), len(results.variants)) if v is not None else len(results.variants)
         if cell is not None:
-            where: tuple[Any, ...] = (0, _cell_key(cell))
+            where: tuple[Any, ...] = (0, cell_order(cell))
         elif issue.benchmark is not None and v is not None:
             bench = [a.benchmark for a in v.accuracy]
             where = (1, (bench.index(issue.benchmark) if issue.benchmark in bench else len(bench), 0, 0))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _clean_run import clean_cell, clean_results, refresh
+from _clean_run import clean_cell, clean_results, fail_one_cut_one, run_one_at_a_time, set_prompt_tokens
 from _seed_figures import seed_results
 from click.testing import CliRunner
 
@@ -42,21 +42,13 @@ def _zh(findings: list[Finding], check: str, precision: str | None = None, batch
 
 def _failed_and_short() -> Results:
     r = clean_results()
-    cell = r.variants[0].serving[1]
-    cell.requests[3] = cell.requests[3].model_copy(update={"error": "HTTP 500: engine dead", "http_status": 500})
-    short = cell.requests[5]
-    cell.requests[5] = short.model_copy(
-        update={"completion_tokens": 16, "chunk_times_s": short.chunk_times_s[:16], "end_s": short.chunk_times_s[15]}
-    )
-    refresh(cell)
+    fail_one_cut_one(r.variants[0].serving[1])
     return r
 
 
 def _prompt_drift() -> Results:
     r = clean_results()
-    cell = r.variants[0].serving[0]
-    cell.requests[2] = cell.requests[2].model_copy(update={"prompt_tokens": 8179})
-    refresh(cell)
+    set_prompt_tokens(r.variants[0].serving[0], 2, 8179)
     return r
 
 
@@ -78,24 +70,18 @@ def _server_side() -> Results:
     return r
 
 
-def _few_requests() -> Results:
+def _two_cells(second: ServingCell) -> Results:
     r = Results()
-    v = r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
-    v.serving.append(clean_cell(1))
-    v.serving.append(clean_cell(8, n=8))
+    r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16").serving.extend([clean_cell(1), second])
     return r
+
+
+def _few_requests() -> Results:
+    return _two_cells(clean_cell(8, n=8))  # one wave: too few for a P99
 
 
 def _sequential() -> Results:
-    r = Results()
-    v = r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
-    v.serving.append(clean_cell(1))
-    v.serving.append(clean_cell(4, n=8))
-    seq = clean_cell(1, n=8)
-    v.serving[1].requests = seq.requests
-    v.serving[1].duration_s = seq.duration_s
-    refresh(v.serving[1])
-    return r
+    return _two_cells(run_one_at_a_time(clean_cell(4, n=8)))
 
 
 def _duplicate_and_missing() -> Results:
@@ -136,6 +122,8 @@ def found() -> dict[str, list[Finding]]:
     return {name: check_results(build()) for name, build in CASES.items()}
 
 
+_EARLY_STOP = "：生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值"
+
 # (case, check, precision, batch) -> the whole Chinese message, exactly.
 EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "throughput_consistency", "FP16", 1,
@@ -156,8 +144,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "平均 TTFT 74.77 ms 意味着 4 个并发的 8192 词元输入至少需要 273,907 tokens/s 的预填充速率"
      "（(4 + 1) ÷ 2 × 8192 ÷ 0.07477 s），超过单卡可能达到的 100,000 tokens/s"),
     ("seed", "output_tokens", "INT4", 1,
-     "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）："
-     "生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值"),
+     "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
     ("seed", "accuracy_reference_gap", "FP16", None,
      "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
@@ -167,8 +154,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
     ("failed_and_short", "failed_requests", "FP16", 2, "8 个请求中 1 个失败，仅 7 个成功（首个错误：HTTP 500: engine dead）"),
     ("failed_and_short", "output_tokens", "FP16", 2,
-     "生成词元 1552 个，应为 256 × 7 个成功请求 = 1792；7 个请求中有 1 个生成 16 个词元而非 256 个："
-     "生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值"),
+     "生成词元 1552 个，应为 256 × 7 个成功请求 = 1792；7 个请求中有 1 个生成 16 个词元而非 256 个" + _EARLY_STOP),
     ("prompt_drift", "input_tokens", "FP16", 1,
      "8 个请求中有 1 个的输入词元数为 8179（服务端 usage）而非 8192；合计 65523，应为 8192 × 8 = 65536"),
     ("few_requests", "sample_count", "FP16", 8,

@@ -38,7 +38,7 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
-from reportgen.validity import CHECK_TITLES_ZH, MODE_ZH, cell_status, check_results
+from reportgen.validity import CHECK_TITLES_ZH, MODE_ZH, cell_order, cell_status, check_results
 
 # --------------------------------------------------------------------------- view types
 
@@ -230,7 +230,7 @@ def _baseline(results: Results) -> ModelVariant | None:
 
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
-    return sorted(v.serving, key=lambda c: (c.input_len, c.output_len, c.batch_size))
+    return sorted(v.serving, key=cell_order)
 
 
 def _case_key(c: ServingCell) -> tuple[int, int, int]:
