@@ -475,6 +475,7 @@ class Finding(_Model):
     batch_size: int | None = None  # None: not about one serving cell
     check: str  # stable snake_case name, a key of ``validity.CHECK_TITLES_ZH``
     message: str  # one English line with the numbers involved
+    message_zh: str | None = None  # the same line in Chinese, same numbers (the document shows it)
     benchmark: str | None = None  # accuracy findings: the benchmark concerned
     input_len: int | None = None  # serving findings: the cell's input length (a matrix may hold several)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.results import Finding, Results, ServingCell, Stats
-from reportgen.validity import cell_status, check_results
+from reportgen.results import Finding, Results, Stats
+from reportgen.validity import cell_order, cell_status, check_results
 
 SERVING_COLUMNS: tuple[str, ...] = (
     "precision",
@@ -53,10 +53,6 @@ def _stat(s: Stats | None, name: str) -> float | None:
     return getattr(s, name) if s is not None else None
 
 
-def _cell_sort_key(c: ServingCell) -> tuple[int, int, int]:
-    return (c.input_len, c.output_len, c.batch_size)
-
-
 def serving_rows(results: Results, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
     """One row per serving cell (variants in file order, cells by input length, output length,
     batch size), keys ``SERVING_COLUMNS``. ``findings`` default to ``check_results(results)``."""
@@ -65,7 +61,7 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
     rows: list[dict[str, Any]] = []
     for v in results.variants:
         several_lengths = len({c.input_len for c in v.serving}) > 1
-        for c in sorted(v.serving, key=_cell_sort_key):
+        for c in sorted(v.serving, key=cell_order):
             m = c.metrics
             row: dict[str, Any] = {
                 "precision": v.label,

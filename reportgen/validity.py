@@ -17,8 +17,11 @@ arithmetic identity); ``warning`` when it is doubtful, incomplete or explained b
 Imported figures are compared allowing for the rounding of the text they were printed as
 (``ImportInfo.printed``): a value printed as ``24.37`` lies in [24.365, 24.375].
 
-Messages are one English line with the numbers; the document translates the check names
-with ``CHECK_TITLES_ZH``. The thresholds are the module constants below (docs/validity.md).
+Every message is one line in two languages, built in one place from the same formatted
+numbers (``Msg``): English for ``Finding.message`` (``validate`` prints it, scripts read it)
+and Chinese for ``Finding.message_zh`` (the document shows it); the document translates the
+check names with ``CHECK_TITLES_ZH``. The thresholds are the module constants below
+(docs/validity.md).
 """
 
 from __future__ import annotations
@@ -90,11 +93,27 @@ SCORE_ROUNDING = 0.00005
 
 
 @dataclass(frozen=True)
+class Msg:
+    """One finding's line in English and in Chinese, formatted from the same values."""
+
+    en: str
+    zh: str
+
+    def __add__(self, other: Msg) -> Msg:
+        return Msg(self.en + other.en, self.zh + other.zh)
+
+
+def _joined(parts: Iterable[Msg], en: str = "; ", zh: str = "；") -> Msg:
+    parts = list(parts)
+    return Msg(en.join(p.en for p in parts), zh.join(p.zh for p in parts))
+
+
+@dataclass(frozen=True)
 class Issue:
     """What a check function yields; ``check_results`` turns it into a ``Finding``."""
 
     severity: Severity
-    message: str
+    message: Msg
     cell: ServingCell | None = None  # the cell concerned (defaults to the cell being checked)
     variant: ModelVariant | None = None  # results-scope checks: the variant concerned
     benchmark: str | None = None
@@ -234,6 +253,12 @@ def _stat_nums(cell: ServingCell, metric: str, s: Stats | None) -> dict[str, Num
 
 _METRIC_NAMES = {"ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2EL"}
 _STAT_NAMES = {"mean": "mean", "median": "median", "p90": "P90", "p99": "P99", "min": "min", "max": "max"}
+_STAT_NAMES_ZH = {"mean": "均值", "median": "中位数", "p90": "P90", "p99": "P99", "min": "最小值", "max": "最大值"}
+
+
+def _stat_ms(stat: str, n: Num) -> Msg:
+    """"median 60.74 ms" / "中位数 60.74 ms"."""
+    return Msg(f"{_STAT_NAMES[stat]} {n.text} ms", f"{_STAT_NAMES_ZH[stat]} {n.text} ms")
 
 
 def _stats_of(m: ServingMetrics, metric: str) -> Stats | None:
@@ -260,8 +285,11 @@ def _span(values: list[int]) -> str:
 @_check("missing_metrics", "cell", "a serving cell without metrics (not run, or interrupted) -> warning")
 def _missing_metrics(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     if cell.metrics is None:
-        have = f"{len(cell.requests)} raw records but no computed metrics" if cell.requests else "no metrics and no raw records"
-        yield Issue("warning", f"{have}: the cell was not measured or did not finish")
+        n = len(cell.requests)
+        have = Msg(f"{n} raw records but no computed metrics", f"有 {n} 条原始请求记录但没有计算出的指标") if n else Msg(
+            "no metrics and no raw records", "既无指标也无原始请求记录"
+        )
+        yield Issue("warning", have + Msg(": the cell was not measured or did not finish", "：该用例未测试或未完成"))
 
 
 @_check("failed_requests", "cell", "successful requests must equal requests sent and planned; any failure -> error")
@@ -271,11 +299,13 @@ def _failed_requests(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         return
     sent = m.completed + m.failed
     if m.failed > 0:
-        errors = [r.error for r in timed_requests(cell.requests) if r.error]
-        first = f" (first error: {errors[0].splitlines()[0][:160]})" if errors else ""
-        yield Issue("error", f"{m.failed} of {sent} requests failed; only {m.completed} succeeded{first}")
+        errors = [r.error.splitlines()[0][:160] for r in timed_requests(cell.requests) if r.error]
+        msg = Msg(f"{m.failed} of {sent} requests failed; only {m.completed} succeeded", f"{sent} 个请求中 {m.failed} 个失败，仅 {m.completed} 个成功")
+        if errors:
+            msg += Msg(f" (first error: {errors[0]})", f"（首个错误：{errors[0]}）")
+        yield Issue("error", msg)
     if cell.num_requests is not None and sent < cell.num_requests:
-        yield Issue("error", f"only {sent} of {cell.num_requests} planned requests were sent")
+        yield Issue("error", Msg(f"only {sent} of {cell.num_requests} planned requests were sent", f"计划 {cell.num_requests} 个请求，仅发出 {sent} 个"))
 
 
 @_check("output_tokens", "cell", "generated tokens must equal output_len x successful requests (server usage per request when recorded) -> error")
@@ -288,13 +318,22 @@ def _output_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     off = [output_tokens(r) for r in ok if output_tokens(r) != cell.output_len]
     if m.total_output_tokens == expected and not off:
         return
-    msg = f"generated {m.total_output_tokens} tokens, expected {cell.output_len} x {m.completed} successful requests = {expected}"
+    total, out, done = m.total_output_tokens, cell.output_len, m.completed
+    msg = Msg(
+        f"generated {total} tokens, expected {out} x {done} successful requests = {expected}",
+        f"生成词元 {total} 个，应为 {out} × {done} 个成功请求 = {expected}",
+    )
     if off:
-        msg += f"; {len(off)} of {len(ok)} requests generated {_span(off)} tokens instead of {cell.output_len}"
-    elif m.completed:
-        msg += f" ({m.total_output_tokens / m.completed:.1f} per request on average)"
-    if m.total_output_tokens < expected:
-        msg += ": generation stopped early (EOS reached without ignore_eos?), so TPOT and TPS are not for the requested length"
+        span = _span(off)
+        msg += Msg(f"; {len(off)} of {len(ok)} requests generated {span} tokens instead of {out}", f"；{len(ok)} 个请求中有 {len(off)} 个生成 {span} 个词元而非 {out} 个")
+    elif done:
+        avg = f"{total / done:.1f}"
+        msg += Msg(f" ({avg} per request on average)", f"（平均每个请求 {avg} 个）")
+    if total < expected:
+        msg += Msg(
+            ": generation stopped early (EOS reached without ignore_eos?), so TPOT and TPS are not for the requested length",
+            "：生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值",
+        )
     yield Issue("error", msg)
 
 
@@ -306,32 +345,40 @@ def _input_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     expected = cell.input_len * m.completed
     ok = _ok_records(cell)
     per: list[int] = []
-    origin = "server usage"
+    origin = Msg("server usage", "服务端 usage")
     for r in ok:
         if r.prompt_tokens is not None:
             per.append(r.prompt_tokens)
         elif r.expected_prompt_tokens is not None:
             per.append(r.expected_prompt_tokens)
-            origin = "client tokenizer"
+            origin = Msg("client tokenizer", "客户端分词器")
     off = [p for p in per if p != cell.input_len]
-    if m.total_input_tokens == expected and not off:
+    total, length, done = m.total_input_tokens, cell.input_len, m.completed
+    if total == expected and not off:
         return
     if off:
-        worst = max(abs(p - cell.input_len) for p in off) / cell.input_len
-        msg = f"{len(off)} of {len(per)} requests had {_span(off)} prompt tokens ({origin}) instead of {cell.input_len}"
-        if m.total_input_tokens != expected:
-            msg += f"; total {m.total_input_tokens}, expected {cell.input_len} x {m.completed} = {expected}"
+        worst = max(abs(p - length) for p in off) / length
+        span = _span(off)
+        msg = Msg(
+            f"{len(off)} of {len(per)} requests had {span} prompt tokens ({origin.en}) instead of {length}",
+            f"{len(per)} 个请求中有 {len(off)} 个的输入词元数为 {span}（{origin.zh}）而非 {length}",
+        )
+        if total != expected:
+            msg += Msg(f"; total {total}, expected {length} x {done} = {expected}", f"；合计 {total}，应为 {length} × {done} = {expected}")
     else:
-        worst = abs(m.total_input_tokens - expected) / expected if expected else 1.0
-        msg = f"prompt tokens total {m.total_input_tokens}, expected {cell.input_len} x {m.completed} successful requests = {expected}"
+        worst = abs(total - expected) / expected if expected else 1.0
+        msg = Msg(
+            f"prompt tokens total {total}, expected {length} x {done} successful requests = {expected}",
+            f"输入词元合计 {total}，应为 {length} × {done} 个成功请求 = {expected}",
+        )
     yield Issue("warning" if worst <= TOKEN_COUNT_WARN_REL else "error", msg)
 
 
-_THROUGHPUTS: tuple[tuple[str, str, str, Callable[[ServingMetrics], int]], ...] = (
-    ("request_throughput", "request throughput", "req/s", lambda m: m.completed),
-    ("input_throughput", "input token throughput", "tok/s", lambda m: m.total_input_tokens),
-    ("output_throughput", "output token throughput", "tok/s", lambda m: m.total_output_tokens),
-    ("total_token_throughput", "total token throughput", "tok/s", lambda m: m.total_input_tokens + m.total_output_tokens),
+_THROUGHPUTS: tuple[tuple[str, Msg, str, Callable[[ServingMetrics], int]], ...] = (
+    ("request_throughput", Msg("request throughput", "请求吞吐"), "req/s", lambda m: m.completed),
+    ("input_throughput", Msg("input token throughput", "输入吞吐"), "tok/s", lambda m: m.total_input_tokens),
+    ("output_throughput", Msg("output token throughput", "输出吞吐"), "tok/s", lambda m: m.total_output_tokens),
+    ("total_token_throughput", Msg("total token throughput", "总吞吐"), "tok/s", lambda m: m.total_input_tokens + m.total_output_tokens),
 )
 
 
@@ -344,7 +391,14 @@ _THROUGHPUTS: tuple[tuple[str, str, str, Callable[[ServingMetrics], int]], ...] 
 def _throughput_consistency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
     if m is not None and m.duration_s <= 0 and m.completed > 0:
-        yield Issue("error", f"benchmark duration {m.duration_s:g} s for {m.completed} successful requests: no throughput can be computed")
+        dur = f"{m.duration_s:g}"
+        yield Issue(
+            "error",
+            Msg(
+                f"benchmark duration {dur} s for {m.completed} successful requests: no throughput can be computed",
+                f"{m.completed} 个成功请求的测试时长为 {dur} s：无法计算吞吐",
+            ),
+        )
     d = _duration(cell)
     if m is None or d is None:
         return
@@ -364,13 +418,18 @@ def _throughput_consistency(cell: ServingCell, v: ModelVariant) -> Iterator[Issu
         beyond = max(lo - p.value, p.value - hi)
         rel = abs(p.value - exact) / exact if exact else math.inf
         severity: Severity = "warning" if rel <= THROUGHPUT_WARN_REL or (p.half and beyond <= 3 * p.half) else "error"
-        what = "printed" if cell.source == "imported" else "stored"
+        what = Msg("printed", "打印的") if cell.source == "imported" else Msg("stored", "保存的")
         digits = _decimals(p.text) or 2
         if p.half and abs(p.value - exact) < 10 * p.half:
             digits += 1  # show the digit that decides the rounding
-        msg = f"{name} {what} {p.text} {unit} but {count} / {d.text} s = {exact:.{digits}f} {unit}"
+        ex = f"{exact:.{digits}f}"
+        msg = Msg(
+            f"{name.en} {what.en} {p.text} {unit} but {count} / {d.text} s = {ex} {unit}",
+            f"{what.zh}{name.zh} {p.text} {unit} 与 {count} ÷ {d.text} s = {ex} {unit} 不符",
+        )
         if p.value > 0 and count > 0 and p.half <= 0.001 * p.value:
-            msg += f" (the {what} figure implies a duration of {count / p.value:.2f} s)"
+            implied = f"{count / p.value:.2f}"
+            msg += Msg(f" (the {what.en} figure implies a duration of {implied} s)", f"（该值对应的时长为 {implied} s）")
         yield Issue(severity, msg)
 
 
@@ -417,8 +476,18 @@ def _metrics_recomputed(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         if not math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9):
             diffs.append(f"{path} {a:.4g} vs {b:.4g}")
     if diffs:
-        shown = "; ".join(diffs[:4]) + (f"; and {len(diffs) - 4} more" if len(diffs) > 4 else "")
-        yield Issue("error", f"stored metrics differ from those recomputed from the {len(cell.requests)} raw records (stored vs recomputed): {shown}")
+        n = len(cell.requests)
+        shown = _joined(Msg(d, d) for d in diffs[:4])
+        if len(diffs) > 4:
+            shown += Msg(f"; and {len(diffs) - 4} more", f"；另有 {len(diffs) - 4} 项")
+        yield Issue(
+            "error",
+            Msg(
+                f"stored metrics differ from those recomputed from the {n} raw records (stored vs recomputed): ",
+                f"保存的指标与由 {n} 条原始记录重新计算的结果不符（保存值 vs 重算值）：",
+            )
+            + shown,
+        )
 
 
 _ORDER = ("min", "median", "p90", "p99", "max")
@@ -432,13 +501,14 @@ def _percentile_order(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     for metric, label in _METRIC_NAMES.items():
         nums = _stat_nums(cell, metric, _stats_of(m, metric))
         present = [s for s in _ORDER if s in nums]
-        bad = []
+        bad: list[Msg] = []
         for i, lo in enumerate(present):
             for hi in present[i + 1 :]:
                 if _lt(nums[hi], nums[lo]):
-                    bad.append(f"{_STAT_NAMES[hi]} {nums[hi].text} ms is below the {_STAT_NAMES[lo]} {nums[lo].text} ms")
+                    h, low = _stat_ms(hi, nums[hi]), _stat_ms(lo, nums[lo])
+                    bad.append(Msg(f"{h.en} is below the {low.en}", f"{h.zh} 低于{low.zh}"))
         if bad:
-            yield Issue("error", f"{label}: " + "; ".join(bad) + " (a higher percentile cannot be smaller)")
+            yield Issue("error", Msg(f"{label}: ", f"{label}：") + _joined(bad) + Msg(" (a higher percentile cannot be smaller)", "（高分位数不可能更小）"))
 
 
 @_check(
@@ -458,30 +528,49 @@ def _mean_consistency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         if s is None or mean is None:
             continue
         n = _n_of(s, m)
-        problems: list[str] = []
+        problems: list[Msg] = []
         severity: Severity = "error"
+        mt = mean.text
         if "min" in nums and _lt(mean, nums["min"]) or "max" in nums and _lt(nums["max"], mean):
-            problems.append(f"mean {mean.text} ms lies outside [min, max]")
+            problems.append(Msg(f"mean {mt} ms lies outside [min, max]", f"均值 {mt} ms 不在 [最小值, 最大值] 范围内"))
         if metric != "itl" and n == 1:
-            others = [st for st in ("median", "p90", "p99") if st in nums and _ne(nums[st], mean)]
+            others = [_stat_ms(st, nums[st]) for st in ("median", "p90", "p99") if st in nums and _ne(nums[st], mean)]
             if others:
                 problems.append(
-                    f"with 1 request mean, median and P99 must be equal but mean is {mean.text} ms and "
-                    + ", ".join(f"{_STAT_NAMES[st]} {nums[st].text} ms" for st in others)
+                    Msg(
+                        f"with 1 request mean, median and P99 must be equal but mean is {mt} ms and ",
+                        f"仅 1 个请求时均值、中位数与 P99 应相等，但均值为 {mt} ms，",
+                    )
+                    + _joined(others, ", ", "、")
                 )
         elif metric != "itl" and n == 2 and "median" in nums and _ne(nums["median"], mean):
-            problems.append(f"with 2 requests the median equals the mean, but median is {nums['median'].text} ms and mean {mean.text} ms")
+            md = nums["median"].text
+            problems.append(
+                Msg(
+                    f"with 2 requests the median equals the mean, but median is {md} ms and mean {mt} ms",
+                    f"2 个请求时中位数应等于均值，但中位数为 {md} ms，均值为 {mt} ms",
+                )
+            )
         if "p99" in nums and _lt(nums["p99"], mean) and not (metric != "itl" and n == 1):
+            p99 = nums["p99"].text
             if metric != "itl" and n <= 100:
                 problems.append(
-                    f"mean {mean.text} ms is above P99 {nums['p99'].text} ms, impossible with {n} requests "
-                    f"(for n <= 100 the P99 lies between the two largest values)"
+                    Msg(
+                        f"mean {mt} ms is above P99 {p99} ms, impossible with {n} requests "
+                        f"(for n <= 100 the P99 lies between the two largest values)",
+                        f"均值 {mt} ms 高于 P99 {p99} ms，{n} 个请求时不可能出现（n ≤ 100 时 P99 位于最大的两个值之间）",
+                    )
                 )
             elif not problems:
                 severity = "warning"
-                problems.append(f"mean {mean.text} ms is above P99 {nums['p99'].text} ms over {n} values: a few outliers dominate the mean")
+                problems.append(
+                    Msg(
+                        f"mean {mt} ms is above P99 {p99} ms over {n} values: a few outliers dominate the mean",
+                        f"{n} 个值的均值 {mt} ms 高于 P99 {p99} ms：少数离群值主导了均值",
+                    )
+                )
         if problems:
-            yield Issue(severity, f"{label}: " + "; ".join(problems))
+            yield Issue(severity, Msg(f"{label}: ", f"{label}：") + _joined(problems))
 
 
 @_check(
@@ -502,17 +591,28 @@ def _latency_exceeds_duration(cell: ServingCell, v: ModelVariant) -> Iterator[Is
             if st in ("mean", "median", "p99") and n.value / 1000 > d.value + d.half + n.half / 1000 + _eps(d.value)
         ]
         if over:
-            listed = ", ".join(f"{_STAT_NAMES[st]} {n.text} ms" for st, n in over)
-            yield Issue("error", f"{_METRIC_NAMES[metric]} {listed} longer than the benchmark duration {d.text} s")
+            name = _METRIC_NAMES[metric]
+            listed = _joined((_stat_ms(st, n) for st, n in over), ", ", "、")
+            yield Issue(
+                "error",
+                Msg(f"{name} {listed.en} longer than the benchmark duration {d.text} s", f"{name} {listed.zh} 超过测试时长 {d.text} s"),
+            )
     if m.e2el_ms is None or m.e2el_ms.mean is None:
         est = _estimated_e2el(cell)
         if est is not None:
             value_ms, half_ms, text = est
             if value_ms / 1000 > d.value + d.half + half_ms / 1000 + _eps(d.value):
-                yield Issue("error", f"mean E2EL {text} = {value_ms:.2f} ms is longer than the benchmark duration {d.text} s")
+                ms = f"{value_ms:.2f}"
+                yield Issue(
+                    "error",
+                    Msg(
+                        f"mean E2EL {text.en} = {ms} ms is longer than the benchmark duration {d.text} s",
+                        f"平均 E2EL {text.zh} = {ms} ms 超过测试时长 {d.text} s",
+                    ),
+                )
 
 
-def _estimated_e2el(cell: ServingCell) -> tuple[float, float, str] | None:
+def _estimated_e2el(cell: ServingCell) -> tuple[float, float, Msg] | None:
     """Mean E2EL = mean TTFT + (out - 1) x mean TPOT, exact when every request generated the same
     number of tokens (one request, or all of them output_len, the cap)."""
     m = cell.metrics
@@ -526,10 +626,14 @@ def _estimated_e2el(cell: ServingCell) -> tuple[float, float, str] | None:
         return None
     k = m.total_output_tokens // m.completed
     if k <= 1:
-        return ttft.value, ttft.half, f"TTFT {ttft.text} ms"
+        return ttft.value, ttft.half, Msg(f"TTFT {ttft.text} ms", f"TTFT {ttft.text} ms")
     if tpot is None:
         return None
-    return ttft.value + (k - 1) * tpot.value, ttft.half + (k - 1) * tpot.half, f"TTFT {ttft.text} + {k - 1} x TPOT {tpot.text}"
+    return (
+        ttft.value + (k - 1) * tpot.value,
+        ttft.half + (k - 1) * tpot.half,
+        Msg(f"TTFT {ttft.text} + {k - 1} x TPOT {tpot.text}", f"TTFT {ttft.text} + {k - 1} × TPOT {tpot.text}"),
+    )
 
 
 @_check(
@@ -543,7 +647,7 @@ def _single_request_duration(cell: ServingCell, v: ModelVariant) -> Iterator[Iss
     if m is None or d is None or m.completed != 1 or m.failed:
         return
     if m.e2el_ms is not None and m.e2el_ms.mean is not None:
-        e2el_ms, how = m.e2el_ms.mean, "E2EL"
+        e2el_ms, how = m.e2el_ms.mean, Msg("E2EL", "E2EL")
     else:
         est = _estimated_e2el(cell)
         if est is None:
@@ -551,10 +655,13 @@ def _single_request_duration(cell: ServingCell, v: ModelVariant) -> Iterator[Iss
         e2el_ms, how = est[0], est[2]
     e2el_s = e2el_ms / 1000
     if d.value > e2el_s * SINGLE_REQUEST_RATIO + SINGLE_REQUEST_SLACK_S:
+        took, gap = f"{e2el_s:.2f}", f"{d.value - e2el_s:.2f}"
         yield Issue(
             "warning",
-            f"the only request took {e2el_s:.2f} s ({how}) but the benchmark duration is {d.text} s: "
-            f"{d.value - e2el_s:.2f} s unaccounted for",
+            Msg(
+                f"the only request took {took} s ({how.en}) but the benchmark duration is {d.text} s: {gap} s unaccounted for",
+                f"唯一的请求耗时 {took} s（{how.zh}），而测试时长为 {d.text} s：有 {gap} s 无从解释",
+            ),
         )
 
 
@@ -576,11 +683,22 @@ def _prefill_rate(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     rate = factor * prompt / ttft_s
     if rate <= PREFILL_TPS_MAX:
         return
+    ttft, tokens, r, t, cap = f"{m.ttft_ms.mean:.2f}", f"{prompt:.0f}", f"{rate:,.0f}", f"{ttft_s:.5g}", f"{PREFILL_TPS_MAX:,.0f}"
     if one_wave and n > 1:
-        how = f"for {n} concurrent {prompt:.0f}-token prompts needs at least {rate:,.0f} prompt tokens/s (({n} + 1) / 2 x {prompt:.0f} / {ttft_s:.5g} s)"
+        msg = Msg(
+            f"mean TTFT {ttft} ms for {n} concurrent {tokens}-token prompts needs at least {r} prompt tokens/s "
+            f"(({n} + 1) / 2 x {tokens} / {t} s)",
+            f"平均 TTFT {ttft} ms 意味着 {n} 个并发的 {tokens} 词元输入至少需要 {r} tokens/s 的预填充速率"
+            f"（({n} + 1) ÷ 2 × {tokens} ÷ {t} s）",
+        )
     else:
-        how = f"for a {prompt:.0f}-token prompt means {rate:,.0f} prompt tokens/s ({prompt:.0f} / {ttft_s:.5g} s)"
-    yield Issue("warning", f"mean TTFT {m.ttft_ms.mean:.2f} ms {how}, above the {PREFILL_TPS_MAX:,.0f} tokens/s plausible on one card")
+        msg = Msg(
+            f"mean TTFT {ttft} ms for a {tokens}-token prompt means {r} prompt tokens/s ({tokens} / {t} s)",
+            f"平均 TTFT {ttft} ms 意味着 {tokens} 词元输入的预填充速率为 {r} tokens/s（{tokens} ÷ {t} s）",
+        )
+    yield Issue(
+        "warning", msg + Msg(f", above the {cap} tokens/s plausible on one card", f"，超过单卡可能达到的 {cap} tokens/s")
+    )
 
 
 @_check("sample_count", "cell", "measured cells: fewer successful requests than max(5, 2 x batch size) -> warning (P99 of one wave)")
@@ -590,10 +708,15 @@ def _sample_count(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         return
     need = max(MIN_SAMPLES, MIN_ROUNDS * cell.batch_size)
     if m.completed < need:
+        done, b = m.completed, cell.batch_size
         yield Issue(
             "warning",
-            f"only {m.completed} successful requests at batch size {cell.batch_size} (want at least max({MIN_SAMPLES}, "
-            f"{MIN_ROUNDS} x {cell.batch_size}) = {need}): the P99 is an interpolation of the two slowest requests",
+            Msg(
+                f"only {done} successful requests at batch size {b} (want at least max({MIN_SAMPLES}, "
+                f"{MIN_ROUNDS} x {b}) = {need}): the P99 is an interpolation of the two slowest requests",
+                f"batch size = {b} 时仅有 {done} 个成功请求（至少应为 max({MIN_SAMPLES}, {MIN_ROUNDS} × {b}) = {need}）："
+                "P99 只是最慢两个请求之间的插值",
+            ),
         )
 
 
@@ -607,13 +730,24 @@ def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue
     if m is None or cell.source != "measured" or m.effective_concurrency is None:
         return
     c, b = m.effective_concurrency, cell.batch_size
+    conc = Msg(f"effective concurrency {c:.2f} (sum of E2EL / duration)", f"有效并发 {c:.2f}（ΣE2EL ÷ 测试时长）")
     if c > b * CONCURRENCY_OVER + 0.05:
-        yield Issue("error", f"effective concurrency {c:.2f} (sum of E2EL / duration) exceeds the batch size {b}: the client did not cap requests in flight")
+        yield Issue(
+            "error",
+            conc
+            + Msg(
+                f" exceeds the batch size {b}: the client did not cap requests in flight",
+                f"超过 batch size {b}：客户端没有限制同时处理中的请求数",
+            ),
+        )
     elif c < b * CONCURRENCY_UNDER:
         yield Issue(
             "warning",
-            f"effective concurrency {c:.2f} (sum of E2EL / duration) is far below the batch size {b} "
-            f"(< {CONCURRENCY_UNDER} x {b}): the client kept fewer requests in flight than intended",
+            conc
+            + Msg(
+                f" is far below the batch size {b} (< {CONCURRENCY_UNDER} x {b}): the client kept fewer requests in flight than intended",
+                f"远低于 batch size {b}（< {CONCURRENCY_UNDER} × {b}）：客户端同时处理中的请求少于设定",
+            ),
         )
 
 
@@ -623,13 +757,21 @@ def _prefix_cache(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     if sm is None or not sm.prefix_cache_hits or sm.prefix_cache_hits <= 0:
         return
     hits = sm.prefix_cache_hits
+    h = f"{hits:.0f}"
     if sm.prefix_cache_queries:
         rate = hits / sm.prefix_cache_queries
         severity: Severity = "error" if rate > PREFIX_CACHE_ERROR_RATE else "warning"
-        detail = f"{hits:.0f} of {sm.prefix_cache_queries:.0f} queried prompt tokens ({rate:.1%})"
+        q, pct = f"{sm.prefix_cache_queries:.0f}", f"{rate:.1%}"
+        detail = Msg(f"{h} of {q} queried prompt tokens ({pct})", f"查询的 {q} 个输入词元中的 {h} 个（{pct}）")
     else:
-        severity, detail = "warning", f"{hits:.0f} prompt tokens"
-    yield Issue(severity, f"the server's prefix cache hit {detail} during the cell: TTFT and throughput are flattered")
+        severity, detail = "warning", Msg(f"{h} prompt tokens", f"{h} 个输入词元")
+    yield Issue(
+        severity,
+        Msg(
+            f"the server's prefix cache hit {detail.en} during the cell: TTFT and throughput are flattered",
+            f"测试期间服务端前缀缓存命中{detail.zh}：TTFT 与吞吐结果偏乐观",
+        ),
+    )
 
 
 @_check("client_server_gap", "cell", "client vs server (Prometheus) mean TTFT/TPOT/E2EL differ by more than 25 % and 20 ms -> warning")
@@ -637,16 +779,17 @@ def _client_server_gap(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     sm, m = cell.server_metrics, cell.metrics
     if sm is None or m is None:
         return
-    gaps = []
+    gaps: list[Msg] = []
     for name, server, stats in (("TTFT", sm.ttft_mean_ms, m.ttft_ms), ("TPOT", sm.tpot_mean_ms, m.tpot_ms), ("E2EL", sm.e2el_mean_ms, m.e2el_ms)):
         client = stats.mean if stats is not None else None
         if server is None or client is None:
             continue
         gap = abs(client - server)
         if gap > CLIENT_SERVER_GAP_MS and gap > CLIENT_SERVER_GAP_REL * max(client, server):
-            gaps.append(f"{name} client {client:.2f} ms vs server {server:.2f} ms")
+            cl, sv = f"{client:.2f}", f"{server:.2f}"
+            gaps.append(Msg(f"{name} client {cl} ms vs server {sv} ms", f"{name} 客户端 {cl} ms，服务端 {sv} ms"))
     if gaps:
-        yield Issue("warning", "client and server disagree on mean latency: " + "; ".join(gaps))
+        yield Issue("warning", Msg("client and server disagree on mean latency: ", "客户端与服务端统计的平均延迟不一致：") + _joined(gaps))
 
 
 @_check("server_token_counts", "cell", "server-counted prompt/generation tokens vs the client's totals differ by more than 5 % -> warning")
@@ -654,14 +797,20 @@ def _server_token_counts(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     sm, m = cell.server_metrics, cell.metrics
     if sm is None or m is None:
         return
-    gaps = []
-    for name, server, client in (("prompt", sm.prompt_tokens, m.total_input_tokens), ("generation", sm.generation_tokens, m.total_output_tokens)):
+    gaps: list[Msg] = []
+    for name, server, client in (
+        (Msg("prompt", "输入"), sm.prompt_tokens, m.total_input_tokens),
+        (Msg("generation", "生成"), sm.generation_tokens, m.total_output_tokens),
+    ):
         if server is None or not client:
             continue
         if abs(server - client) > SERVER_TOKENS_REL * client:
-            gaps.append(f"{name} tokens: server {server:.0f}, client {client}")
+            sv = f"{server:.0f}"
+            gaps.append(Msg(f"{name.en} tokens: server {sv}, client {client}", f"{name.zh}词元：服务端 {sv}，客户端 {client}"))
     if gaps:
-        yield Issue("warning", "the server counted different token totals during the cell: " + "; ".join(gaps))
+        yield Issue(
+            "warning", Msg("the server counted different token totals during the cell: ", "测试期间服务端统计的词元总数与客户端不同：") + _joined(gaps)
+        )
 
 
 # --------------------------------------------------------------------------- matrix checks
@@ -676,7 +825,7 @@ def _with_metrics(v: ModelVariant) -> dict[int, list[ServingCell]]:
     return {k: sorted(cs, key=lambda c: (c.batch_size, c.output_len)) for k, cs in groups.items()}
 
 
-def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio: float, why: str) -> Iterator[Issue]:
+def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio: float, why: Msg) -> Iterator[Issue]:
     for input_len, cells in _with_metrics(v).items():
         base = cells[0]
         base_val = _get(base.metrics, f"{metric}_ms.mean")
@@ -688,10 +837,15 @@ def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio:
                 continue
             ratio = base_val / val
             if ratio >= warn_ratio:
+                name, x, now, before, b, b0 = _METRIC_NAMES[metric], f"{ratio:.1f}", f"{val:.2f}", f"{base_val:.2f}", c.batch_size, base.batch_size
                 yield Issue(
                     "error" if ratio >= error_ratio else "warning",
-                    f"mean {_METRIC_NAMES[metric]} {val:.2f} ms at batch {c.batch_size} is {ratio:.1f}x lower than "
-                    f"{base_val:.2f} ms at batch {base.batch_size} for the same {input_len}-token prompts ({why})",
+                    Msg(
+                        f"mean {name} {now} ms at batch {b} is {x}x lower than {before} ms at batch {b0} "
+                        f"for the same {input_len}-token prompts ({why.en})",
+                        f"batch {b0} 的平均 {name} {before} ms 是 batch {b} 的 {now} ms 的 {x} 倍"
+                        f"（输入同为 {input_len} 词元）：{why.zh}",
+                    ),
                     cell=c,
                 )
 
@@ -703,7 +857,11 @@ def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio:
 )
 def _ttft_batch_scaling(v: ModelVariant) -> Iterator[Issue]:
     yield from _batch_scaling(
-        v, "ttft", TTFT_BATCH_ERROR_RATIO, TTFT_BATCH_WARN_RATIO, "more concurrent prompts cannot be prefilled faster than one"
+        v,
+        "ttft",
+        TTFT_BATCH_ERROR_RATIO,
+        TTFT_BATCH_WARN_RATIO,
+        Msg("more concurrent prompts cannot be prefilled faster than one", "多个并发输入的预填充不可能比单个输入更快"),
     )
 
 
@@ -718,7 +876,10 @@ def _tpot_batch_scaling(v: ModelVariant) -> Iterator[Issue]:
         "tpot",
         TPOT_BATCH_ERROR_RATIO,
         TPOT_BATCH_WARN_RATIO,
-        "a decode step for more sequences reads the same weights, so the time per token cannot fall below batch 1's",
+        Msg(
+            "a decode step for more sequences reads the same weights, so the time per token cannot fall below batch 1's",
+            "多个序列的一步解码读取同样的权重，每词元时延不可能低于 batch 1",
+        ),
     )
 
 
@@ -728,7 +889,15 @@ def _duplicate_cell(v: ModelVariant) -> Iterator[Issue]:
     for c in v.serving:
         key = (c.batch_size, c.input_len, c.output_len)
         if key in seen:
-            yield Issue("error", f"a second cell for batch {c.batch_size}, {c.input_len} in / {c.output_len} out: the summary cannot tell them apart", cell=c)
+            b, i, o = c.batch_size, c.input_len, c.output_len
+            yield Issue(
+                "error",
+                Msg(
+                    f"a second cell for batch {b}, {i} in / {o} out: the summary cannot tell them apart",
+                    f"batch {b}、输入 {i} / 输出 {o} 出现第二个用例：汇总表无法区分两者",
+                ),
+                cell=c,
+            )
         seen.add(key)
 
 
@@ -769,47 +938,72 @@ def _pct(x: float) -> str:
 )
 def _accuracy_consistency(v: ModelVariant) -> Iterator[Issue]:
     for a in v.accuracy:
-        problems: list[str] = []
-        for name, val in (("score", a.score), ("macro", a.macro)):
+        problems: list[Msg] = []
+        for name, val in ((Msg("score", "得分"), a.score), (Msg("macro", "macro 得分"), a.macro)):
             if val is not None and not 0.0 <= val <= 1.0:
-                problems.append(f"{name} {val:g} is outside [0, 1]")
-        if a.n is not None and a.correct is not None:
-            if a.correct > a.n or a.correct < 0:
-                problems.append(f"correct {a.correct} is not within [0, n = {a.n}]")
-            elif a.score is not None and a.n > 0 and abs(a.score - a.correct / a.n) > SCORE_ROUNDING + 1e-12:
-                problems.append(f"score {a.score:.4f} but correct / n = {a.correct} / {a.n} = {a.correct / a.n:.4f}")
+                problems.append(Msg(f"{name.en} {val:g} is outside [0, 1]", f"{name.zh} {val:g} 不在 [0, 1] 范围内"))
+        n, correct = a.n, a.correct
+        if n is not None and correct is not None:
+            if correct > n or correct < 0:
+                problems.append(Msg(f"correct {correct} is not within [0, n = {n}]", f"答对数 {correct} 不在 [0, n = {n}] 范围内"))
+            elif a.score is not None and n > 0 and abs(a.score - correct / n) > SCORE_ROUNDING + 1e-12:
+                sc, ratio = f"{a.score:.4f}", f"{correct / n:.4f}"
+                problems.append(
+                    Msg(f"score {sc} but correct / n = {correct} / {n} = {ratio}", f"得分 {sc} 与答对数 ÷ 样本数 = {correct} ÷ {n} = {ratio} 不符")
+                )
         if a.samples:
             scored = [s for s in a.samples if s.correct is not None]
             right = sum(1 for s in scored if s.correct)
-            if a.n is not None and len(scored) != a.n:
-                problems.append(f"{len(scored)} scored samples recorded but n = {a.n}")
-            if a.correct is not None and right != a.correct:
-                problems.append(f"{right} samples marked correct but correct = {a.correct}")
-        if a.subsets and a.n is not None:
+            if n is not None and len(scored) != n:
+                problems.append(Msg(f"{len(scored)} scored samples recorded but n = {n}", f"记录了 {len(scored)} 个已评分样本，但 n = {n}"))
+            if correct is not None and right != correct:
+                problems.append(Msg(f"{right} samples marked correct but correct = {correct}", f"{right} 个样本标为答对，但答对数 correct = {correct}"))
+        if a.subsets and n is not None:
             sn = sum(s.n for s in a.subsets)
-            sc = sum(s.correct for s in a.subsets)
-            if sn != a.n:
-                problems.append(f"subsets hold {sn} items but n = {a.n}")
-            if a.correct is not None and sc != a.correct:
-                problems.append(f"subsets have {sc} correct but correct = {a.correct}")
+            sc_sum = sum(s.correct for s in a.subsets)
+            if sn != n:
+                problems.append(Msg(f"subsets hold {sn} items but n = {n}", f"各子集合计 {sn} 题，但 n = {n}"))
+            if correct is not None and sc_sum != correct:
+                problems.append(Msg(f"subsets have {sc_sum} correct but correct = {correct}", f"各子集答对合计 {sc_sum}，但 correct = {correct}"))
         if problems:
-            yield Issue("error", f"{a.benchmark}: " + "; ".join(problems), benchmark=a.benchmark)
+            yield Issue("error", Msg(f"{a.benchmark}: ", f"{a.benchmark}：") + _joined(problems), benchmark=a.benchmark)
 
 
 @_check("accuracy_incomplete", "variant", "fewer samples scored than planned -> warning")
 def _accuracy_incomplete(v: ModelVariant) -> Iterator[Issue]:
     for a in v.accuracy:
         if a.n is not None and a.n_planned is not None and a.n < a.n_planned:
-            yield Issue("warning", f"{a.benchmark}: only {a.n} of {a.n_planned} planned samples were scored", benchmark=a.benchmark)
+            yield Issue(
+                "warning",
+                Msg(
+                    f"{a.benchmark}: only {a.n} of {a.n_planned} planned samples were scored",
+                    f"{a.benchmark}：计划 {a.n_planned} 个样本，仅 {a.n} 个完成评分",
+                ),
+                benchmark=a.benchmark,
+            )
 
 
-def _settings(a: AccuracyResult) -> str:
-    parts = [f"mode {a.mode}"]
+#: How the document names the scoring modes (``AccuracyResult.mode``).
+MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
+
+
+def _settings(a: AccuracyResult) -> Msg:
+    """"mode swift2024, 5-shot" / "评分模式：swift2024 兼容，5-shot"."""
+    parts = [Msg(f"mode {a.mode}", f"评分模式：{MODE_ZH.get(a.mode, a.mode)}")]
     if a.shots is not None:
-        parts.append(f"{a.shots}-shot")
+        parts.append(Msg(f"{a.shots}-shot", f"{a.shots}-shot"))
     if a.split:
-        parts.append(f"split {a.split}")
-    return ", ".join(parts)
+        parts.append(Msg(f"split {a.split}", f"数据划分 {a.split}"))
+    return _joined(parts, ", ", "，")
+
+
+def _points_off(a: AccuracyResult, score: float, gap: float, other: Msg) -> Msg:
+    """"mmlu 60.00 % is 10.00 points below <other>" in both languages."""
+    pct, pts = _pct(score), f"{abs(gap):.2f}"
+    return Msg(
+        f"{a.benchmark} {pct} is {pts} points {'below' if gap < 0 else 'above'} {other.en}",
+        f"{a.benchmark} {pct} 比{other.zh}{'低' if gap < 0 else '高'} {pts} 个百分点",
+    )
 
 
 @_check(
@@ -828,10 +1022,14 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
             continue
         gap = a.score * 100 - r.score_pct
         if abs(gap) > ACCURACY_REFERENCE_POINTS:
+            published, run = f"{r.score_pct:.1f} %", _settings(a)
             yield Issue(
                 "warning",
-                f"{a.benchmark} {_pct(a.score)} is {abs(gap):.2f} points {'below' if gap < 0 else 'above'} the published "
-                f"{r.score_pct:.1f} % ({r.source}); prompts, shots and answer extraction differ between harnesses (this run: {_settings(a)})",
+                _points_off(a, a.score, gap, Msg(f"the published {published} ({r.source})", f"官方公布的 {published}（{r.source_zh}）"))
+                + Msg(
+                    f"; prompts, shots and answer extraction differ between harnesses (this run: {run.en})",
+                    f"；不同评测框架的提示词、shot 数与答案抽取方式不同（本次{run.zh}）",
+                ),
                 benchmark=a.benchmark,
             )
 
@@ -855,13 +1053,23 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
             free = sum(s.n for s in a.subsets if s.name not in ref.BBH_MULTIPLE_CHOICE_TASKS) or free
             total = sum(s.n for s in a.subsets) or total
         mc = total - free
-        free_acc = a.score * total / free if free else math.nan
-        lead = "was scored in swift 2024 mode" if a.mode == "swift2024" else f"is below the {ceiling:.3f} ceiling of swift 2024 scoring"
+        free_acc = f"{a.score * total / free * 100:.1f}" if free else "nan"
+        score, cap = f"{a.score:.4f}", f"{ceiling:.3f}"
+        lead = (
+            Msg("was scored in swift 2024 mode", "按 swift 2024 模式评分")
+            if a.mode == "swift2024"
+            else Msg(f"is below the {cap} ceiling of swift 2024 scoring", f"低于 swift 2024 评分的上限 {cap}")
+        )
         yield Issue(
             "warning",
-            f"bbh {a.score:.4f} {lead}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
-            f"as '(A)' so they never match; {a.score:.4f} x {total} / {free} = {free_acc * 100:.1f} % on the free-form tasks: "
-            f"not a model accuracy (fixed in evalscope PR #306; rerun in corrected mode)",
+            Msg(
+                f"bbh {score} {lead.en}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
+                f"as '(A)' so they never match; {score} x {total} / {free} = {free_acc} % on the free-form tasks: "
+                f"not a model accuracy (fixed in evalscope PR #306; rerun in corrected mode)",
+                f"bbh {score} {lead.zh}：llmuses 0.4.x 将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配；"
+                f"{score} × {total} ÷ {free} = {free_acc} %，即自由作答任务上的准确率：不代表模型能力"
+                f"（evalscope PR #306 已修复；请以修正版模式重新评测）",
+            ),
             benchmark=a.benchmark,
         )
 
@@ -887,16 +1095,14 @@ def _accuracy_precision_gap(results: Results) -> Iterator[Issue]:
             gap = (a.score - b.score) * 100
             if abs(gap) <= ACCURACY_PRECISION_POINTS:
                 continue
-            cause = ""
+            base_score = _pct(b.score)
+            msg = _points_off(a, a.score, gap, Msg(f"{base.label}'s {base_score}", f" {base.label} 的 {base_score} "))
             if a.mode != b.mode:
-                cause = f"; the runs used different scoring modes ({a.mode} vs {b.mode})"
-            yield Issue(
-                "warning",
-                f"{a.benchmark} {_pct(a.score)} is {abs(gap):.2f} points {'below' if gap < 0 else 'above'} "
-                f"{base.label}'s {_pct(b.score)}{cause}",
-                variant=v,
-                benchmark=a.benchmark,
-            )
+                msg += Msg(
+                    f"; the runs used different scoring modes ({a.mode} vs {b.mode})",
+                    f"；两次评测的评分模式不同（{MODE_ZH.get(a.mode, a.mode)} vs {MODE_ZH.get(b.mode, b.mode)}）",
+                )
+            yield Issue("warning", msg, variant=v, benchmark=a.benchmark)
 
 
 def _matching(candidates: list[AccuracyResult], a: AccuracyResult) -> AccuracyResult | None:
@@ -940,7 +1146,9 @@ CHECK_TITLES_ZH: dict[str, str] = {
 # --------------------------------------------------------------------------- running
 
 
-def _cell_key(c: ServingCell) -> tuple[int, int, int]:
+def cell_order(c: ServingCell) -> tuple[int, int, int]:
+    """How serving cells are ordered everywhere (findings, summary rows, the document):
+    by input length, output length, batch size."""
     return (c.input_len, c.output_len, c.batch_size)
 
 
@@ -956,7 +1164,7 @@ def check_results(results: Results) -> list[Finding]:
         nonlocal seq
         vi = vindex.get(id(v), len(results.variants)) if v is not None else len(results.variants)
         if cell is not None:
-            where: tuple[Any, ...] = (0, _cell_key(cell))
+            where: tuple[Any, ...] = (0, cell_order(cell))
         elif issue.benchmark is not None and v is not None:
             bench = [a.benchmark for a in v.accuracy]
             where = (1, (bench.index(issue.benchmark) if issue.benchmark in bench else len(bench), 0, 0))
@@ -968,7 +1176,8 @@ def check_results(results: Results) -> list[Finding]:
             batch_size=cell.batch_size if cell is not None else None,
             input_len=cell.input_len if cell is not None else None,
             check=check.name,
-            message=issue.message,
+            message=issue.message.en,
+            message_zh=issue.message.zh,
             benchmark=issue.benchmark,
         )
         keyed.append(((vi, *where, check_idx, seq), finding))

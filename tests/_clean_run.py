@@ -121,3 +121,30 @@ def clean_results() -> Results:
         gptq.serving.append(clean_cell(b))
     gptq.accuracy.append(_accuracy("mmlu", 100, 68, [("abstract_algebra", 40, 26), ("anatomy", 60, 42)]))
     return r
+
+
+# --------------------------------------------------------------------------- spoilers (one fault each)
+
+
+def fail_one_cut_one(cell: ServingCell) -> ServingCell:
+    """Request 3 fails with HTTP 500 and request 5 stops after 16 tokens; metrics refreshed."""
+    cell.requests[3] = cell.requests[3].model_copy(update={"error": "HTTP 500: engine dead", "http_status": 500})
+    short = cell.requests[5]
+    cell.requests[5] = short.model_copy(
+        update={"completion_tokens": 16, "chunk_times_s": short.chunk_times_s[:16], "end_s": short.chunk_times_s[15]}
+    )
+    return refresh(cell)
+
+
+def set_prompt_tokens(cell: ServingCell, index: int, tokens: int) -> ServingCell:
+    """The server reports ``tokens`` prompt tokens for request ``index``; metrics refreshed."""
+    cell.requests[index] = cell.requests[index].model_copy(update={"prompt_tokens": tokens})
+    return refresh(cell)
+
+
+def run_one_at_a_time(cell: ServingCell) -> ServingCell:
+    """The cell's requests replaced by a batch-1 closed loop (a client that ignored the batch size)."""
+    sequential = clean_cell(1, n=len([r for r in cell.requests if not r.warmup]))
+    cell.requests = sequential.requests
+    cell.duration_s = sequential.duration_s
+    return refresh(cell)

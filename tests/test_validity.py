@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from _clean_run import clean_cell, clean_results, refresh
+from _clean_run import clean_cell, clean_results, fail_one_cut_one, run_one_at_a_time, set_prompt_tokens
 from _seed_figures import seed_results
 
 from reportgen.results import (
@@ -128,13 +128,7 @@ def _one(r: Results) -> list[tuple[str, int | None, str]]:
 
 def test_failed_request_and_short_output_are_errors() -> None:
     r = clean_results()
-    cell = r.variants[0].serving[1]
-    cell.requests[3] = cell.requests[3].model_copy(update={"error": "HTTP 500: engine dead", "http_status": 500})
-    short = cell.requests[5]
-    cell.requests[5] = short.model_copy(
-        update={"completion_tokens": 16, "chunk_times_s": short.chunk_times_s[:16], "end_s": short.chunk_times_s[15]}
-    )
-    refresh(cell)
+    fail_one_cut_one(r.variants[0].serving[1])
     findings = check_results(r)
     checks = [(f.severity, f.precision, f.batch_size, f.check) for f in findings]
     assert ("error", "FP16", 2, "failed_requests") in checks
@@ -147,14 +141,11 @@ def test_failed_request_and_short_output_are_errors() -> None:
 
 def test_server_prompt_tokens_drift() -> None:
     r = clean_results()
-    cell = r.variants[0].serving[0]
-    cell.requests[2] = cell.requests[2].model_copy(update={"prompt_tokens": 8179})
-    refresh(cell)
+    cell = set_prompt_tokens(r.variants[0].serving[0], 2, 8179)
     findings = check_results(r)
     assert [(f.severity, f.check) for f in findings] == [("warning", "input_tokens")]
     assert "1 of 8 requests had 8179 prompt tokens (server usage) instead of 8192" in findings[0].message
-    cell.requests[2] = cell.requests[2].model_copy(update={"prompt_tokens": 4096})
-    refresh(cell)
+    set_prompt_tokens(cell, 2, 4096)
     assert [(f.severity, f.check) for f in check_results(r)] == [("error", "input_tokens")]
 
 
@@ -190,11 +181,7 @@ def test_too_few_requests_and_low_concurrency() -> None:
     assert _one(r) == [("warning", 8, "sample_count")]
     assert "only 8 successful requests at batch size 8 (want at least max(5, 2 x 8) = 16)" in check_results(r)[0].message
     # a client that ran the requests one after another while claiming batch 4
-    v.serving[1] = clean_cell(4, n=8)
-    sequential = clean_cell(1, n=8)
-    v.serving[1].requests = sequential.requests
-    v.serving[1].duration_s = sequential.duration_s
-    refresh(v.serving[1])
+    v.serving[1] = run_one_at_a_time(clean_cell(4, n=8))
     findings = check_results(r)
     assert [(f.severity, f.batch_size, f.check) for f in findings] == [("warning", 4, "effective_concurrency")]
     assert "effective concurrency 1.00" in findings[0].message

@@ -7,6 +7,9 @@ Each function returns the one line the CLI prints for the item.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from reportgen.importers.labels import PrecisionInfo
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell
@@ -29,19 +32,28 @@ def variant_for(
     return v
 
 
+T = TypeVar("T")
+
+
+def _put(items: list[T], new: T, same: Callable[[T], bool]) -> bool:
+    """Put ``new`` in place of the first item ``same`` matches, dropping any later matches,
+    or append it. Whether an item was replaced."""
+    old = [i for i, x in enumerate(items) if same(x)]
+    if not old:
+        items.append(new)
+        return False
+    items[old[0]] = new
+    for i in reversed(old[1:]):
+        del items[i]
+    return True
+
+
 def add_cell(results: Results, item: ImportedCell) -> str:
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     c = item.cell
     key = (c.batch_size, c.input_len, c.output_len)
-    old = [i for i, x in enumerate(v.serving) if (x.batch_size, x.input_len, x.output_len) == key]
-    if old:
-        v.serving[old[0]] = c
-        for i in reversed(old[1:]):
-            del v.serving[i]
-        action = "replaced the existing cell"
-    else:
-        v.serving.append(c)
-        action = "added"
+    replaced = _put(v.serving, c, lambda x: (x.batch_size, x.input_len, x.output_len) == key)
+    action = "replaced the existing cell" if replaced else "added"
     m = c.metrics
     info = c.import_info
     where = f"{info.file} block {info.block}" if info else "?"
@@ -57,15 +69,8 @@ def add_accuracy(results: Results, item: ImportedAccuracy) -> list[str]:
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     lines: list[str] = []
     for r in item.results:
-        old = [i for i, x in enumerate(v.accuracy) if x.benchmark == r.benchmark and x.mode == r.mode]
-        if old:
-            v.accuracy[old[0]] = r
-            for i in reversed(old[1:]):
-                del v.accuracy[i]
-            action = "replaced the existing score"
-        else:
-            v.accuracy.append(r)
-            action = "added"
+        replaced = _put(v.accuracy, r, lambda x: x.benchmark == r.benchmark and x.mode == r.mode)
+        action = "replaced the existing score" if replaced else "added"
         info = r.import_info
         where = f"{info.file} block {info.block}" if info else "?"
         printed = info.printed.get(r.benchmark) if info else None

@@ -47,6 +47,16 @@ def parse_printed(text: str) -> Nested:
     pos = 0
     stack: list[list[Nested]] = []
     result: Nested | None = None
+
+    def put(value: Nested) -> None:
+        nonlocal result
+        if stack:
+            stack[-1].append(value)
+        elif result is None:
+            result = value
+        else:
+            raise PrintedValueError("more than one value")
+
     while pos < len(s):
         m = _TOKEN.match(s, pos)
         if not m or m.end() == pos:
@@ -60,23 +70,9 @@ def parse_printed(text: str) -> Nested:
         elif closing:
             if not stack:
                 raise PrintedValueError(f"unbalanced ']' at offset {pos - 1}")
-            done = stack.pop()
-            if stack:
-                stack[-1].append(done)
-            elif result is None:
-                result = done
-            else:
-                raise PrintedValueError("more than one value")
-        elif comma:
-            continue
-        else:
-            value = float(number)
-            if stack:
-                stack[-1].append(value)
-            elif result is None:
-                result = value
-            else:
-                raise PrintedValueError("more than one value")
+            put(stack.pop())
+        elif not comma:
+            put(float(number))
     if stack:
         raise PrintedValueError("unclosed '['")
     if result is None:

@@ -24,9 +24,9 @@ from typing import Any
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.redact import redact, redact_optional
-from reportgen.importers.vllm_log import ImportedCell
+from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
-from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics, Stats
+from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics
 
 _ARRAYS = ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors")
 
@@ -89,41 +89,26 @@ def rebuild_records(doc: dict[str, Any], source: str) -> list[RequestRecord]:
 
 
 def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str]) -> ServingMetrics:
-    completed = int(_num(doc, "completed", source))
-    duration = _num(doc, "duration", source)
-    tin = int(_num(doc, "total_input_tokens", source))
-    tout = int(_num(doc, "total_output_tokens", source))
-
-    def stats(name: str) -> Stats | None:
-        got = {
-            s: float(doc[f"{s}_{name}_ms"])
-            for s in ("mean", "median", "std", "p90", "p99")
-            if isinstance(doc.get(f"{s}_{name}_ms"), (int, float))
-        }
-        return Stats(n=completed, **got) if got else None
-
-    def rate(key: str, amount: float) -> float:
+    values = {
+        "completed": _num(doc, "completed", source),
+        "duration_s": _num(doc, "duration", source),
+        "total_input_tokens": _num(doc, "total_input_tokens", source),
+        "total_output_tokens": _num(doc, "total_output_tokens", source),
+    }
+    for key in ("request_throughput", "input_throughput", "output_throughput", "total_token_throughput"):
         if isinstance(doc.get(key), (int, float)):
-            return float(doc[key])
-        derived.append(key)
-        return amount / duration if duration > 0 else 0.0
-
-    ttft = stats("ttft") or Stats(n=completed)
-    return ServingMetrics(
-        completed=completed,
+            values[key] = float(doc[key])
+    stats = {
+        name: {s: float(doc[f"{s}_{name}_ms"]) for s in ("mean", "median", "std", "p90", "p99") if isinstance(doc.get(f"{s}_{name}_ms"), (int, float))}
+        for name in ("ttft", "tpot", "itl", "e2el")
+    }
+    completed, tin = int(values["completed"]), int(values["total_input_tokens"])
+    return summary_metrics(
+        values,
+        stats,
         failed=int(doc.get("failed") or 0),
-        duration_s=duration,
-        total_input_tokens=tin,
-        total_output_tokens=tout,
-        request_throughput=rate("request_throughput", completed),
-        input_throughput=rate("input_throughput", tin),
-        output_throughput=rate("output_throughput", tout),
-        total_token_throughput=rate("total_token_throughput", tin + tout),
-        ttft_ms=ttft,
-        tpot_ms=stats("tpot") or Stats(n=completed),
-        itl_ms=stats("itl"),
-        e2el_ms=stats("e2el"),
-        prefill_tps=prefill_tps(tin / completed if completed else None, ttft.mean),
+        derived=derived,
+        prefill_tps=prefill_tps(tin / completed if completed else None, stats["ttft"].get("mean")),
     )
 
 

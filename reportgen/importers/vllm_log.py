@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reportgen.errors import InputFormatError
@@ -48,6 +49,59 @@ _FIELDS = {
     "latency per token (ms)": "legacy_latency_per_token_ms",
 }
 _INT_FIELDS = {"completed", "failed", "total_input_tokens", "total_output_tokens"}
+
+
+# throughput field -> its count from (completed, input tokens, output tokens)
+_RATES: tuple[tuple[str, Callable[[int, int, int], int]], ...] = (
+    ("request_throughput", lambda n, tin, tout: n),
+    ("input_throughput", lambda n, tin, tout: tin),
+    ("output_throughput", lambda n, tin, tout: tout),
+    ("total_token_throughput", lambda n, tin, tout: tin + tout),
+)
+
+
+def summary_metrics(
+    values: Mapping[str, float],
+    stats: Mapping[str, Mapping[str, float]],
+    *,
+    failed: int,
+    derived: list[str],
+    **extra: Any,
+) -> ServingMetrics:
+    """``ServingMetrics`` from a printed (or saved) summary, shared by the text and JSON importers.
+
+    ``values`` holds ``completed``, ``duration_s``, ``total_input_tokens``, ``total_output_tokens``
+    and whichever throughputs were given (by field name); a throughput not given is count /
+    duration and its name is appended to ``derived``. ``stats``: metric ("ttft", "tpot", "itl",
+    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields."""
+    completed = int(values["completed"])
+    duration = values["duration_s"]
+    tin, tout = int(values["total_input_tokens"]), int(values["total_output_tokens"])
+    rates: dict[str, float] = {}
+    for name, count in _RATES:
+        if name in values:
+            rates[name] = float(values[name])
+        else:
+            derived.append(name)
+            rates[name] = count(completed, tin, tout) / duration if duration > 0 else 0.0
+
+    def mk_stats(name: str) -> Stats | None:
+        got = stats.get(name)
+        return Stats(n=completed, **got) if got else None
+
+    return ServingMetrics(
+        completed=completed,
+        failed=failed,
+        duration_s=duration,
+        total_input_tokens=tin,
+        total_output_tokens=tout,
+        **rates,
+        ttft_ms=mk_stats("ttft") or Stats(n=completed),
+        tpot_ms=mk_stats("tpot") or Stats(n=completed),
+        itl_ms=mk_stats("itl"),
+        e2el_ms=mk_stats("e2el"),
+        **extra,
+    )
 
 
 @dataclass
@@ -324,7 +378,7 @@ def _cell_from_block(
     derived: list[str] = []
     completed = int(values["completed"])
     duration = values["duration_s"]
-    tin, tout = int(values["total_input_tokens"]), int(values["total_output_tokens"])
+    tin = int(values["total_input_tokens"])
     num_prompts = ns.get("num_prompts") if isinstance(ns.get("num_prompts"), int) else None
     if "failed" in values:
         failed = int(values["failed"])
@@ -335,41 +389,19 @@ def _cell_from_block(
         failed = 0
         derived.append("failed")
 
-    def rate(fieldname: str, amount: float) -> float:
-        if fieldname in values:
-            return values[fieldname]
-        derived.append(fieldname)
-        return amount / duration if duration > 0 else 0.0
-
-    def mk_stats(name: str) -> Stats | None:
-        got = stats.get(name)
-        if got is None:
-            return None
-        return Stats(n=completed, **got)
-
-    ttft = mk_stats("ttft") or Stats(n=completed)
-    e2el = mk_stats("e2el")
+    e2el_mean = stats.get("e2el", {}).get("mean")
     eff = None
-    if e2el is not None and e2el.mean is not None and duration > 0:
-        eff = e2el.mean / 1000.0 * completed / duration  # mean x n = sum of E2EL
+    if e2el_mean is not None and duration > 0:
+        eff = e2el_mean / 1000.0 * completed / duration  # mean x n = sum of E2EL
         derived.append("effective_concurrency")
-    pf = prefill_tps(tin / completed if completed else None, ttft.mean)
+    pf = prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean"))
     if pf is not None:
         derived.append("prefill_tps")
-    metrics = ServingMetrics(
-        completed=completed,
+    metrics = summary_metrics(
+        values,
+        stats,
         failed=failed,
-        duration_s=duration,
-        total_input_tokens=tin,
-        total_output_tokens=tout,
-        request_throughput=rate("request_throughput", completed),
-        input_throughput=rate("input_throughput", tin),
-        output_throughput=rate("output_throughput", tout),
-        total_token_throughput=rate("total_token_throughput", tin + tout),
-        ttft_ms=ttft,
-        tpot_ms=mk_stats("tpot") or Stats(n=completed),
-        itl_ms=mk_stats("itl"),
-        e2el_ms=e2el,
+        derived=derived,
         effective_concurrency=eff,
         prefill_tps=pf,
         legacy_latency_per_token_ms=values.get("legacy_latency_per_token_ms"),

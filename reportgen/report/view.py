@@ -19,7 +19,13 @@ from dataclasses import dataclass
 
 from reportgen import metrics
 from reportgen.report import formatting as fmt
-from reportgen.report.references import BBH_SWIFT2024_CEILING, published_references
+from reportgen.reference_scores import (
+    BBH_ITEMS,
+    BBH_MULTIPLE_CHOICE_ITEMS,
+    BBH_MULTIPLE_CHOICE_TASKS,
+    BBH_SWIFT2024_CEILING,
+    published_references,
+)
 from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
@@ -32,7 +38,7 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
-from reportgen.validity import CHECK_TITLES_ZH, cell_status, check_results
+from reportgen.validity import CHECK_TITLES_ZH, MODE_ZH, cell_order, cell_status, check_results
 
 # --------------------------------------------------------------------------- view types
 
@@ -187,7 +193,6 @@ class DocumentView:
 # --------------------------------------------------------------------------- helpers
 
 BENCHMARK_ORDER = ["ceval", "gsm8k", "mmlu", "bbh"]
-MODE_ZH = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 STATUS_ZH = {"VALID": "有效", "INVALID": "无效", "WARNING": "存疑"}
 UNRECORDED = "未记录"
@@ -225,7 +230,7 @@ def _baseline(results: Results) -> ModelVariant | None:
 
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
-    return sorted(v.serving, key=lambda c: (c.input_len, c.output_len, c.batch_size))
+    return sorted(v.serving, key=cell_order)
 
 
 def _case_key(c: ServingCell) -> tuple[int, int, int]:
@@ -714,8 +719,9 @@ def _accuracy(results: Results) -> AccuracyView:
         ) + "。评测设置（shot 数、提示词、抽取方式）不同，仅作量级参照。")
     if "bbh" in all_benches:
         notes.append(
-            f"bbh：swift2024 兼容模式（ms-swift 2.x / llmuses 0.4.x）中，17 个多选任务的标准答案保留括号“(A)”，"
-            f"而抽取出的答案为“A”，这些题（4074/6511，62.6%）永远判错，得分上限为 {BBH_SWIFT2024_CEILING}；"
+            f"bbh：swift2024 兼容模式（ms-swift 2.x / llmuses 0.4.x）中，{len(BBH_MULTIPLE_CHOICE_TASKS)} 个多选任务的标准答案保留括号“(A)”，"
+            f"而抽取出的答案为“A”，这些题（{BBH_MULTIPLE_CHOICE_ITEMS}/{BBH_ITEMS}，{BBH_MULTIPLE_CHOICE_ITEMS / BBH_ITEMS:.1%}）"
+            f"永远判错，得分上限为 {BBH_SWIFT2024_CEILING:.3f}；"
             "该模式及导入结果中的 bbh 得分反映的是评分缺陷而非模型能力（modelscope/evalscope#306 修复）。"
             "修正版模式去掉括号后再比较。"
         )
@@ -820,7 +826,7 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
             f.precision or fmt.NOT_APPLICABLE,
             str(f.batch_size) if f.batch_size is not None else (f.benchmark or fmt.NOT_APPLICABLE),
             CHECK_TITLES_ZH.get(f.check) or f.check,
-            f.message,
+            f.message_zh or f.message,
         ] for f in mine]
         which = "基准" if g == 1 else "batch"
         groups.append(FindingGroupView(title=title, table=Table(["编号", "级别", "精度", which, "检查项", "说明"], rows)))

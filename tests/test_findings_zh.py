@@ -1,0 +1,268 @@
+"""Chinese finding messages (``Finding.message_zh``): every check's wording, the same numbers as
+the English ``message``, the document's section 7 in Chinese, ``validate --json`` unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from _clean_run import clean_cell, clean_results, fail_one_cut_one, run_one_at_a_time, set_prompt_tokens
+from _seed_figures import seed_results
+from click.testing import CliRunner
+
+from reportgen.cli import cli
+from reportgen.reference_scores import REFERENCE_SCORES
+from reportgen.report.markdown import render_markdown
+from reportgen.results import (
+    AccuracyResult,
+    Finding,
+    RequestRecord,
+    Results,
+    ServingCell,
+    load_results,
+)
+from reportgen.validity import CHECKS, check_results
+
+SAMPLE = "samples/seed-bi150.json"
+
+
+def _zh(findings: list[Finding], check: str, precision: str | None = None, batch: int | None = None) -> list[str]:
+    return [
+        f.message_zh or ""
+        for f in findings
+        if f.check == check and (precision is None or f.precision == precision) and (batch is None or f.batch_size == batch)
+    ]
+
+
+# --------------------------------------------------------------------------- one spoiled run per check
+
+
+def _failed_and_short() -> Results:
+    r = clean_results()
+    fail_one_cut_one(r.variants[0].serving[1])
+    return r
+
+
+def _prompt_drift() -> Results:
+    r = clean_results()
+    set_prompt_tokens(r.variants[0].serving[0], 2, 8179)
+    return r
+
+
+def _tampered() -> Results:
+    r = clean_results()
+    cell = r.variants[0].serving[0]
+    assert cell.metrics is not None
+    cell.metrics = cell.metrics.model_copy(update={"output_throughput": cell.metrics.output_throughput * 1.5})
+    return r
+
+
+def _server_side() -> Results:
+    r = clean_results()
+    cell = r.variants[0].serving[2]
+    assert cell.server_metrics is not None
+    cell.server_metrics.prefix_cache_hits = 16384.0
+    cell.server_metrics.ttft_mean_ms = 100.0
+    cell.server_metrics.generation_tokens = 1000.0  # client: 8 x 256 = 2048
+    return r
+
+
+def _two_cells(second: ServingCell) -> Results:
+    r = Results()
+    r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16").serving.extend([clean_cell(1), second])
+    return r
+
+
+def _few_requests() -> Results:
+    return _two_cells(clean_cell(8, n=8))  # one wave: too few for a P99
+
+
+def _sequential() -> Results:
+    return _two_cells(run_one_at_a_time(clean_cell(4, n=8)))
+
+
+def _duplicate_and_missing() -> Results:
+    r = clean_results()
+    v = r.variants[0]
+    v.serving.append(clean_cell(1))
+    v.serving.append(ServingCell(batch_size=16, input_len=8192, output_len=256, requests=[RequestRecord(index=0, start_s=0.0)]))
+    return r
+
+
+def _accuracy() -> Results:
+    r = Results()
+    fp16 = r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
+    awq = r.variant("AWQ-Int4", model_path="/models/Qwen2-7B-Instruct_AWQ_Int4", precision="int4", quantization="awq")
+    fp16.accuracy.append(AccuracyResult(benchmark="ceval", mode="corrected", n=1346, correct=1000, score=0.8000, n_planned=1400))
+    fp16.accuracy.append(AccuracyResult(benchmark="mmlu", mode="corrected", score=0.70))
+    fp16.accuracy.append(AccuracyResult(benchmark="bbh", mode="corrected", score=0.62))
+    awq.accuracy.append(AccuracyResult(benchmark="mmlu", mode="corrected", score=0.60))
+    awq.accuracy.append(AccuracyResult(benchmark="bbh", mode="swift2024", score=0.24))
+    return r
+
+
+CASES: dict[str, Callable[[], Results]] = {
+    "seed": seed_results,
+    "failed_and_short": _failed_and_short,
+    "prompt_drift": _prompt_drift,
+    "tampered": _tampered,
+    "server_side": _server_side,
+    "few_requests": _few_requests,
+    "sequential": _sequential,
+    "duplicate_and_missing": _duplicate_and_missing,
+    "accuracy": _accuracy,
+}
+
+
+@pytest.fixture(scope="module")
+def found() -> dict[str, list[Finding]]:
+    return {name: check_results(build()) for name, build in CASES.items()}
+
+
+_EARLY_STOP = "：生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值"
+
+# (case, check, precision, batch) -> the whole Chinese message, exactly.
+EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
+    ("seed", "throughput_consistency", "FP16", 1,
+     "打印的输入吞吐 790.90 tok/s 与 8192 ÷ 24.37 s = 336.15 tok/s 不符（该值对应的时长为 10.36 s）"),
+    ("seed", "throughput_consistency", "INT4", 2, "打印的请求吞吐 0.30 req/s 与 2 ÷ 0.722 s = 2.77 req/s 不符"),
+    ("seed", "single_request_duration", "FP16", 1,
+     "唯一的请求耗时 15.26 s（TTFT 2243.94 + 255 × TPOT 51.04），而测试时长为 24.37 s：有 9.11 s 无从解释"),
+    ("seed", "tpot_batch_scaling", "FP16", 2,
+     "batch 1 的平均 TPOT 51.04 ms 是 batch 2 的 13.17 ms 的 3.9 倍（输入同为 8192 词元）："
+     "多个序列的一步解码读取同样的权重，每词元时延不可能低于 batch 1"),
+    ("seed", "ttft_batch_scaling", "FP16", 4,
+     "batch 1 的平均 TTFT 2243.94 ms 是 batch 4 的 74.77 ms 的 30.0 倍（输入同为 8192 词元）：多个并发输入的预填充不可能比单个输入更快"),
+    ("seed", "percentile_order", "INT4", 4, "TTFT：P99 6424.23 ms 低于中位数 7073.03 ms（高分位数不可能更小）"),
+    ("seed", "mean_consistency", "FP16", 4,
+     "TTFT：均值 74.77 ms 高于 P99 60.00 ms，4 个请求时不可能出现（n ≤ 100 时 P99 位于最大的两个值之间）"),
+    ("seed", "mean_consistency", "INT4", 2, "TTFT：2 个请求时中位数应等于均值，但中位数为 4704.42 ms，均值为 4764.42 ms"),
+    ("seed", "prefill_rate", "FP16", 4,
+     "平均 TTFT 74.77 ms 意味着 4 个并发的 8192 词元输入至少需要 273,907 tokens/s 的预填充速率"
+     "（(4 + 1) ÷ 2 × 8192 ÷ 0.07477 s），超过单卡可能达到的 100,000 tokens/s"),
+    ("seed", "output_tokens", "INT4", 1,
+     "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
+    ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
+    ("seed", "accuracy_reference_gap", "FP16", None,
+     "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
+     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未知（导入））"),
+    ("seed", "bbh_bracket_bug", "FP16", None,
+     "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
+     "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
+    ("failed_and_short", "failed_requests", "FP16", 2, "8 个请求中 1 个失败，仅 7 个成功（首个错误：HTTP 500: engine dead）"),
+    ("failed_and_short", "output_tokens", "FP16", 2,
+     "生成词元 1552 个，应为 256 × 7 个成功请求 = 1792；7 个请求中有 1 个生成 16 个词元而非 256 个" + _EARLY_STOP),
+    ("prompt_drift", "input_tokens", "FP16", 1,
+     "8 个请求中有 1 个的输入词元数为 8179（服务端 usage）而非 8192；合计 65523，应为 8192 × 8 = 65536"),
+    ("few_requests", "sample_count", "FP16", 8,
+     "batch size = 8 时仅有 8 个成功请求（至少应为 max(5, 2 × 8) = 16）：P99 只是最慢两个请求之间的插值"),
+    ("sequential", "effective_concurrency", "FP16", 4,
+     "有效并发 1.00（ΣE2EL ÷ 测试时长）远低于 batch size 4（< 0.7 × 4）：客户端同时处理中的请求少于设定"),
+    ("server_side", "prefix_cache", "FP16", 4,
+     "测试期间服务端前缀缓存命中查询的 65536 个输入词元中的 16384 个（25.0%）：TTFT 与吞吐结果偏乐观"),
+    ("server_side", "client_server_gap", "FP16", 4, "客户端与服务端统计的平均延迟不一致：TTFT 客户端 500.00 ms，服务端 100.00 ms"),
+    ("server_side", "server_token_counts", "FP16", 4, "测试期间服务端统计的词元总数与客户端不同：生成词元：服务端 1000，客户端 2048"),
+    ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "batch 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
+    ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
+    ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),
+    ("accuracy", "accuracy_incomplete", "FP16", None, "ceval：计划 1400 个样本，仅 1346 个完成评分"),
+    ("accuracy", "accuracy_precision_gap", "AWQ-Int4", None,
+     "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点"),
+]
+
+
+@pytest.mark.parametrize(("case", "check", "precision", "batch", "want"), EXPECTED_ZH, ids=[f"{c[0]}-{c[1]}" for c in EXPECTED_ZH])
+def test_chinese_message(found: dict[str, list[Finding]], case: str, check: str, precision: str | None, batch: int | None, want: str) -> None:
+    assert want in _zh(found[case], check, precision, batch)
+
+
+def test_metrics_recomputed_in_chinese(found: dict[str, list[Finding]]) -> None:
+    (zh,) = _zh(found["tampered"], "metrics_recomputed")
+    assert re.fullmatch(r"保存的指标与由 9 条原始记录重新计算的结果不符（保存值 vs 重算值）：output_throughput \S+ vs \S+", zh), zh
+
+
+def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Finding]]) -> None:
+    assert _zh(found["accuracy"], "accuracy_precision_gap", "AWQ-Int4") == [
+        "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
+        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（swift2024 兼容 vs 修正版）",
+    ]
+
+
+def test_every_check_has_an_asserted_chinese_message() -> None:
+    asserted = {c[1] for c in EXPECTED_ZH} | {"metrics_recomputed"}
+    assert asserted == {c.name for c in CHECKS}
+
+
+# --------------------------------------------------------------------------- the same numbers, in Chinese
+
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-+]?\d+(?:,\d{3})*(?:\.\d+)?%?")
+
+
+def _numbers(text: str) -> list[str]:
+    return sorted(_NUMBER.findall(text))
+
+
+def _all_findings(found: dict[str, list[Finding]]) -> list[Finding]:
+    return [f for fs in found.values() for f in fs]
+
+
+def test_every_finding_has_chinese_with_the_same_numbers(found: dict[str, list[Finding]]) -> None:
+    findings = _all_findings(found)
+    assert {f.check for f in findings} == {c.name for c in CHECKS}
+    for f in findings:
+        assert f.message_zh and re.search(r"[\u4e00-\u9fff]", f.message_zh), f
+        assert "\n" not in f.message_zh
+        en = f.message
+        for ref in REFERENCE_SCORES:  # the English cites the source in full (arXiv number, table)
+            en = en.replace(ref.source, "")
+        assert _numbers(f.message_zh) == _numbers(en), (f.message, f.message_zh)
+
+
+def _long_ascii_runs(text: str, most_words: int = 6) -> list[str]:
+    """ASCII stretches between non-ASCII characters holding more than ``most_words`` plain words
+    (code spans, identifiers, numbers and units do not count)."""
+    text = re.sub(r"`[^`]*`", " ", text)
+    bad = []
+    for run in re.split(r"[^\x00-\x7f]+", text):
+        words = [w for w in re.findall(r"\S+", run) if re.fullmatch(r"[(\"']?[A-Za-z][a-z']*[)\"',.;:?!]*", w)]
+        if len(words) > most_words:
+            bad.append(run.strip())
+    return bad
+
+
+def test_chinese_messages_have_no_english_sentences(found: dict[str, list[Finding]]) -> None:
+    assert _long_ascii_runs("the printed figure implies a duration of 10.36 s") != []  # the guard works
+    for f in _all_findings(found):
+        assert _long_ascii_runs(f.message_zh or "") == [], f.message_zh
+
+
+def test_sample_document_section_7_is_chinese(repo: Path) -> None:
+    doc = render_markdown(load_results(repo / SAMPLE))
+    section = doc.split("## 7. 数据有效性检查", 1)[1].split("\n## ", 1)[0]
+    assert "打印的输入吞吐 790.90 tok/s 与 8192 ÷ 24.37 s = 336.15 tok/s 不符（该值对应的时长为 10.36 s）" in section
+    assert "printed" not in section and " but " not in section
+    assert _long_ascii_runs(section) == []
+
+
+# --------------------------------------------------------------------------- validate keeps English
+
+
+def test_validate_json_keys_unchanged_and_english(repo: Path, tmp_path: Path) -> None:
+    path = tmp_path / "seed.json"
+    path.write_bytes((repo / SAMPLE).read_bytes())
+    out = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert out.exit_code == 1
+    items = json.loads(out.stdout)
+    assert items and all(list(item) == ["severity", "precision", "batch_size", "check", "message"] for item in items)
+    assert "message_zh" not in out.stdout
+    assert "input token throughput printed 790.90 tok/s but 8192 / 24.37 s = 336.15 tok/s" in items[0]["message"]
+    table = CliRunner().invoke(cli, ["validate", str(path)])
+    assert not re.search(r"[\u4e00-\u9fff]", table.stdout)
+    # --write stores both languages
+    CliRunner().invoke(cli, ["validate", str(path), "--write"])
+    stored = load_results(path).findings
+    assert stored and all(f.message_zh for f in stored)
+    assert stored == check_results(load_results(path))
