@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -33,6 +32,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reportgen import __version__
+from reportgen._atomic import write_atomic
 from reportgen.errors import ResultsError, ResultsSchemaError
 
 SCHEMA_VERSION = 1
@@ -610,40 +610,12 @@ def dump_results(results: Results) -> str:
 
 
 def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write atomically: a temporary file in the same directory, fsync, then rename.
-
-    A crash at any point leaves either the old file or the new one, never half of one.
-    """
+    """Write atomically (``reportgen._atomic``): a crash leaves the old file or the new one."""
     p = Path(path)
-    text = dump_results(results)
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        return write_atomic(p, dump_results(results).encode("utf-8"))
     except OSError as e:
-        raise ResultsError(f"{p}: cannot write: {e}") from None
-    try:
-        # mkstemp makes the file 0600; give it the old file's mode, or the umask's default.
-        try:
-            mode = p.stat().st_mode & 0o777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, p)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise ResultsError(f"{p}: cannot write: {e}") from None
-        raise
-    return p
+        raise ResultsError(f"{p}: cannot write: {e.strerror or e}") from None
 
 
 def json_schema() -> dict[str, Any]:

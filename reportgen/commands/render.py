@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from reportgen._atomic import write_atomic as _write_atomic
 from reportgen.commands._options import resolve_results_path
 from reportgen.errors import RenderError
 from reportgen.report.markdown import render_markdown
@@ -19,27 +18,10 @@ Writer = Callable[[Results, str, Path], Path]
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return _write_atomic(path, data)
     except OSError as e:
         raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(e, OSError):
-            raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
-        raise
-    return path
 
 
 def write_markdown(results: Results, source: str, out_dir: Path) -> Path:
@@ -71,7 +53,7 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
 
     \b
     Example:
-      reportgen render samples/seed-results.json --format md -o report/
+      reportgen render samples/seed-bi150.json --format md -o report/
     """
     path = resolve_results_path(results_file)
     results = load_results(path)
