@@ -354,10 +354,16 @@ def _environment(results: Results) -> EnvironmentView:
     extras = {g: [(k, lab) for k, (gg, lab) in _EXTRA_FACTS.items() if gg == g and k in facts] for g in ("server", "accel", "software")}
     for k, lab in extras["server"]:
         rows.append(_fact_row(server, lab, [k], " ", facts))
-    for label, keys, joiner in _ACCEL_ROWS:
-        rows.append(_fact_row(accel, label, keys, joiner, facts))
-    for k, lab in extras["accel"]:
-        rows.append(_fact_row(accel, lab, [k], " ", facts))
+    count = facts.get("accelerator.count")
+    no_accelerator = count is not None and count.present and count.value == 0
+    if no_accelerator:
+        # One plain line instead of a dozen "not applicable" rows.
+        rows.append([accel, "数量", "0（本机未发现加速卡）", fmt.fact_origin(count)])  # type: ignore[arg-type]
+    else:
+        for label, keys, joiner in _ACCEL_ROWS:
+            rows.append(_fact_row(accel, label, keys, joiner, facts))
+        for k, lab in extras["accel"]:
+            rows.append(_fact_row(accel, lab, [k], " ", facts))
     for k, lab in extras["software"]:
         rows.append(_fact_row("软件", lab, [k], " ", facts))
     known = {k for _, keys, _ in _SERVER_ROWS + _ACCEL_ROWS for k in keys} | set(_EXTRA_FACTS) | _SHOWN_ELSEWHERE
@@ -386,6 +392,11 @@ def _environment(results: Results) -> EnvironmentView:
         devices = Table(["序号", "PCI 地址", "型号", "显存", "PCIe 链路能力", "PCIe 当前链路", "NUMA 节点", "驱动版本"], dev_rows)
 
     notes = []
+    if no_accelerator:
+        notes.append(
+            "本机未发现加速卡：PCI 设备中没有已知加速卡厂商或类别的设备，也未找到任何厂商的 SMI 工具；"
+            "加速卡的型号、显存、接口、算力、功耗与驱动等项目均不适用。"
+        )
     if any(f.present and f.origin == "spec_sheet" for f in facts.values()):
         notes.append("来源为“规格书”的数值取自厂商公开规格，并非本机实测。")
     if any(f.present and f.origin == "imported" for f in facts.values()):
@@ -566,8 +577,15 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
             else:
                 speed = fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True))
-        status = cell_status(findings, v.label, c.batch_size)
-        refs = [f"#{numbers[id(f)]}" for f in findings if f.precision == v.label and f.batch_size == c.batch_size and id(f) in numbers]
+        status = cell_status(findings, v.label, c.batch_size, c.input_len)
+        refs = [
+            f"#{numbers[id(f)]}"
+            for f in findings
+            if f.precision == v.label
+            and f.batch_size == c.batch_size
+            and (f.input_len is None or f.input_len == c.input_len)
+            and id(f) in numbers
+        ]
         valid = STATUS_ZH[status]
         if m is None:
             valid = fmt.missing("not_collected")
