@@ -1,0 +1,232 @@
+"""Charts of the document, drawn with matplotlib from the results as they are.
+
+``serving_charts``: output TPS, TTFT and TPOT against batch size, one line per variant on
+the same axes. ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
+variant. Each chart comes as SVG (text as paths: no font needed where it is viewed;
+deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
+
+Nothing is computed here: points are ``cell.metrics`` fields and ``AccuracyResult.score``.
+Serving cells that a validity finding of severity "error" names are drawn hollow.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from reportgen.errors import RenderError
+from reportgen.results import Results, ServingMetrics
+
+PNG_DPI = 170
+CJK_FAMILY = "Noto Sans CJK SC"
+_FALLBACK_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # file stem: charts/<name>.svg and charts/<name>.png
+    title: str
+    svg: bytes
+    png: bytes
+
+    def assets(self, folder: str = "charts") -> dict[str, bytes]:
+        return {f"{folder}/{self.name}.svg": self.svg, f"{folder}/{self.name}.png": self.png}
+
+
+def chart_assets(charts: dict[str, Chart] | list[Chart], folder: str = "charts") -> dict[str, bytes]:
+    """``{"charts/<name>.svg": ..., "charts/<name>.png": ...}`` for the renderers."""
+    out: dict[str, bytes] = {}
+    for chart in charts.values() if isinstance(charts, dict) else charts:
+        out.update(chart.assets(folder))
+    return out
+
+
+def _fc_match(pattern: str) -> Path | None:
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        out = subprocess.run(
+            ["fc-match", "-f", "%{family}\t%{file}", pattern], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    family, _, file = out.partition("\t")
+    return Path(file) if "Noto Sans CJK" in family and file else None
+
+
+def find_cjk_fonts() -> list[Path]:
+    """The Noto Sans CJK font files (regular, and bold when installed)."""
+    found = [p for p in (_fc_match(f"{CJK_FAMILY}:style=Regular"), _fc_match(f"{CJK_FAMILY}:style=Bold")) if p]
+    if not found:
+        for d in _FALLBACK_DIRS:
+            found += sorted(Path(d).rglob("NotoSansCJK*.tt[cf]")) if Path(d).is_dir() else []
+    found = list(dict.fromkeys(p for p in found if p.is_file()))
+    if not found:
+        raise RenderError("the Noto Sans CJK font is not installed (apt-get install fonts-noto-cjk, or scripts/setup.sh)")
+    return found
+
+
+@lru_cache(maxsize=1)
+def _pyplot():  # noqa: ANN202
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    for path in find_cjk_fonts():
+        font_manager.fontManager.addfont(str(path))
+    return plt
+
+
+def _style() -> dict[str, object]:
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [CJK_FAMILY, "DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "reportgen",
+        "figure.dpi": 100,
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "axes.grid": True,
+        "grid.alpha": 0.35,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+
+
+def _render(name: str, title: str, draw: Callable[[object], None]) -> Chart:
+    plt = _pyplot()
+    with plt.rc_context(_style()):
+        fig = plt.figure(figsize=(6.4, 3.6))
+        try:
+            draw(fig)
+            fig.tight_layout()
+            svg, png = io.BytesIO(), io.BytesIO()
+            fig.savefig(svg, format="svg", metadata={"Date": None})
+            fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        finally:
+            plt.close(fig)
+    return Chart(name=name, title=title, svg=svg.getvalue(), png=png.getvalue())
+
+
+# --------------------------------------------------------------------------- serving
+
+# name -> (title, y label, value of a cell's metrics)
+SERVING_SERIES: dict[str, tuple[str, str, Callable[[ServingMetrics], float | None]]] = {
+    "serving_tps": ("输出吞吐（TPS）随批大小变化", "输出吞吐 (tokens/s)", lambda m: m.output_throughput),
+    "serving_ttft": ("首词元延迟（TTFT，均值）随批大小变化", "TTFT 均值 (ms)", lambda m: m.ttft_ms.mean),
+    "serving_tpot": ("每输出词元时间（TPOT，均值）随批大小变化", "TPOT 均值 (ms)", lambda m: m.tpot_ms.mean),
+}
+
+
+def _invalid_cells(results: Results) -> set[tuple[str, int]]:
+    return {
+        (f.precision, f.batch_size)
+        for f in results.findings
+        if f.severity == "error" and f.precision is not None and f.batch_size is not None
+    }
+
+
+def _serving_lines(results: Results, value: Callable[[ServingMetrics], float | None]):  # noqa: ANN202
+    """[(label, [(batch, y, invalid)])] for every variant (and input/output length) with metrics."""
+    invalid = _invalid_cells(results)
+    lines = []
+    for variant in results.variants:
+        shapes = sorted({(c.input_len, c.output_len) for c in variant.serving if c.metrics is not None})
+        for shape in shapes:
+            points = []
+            for cell in sorted(variant.serving, key=lambda c: c.batch_size):
+                if cell.metrics is None or (cell.input_len, cell.output_len) != shape:
+                    continue
+                y = value(cell.metrics)
+                if y is not None:
+                    points.append((cell.batch_size, y, (variant.label, cell.batch_size) in invalid))
+            if points:
+                label = variant.label if len(shapes) == 1 else f"{variant.label} ({shape[0]}/{shape[1]})"
+                lines.append((label, points))
+    return lines
+
+
+def serving_charts(results: Results) -> dict[str, Chart]:
+    """Output TPS, TTFT and TPOT against batch size; empty when no cell has metrics."""
+    charts: dict[str, Chart] = {}
+    for name, (title, ylabel, value) in SERVING_SERIES.items():
+        lines = _serving_lines(results, value)
+        if not lines:
+            continue
+
+        def draw(fig, lines=lines, title=title, ylabel=ylabel) -> None:  # noqa: ANN001
+            ax = fig.add_subplot()
+            batches = sorted({b for _, pts in lines for b, _, _ in pts})
+            any_invalid = False
+            for i, (label, pts) in enumerate(lines):
+                color, marker = COLORS[i % len(COLORS)], MARKERS[i % len(MARKERS)]
+                xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+                ax.plot(xs, ys, color=color, linewidth=1.6, label=label)
+                for b, y, bad in pts:
+                    any_invalid |= bad
+                    ax.plot([b], [y], marker=marker, markersize=6, color=color,
+                            markerfacecolor="white" if bad else color, markeredgewidth=1.4)
+            if any_invalid:
+                ax.plot([], [], marker="o", linestyle="none", color="#555", markerfacecolor="white",
+                        label="空心点：数据无效")
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(batches, [str(b) for b in batches])
+            ax.minorticks_off()
+            ax.set_xlabel("批大小（并发请求数）")
+            ax.set_ylabel(ylabel)
+            ax.set_title(title)
+            ax.set_ylim(bottom=0)
+            ax.legend(frameon=False)
+
+        charts[name] = _render(name, title, draw)
+    return charts
+
+
+# --------------------------------------------------------------------------- accuracy
+
+BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
+
+
+def accuracy_chart(results: Results) -> Chart | None:
+    """Scores per benchmark (groups) and variant (bars), in percent; None without scores."""
+    series: dict[str, dict[str, float]] = {}
+    for variant in results.variants:
+        modes = {a.mode for a in variant.accuracy if a.score is not None}
+        for acc in variant.accuracy:
+            if acc.score is None:
+                continue
+            label = variant.label if len(modes) == 1 else f"{variant.label} ({acc.mode})"
+            series.setdefault(label, {})[acc.benchmark] = acc.score
+    if not series:
+        return None
+    present = {b for scores in series.values() for b in scores}
+    benches = [b for b in BENCHMARK_ORDER if b in present] + sorted(present - set(BENCHMARK_ORDER))
+    title = "精度评测得分（按基准与精度）"
+
+    def draw(fig) -> None:  # noqa: ANN001
+        ax = fig.add_subplot()
+        n = len(series)
+        width = 0.8 / n
+        for i, (label, scores) in enumerate(series.items()):
+            xs = [j + (i - (n - 1) / 2) * width for j, b in enumerate(benches) if b in scores]
+            ys = [scores[b] * 100 for b in benches if b in scores]
+            bars = ax.bar(xs, ys, width=width * 0.92, color=COLORS[i % len(COLORS)], label=label)
+            ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=7, padding=2)
+        ax.set_xticks(range(len(benches)), benches)
+        ax.set_ylabel("得分 (%)")
+        ax.set_ylim(0, 105)
+        ax.set_title(title)
+        ax.grid(axis="x", visible=False)
+        ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
+
+    return _render("accuracy", title, draw)

@@ -1,0 +1,462 @@
+"""Markdown -> DOCX with python-docx, walking the same markdown-it token stream as the HTML.
+
+Headings (h1 = Title, h2.. = Heading 1..), paragraphs with bold/italic/strike/code runs,
+bullet and numbered lists, tables ("Table Grid", header rows repeated on each page via
+``w:tblHeader``, ``<br>`` as line breaks, cells with the INVALID mark shaded), fenced code
+in a shaded monospace paragraph style, and PNG images (a ``.svg`` reference is drawn
+from its ``.png`` twin: Word has no SVG here).
+
+Fonts: the default template's theme font attributes are removed (they override
+``w:eastAsia`` in Word) and every style names real fonts: Microsoft YaHei for Chinese
+and Latin text (what Windows users have; the font table entry carries its GB2312
+charset and family so Word substitutes a Chinese sans font, e.g. SimSun/DengXian, where
+it is missing, and LibreOffice falls back to Noto Sans CJK SC through fontconfig),
+Consolas for code. docDefaults say ``w:lang w:eastAsia="zh-CN"``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from lxml import etree
+from markdown_it.token import Token
+
+from reportgen.errors import RenderError
+from reportgen.report.mdparse import BOX_RUN, BR_TAG, cell_alignment, image_source, parse_markdown
+
+BODY_FONT = "Microsoft YaHei"
+CODE_FONT = "Consolas"
+HEADING_COLOR = RGBColor(0x1F, 0x4E, 0x79)
+CODE_FILL = "F6F7F9"
+HEADER_FILL = "E8EEF5"
+INVALID_FILL = "FDE7E7"
+INVALID_COLOR = RGBColor(0xA4, 0x00, 0x00)
+TEXT_WIDTH = Cm(17.4)  # A4 (21 cm) minus 1.8 cm margins
+IMAGE_WIDTH = Cm(15.5)
+
+# Child order Word insists on (LibreOffice is lenient); used to insert elements in place.
+_PPR_ORDER = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd "
+    "tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+    "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+    "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+).split()
+_RPR_ORDER = (
+    "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+    "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+    "cs em lang eastAsianLayout specVanish oMath"
+).split()
+_TCPR_ORDER = "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark".split()
+_TRPR_ORDER = "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden".split()
+
+
+def _set_child(parent: etree._Element, tag: str, order: list[str], **attrs: str) -> etree._Element:
+    """Replace (or add) ``w:tag`` under ``parent`` at its schema position, with ``attrs``."""
+    old = parent.find(qn(f"w:{tag}"))
+    if old is not None:
+        parent.remove(old)
+    el = OxmlElement(f"w:{tag}")
+    for k, v in attrs.items():
+        el.set(qn(f"w:{k}"), v)
+    rank = order.index(tag)
+    for i, child in enumerate(parent):
+        name = etree.QName(child).localname
+        if name in order and order.index(name) > rank:
+            parent.insert(i, el)
+            break
+    else:
+        parent.append(el)
+    return el
+
+
+def _set_fonts(rpr: etree._Element, latin: str, east_asia: str) -> None:
+    _set_child(rpr, "rFonts", _RPR_ORDER, ascii=latin, hAnsi=latin, eastAsia=east_asia, cs=latin)
+
+
+# --------------------------------------------------------------------------- document set-up
+
+
+def _font_table_entry(name: str, alt: str | None, panose: str, charset: str, family: str, pitch: str) -> str:
+    alt_el = f'<w:altName w:val="{alt}"/>' if alt else ""
+    return (
+        f'<w:font xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:name="{name}">'
+        f'{alt_el}<w:panose1 w:val="{panose}"/><w:charset w:val="{charset}"/>'
+        f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+    )
+
+
+def _fix_font_table(doc: DocxDocument) -> None:
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/word/fontTable.xml":
+            root = etree.fromstring(part.blob)
+            for entry in (
+                _font_table_entry(BODY_FONT, "微软雅黑", "020B0503020204020204", "86", "swiss", "variable"),
+                _font_table_entry("SimSun", "宋体", "02010600030101010101", "86", "auto", "variable"),
+                _font_table_entry(CODE_FONT, None, "020B0609020204030204", "00", "modern", "fixed"),
+            ):
+                el = etree.fromstring(entry)
+                for old in root.findall(qn("w:font")):
+                    if old.get(qn("w:name")) == el.get(qn("w:name")):
+                        root.remove(old)
+                root.append(el)
+            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _setup_styles(doc: DocxDocument) -> None:
+    styles_el = doc.styles.element
+    # Theme fonts (w:asciiTheme, w:eastAsiaTheme, ...) override the named fonts in Word.
+    for rfonts in styles_el.iter(qn("w:rFonts")):
+        for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
+            rfonts.attrib.pop(qn(f"w:{attr}"), None)
+    defaults = styles_el.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr, BODY_FONT, BODY_FONT)
+    _set_child(rpr, "sz", _RPR_ORDER, val="20")
+    _set_child(rpr, "szCs", _RPR_ORDER, val="20")
+    _set_child(rpr, "lang", _RPR_ORDER, val="en-US", eastAsia="zh-CN", bidi="ar-SA")
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    _set_child(ppr, "spacing", _PPR_ORDER, after="100", line="300", lineRule="auto")
+
+    for style in doc.styles:
+        el = style.element
+        if el.find(qn("w:rPr")) is not None and el.find(qn("w:rPr")).find(qn("w:rFonts")) is not None:
+            _set_fonts(el.find(qn("w:rPr")), BODY_FONT, BODY_FONT)
+
+    sizes = {"Title": 24, "Heading 1": 15, "Heading 2": 12.5, "Heading 3": 11, "Heading 4": 10.5, "Heading 5": 10}
+    for name, size in sizes.items():
+        st = doc.styles[name]
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.italic = False
+        st.font.color.rgb = HEADING_COLOR
+        _set_fonts(st.element.get_or_add_rPr(), BODY_FONT, BODY_FONT)
+        st.paragraph_format.keep_with_next = True
+    doc.styles["Title"].paragraph_format.space_after = Pt(24)
+
+    code = doc.styles.add_style("Code Block", 1)  # WD_STYLE_TYPE.PARAGRAPH
+    code.base_style = doc.styles["Normal"]
+    code.font.size = Pt(7.5)
+    code_rpr = code.element.get_or_add_rPr()
+    _set_fonts(code_rpr, CODE_FONT, BODY_FONT)
+    code.paragraph_format.space_before = Pt(3)
+    code.paragraph_format.space_after = Pt(6)
+    code.paragraph_format.line_spacing = 1.0
+    code_ppr = code.element.get_or_add_pPr()
+    bdr = _set_child(code_ppr, "pBdr", _PPR_ORDER)
+    for side in ("top", "left", "bottom", "right"):
+        b = OxmlElement(f"w:{side}")
+        for k, v in {"val": "single", "sz": "4", "space": "4", "color": "D5D9E0"}.items():
+            b.set(qn(f"w:{k}"), v)
+        bdr.append(b)
+    _set_child(code_ppr, "shd", _PPR_ORDER, val="clear", color="auto", fill=CODE_FILL)
+
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(1.8)
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    _fix_font_table(doc)
+
+
+def _shade(parent_pr: etree._Element, order: list[str], fill: str) -> None:
+    _set_child(parent_pr, "shd", order, val="clear", color="auto", fill=fill)
+
+
+# --------------------------------------------------------------------------- inline runs
+
+
+@dataclass
+class _RunStyle:
+    bold: bool = False
+    italic: bool = False
+    strike: bool = False
+    link: bool = False
+    size: Pt | None = None
+    color: RGBColor | None = None
+
+
+def _add_text(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False) -> None:
+    """Add ``text`` as runs; box-drawing runs get a Latin monospace font in every slot."""
+    pos = 0
+    for m in BOX_RUN.finditer(text):
+        if m.start() > pos:
+            _run(paragraph, text[pos : m.start()], st, code=code)
+        _run(paragraph, m.group(0), st, code=code, box=True)
+        pos = m.end()
+    if pos < len(text):
+        _run(paragraph, text[pos:], st, code=code)
+
+
+def _run(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, box: bool = False) -> Run:
+    run = paragraph.add_run(text)
+    run.bold = st.bold or None
+    run.italic = st.italic or None
+    if st.strike:
+        run.font.strike = True
+    if st.size is not None:
+        run.font.size = st.size
+    if st.color is not None:
+        run.font.color.rgb = st.color
+    elif st.link:
+        run.font.color.rgb = HEADING_COLOR
+    if code or box:
+        rpr = run._r.get_or_add_rPr()
+        _set_fonts(rpr, CODE_FONT, CODE_FONT if box else BODY_FONT)
+        if code and st.size is None:
+            run.font.size = Pt(9)
+    if code and not box and paragraph.style.name != "Code Block":
+        _shade(run._r.get_or_add_rPr(), _RPR_ORDER, "F2F4F7")
+    return run
+
+
+def _display_width(text: str) -> int:
+    """Columns a line takes in a monospace sense: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: int) -> list[int]:
+    """Widths (EMU) proportional to each column's longest line (header lines count up to 12
+    columns: headers may wrap), clamped to 4..40 columns plus padding, filling the text width."""
+    weight = [4] * ncols
+    for head, cells in rows:
+        for c, (_, inline) in enumerate(cells):
+            lines = BR_TAG.split(inline.content) or [""]
+            longest = max(_display_width(line.strip()) for line in lines)
+            weight[c] = max(weight[c], (min(longest, 12) if head else min(longest, 40)) + 3)  # +3: padding
+    total = sum(weight)
+    return [int(TEXT_WIDTH * w / total) for w in weight]
+
+
+class _Writer:
+    def __init__(self, doc: DocxDocument, assets: dict[str, bytes]) -> None:
+        self.doc = doc
+        self.assets = assets
+        self.lists: list[list] = []  # stack of [kind, next number]
+        self.item_first_para = False
+        self.quote = 0
+
+    # ---- inline
+
+    def inline(self, paragraph: Paragraph, children: Iterable[Token], base: _RunStyle | None = None) -> None:
+        st = _RunStyle(**vars(base)) if base else _RunStyle()
+        for tok in children:
+            t = tok.type
+            if t == "text":
+                _add_text(paragraph, tok.content, st)
+            elif t == "code_inline":
+                _add_text(paragraph, tok.content, st, code=True)
+            elif t == "softbreak":
+                _run(paragraph, " ", st)
+            elif t == "hardbreak":
+                paragraph.add_run().add_break()
+            elif t == "html_inline":
+                if BR_TAG.fullmatch(tok.content):
+                    paragraph.add_run().add_break()
+                else:
+                    _add_text(paragraph, tok.content, st)
+            elif t in ("strong_open", "strong_close"):
+                st.bold = t == "strong_open" or (base.bold if base else False)
+            elif t in ("em_open", "em_close"):
+                st.italic = t == "em_open"
+            elif t in ("s_open", "s_close"):
+                st.strike = t == "s_open"
+            elif t in ("link_open", "link_close"):
+                st.link = t == "link_open"
+            elif t == "image":
+                self.image(paragraph, tok)
+            else:  # unknown inline token: keep its text
+                if tok.content:
+                    _add_text(paragraph, tok.content, st)
+
+    def image(self, paragraph: Paragraph, tok: Token) -> None:
+        src = str(tok.attrGet("src") or "")
+        key = image_source(src, self.assets, prefer=("png", "jpg", "jpeg", "gif"))
+        if key not in self.assets:
+            raise RenderError(f"image {src!r} is referenced in the document but was not provided")
+        if key.rpartition(".")[2].lower() == "svg":
+            raise RenderError(f"image {src!r}: DOCX needs a PNG version of this SVG")
+        try:
+            shape = paragraph.add_run().add_picture(io.BytesIO(self.assets[key]))
+        except Exception as e:  # python-docx raises several types for unreadable images
+            raise RenderError(f"image {src!r} cannot be placed in the DOCX: {e}") from None
+        limit = IMAGE_WIDTH if len(paragraph.runs) == 1 else TEXT_WIDTH
+        if shape.width > limit:
+            shape.height = int(shape.height * limit / shape.width)
+            shape.width = limit
+        if len(paragraph.runs) == 1:
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    # ---- blocks
+
+    def paragraph(self) -> Paragraph:
+        p = self.doc.add_paragraph()
+        if self.lists:
+            depth = len(self.lists)
+            fmt = p.paragraph_format
+            fmt.left_indent = Cm(0.75 * depth)
+            if self.item_first_para:
+                kind = self.lists[-1]
+                marker = f"{kind[1]}." if kind[0] == "ol" else ("•" if depth % 2 else "◦")
+                if kind[0] == "ol":
+                    kind[1] += 1
+                fmt.first_line_indent = Cm(-0.75)
+                fmt.tab_stops.add_tab_stop(Cm(0.75 * depth))
+                p.add_run(f"{marker}\t")
+                self.item_first_para = False
+            fmt.space_after = Pt(2)
+        elif self.quote:
+            p.style = self.doc.styles["Quote"]
+        return p
+
+    def code(self, content: str) -> None:
+        p = self.doc.add_paragraph(style="Code Block")
+        if self.lists:
+            p.paragraph_format.left_indent = Cm(0.75 * len(self.lists))
+        lines = content.rstrip("\n").split("\n")
+        for i, line in enumerate(lines):
+            if i:
+                p.add_run().add_break()
+            _add_text(p, line, _RunStyle(), code=True)
+
+    def table(self, tokens: list[Token], i: int) -> int:
+        rows: list[tuple[bool, list[tuple[Token, Token]]]] = []
+        in_head = False
+        while tokens[i].type != "table_close":
+            t = tokens[i]
+            if t.type == "thead_open":
+                in_head = True
+            elif t.type == "thead_close":
+                in_head = False
+            elif t.type == "tr_open":
+                rows.append((in_head, []))
+            elif t.type in ("th_open", "td_open"):
+                rows[-1][1].append((t, tokens[i + 1]))
+            i += 1
+        ncols = max(len(cells) for _, cells in rows)
+        table = self.doc.add_table(rows=len(rows), cols=ncols)
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        widths = _column_widths(rows, ncols)
+        for c, width in enumerate(widths):
+            table.columns[c].width = width
+        for r, (head, cells) in enumerate(rows):
+            row = table.rows[r]
+            trpr = row._tr.get_or_add_trPr()
+            _set_child(trpr, "cantSplit", _TRPR_ORDER)
+            if head:
+                _set_child(trpr, "tblHeader", _TRPR_ORDER)
+            for c, (open_tok, inline) in enumerate(cells):
+                cell = row.cells[c]
+                cell.width = widths[c]
+                para = cell.paragraphs[0]
+                para.paragraph_format.space_after = Pt(0)
+                align = cell_alignment(open_tok)
+                if align:
+                    para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+                                      "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]
+                invalid = "invalid" in str(open_tok.attrGet("class") or "")
+                st = _RunStyle(bold=head or invalid, size=Pt(8.5), color=INVALID_COLOR if invalid else None)
+                self.inline(para, inline.children or [], st)
+                fill = HEADER_FILL if head else INVALID_FILL if invalid else None
+                if fill:
+                    _shade(cell._tc.get_or_add_tcPr(), _TCPR_ORDER, fill)
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
+        return i
+
+    def blocks(self, tokens: list[Token]) -> None:
+        i = 0
+        while i < len(tokens):
+            t = tokens[i]
+            kind = t.type
+            if kind == "heading_open":
+                level = int(t.tag[1])
+                style = "Title" if level == 1 else f"Heading {min(level - 1, 5)}"
+                p = self.doc.add_paragraph(style=style)
+                self.inline(p, tokens[i + 1].children or [])
+                i += 2
+            elif kind == "paragraph_open":
+                p = self.paragraph()
+                self.inline(p, tokens[i + 1].children or [])
+                i += 2
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                start = int(t.attrGet("start") or 1) if kind == "ordered_list_open" else 0
+                self.lists.append(["ol" if kind == "ordered_list_open" else "ul", start])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+            elif kind == "list_item_open":
+                self.item_first_para = True
+            elif kind == "list_item_close":
+                if self.item_first_para:  # an empty item still shows its marker
+                    self.paragraph()
+            elif kind == "blockquote_open":
+                self.quote += 1
+            elif kind == "blockquote_close":
+                self.quote -= 1
+            elif kind in ("fence", "code_block"):
+                self.code(t.content)
+            elif kind == "html_block":
+                p = self.paragraph()
+                lines = t.content.rstrip("\n").split("\n")
+                for j, line in enumerate(lines):
+                    if j:
+                        p.add_run().add_break()
+                    _add_text(p, line, _RunStyle())
+            elif kind == "table_open":
+                i = self.table(tokens, i)
+            elif kind == "hr":
+                p = self.doc.add_paragraph()
+                bdr = _set_child(p._p.get_or_add_pPr(), "pBdr", _PPR_ORDER)
+                bottom = OxmlElement("w:bottom")
+                for k, v in {"val": "single", "sz": "4", "space": "1", "color": "BBBBBB"}.items():
+                    bottom.set(qn(f"w:{k}"), v)
+                bdr.append(bottom)
+            i += 1
+
+
+def markdown_to_docx(
+    md: str,
+    path: str | os.PathLike[str],
+    *,
+    assets: dict[str, bytes] | None = None,
+    title: str,
+) -> Path:
+    """Write the Markdown document as DOCX to ``path`` and return the path.
+
+    ``assets`` maps the image paths used in the Markdown to their bytes; a ``.svg``
+    reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
+    section) is followed by a page break.
+    """
+    doc = Document()
+    _setup_styles(doc)
+    doc.core_properties.title = title
+    doc.core_properties.language = "zh-CN"
+    parsed = parse_markdown(md)
+    writer = _Writer(doc, dict(assets or {}))
+    if parsed.cover:
+        writer.blocks(parsed.cover)
+        doc.paragraphs[0].paragraph_format.space_before = Pt(110)
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    writer.blocks(parsed.body)
+    out = Path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        doc.save(str(tmp))
+        os.replace(tmp, out)
+    except OSError as e:
+        raise RenderError(f"{out}: cannot write the DOCX: {e}") from None
+    return out

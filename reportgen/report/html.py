@@ -1,0 +1,121 @@
+"""Markdown -> one HTML document (for reviewers, and for WeasyPrint's PDF).
+
+The same markdown-it token stream as the DOCX writer (``mdparse``). Every piece of
+text is escaped: code by markdown-it, text and raw HTML by the rules below (only
+``<br>`` survives as a tag). Images referenced by relative path are inlined as data
+URIs when ``self_contained``; a ``.png`` reference is drawn from its ``.svg`` twin
+when the assets hold one (SVG in HTML/PDF, PNG in Markdown and DOCX).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Sequence
+
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
+
+from reportgen._resources import templates_dir
+from reportgen.errors import RenderError
+from reportgen.report.mdparse import BOX_RUN, BR_TAG, image_source, make_parser, parse_markdown
+
+MIME = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
+
+
+def default_css() -> str:
+    return (templates_dir() / "report.css").read_text(encoding="utf-8")
+
+
+def _text(s: str) -> str:
+    """Escape, then set box-drawing runs in the Latin monospace font (one ASCII cell each)."""
+    return BOX_RUN.sub(lambda m: f'<span class="box">{m.group(0)}</span>', escapeHtml(s))
+
+
+def _rule_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    return _text(tokens[idx].content)
+
+
+def _rule_code_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    return f"<code>{_text(tokens[idx].content)}</code>"
+
+
+def _rule_fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    tok = tokens[idx]
+    lang = tok.info.strip().split(maxsplit=1)[0] if tok.info.strip() else ""
+    cls = f' class="language-{escapeHtml(lang)}"' if lang else ""
+    return f"<pre><code{cls}>{_text(tok.content)}</code></pre>\n"
+
+
+def _rule_html_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    content = tokens[idx].content
+    return "<br>" if BR_TAG.fullmatch(content) else escapeHtml(content)
+
+
+def _rule_html_block(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    return f'<p class="raw">{escapeHtml(tokens[idx].content.rstrip())}</p>\n'
+
+
+def _rule_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    tok = tokens[idx]
+    alt = self.renderInlineAsText(tok.children or [], options, env)
+    src = str(tok.attrGet("src") or "")
+    assets: dict[str, bytes] | None = env.get("assets")
+    key = image_source(src, assets, prefer=("svg", "png"))
+    if env.get("self_contained"):
+        if not assets or key not in assets:
+            raise RenderError(f"image {src!r} is referenced in the document but was not provided")
+        suffix = key.rpartition(".")[2].lower()
+        mime = MIME.get(suffix)
+        if mime is None:
+            raise RenderError(f"image {src!r}: unsupported image type .{suffix}")
+        src_attr = f"data:{mime};base64,{base64.b64encode(assets[key]).decode('ascii')}"
+    else:
+        src_attr = escapeHtml(key)
+    title = tok.attrGet("title")
+    title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
+    return f'<img src="{src_attr}" alt="{escapeHtml(alt)}"{title_attr}>'
+
+
+def markdown_to_html(
+    md: str,
+    *,
+    title: str,
+    assets: dict[str, bytes] | None = None,
+    css: str | None = None,
+    self_contained: bool = True,
+) -> str:
+    """One HTML5 document (``lang="zh-CN"``) with the CSS embedded.
+
+    ``assets`` maps the relative paths used in the Markdown (``charts/serving_tps.png``)
+    to file contents. With ``self_contained`` every image is inlined and a reference to
+    an image not in ``assets`` is a ``RenderError``; otherwise images stay links.
+    """
+    parser = make_parser()
+    for name, rule in {
+        "text": _rule_text,
+        "code_inline": _rule_code_inline,
+        "fence": _rule_fence,
+        "code_block": _rule_fence,
+        "html_inline": _rule_html_inline,
+        "html_block": _rule_html_block,
+        "image": _rule_image,
+    }.items():
+        parser.add_render_rule(name, rule)
+    doc = parse_markdown(md, parser)
+    env = {"assets": assets or {}, "self_contained": self_contained}
+    render = parser.renderer.render
+    parts = []
+    if doc.cover:
+        parts.append(f'<section class="cover">\n{render(doc.cover, parser.options, env)}</section>\n')
+    parts.append(f'<main>\n{render(doc.body, parser.options, env)}</main>\n')
+    style = (default_css() if css is None else css).replace("</", "<\\/")  # no early </style>
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escapeHtml(title)}</title>\n"
+        f"<style>\n{style}\n</style>\n"
+        "</head>\n<body>\n" + "".join(parts) + "</body>\n</html>\n"
+    )

@@ -1,0 +1,114 @@
+"""The one Markdown parse that every output format walks.
+
+``parse_markdown`` turns the document's Markdown into markdown-it tokens and applies
+the few document conventions the HTML and DOCX writers share:
+
+* headings h2-h4 are numbered ("1.", "2.1", "2.1.1") unless the text already numbers them;
+* table cells that contain ``INVALID_MARK`` get the class ``invalid`` (drawn visibly marked);
+* the part before the first section (the h1 title and what follows it) is the cover.
+
+Raw HTML in the Markdown is never passed through: apart from ``<br>`` (line breaks in
+table cells) the writers print it as text, so server-returned text cannot inject tags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+INVALID_MARK = "无效"
+
+# Box-drawing and block elements (tqdm/rich bars and frames), plus check marks: full-width
+# in CJK monospace fonts, so the writers set them in a Latin monospace font.
+BOX_RUN = re.compile(r"[\u2500-\u259F\u2713\u2714\u2717\u2718]+")
+BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\s*\d+(\.\d+)*\.?(\s|$)")
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark with GFM tables and strikethrough. ``html`` stays on so that ``<br>``
+    is recognised; the writers escape every other tag."""
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+@dataclass
+class ParsedDocument:
+    cover: list[Token]  # the h1 title and what follows it up to the first section heading
+    body: list[Token]
+
+
+def _heading_level(tok: Token) -> int:
+    return int(tok.tag[1])
+
+
+def number_headings(tokens: list[Token], levels: tuple[int, int] = (2, 4)) -> None:
+    """Prefix h2..h4 texts with their section numbers, unless any of them is numbered already."""
+    lo, hi = levels
+    heads = [
+        (i, _heading_level(t))
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and lo <= _heading_level(t) <= hi
+    ]
+    if any(_NUMBERED.match(tokens[i + 1].content) for i, _ in heads):
+        return
+    counters = [0] * (hi - lo + 1)
+    for i, level in heads:
+        depth = level - lo
+        counters[depth] += 1
+        for d in range(depth + 1, len(counters)):
+            counters[d] = 0
+        parts = [str(c) for c in counters[: depth + 1]]
+        number = (parts[0] + ".") if depth == 0 else ".".join(parts)
+        inline = tokens[i + 1]
+        inline.content = f"{number} {inline.content}"
+        prefix = Token("text", "", 0)
+        prefix.content = f"{number} "
+        inline.children = [prefix, *(inline.children or [])]
+
+
+def mark_invalid_cells(tokens: list[Token]) -> None:
+    for i, t in enumerate(tokens):
+        if t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
+            t.attrJoin("class", "invalid")
+
+
+def split_cover(tokens: list[Token]) -> ParsedDocument:
+    """The leading h1 and everything up to the next heading is the cover; no h1 first: no cover."""
+    if not tokens or tokens[0].type != "heading_open" or tokens[0].tag != "h1":
+        return ParsedDocument(cover=[], body=tokens)
+    for i in range(3, len(tokens)):
+        if tokens[i].type == "heading_open":
+            return ParsedDocument(cover=tokens[:i], body=tokens[i:])
+    return ParsedDocument(cover=tokens, body=[])
+
+
+def parse_markdown(md: str, parser: MarkdownIt | None = None) -> ParsedDocument:
+    tokens = (parser or make_parser()).parse(md)
+    number_headings(tokens)
+    mark_invalid_cells(tokens)
+    return split_cover(tokens)
+
+
+def image_source(src: str, assets: dict[str, bytes] | None, prefer: tuple[str, ...]) -> str:
+    """The asset key to use for an image referenced as ``src``: the same path with the first
+    suffix of ``prefer`` that ``assets`` holds (a ``.png`` reference can be drawn from its
+    ``.svg`` twin), else ``src`` itself (normalised)."""
+    key = src[2:] if src.startswith("./") else src
+    if assets:
+        stem, dot, _ = key.rpartition(".")
+        if dot:
+            for suffix in prefer:
+                alt = f"{stem}.{suffix}"
+                if alt in assets:
+                    return alt
+    return key
+
+
+def cell_alignment(tok: Token) -> str | None:
+    """'left' | 'center' | 'right' from a th_open/td_open's style attribute."""
+    style = str(tok.attrGet("style") or "")
+    m = re.search(r"text-align:\s*(left|center|right)", style)
+    return m.group(1) if m else None
