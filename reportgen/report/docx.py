@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,17 +228,37 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: int) -> list[int]:
-    """Widths (EMU) proportional to each column's longest line (header lines count up to 12
-    columns: headers may wrap), clamped to 4..40 columns plus padding, filling the text width."""
-    weight = [4] * ncols
+_WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: int, size: Pt) -> list[int]:
+    """Column widths (EMU) the way a browser lays out an auto table: each column has a
+    minimum (its longest unbreakable word) and a maximum (its longest line); the text width
+    gives every column its maximum when it can, else its minimum plus a share of the rest
+    in proportion to what it lacks. Widths are counted in ~0.6 em cells of the font size;
+    header cells count only their longest word, at most 8 cells (headers wrap)."""
+    pad = 4  # the cell's left and right margins, in cells
+    lo, hi = [3] * ncols, [3] * ncols
     for head, cells in rows:
         for c, (_, inline) in enumerate(cells):
-            lines = BR_TAG.split(inline.content) or [""]
-            longest = max(_display_width(line.strip()) for line in lines)
-            weight[c] = max(weight[c], (min(longest, 12) if head else min(longest, 40)) + 3)  # +3: padding
-    total = sum(weight)
-    return [int(TEXT_WIDTH * w / total) for w in weight]
+            text = inline.content.replace("\\", "")
+            for line in BR_TAG.split(text):
+                words = [_display_width(w) for w in _WORD.findall(line)] or [0]
+                if head:  # headers wrap at any word and, if need be, inside one
+                    hi[c] = max(hi[c], min(max(words), 8) + pad)
+                    lo[c] = max(lo[c], min(max(words), 5) + pad)
+                else:
+                    hi[c] = max(hi[c], _display_width(line.strip()) + pad)
+                    lo[c] = max(lo[c], max(words) + pad)
+    avail = TEXT_WIDTH / (size * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
+    if sum(hi) <= avail:
+        cells = [h * avail / sum(hi) for h in hi]
+    elif sum(lo) >= avail:
+        cells = [x * avail / sum(lo) for x in lo]
+    else:
+        lack = [h - x for h, x in zip(hi, lo)]
+        cells = [x + (avail - sum(lo)) * d / sum(lack) for x, d in zip(lo, lack)]
+    return [int(TEXT_WIDTH * c / sum(cells)) for c in cells]
 
 
 class _Writer:
@@ -332,6 +353,7 @@ class _Writer:
             _add_text(p, line, _RunStyle(), code=True)
 
     def table(self, tokens: list[Token], i: int) -> int:
+        start = i
         rows: list[tuple[bool, list[tuple[Token, Token]]]] = []
         in_head = False
         while tokens[i].type != "table_close":
@@ -350,7 +372,8 @@ class _Writer:
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        widths = _column_widths(rows, ncols)
+        size = Pt(7) if "wide" in str(tokens[start].attrGet("class") or "") else Pt(8.5)
+        widths = _column_widths(rows, ncols, size)
         for c, width in enumerate(widths):
             table.columns[c].width = width
         for r, (head, cells) in enumerate(rows):
@@ -369,7 +392,7 @@ class _Writer:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                                       "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]
                 invalid = "invalid" in str(open_tok.attrGet("class") or "")
-                st = _RunStyle(bold=head or invalid, size=Pt(8.5), color=INVALID_COLOR if invalid else None)
+                st = _RunStyle(bold=head or invalid, size=size, color=INVALID_COLOR if invalid else None)
                 self.inline(para, inline.children or [], st)
                 fill = HEADER_FILL if head else INVALID_FILL if invalid else None
                 if fill:

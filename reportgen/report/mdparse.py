@@ -4,7 +4,8 @@
 the few document conventions the HTML and DOCX writers share:
 
 * headings h2-h4 are numbered ("1.", "2.1", "2.1.1") unless the text already numbers them;
-* table cells that contain ``INVALID_MARK`` get the class ``invalid`` (drawn visibly marked);
+* table cells that contain ``INVALID_MARK`` get the class ``invalid`` (drawn visibly marked),
+  tables of ``WIDE_TABLE_COLUMNS`` columns or more the class ``wide`` (set smaller);
 * the part before the first section (the h1 title and what follows it) is the cover.
 
 Raw HTML in the Markdown is never passed through: apart from ``<br>`` (line breaks in
@@ -69,9 +70,20 @@ def number_headings(tokens: list[Token], levels: tuple[int, int] = (2, 4)) -> No
         inline.children = [prefix, *(inline.children or [])]
 
 
-def mark_invalid_cells(tokens: list[Token]) -> None:
+WIDE_TABLE_COLUMNS = 8  # tables with this many columns or more are set smaller ("wide")
+
+
+def mark_tables(tokens: list[Token]) -> None:
+    """Class ``invalid`` on cells holding ``INVALID_MARK``; class ``wide`` on wide tables."""
+    table_open: Token | None = None
     for i, t in enumerate(tokens):
-        if t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
+        if t.type == "table_open":
+            table_open, columns = t, 0
+        elif t.type == "th_open":
+            columns += 1
+        elif t.type == "thead_close" and table_open is not None and columns >= WIDE_TABLE_COLUMNS:
+            table_open.attrJoin("class", "wide")
+        elif t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
             t.attrJoin("class", "invalid")
 
 
@@ -88,7 +100,7 @@ def split_cover(tokens: list[Token]) -> ParsedDocument:
 def parse_markdown(md: str, parser: MarkdownIt | None = None) -> ParsedDocument:
     tokens = (parser or make_parser()).parse(md)
     number_headings(tokens)
-    mark_invalid_cells(tokens)
+    mark_tables(tokens)
     return split_cover(tokens)
 
 
