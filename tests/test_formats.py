@@ -348,3 +348,22 @@ def test_docx_converts_with_libreoffice_and_keeps_the_values(docx_path: Path, tm
     # LibreOffice breaks the long line after a hyphen and pdftotext joins it without one
     assert _flat(NAMESPACE).replace("-", "") in flat.replace("-", "")
     assert SCRIPT in text
+
+
+def test_consecutive_code_blocks_stay_separate_boxes_in_docx(tmp_path: Path) -> None:
+    doc = Document(markdown_to_docx("```\na\n```\n\n```\nb\n```\n", tmp_path / "c.docx", title="t"))
+    assert [(p.style.name, p.text) for p in doc.paragraphs] == [
+        ("Code Block", "a"), ("Normal", ""), ("Code Block", "b")]
+
+
+def test_wide_tables_are_set_smaller(tmp_path: Path) -> None:
+    head = "| " + " | ".join(f"h{i}" for i in range(8)) + " |\n|" + "---|" * 8 + "\n"
+    row = "| " + " | ".join(str(i) for i in range(8)) + " |\n"
+    out = markdown_to_html(head + row, title="t", css="")
+    assert '<table class="wide">' in out
+    assert "<table>" in markdown_to_html("| a |\n|---|\n| 1 |\n", title="t", css="")
+    doc = Document(markdown_to_docx(head + row, tmp_path / "w.docx", title="t"))
+    cell_run = doc.tables[0].rows[1].cells[0].paragraphs[0].runs[0]
+    assert cell_run.font.size.pt == 7
+    widths = [c.width for c in doc.tables[0].rows[0].cells]
+    assert abs(sum(widths) - 17.4 * 360000) < 36000  # the columns fill the text width (to 1 mm; twips round)

@@ -192,9 +192,28 @@ def serving_charts(results: Results) -> dict[str, Chart]:
     return charts
 
 
+def chart_plan(results: Results) -> list[tuple[str, str]]:
+    """(name, title) of every chart ``all_charts`` draws for these results, without drawing:
+    what a template needs to reference ``charts/<name>.png``."""
+    plan = [(name, spec[0]) for name, spec in SERVING_SERIES.items() if _serving_lines(results, spec[2])]
+    if any(a.score is not None for v in results.variants for a in v.accuracy):
+        plan.append(("accuracy", ACCURACY_TITLE))
+    return plan
+
+
+def all_charts(results: Results) -> dict[str, Chart]:
+    """Every chart the document has, in document order (serving, then accuracy)."""
+    charts = serving_charts(results)
+    acc = accuracy_chart(results)
+    if acc is not None:
+        charts[acc.name] = acc
+    return charts
+
+
 # --------------------------------------------------------------------------- accuracy
 
 BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
+ACCURACY_TITLE = "精度评测得分（按基准与精度）"
 
 
 def accuracy_chart(results: Results) -> Chart | None:
@@ -211,7 +230,7 @@ def accuracy_chart(results: Results) -> Chart | None:
         return None
     present = {b for scores in series.values() for b in scores}
     benches = [b for b in BENCHMARK_ORDER if b in present] + sorted(present - set(BENCHMARK_ORDER))
-    title = "精度评测得分（按基准与精度）"
+    title = ACCURACY_TITLE
 
     def draw(fig) -> None:  # noqa: ANN001
         ax = fig.add_subplot()
@@ -221,7 +240,7 @@ def accuracy_chart(results: Results) -> Chart | None:
             xs = [j + (i - (n - 1) / 2) * width for j, b in enumerate(benches) if b in scores]
             ys = [scores[b] * 100 for b in benches if b in scores]
             bars = ax.bar(xs, ys, width=width * 0.92, color=COLORS[i % len(COLORS)], label=label)
-            ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=7, padding=2)
+            ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=7 if n <= 2 else 6 if n <= 4 else 5, padding=2)
         ax.set_xticks(range(len(benches)), benches)
         ax.set_ylabel("得分 (%)")
         ax.set_ylim(0, 105)

@@ -343,6 +343,15 @@ class _Writer:
         return p
 
     def code(self, content: str) -> None:
+        body = self.doc.element.body
+        last = body[-2] if len(body) > 1 else None  # body[-1] is the section properties
+        if last is not None and last.tag == qn("w:p") and last.find(qn("w:pPr")) is not None:
+            style = last.find(qn("w:pPr")).find(qn("w:pStyle"))
+            if style is not None and style.get(qn("w:val")) == self.doc.styles["Code Block"].style_id:
+                # two code blocks in a row: Word and LibreOffice would draw one box around both
+                spacer = self.doc.add_paragraph().paragraph_format
+                spacer.space_before = spacer.space_after = Pt(0)
+                spacer.line_spacing = Pt(2)
         p = self.doc.add_paragraph(style="Code Block")
         if self.lists:
             p.paragraph_format.left_indent = Cm(0.75 * len(self.lists))
@@ -386,7 +395,9 @@ class _Writer:
                 cell = row.cells[c]
                 cell.width = widths[c]
                 para = cell.paragraphs[0]
-                para.paragraph_format.space_after = Pt(0)
+                para.paragraph_format.space_before = Pt(1.5)
+                para.paragraph_format.space_after = Pt(1.5)
+                para.paragraph_format.line_spacing = 1.1
                 align = cell_alignment(open_tok)
                 if align:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,

@@ -1,0 +1,80 @@
+"""Writers of the HTML, PDF and DOCX documents (and the chart files the Markdown links).
+
+Each writer has the shape of ``reportgen.commands.render.WRITERS`` values:
+``(results, source, out_dir) -> path written``. All of them start from the same
+Markdown (``render_markdown``): HTML through markdown-it + CSS, PDF from that HTML with
+WeasyPrint, DOCX from the same token stream with python-docx. Charts are drawn once per
+call; the Markdown references them as ``charts/<name>.png`` (see ``chart_plan``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from reportgen.errors import RenderError
+from reportgen.report.charts import all_charts, chart_assets
+from reportgen.report.docx import markdown_to_docx
+from reportgen.report.html import markdown_to_html
+from reportgen.report.markdown import render_markdown
+from reportgen.report.pdf import html_to_pdf
+from reportgen.results import Results
+
+CHARTS_DIR = "charts"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
+    return path
+
+
+def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]]:
+    return render_markdown(results, source=source), chart_assets(all_charts(results), CHARTS_DIR)
+
+
+def write_charts(results: Results, out_dir: Path) -> list[Path]:
+    """``out_dir/charts/<name>.png`` and ``.svg`` for the Markdown document."""
+    return [_write(out_dir / key, data) for key, data in chart_assets(all_charts(results), CHARTS_DIR).items()]
+
+
+def write_html(results: Results, source: str, out_dir: Path) -> Path:
+    """A self-contained HTML file (charts inlined as SVG): one file reviewers can mail."""
+    md, assets = _source_inputs(results, source)
+    html = markdown_to_html(md, title=results.title, assets=assets)
+    return _write(out_dir / f"{Path(source).stem}.html", html.encode("utf-8"))
+
+
+def write_pdf(results: Results, source: str, out_dir: Path) -> Path:
+    md, assets = _source_inputs(results, source)
+    html = markdown_to_html(md, title=results.title, assets=assets)
+    return html_to_pdf(html, out_dir / f"{Path(source).stem}.pdf")
+
+
+def write_docx(results: Results, source: str, out_dir: Path) -> Path:
+    md, assets = _source_inputs(results, source)
+    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title)
+
+
+def write_all(results: Results, source: str, out_dir: Path) -> Path:
+    """Markdown (+ chart files), HTML, DOCX and PDF from one Markdown text; returns ``out_dir``."""
+    md, assets = _source_inputs(results, source)
+    stem = Path(source).stem
+    _write(out_dir / f"{stem}.md", md.encode("utf-8"))
+    for key, data in assets.items():
+        _write(out_dir / key, data)
+    html = markdown_to_html(md, title=results.title, assets=assets)
+    _write(out_dir / f"{stem}.html", html.encode("utf-8"))
+    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title)
+    html_to_pdf(html, out_dir / f"{stem}.pdf")
+    return out_dir
+
+
+WRITERS = {"html": write_html, "pdf": write_pdf, "docx": write_docx, "all": write_all}
