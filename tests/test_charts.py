@@ -84,3 +84,17 @@ def test_no_data_no_chart() -> None:
     empty.variant("FP16")
     assert serving_charts(empty) == {}
     assert accuracy_chart(empty) is None
+
+
+def test_missing_cjk_font_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    from reportgen.errors import RenderError
+    from reportgen.report import fonts
+
+    monkeypatch.setattr(fonts, "_fc_match", lambda pattern: None)
+    monkeypatch.setattr(fonts, "_FALLBACK_DIRS", (str(tmp_path),))
+    fonts.find_cjk_fonts.cache_clear()
+    try:
+        with pytest.raises(RenderError, match="fonts-noto-cjk"):
+            fonts.find_cjk_fonts()
+    finally:
+        fonts.find_cjk_fonts.cache_clear()

@@ -12,19 +12,14 @@ Serving cells that a validity finding of severity "error" names are drawn hollow
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
-from reportgen.errors import RenderError
+from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
 from reportgen.results import Results, ServingMetrics
 
 PNG_DPI = 170
-CJK_FAMILY = "Noto Sans CJK SC"
-_FALLBACK_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".local/share/fonts"))
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
@@ -46,31 +41,6 @@ def chart_assets(charts: dict[str, Chart] | list[Chart], folder: str = "charts")
     for chart in charts.values() if isinstance(charts, dict) else charts:
         out.update(chart.assets(folder))
     return out
-
-
-def _fc_match(pattern: str) -> Path | None:
-    if shutil.which("fc-match") is None:
-        return None
-    try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{family}\t%{file}", pattern], capture_output=True, text=True, timeout=10
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    family, _, file = out.partition("\t")
-    return Path(file) if "Noto Sans CJK" in family and file else None
-
-
-def find_cjk_fonts() -> list[Path]:
-    """The Noto Sans CJK font files (regular, and bold when installed)."""
-    found = [p for p in (_fc_match(f"{CJK_FAMILY}:style=Regular"), _fc_match(f"{CJK_FAMILY}:style=Bold")) if p]
-    if not found:
-        for d in _FALLBACK_DIRS:
-            found += sorted(Path(d).rglob("NotoSansCJK*.tt[cf]")) if Path(d).is_dir() else []
-    found = list(dict.fromkeys(p for p in found if p.is_file()))
-    if not found:
-        raise RenderError("the Noto Sans CJK font is not installed (apt-get install fonts-noto-cjk, or scripts/setup.sh)")
-    return found
 
 
 @lru_cache(maxsize=1)

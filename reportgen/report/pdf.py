@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from reportgen.errors import RenderError
+from reportgen.report.fonts import find_cjk_fonts
 
 
 def _fetcher(base_dir: Path | None) -> Any:
@@ -41,6 +42,7 @@ def html_to_pdf(html: str, path: str | os.PathLike[str], *, base_url: str | os.P
         import weasyprint
     except OSError as e:  # pango missing
         raise RenderError(f"WeasyPrint cannot load its system libraries ({e}); run scripts/setup.sh") from None
+    find_cjk_fonts()  # a PDF without the document font would fall back to whatever is installed
     out = Path(path)
     base_dir = Path(base_url).resolve() if base_url is not None else None
     doc = weasyprint.HTML(
