@@ -274,6 +274,9 @@ def test_docx_headings_text_lists_and_images(docx_path: Path) -> None:
     assert "◦\t设备号 1e3e:0003" in texts
     assert len(doc.inline_shapes) == 3
     assert doc.core_properties.title == TITLE
+    section = doc.sections[0]
+    fields = [f.get(qn("w:instr")) for f in section.footer._element.iter(qn("w:fldSimple"))]
+    assert fields == ["PAGE", "NUMPAGES"] and section.different_first_page_header_footer  # cover unnumbered
     env = doc.tables[1]
     assert env.rows[5].cells[2].text == "FP16: 单芯 96 TFLOPS\n双芯 192 TFLOPS"
     assert env.rows[6].cells[2].text == "lspci | grep 1e3e"
@@ -345,6 +348,7 @@ def test_docx_converts_with_libreoffice_and_keeps_the_values(docx_path: Path, tm
         for value in (tps, tpot, ttft, dur):
             assert value in text
     assert _flat(f"{SUMMARY[4][2]} {INVALID_MARK}") in flat
+    assert re.search(r"^\s*2\s*/\s*\d+\s*$", text, re.MULTILINE)  # the footer's page numbers, filled in
     # LibreOffice breaks the long line after a hyphen and pdftotext joins it without one
     assert _flat(NAMESPACE).replace("-", "") in flat.replace("-", "")
     assert SCRIPT in text

@@ -170,6 +170,29 @@ def _setup_styles(doc: DocxDocument) -> None:
     section.left_margin = section.right_margin = Cm(1.8)
     section.top_margin = section.bottom_margin = Cm(2.0)
     _fix_font_table(doc)
+    _page_numbers(section)
+
+
+def _page_numbers(section) -> None:  # noqa: ANN001 - docx.section.Section
+    """Footer "n / N", as the PDF has (fields Word and LibreOffice fill in)."""
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for i, field in enumerate(("PAGE", "NUMPAGES")):
+        if i:
+            para.add_run(" / ").font.size = Pt(8)
+        simple = OxmlElement("w:fldSimple")
+        simple.set(qn("w:instr"), field)
+        run = OxmlElement("w:r")
+        rpr = OxmlElement("w:rPr")
+        size = OxmlElement("w:sz")
+        size.set(qn("w:val"), "16")
+        rpr.append(size)
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(rpr)
+        run.append(text)
+        simple.append(run)
+        para._p.append(simple)
 
 
 def _shade(parent_pr: etree._Element, order: list[str], fill: str) -> None:
@@ -481,6 +504,7 @@ def markdown_to_docx(
     parsed = parse_markdown(md)
     writer = _Writer(doc, dict(assets or {}))
     if parsed.cover:
+        doc.sections[0].different_first_page_header_footer = True  # no page number on the cover
         writer.blocks(parsed.cover)
         doc.paragraphs[0].paragraph_format.space_before = Pt(110)
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
