@@ -115,11 +115,13 @@ def test_html_is_one_self_contained_chinese_document(html: str) -> None:
 
 def test_html_summary_table_marks_the_invalid_cell(html: str) -> None:
     assert "<thead>" in html
-    invalid = re.findall(r'<td style="text-align:right" class="invalid">(.*?)</td>', html)
+    invalid = re.findall(r'<td style="text-align:right" class="short invalid">(.*?)</td>', html)
     assert invalid == [f"{SUMMARY[4][2]} <strong>{INVALID_MARK}</strong>"]
     for _, _, tps, tpot, ttft, dur in SUMMARY:
-        for value in (tpot, ttft, dur):
-            assert f'<td style="text-align:right">{value}</td>' in html
+        for value in (tpot, ttft, dur):  # short cells never wrap
+            assert f'<td style="text-align:right" class="short">{value}</td>' in html
+    assert '<th style="text-align:left" class="short">精度</th>' in html
+    assert '<th style="text-align:right">Output tokens_per_second (TPS)</th>' in html  # long: may wrap
     assert "batch size = 1<br>input_len = 8192<br>output_len = 256" in html
 
 
@@ -156,7 +158,7 @@ def test_raw_html_never_becomes_a_tag(source: str, forbidden: str, expected: str
 
 def test_br_is_the_only_tag_that_passes() -> None:
     out = markdown_to_html("| a |\n|---|\n| x<br>y<br/>z |\n", title="t", css="")
-    assert "<td>x<br>y<br>z</td>" in out
+    assert "<td>x<br>y<br>z</td>" in out  # (a cell with <br> is never "short")
 
 
 def test_title_is_escaped() -> None:

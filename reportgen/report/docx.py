@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -37,7 +36,7 @@ from lxml import etree
 from markdown_it.token import Token
 
 from reportgen.errors import RenderError
-from reportgen.report.mdparse import BOX_RUN, BR_TAG, cell_alignment, image_source, parse_markdown
+from reportgen.report.mdparse import BOX_RUN, BR_TAG, cell_alignment, display_width, image_source, parse_markdown
 
 BODY_FONT = "Microsoft YaHei"
 CODE_FONT = "Consolas"
@@ -246,11 +245,6 @@ def _run(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, 
     return run
 
 
-def _display_width(text: str) -> int:
-    """Columns a line takes in a monospace sense: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 _WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 
@@ -266,12 +260,12 @@ def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: in
         for c, (_, inline) in enumerate(cells):
             text = inline.content.replace("\\", "")
             for line in BR_TAG.split(text):
-                words = [_display_width(w) for w in _WORD.findall(line)] or [0]
+                words = [display_width(w) for w in _WORD.findall(line)] or [0]
                 if head:  # headers wrap at any word and, if need be, inside one
                     hi[c] = max(hi[c], min(max(words), 8) + pad)
                     lo[c] = max(lo[c], min(max(words), 5) + pad)
                 else:
-                    hi[c] = max(hi[c], _display_width(line.strip()) + pad)
+                    hi[c] = max(hi[c], display_width(line.strip()) + pad)
                     lo[c] = max(lo[c], max(words) + pad)
     avail = TEXT_WIDTH / (size * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
     if sum(hi) <= avail:

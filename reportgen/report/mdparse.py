@@ -5,7 +5,8 @@ the few document conventions the HTML and DOCX writers share:
 
 * headings h2-h4 are numbered ("1.", "2.1", "2.1.1") unless the text already numbers them;
 * table cells that contain ``INVALID_MARK`` get the class ``invalid`` (drawn visibly marked),
-  tables of ``WIDE_TABLE_COLUMNS`` columns or more the class ``wide`` (set smaller);
+  short cells the class ``short`` (never wrapped), tables of ``WIDE_TABLE_COLUMNS`` columns or
+  more the class ``wide`` (set smaller);
 * the part before the first section (the h1 title and what follows it) is the cover.
 
 Raw HTML in the Markdown is never passed through: apart from ``<br>`` (line breaks in
@@ -15,6 +16,7 @@ table cells) the writers print it as text, so server-returned text cannot inject
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
@@ -71,20 +73,33 @@ def number_headings(tokens: list[Token], levels: tuple[int, int] = (2, 4)) -> No
 
 
 WIDE_TABLE_COLUMNS = 8  # tables with this many columns or more are set smaller ("wide")
+SHORT_CELL = 10  # cells this narrow (in half-em columns: CJK counts two) never wrap ("short")
+
+
+def display_width(text: str) -> int:
+    """Columns a line takes in a monospace sense: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def mark_tables(tokens: list[Token]) -> None:
-    """Class ``invalid`` on cells holding ``INVALID_MARK``; class ``wide`` on wide tables."""
+    """Class ``invalid`` on cells holding ``INVALID_MARK``; ``short`` on cells of at most
+    ``SHORT_CELL`` columns (kept on one line: "错误", "batch", "2243.94"); ``wide`` on tables
+    of ``WIDE_TABLE_COLUMNS`` columns or more."""
     table_open: Token | None = None
+    columns = 0
     for i, t in enumerate(tokens):
         if t.type == "table_open":
             table_open, columns = t, 0
-        elif t.type == "th_open":
-            columns += 1
         elif t.type == "thead_close" and table_open is not None and columns >= WIDE_TABLE_COLUMNS:
             table_open.attrJoin("class", "wide")
-        elif t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
-            t.attrJoin("class", "invalid")
+        if t.type in ("th_open", "td_open"):
+            columns += t.type == "th_open"
+            children = tokens[i + 1].children or []
+            text = "".join(c.content for c in children if c.type in ("text", "code_inline"))
+            if display_width(text) <= SHORT_CELL and all(c.type != "html_inline" for c in children):
+                t.attrJoin("class", "short")
+            if t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
+                t.attrJoin("class", "invalid")
 
 
 def split_cover(tokens: list[Token]) -> ParsedDocument:
