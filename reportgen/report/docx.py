@@ -36,7 +36,15 @@ from lxml import etree
 from markdown_it.token import Token
 
 from reportgen.errors import RenderError
-from reportgen.report.mdparse import BOX_RUN, BR_TAG, cell_alignment, display_width, image_source, parse_markdown
+from reportgen.report.mdparse import (
+    BOX_RUN,
+    BR_TAG,
+    SHORT_CELL,
+    cell_alignment,
+    display_width,
+    image_source,
+    parse_markdown,
+)
 
 BODY_FONT = "Microsoft YaHei"
 CODE_FONT = "Consolas"
@@ -250,11 +258,13 @@ _WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\
 
 def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: int, size: Pt) -> list[int]:
     """Column widths (EMU) the way a browser lays out an auto table: each column has a
-    minimum (its longest unbreakable word) and a maximum (its longest line); the text width
-    gives every column its maximum when it can, else its minimum plus a share of the rest
-    in proportion to what it lacks. Widths are counted in ~0.6 em cells of the font size;
-    header cells count only their longest word, at most 8 cells (headers wrap)."""
-    pad = 4  # the cell's left and right margins, in cells
+    minimum and a maximum (its longest line); the text width gives every column its maximum
+    when it can, else its minimum plus a share of the rest in proportion to what it lacks.
+    The minimum is the longest unbreakable word, and at least the longest line up to
+    ``SHORT_CELL`` columns (short cells do not wrap, text columns keep a readable width).
+    Widths are counted in ~0.6 em cells of the font size; header cells count only their
+    longest word, at most 8 cells (headers wrap)."""
+    pad = 3  # the cell's left and right margins, in cells
     lo, hi = [3] * ncols, [3] * ncols
     for head, cells in rows:
         for c, (_, inline) in enumerate(cells):
@@ -265,8 +275,9 @@ def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: in
                     hi[c] = max(hi[c], min(max(words), 8) + pad)
                     lo[c] = max(lo[c], min(max(words), 5) + pad)
                 else:
-                    hi[c] = max(hi[c], display_width(line.strip()) + pad)
-                    lo[c] = max(lo[c], max(words) + pad)
+                    width = display_width(line.strip())
+                    hi[c] = max(hi[c], width + pad)
+                    lo[c] = max(lo[c], max(max(words), min(width, SHORT_CELL)) + pad)
     avail = TEXT_WIDTH / (size * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
     if sum(hi) <= avail:
         cells = [h * avail / sum(hi) for h in hi]
