@@ -1,18 +1,19 @@
-"""Time rendering every format of a seed-sized document in one process (target: < 3 s).
+"""Time rendering every format of the sample in one process, after import (target: < 3 s).
 
-    .venv/bin/python benchmarks/render_time.py [--seed ../shared/seed/000_e65c4a25610312d1.txt] [--repeat 3]
+    .venv/bin/python benchmarks/render_time.py [samples/seed-bi150.json] [--repeat 3]
 
-The document is the seed text itself (40 KB of headings, terminal output and tables: the
-size the tool writes) followed by the summary table and the charts of
-tests/formats_sample.py. Imports are timed apart; then, per round: charts (SVG + PNG),
-Markdown -> HTML -> PDF, Markdown -> DOCX.
+Per round: the Markdown (render_markdown), the charts (SVG + PNG), Markdown -> HTML,
+HTML -> PDF (WeasyPrint) and Markdown -> DOCX, i.e. what ``render --format all`` does,
+minus writing the small files. Wall time depends on what else the machine runs; CPU
+time (all of it is this one thread) is about the wall time of an idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
+import re
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -20,9 +21,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _pages(pdf: Path) -> str:
+    try:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    m = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
+    return m.group(1) if m else "?"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=Path, default=REPO.parent / "shared" / "seed" / "000_e65c4a25610312d1.txt")
+    ap.add_argument("results", nargs="?", type=Path, default=REPO / "samples" / "seed-bi150.json")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
@@ -30,77 +40,53 @@ def main() -> None:
     import matplotlib  # noqa: F401
     import weasyprint  # noqa: F401
 
-    from reportgen.report.charts import accuracy_chart, chart_assets, serving_charts
+    from reportgen.report.charts import all_charts, chart_assets
     from reportgen.report.docx import markdown_to_docx
     from reportgen.report.html import markdown_to_html
+    from reportgen.report.markdown import render_markdown
     from reportgen.report.pdf import html_to_pdf
+    from reportgen.results import load_results
 
-    sys.path.insert(0, str(REPO / "tests"))
-    from formats_sample import sample_markdown, sample_results
-
-    t_import = time.perf_counter() - t0
-
-    glyphs: list[str] = []
+    print(f"imports: {time.perf_counter() - t0:.2f} s")
+    notdef: list[str] = []
 
     class Notdef(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if ".notdef" in record.getMessage():
-                glyphs.append(record.getMessage())
+                notdef.append(record.getMessage())
 
     logging.getLogger("weasyprint").addHandler(Notdef())
-
-    seed = args.seed.read_text(encoding="utf-8")
-    sample = sample_markdown()
-    summary_and_charts = "### 3.4" + sample.split("### 3.4", 1)[1]
-    md = "# 算力卡推理评测\n\n" + seed.replace("# 算力卡推理评测--模板", "", 1) + "\n" + summary_and_charts
-    results = sample_results()
-    print(f"document: {len(md.encode())} bytes of Markdown, {md.count(chr(10))} lines; imports {t_import:.2f} s")
+    results = load_results(args.results)
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        rows = []
+        rounds = []
         for _ in range(args.repeat):
+            steps: dict[str, float] = {}
             cpu = time.process_time()
-            t = time.perf_counter()
-            charts = serving_charts(results)
-            acc = accuracy_chart(results)
-            if acc is not None:
-                charts[acc.name] = acc
-            assets = chart_assets(charts)
-            t_charts = time.perf_counter() - t
-            t = time.perf_counter()
-            html = markdown_to_html(md, title="算力卡推理评测", assets=assets)
-            t_html = time.perf_counter() - t
-            t = time.perf_counter()
-            html_to_pdf(html, out / "report.pdf")
-            t_pdf = time.perf_counter() - t
-            t = time.perf_counter()
-            markdown_to_docx(md, out / "report.docx", assets=assets, title="算力卡推理评测")
-            t_docx = time.perf_counter() - t
-            rows.append((t_charts, t_html, t_pdf, t_docx, time.process_time() - cpu))
-        pages = weasyprint_pages(out / "report.pdf")
-        for i, (c, h, p, d, cpu) in enumerate(rows, 1):
-            print(f"round {i}: charts {c:.2f} s  html {h:.2f} s  pdf {p:.2f} s  docx {d:.2f} s"
-                  f"  = {c + h + p + d:.2f} s wall, {cpu:.2f} s CPU")
-        best = min(sum(r[:4]) for r in rows)
-        best_cpu = min(r[4] for r in rows)
+
+            def step(name: str, fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+                t = time.perf_counter()
+                value = fn(*a, **kw)
+                steps[name] = time.perf_counter() - t
+                return value
+
+            md = step("md", render_markdown, results, source=str(args.results))
+            assets = step("charts", lambda: chart_assets(all_charts(results)))
+            html = step("html", markdown_to_html, md, title=results.title, assets=assets)
+            step("pdf", html_to_pdf, html, out / "report.pdf")
+            step("docx", markdown_to_docx, md, out / "report.docx", assets=assets, title=results.title)
+            rounds.append((steps, time.process_time() - cpu))
+        for i, (steps, cpu) in enumerate(rounds, 1):
+            parts = "  ".join(f"{k} {v:.2f}" for k, v in steps.items())
+            print(f"round {i}: {parts}  = {sum(steps.values()):.2f} s wall, {cpu:.2f} s CPU")
         load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
-        # CPU time is about what the wall time is on an idle machine (it all runs in this thread)
-        print(f"all formats, after import: best {best:.2f} s wall, {best_cpu:.2f} s CPU "
-              f"(first round {sum(rows[0][:4]):.2f} s wall); "
-              f"PDF {pages} pages; missing glyphs: {len(glyphs)}; load average {load}")
-
-
-def weasyprint_pages(pdf: Path) -> str:
-    import re
-    import subprocess
-
-    try:
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    m = re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE)
-    return m.group(1) if m else "?"
+        print(
+            f"all formats of {args.results.name} ({len(md.encode())} bytes of Markdown, "
+            f"{_pages(out / 'report.pdf')} PDF pages, {len(assets) // 2} charts): "
+            f"best {min(sum(s.values()) for s, _ in rounds):.2f} s wall, {min(c for _, c in rounds):.2f} s CPU; "
+            f"missing glyphs: {len(notdef)}; load average {load}"
+        )
 
 
 if __name__ == "__main__":

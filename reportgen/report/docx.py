@@ -219,19 +219,22 @@ class _RunStyle:
     color: RGBColor | None = None
 
 
-def _add_text(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False) -> None:
-    """Add ``text`` as runs; box-drawing runs get a Latin monospace font in every slot."""
+def _add_text(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, block: bool = False) -> None:
+    """Add ``text`` as runs; box-drawing runs get a Latin monospace font in every slot.
+    ``code``: inline code (shaded) or, with ``block``, a line of a code block."""
     pos = 0
     for m in BOX_RUN.finditer(text):
         if m.start() > pos:
-            _run(paragraph, text[pos : m.start()], st, code=code)
-        _run(paragraph, m.group(0), st, code=code, box=True)
+            _run(paragraph, text[pos : m.start()], st, code=code, block=block)
+        _run(paragraph, m.group(0), st, code=code, block=block, box=True)
         pos = m.end()
     if pos < len(text):
-        _run(paragraph, text[pos:], st, code=code)
+        _run(paragraph, text[pos:], st, code=code, block=block)
 
 
-def _run(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, box: bool = False) -> Run:
+def _run(
+    paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, block: bool = False, box: bool = False
+) -> Run:
     run = paragraph.add_run(text)
     run.bold = st.bold or None
     run.italic = st.italic or None
@@ -246,9 +249,9 @@ def _run(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, 
     if code or box:
         rpr = run._r.get_or_add_rPr()
         _set_fonts(rpr, CODE_FONT, CODE_FONT if box else BODY_FONT)
-        if code and st.size is None:
+        if code and not block and st.size is None:
             run.font.size = Pt(9)
-    if code and not box and paragraph.style.name != "Code Block":
+    if code and not box and not block:
         _shade(run._r.get_or_add_rPr(), _RPR_ORDER, "F2F4F7")
     return run
 
@@ -293,6 +296,9 @@ class _Writer:
     def __init__(self, doc: DocxDocument, assets: dict[str, bytes]) -> None:
         self.doc = doc
         self.assets = assets
+        # python-docx resolves a style name by scanning styles.xml each time: look them up once
+        names = ["Title", "Quote", "Code Block", "Table Grid"] + [f"Heading {n}" for n in range(1, 6)]
+        self.style_ids = {name: doc.styles[name].style_id for name in names}
         self.lists: list[list] = []  # stack of [kind, next number]
         self.item_first_para = False
         self.quote = 0
@@ -367,7 +373,7 @@ class _Writer:
                 self.item_first_para = False
             fmt.space_after = Pt(2)
         elif self.quote:
-            p.style = self.doc.styles["Quote"]
+            p._p.style = self.style_ids["Quote"]
         return p
 
     def code(self, content: str) -> None:
@@ -375,19 +381,20 @@ class _Writer:
         last = body[-2] if len(body) > 1 else None  # body[-1] is the section properties
         if last is not None and last.tag == qn("w:p") and last.find(qn("w:pPr")) is not None:
             style = last.find(qn("w:pPr")).find(qn("w:pStyle"))
-            if style is not None and style.get(qn("w:val")) == self.doc.styles["Code Block"].style_id:
+            if style is not None and style.get(qn("w:val")) == self.style_ids["Code Block"]:
                 # two code blocks in a row: Word and LibreOffice would draw one box around both
                 spacer = self.doc.add_paragraph().paragraph_format
                 spacer.space_before = spacer.space_after = Pt(0)
                 spacer.line_spacing = Pt(2)
-        p = self.doc.add_paragraph(style="Code Block")
+        p = self.doc.add_paragraph()
+        p._p.style = self.style_ids["Code Block"]
         if self.lists:
             p.paragraph_format.left_indent = Cm(0.75 * len(self.lists))
         lines = content.rstrip("\n").split("\n")
         for i, line in enumerate(lines):
             if i:
                 p.add_run().add_break()
-            _add_text(p, line, _RunStyle(), code=True)
+            _add_text(p, line, _RunStyle(), code=True, block=True)
 
     def table(self, tokens: list[Token], i: int) -> int:
         start = i
@@ -406,7 +413,7 @@ class _Writer:
             i += 1
         ncols = max(len(cells) for _, cells in rows)
         table = self.doc.add_table(rows=len(rows), cols=ncols)
-        table.style = self.doc.styles["Table Grid"]
+        table._tbl.tblPr.style = self.style_ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         size = Pt(7) if "wide" in str(tokens[start].attrGet("class") or "") else Pt(8.5)
@@ -447,7 +454,8 @@ class _Writer:
             if kind == "heading_open":
                 level = int(t.tag[1])
                 style = "Title" if level == 1 else f"Heading {min(level - 1, 5)}"
-                p = self.doc.add_paragraph(style=style)
+                p = self.doc.add_paragraph()
+                p._p.style = self.style_ids[style]
                 self.inline(p, tokens[i + 1].children or [])
                 i += 2
             elif kind == "paragraph_open":
