@@ -35,6 +35,7 @@ from docx.text.run import Run
 from lxml import etree
 from markdown_it.token import Token
 
+from reportgen._atomic import write_atomic
 from reportgen.errors import RenderError
 from reportgen.report.mdparse import (
     BOX_RUN,
@@ -523,11 +524,10 @@ def markdown_to_docx(
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     writer.blocks(parsed.body)
     out = Path(path)
+    buffer = io.BytesIO()
+    doc.save(buffer)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        doc.save(str(tmp))
-        os.replace(tmp, out)
+        write_atomic(out, buffer.getvalue())
     except OSError as e:
-        raise RenderError(f"{out}: cannot write the DOCX: {e}") from None
+        raise RenderError(f"{out}: cannot write the DOCX: {e.strerror or e}") from None
     return out

@@ -9,10 +9,9 @@ call; the Markdown references them as ``charts/<name>.png`` (see ``chart_plan``)
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from reportgen._atomic import write_atomic
 from reportgen.errors import RenderError
 from reportgen.report.charts import all_charts, chart_assets
 from reportgen.report.docx import markdown_to_docx
@@ -26,14 +25,9 @@ CHARTS_DIR = "charts"
 
 def _write(path: Path, data: bytes) -> Path:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        return write_atomic(path, data)
     except OSError as e:
         raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
-    return path
 
 
 def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from reportgen._atomic import write_atomic
 from reportgen.errors import RenderError
 from reportgen.report.fonts import find_cjk_fonts
 
@@ -50,11 +51,9 @@ def html_to_pdf(html: str, path: str | os.PathLike[str], *, base_url: str | os.P
         base_url=(base_dir.as_uri() + "/") if base_dir is not None else None,
         url_fetcher=_fetcher(base_dir),
     )
+    pdf = doc.write_pdf()
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        doc.write_pdf(tmp)
-        os.replace(tmp, out)
+        write_atomic(out, pdf)
     except OSError as e:
-        raise RenderError(f"{out}: cannot write the PDF: {e}") from None
+        raise RenderError(f"{out}: cannot write the PDF: {e.strerror or e}") from None
     return out
