@@ -373,3 +373,12 @@ def test_wide_tables_are_set_smaller(tmp_path: Path) -> None:
     assert cell_run.font.size.pt == 7
     widths = [c.width for c in doc.tables[0].rows[0].cells]
     assert abs(sum(widths) - 17.4 * 360000) < 36000  # the columns fill the text width (to 1 mm; twips round)
+
+
+def test_unwritable_output_is_one_render_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RenderError, match="cannot write the DOCX"):
+        markdown_to_docx("# t\n", blocker / "x.docx", title="t")
+    with pytest.raises(RenderError, match="cannot write the PDF"):
+        html_to_pdf(markdown_to_html("# t\n", title="t"), blocker / "x.pdf")
