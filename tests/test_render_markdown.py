@@ -494,7 +494,11 @@ def test_render_cli_writes_markdown(tmp_path: Path) -> None:
     text = written.read_text(encoding="utf-8")
     assert text == render_markdown(seed_results(), source=str(src))
     assert f"| 结果文件 | {fmt.md_cell(str(src))} |" in text
-    assert [p.name for p in out.iterdir()] == ["bi150-run.md"]  # no temporary file left
+    # the document and the chart files it links; no temporary file left
+    assert sorted(p.name for p in out.iterdir()) == ["bi150-run.md", "charts"]
+    linked = re.findall(r"\]\((charts/[^)]+\.png)\)", text)
+    assert linked and all((out / name).is_file() for name in linked)
+    assert sorted(p.name for p in (out / "charts").iterdir() if p.suffix == ".png") == sorted(n.split("/")[1] for n in linked)
 
 
 def test_render_cli_takes_newest_default_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,8 @@ import click
 from reportgen._atomic import write_atomic as _write_atomic
 from reportgen.commands._options import resolve_results_path
 from reportgen.errors import RenderError
+from reportgen.report.formats import WRITERS as FORMAT_WRITERS
+from reportgen.report.formats import write_charts
 from reportgen.report.markdown import render_markdown
 from reportgen.results import Results, load_results
 
@@ -25,14 +27,14 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
 
 def write_markdown(results: Results, source: str, out_dir: Path) -> Path:
+    """DIR/<stem>.md and the chart files it links (DIR/charts/*.png, *.svg)."""
     text = render_markdown(results, source=source)
+    write_charts(results, out_dir)
     return write_atomic(out_dir / f"{Path(source).stem}.md", text.encode("utf-8"))
 
 
-# format -> writer; "html", "docx", "pdf" (and "all") are added by their own modules.
-WRITERS: dict[str, Writer] = {
-    "md": write_markdown,
-}
+# format -> writer; all of them start from the same Markdown text.
+WRITERS: dict[str, Writer] = {"md": write_markdown, **FORMAT_WRITERS}
 
 
 @click.command("render")

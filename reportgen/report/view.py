@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import os
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportgen import metrics
 from reportgen.report import formatting as fmt
+from reportgen.report.charts import chart_plan
 from reportgen.reference_scores import (
     BBH_ITEMS,
     BBH_MULTIPLE_CHOICE_ITEMS,
@@ -122,6 +123,7 @@ class ServingView:
     cases_missing: str | None
     summary: Table | None
     summary_notes: list[str]
+    charts: list[tuple[str, str]]  # (file name stem under charts/, title)
 
 
 @dataclass
@@ -141,6 +143,7 @@ class AccuracyView:
     comparison: Table | None
     notes: list[str]
     missing: str | None
+    charts: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -636,6 +639,7 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
         cases_missing=None if cases else fmt.missing("not_collected", "结果文件中没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
+        charts=[(n, t) for n, t in chart_plan(results) if n.startswith("serving_")],
     )
 
 
@@ -744,7 +748,8 @@ def _accuracy(results: Results) -> AccuracyView:
             "修正版模式去掉括号后再比较。"
         )
     return AccuracyView(heading=heading, variants=views,
-                        comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None)
+                        comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None,
+                        charts=[(n, t) for n, t in chart_plan(results) if n == "accuracy"])
 
 
 # --------------------------------------------------------------------------- 5/6. embeddings
