@@ -56,7 +56,7 @@ def resolve_model_dir(model: str) -> Path:
     if p.is_dir():
         if not (p / "config.json").is_file():
             raise LocalModelError(f"{p}: not a model directory (no config.json)")
-        return p.resolve()
+        return Path(os.path.abspath(p))
     try:
         from huggingface_hub import snapshot_download
 

@@ -8,6 +8,7 @@ an error in a step is recorded in ``EmbeddingRun.error`` (script) or ``warnings`
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +37,8 @@ def _model_label(model: str) -> tuple[str, str | None]:
     """(name shown in the document, local directory if ``model`` is one)."""
     p = Path(model).expanduser()
     if p.is_dir():
-        return p.resolve().name, str(p.resolve())
+        p = Path(os.path.abspath(p))  # keep a symlink's name: it is how the user calls the model
+        return p.name, str(p)
     return model, None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import socket
 import sys
 from pathlib import Path
@@ -22,6 +23,23 @@ def _batch_sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> tu
     if not sizes or min(sizes) < 1:
         raise click.BadParameter(f"{value!r}: batch sizes are positive integers")
     return sizes
+
+
+def _argv(ctx: click.Context) -> list[str]:
+    """The command line as given (options that differ from their defaults), for the record."""
+    argv = ["reportgen", "embed"]
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or ctx.get_parameter_source(param.name or "") != click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params[param.name or ""]
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            argv.append(flag)
+        elif isinstance(value, tuple):
+            argv += [flag, ",".join(map(str, value))]
+        else:
+            argv += [flag, str(value)]
+    return argv
 
 
 @click.command("embed")
@@ -65,12 +83,13 @@ def embed_cmd(
             raise InputFormatError(f"{inputs_path}: {e}") from None
     path = Path(output) if output else DEFAULT_RESULTS_DIR / f"embed-{utc_now():%Y%m%d-%H%M%S}.json"
     store = ResultsStore.open(path)
-    inv = Invocation(argv=["reportgen", *sys.argv[1:]], started_at=utc_now(), host=socket.gethostname())
+    argv = _argv(click.get_current_context())
+    inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())
     store.results.invocations.append(inv)
     run = run_embedding_stage(
         store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
         inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
-        batch_sizes=batch_sizes, rounds=rounds, progress=lambda m: click.echo(m, err=True),
+        batch_sizes=batch_sizes, rounds=rounds, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
     )
     inv.finished_at = utc_now()
     store.save()
