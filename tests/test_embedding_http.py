@@ -129,6 +129,8 @@ def rerank_handler(endpoints: set[str], *, raw_ok: bool = True, nan: bool = Fals
         return float("nan") if nan else (len(d) - len(q)) / 10.0
 
     def h(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if path == "/tokenize":
+            return 200, {"count": len(body["prompt"]) // 2 + 2, "max_model_len": 8192}
         if path not in endpoints:
             return 404, {"detail": "Not Found"}
         raw = body.get("use_activation") is False or body.get("raw_scores") is True
@@ -268,3 +270,54 @@ def test_store_replaces_a_rerun(tmp_path: Path) -> None:
     for _ in range(2):
         run_embedding_stage(store, model="stub-model", kind="embedding", base_url="http://stub", client=transport(embeddings_ok()), throughput=False)
     assert len(load_results(tmp_path / "r.json").embeddings) == 1
+
+
+def test_token_counts_without_tokenize_come_from_usage() -> None:
+    def tei_like(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if path == "/tokenize":
+            return 422, {"error": "Failed to deserialize the JSON body", "error_type": "Validation"}
+        if path == "/v1/embeddings":
+            data = [{"index": i, "embedding": vec(t)} for i, t in enumerate(body["input"])]
+            return 200, {"data": data, "usage": {"prompt_tokens": sum(len(t) // 2 + 2 for t in body["input"])}}
+        return 404, {}
+
+    run = stage(tei_like, batch_sizes=(1,))
+    assert run.error is None
+    assert 505 <= (run.throughput[1].tokens_per_item or 0) <= 512
+    assert run.warnings == ["no vLLM-style /tokenize (POST /tokenize answered 422: Failed to deserialize the JSON body): token counts come from the server's usage where it reports them"]
+
+    def no_usage(path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if path == "/v1/embeddings":
+            return 200, {"data": [{"index": i, "embedding": vec(t)} for i, t in enumerate(body["input"])]}
+        return 404, {}
+
+    run = stage(no_usage, batch_sizes=(1,))
+    assert run.error is None and [t.tokens_per_item for t in run.throughput] == [None, None]
+    assert run.warnings[0] == "the server counts no tokens: the 512-token texts were cut to 768 characters, their token count is unknown"
+
+
+def test_api_key_is_sent_and_never_saved(stub_server: Callable[[Handler], str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+
+    class _KeyReq(_Req):
+        def do_POST(self) -> None:
+            seen.append(self.headers.get("authorization"))
+            super().do_POST()
+
+    srv = _StubServer(("127.0.0.1", 0), _KeyReq)
+    srv.handler_fn = embeddings_ok()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("EMB_KEY", "sk-secret-123")
+        out = tmp_path / "r.json"
+        url = f"http://127.0.0.1:{srv.server_address[1]}"
+        res = CliRunner().invoke(cli, ["embed", "--model", "m", "--kind", "embedding", "--base-url", url, "--api-key-env", "EMB_KEY", "--no-throughput", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert seen and set(seen) == {"Bearer sk-secret-123"}
+    text = out.read_text()
+    assert "sk-secret-123" not in text and "--api-key-env EMB_KEY" in text
+    res = CliRunner().invoke(cli, ["embed", "--model", "m", "--kind", "embedding", "--base-url", url, "--api-key-env", "NO_SUCH_VAR_X", "-o", str(out)])
+    assert res.exit_code == 2 and "--api-key-env NO_SUCH_VAR_X: that environment variable is not set" in res.output

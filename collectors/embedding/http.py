@@ -53,9 +53,12 @@ def _server_message(resp: httpx.Response) -> str:
 class HttpBackend:
     """A model on a serving engine. The caller owns ``client`` when it passes one."""
 
-    def __init__(self, base_url: str, model: str, *, client: httpx.Client | None = None, timeout_s: float = 300.0) -> None:
+    def __init__(
+        self, base_url: str, model: str, *, client: httpx.Client | None = None, timeout_s: float = 300.0, api_key: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client or httpx.Client(timeout=timeout_s)
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._owns_client = client is None
         self.notes: list[str] = []
         self.served_model = self._resolve_model(model)
@@ -69,7 +72,7 @@ class HttpBackend:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         url = self.base_url + path
         try:
-            return self.client.request(method, url, json=body)
+            return self.client.request(method, url, json=body, headers=self._headers)
         except httpx.TimeoutException:
             raise ServerError(f"{method} {url}: no answer before the timeout") from None
         except httpx.HTTPError as e:
@@ -107,14 +110,15 @@ class HttpBackend:
     def count_tokens(self, text: str) -> int | None:
         """vLLM's ``/tokenize`` (special tokens included); None when the server has none."""
         if self._can_tokenize is False:
-            return None
+            return self._count_without_tokenize(text)
         try:
             doc = self.post("/tokenize", {"model": self.served_model, "prompt": text})
-        except EndpointRejected as e:
-            if e.status in (404, 405):
-                self._can_tokenize = False
-                return None
-            raise
+        except (EndpointRejected, EmbeddingOutputError) as e:
+            if self._can_tokenize:  # it worked before: a real failure
+                raise
+            self._can_tokenize = False
+            self.notes.append(f"no vLLM-style /tokenize ({e}): token counts come from the server's usage where it reports them")
+            return self._count_without_tokenize(text)
         self._can_tokenize = True
         if isinstance(doc, dict):
             if isinstance(doc.get("max_model_len"), int):
@@ -124,8 +128,19 @@ class HttpBackend:
         return None
 
 
+    def _count_without_tokenize(self, text: str) -> int | None:
+        return None
+
+
 class HttpEmbedder(HttpBackend):
     endpoint = "/v1/embeddings"
+
+    def _count_without_tokenize(self, text: str) -> int | None:
+        """``usage.prompt_tokens`` of embedding ``text`` alone (OpenAI, TEI and Infinity report it)."""
+        doc = self.post(self.endpoint, {"model": self.served_model, "input": [text], "encoding_format": "float"})
+        usage = doc.get("usage") if isinstance(doc, dict) else None
+        n = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        return n if isinstance(n, int) and n > 0 else None
 
     def embed(self, texts: Sequence[str]) -> list[Any]:
         doc = self.post(self.endpoint, {"model": self.served_model, "input": list(texts), "encoding_format": "float"})

@@ -98,11 +98,13 @@ def run_embedding_stage(
     rounds: int = 5,
     command: str | None = None,
     client: httpx.Client | None = None,
+    api_key: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> EmbeddingRun:
     """Run one check and store it in ``store`` (replacing a run of the same model, kind, mode,
     device and precision); returns the run. ``base_url`` set: HTTP mode (``device`` and
-    ``precision`` are labels); otherwise local mode on ``device`` (default ``cpu``).
+    ``precision`` are labels; ``api_key`` is sent as a bearer token and stored nowhere);
+    otherwise local mode on ``device`` (default ``cpu``).
     ``reference``: compare with a float32 CPU run of the local model when one is available,
     else with the seed's recorded values for the same texts. Raises only for programming
     errors: every ``ReportgenError`` ends up in the run."""
@@ -120,7 +122,7 @@ def run_embedding_stage(
     backend: Any = None
     try:
         say(f"{kind} {name}: loading ({mode})")
-        backend = _backend(run, model, kind, endpoint=endpoint, client=client)
+        backend = _backend(run, model, kind, endpoint=endpoint, client=client, api_key=api_key)
         say(f"{kind} {name}: running the seed's script")
         vectors = _run_script(run, backend, kind, inputs)
         _store_run(store, run)
@@ -142,15 +144,15 @@ def run_embedding_stage(
     return run
 
 
-def _backend(run: EmbeddingRun, model: str, kind: Kind, *, endpoint: str | None, client: httpx.Client | None) -> Any:
+def _backend(run: EmbeddingRun, model: str, kind: Kind, *, endpoint: str | None, client: httpx.Client | None, api_key: str | None) -> Any:
     if run.mode == "http":
         from collectors.embedding.http import HttpEmbedder, HttpReranker
 
         assert run.base_url
         if kind == "embedding":
-            b: Any = HttpEmbedder(run.base_url, model, client=client)
+            b: Any = HttpEmbedder(run.base_url, model, client=client, api_key=api_key)
         else:
-            b = HttpReranker(run.base_url, model, endpoint=endpoint, client=client)
+            b = HttpReranker(run.base_url, model, endpoint=endpoint, client=client, api_key=api_key)
         run.served_model = b.served_model
         return b
     from collectors.embedding.local import LocalEmbedder, LocalReranker
@@ -248,17 +250,26 @@ def _throughput(
     n = max(batch_sizes)
     count = backend.count_tokens
     short = [f"{SHORT_TEXT}（{i}）" for i in range(n)]
-    target = long_tokens - (count(SHORT_QUERY) or 0) if kind == "reranker" else long_tokens
-    # distinct texts (a server may cache repeated ones), each cut to the token target
-    long = [checks.fit_to_tokens(count, target, offset=17 * i)[0] for i in range(n)]
+    try:
+        target = long_tokens - (count(SHORT_QUERY) or 0) if kind == "reranker" else long_tokens
+        # distinct texts (a server may cache repeated ones), each cut to the token target
+        long = [checks.fit_to_tokens(count, target, offset=17 * i)[0] for i in range(n)]
+    except ReportgenError as e:
+        run.warnings.append(f"throughput not measured: cannot size the {long_tokens}-token texts: {e}")
+        return
     max_len = getattr(backend, "max_length", None)
     for text_kind, texts in (("short", short), (f"{long_tokens}-token", long)):
         if text_kind != "short" and max_len and max_len < long_tokens:
             run.warnings.append(f"the model takes at most {max_len} tokens: {text_kind} texts were truncated to {max_len}")
+        if text_kind != "short" and count(texts[0]) is None:
+            run.warnings.append(f"the server counts no tokens: the {text_kind} texts were cut to {len(texts[0])} characters, their token count is unknown")
         for bs in batch_sizes:
             say(f"{kind} {run.model}: throughput, {text_kind} texts, batch {bs}")
             batch = texts[:bs]
-            tokens = _mean_tokens(count, batch, kind, max_len)
+            try:
+                tokens = _mean_tokens(count, batch, kind, max_len)
+            except ReportgenError:
+                tokens = None
             if kind == "embedding":
                 def call(batch: list[str] = batch) -> None:
                     checks.validate_embeddings(backend.embed(batch), len(batch), expected_dim=run.dimensions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import sys
@@ -49,6 +50,7 @@ def _argv(ctx: click.Context) -> list[str]:
 @click.option("--device", metavar="DEVICE", help="Local mode: torch device (cpu, cuda, cuda:1, ...; default cpu). HTTP mode: a label.")
 @click.option("--precision", metavar="LABEL", help="fp32, fp16 or bf16 in local mode (default fp32 on CPU, fp16 elsewhere); a label in HTTP mode.")
 @click.option("--endpoint", type=click.Choice(["/v1/rerank", "/rerank", "/score", "/v1/score"]), help="Reranker endpoint (default: the first of /v1/rerank, /rerank, /score that exists).")
+@click.option("--api-key-env", metavar="VAR", help="Environment variable holding the server's API key (sent as a bearer token, never saved).")
 @click.option("--inputs", "inputs_path", type=click.Path(exists=True, dir_okay=False), help="JSON object replacing the seed's texts (keys: sentences_1, sentences_2, queries, passages, instruction, single_pair, batch_pairs).")
 @click.option("--batch-sizes", default="1,8,32", show_default=True, callback=_batch_sizes, help="Throughput batch sizes.")
 @click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="Timed calls per throughput point (after one warm-up call).")
@@ -56,7 +58,7 @@ def _argv(ctx: click.Context) -> list[str]:
 @click.option("--no-reference", is_flag=True, help="Skip the reference check.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results file to add the run to (created if absent; default: a new file in ./reportgen-results/).")
 def embed_cmd(
-    model: str, kind: str, base_url: str | None, device: str | None, precision: str | None, endpoint: str | None,
+    model: str, kind: str, base_url: str | None, device: str | None, precision: str | None, endpoint: str | None, api_key_env: str | None,
     inputs_path: str | None, batch_sizes: tuple[int, ...], rounds: int, no_throughput: bool, no_reference: bool, output: str | None,
 ) -> None:
     """Check an embedding model or a reranker as the seed's sections 5 and 6 did, and time it.
@@ -75,6 +77,11 @@ def embed_cmd(
     from collectors.embedding.data import DEFAULT_INPUTS, EmbeddingInputs
     from collectors.embedding.stage import run_embedding_stage
 
+    api_key = None
+    if api_key_env:
+        api_key = os.environ.get(api_key_env)
+        if not api_key:
+            raise InputFormatError(f"--api-key-env {api_key_env}: that environment variable is not set")
     inputs = DEFAULT_INPUTS
     if inputs_path:
         try:
@@ -89,7 +96,7 @@ def embed_cmd(
     run = run_embedding_stage(
         store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
         inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
-        batch_sizes=batch_sizes, rounds=rounds, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
+        batch_sizes=batch_sizes, rounds=rounds, api_key=api_key, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
     )
     inv.finished_at = utc_now()
     store.save()
