@@ -56,7 +56,9 @@ class Scorer(Protocol):
 def validate_embeddings(values: object, n: int, *, expected_dim: int | None = None, what: str = "embeddings") -> np.ndarray:
     """``values`` as a float64 (n, d) array; raises ``EmbeddingOutputError`` on a wrong count,
     ragged or unexpected dimensions, non-numbers, NaN/inf or all-zero vectors."""
-    rows = list(values) if not isinstance(values, np.ndarray) else values
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        raise EmbeddingOutputError(f"{what}: expected a list of vectors, got {type(values).__name__}")
+    rows: list[Any] | np.ndarray = list(values) if not isinstance(values, np.ndarray) else values
     if len(rows) != n:
         raise EmbeddingOutputError(f"{what}: got {len(rows)} vectors for {n} texts")
     if not isinstance(rows, np.ndarray):
@@ -100,7 +102,8 @@ def validate_scores(values: object, n: int, *, what: str = "scores") -> np.ndarr
 
 
 def normalize(arr: np.ndarray) -> np.ndarray:
-    return arr / np.linalg.norm(arr, axis=1, keepdims=True)
+    out: np.ndarray = arr / np.linalg.norm(arr, axis=1, keepdims=True)
+    return out
 
 
 def sigmoid(x: float) -> float:

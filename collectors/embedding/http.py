@@ -100,12 +100,12 @@ class HttpBackend:
             return model
         base = model.rstrip("/").rsplit("/", 1)[-1]
         for i in ids:
-            if i.rstrip("/").rsplit("/", 1)[-1] == base:
-                return i
+            if str(i).rstrip("/").rsplit("/", 1)[-1] == base:
+                return str(i)
         if len(ids) == 1:
             self.notes.append(f"the server does not list {model!r}; it serves {ids[0]!r}, which was used")
-            return ids[0]
-        raise ServerError(f"{self.base_url} does not serve {model!r}; it serves: {', '.join(ids)}")
+            return str(ids[0])
+        raise ServerError(f"{self.base_url} does not serve {model!r}; it serves: {', '.join(map(str, ids))}")
 
     def count_tokens(self, text: str) -> int | None:
         """vLLM's ``/tokenize`` (special tokens included); None when the server has none."""

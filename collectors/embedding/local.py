@@ -112,8 +112,8 @@ class _LocalModel:
         import transformers
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        transformers.logging.set_verbosity_error()  # "sequence longer than max length" while counting tokens
-        transformers.logging.disable_progress_bar()
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # "longer than max length" while counting
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         self.torch = torch
         self.model_dir = resolve_model_dir(model)
         try:
@@ -158,7 +158,8 @@ class LocalEmbedder(_LocalModel):
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
             else:
                 pooled = hidden[:, 0]
-            return pooled.float().cpu().numpy().astype(np.float64)
+            out: np.ndarray = pooled.float().cpu().numpy().astype(np.float64)
+            return out
 
 
 class LocalReranker(_LocalModel):
@@ -170,4 +171,5 @@ class LocalReranker(_LocalModel):
         inputs = self._inputs([q for q, _ in pairs], [p for _, p in pairs])
         with self.torch.inference_mode():
             logits = self.net(**inputs, return_dict=True).logits
-        return logits.view(-1).float().cpu().numpy().astype(np.float64)
+        out: np.ndarray = logits.view(-1).float().cpu().numpy().astype(np.float64)
+        return out
