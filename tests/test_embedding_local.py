@@ -79,6 +79,8 @@ def test_minilm_similarities_match_sentence_transformers(minilm_dir: Path, st_mo
     # a float32 CPU run is its own reference; MiniLM has no recorded values
     assert run.reference_check.status == "none"
     assert run.reference_check.detail == "this run is itself the float32 CPU reference; no recorded values for this model"
+    explicit = run_embedding_stage(None, model=str(minilm_dir), kind="embedding", precision="FP32", throughput=False)
+    assert explicit.precision == "FP32" and explicit.reference_check.status == "none"
     # throughput: short texts and 512-token texts, cut to MiniLM's 256-token limit
     assert [(t.text_kind, t.batch_size) for t in run.throughput] == [("short", 1), ("short", 8), ("512-token", 1), ("512-token", 8)]
     assert run.throughput[2].tokens_per_item == 256.0

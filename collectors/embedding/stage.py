@@ -195,7 +195,14 @@ def _run_script(run: EmbeddingRun, backend: Any, kind: Kind, inputs: EmbeddingIn
 
 
 def _is_reference_itself(run: EmbeddingRun) -> bool:
-    return run.mode == "local" and (run.device or "").split(":")[0] == "cpu" and run.precision in ("float32",)
+    from collectors.embedding.local import LocalModelError, torch_dtype_name
+
+    if run.mode != "local" or (run.device or "").split(":")[0] != "cpu":
+        return False
+    try:
+        return torch_dtype_name(run.precision, "cpu") == "float32"
+    except LocalModelError:
+        return False
 
 
 def _reference(run: EmbeddingRun, kind: Kind, vectors: tuple[list[str], np.ndarray] | None) -> ReferenceCheck:
