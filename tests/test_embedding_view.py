@@ -32,3 +32,20 @@ def test_embedding_views_without_data() -> None:
     run = EmbeddingRun(model="m", kind="embedding", mode="local", reference_check=rc)
     assert reference_table(run) == (["文本", "与参照的余弦相似度", "1 − 余弦", "结果"], [["样例数据-1", "0.999910", "9.00e-05", "通过"]])
     assert "最小余弦相似度 0.999910，要求 ≥ 0.999" in reference_line(run)
+
+
+def test_views_of_the_live_sample(repo) -> None:  # type: ignore[no-untyped-def]
+    """samples/embedding.results.json: live runs (local MiniLM and tiny XLM-R; vLLM CPU over HTTP)."""
+    from reportgen.results import load_results
+
+    runs = load_results(repo / "samples" / "embedding.results.json").embeddings
+    assert [(r.kind, r.mode, r.reference_check.status) for r in runs] == [
+        ("embedding", "local", "none"), ("embedding", "local", "pass"), ("reranker", "local", "pass"),
+        ("embedding", "http", "pass"), ("reranker", "http", "pass"),
+    ]
+    for r in runs:
+        assert r.error is None and r.pairs and len(r.throughput) == 6
+        headers, rows = throughput_table(r)  # type: ignore[misc]
+        assert [row[:2] for row in rows] == [[k, b] for k in ("短文本", "512 词元文本") for b in ("1", "8", "32")]
+    assert run_heading(runs[3]) == "HTTP 服务方式（/v1/embeddings）"
+    assert reference_table(runs[4])[1][0][0] == "query | passage"  # type: ignore[index]
