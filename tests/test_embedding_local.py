@@ -179,3 +179,23 @@ def test_without_torch_the_cli_says_how_to_install_it(tmp_path: Path, monkeypatc
     assert res.output.strip().splitlines()[-1].startswith(
         "reportgen: error: local mode needs torch, which is not installed: pip install 'reportgen[local-models]'"
     )
+
+
+def test_device_failures_during_a_run_are_recorded(tiny_reranker: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An out-of-memory error at the big batch costs one throughput point, not the run."""
+    from collectors.embedding.local import LocalReranker
+
+    real = LocalReranker.score
+
+    def oom(self: LocalReranker, pairs):  # type: ignore[no-untyped-def]
+        if len(pairs) >= 8:
+            return self._run(lambda: (_ for _ in ()).throw(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB\ndetails")), len(pairs))
+        return real(self, pairs)
+
+    monkeypatch.setattr(LocalReranker, "score", oom)
+    run = run_embedding_stage(None, model=str(tiny_reranker), kind="reranker", batch_sizes=(1, 8), rounds=1, reference=False)
+    assert run.error is None and [(t.text_kind, t.batch_size) for t in run.throughput] == [("short", 1), ("512-token", 1)]
+    assert run.warnings == [
+        "throughput, short texts, batch 8: cpu (float32), batch of 8: CUDA out of memory. Tried to allocate 2.00 GiB",
+        "throughput, 512-token texts, batch 8: cpu (float32), batch of 8: CUDA out of memory. Tried to allocate 2.00 GiB",
+    ]

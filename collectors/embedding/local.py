@@ -104,6 +104,11 @@ def _max_length(model_dir: Path, tokenizer: Any, config: Any) -> int:
     return min(limits) if limits else 512
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 class _LocalModel:
     auto_class = "AutoModel"
 
@@ -120,18 +125,26 @@ class _LocalModel:
             self.device = torch.device(device)
             torch.empty(1, device=self.device)
         except (RuntimeError, AssertionError) as e:
-            raise LocalModelError(f"--device {device}: not usable here ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+            raise LocalModelError(f"--device {device}: not usable here ({_first_line(e)})") from None
         self.dtype_name = torch_dtype_name(precision, device)
         try:
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(str(self.model_dir))
             net = getattr(transformers, self.auto_class).from_pretrained(str(self.model_dir))
-        except (OSError, ValueError, KeyError) as e:
-            raise LocalModelError(f"{self.model_dir}: cannot load with transformers: {str(e).splitlines()[0]}") from None
+        except Exception as e:  # noqa: BLE001 -- the library boundary: any failure to load is the model's
+            raise LocalModelError(f"{self.model_dir}: cannot load with transformers: {_first_line(e)}") from None
         self.net = net.to(device=self.device, dtype=getattr(torch, self.dtype_name)).eval()
         self.max_length = _max_length(self.model_dir, self.tokenizer, net.config)
 
     def count_tokens(self, text: str) -> int | None:
         return len(self.tokenizer(text, truncation=False)["input_ids"])
+
+    def _run(self, fn: Any, n: int) -> Any:
+        """Run ``fn`` (a forward pass over ``n`` items); device errors (out of memory, ...) become one line."""
+        try:
+            with self.torch.inference_mode():
+                return fn()
+        except RuntimeError as e:
+            raise LocalModelError(f"{self.device} ({self.dtype_name}), batch of {n}: {_first_line(e)}") from None
 
     def _inputs(self, a: list[str], b: list[str] | None = None) -> Any:
         enc = self.tokenizer(a, b, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
@@ -151,7 +164,8 @@ class LocalEmbedder(_LocalModel):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         inputs = self._inputs(list(texts))
-        with self.torch.inference_mode():
+
+        def forward() -> np.ndarray:
             hidden = self.net(**inputs).last_hidden_state
             if self.pooling == "mean":
                 mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -161,6 +175,9 @@ class LocalEmbedder(_LocalModel):
             out: np.ndarray = pooled.float().cpu().numpy().astype(np.float64)
             return out
 
+        result: np.ndarray = self._run(forward, len(texts))
+        return result
+
 
 class LocalReranker(_LocalModel):
     """``score(pairs)``: the sequence-classification logit of each (query, passage) pair."""
@@ -169,7 +186,11 @@ class LocalReranker(_LocalModel):
 
     def score(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         inputs = self._inputs([q for q, _ in pairs], [p for _, p in pairs])
-        with self.torch.inference_mode():
+
+        def forward() -> np.ndarray:
             logits = self.net(**inputs, return_dict=True).logits
-        out: np.ndarray = logits.view(-1).float().cpu().numpy().astype(np.float64)
-        return out
+            out: np.ndarray = logits.view(-1).float().cpu().numpy().astype(np.float64)
+            return out
+
+        result: np.ndarray = self._run(forward, len(pairs))
+        return result
