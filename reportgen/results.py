@@ -411,37 +411,56 @@ class ModelVariant(_Model):
 
 
 class ScoredPair(_Model):
+    """Two texts and their score: for embeddings ``a``/``b`` are the exact texts embedded
+    (instruction included) and ``score`` their cosine; for rerankers ``a`` is the query,
+    ``b`` the passage and ``score`` the raw (logit) score."""
+
     a: str
     b: str
     score: float
     normalized: float | None = None  # sigmoid(score) for rerankers
+    group: str | None = None  # which part of the script: "sentences", "query_passage", "single", "batch"
 
 
 class ScoreMatrix(_Model):
     """A matrix of scores, rows x cols (e.g. query x passage similarity)."""
 
-    name: str
+    name: str  # "similarity" (sentences_1 x sentences_2), "query_passage"
     rows: list[str]
     cols: list[str]
     values: list[list[float]]
 
 
+class ReferenceItem(_Model):
+    """One compared value of a reference check."""
+
+    label: str  # the text (embedding) or "query | passage" (reranker)
+    value: float  # cosine with the reference embedding, or the measured score
+    expected: float  # 1.0 for embeddings, the reference score for rerankers
+    delta: float  # 1 - cosine, or |score - reference|
+    ok: bool
+
+
 class ReferenceCheck(_Model):
     status: Literal["pass", "fail", "none"] = "none"
+    source: Literal["float32-cpu", "recorded"] | None = None
     reference: str | None = None  # what it was compared with
     metric: str | None = None  # "min cosine", "max |diff|"
-    value: float | None = None
+    value: float | None = None  # the worst item's value of ``metric``
     threshold: float | None = None
-    detail: str | None = None
+    detail: str | None = None  # why there is no check, or what failed
+    items: list[ReferenceItem] = Field(default_factory=list)
 
 
 class ThroughputPoint(_Model):
     batch_size: int
     text_kind: str  # "short", "512-token"
-    items_per_s: float
-    mean_latency_ms: float | None = None
+    items_per_s: float  # texts/s (embedding) or pairs/s (reranker): items / sum of call latencies
+    mean_latency_ms: float | None = None  # per call (one batch)
     p99_latency_ms: float | None = None
-    n: int | None = None
+    n: int | None = None  # timed calls
+    tokens_per_item: float | None = None  # mean tokens the model saw per text (pair for rerankers)
+    latencies_s: list[float] = Field(default_factory=list)  # every timed call
 
 
 class EmbeddingRun(_Model):
@@ -452,6 +471,16 @@ class EmbeddingRun(_Model):
     mode: str  # "http", "local", or the library the seed used ("FlagEmbedding", ...)
     device: str | None = None
     precision: str | None = None
+    model_path: str | None = None  # local model directory (local mode, or the reference)
+    base_url: str | None = None  # http mode
+    endpoint: str | None = None  # "/v1/embeddings", "/v1/rerank", "/rerank", "/score"
+    served_model: str | None = None  # the model name sent to the server
+    instruction: str | None = None  # query instruction (embeddings)
+    pooling: str | None = None  # "cls", "mean" (local mode)
+    dimensions: int | None = None  # embedding size
+    raw_scores: bool | None = None  # reranker: the scores are logits (not sigmoid-normalized)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
     script: str | None = None
     command: str | None = None
     output: str | None = None  # what the run printed
@@ -459,7 +488,8 @@ class EmbeddingRun(_Model):
     matrices: list[ScoreMatrix] = Field(default_factory=list)
     reference_check: ReferenceCheck = Field(default_factory=ReferenceCheck)
     throughput: list[ThroughputPoint] = Field(default_factory=list)
-    error: str | None = None
+    warnings: list[str] = Field(default_factory=list)  # non-fatal problems (a throughput point failed, ...)
+    error: str | None = None  # why the check did not complete
     origin: FactOrigin = "measured"
 
 

@@ -6,6 +6,7 @@ import click
 
 from reportgen.commands.collect import collect_cmd
 from reportgen.commands.import_ import import_group
+from reportgen.commands.embed import embed_cmd
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
 from reportgen.commands.summary import summary_cmd
@@ -16,6 +17,7 @@ COMMANDS: list[click.Command] = [
     import_group,
     validate_cmd,
     summary_cmd,
+    embed_cmd,
     render_cmd,
     schema_cmd,
 ]
