@@ -36,3 +36,17 @@ def test_wheel_carries_templates_and_samples(tmp_path: Path, repo: Path) -> None
     tdir, sdir = out.stdout.split()
     assert tdir == str(site / "reportgen" / "_data" / "templates")
     assert sdir == str(site / "reportgen" / "_data" / "samples")
+
+    # The installed copy renders its own embedded sample (the dependencies come from this venv).
+    sample = site / "reportgen" / "_data" / "samples" / "seed-bi150.json"
+    render = subprocess.run(
+        [sys.executable, "-c", "import sys, reportgen; assert reportgen.__file__.startswith(sys.argv[1]), reportgen.__file__; "
+         "from reportgen.cli import main; main(sys.argv[2:])", str(site), "render", str(sample), "--format", "md", "-o", str(tmp_path / "doc")],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert render.returncode == 0, render.stderr
+    md = (tmp_path / "doc" / "seed-bi150.md").read_text(encoding="utf-8")
+    assert "### 3.4 基于vLLM性能测试数据汇总" in md and "| 24.70 |" in md
