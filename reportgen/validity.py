@@ -34,9 +34,11 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from reportgen import reference_scores as ref
+from reportgen.embedding_text import to_zh
 from reportgen.metrics import output_tokens, serving_metrics, timed_requests
 from reportgen.results import (
     AccuracyResult,
+    EmbeddingRun,
     Finding,
     ModelVariant,
     RequestRecord,
@@ -117,6 +119,7 @@ class Issue:
     cell: ServingCell | None = None  # the cell concerned (defaults to the cell being checked)
     variant: ModelVariant | None = None  # results-scope checks: the variant concerned
     benchmark: str | None = None
+    embedding: EmbeddingRun | None = None  # embedding checks: the run concerned (its precision goes in the finding)
 
 
 @dataclass(frozen=True)
@@ -1113,6 +1116,87 @@ def _matching(candidates: list[AccuracyResult], a: AccuracyResult) -> AccuracyRe
     return same[0] if len(same) == 1 else None
 
 
+# --------------------------------------------------------------------------- embedding and reranker checks
+
+_EMB_KIND = {"embedding": Msg("embedding", "向量模型"), "reranker": Msg("reranker", "重排序模型")}
+_EMB_MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
+
+
+def _embedding_who(r: EmbeddingRun) -> Msg:
+    """"bge-m3 (embedding, http /v1/embeddings, cpu, bf16)" / "bge-m3（向量模型，HTTP 服务 /v1/embeddings，cpu，bf16）"."""
+    name = PurePosixPath(r.model.rstrip("/")).name or r.model
+    kind = _EMB_KIND.get(r.kind, Msg(r.kind, r.kind))
+    mode = Msg(r.mode, _EMB_MODE_ZH.get(r.mode, r.mode))
+    if r.endpoint:
+        mode += Msg(f" {r.endpoint}", f" {r.endpoint}")
+    parts = [kind, mode] + [Msg(x, x) for x in (r.device, r.precision) if x]
+    inner = _joined(parts, ", ", "，")
+    return Msg(f"{name} ({inner.en})", f"{name}（{inner.zh}）")
+
+
+@_check("embedding_error", "results", "an embedding or reranker run that did not complete (EmbeddingRun.error) -> error")
+def _embedding_error(results: Results) -> Iterator[Issue]:
+    for r in results.embeddings:
+        if r.error:
+            who = _embedding_who(r)
+            yield Issue(
+                "error",
+                Msg(f"{who.en}: the check did not complete: {r.error}", f"{who.zh}：测试未完成：{to_zh(r.error)}"),
+                embedding=r,
+            )
+
+
+_REF_METRIC_ZH = {"min cosine": "最小余弦相似度", "max |diff|": "最大绝对差"}
+
+
+@_check(
+    "embedding_reference",
+    "results",
+    "reference check failed: min cosine with the float32 CPU embedding below 0.999, or a reranker score "
+    "more than the tolerance from the reference -> error with the numbers",
+)
+def _embedding_reference(results: Results) -> Iterator[Issue]:
+    for r in results.embeddings:
+        rc = r.reference_check
+        if rc.status != "fail":
+            continue
+        who = _embedding_who(r)
+        msg = Msg(f"{who.en}: reference check failed", f"{who.zh}：对照检查未通过")
+        if rc.metric and rc.value is not None:
+            cmp_en = "<" if rc.metric == "min cosine" else ">"
+            thr = f" {cmp_en} {rc.threshold:g}" if rc.threshold is not None else ""
+            metric_zh = _REF_METRIC_ZH.get(rc.metric, rc.metric)
+            msg += Msg(f": {rc.metric} {rc.value:.6f}{thr}", f"：{metric_zh} {rc.value:.6f}{thr}")
+        bad = [i for i in rc.items if not i.ok]
+        if bad:
+            worst = bad[0] if rc.metric is None else (min(bad, key=lambda i: i.value) if rc.metric == "min cosine" else max(bad, key=lambda i: i.delta))
+            if rc.metric == "min cosine":
+                item = Msg(f"{worst.label!r} cosine {worst.value:.6f}", f"“{worst.label}”余弦相似度 {worst.value:.6f}")
+            else:
+                item = Msg(
+                    f"{worst.label!r} scored {worst.value:.4f}, reference {worst.expected:.4f}",
+                    f"“{worst.label}”得分 {worst.value:.4f}，参照 {worst.expected:.4f}",
+                )
+            msg += Msg(f"; {len(bad)} of {len(rc.items)} items out of tolerance, worst ", f"；{len(rc.items)} 项中 {len(bad)} 项超出阈值，最差为") + item
+        if rc.reference:
+            msg += Msg(f" (reference: {rc.reference})", f"（参照：{to_zh(rc.reference)}）")
+        if rc.detail and not rc.items:
+            msg += Msg(f"; {rc.detail}", f"；{to_zh(rc.detail)}")
+        yield Issue("error", msg, embedding=r)
+
+
+@_check("embedding_warning", "results", "each non-fatal problem an embedding or reranker run recorded (EmbeddingRun.warnings) -> warning")
+def _embedding_warning(results: Results) -> Iterator[Issue]:
+    for r in results.embeddings:
+        who = _embedding_who(r)
+        for w in r.warnings:
+            yield Issue("warning", Msg(f"{who.en}: {w}", f"{who.zh}：{to_zh(w)}"), embedding=r)
+
+
+#: The checks about embedding and reranker runs (the document lists their findings apart).
+EMBEDDING_CHECKS: frozenset[str] = frozenset({"embedding_error", "embedding_warning", "embedding_reference"})
+
+
 # --------------------------------------------------------------------------- Chinese titles
 
 CHECK_TITLES_ZH: dict[str, str] = {
@@ -1140,6 +1224,9 @@ CHECK_TITLES_ZH: dict[str, str] = {
     "accuracy_reference_gap": "精度得分与官方公布值的差距不应超过 5 个百分点",
     "bbh_bracket_bug": "bbh 得分受 swift/llmuses 2024 版评分缺陷影响（多选题标准答案带括号，永不匹配）",
     "accuracy_precision_gap": "量化模型得分与同一模型原始精度得分的差距不应超过 5 个百分点",
+    "embedding_error": "向量/重排序模型测试应完整运行",
+    "embedding_warning": "向量/重排序模型测试过程中的异常（不影响其余结果）",
+    "embedding_reference": "向量/重排序模型结果应与参照一致（余弦相似度 ≥ 阈值，或得分差 ≤ 容差）",
 }
 
 
@@ -1157,6 +1244,7 @@ def check_results(results: Results) -> list[Finding]:
     missing = {c.name for c in CHECKS} - set(CHECK_TITLES_ZH)
     assert not missing, f"checks without a Chinese title: {sorted(missing)}"
     vindex = {id(v): i for i, v in enumerate(results.variants)}
+    eindex = {id(r): i for i, r in enumerate(results.embeddings)}
     keyed: list[tuple[tuple[Any, ...], Finding]] = []
     seq = 0
 
@@ -1165,6 +1253,8 @@ def check_results(results: Results) -> list[Finding]:
         vi = vindex.get(id(v), len(results.variants)) if v is not None else len(results.variants)
         if cell is not None:
             where: tuple[Any, ...] = (0, cell_order(cell))
+        elif issue.embedding is not None:
+            where = (3, (eindex.get(id(issue.embedding), 0), 0, 0))
         elif issue.benchmark is not None and v is not None:
             bench = [a.benchmark for a in v.accuracy]
             where = (1, (bench.index(issue.benchmark) if issue.benchmark in bench else len(bench), 0, 0))
@@ -1172,7 +1262,7 @@ def check_results(results: Results) -> list[Finding]:
             where = (2, (0, 0, 0))
         finding = Finding(
             severity=issue.severity,
-            precision=v.label if v is not None else None,
+            precision=v.label if v is not None else (issue.embedding.precision if issue.embedding is not None else None),
             batch_size=cell.batch_size if cell is not None else None,
             input_len=cell.input_len if cell is not None else None,
             check=check.name,

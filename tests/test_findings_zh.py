@@ -18,7 +18,10 @@ from reportgen.reference_scores import REFERENCE_SCORES
 from reportgen.report.markdown import render_markdown
 from reportgen.results import (
     AccuracyResult,
+    EmbeddingRun,
     Finding,
+    ReferenceCheck,
+    ReferenceItem,
     RequestRecord,
     Results,
     ServingCell,
@@ -104,7 +107,23 @@ def _accuracy() -> Results:
     return r
 
 
+def _embedding() -> Results:
+    r = Results()
+    r.embeddings.append(EmbeddingRun(
+        model="/models/bge-reranker-v2-m3", kind="reranker", mode="http", endpoint="/v1/rerank", device="cuda", precision="fp16",
+        reference_check=ReferenceCheck(
+            status="fail", source="recorded", reference="seed 6.1", metric="max |diff|", value=0.3, threshold=0.05,
+            items=[ReferenceItem(label="what is panda? | hi", value=-7.8875, expected=-8.1875, delta=0.3, ok=False),
+                   ReferenceItem(label="what is panda? | The giant panda", value=5.25, expected=5.2617, delta=0.0117, ok=True)],
+        ),
+        warnings=["throughput, 512-token texts, batch 32: HTTP 500: out of memory"],
+    ))
+    r.embeddings.append(EmbeddingRun(model="bge-large-zh-v1.5", kind="embedding", mode="local", device="cuda", error="CUDA out of memory"))
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
     "prompt_drift": _prompt_drift,
@@ -171,6 +190,12 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("accuracy", "accuracy_incomplete", "FP16", None, "ceval：计划 1400 个样本，仅 1346 个完成评分"),
     ("accuracy", "accuracy_precision_gap", "AWQ-Int4", None,
      "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点"),
+    ("embedding", "embedding_reference", "fp16", None,
+     "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：对照检查未通过：最大绝对差 0.300000 > 0.05；"
+     "2 项中 1 项超出阈值，最差为“what is panda? | hi”得分 -7.8875，参照 -8.1875（参照：seed 6.1）"),
+    ("embedding", "embedding_warning", "fp16", None,
+     "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，batch 32）失败：HTTP 500: out of memory"),
+    ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：CUDA out of memory"),
 ]
 
 
@@ -189,6 +214,18 @@ def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Fin
         "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
         "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（swift2024 兼容 vs 修正版）",
     ]
+
+
+def test_embedding_findings_in_english_with_the_same_numbers(found: dict[str, list[Finding]]) -> None:
+    fs = found["embedding"]
+    assert [(f.severity, f.precision, f.batch_size, f.check) for f in fs] == [
+        ("error", "fp16", None, "embedding_reference"), ("warning", "fp16", None, "embedding_warning"), ("error", None, None, "embedding_error"),
+    ]
+    assert fs[0].message == (
+        "bge-reranker-v2-m3 (reranker, http /v1/rerank, cuda, fp16): reference check failed: max |diff| 0.300000 > 0.05; "
+        "1 of 2 items out of tolerance, worst 'what is panda? | hi' scored -7.8875, reference -8.1875 (reference: seed 6.1)"
+    )
+    assert fs[2].message == "bge-large-zh-v1.5 (embedding, local, cuda): the check did not complete: CUDA out of memory"
 
 
 def test_every_check_has_an_asserted_chinese_message() -> None:

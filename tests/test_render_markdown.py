@@ -323,7 +323,7 @@ def test_sections_content(doc: str) -> None:
     # embeddings and reranker
     assert "| 样例数据-1 | 0.8550 | 0.8516 |" in doc
     assert "| what is panda? | The giant panda \\| bear | 5.2617 | 0.9948 |" in doc
-    assert "对照检查：通过；max \\|diff\\| = 0.0156（阈值 0.05）" in doc
+    assert "对照检查通过；参照：FlagEmbedding README；最大绝对差 0.015625，要求 ≤ 0.05。" in doc
 
 
 def test_environment_table_marks_spec_sheet_and_missing(doc: str) -> None:

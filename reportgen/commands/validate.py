@@ -62,7 +62,7 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
         cells = sum(len(v.serving) for v in results.variants)
         scores = sum(len(v.accuracy) for v in results.variants)
         click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s) and {scores} accuracy result(s)")
-        if not cells and not scores:
-            click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results)", err=True)
+        if not cells and not scores and not results.embeddings:
+            click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results, no embedding runs)", err=True)
     if errors:
         raise SystemExit(1)

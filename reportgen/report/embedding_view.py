@@ -7,11 +7,17 @@ display strings (Chinese labels, formatted numbers); none of them computes a mea
 * ``reference_table``  one row per compared value of the reference check
 * ``reference_line``   the verdict in one sentence
 * ``throughput_table`` texts/s or pairs/s, mean and P99 latency, tokens per item
-* ``warning_lines``    non-fatal problems, as the document lists them
+* ``throughput_tables`` the same, one table per text kind (short, 512-token), with a caption
+* ``fact_rows``        the run's settings: mode, device, precision, endpoint, pooling, dimensions
+* ``warning_lines``    non-fatal problems, as the document lists them ("注：...")
+
+The collector's English lines (warnings, reference names, details) are shown in Chinese
+through ``reportgen.embedding_text.to_zh``.
 """
 
 from __future__ import annotations
 
+from reportgen.embedding_text import text_kind_zh, to_zh
 from reportgen.results import EmbeddingRun
 
 Table = tuple[list[str], list[list[str]]]  # (headers, rows)
@@ -44,14 +50,25 @@ def matrix_title(name: str) -> str:
 def reference_line(run: EmbeddingRun) -> str:
     rc = run.reference_check
     parts = [f"对照检查{_VERDICT[rc.status]}"]
-    if rc.source:
-        parts.append(f"参照：{_SOURCE.get(rc.source, rc.source)}" + (f"（{rc.reference}）" if rc.reference else ""))
+    ref = to_zh(rc.reference) if rc.reference else None
+    if rc.source == "float32-cpu" and ref:
+        parts.append(f"参照：{ref}")  # "<dir> 的 float32 CPU 推理（transformers）"
+    elif rc.source:
+        parts.append(f"参照：{_SOURCE.get(rc.source, rc.source)}" + (f"（{ref}）" if ref else ""))
+    elif ref:
+        parts.append(f"参照：{ref}")
     if rc.metric and rc.value is not None:
         cmp = "≥" if rc.metric == "min cosine" else "≤"
         thr = f"，要求 {cmp} {rc.threshold:g}" if rc.threshold is not None else ""
         parts.append(f"{_METRIC.get(rc.metric, rc.metric)} {rc.value:.6f}{thr}")
+    elif rc.metric and rc.threshold is not None:
+        cmp = "≥" if rc.metric == "min cosine" else "≤"
+        parts.append(f"{_METRIC.get(rc.metric, rc.metric)}未得出（要求 {cmp} {rc.threshold:g}）")
+    if rc.items:
+        bad = sum(not i.ok for i in rc.items)
+        parts.append(f"共比较 {len(rc.items)} 项，{bad} 项超出阈值" if bad else f"共比较 {len(rc.items)} 项，全部在阈值内")
     if rc.detail:
-        parts.append(rc.detail)
+        parts.append(to_zh(rc.detail))
     return "；".join(parts) + "。"
 
 
@@ -68,14 +85,83 @@ def reference_table(run: EmbeddingRun) -> Table | None:
     return headers, rows
 
 
+def _unit(run: EmbeddingRun) -> str:
+    return "条文本/s" if run.kind == "embedding" else "个文本对/s"
+
+
+def throughput_tables(run: EmbeddingRun) -> list[tuple[str, Table]]:
+    """One (caption, table) per text kind, in the order the run measured them."""
+    kinds: list[str] = []
+    for t in run.throughput:
+        if t.text_kind not in kinds:
+            kinds.append(t.text_kind)
+    per = "每条文本" if run.kind == "embedding" else "每个文本对（查询 + 段落）"
+    out = []
+    for kind in kinds:
+        points = sorted((t for t in run.throughput if t.text_kind == kind), key=lambda t: t.batch_size)
+        headers = ["batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", f"{per}词元数", "计时次数"]
+        rows = [
+            [
+                str(t.batch_size),
+                f"{t.items_per_s:.1f}",
+                _num(t.mean_latency_ms, 1),
+                _num(t.p99_latency_ms, 1),
+                "未知" if t.tokens_per_item is None else f"{t.tokens_per_item:.0f}",
+                "—" if t.n is None else str(t.n),
+            ]
+            for t in points
+        ]
+        out.append((f"吞吐测试：{text_kind_zh(kind)}（时延为每次调用、即一个批次的耗时）", (headers, rows)))
+    return out
+
+
+_MODE = {"http": "HTTP 服务", "local": "本地推理（transformers）"}
+_POOLING = {"cls": "CLS 向量（cls）", "mean": "平均池化（mean）", "last": "末位词元（last）"}
+_UNRECORDED = "未记录"
+
+
+def fact_rows(run: EmbeddingRun, origin: str) -> list[list[str]]:
+    """The run's settings as (项目, 内容) rows. The seed's imported runs record only model,
+    library, precision: their rows stay those five; a measured run adds what its mode uses."""
+    rows = [
+        ["模型", run.model],
+        ["方式", _MODE.get(run.mode, run.mode)],
+        ["设备", run.device or _UNRECORDED],
+        ["精度", run.precision or _UNRECORDED],
+    ]
+    if run.mode == "http" or run.base_url or run.endpoint:
+        rows.append(["服务地址", run.base_url or _UNRECORDED])
+        rows.append(["接口", run.endpoint or _UNRECORDED])
+        if run.served_model:
+            rows.append(["请求中的模型名", run.served_model])
+    if run.model_path:
+        rows.append(["模型目录", run.model_path])
+    if run.kind == "embedding" and run.origin == "measured":
+        rows.append(["池化方式", _POOLING.get(run.pooling, run.pooling) if run.pooling else _UNRECORDED])
+        rows.append(["向量维度", str(run.dimensions) if run.dimensions is not None else _UNRECORDED])
+        if run.instruction:
+            rows.append(["查询指令", run.instruction])
+    elif run.dimensions is not None:
+        rows.append(["向量维度", str(run.dimensions)])
+    if run.kind == "reranker" and run.raw_scores is not None:
+        rows.append(["得分类型", "原始得分（logit），归一化得分 = sigmoid(得分)" if run.raw_scores else "服务端返回的 sigmoid 归一化得分"])
+    if run.started_at is not None:
+        span = run.started_at.strftime("%Y-%m-%d %H:%M:%S")
+        if run.finished_at is not None:
+            same_day = run.finished_at.date() == run.started_at.date()
+            span += " – " + run.finished_at.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S")
+        rows.append(["测试时间 (UTC)", span])
+    rows.append(["来源", origin])
+    return rows
+
+
 def throughput_table(run: EmbeddingRun) -> Table | None:
     if not run.throughput:
         return None
-    unit = "条文本/s" if run.kind == "embedding" else "个文本对/s"
-    headers = ["文本类型", "batch size", f"吞吐（{unit}）", "平均时延 (ms)", "P99 时延 (ms)", "每条词元数", "计时次数"]
+    headers = ["文本类型", "batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", "每条词元数", "计时次数"]
     rows = [
         [
-            "短文本" if t.text_kind == "short" else t.text_kind.replace("-token", " 词元文本"),
+            text_kind_zh(t.text_kind),
             str(t.batch_size),
             f"{t.items_per_s:.1f}",
             _num(t.mean_latency_ms, 1),
@@ -89,4 +175,4 @@ def throughput_table(run: EmbeddingRun) -> Table | None:
 
 
 def warning_lines(run: EmbeddingRun) -> list[str]:
-    return [f"注意：{w}" for w in run.warnings]
+    return [f"注：{to_zh(w)}" for w in run.warnings]

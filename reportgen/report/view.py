@@ -18,6 +18,8 @@ import string
 from dataclasses import dataclass, field
 
 from reportgen import metrics
+from reportgen.embedding_text import to_zh
+from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import chart_plan
 from reportgen.reference_scores import (
@@ -39,7 +41,7 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
-from reportgen.validity import CHECK_TITLES_ZH, MODE_ZH, cell_order, cell_status, check_results
+from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS, MODE_ZH, cell_order, cell_status, check_results
 
 # --------------------------------------------------------------------------- view types
 
@@ -154,10 +156,12 @@ class EmbeddingRunView:
     script: str | None
     command: str | None
     output: str | None
-    matrices: list[tuple[str, Table]]
+    matrices: list[tuple[str | None, Table]]  # (caption or None, table)
     pairs: Table | None
-    reference: str
-    throughput: Table | None
+    reference: str  # the verdict line: "对照检查通过；参照：…；最小余弦相似度 0.999912，要求 ≥ 0.999；…。"
+    reference_table: Table | None  # one row per compared value
+    throughput: list[tuple[str, Table]]  # (caption, table) per text kind
+    notes: list[str]  # "注：…" (the run's warnings)
     error: str | None
 
 
@@ -754,18 +758,7 @@ def _accuracy(results: Results) -> AccuracyView:
 
 # --------------------------------------------------------------------------- 5/6. embeddings
 
-_REF_STATUS = {"pass": "通过", "fail": "未通过", "none": "未对照"}
-_MODE_TITLE = {"http": "HTTP 服务", "local": "本地推理"}
-
-
-def _embedding_run(number: str, r: EmbeddingRun) -> EmbeddingRunView:
-    facts = Table(["项目", "内容"], [
-        ["模型", r.model],
-        ["方式", r.mode],
-        ["设备", r.device or UNRECORDED],
-        ["精度", r.precision or UNRECORDED],
-        ["来源", fmt.ORIGIN_ZH.get(r.origin, r.origin)],
-    ])
+def _embedding_run(number: str, heading: str, r: EmbeddingRun) -> EmbeddingRunView:
     matrices = []
     for mtx in r.matrices:
         rows = []
@@ -773,49 +766,56 @@ def _embedding_run(number: str, r: EmbeddingRun) -> EmbeddingRunView:
             vals = mtx.values[i] if i < len(mtx.values) else []
             cells = [fmt.score(x) for x in vals[: len(mtx.cols)]]
             rows.append([row_label, *cells, *[UNRECORDED] * (len(mtx.cols) - len(cells))])
-        matrices.append((mtx.name, Table([mtx.name, *mtx.cols], rows)))
+        title = ev.matrix_title(mtx.name)
+        matrices.append((title if title != mtx.name else None, Table([mtx.name, *mtx.cols], rows)))
     pairs = None
     if r.pairs:
         pairs = Table(["文本 A", "文本 B", "得分", "归一化得分"], [
             [p.a, p.b, fmt.score(p.score), fmt.score(p.normalized) if p.normalized is not None else fmt.NOT_APPLICABLE]
             for p in r.pairs
         ])
-    rc = r.reference_check
-    parts = [_REF_STATUS[rc.status]]
-    if rc.metric:
-        parts.append(f"{rc.metric} = {fmt.score(rc.value)}" + (f"（阈值 {fmt.compact(rc.threshold)}）" if rc.threshold is not None else ""))
-    if rc.reference:
-        parts.append(f"参照：{rc.reference}")
-    if rc.detail:
-        parts.append(rc.detail)
-    throughput = None
-    if r.throughput:
-        throughput = Table(["batch size", "文本类型", "吞吐 (条/s)", "平均时延 (ms)", "P99 时延 (ms)", "样本数"], [
-            [str(t.batch_size), t.text_kind, fmt.number(t.items_per_s, 2), fmt.ms(t.mean_latency_ms),
-             fmt.ms(t.p99_latency_ms), str(t.n) if t.n is not None else UNRECORDED]
-            for t in r.throughput
-        ])
+    ref_table = ev.reference_table(r)
     return EmbeddingRunView(
         number=number,
-        heading=f"{_MODE_TITLE.get(r.mode, r.mode)}方式",
-        facts=facts,
+        heading=heading,
+        facts=Table(["项目", "内容"], ev.fact_rows(r, fmt.ORIGIN_ZH.get(r.origin, r.origin))),
         script=r.script,
         command=r.command,
         output=r.output,
         matrices=matrices,
         pairs=pairs,
-        reference="；".join(parts),
-        throughput=throughput,
-        error=fmt.missing("failed", r.error) if r.error else None,
+        reference=ev.reference_line(r),
+        reference_table=Table(*ref_table) if ref_table else None,
+        throughput=[(caption, Table(*t)) for caption, t in ev.throughput_tables(r)],
+        notes=ev.warning_lines(r),
+        error=fmt.missing("failed", to_zh(r.error)) if r.error else None,
     )
 
 
 def _embedding(results: Results, kind: str, number: int, default_model: str, title: str) -> EmbeddingView:
+    """Section 5 (every embedding run) or 6 (every reranker run), grouped by model in the order
+    each model first appears; the heading names the model(s) the runs used."""
     runs = [r for r in results.embeddings if r.kind == kind]
-    model = _basename(runs[0].model) if runs else default_model
-    views = [_embedding_run(f"{number}.{i}", r) for i, r in enumerate(runs, start=1)]
+    models: list[str] = []
+    for r in runs:
+        name = _basename(r.model) or r.model
+        if name not in models:
+            models.append(name)
+    ordered = sorted(runs, key=lambda r: models.index(_basename(r.model) or r.model))
+    views = []
+    for i, r in enumerate(ordered, start=1):
+        heading = ev.run_heading(r)
+        if len(models) > 1:
+            heading = f"{_basename(r.model) or r.model}：{heading}"
+        views.append(_embedding_run(f"{number}.{i}", heading, r))
+    if len(models) == 1:
+        heading = f"{models[0]}{title}"
+    elif models:
+        heading = f"{'向量' if kind == 'embedding' else '重排序'}{title}（{'、'.join(models)}）"
+    else:
+        heading = f"{default_model}{title}"
     missing = None if runs else fmt.missing("not_collected", f"结果文件中没有{'向量' if kind == 'embedding' else '重排序'}模型测试结果")
-    return EmbeddingView(number=number, heading=f"{model}{title}", runs=views, missing=missing)
+    return EmbeddingView(number=number, heading=heading, runs=views, missing=missing)
 
 
 # --------------------------------------------------------------------------- 7. findings
@@ -826,10 +826,12 @@ def _group(f: Finding) -> int:
         return 0
     if f.benchmark is not None:
         return 1
-    return 2
+    if f.check in EMBEDDING_CHECKS:
+        return 2
+    return 3
 
 
-_GROUP_TITLES = ["性能测试数据", "精度评测数据", "其他"]
+_GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "其他"]
 
 
 def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
@@ -843,24 +845,37 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
         mine = [f for f in ordered if _group(f) == g]
         if not mine:
             continue
-        rows = [[
-            f"#{numbers[id(f)]}",
-            SEVERITY_ZH.get(f.severity, f.severity),
-            f.precision or fmt.NOT_APPLICABLE,
-            str(f.batch_size) if f.batch_size is not None else (f.benchmark or fmt.NOT_APPLICABLE),
-            CHECK_TITLES_ZH.get(f.check) or f.check,
-            f.message_zh or f.message,
-        ] for f in mine]
-        which = "基准" if g == 1 else "batch"
-        groups.append(FindingGroupView(title=title, table=Table(["编号", "级别", "精度", which, "检查项", "说明"], rows)))
+        if g == 2:  # embedding runs: the model is named in the message; no batch or benchmark column
+            headers = ["编号", "级别", "精度", "检查项", "说明"]
+            rows = [[
+                f"#{numbers[id(f)]}",
+                SEVERITY_ZH.get(f.severity, f.severity),
+                f.precision or UNRECORDED,
+                CHECK_TITLES_ZH.get(f.check) or f.check,
+                f.message_zh or f.message,
+            ] for f in mine]
+        else:
+            headers = ["编号", "级别", "精度", "基准" if g == 1 else "batch", "检查项", "说明"]
+            rows = [[
+                f"#{numbers[id(f)]}",
+                SEVERITY_ZH.get(f.severity, f.severity),
+                f.precision or fmt.NOT_APPLICABLE,
+                str(f.batch_size) if f.batch_size is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+                CHECK_TITLES_ZH.get(f.check) or f.check,
+                f.message_zh or f.message,
+            ] for f in mine]
+        groups.append(FindingGroupView(title=title, table=Table(headers, rows)))
     n_cells = sum(len(v.serving) for v in results.variants)
     n_acc = sum(len(v.accuracy) for v in results.variants)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
+    checked = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果"
+    if results.embeddings:
+        checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
     if findings:
-        summary = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果：发现错误 {errors} 项、警告 {warnings} 项。"
+        summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项。"
     elif n_cells or n_acc or results.embeddings:
-        summary = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果：未发现问题。"
+        summary = f"{checked}：未发现问题。"
     else:
         summary = fmt.missing("not_collected", "结果文件中没有可检查的数据")
     return FindingsView(summary=summary, groups=groups), numbers
