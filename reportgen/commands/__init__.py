@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from reportgen.commands.eval import eval_cmd
 from reportgen.commands.schema import schema_cmd
 
 COMMANDS: list[click.Command] = [
     schema_cmd,
+    eval_cmd,
 ]
