@@ -174,7 +174,7 @@ _CHOICE_EXPLICIT = re.compile(
     r"\**\s*[(（\[]?\s*([A-D])(?![A-Za-z0-9])"
 )
 _CHOICE_CHOOSE = re.compile(r"(?:选择?|[Cc]hoose|[Ss]elect)\s*[:：]?\s*[(（]?([A-D])(?![A-Za-z0-9])")
-_CHOICE_LEADING = re.compile(r"^\W{0,3}([A-D])(?:$|[\s.。:：、,，)）*])")
+_CHOICE_LEADING = re.compile(r"^\W{0,3}([A-D])(?:$|[.。:：、,，)）*])")
 _CHOICE_STANDALONE = re.compile(r"(?<![A-Za-z0-9])([A-D])(?![A-Za-z0-9])")
 
 
@@ -234,11 +234,11 @@ def number(text: str) -> str | None:
     return canonical_number(found[-1]) if found else None
 
 
-_ANSWER_IS = re.compile(r"answer is", re.IGNORECASE)
+_ANSWER_IS = re.compile(r"answer is|answer:", re.IGNORECASE)
 
 
 def _after_last_answer_is(text: str) -> str | None:
-    """The rest of the line after the last 'answer is', cleaned of ':', bold, a final period
+    """The rest of the line after the last 'answer is' (or 'Answer:'), cleaned of ':', bold, a final period
     and spaces (``So the answer is (B). `` -> ``(B)``)."""
     spans = list(_ANSWER_IS.finditer(text))
     if not spans:
