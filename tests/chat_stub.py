@@ -66,6 +66,14 @@ class ChatStub:
         finally:
             self.events.append((time.perf_counter(), -1))
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({**self.in_flight_stats(), "requests": self.requests})
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        self.events.clear()
+        self.requests = 0
+        return web.json_response({"ok": True})
+
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> str:
         ready = threading.Event()
@@ -77,6 +85,8 @@ class ChatStub:
             app = web.Application(client_max_size=64 << 20)
             app.router.add_get("/v1/models", self._models)
             app.router.add_post("/v1/chat/completions", self._chat)
+            app.router.add_get("/stub/stats", self._stats)
+            app.router.add_post("/stub/reset", self._reset)
             self._runner = web.AppRunner(app, access_log=None)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
