@@ -5,7 +5,8 @@ The stub (tests/chat_stub.py) runs in its own process and answers after ``--dela
 stand-in for generation time). For each concurrency C it reports requests/s, the stub's
 time-weighted mean number of requests in flight (C means the server was never short of
 work) and the time the stub had none in flight (idle) between the first request and the
-last answer.
+last answer. "client CPU" is the eval process's CPU time per request (HTTP, JSON, extraction,
+scoring, saving): its inverse is the most requests/s this client can feed on one core.
 
     .venv/bin/python benchmarks/eval_throughput.py --delays 0,50 --concurrency 1,8,32,128
 """
@@ -45,8 +46,8 @@ def main() -> None:
     ap.add_argument("--delays", default="0,50", help="stub answer delays in ms, comma-separated")
     ap.add_argument("--concurrency", default="1,8,32,128")
     a = ap.parse_args()
-    print("| stub delay | concurrency | requests | wall s | req/s | ideal req/s | mean in flight | idle s |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| stub delay | concurrency | requests | wall s | req/s | ideal req/s | mean in flight | idle s | client CPU/request |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for delay in [float(x) for x in a.delays.split(",")]:
         proc, url = start_stub(delay)
         try:
@@ -56,13 +57,13 @@ def main() -> None:
                     store = ResultsStore.open(Path(tmp) / "r.json")
                     cfg = EvalConfig(base_url=url, model="stub", data_dir=Path(a.data), tasks=("gsm8k",),
                                      concurrency=c, mode="corrected")
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     (res,) = run_eval(store, cfg, stream=io.StringIO())
-                    wall = time.perf_counter() - t0
+                    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 st = httpx.get(url + "/stub/stats").json()
                 ideal = f"{c / (delay / 1000):.0f}" if delay else "-"
                 print(f"| {delay:.0f} ms | {c} | {res.n} | {wall:.2f} | {res.n / wall:.0f} | {ideal} | "
-                      f"{st['mean_in_flight']:.1f} | {st['idle_s']:.2f} |", flush=True)
+                      f"{st['mean_in_flight']:.1f} | {st['idle_s']:.2f} | {cpu / res.n * 1e6:.0f} µs |", flush=True)
         finally:
             proc.terminate()
             proc.wait(10)

@@ -45,7 +45,8 @@ class EvalConfig:
     temperature: float = 0.0
     timeout_s: float = 600.0
     retries: int = 2  # extra attempts after a connection error or a 5xx answer
-    save_every: int = 200
+    save_every: int = 200  # save after this many new records ...
+    save_min_gap_s: float = 2.0  # ... but not more often than this (a save rewrites the whole file)
     resume: bool = False
     keep_prompts: bool = False
     seed: int = 0  # of the --limit sample
@@ -311,6 +312,10 @@ async def run_task(
         queue.put_nowait(it)
     nonce = uuid.uuid4().hex[:8]
     state = {"done": len(done_ids), "correct": sum(bool(s.correct) for s in result.samples), "errors": 0, "since_save": 0}
+    last_save = [time.monotonic()]
+    # Incremental saves run in a thread so that writing and fsync never stall the requests; the
+    # JSON itself is produced by pydantic-core under the GIL, so it is a consistent snapshot.
+    saving: list[asyncio.Task[Any]] = []
     progress = Progress(f"{cfg.precision} {task.name} ({cfg.mode})", len(planned), stream, done=len(done_ids))
     t0 = time.perf_counter()
 
@@ -341,14 +346,23 @@ async def run_task(
             result.samples.append(rec)
             state["done"] += 1
             state["since_save"] += 1
-            if state["since_save"] >= cfg.save_every:
+            if saving and saving[-1].done():
+                saving.pop().result()  # re-raise a failed save here
+            if (
+                state["since_save"] >= cfg.save_every
+                and not saving
+                and time.monotonic() - last_save[0] >= cfg.save_min_gap_s
+            ):
                 state["since_save"] = 0
-                store.save()
+                saving.append(asyncio.create_task(asyncio.to_thread(store.save)))
+                last_save[0] = time.monotonic()
             progress.update(state["done"], state["correct"], state["errors"])
 
     try:
         await asyncio.gather(*(worker() for _ in range(max(1, min(cfg.concurrency, len(pending) or 1)))))
     finally:
+        if saving:
+            await asyncio.gather(*saving, return_exceptions=True)  # the final save below supersedes it
         order = {it.id: i for i, it in enumerate(planned)}
         result.samples.sort(key=lambda s: order.get(s.id, len(order)))
         for rec in result.samples:  # rescore from the stored responses (one extractor version)
