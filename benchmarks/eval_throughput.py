@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import signal
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def main() -> None:
     ap.add_argument("--delays", default="0,50", help="stub answer delays in ms, comma-separated")
     ap.add_argument("--concurrency", default="1,8,32,128")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops the stub
     print("| stub delay | concurrency | requests | wall s | req/s | ideal req/s | mean in flight | idle s | client CPU/request |")
     print("|---|---|---|---|---|---|---|---|---|")
     for delay in [float(x) for x in a.delays.split(",")]:
