@@ -284,3 +284,18 @@ def test_cli_eval(tmp_path, data, gold) -> None:
     r = CliRunner().invoke(cli, ["eval", "--base-url", "http://127.0.0.1:9", "--model", "m", "--data",
                                  str(data), "--tasks", "ceval,nope"])
     assert r.exit_code == 2 and "reportgen: error: unknown benchmark 'nope'" in r.output
+
+
+def test_resume_with_smaller_limit_keeps_answers(tmp_path, data, gold) -> None:
+    reply = lambda rid, p: gold["gsm8k"][_sid(rid)[1]]  # noqa: E731
+    _run(tmp_path, data, reply, "corrected", ["gsm8k"], limit=40, name="s.json")
+    res, stub = _run(tmp_path, data, reply, "corrected", ["gsm8k"], limit=10, name="s.json", resume=True)
+    saved = load_results(tmp_path / "s.json").variants[0].accuracy[0]
+    asked_10 = set(s.id for s in select_items(TASKS["gsm8k"].load(data, "test"), 10))
+    asked_40 = set(s.id for s in select_items(TASKS["gsm8k"].load(data, "test"), 40))
+    assert stub.requests == len(asked_10 - asked_40)
+    assert saved.n == 10 and saved.n_planned == 10 and len(saved.samples) == len(asked_10 | asked_40)
+    with ChatStub(reply, model="other") as other:
+        cfg = EvalConfig(base_url=other.url, model="other", data_dir=data, tasks=("gsm8k",), limit=10, resume=True)
+        with pytest.raises(ReportgenError, match="was run against model 'stub', not 'other'"):
+            run_eval(ResultsStore.open(tmp_path / "s.json"), cfg, stream=io.StringIO())

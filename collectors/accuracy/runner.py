@@ -100,7 +100,9 @@ def score_sample(task: Task, mode: str, item: Item, response: str) -> tuple[str 
 
 
 def aggregate(result: AccuracyResult, task: Task, ctx: dict[str, Any], planned: list[Item]) -> None:
-    """Fill n / correct / score (micro) / macro / unparsed / errors and the per-subset rows."""
+    """Fill n / correct / score (micro) / macro / unparsed / errors and the per-subset rows, over
+    the planned questions only."""
+    planned_ids = {it.id for it in planned}
     planned_per: dict[str, int] = {}
     for it in planned:
         planned_per[it.subset] = planned_per.get(it.subset, 0) + 1
@@ -110,6 +112,8 @@ def aggregate(result: AccuracyResult, task: Task, ctx: dict[str, Any], planned: 
         rows[s] = SubsetScore(name=s, n=0, correct=0, score=0.0, label=label, category=category, n_planned=planned_per[s])
     errors = 0
     for rec in result.samples:
+        if rec.id not in planned_ids:
+            continue
         if rec.correct is None:
             errors += 1
             continue
@@ -280,9 +284,14 @@ async def run_task(
     if result is None:
         result = AccuracyResult(benchmark=task.name, mode=cfg.mode)
         variant.accuracy.append(result)
-    # keep what was scored (and is still planned); failed requests are tried again
-    result.samples = [s for s in result.samples if s.id in by_id and s.error is None and s.response is not None]
-    done_ids = {s.id for s in result.samples}
+    if result.model and result.model != cfg.model:
+        raise ReportgenError(
+            f"{store.path}: {cfg.precision} {task.name} ({cfg.mode}) was run against model {result.model!r}, "
+            f"not {cfg.model!r}; use another --precision label or another file"
+        )
+    # keep every answer (also those outside a smaller --limit); failed requests are tried again
+    result.samples = [s for s in result.samples if s.error is None and s.response is not None]
+    done_ids = {s.id for s in result.samples if s.id in by_id}
     result.split = task.split
     result.shots = spec.shots
     result.task_version = task.version
@@ -311,7 +320,12 @@ async def run_task(
     for it in pending:
         queue.put_nowait(it)
     nonce = uuid.uuid4().hex[:8]
-    state = {"done": len(done_ids), "correct": sum(bool(s.correct) for s in result.samples), "errors": 0, "since_save": 0}
+    state = {
+        "done": len(done_ids),
+        "correct": sum(bool(s.correct) for s in result.samples if s.id in done_ids),
+        "errors": 0,
+        "since_save": 0,
+    }
     last_save = [time.monotonic()]
     # Incremental saves run in a thread so that writing and fsync never stall the requests; the
     # JSON itself is produced by pydantic-core under the GIL, so it is a consistent snapshot.
