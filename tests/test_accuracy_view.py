@@ -48,3 +48,12 @@ def test_template_renders() -> None:
     assert "### 附录：各科目（任务）得分" in md and "| 逻辑学（logic） | 人文 | 22 | 12 | 0.5455 | 0 |" in md
     assert accuracy_view(Results())["present"] is False
     assert env.get_template("sections/accuracy_appendix.md.j2").render(accuracy=accuracy_view(Results())).strip() == ""
+
+
+def test_zero_baseline_cannot_be_judged() -> None:
+    r = Results()
+    r.variant("FP16").accuracy = [_acc("gsm8k", "corrected", 0, 10)]
+    r.variant("AWQ-Int4").accuracy = [_acc("gsm8k", "corrected", 1, 10)]
+    assert accuracy_view(r)["verdict_rows"] == [
+        ["AWQ-Int4", "gsm8k", "修正版", "0.1000", "0.0000", "—", "无法判定（FP16 得分为 0）"]
+    ]

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import cli
+from reportgen.report.accuracy_view import MODE_ZH, accuracy_view
 from reportgen.results import load_results
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
@@ -98,3 +99,12 @@ def test_plumbing_against_real_vllm(vllm_server, shared, tmp_path, mode) -> None
     assert r2.exit_code == 0, r2.output
     again = load_results(out).variants[0].accuracy
     assert [(a.n, a.correct) for a in again] == [(a.n, a.correct) for a in variant.accuracy]
+    # a second labelled variant (the same server) -> section 4's verdict rows
+    r3 = CliRunner().invoke(cli, [*args[:-4], "--precision", "INT4", "--tasks", "ceval,gsm8k", "-o", str(out)])
+    assert r3.exit_code == 0, r3.output
+    view = accuracy_view(load_results(out))
+    rows = view["verdict_rows"]
+    assert [r[:3] for r in rows] == [["INT4", "ceval", MODE_ZH[mode]], ["INT4", "gsm8k", MODE_ZH[mode]]]
+    for row, a in zip(rows, variant.accuracy[:2]):
+        assert row[4] == f"{a.score:.4f}"
+        assert row[6] in ("达标", "未达标", "无法判定（FP16 得分为 0）")

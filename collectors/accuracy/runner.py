@@ -275,6 +275,8 @@ async def run_task(
     by_id = {it.id: it for it in planned}
 
     variant = store.results.variant(cfg.precision)
+    if variant.served_model_name is None:
+        variant.served_model_name = cfg.model
     result = _existing(store, cfg, task.name)
     if result is not None and not cfg.resume:
         raise ReportgenError(

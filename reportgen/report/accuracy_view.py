@@ -71,13 +71,16 @@ def verdict_rows(results: Results) -> list[list[str]]:
             continue
         for a in sorted(v.accuracy, key=lambda a: (_bench_key(a.benchmark), a.mode)):
             b = _find(base, a.benchmark, a.mode)
-            if b is None or a.score is None or not b.score:
+            if b is None or a.score is None or b.score is None:
                 continue
-            ratio = a.score / b.score
-            verdict = "达标" if ratio >= VERDICT_RATIO else "未达标"
+            if b.score == 0:
+                ratio_text, verdict = "—", f"无法判定（{base.label} 得分为 0）"
+            else:
+                ratio = a.score / b.score
+                ratio_text, verdict = f"{ratio * 100:.1f}%", "达标" if ratio >= VERDICT_RATIO else "未达标"
             rows.append([
                 v.label, a.benchmark, MODE_ZH.get(a.mode, a.mode), _score(a.score), _score(b.score),
-                f"{ratio * 100:.1f}%", verdict,
+                ratio_text, verdict,
             ])
     return rows
 
