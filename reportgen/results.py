@@ -353,21 +353,31 @@ class ServerSettings(_Model):
 
 
 class SampleRecord(_Model):
-    id: str
+    """One question as sent and answered. ``correct`` is None when it was not scored
+    (the request failed: ``error`` says why)."""
+
+    id: str  # unique within its benchmark: "accountant/0", "main/17", "navigate/3"
     subset: str | None = None  # subject / task
-    prompt: str | None = None
+    prompt: str | None = None  # kept only on request (--keep-prompts); rebuilt from the data otherwise
     response: str | None = None
-    extracted: str | None = None
-    gold: str | None = None
+    extracted: str | None = None  # None: the extractor found no answer (counted as unparsed)
+    gold: str | None = None  # after the mode's gold normaliser
     correct: bool | None = None
     error: str | None = None
+    finish_reason: str | None = None
+    completion_tokens: int | None = None
+    latency_s: float | None = None
 
 
 class SubsetScore(_Model):
-    name: str
+    name: str  # subject / task key, as in the data files
     n: int
     correct: int
-    score: float
+    score: float  # correct / n
+    label: str | None = None  # display name (ceval: the Chinese subject name)
+    category: str | None = None  # "STEM", "Humanities", ... ; bbh: "multiple_choice" / "free_form"
+    unparsed: int = 0  # answers the extractor could not read
+    n_planned: int | None = None
 
 
 class AccuracyResult(_Model):
@@ -376,12 +386,21 @@ class AccuracyResult(_Model):
     source: Literal["measured", "imported"] = "measured"
     split: str | None = None
     shots: int | None = None
-    task_version: str | None = None
+    task_version: str | None = None  # bumped whenever prompt, extraction or scoring changes
+    extractor: str | None = None  # name in collectors.accuracy.extract.EXTRACTORS
     n: int | None = None  # scored samples
     n_planned: int | None = None
+    n_total: int | None = None  # samples in the split (n_planned < n_total under --limit)
     correct: int | None = None
-    score: float | None = None  # micro average, fraction 0-1
-    macro: float | None = None  # mean over subsets, fraction 0-1
+    score: float | None = None  # micro average (correct / n), fraction 0-1, unrounded
+    macro: float | None = None  # mean over subsets of the subset scores, fraction 0-1
+    unparsed: int | None = None  # scored samples whose answer could not be extracted
+    errors: int | None = None  # samples whose request failed (not scored)
+    model: str | None = None  # the served model name the requests named
+    base_url: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
     subsets: list[SubsetScore] = Field(default_factory=list)
     samples: list[SampleRecord] = Field(default_factory=list)
     settings: dict[str, Any] = Field(default_factory=dict)

@@ -25,7 +25,7 @@ def _walk(cmd: click.Command, path: list[str]):
 def reference() -> str:
     parts = ["# reportgen command reference\n", "Generated from `--help` by `scripts/cli_reference.py`; do not edit by hand.\n"]
     for path, cmd in _walk(cli, ["reportgen"]):
-        ctx = click.Context(cmd, info_name=" ".join(path))
+        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100)
         parts.append(f"## {' '.join(path)}\n\n```text\n{cmd.get_help(ctx).rstrip()}\n```\n")
     return "\n".join(parts)
 

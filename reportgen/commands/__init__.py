@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from reportgen.commands.collect import collect_cmd
-from reportgen.commands.import_ import import_group
 from reportgen.commands.embed import embed_cmd
+from reportgen.commands.eval import eval_cmd
+from reportgen.commands.import_ import import_group
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
 from reportgen.commands.summary import summary_cmd
@@ -14,10 +15,11 @@ from reportgen.commands.validate import validate_cmd
 
 COMMANDS: list[click.Command] = [
     collect_cmd,
+    eval_cmd,
+    embed_cmd,
     import_group,
     validate_cmd,
     summary_cmd,
-    embed_cmd,
     render_cmd,
     schema_cmd,
 ]

@@ -1,0 +1,68 @@
+"""``reportgen eval``: ceval, gsm8k, mmlu and bbh over a served OpenAI-compatible API."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from reportgen.errors import ReportgenError
+
+
+@click.command("eval")
+@click.option("--base-url", required=True, help="Server root, e.g. http://HOST:8000 (as for bench).")
+@click.option("--model", required=True, help="The served model name the requests name.")
+@click.option("--data", "data_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding ceval/ gsm8k/ mmlu/ bbh/ in their original formats.")
+@click.option("--tasks", default="ceval,gsm8k,mmlu,bbh", show_default=True, help="Comma-separated benchmarks.")
+@click.option("--mode", type=click.Choice(["corrected", "swift2024"]), default="corrected", show_default=True,
+              help="corrected: robust extraction, no known bugs; swift2024: reproduce ms-swift 2.x / llmuses 0.4.x.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Questions per benchmark, drawn deterministically and stratified by subject.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Requests kept in flight.")
+@click.option("--precision", default="FP16", show_default=True, help="Variant label: FP16, GPTQ-Int4, AWQ-Int4, ...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Results JSON (created or extended). Default: reportgen-results/eval.json")
+@click.option("--resume", is_flag=True, help="Continue a run in the same file: skip questions already scored.")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=512, show_default=True)
+@click.option("--keep-prompts", is_flag=True, help="Store every prompt in the results (large).")
+@click.option("--api-key-env", default=None, metavar="VAR",
+              help="Name of an environment variable holding an API key (sent, never stored).")
+def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, limit: int | None,
+             concurrency: int, precision: str, output: Path | None, resume: bool, max_tokens: int,
+             keep_prompts: bool, api_key_env: str | None) -> None:
+    """Score the served model on ceval, gsm8k, mmlu and bbh; save every answer.
+
+    \b
+    Example:
+      reportgen eval --base-url http://10.0.0.5:8000 --model qwen2-7b-instruct \\
+          --data ../shared/datasets --precision GPTQ-Int4 --mode swift2024 -o results.json
+    """
+    from collectors.accuracy.runner import EvalConfig, parse_tasks, run_eval
+    from reportgen.results import ResultsStore
+
+    api_key = None
+    if api_key_env:
+        api_key = os.environ.get(api_key_env)
+        if not api_key:
+            raise ReportgenError(f"environment variable {api_key_env} is not set")
+    path = output or Path("reportgen-results") / "eval.json"
+    store = ResultsStore.open(path)
+    argv = ["reportgen", *sys.argv[1:]] if sys.argv and "reportgen" in Path(sys.argv[0]).name else None
+    cfg = EvalConfig(
+        base_url=base_url, model=model, data_dir=data_dir, tasks=parse_tasks(tasks), mode=mode,
+        precision=precision, limit=limit, concurrency=concurrency, resume=resume, max_tokens=max_tokens,
+        keep_prompts=keep_prompts, api_key=api_key,
+        command=shlex.join(argv) if argv else None,
+    )
+    results = run_eval(store, cfg)
+    for r in results:
+        macro = f"{r.macro:.4f}" if r.macro is not None else "-"
+        micro = f"{r.score:.4f}" if r.score is not None else "-"
+        click.echo(f"{precision}\t{r.benchmark}\t{r.mode}\tn={r.n}\tcorrect={r.correct}\tmicro={micro}\t"
+                   f"macro={macro}\tunparsed={r.unparsed}\terrors={r.errors}")
+    click.echo(f"saved {store.path}")

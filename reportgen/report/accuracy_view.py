@@ -1,0 +1,153 @@
+"""Section 4 additions from the accuracy runs: the MLPerf-style verdict per quantised variant,
+a run summary (micro and macro, unparsed answers, settings) and per-subject appendix tables.
+
+``accuracy_view(results)`` is pure: it returns strings ready for the template
+(``templates/sections/accuracy_appendix.md.j2``); all arithmetic happens here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.results import AccuracyResult, ModelVariant, Results
+
+BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
+MODE_ZH = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
+CATEGORY_ZH = {
+    "STEM": "理工（STEM）",
+    "Social Science": "社会科学",
+    "Humanities": "人文",
+    "Other": "其他",
+    "multiple_choice": "多选",
+    "free_form": "自由作答",
+}
+# MLPerf Inference: a quantised submission must reach 99 % of the reference accuracy.
+VERDICT_RATIO = 0.99
+BBH_TOTAL, BBH_FREE_FORM = 6511, 2437  # swift2024: only the free-form tasks can score
+
+
+def _bench_key(name: str) -> tuple[int, str]:
+    return (BENCHMARK_ORDER.index(name) if name in BENCHMARK_ORDER else len(BENCHMARK_ORDER), name)
+
+
+def _is_baseline(v: ModelVariant) -> bool:
+    return v.label.upper() in ("FP16", "BF16") or (v.precision or "").lower() in ("fp16", "bf16")
+
+
+def baseline(results: Results) -> ModelVariant | None:
+    with_acc = [v for v in results.variants if v.accuracy]
+    return next((v for v in with_acc if _is_baseline(v)), None)
+
+
+def _score(x: float | None) -> str:
+    return "未记录" if x is None else f"{x:.4f}"
+
+
+def _pct(x: float | None) -> str:
+    return "未记录" if x is None else f"{x * 100:.2f}%"
+
+
+def _count(a: AccuracyResult) -> str:
+    if a.n is None:
+        return "未记录"
+    text = f"{a.correct}/{a.n}" if a.correct is not None else str(a.n)
+    if a.n_total is not None and a.n_planned is not None and a.n_planned < a.n_total:
+        text += f"（抽样 {a.n_planned}/{a.n_total}）"
+    return text
+
+
+def _find(v: ModelVariant, benchmark: str, mode: str) -> AccuracyResult | None:
+    return next((a for a in v.accuracy if a.benchmark == benchmark and a.mode == mode), None)
+
+
+def verdict_rows(results: Results) -> list[list[str]]:
+    """One row per (quantised variant, benchmark, mode) that has a baseline score to compare."""
+    base = baseline(results)
+    if base is None:
+        return []
+    rows: list[list[str]] = []
+    for v in results.variants:
+        if v is base or not v.accuracy:
+            continue
+        for a in sorted(v.accuracy, key=lambda a: (_bench_key(a.benchmark), a.mode)):
+            b = _find(base, a.benchmark, a.mode)
+            if b is None or a.score is None or b.score is None:
+                continue
+            if b.score == 0:
+                ratio_text, verdict = "—", f"无法判定（{base.label} 得分为 0）"
+            else:
+                ratio = a.score / b.score
+                ratio_text, verdict = f"{ratio * 100:.1f}%", "达标" if ratio >= VERDICT_RATIO else "未达标"
+            rows.append([
+                v.label, a.benchmark, MODE_ZH.get(a.mode, a.mode), _score(a.score), _score(b.score),
+                ratio_text, verdict,
+            ])
+    return rows
+
+
+def _summary_row(v: ModelVariant, a: AccuracyResult) -> list[str]:
+    unparsed = "未记录" if a.unparsed is None else str(a.unparsed)
+    if a.unparsed is not None and a.n:
+        unparsed += f"（{a.unparsed / a.n * 100:.1f}%）"
+    return [
+        v.label, a.benchmark, MODE_ZH.get(a.mode, a.mode), a.split or "未记录",
+        "未记录" if a.shots is None else str(a.shots), _count(a), _score(a.score), _score(a.macro),
+        unparsed, "未记录" if a.errors is None else str(a.errors), a.extractor or "未记录",
+    ]
+
+
+def _subset_table(a: AccuracyResult) -> list[list[str]]:
+    rows = []
+    for s in a.subsets:
+        name = s.name if not s.label or s.label == s.name else f"{s.label}（{s.name}）"
+        rows.append([
+            name, CATEGORY_ZH.get(s.category or "", s.category or "—"), str(s.n), str(s.correct),
+            _score(s.score) if s.n else "—", str(s.unparsed),
+        ])
+    return rows
+
+
+def accuracy_view(results: Results) -> dict[str, Any]:
+    """Everything the accuracy appendix template prints, as strings."""
+    measured = [(v, a) for v in results.variants for a in v.accuracy if a.source == "measured"]
+    measured.sort(key=lambda va: (results.variants.index(va[0]), _bench_key(va[1].benchmark), va[1].mode))
+    base = baseline(results)
+    notes = [
+        "micro = 答对题数 ÷ 已评分题数（EvalScope/llmuses、lm-eval 的口径）；macro = 各科目（任务）准确率的算术平均"
+        "（OpenCompass 的口径）。未解析 = 抽取器未能从回答中读出答案的题数（计为答错）；请求失败的题不计分，"
+        "可用 --resume 补测。",
+    ]
+    if any(a.mode == "swift2024" for _, a in measured):
+        notes.append("swift2024 兼容模式的得分按 llmuses 的方式保留 4 位小数；修正版模式相同口径但去掉了已知缺陷。")
+    ceiling = None
+    if any(a.benchmark == "bbh" and a.mode == "swift2024" for v in results.variants for a in v.accuracy):
+        ceiling = (
+            f"swift2024 兼容模式下 bbh 的 17 个多选任务（{BBH_TOTAL - BBH_FREE_FORM} 题）因标准答案保留括号“(A)”"
+            f"而永远判错，满分上限为 {BBH_FREE_FORM}/{BBH_TOTAL} = {BBH_FREE_FORM / BBH_TOTAL:.3f}；"
+            "该分数反映评分缺陷而非模型能力（modelscope/evalscope#306）。"
+        )
+    appendix = []
+    for v, a in measured:
+        if not a.subsets:
+            continue
+        appendix.append({
+            "title": f"{v.label} · {a.benchmark} · {MODE_ZH.get(a.mode, a.mode)}",
+            "summary": f"micro {_score(a.score)}，macro {_score(a.macro)}，{_count(a)}",
+            "headers": ["科目 / 任务", "类别", "题数", "答对", "准确率", "未解析"],
+            "rows": _subset_table(a),
+        })
+    return {
+        "present": bool(measured),
+        "baseline": base.label if base else None,
+        "verdict_rule": (
+            f"判定参照 MLPerf Inference：量化版本在每个基准上的得分须不低于 {base.label if base else 'FP16'} "
+            f"得分的 {VERDICT_RATIO * 100:.0f}%（同一评分模式下比较）。"
+        ),
+        "verdict_headers": ["量化版本", "基准", "评分模式", "得分", f"{base.label if base else 'FP16'} 得分", "比值", "判定"],
+        "verdict_rows": verdict_rows(results),
+        "summary_headers": ["版本", "基准", "评分模式", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
+        "summary_rows": [_summary_row(v, a) for v, a in measured],
+        "bbh_ceiling_note": ceiling,
+        "notes": notes,
+        "appendix": appendix,
+    }
