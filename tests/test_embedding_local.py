@@ -4,7 +4,6 @@ sentence-transformers; and a tiny random-weight XLM-R reranker made here."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil

@@ -119,13 +119,6 @@ def accuracy_view(results: Results) -> dict[str, Any]:
     ]
     if any(a.mode == "swift2024" for _, a in measured):
         notes.append("swift2024 兼容模式的得分按 llmuses 的方式保留 4 位小数；修正版模式相同口径但去掉了已知缺陷。")
-    ceiling = None
-    if any(a.benchmark == "bbh" and a.mode == "swift2024" for v in results.variants for a in v.accuracy):
-        ceiling = (
-            f"swift2024 兼容模式下 bbh 的 17 个多选任务（{BBH_TOTAL - BBH_FREE_FORM} 题）因标准答案保留括号“(A)”"
-            f"而永远判错，满分上限为 {BBH_FREE_FORM}/{BBH_TOTAL} = {BBH_FREE_FORM / BBH_TOTAL:.3f}；"
-            "该分数反映评分缺陷而非模型能力（modelscope/evalscope#306）。"
-        )
     appendix = []
     for v, a in measured:
         if not a.subsets:
@@ -147,7 +140,6 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         "verdict_rows": verdict_rows(results),
         "summary_headers": ["版本", "基准", "评分模式", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
         "summary_rows": [_summary_row(v, a) for v, a in measured],
-        "bbh_ceiling_note": ceiling,
         "notes": notes,
         "appendix": appendix,
     }

@@ -16,11 +16,13 @@ import json
 import os
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 from reportgen import metrics
 from reportgen.embedding_text import to_zh
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
+from reportgen.report.accuracy_view import accuracy_view
 from reportgen.report.charts import chart_plan
 from reportgen.reference_scores import (
     BBH_ITEMS,
@@ -195,6 +197,7 @@ class DocumentView:
     embedding: EmbeddingView
     reranker: EmbeddingView
     findings: FindingsView
+    accuracy_extra: dict[str, Any]  # reportgen.report.accuracy_view: verdicts, run summary, per-subject appendix
 
 
 # --------------------------------------------------------------------------- helpers
@@ -897,6 +900,7 @@ def build_view(results: Results, *, source: str | None = None) -> DocumentView:
         embedding=_embedding(results, "embedding", 5, "bge-large-zh-v1.5", "模型推理部署"),
         reranker=_embedding(results, "reranker", 6, "bge-reranker-v2-m3", "模型推理"),
         findings=findings_view,
+        accuracy_extra=accuracy_view(results),
     )
 
 
