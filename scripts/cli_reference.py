@@ -15,18 +15,19 @@ from reportgen.cli import cli
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
-def _walk(cmd: click.Command, path: list[str]):
-    yield path, cmd
+def _walk(cmd: click.Command, name: str, parent: click.Context | None):
+    # A real context chain, so settings such as help_option_names are inherited as at run time.
+    ctx = click.Context(cmd, info_name=name, parent=parent, terminal_width=100, max_content_width=100, **cmd.context_settings)
+    yield ctx, cmd
     if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            yield from _walk(cmd.commands[name], path + [name])
+        for sub in sorted(cmd.commands):
+            yield from _walk(cmd.commands[sub], sub, ctx)
 
 
 def reference() -> str:
     parts = ["# reportgen command reference\n", "Generated from `--help` by `scripts/cli_reference.py`; do not edit by hand.\n"]
-    for path, cmd in _walk(cli, ["reportgen"]):
-        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100)
-        parts.append(f"## {' '.join(path)}\n\n```text\n{cmd.get_help(ctx).rstrip()}\n```\n")
+    for ctx, cmd in _walk(cli, "reportgen", None):
+        parts.append(f"## {ctx.command_path}\n\n```text\n{cmd.get_help(ctx).rstrip()}\n```\n")
     return "\n".join(parts)
 
 
