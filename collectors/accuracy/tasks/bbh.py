@@ -12,28 +12,10 @@ from typing import Any
 
 from collectors.accuracy.datasets import Item, load_bbh, load_bbh_cot_prompt
 from collectors.accuracy.tasks.base import ModeSpec, Task, exact
+from reportgen.reference_scores import BBH_MULTIPLE_CHOICE_TASKS
 
-MULTIPLE_CHOICE = frozenset(
-    {
-        "date_understanding",
-        "disambiguation_qa",
-        "geometric_shapes",
-        "hyperbaton",
-        "logical_deduction_five_objects",
-        "logical_deduction_seven_objects",
-        "logical_deduction_three_objects",
-        "movie_recommendation",
-        "penguins_in_a_table",
-        "reasoning_about_colored_objects",
-        "ruin_names",
-        "salient_translation_error_detection",
-        "snarks",
-        "temporal_sequences",
-        "tracking_shuffled_objects_five_objects",
-        "tracking_shuffled_objects_seven_objects",
-        "tracking_shuffled_objects_three_objects",
-    }
-)
+# The 17 multiple-choice tasks (gold "(A)"); one list shared with the document and validity.
+MULTIPLE_CHOICE = BBH_MULTIPLE_CHOICE_TASKS
 FREE_FORM = frozenset(
     {
         "boolean_expressions",
