@@ -20,7 +20,7 @@ from reportgen.errors import ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.results import ModelVariant, ResultsStore, ServingCell
 
-__all__ = ["cell_plans", "measure_variant", "run_serving_stage"]
+__all__ = ["cell_plans", "identify_server", "measure_variant", "run_serving_stage"]
 
 
 def cell_plans(s: ServingPlan) -> list[CellPlan]:
@@ -103,6 +103,13 @@ def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
     return v
 
 
+def identify_server(s: Any, base_url: str) -> None:
+    """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
+    version = server_info(base_url).get("engine_version")
+    if version:
+        s.engine, s.engine_version = "vllm", version
+
+
 def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool) -> None:
     if not fc.enabled:
         return
@@ -137,7 +144,6 @@ def run_serving_stage(
         variant.served_model_name = variant.served_model_name or model
         s = variant.server
         s.base_url = base_url
-        s.engine = s.engine or "vllm"
         s.container = vp.container
         s.launch_command = vp.launch_command
         plans = cell_plans(plan.serving)
@@ -172,7 +178,7 @@ def run_serving_stage(
 
                 s.startup_s = time.monotonic() - server.started_at
             s.error = None
-            s.engine_version = server_info(base_url).get("engine_version", s.engine_version)
+            identify_server(s, base_url)
             if s.served_models and model not in s.served_models:
                 raise ServerError(f"variant {vp.label}: the server serves {s.served_models}, not {model!r}")
             _check_functional(base_url, model, plan.functional_check, variant, resume)

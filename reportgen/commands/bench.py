@@ -7,7 +7,7 @@ import sys
 import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
-from collectors.serving.stage import measure_variant
+from collectors.serving.stage import identify_server, measure_variant
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
@@ -67,6 +67,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.served_model_name = model
     variant.server.base_url = base_url.rstrip("/")
     variant.server.launched = False
+    identify_server(variant.server, base_url.rstrip("/"))
     store.save()
     try:
         measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
