@@ -281,3 +281,24 @@ launch_command = "echo 'CUDA error: no device' ; exit 7"
         run_serving_stage(plan, store)
     v = load_results(tmp_path / "r.json").variant("FP16")
     assert "exited with status 7" in v.server.error and "CUDA error" in v.server.log_tail
+
+
+def test_sampler_runs_during_the_timed_window(stub, tok):
+    from reportgen.results import TelemetrySample, TelemetrySeries
+
+    class FakeSampler:
+        def __init__(self):
+            self.calls = []
+
+        def start(self, stage):
+            self.calls.append(("start", stage))
+
+        def stop(self):
+            self.calls.append(("stop",))
+            return TelemetrySeries(stage=self.calls[0][1], tool="fake", samples=[TelemetrySample(t_s=0.0, device=0, power_w=101.0)])
+
+    s = FakeSampler()
+    plan = CellPlan(batch_size=2, input_len=16, output_len=4, rounds=1, warmup_requests=1)
+    c = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0), label="FP16", sampler=s)
+    assert s.calls == [("start", "serving:FP16:bs2"), ("stop",)]
+    assert c.telemetry.samples[0].power_w == 101.0

@@ -24,6 +24,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 
@@ -31,9 +32,17 @@ from collectors.serving import prometheus
 from collectors.serving.client import ENDPOINTS, REQUEST_FUNCS, RequestParams
 from collectors.serving.prompts import PromptFactory, PromptSample
 from reportgen.metrics import serving_metrics
-from reportgen.results import ModelVariant, RequestRecord, ServingCell, utc_now
+from reportgen.results import ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
 
-__all__ = ["CellPlan", "Progress", "cell_problems", "find_cell", "run_cell", "run_matrix"]
+__all__ = ["CellPlan", "Progress", "Sampler", "cell_problems", "find_cell", "run_cell", "run_matrix"]
+
+
+class Sampler(Protocol):
+    """Card telemetry during a cell's timed window (the hardware stage's sampler plugs in here)."""
+
+    def start(self, stage: str) -> None: ...
+
+    def stop(self) -> TelemetrySeries | None: ...
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,12 @@ async def run_cell(
     sink: Callable[[ServingCell], None] | None = None,
     progress: Progress | None = None,
     scrape_metrics: bool = True,
+    sampler: Sampler | None = None,
 ) -> ServingCell:
-    """Run one cell; hand it to ``sink`` (also when cancelled, marked interrupted)."""
+    """Run one cell; hand it to ``sink`` (also when cancelled, marked interrupted).
+
+    ``sampler``, when given, runs during the timed window; its series lands in ``cell.telemetry``.
+    """
     request_fn = REQUEST_FUNCS[plan.endpoint]
     progress = progress or Progress()
     params = _with_max_tokens(params, plan.output_len)
@@ -167,12 +180,18 @@ async def run_cell(
                 done += 1
                 progress.request_done(label, plan, rec, done, total)
 
+        if sampler is not None:
+            sampler.start(f"serving:{label}:bs{plan.batch_size}")
         t0 = time.perf_counter()
         timed_started = True
-        await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
-        cell.duration_s = time.perf_counter() - t0
+        try:
+            await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
+            cell.duration_s = time.perf_counter() - t0
+        finally:
+            if sampler is not None:
+                cell.telemetry = sampler.stop()
     except asyncio.CancelledError:
-        if timed_started:
+        if timed_started and cell.duration_s is None:
             cell.duration_s = time.perf_counter() - t0
         cell.interrupted = True
         cell.notes.append("interrupted before the cell finished; only finished requests are kept")
@@ -216,6 +235,7 @@ async def run_matrix(
     progress: Progress | None = None,
     scrape_metrics: bool = True,
     key: str | None = None,
+    sampler: Sampler | None = None,
 ) -> list[ServingCell]:
     """Run every cell of ``plans`` into ``variant.serving``, calling ``save()`` after each.
 
@@ -251,6 +271,7 @@ async def run_matrix(
             sink=sink,
             progress=progress,
             scrape_metrics=scrape_metrics,
+            sampler=sampler,
         )
         out.append(cell)
     return out

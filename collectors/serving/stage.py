@@ -14,7 +14,7 @@ from typing import Any
 
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
-from collectors.serving.runner import CellPlan, Progress, find_cell, run_matrix
+from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
 from collectors.serving.server import ServerProcess, functional_check, server_info, wait_ready
 from reportgen.errors import ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
@@ -61,6 +61,7 @@ def measure_variant(
     resume: bool = False,
     progress: Progress | None = None,
     transport: Any = None,
+    sampler: Sampler | None = None,
 ) -> list[ServingCell]:
     """Run the matrix of ``settings`` against ``base_url`` into ``variant``; saves after each cell."""
     plans = cell_plans(settings)
@@ -81,6 +82,7 @@ def measure_variant(
             return await run_matrix(
                 client, factory, variant, plans, params,
                 save=store.save, resume=resume, progress=progress, scrape_metrics=settings.scrape_metrics,
+                sampler=sampler,
             )
         finally:
             await client.aclose()
@@ -128,13 +130,16 @@ def run_serving_stage(
     resume: bool = False,
     progress: Progress | None = None,
     log_dir: str | Path | None = None,
+    sampler: Sampler | None = None,
 ) -> None:
     """For each variant of the plan: launch its server if it has a launch command (locally,
     or in its container), else attach; wait for /health and /v1/models; run the
     functional check and the matrix; keep the log tail; stop what was launched.
 
     ``host``: the hardware stage's execution layer. Launching through a remote host is
-    not supported yet (a clear ``ServerError``); attaching to a remote server works.
+    not supported yet (a clear ``ServerError``; a host with ``is_local = True`` launches
+    locally); attaching to a remote server works. ``sampler``: card telemetry per cell
+    (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``).
     """
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
     for vp in plan.variants:
@@ -185,7 +190,7 @@ def run_serving_stage(
             store.save()
             measure_variant(
                 base_url, variant, plan.serving, store,
-                model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress,
+                model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
             )
         finally:
             if server is not None:
