@@ -302,3 +302,12 @@ def test_sampler_runs_during_the_timed_window(stub, tok):
     c = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0), label="FP16", sampler=s)
     assert s.calls == [("start", "serving:FP16:bs2"), ("stop",)]
     assert c.telemetry.samples[0].power_w == 101.0
+
+
+def test_bench_fails_fast_on_unreachable_server_or_unknown_model(stub, tmp_path):
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(cli, ["bench", "--base-url", f"http://127.0.0.1:{free_port()}", "--model", "m", "-o", str(out)])
+    assert r.exit_code == 2 and "cannot reach the server (ConnectError" in r.output
+    r = CliRunner().invoke(cli, ["bench", "--base-url", stub.base_url, "--model", "other", "-o", str(out)])
+    assert r.exit_code == 2 and "reportgen: error: --model 'other': the server serves stub-model" in r.output
+    assert not out.exists()

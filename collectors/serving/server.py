@@ -25,7 +25,7 @@ import httpx
 from reportgen.errors import ServerError
 from reportgen.results import FunctionalCheck
 
-__all__ = ["ServerProcess", "functional_check", "server_info", "wait_ready"]
+__all__ = ["ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -130,6 +130,21 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | None = 
             if time.monotonic() > deadline:
                 raise ServerError(f"{base}: not ready after {timeout_s:g} s ({last})")
             time.sleep(poll_s)
+
+
+def served_models(base_url: str, timeout_s: float = 10.0) -> list[str]:
+    """Model ids from ``/v1/models``; ``ServerError`` when the server cannot be reached."""
+    url = base_url.rstrip("/") + "/v1/models"
+    try:
+        r = httpx.get(url, timeout=timeout_s)
+    except httpx.HTTPError as e:
+        raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
+    if r.status_code != 200:
+        raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
+    try:
+        return [str(d.get("id")) for d in r.json().get("data") or [] if isinstance(d, dict)]
+    except (ValueError, AttributeError):
+        raise ServerError(f"{url}: answered something other than a model list: {r.text[:200]!r}") from None
 
 
 def server_info(base_url: str) -> dict[str, str]:

@@ -7,6 +7,7 @@ import sys
 import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
+from collectors.serving.server import served_models
 from collectors.serving.stage import identify_server, measure_variant
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
@@ -60,6 +61,9 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
         ignore_eos=not no_ignore_eos, min_tokens=not no_ignore_eos, seed=seed,
         request_timeout_s=request_timeout, stall_timeout_s=stall_timeout,
     )
+    models = served_models(base_url)  # fail fast, before any file is written
+    if models and model not in models:
+        raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
     store = ResultsStore.open(output)
     inv = Invocation(argv=["reportgen", *sys.argv[1:]], started_at=utc_now())
     store.results.invocations.append(inv)
@@ -67,6 +71,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.served_model_name = model
     variant.server.base_url = base_url.rstrip("/")
     variant.server.launched = False
+    variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
     store.save()
     try:
