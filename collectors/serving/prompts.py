@@ -24,7 +24,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -93,10 +93,10 @@ class LocalTokenizer:
 
     def count(self, text: str, chat: bool = False) -> int:
         if chat:
-            out = self._tok.apply_chat_template(
+            out: Any = self._tok.apply_chat_template(
                 [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
             )
-            if isinstance(out, dict) or hasattr(out, "keys"):  # transformers 5 returns a BatchEncoding
+            if hasattr(out, "keys"):  # transformers 5 returns a BatchEncoding
                 out = out["input_ids"]
             return len(out)
         return len(self._tok(text, add_special_tokens=True)["input_ids"])

@@ -157,7 +157,7 @@ async def run_cell(
     records: list[RequestRecord] = []
     t0 = time.perf_counter()
     timed_started = False
-    before: prometheus.Samples | None = None
+    before: prometheus.Samples | str | None = None
     try:
         if warm_prompts:
             tw = time.perf_counter()
