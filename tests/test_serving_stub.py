@@ -270,17 +270,25 @@ def test_stage_reports_a_server_that_dies_at_start(tmp_path):
     plan = parse_plan("""
 [server]
 base_url = "http://127.0.0.1:9"
+[functional_check]
+enabled = false
 [[variants]]
 label = "FP16"
 launch_command = "echo 'CUDA error: no device' ; exit 7"
+[[variants]]
+label = "INT4"
+launch_command = "exit 0"
 """)
     store = ResultsStore.open(tmp_path / "r.json")
     from reportgen.errors import ServerError
 
-    with pytest.raises(ServerError, match=r"exited with status 7 .*CUDA error: no device"):
+    with pytest.raises(ServerError, match=r"^FP16: the server exited with status 7 .*CUDA error: no device.*; INT4: the server exited with status 0"):
         run_serving_stage(plan, store)
-    v = load_results(tmp_path / "r.json").variant("FP16")
+    res = load_results(tmp_path / "r.json")
+    v = res.variant("FP16")
     assert "exited with status 7" in v.server.error and "CUDA error" in v.server.log_tail
+    assert v.server.exit_code == 7 and v.serving == []
+    assert "exited with status 0" in res.variant("INT4").server.error  # the second variant was still tried
 
 
 def test_sampler_runs_during_the_timed_window(stub, tok):

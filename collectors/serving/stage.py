@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,7 @@ def run_serving_stage(
     (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``).
     """
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
+    failures: list[str] = []
     for vp in plan.variants:
         variant = _variant(store, vp)
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
@@ -159,41 +161,49 @@ def run_serving_stage(
                 (progress or Progress()).cell_skipped(vp.label, p)
             continue
 
-        server: ServerProcess | None = None
-        if vp.launch_command:
-            if host is not None and not getattr(host, "is_local", False):
-                raise ServerError(
-                    f"variant {vp.label}: launching on a remote host is not supported yet; "
-                    "start the server there and remove launch_command to attach"
-                )
-            server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
-            server.start()
-            s.launched = True
         try:
-            try:
-                s.served_models = wait_ready(
-                    base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server
-                )
-            except ServerError as e:
-                s.error = str(e)
-                store.save()
-                raise
-            if server and server.started_at is not None:
-                import time
-
-                s.startup_s = time.monotonic() - server.started_at
-            s.error = None
-            identify_server(s, base_url)
-            if s.served_models and model not in s.served_models:
-                raise ServerError(f"variant {vp.label}: the server serves {s.served_models}, not {model!r}")
-            _check_functional(base_url, model, plan.functional_check, variant, resume)
+            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler)
+        except ServerError as e:
+            # recorded; the next variant still runs (its server may be fine)
+            s.error = str(e)
             store.save()
-            measure_variant(
-                base_url, variant, plan.serving, store,
-                model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+            failures.append(f"{vp.label}: {e}")
+    if failures:
+        raise ServerError("; ".join(failures))
+
+
+def _run_variant(
+    plan: Plan, store: ResultsStore, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str,
+    host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
+) -> None:
+    s = variant.server
+    server: ServerProcess | None = None
+    if vp.launch_command:
+        if host is not None and not getattr(host, "is_local", False):
+            raise ServerError(
+                "launching on a remote host is not supported yet; start the server there and remove launch_command to attach"
             )
-        finally:
-            if server is not None:
-                s.exit_code = server.stop(plan.server.stop_timeout_s)
-                s.log_tail = server.log_tail(plan.server.log_tail_lines)
-                store.save()
+        server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+        server.start()
+        s.launched = True
+    try:
+        s.served_models = wait_ready(
+            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server
+        )
+        if server and server.started_at is not None:
+            s.startup_s = time.monotonic() - server.started_at
+        s.error = None
+        identify_server(s, base_url)
+        if s.served_models and model not in s.served_models:
+            raise ServerError(f"the server serves {s.served_models}, not {model!r}")
+        _check_functional(base_url, model, plan.functional_check, variant, resume)
+        store.save()
+        measure_variant(
+            base_url, variant, plan.serving, store,
+            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+        )
+    finally:
+        if server is not None:
+            s.exit_code = server.stop(plan.server.stop_timeout_s)
+            s.log_tail = server.log_tail(plan.server.log_tail_lines)
+            store.save()
