@@ -319,3 +319,62 @@ def test_bench_fails_fast_on_unreachable_server_or_unknown_model(stub, tmp_path)
     r = CliRunner().invoke(cli, ["bench", "--base-url", stub.base_url, "--model", "other", "-o", str(out)])
     assert r.exit_code == 2 and "reportgen: error: --model 'other': the server serves stub-model" in r.output
     assert not out.exists()
+
+
+class ShellHost:
+    """A stand-in for collectors.execution's SSH host: runs each command with `sh -c`."""
+
+    name = "shell-host"
+
+    def __init__(self):
+        self.commands = []
+
+    def run(self, commands, timeout_s=60.0):
+        import subprocess
+        from types import SimpleNamespace
+
+        out = []
+        for c in commands:
+            self.commands.append(c)
+            p = subprocess.run(["sh", "-c", c], capture_output=True, text=True, timeout=timeout_s)
+            out.append(SimpleNamespace(command=c, exit_code=p.returncode, stdout=p.stdout, stderr=p.stderr))
+        return out
+
+
+def test_stage_launches_through_a_host_and_stops_the_process_group(tokdir, tmp_path):
+    import httpx
+
+    port = free_port()
+    cmd = f"{sys.executable} {Path(__file__).parent / 'serving_stub.py'} --port {port} --model tiny --tokenizer {tokdir}"
+    plan = parse_plan(f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+startup_timeout_s = 60
+stop_timeout_s = 20
+[serving]
+batch_sizes = [2]
+input_len = 30
+output_len = 4
+rounds = 1
+[functional_check]
+max_tokens = 8
+[[variants]]
+label = "INT4"
+served_model_name = "tiny"
+launch_command = {json.dumps(cmd)}
+env = {{ STUB_MARK = "it's quoted" }}
+""")
+    host = ShellHost()
+    store = ResultsStore.open(tmp_path / "r.json")
+    run_serving_stage(plan, store, host=host)
+    v = load_results(tmp_path / "r.json").variant("INT4")
+    assert v.server.launched and v.server.served_models == ["tiny"]
+    assert v.server.exit_code == 143  # SIGTERM, recorded by the wrapper
+    assert v.functional_check.completion_tokens == 8
+    assert v.serving[0].metrics.completed == 2
+    assert host.commands[0].startswith("rm -f /tmp/reportgen-server-INT4.pid")
+    assert "STUB_MARK=it" in host.commands[0]
+    for suffix in ("log", "pid", "status"):
+        Path(f"/tmp/reportgen-server-INT4.{suffix}").unlink(missing_ok=True)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from reportgen.errors import ServerError
 from reportgen.results import FunctionalCheck
 
-__all__ = ["ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -69,6 +71,10 @@ class ServerProcess:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def exit_code(self) -> int | None:
+        """None while it runs (or before start)."""
+        return self.proc.poll() if self.proc is not None else None
+
     def log_tail(self, lines: int = 200) -> str:
         try:
             with open(self.log_path, "rb") as f:
@@ -101,17 +107,83 @@ class ServerProcess:
             return self.proc.wait(timeout=30)
 
 
-def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | None = None, poll_s: float = 0.5) -> list[str]:
+class HostServer:
+    """The launch command run in the background on a ``collectors.execution.Host`` (SSH or
+    local), through ``host.run``: ``setsid`` gives it its own process group, whose id goes to
+    a PID file; its exit status goes to a status file; ``stop`` signals the group.
+    With ``container``, the same script runs under ``docker exec -d``."""
+
+    def __init__(self, host: Any, command: str, *, label: str, env: dict[str, str] | None = None,
+                 container: str | None = None, workdir: str = "/tmp") -> None:
+        self.host = host
+        self.command = command
+        self.container = container
+        self.env = env or {}
+        base = f"{workdir}/reportgen-server-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}"
+        self.log_path, self.pid_path, self.status_path = f"{base}.log", f"{base}.pid", f"{base}.status"
+        self.started_at: float | None = None
+        self._last_check = 0.0
+        self._code: int | None = None
+
+    def _run(self, command: str, timeout_s: float = 60.0) -> Any:
+        if self.container:
+            command = f"docker exec {shlex.quote(self.container)} sh -c {shlex.quote(command)}"
+        return self.host.run([command], timeout_s=timeout_s)[0]
+
+    def start(self) -> None:
+        envs = " ".join(shlex.quote(f"{k}={v}") for k, v in self.env.items())
+        # the wrapper survives the group's SIGTERM (a handler, unlike an ignore, is not
+        # inherited by the command) to record the command's exit status
+        inner = f'trap true TERM; echo $$ > {self.pid_path}; env {envs} sh -c "$0"; echo $? > {self.status_path}'
+        script = (
+            f"rm -f {self.pid_path} {self.status_path}; "
+            f"setsid sh -c {shlex.quote(inner)} {shlex.quote(self.command)} > {self.log_path} 2>&1 < /dev/null & "
+            f"sleep 0.2; cat {self.pid_path}"
+        )
+        r = self._run(script)
+        if r.exit_code != 0:
+            raise ServerError(f"cannot launch the server on {getattr(self.host, 'name', 'the host')}: {(r.stderr or r.stdout).strip()[:200]}")
+        self.started_at = time.monotonic()
+
+    def exit_code(self) -> int | None:
+        """None while it runs; checked at most every 2 s (each check is a round trip)."""
+        if self._code is not None or time.monotonic() - self._last_check < 2.0:
+            return self._code
+        self._last_check = time.monotonic()
+        r = self._run(f"cat {self.status_path} 2>/dev/null || (kill -0 -$(cat {self.pid_path}) 2>/dev/null && echo running) || echo gone")
+        out = (r.stdout or "").strip()
+        if out and out not in ("running",):
+            self._code = int(out) if out.lstrip("-").isdigit() else -1
+        return self._code
+
+    def log_tail(self, lines: int = 200) -> str:
+        return str(self._run(f"tail -n {int(lines)} {self.log_path}").stdout or "")
+
+    def stop(self, timeout_s: float = 60.0) -> int | None:
+        self._run(f"kill -TERM -$(cat {self.pid_path}) 2>/dev/null; true")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self._last_check = 0.0
+            if self.exit_code() is not None:
+                return self._code
+            time.sleep(0.5)
+        self._run(f"kill -KILL -$(cat {self.pid_path}) 2>/dev/null; true")
+        self._last_check = 0.0
+        return self.exit_code()
+
+
+def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
     """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
     base = base_url.rstrip("/")
     deadline = time.monotonic() + timeout_s
     last = "no answer yet"
     with httpx.Client(timeout=5.0) as c:
         while True:
-            if proc is not None and proc.proc is not None and proc.proc.poll() is not None:
+            code = proc.exit_code() if proc is not None else None
+            if proc is not None and code is not None:
                 tail = proc.log_tail(5).strip().splitlines()
                 raise ServerError(
-                    f"the server exited with status {proc.proc.returncode} before answering /health"
+                    f"the server exited with status {code} before answering /health"
                     + (f"; its log ends: {tail[-1][:200]}" if tail else "")
                     + f" (log: {proc.log_path})"
                 )

@@ -16,7 +16,7 @@ from typing import Any
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
-from collectors.serving.server import ServerProcess, functional_check, server_info, wait_ready
+from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
 from reportgen.errors import ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.results import ModelVariant, ResultsStore, ServingCell
@@ -137,9 +137,9 @@ def run_serving_stage(
     or in its container), else attach; wait for /health and /v1/models; run the
     functional check and the matrix; keep the log tail; stop what was launched.
 
-    ``host``: the hardware stage's execution layer. Launching through a remote host is
-    not supported yet (a clear ``ServerError``; a host with ``is_local = True`` launches
-    locally); attaching to a remote server works. ``sampler``: card telemetry per cell
+    ``host``: the execution layer's ``Host``. None or a ``LocalHost``: the launch command
+    runs as a local child process (``ServerProcess``); any other host (SSH): in the
+    background through ``host.run`` (``HostServer``). Without a launch command: attach. ``sampler``: card telemetry per cell
     (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``).
     """
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
@@ -177,13 +177,12 @@ def _run_variant(
     host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
 ) -> None:
     s = variant.server
-    server: ServerProcess | None = None
+    server: ServerProcess | HostServer | None = None
     if vp.launch_command:
-        if host is not None and not getattr(host, "is_local", False):
-            raise ServerError(
-                "launching on a remote host is not supported yet; start the server there and remove launch_command to attach"
-            )
-        server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+        if host is None or type(host).__name__ == "LocalHost":
+            server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+        else:
+            server = HostServer(host, vp.launch_command, label=vp.label, env=vp.env, container=vp.container)
         server.start()
         s.launched = True
     try:
