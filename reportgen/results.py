@@ -233,6 +233,10 @@ class RequestRecord(_Model):
     http_status: int | None = None
     error: str | None = None  # None: success
     text: str | None = None  # generated text (may be truncated by the collector)
+    round: int | None = None  # closed loop: the how-many-th request of its worker (0-based)
+    worker: int | None = None  # closed loop: which of the batch_size concurrent workers sent it
+    prompt_sha256: str | None = None  # of the prompt text, so inputs can be replayed elsewhere
+    chunks: int | None = None  # SSE events received (token chunks + usage + others)
 
     @property
     def ok(self) -> bool:
@@ -295,7 +299,9 @@ class ServerMetricsDelta(_Model):
     ttft_mean_ms: float | None = None
     tpot_mean_ms: float | None = None
     e2el_mean_ms: float | None = None
-    raw: dict[str, float] = Field(default_factory=dict)
+    requests: float | None = None  # requests the server counted as finished in the cell
+    raw: dict[str, float] = Field(default_factory=dict)  # every counter/sum/count delta, "name{labels}" keys
+    error: str | None = None  # why there is no delta (no /metrics, scrape failed)
 
 
 class ServingCell(_Model):
@@ -318,6 +324,11 @@ class ServingCell(_Model):
     import_info: ImportInfo | None = None
     command: str | None = None  # the client command, when one was used (imported runs)
     notes: list[str] = Field(default_factory=list)
+    warmup_requests: int | None = None  # sent before the timed window, tagged warmup=True
+    prompt_seed: int | None = None  # seed of the exact-length random prompts
+    prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
+    request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
+    interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
 
 
 # --------------------------------------------------------------------------- functional check
@@ -347,6 +358,11 @@ class ServerSettings(_Model):
     container: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     log_tail: str | None = None
+    launched: bool = False  # True: reportgen started (and stopped) it; False: attached
+    startup_s: float | None = None  # launch -> /health and /v1/models answered
+    served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
+    exit_code: int | None = None  # after stop (launched servers)
+    error: str | None = None  # why the server could not be used
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -420,6 +436,7 @@ class ModelVariant(_Model):
     served_model_name: str | None = None
     precision: str | None = None  # "fp16", "bf16", "int4", "int8"
     quantization: str | None = None  # "gptq", "awq", None
+    tokenizer: str | None = None  # tokenizer directory used for exact-length prompts
     server: ServerSettings = Field(default_factory=ServerSettings)
     functional_check: FunctionalCheck | None = None
     serving: list[ServingCell] = Field(default_factory=list)

@@ -1,0 +1,278 @@
+"""The serving matrix: closed-loop cells, warm-up, rounds, saving, resume.
+
+A cell at batch size N runs N workers; each sends ``rounds`` requests one after
+another (a closed loop: a worker's next request leaves when its previous one ended),
+so N requests are in flight for the whole timed window, like ``vllm bench serve
+--max-concurrency N --num-prompts N*rounds`` and like the seed's batch of N.
+
+Before the timed window, ``warmup_requests`` requests of the same shape are sent and
+recorded with ``warmup=True`` (excluded from metrics). Then ``/metrics`` is scraped,
+``t0 = perf_counter()``, the workers run, ``duration_s`` is taken when the last
+request ended, ``/metrics`` is scraped again. Metrics come only from
+``reportgen.metrics.serving_metrics(records, duration_s)``.
+
+Every prompt is distinct (keys name variant, cell, worker and round; see
+``prompts``). The cell is handed to ``sink`` the moment it finishes, which saves it;
+on cancellation (Ctrl-C) the finished requests are handed over as a cell marked
+``interrupted`` and the cancellation propagates. ``--resume`` skips cells that are
+present and not interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from collectors.serving import prometheus
+from collectors.serving.client import ENDPOINTS, REQUEST_FUNCS, RequestParams
+from collectors.serving.prompts import PromptFactory, PromptSample
+from reportgen.metrics import serving_metrics
+from reportgen.results import ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
+
+__all__ = ["CellPlan", "Progress", "Sampler", "cell_problems", "find_cell", "run_cell", "run_matrix"]
+
+
+class Sampler(Protocol):
+    """Card telemetry during a cell's timed window (the hardware stage's sampler plugs in here)."""
+
+    def start(self, stage: str) -> None: ...
+
+    def stop(self) -> TelemetrySeries | None: ...
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    batch_size: int
+    input_len: int
+    output_len: int
+    rounds: int = 1
+    warmup_requests: int = 1
+    endpoint: str = "completions"  # a REQUEST_FUNCS name
+
+    @property
+    def num_requests(self) -> int:
+        return self.batch_size * self.rounds
+
+
+class Progress:
+    """Callbacks while a matrix runs; the default does nothing (see ``progress.py``)."""
+
+    def cell_started(self, label: str, plan: CellPlan) -> None: ...
+
+    def request_done(self, label: str, plan: CellPlan, record: RequestRecord, done: int, total: int) -> None: ...
+
+    def cell_finished(self, label: str, cell: ServingCell) -> None: ...
+
+    def cell_skipped(self, label: str, plan: CellPlan) -> None: ...
+
+
+def find_cell(variant: ModelVariant, plan: CellPlan) -> ServingCell | None:
+    """The measured cell of this shape already in the variant, if any."""
+    path = ENDPOINTS[plan.endpoint]
+    for c in variant.serving:
+        if (
+            c.source == "measured"
+            and c.batch_size == plan.batch_size
+            and c.input_len == plan.input_len
+            and c.output_len == plan.output_len
+            and (c.endpoint or path) == path
+        ):
+            return c
+    return None
+
+
+def cell_problems(cell: ServingCell) -> list[str]:
+    """Why a measured cell cannot be trusted as is (a quick check for the console summary;
+    ``reportgen.validity`` owns the verdicts in the document)."""
+    out: list[str] = []
+    timed = [r for r in cell.requests if not r.warmup]
+    failed = [r for r in timed if not r.ok]
+    if cell.interrupted:
+        out.append("interrupted")
+    if failed:
+        out.append(f"{len(failed)} failed ({failed[0].error})")
+    ok = [r for r in timed if r.ok]
+    bad_out = [r for r in ok if r.completion_tokens != cell.output_len]
+    bad_in = [r for r in ok if r.prompt_tokens != cell.input_len]
+    if bad_out:
+        out.append(f"{len(bad_out)} with {bad_out[0].completion_tokens} output tokens, not {cell.output_len}")
+    if bad_in:
+        out.append(f"{len(bad_in)} with {bad_in[0].prompt_tokens} prompt tokens, not {cell.input_len}")
+    if cell.num_requests is not None and len(timed) < cell.num_requests and not cell.interrupted:
+        out.append(f"{len(timed)} of {cell.num_requests} requests recorded")
+    sm = cell.server_metrics
+    if sm is not None and sm.prefix_cache_hits:
+        out.append(f"prefix cache hit {sm.prefix_cache_hits:g} tokens")
+    return out
+
+
+def _prompts(factory: PromptFactory, key: str, plan: CellPlan) -> tuple[list[PromptSample], list[list[PromptSample]]]:
+    base = f"{key}:{plan.endpoint}:bs{plan.batch_size}:in{plan.input_len}:out{plan.output_len}"
+    warm = [factory.make(f"{base}:warmup{i}", plan.input_len) for i in range(plan.warmup_requests)]
+    timed = [[factory.make(f"{base}:w{w}:r{r}", plan.input_len) for r in range(plan.rounds)] for w in range(plan.batch_size)]
+    return warm, timed
+
+
+async def run_cell(
+    client: httpx.AsyncClient,
+    factory: PromptFactory,
+    plan: CellPlan,
+    params: RequestParams,
+    *,
+    key: str,
+    label: str = "",
+    sink: Callable[[ServingCell], None] | None = None,
+    progress: Progress | None = None,
+    scrape_metrics: bool = True,
+    sampler: Sampler | None = None,
+) -> ServingCell:
+    """Run one cell; hand it to ``sink`` (also when cancelled, marked interrupted).
+
+    ``sampler``, when given, runs during the timed window; its series lands in ``cell.telemetry``.
+    """
+    request_fn = REQUEST_FUNCS[plan.endpoint]
+    progress = progress or Progress()
+    params = _with_max_tokens(params, plan.output_len)
+    warm_prompts, timed_prompts = _prompts(factory, key, plan)
+    progress.cell_started(label, plan)
+
+    cell = ServingCell(
+        batch_size=plan.batch_size,
+        input_len=plan.input_len,
+        output_len=plan.output_len,
+        num_requests=plan.num_requests,
+        rounds=plan.rounds,
+        endpoint=ENDPOINTS[plan.endpoint],
+        started_at=utc_now(),
+        warmup_requests=plan.warmup_requests,
+        prompt_seed=factory.seed,
+        prompt_source=factory.tokenizer.source,
+        request_params={"model": params.model, "stream": True, **params.body_settings()},
+    )
+    records: list[RequestRecord] = []
+    t0 = time.perf_counter()
+    timed_started = False
+    before: prometheus.Samples | str | None = None
+    try:
+        if warm_prompts:
+            tw = time.perf_counter()
+            warm = await asyncio.gather(
+                *(request_fn(client, s, params, t0=tw, index=i, warmup=True) for i, s in enumerate(warm_prompts))
+            )
+            records.extend(warm)
+        if scrape_metrics:
+            before = await prometheus.scrape(client)
+
+        total = plan.num_requests
+        done = 0
+
+        async def worker(w: int) -> None:
+            nonlocal done
+            for r, sample in enumerate(timed_prompts[w]):
+                rec = await request_fn(client, sample, params, t0=t0, index=r * plan.batch_size + w)
+                rec.worker, rec.round = w, r
+                records.append(rec)
+                done += 1
+                progress.request_done(label, plan, rec, done, total)
+
+        if sampler is not None:
+            sampler.start(f"serving:{label}:bs{plan.batch_size}")
+        t0 = time.perf_counter()
+        timed_started = True
+        try:
+            await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
+            cell.duration_s = time.perf_counter() - t0
+        finally:
+            if sampler is not None:
+                cell.telemetry = sampler.stop()
+    except asyncio.CancelledError:
+        if timed_started and cell.duration_s is None:
+            cell.duration_s = time.perf_counter() - t0
+        cell.interrupted = True
+        cell.notes.append("interrupted before the cell finished; only finished requests are kept")
+        _finish(cell, records)
+        if sink:
+            sink(cell)
+        raise
+    if scrape_metrics:
+        after = await prometheus.scrape(client)
+        cell.server_metrics = prometheus.delta(before, after)
+    _finish(cell, records)
+    if sink:
+        sink(cell)
+    progress.cell_finished(label, cell)
+    return cell
+
+
+def _finish(cell: ServingCell, records: list[RequestRecord]) -> None:
+    records.sort(key=lambda r: (not r.warmup, r.index))
+    cell.requests = records
+    cell.finished_at = utc_now()
+    if any(not r.warmup for r in records):
+        cell.metrics = serving_metrics(records, cell.duration_s)
+
+
+def _with_max_tokens(params: RequestParams, n: int) -> RequestParams:
+    from dataclasses import replace
+
+    return params if params.max_tokens == n else replace(params, max_tokens=n)
+
+
+async def run_matrix(
+    client: httpx.AsyncClient,
+    factory: PromptFactory,
+    variant: ModelVariant,
+    plans: Sequence[CellPlan],
+    params: RequestParams,
+    *,
+    save: Callable[[], object],
+    resume: bool = False,
+    progress: Progress | None = None,
+    scrape_metrics: bool = True,
+    key: str | None = None,
+    sampler: Sampler | None = None,
+) -> list[ServingCell]:
+    """Run every cell of ``plans`` into ``variant.serving``, calling ``save()`` after each.
+
+    With ``resume``, cells already present and not interrupted are skipped; a present
+    cell is otherwise replaced by the new measurement.
+    """
+    progress = progress or Progress()
+    out: list[ServingCell] = []
+    for plan in plans:
+        old = find_cell(variant, plan)
+        if resume and old is not None and not old.interrupted:
+            progress.cell_skipped(variant.label, plan)
+            out.append(old)
+            continue
+
+        def sink(cell: ServingCell, old: ServingCell | None = old) -> None:
+            cur = old if old is not None else find_cell(variant, plan)
+            for i, c in enumerate(variant.serving):
+                if c is cur:
+                    variant.serving[i] = cell
+                    break
+            else:
+                variant.serving.append(cell)
+            save()
+
+        cell = await run_cell(
+            client,
+            factory,
+            plan,
+            params,
+            key=key or variant.label,
+            label=variant.label,
+            sink=sink,
+            progress=progress,
+            scrape_metrics=scrape_metrics,
+            sampler=sampler,
+        )
+        out.append(cell)
+    return out
+

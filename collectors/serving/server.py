@@ -1,0 +1,265 @@
+"""An inference server's lifecycle: launch, wait until it serves, keep its log, stop.
+Also the functional check of section 3.2 (one non-streamed request, as the seed sent it).
+
+``ServerProcess`` runs the plan's launch command locally (``bash -c``, its own
+process group, output to a log file), or inside a docker container (``docker exec``;
+the in-container PID is written to a file so ``stop`` can signal it). ``wait_ready``
+polls ``/health`` and ``/v1/models`` until both answer 200, failing early with the
+log's tail when the process exits. ``stop`` sends SIGTERM to the process group, then
+SIGKILL after the timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from reportgen.errors import ServerError
+from reportgen.results import FunctionalCheck
+
+__all__ = ["HostServer", "ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
+
+_PIDFILE = "/tmp/reportgen-server.pid"
+
+
+class ServerProcess:
+    def __init__(self, command: str, log_path: str | os.PathLike[str], *, env: dict[str, str] | None = None, container: str | None = None) -> None:
+        self.command = command
+        self.container = container
+        self.log_path = Path(log_path)
+        self.env = env or {}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at: float | None = None
+
+    @property
+    def argv(self) -> list[str]:
+        if self.container:
+            # sh records its PID, then exec's the command in its place: `stop` can signal it.
+            script = f"echo $$ > {_PIDFILE} && exec sh -c \"$1\""
+            envs = [a for k, v in self.env.items() for a in ("-e", f"{k}={v}")]
+            return ["docker", "exec", *envs, self.container, "sh", "-c", script, "sh", self.command]
+        return ["bash", "-c", self.command]
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: stop() reaches its children
+                env={**os.environ, **self.env},
+            )
+        except OSError as e:
+            raise ServerError(f"cannot launch the server ({self.argv[0]}): {e}") from None
+        finally:
+            log.close()
+        self.started_at = time.monotonic()
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def exit_code(self) -> int | None:
+        """None while it runs (or before start)."""
+        return self.proc.poll() if self.proc is not None else None
+
+    def log_tail(self, lines: int = 200) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                tail = deque(f, maxlen=lines)
+        except OSError:
+            return ""
+        return b"".join(tail).decode("utf-8", "replace")
+
+    def stop(self, timeout_s: float = 60.0) -> int | None:
+        """Stop the server; returns its exit code (None if it never started)."""
+        if self.proc is None:
+            return None
+        if self.container and self.proc.poll() is None:
+            subprocess.run(
+                ["docker", "exec", self.container, "sh", "-c", f"kill -TERM $(cat {_PIDFILE})"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False,
+            )
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return self.proc.wait(timeout=30)
+
+
+class HostServer:
+    """The launch command run in the background on a ``collectors.execution.Host`` (SSH or
+    local), through ``host.run``: ``setsid`` gives it its own process group, whose id goes to
+    a PID file; its exit status goes to a status file; ``stop`` signals the group.
+    With ``container``, the same script runs under ``docker exec -d``."""
+
+    def __init__(self, host: Any, command: str, *, label: str, env: dict[str, str] | None = None,
+                 container: str | None = None, workdir: str = "/tmp") -> None:
+        self.host = host
+        self.command = command
+        self.container = container
+        self.env = env or {}
+        base = f"{workdir}/reportgen-server-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}"
+        self.log_path, self.pid_path, self.status_path = f"{base}.log", f"{base}.pid", f"{base}.status"
+        self.started_at: float | None = None
+        self._last_check = 0.0
+        self._code: int | None = None
+
+    def _run(self, command: str, timeout_s: float = 60.0) -> Any:
+        if self.container:
+            command = f"docker exec {shlex.quote(self.container)} sh -c {shlex.quote(command)}"
+        return self.host.run([command], timeout_s=timeout_s)[0]
+
+    def start(self) -> None:
+        envs = " ".join(shlex.quote(f"{k}={v}") for k, v in self.env.items())
+        # the wrapper survives the group's SIGTERM (a handler, unlike an ignore, is not
+        # inherited by the command) to record the command's exit status
+        inner = f'trap true TERM; echo $$ > {self.pid_path}; env {envs} sh -c "$0"; echo $? > {self.status_path}'
+        script = (
+            f"rm -f {self.pid_path} {self.status_path}; "
+            f"setsid sh -c {shlex.quote(inner)} {shlex.quote(self.command)} > {self.log_path} 2>&1 < /dev/null & "
+            f"sleep 0.2; cat {self.pid_path}"
+        )
+        r = self._run(script)
+        if r.exit_code != 0:
+            raise ServerError(f"cannot launch the server on {getattr(self.host, 'name', 'the host')}: {(r.stderr or r.stdout).strip()[:200]}")
+        self.started_at = time.monotonic()
+
+    def exit_code(self) -> int | None:
+        """None while it runs; checked at most every 2 s (each check is a round trip)."""
+        if self._code is not None or time.monotonic() - self._last_check < 2.0:
+            return self._code
+        self._last_check = time.monotonic()
+        r = self._run(f"cat {self.status_path} 2>/dev/null || (kill -0 -$(cat {self.pid_path}) 2>/dev/null && echo running) || echo gone")
+        out = (r.stdout or "").strip()
+        if out and out not in ("running",):
+            self._code = int(out) if out.lstrip("-").isdigit() else -1
+        return self._code
+
+    def log_tail(self, lines: int = 200) -> str:
+        return str(self._run(f"tail -n {int(lines)} {self.log_path}").stdout or "")
+
+    def stop(self, timeout_s: float = 60.0) -> int | None:
+        self._run(f"kill -TERM -$(cat {self.pid_path}) 2>/dev/null; true")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self._last_check = 0.0
+            if self.exit_code() is not None:
+                return self._code
+            time.sleep(0.5)
+        self._run(f"kill -KILL -$(cat {self.pid_path}) 2>/dev/null; true")
+        self._last_check = 0.0
+        return self.exit_code()
+
+
+def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
+    """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
+    base = base_url.rstrip("/")
+    deadline = time.monotonic() + timeout_s
+    last = "no answer yet"
+    with httpx.Client(timeout=5.0) as c:
+        while True:
+            code = proc.exit_code() if proc is not None else None
+            if proc is not None and code is not None:
+                tail = proc.log_tail(5).strip().splitlines()
+                raise ServerError(
+                    f"the server exited with status {code} before answering /health"
+                    + (f"; its log ends: {tail[-1][:200]}" if tail else "")
+                    + f" (log: {proc.log_path})"
+                )
+            try:
+                h = c.get(base + "/health")
+                if h.status_code == 200:
+                    m = c.get(base + "/v1/models")
+                    if m.status_code == 200:
+                        data = m.json().get("data") or []
+                        return [str(d.get("id")) for d in data if isinstance(d, dict)]
+                    last = f"/v1/models: HTTP {m.status_code}"
+                else:
+                    last = f"/health: HTTP {h.status_code}"
+            except (httpx.HTTPError, ValueError) as e:
+                last = f"{type(e).__name__}: {e}"
+            if time.monotonic() > deadline:
+                raise ServerError(f"{base}: not ready after {timeout_s:g} s ({last})")
+            time.sleep(poll_s)
+
+
+def served_models(base_url: str, timeout_s: float = 10.0) -> list[str]:
+    """Model ids from ``/v1/models``; ``ServerError`` when the server cannot be reached."""
+    url = base_url.rstrip("/") + "/v1/models"
+    try:
+        r = httpx.get(url, timeout=timeout_s)
+    except httpx.HTTPError as e:
+        raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
+    if r.status_code != 200:
+        raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
+    try:
+        return [str(d.get("id")) for d in r.json().get("data") or [] if isinstance(d, dict)]
+    except (ValueError, AttributeError):
+        raise ServerError(f"{url}: answered something other than a model list: {r.text[:200]!r}") from None
+
+
+def server_info(base_url: str) -> dict[str, str]:
+    """What the server says about itself (vLLM: ``/version``); empty when it says nothing."""
+    try:
+        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0)
+        if r.status_code == 200:
+            v = r.json().get("version")
+            if v:
+                return {"engine_version": str(v)}
+    except (httpx.HTTPError, ValueError, AttributeError):
+        pass
+    return {}
+
+
+def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01, timeout_s: float = 600.0) -> FunctionalCheck:
+    """POST one non-streamed completion as the seed's curl did; an error is recorded, not raised."""
+    base = base_url.rstrip("/")
+    body = {"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
+    command = (
+        f"curl {base}/v1/completions \\\n  -H \"Content-Type: application/json\" \\\n"
+        f"  -d {shlex.quote(json.dumps(body, ensure_ascii=False, indent=1))}"
+    )
+    check = FunctionalCheck(endpoint="/v1/completions", request=body, command=command)
+    t = time.perf_counter()
+    try:
+        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s)
+    except httpx.HTTPError as e:
+        check.error = f"{type(e).__name__}: {e}"
+        return check
+    check.latency_s = time.perf_counter() - t
+    check.raw_response = r.text[:20000]
+    if r.status_code != 200:
+        check.error = f"HTTP {r.status_code}: {r.text[:300]}"
+        return check
+    try:
+        doc = r.json()
+        choice = doc["choices"][0]
+        check.response_text = choice.get("text")
+        check.finish_reason = choice.get("finish_reason")
+        usage = doc.get("usage") or {}
+        check.prompt_tokens = usage.get("prompt_tokens")
+        check.completion_tokens = usage.get("completion_tokens")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+        check.error = f"unexpected answer ({type(e).__name__}): {r.text[:300]}"
+    return check

@@ -1,0 +1,208 @@
+"""The serving stage: per variant, (launch,) wait, functional check, matrix, (stop).
+
+``run_serving_stage(plan, store, host=None)`` is what ``reportgen collect`` calls;
+``measure_variant`` is the part ``reportgen bench`` shares with it. Both save into the
+``ResultsStore`` the moment a cell finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from collectors.serving.client import RequestParams, make_client
+from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
+from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
+from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
+from reportgen.errors import ServerError
+from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
+from reportgen.results import ModelVariant, ResultsStore, ServingCell
+
+__all__ = ["cell_plans", "identify_server", "measure_variant", "run_serving_stage"]
+
+
+def cell_plans(s: ServingPlan) -> list[CellPlan]:
+    return [
+        CellPlan(
+            batch_size=b,
+            input_len=s.input_len,
+            output_len=s.output_len,
+            rounds=s.rounds,
+            warmup_requests=s.warmup_requests,
+            endpoint=s.endpoint,
+        )
+        for b in s.batch_sizes
+    ]
+
+
+def request_params(s: ServingPlan, model: str) -> RequestParams:
+    return RequestParams(
+        model=model,
+        max_tokens=s.output_len,
+        temperature=s.temperature,
+        ignore_eos=s.ignore_eos,
+        min_tokens=s.min_tokens,
+        request_timeout_s=s.request_timeout_s,
+        stall_timeout_s=s.stall_timeout_s,
+        keep_text=s.keep_text,
+    )
+
+
+def measure_variant(
+    base_url: str,
+    variant: ModelVariant,
+    settings: ServingPlan,
+    store: ResultsStore,
+    *,
+    model: str,
+    tokenizer_dir: str | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    transport: Any = None,
+    sampler: Sampler | None = None,
+) -> list[ServingCell]:
+    """Run the matrix of ``settings`` against ``base_url`` into ``variant``; saves after each cell."""
+    plans = cell_plans(settings)
+    if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans):
+        for p in plans:
+            (progress or Progress()).cell_skipped(variant.label, p)
+        return [c for p in plans if (c := find_cell(variant, p)) is not None]
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    variant.tokenizer = tokenizer_dir or variant.tokenizer
+    seed = settings.seed if settings.seed is not None else secrets.randbits(31)
+    factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
+    params = request_params(settings, model)
+    concurrency = max(p.batch_size for p in plans)
+
+    async def go() -> list[ServingCell]:
+        client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport)
+        try:
+            return await run_matrix(
+                client, factory, variant, plans, params,
+                save=store.save, resume=resume, progress=progress, scrape_metrics=settings.scrape_metrics,
+                sampler=sampler,
+            )
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        if isinstance(tok, ServerTokenizer):
+            tok.close()
+
+
+def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
+    v = store.results.variant(vp.label)
+    for name in ("model", "model_path", "precision", "quantization", "tokenizer"):
+        val = getattr(vp, name)
+        if val is not None:
+            setattr(v, name, val)
+    if vp.served_model_name:
+        v.served_model_name = vp.served_model_name
+    return v
+
+
+def identify_server(s: Any, base_url: str) -> None:
+    """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
+    version = server_info(base_url).get("engine_version")
+    if version:
+        s.engine, s.engine_version = "vllm", version
+
+
+def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool) -> None:
+    if not fc.enabled:
+        return
+    if resume and variant.functional_check is not None and variant.functional_check.error is None:
+        return
+    variant.functional_check = functional_check(
+        base_url, model, fc.prompt, max_tokens=fc.max_tokens, temperature=fc.temperature
+    )
+
+
+def run_serving_stage(
+    plan: Plan,
+    store: ResultsStore,
+    host: Any = None,
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+    log_dir: str | Path | None = None,
+    sampler: Sampler | None = None,
+) -> None:
+    """For each variant of the plan: launch its server if it has a launch command (locally,
+    or in its container), else attach; wait for /health and /v1/models; run the
+    functional check and the matrix; keep the log tail; stop what was launched.
+
+    ``host``: the execution layer's ``Host``. None or a ``LocalHost``: the launch command
+    runs as a local child process (``ServerProcess``); any other host (SSH): in the
+    background through ``host.run`` (``HostServer``). Without a launch command: attach. ``sampler``: card telemetry per cell
+    (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``).
+    """
+    log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
+    failures: list[str] = []
+    for vp in plan.variants:
+        variant = _variant(store, vp)
+        base_url = (vp.base_url or plan.server.base_url).rstrip("/")
+        model = vp.request_model
+        variant.served_model_name = variant.served_model_name or model
+        s = variant.server
+        s.base_url = base_url
+        s.container = vp.container
+        s.launch_command = vp.launch_command
+        plans = cell_plans(plan.serving)
+        if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans) and (
+            not plan.functional_check.enabled or (variant.functional_check and not variant.functional_check.error)
+        ):
+            for p in plans:
+                (progress or Progress()).cell_skipped(vp.label, p)
+            continue
+
+        try:
+            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler)
+        except ServerError as e:
+            # recorded; the next variant still runs (its server may be fine)
+            s.error = str(e)
+            store.save()
+            failures.append(f"{vp.label}: {e}")
+    if failures:
+        raise ServerError("; ".join(failures))
+
+
+def _run_variant(
+    plan: Plan, store: ResultsStore, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str,
+    host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
+) -> None:
+    s = variant.server
+    server: ServerProcess | HostServer | None = None
+    if vp.launch_command:
+        if host is None or type(host).__name__ == "LocalHost":
+            server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+        else:
+            server = HostServer(host, vp.launch_command, label=vp.label, env=vp.env, container=vp.container)
+        server.start()
+        s.launched = True
+    try:
+        s.served_models = wait_ready(
+            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server
+        )
+        if server and server.started_at is not None:
+            s.startup_s = time.monotonic() - server.started_at
+        s.error = None
+        identify_server(s, base_url)
+        if s.served_models and model not in s.served_models:
+            raise ServerError(f"the server serves {s.served_models}, not {model!r}")
+        _check_functional(base_url, model, plan.functional_check, variant, resume)
+        store.save()
+        measure_variant(
+            base_url, variant, plan.serving, store,
+            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+        )
+    finally:
+        if server is not None:
+            s.exit_code = server.stop(plan.server.stop_timeout_s)
+            s.log_tail = server.log_tail(plan.server.log_tail_lines)
+            store.save()

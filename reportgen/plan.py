@@ -1,0 +1,200 @@
+"""The TOML plan: what ``reportgen collect`` measures, as typed settings.
+
+``reportgen init`` writes ``default_plan_toml()``; ``load_plan(path)`` reads one back
+(``tomllib``; unknown keys are errors naming the key). Defaults are the seed's
+matrix: Qwen2-7B-Instruct FP16 and GPTQ-Int4, batch sizes 1/2/4/8, 8192 tokens in,
+256 out, ``/v1/completions``, and the 如何制作月饼 functional check.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from reportgen.errors import InputFormatError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
+
+
+class _Plan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerPlan(_Plan):
+    """Where the OpenAI-compatible server is, and how long to wait for it."""
+
+    base_url: str = "http://127.0.0.1:8000"  # the server root; the tool adds /v1/completions, /metrics, ...
+    startup_timeout_s: float = 1800.0  # launch -> /health and /v1/models answer (a 7B model loads slowly)
+    stop_timeout_s: float = 60.0  # SIGTERM -> exit, then SIGKILL
+    log_tail_lines: int = 200  # kept in the results file
+
+
+class ServingPlan(_Plan):
+    """The serving matrix (document section 3.3/3.4)."""
+
+    batch_sizes: list[int] = Field(default_factory=lambda: [1, 2, 4, 8])
+    input_len: int = 8192
+    output_len: int = 256
+    rounds: int = 5  # timed requests per cell = batch size x rounds
+    warmup_requests: int = 1  # per cell, before the timed window, excluded from metrics
+    endpoint: Literal["completions", "chat"] = "completions"
+    temperature: float = 0.0
+    ignore_eos: bool = True  # vLLM extension; set false for servers that reject it
+    min_tokens: bool = True  # vLLM extension (min_tokens = output_len); set false likewise
+    request_timeout_s: float = 1800.0
+    stall_timeout_s: float = 300.0  # longest silence inside one stream
+    seed: int | None = None  # prompt seed; None: a fresh one per run (recorded per cell)
+    keep_text: bool = False  # keep generated text in every request record
+    scrape_metrics: bool = True  # Prometheus /metrics deltas per cell
+
+    @field_validator("batch_sizes")
+    @classmethod
+    def _positive(cls, v: list[int]) -> list[int]:
+        if not v or any(b < 1 for b in v):
+            raise ValueError("batch sizes must be positive integers")
+        return v
+
+    @model_validator(mode="after")
+    def _lengths(self) -> ServingPlan:
+        if self.input_len < 1 or self.output_len < 1 or self.rounds < 1 or self.warmup_requests < 0:
+            raise ValueError("input_len, output_len and rounds must be >= 1, warmup_requests >= 0")
+        return self
+
+
+class FunctionalCheckPlan(_Plan):
+    """Section 3.2: one request by hand, as the seed sent it."""
+
+    enabled: bool = True
+    prompt: str = "如何制作月饼"
+    max_tokens: int = 256
+    temperature: float = 0.01
+
+
+class VariantPlan(_Plan):
+    """One model at one precision, served by one server."""
+
+    label: str  # "FP16", "INT4": the document's column
+    model_path: str | None = None  # what the server loads; the request's "model" unless served_model_name
+    served_model_name: str | None = None
+    model: str | None = None  # display name: "Qwen2-7B-Instruct"
+    precision: str | None = None  # "fp16", "int4"
+    quantization: str | None = None  # "gptq", "awq"
+    tokenizer: str | None = None  # local tokenizer dir for exact-length prompts; none: the server's /tokenize
+    base_url: str | None = None  # overrides [server].base_url for this variant
+    launch_command: str | None = None  # run locally (or in `container`) and stopped afterwards; none: attach
+    container: str | None = None  # docker container to run launch_command in
+    env: dict[str, str] = Field(default_factory=dict)  # extra environment for launch_command
+
+    @property
+    def request_model(self) -> str:
+        return self.served_model_name or self.model_path or self.model or self.label
+
+
+class Plan(_Plan):
+    title: str | None = None
+    server: ServerPlan = Field(default_factory=ServerPlan)
+    serving: ServingPlan = Field(default_factory=ServingPlan)
+    functional_check: FunctionalCheckPlan = Field(default_factory=FunctionalCheckPlan)
+    variants: list[VariantPlan] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_labels(self) -> Plan:
+        labels = [v.label for v in self.variants]
+        dup = {x for x in labels if labels.count(x) > 1}
+        if dup:
+            raise ValueError(f"variant label {sorted(dup)[0]!r} appears twice")
+        return self
+
+
+def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputFormatError(f"{source}: not valid TOML: {e}") from None
+    try:
+        return Plan.model_validate(doc)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        raise InputFormatError(f"{source}: {loc}: {err['msg']}") from None
+
+
+def load_plan(path: str | Path) -> Plan:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFormatError(f"{p}: no such plan file (write one with 'reportgen init')") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputFormatError(f"{p}: cannot read: {e}") from None
+    return parse_plan(text, source=str(p))
+
+
+def _q(s: str) -> str:
+    """A TOML basic string."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def default_plan_toml() -> str:
+    """The plan ``reportgen init`` writes: the seed's matrix, commented."""
+    s, f, srv = ServingPlan(), FunctionalCheckPlan(), ServerPlan()
+    return f"""\
+# reportgen plan: what `reportgen collect` measures. Edit, then run: reportgen collect --plan plan.toml
+# Times are seconds. Defaults reproduce the seed document's matrix.
+
+[server]
+base_url = {_q(srv.base_url)}        # the server root (the tool adds /v1/completions, /tokenize, /metrics)
+startup_timeout_s = {srv.startup_timeout_s:g}           # launch -> /health and /v1/models answer
+stop_timeout_s = {srv.stop_timeout_s:g}
+log_tail_lines = {srv.log_tail_lines}
+
+[serving]
+batch_sizes = {s.batch_sizes}               # concurrent requests (closed loop)
+input_len = {s.input_len}                     # prompt tokens, exact, in the model's tokenizer
+output_len = {s.output_len}
+rounds = {s.rounds}                            # timed requests per cell = batch size x rounds
+warmup_requests = {s.warmup_requests}                   # per cell, excluded from metrics
+endpoint = {_q(s.endpoint)}              # or "chat"
+temperature = {s.temperature:g}
+ignore_eos = {str(s.ignore_eos).lower()}                  # vLLM extension; false for servers that reject it
+min_tokens = {str(s.min_tokens).lower()}                  # vLLM extension (min_tokens = output_len)
+request_timeout_s = {s.request_timeout_s:g}
+stall_timeout_s = {s.stall_timeout_s:g}                # longest silence inside one stream
+# seed = 1234                         # prompt seed; default: a fresh one per run, recorded per cell
+keep_text = {str(s.keep_text).lower()}                  # keep every generated text in the results
+scrape_metrics = {str(s.scrape_metrics).lower()}               # prefix-cache hits and server TTFT/TPOT from /metrics
+
+[functional_check]                    # section 3.2
+enabled = {str(f.enabled).lower()}
+prompt = {_q(f.prompt)}
+max_tokens = {f.max_tokens}
+temperature = {f.temperature:g}
+
+# One [[variants]] per precision. Without launch_command the server must already run at
+# base_url (attach); with it, reportgen starts it, waits for /health and /v1/models, keeps
+# the log tail and stops it afterwards.
+[[variants]]
+label = "FP16"
+model = "Qwen2-7B-Instruct"
+model_path = "/home/models/Qwen2-7B-Instruct/"
+precision = "fp16"
+# tokenizer = "/home/models/Qwen2-7B-Instruct/"   # local tokenizer dir; default: the server's /tokenize
+# launch_command = "python3 -m vllm.entrypoints.openai.api_server --model /home/models/Qwen2-7B-Instruct/ --host 0.0.0.0 --port 8000 --trust-remote-code --enforce-eager"
+# container = "vllm"                  # run launch_command inside this docker container
+
+[[variants]]
+label = "INT4"
+model = "Qwen2-7B-Instruct-GPTQ-Int4"
+model_path = "/home/models/Qwen2-7B-Instruct_GPTQ_Int4/"
+precision = "int4"
+quantization = "gptq"
+# launch_command = "python3 -m vllm.entrypoints.openai.api_server --model /home/models/Qwen2-7B-Instruct_GPTQ_Int4/ --host 0.0.0.0 --port 8000 --trust-remote-code --enforce-eager"
+"""

