@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
+__all__ = ["AccuracyPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
 
 
 class _Plan(BaseModel):
@@ -98,12 +98,38 @@ class VariantPlan(_Plan):
         return self.served_model_name or self.model_path or self.model or self.label
 
 
+class AccuracyPlan(_Plan):
+    """Section 4: ceval, gsm8k, mmlu, bbh over each variant's chat API, while its server is up."""
+
+    enabled: bool = False
+    data_dir: str = "datasets"  # laid out as ceval/ gsm8k/ mmlu/ bbh/ in their original formats
+    tasks: list[str] = Field(default_factory=lambda: ["ceval", "gsm8k", "mmlu", "bbh"])
+    mode: Literal["corrected", "swift2024"] = "corrected"
+    limit: int | None = None  # per benchmark, stratified by subject; None: every question
+    concurrency: int = 64
+
+
+class EmbeddingPlan(_Plan):
+    """Sections 5 and 6: one embedding or reranker check."""
+
+    model: str  # local model directory, or the served name with base_url
+    kind: Literal["embedding", "reranker"]
+    base_url: str | None = None  # set: over HTTP; unset: locally with transformers + torch
+    device: str | None = None  # local mode: cpu, cuda, ...
+    precision: str | None = None
+    endpoint: str | None = None
+    throughput: bool = True
+    reference: bool = True
+
+
 class Plan(_Plan):
     title: str | None = None
     server: ServerPlan = Field(default_factory=ServerPlan)
     serving: ServingPlan = Field(default_factory=ServingPlan)
     functional_check: FunctionalCheckPlan = Field(default_factory=FunctionalCheckPlan)
     variants: list[VariantPlan] = Field(default_factory=list)
+    accuracy: AccuracyPlan = Field(default_factory=AccuracyPlan)
+    embedding: list[EmbeddingPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_labels(self) -> Plan:
@@ -143,9 +169,13 @@ def _q(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(_q(x) for x in items) + "]"
+
+
 def default_plan_toml() -> str:
     """The plan ``reportgen init`` writes: the seed's matrix, commented."""
-    s, f, srv = ServingPlan(), FunctionalCheckPlan(), ServerPlan()
+    s, f, srv, a = ServingPlan(), FunctionalCheckPlan(), ServerPlan(), AccuracyPlan()
     return f"""\
 # reportgen plan: what `reportgen collect` measures. Edit, then run: reportgen collect --plan plan.toml
 # Times are seconds. Defaults reproduce the seed document's matrix.
@@ -197,4 +227,23 @@ model_path = "/home/models/Qwen2-7B-Instruct_GPTQ_Int4/"
 precision = "int4"
 quantization = "gptq"
 # launch_command = "python3 -m vllm.entrypoints.openai.api_server --model /home/models/Qwen2-7B-Instruct_GPTQ_Int4/ --host 0.0.0.0 --port 8000 --trust-remote-code --enforce-eager"
+
+[accuracy]                            # section 4: run on each variant while its server is up
+enabled = {str(a.enabled).lower()}
+data_dir = {_q(a.data_dir)}              # ceval/ gsm8k/ mmlu/ bbh/ in their original formats
+tasks = {_toml_list(a.tasks)}
+mode = {_q(a.mode)}                  # or "swift2024": reproduces ms-swift 2.x / llmuses 0.4.x, bugs included
+# limit = 100                         # questions per benchmark, stratified by subject; default: all
+concurrency = {a.concurrency}
+
+# Sections 5 and 6: one [[embedding]] per check. Without base_url the model runs locally
+# (transformers + torch: pip install 'reportgen[local-models]').
+# [[embedding]]
+# model = "/home/models/bge-large-zh-v1.5"
+# kind = "embedding"
+# device = "cpu"
+# [[embedding]]
+# model = "bge-reranker-v2-m3"
+# kind = "reranker"
+# base_url = "http://127.0.0.1:8001"
 """

@@ -268,7 +268,7 @@ def test_unknown_stage_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[st
         main(["collect", "--only", "hardware,bogus", "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["reportgen: error: unknown stage 'bogus' in --only (known: hardware)"]
+    assert err == ["reportgen: error: unknown stage 'bogus' in --only (known: hardware, serving, accuracy, embedding)"]
     assert not (tmp_path / "x.json").exists()
 
 
@@ -382,3 +382,22 @@ def test_pci_table() -> None:
     assert pci_ids.is_accelerator("1d22", "3684", "0780")  # Kunlun shows as a communication controller
     assert pci_ids.is_accelerator("10de", "2330", "0302") and not pci_ids.is_accelerator("8086", "0d57", "0600")
     assert pci_ids.vendor_by_name("Huawei Technologies Co., Ltd. Device d802").id == "19e5"
+
+
+def test_plan_stages_need_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["collect", "--only", "hardware,serving", "-o", str(tmp_path / "x.json")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["reportgen: error: the serving stage needs a plan: --plan plan.toml (write one with 'reportgen init')"]
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_default_stages_follow_the_plan() -> None:
+    from reportgen.commands.collect import default_stages
+    from reportgen.plan import parse_plan
+
+    assert default_stages(None) == ["hardware"]
+    plan = parse_plan('[[variants]]\nlabel = "FP16"\n[accuracy]\nenabled = true\n[[embedding]]\nmodel = "m"\nkind = "reranker"\n')
+    assert default_stages(plan) == ["hardware", "serving", "accuracy", "embedding"]
+    assert default_stages(parse_plan('[[variants]]\nlabel = "FP16"\n')) == ["hardware", "serving"]

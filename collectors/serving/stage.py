@@ -11,7 +11,7 @@ import asyncio
 import secrets
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
@@ -123,6 +123,14 @@ def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, varian
     )
 
 
+class WhileUp(Protocol):
+    """Work that needs a variant's server up, run after its serving matrix."""
+
+    def done(self, vp: VariantPlan, variant: ModelVariant) -> bool: ...
+
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None: ...
+
+
 def run_serving_stage(
     plan: Plan,
     store: ResultsStore,
@@ -132,6 +140,7 @@ def run_serving_stage(
     progress: Progress | None = None,
     log_dir: str | Path | None = None,
     sampler: Sampler | None = None,
+    while_up: WhileUp | None = None,
 ) -> None:
     """For each variant of the plan: launch its server if it has a launch command (locally,
     or in its container), else attach; wait for /health and /v1/models; run the
@@ -140,7 +149,9 @@ def run_serving_stage(
     ``host``: the execution layer's ``Host``. None or a ``LocalHost``: the launch command
     runs as a local child process (``ServerProcess``); any other host (SSH): in the
     background through ``host.run`` (``HostServer``). Without a launch command: attach. ``sampler``: card telemetry per cell
-    (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``).
+    (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``). ``while_up``:
+    more work per variant while its server is up (the accuracy stage), with its own
+    ``done(variant_plan, variant)`` test so that ``resume`` skips a variant only when both are done.
     """
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
     failures: list[str] = []
@@ -156,13 +167,13 @@ def run_serving_stage(
         plans = cell_plans(plan.serving)
         if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans) and (
             not plan.functional_check.enabled or (variant.functional_check and not variant.functional_check.error)
-        ):
+        ) and (while_up is None or while_up.done(vp, variant)):
             for p in plans:
                 (progress or Progress()).cell_skipped(vp.label, p)
             continue
 
         try:
-            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler)
+            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up)
         except ServerError as e:
             # recorded; the next variant still runs (its server may be fine)
             s.error = str(e)
@@ -175,6 +186,7 @@ def run_serving_stage(
 def _run_variant(
     plan: Plan, store: ResultsStore, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str,
     host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
+    while_up: WhileUp | None = None,
 ) -> None:
     s = variant.server
     server: ServerProcess | HostServer | None = None
@@ -201,6 +213,8 @@ def _run_variant(
             base_url, variant, plan.serving, store,
             model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
         )
+        if while_up is not None:
+            while_up.run(vp, variant, base_url, model)
     finally:
         if server is not None:
             s.exit_code = server.stop(plan.server.stop_timeout_s)

@@ -2,7 +2,9 @@
 
 A stage is a function ``(CollectContext) -> None`` registered by name in ``STAGES``; it writes
 into ``ctx.store.results`` and calls ``ctx.store.save()`` when it has something worth keeping.
-Only ``hardware`` exists so far; serving, accuracy and embedding stages plug in the same way.
+Stages: ``hardware`` (always possible), and from the plan ``serving`` (launch or attach, functional
+check, the matrix), ``accuracy`` (run inside the serving stage while each variant's server is up,
+or attached to running servers) and ``embedding``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import click
 
 from reportgen.commands._options import DEFAULT_RESULTS_DIR
 from reportgen.errors import HostError, ReportgenError
-from reportgen.results import Invocation, ResultsStore, utc_now
+from reportgen.plan import Plan, VariantPlan, load_plan
+from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
 
 PASSWORD_ENV = "REPORTGEN_SSH_PASSWORD"
 
@@ -30,6 +33,15 @@ class CollectContext:
     container: str | None = None
     timeout_s: float = 20.0
     echo: Callable[[str], None] = field(default=lambda s: click.echo(s, err=True))
+    plan: Plan | None = None
+    plan_path: str | None = None
+    stages: list[str] = field(default_factory=list)
+    resume: bool = False
+
+    def need_plan(self, stage: str) -> Plan:
+        if self.plan is None:
+            raise ReportgenError(f"the {stage} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
+        return self.plan
 
 
 def stage_hardware(ctx: CollectContext) -> None:
@@ -54,9 +66,95 @@ def stage_hardware(ctx: CollectContext) -> None:
     ctx.echo(f"hardware: {len(f) - len(missing)} facts, {len(missing)} missing with a reason")
 
 
+class _AccuracyWhileUp:
+    """The accuracy stage, run on each variant while the serving stage has its server up."""
+
+    def __init__(self, ctx: CollectContext) -> None:
+        self.ctx = ctx
+        self.acc = ctx.need_plan("accuracy").accuracy
+
+    def done(self, vp: VariantPlan, variant: ModelVariant) -> bool:
+        have = {(a.benchmark, a.mode) for a in variant.accuracy if a.source == "measured" and a.n}
+        return all((t, self.acc.mode) in have for t in self.acc.tasks)
+
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None:
+        from collectors.accuracy.stage import run_accuracy_stage
+
+        data_dir = Path(self.acc.data_dir)
+        if not data_dir.is_absolute() and self.ctx.plan_path:
+            data_dir = Path(self.ctx.plan_path).parent / data_dir
+        self.ctx.echo(f"accuracy: {vp.label}: {', '.join(self.acc.tasks)} ({self.acc.mode})")
+        run_accuracy_stage(
+            self.ctx.store, base_url=base_url, model=model, data_dir=data_dir, precision=vp.label,
+            tasks=self.acc.tasks, mode=self.acc.mode, limit=self.acc.limit, concurrency=self.acc.concurrency,
+            resume=True,  # a repeated collect adds what is missing instead of refusing
+        )
+
+
+def stage_serving(ctx: CollectContext) -> None:
+    from collectors.hardware.telemetry import TelemetrySampler
+    from collectors.serving.progress import ConsoleProgress, summary_table
+    from collectors.serving.stage import run_serving_stage
+
+    plan = ctx.need_plan("serving")
+    if not plan.variants:
+        raise ReportgenError(f"{ctx.plan_path}: the plan has no [[variants]] to measure")
+    while_up = _AccuracyWhileUp(ctx) if "accuracy" in ctx.stages and plan.accuracy.enabled else None
+    run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
+                      sampler=TelemetrySampler(ctx.host), while_up=while_up)  # type: ignore[arg-type]
+    ctx.echo(summary_table(ctx.store.results.variants))
+
+
+def stage_accuracy(ctx: CollectContext) -> None:
+    plan = ctx.need_plan("accuracy")
+    if "serving" in ctx.stages or not plan.accuracy.enabled:
+        return  # with serving it runs inside that stage, while each variant's server is up
+    # Without the serving stage: attach to each variant's running server.
+    from collectors.serving.server import wait_ready
+
+    acc = _AccuracyWhileUp(ctx)
+    for vp in plan.variants:
+        variant = ctx.store.results.variant(vp.label, model=vp.model, precision=vp.precision,
+                                            quantization=vp.quantization)
+        if ctx.resume and acc.done(vp, variant):
+            continue
+        base_url = (vp.base_url or plan.server.base_url).rstrip("/")
+        wait_ready(base_url, 30.0)
+        acc.run(vp, variant, base_url, vp.request_model)
+
+
+def stage_embedding(ctx: CollectContext) -> None:
+    from collectors.embedding.stage import run_embedding_stage
+
+    plan = ctx.need_plan("embedding")
+    for e in plan.embedding:
+        run = run_embedding_stage(
+            ctx.store, model=e.model, kind=e.kind, base_url=e.base_url, device=e.device, precision=e.precision,
+            endpoint=e.endpoint, reference=e.reference, throughput=e.throughput, progress=ctx.echo,
+        )
+        status = f"error: {run.error}" if run.error else f"reference check {run.reference_check.status}"
+        ctx.echo(f"embedding: {e.kind} {e.model}: {status}")
+
+
 STAGES: dict[str, Callable[[CollectContext], None]] = {
     "hardware": stage_hardware,
+    "serving": stage_serving,
+    "accuracy": stage_accuracy,
+    "embedding": stage_embedding,
 }
+
+
+def default_stages(plan: Plan | None) -> list[str]:
+    """Without --only: hardware always; the others where the plan asks for them."""
+    stages = ["hardware"]
+    if plan is not None:
+        if plan.variants:
+            stages.append("serving")
+        if plan.accuracy.enabled:
+            stages.append("accuracy")
+        if plan.embedding:
+            stages.append("embedding")
+    return stages
 
 
 def _default_output(host_label: str) -> Path:
@@ -65,9 +163,9 @@ def _default_output(host_label: str) -> Path:
     return DEFAULT_RESULTS_DIR / f"{safe}-{stamp}.json"
 
 
-def parse_stages(only: str | None) -> list[str]:
+def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
     if not only:
-        return list(STAGES)
+        return default_stages(plan)
     names = [s.strip() for s in only.split(",") if s.strip()]
     unknown = [n for n in names if n not in STAGES]
     if unknown:
@@ -88,22 +186,30 @@ def parse_stages(only: str | None) -> list[str]:
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
 @click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=float,
               help="Seconds each command may run.")
+@click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False),
+              help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
+@click.option("--resume", is_flag=True, help="Skip what the results file already holds (finished cells, scored questions).")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
                 known_hosts: str | None, container: str | None, only: str | None, timeout_s: float,
-                output: str | None) -> None:
+                plan_path: str | None, resume: bool, output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
 
     \b
     Examples:
+      reportgen init -o plan.toml && reportgen collect --plan plan.toml
       reportgen collect --only hardware
       reportgen collect --host 10.0.0.5 --ssh-user root --ssh-key ~/.ssh/id_ed25519 \\
           --container BI150_test --only hardware -o results.json
     """
     from collectors.execution import open_host
 
-    stages = parse_stages(only)
+    plan = load_plan(plan_path) if plan_path else None
+    stages = parse_stages(only, plan)
+    for name in stages:
+        if name != "hardware" and plan is None:
+            raise ReportgenError(f"the {name} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
     password = None
     if ask_pass:
         password = click.prompt("SSH password", hide_input=True, err=True)
@@ -126,7 +232,10 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
         inv.finished_at = utc_now()
         store.save()
         raise
-    ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s)
+    ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
+                         plan=plan, plan_path=plan_path, stages=stages, resume=resume)
+    if plan is not None and plan.title:
+        store.results.title = plan.title
     try:
         for name in stages:
             STAGES[name](ctx)
@@ -140,11 +249,12 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
 
 def _argv(params: dict[str, object]) -> list[str]:
     """The command line as recorded, rebuilt from the parsed options (no password is an option)."""
+    cmd = click.get_current_context().command
     argv = ["reportgen", "collect"]
-    for name, value in params.items():
-        if value is None or value is False or (name == "ssh_port" and value == 22) or (
-                name == "timeout_s" and value == 20.0):
+    for p in cmd.params:
+        value = params.get(p.name or "")
+        if value is None or value is False or value == p.default:
             continue
-        flag = "--timeout" if name == "timeout_s" else "--" + name.replace("_", "-")
+        flag = max(p.opts, key=len)  # the long form
         argv += [flag] if value is True else [flag, str(value)]
     return argv

@@ -1,0 +1,101 @@
+"""`reportgen collect --plan` end to end against real vLLM on CPU: hardware facts, a launched
+server (functional check, a small serving matrix, accuracy while it is up), a local reranker
+check, then the document with sections 1 to 6 filled from this one results file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import cli
+from reportgen.results import load_results
+from serving_helpers import free_port
+from vllm_env import require_vllm, serve_command, server_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.vllm]
+
+
+def test_collect_with_plan_then_render(tmp_path: Path, shared: Path) -> None:
+    pytest.importorskip("torch")  # the local reranker check
+    venv, models = require_vllm()
+    short_tmp = Path(tempfile.mkdtemp(prefix="rgc-", dir="/tmp"))  # vLLM's IPC socket paths must be short
+    try:
+        port = free_port()
+        env = server_env(tmp_path / "vllm", short_tmp)
+        model = str(models / "tiny-qwen2")
+        plan = tmp_path / "plan.toml"
+        env_lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in env.items())
+        plan.write_text(f"""
+title = "算力卡推理评测（集成测试）"
+[server]
+base_url = "http://127.0.0.1:{port}"
+startup_timeout_s = 600
+[serving]
+batch_sizes = [1, 2]
+input_len = 1024
+output_len = 32
+rounds = 1
+[[variants]]
+label = "FP16"
+model = "tiny-qwen2"
+model_path = {json.dumps(model)}
+tokenizer = {json.dumps(model)}
+precision = "bf16"
+launch_command = {json.dumps(serve_command(venv, models / "tiny-qwen2", port))}
+[variants.env]
+{env_lines}
+[accuracy]
+enabled = true
+data_dir = {json.dumps(str(shared / "datasets"))}
+tasks = ["gsm8k", "ceval"]
+limit = 4
+concurrency = 4
+[[embedding]]
+model = {json.dumps(str(models / "tiny-xlmr-rerank"))}
+kind = "reranker"
+device = "cpu"
+precision = "bf16"                    # compared with a float32 CPU run of the same model
+throughput = false
+""", encoding="utf-8")
+        out = tmp_path / "results.json"
+        r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "-o", str(out)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+    finally:
+        shutil.rmtree(short_tmp, ignore_errors=True)
+
+    res = load_results(out)
+    assert res.title == "算力卡推理评测（集成测试）"
+    assert res.environment.facts["cpu.model"].present
+    (v,) = res.variants
+    assert v.server.launched and v.server.log_tail and v.server.exit_code is not None
+    # a random-weight model may stop at once: the answer may be empty, but it came back whole
+    fc = v.functional_check
+    assert fc is not None and fc.error is None and fc.response_text is not None and fc.finish_reason in ("stop", "length")
+    assert [(c.batch_size, c.input_len, c.output_len) for c in v.serving] == [(1, 1024, 32), (2, 1024, 32)]
+    for c in v.serving:
+        assert c.metrics is not None and c.metrics.failed == 0
+        assert all(q.prompt_tokens == 1024 and q.completion_tokens == 32 for q in c.requests if not q.warmup)
+    assert {(a.benchmark, a.n) for a in v.accuracy} == {("gsm8k", 4), ("ceval", 4)}
+    (run,) = res.embeddings
+    assert run.kind == "reranker" and run.error is None and run.reference_check.status == "pass"
+
+    r = CliRunner().invoke(cli, ["validate", str(out), "--json"])
+    findings = json.loads(r.output)
+    assert not [f for f in findings if f["severity"] == "error"], findings
+
+    r = CliRunner().invoke(cli, ["render", str(out), "--format", "md", "-o", str(tmp_path / "doc")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "doc" / "results.md").read_text(encoding="utf-8")
+    assert "| 加速卡 | 数量 | 0（本机未发现加速卡） |" in md
+    summary = md.split("### 3.4", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in summary.splitlines() if line.startswith("| batch size = ")]
+    assert len(rows) == 2
+    assert all(not line.rstrip(" |").rsplit("|", 1)[1].strip().startswith("无效") for line in rows), rows
+    assert "如何制作月饼" in md
+    assert "| gsm8k |" in md and "| ceval |" in md
+    assert "## 6." in md and "对照检查通过" in md
