@@ -304,6 +304,28 @@ class ServerMetricsDelta(_Model):
     error: str | None = None  # why there is no delta (no /metrics, scrape failed)
 
 
+class EnergyMetrics(_Model):
+    """Power and energy of one serving cell, computed from its ``TelemetrySeries`` by
+    ``reportgen.energy.energy_metrics`` (definitions there and in the README glossary).
+
+    Figures are None when they cannot be computed; ``reason``/``detail`` then say why
+    (no SMI tool, no power readings, fewer than 2 power readings per device, ...)."""
+
+    window_s: float | None = None  # the cell's timed window the energy covers
+    samples: int = 0  # samples in the series (all devices)
+    devices: list[int] = Field(default_factory=list)  # devices whose power entered the figures
+    devices_without_power: list[int] = Field(default_factory=list)  # sampled, < 2 power readings: excluded
+    coverage: float | None = None  # fraction of the window between first and last power reading (least-covered device)
+    avg_power_w: float | None = None  # energy_j / window_s: time-weighted mean of the summed power
+    peak_power_w: float | None = None  # largest summed power at any sample time
+    peak_temperature_c: float | None = None  # hottest reading of any device
+    energy_j: float | None = None  # summed over devices, over the timed window
+    output_tokens: int | None = None  # the cell's output tokens (successful requests)
+    joules_per_output_token: float | None = None  # energy_j / output_tokens
+    reason: MissingReason | None = None  # why there are no power figures
+    detail: str | None = None
+
+
 class ServingCell(_Model):
     """One case of the matrix: a batch size at one input/output length."""
 
@@ -321,6 +343,7 @@ class ServingCell(_Model):
     metrics: ServingMetrics | None = None
     server_metrics: ServerMetricsDelta | None = None
     telemetry: TelemetrySeries | None = None
+    energy: EnergyMetrics | None = None  # from ``telemetry`` (reportgen.energy), stored alongside like ``metrics``
     import_info: ImportInfo | None = None
     command: str | None = None  # the client command, when one was used (imported runs)
     notes: list[str] = Field(default_factory=list)

@@ -35,6 +35,8 @@ from typing import Any, Literal
 
 from reportgen import reference_scores as ref
 from reportgen.embedding_text import to_zh
+from reportgen.energy import cell_energy
+from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import output_tokens, serving_metrics, timed_requests
 from reportgen.results import (
     AccuracyResult,
@@ -85,6 +87,10 @@ SERVER_TOKENS_REL = 0.05
 #: A single request's latency vs the benchmark duration: duration > e2el x RATIO + SLACK -> warning.
 SINGLE_REQUEST_RATIO = 1.25
 SINGLE_REQUEST_SLACK_S = 0.5
+#: Card telemetry: power readings spanning less than this fraction of a cell's timed window -> warning.
+TELEMETRY_COVERAGE_MIN = 0.8
+#: Stored power/energy figures vs those recomputed from the telemetry samples (relative) -> error.
+ENERGY_RECOMPUTE_REL = 1e-6
 #: Accuracy: points (0-100) from a published reference or from the same model's full precision.
 ACCURACY_REFERENCE_POINTS = 5.0
 ACCURACY_PRECISION_POINTS = 5.0
@@ -816,6 +822,101 @@ def _server_token_counts(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         )
 
 
+@_check(
+    "telemetry_coverage",
+    "cell",
+    "card telemetry whose power readings span less than 80 % of the cell's timed window (or too few readings to integrate) -> warning",
+)
+def _telemetry_coverage(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    e = cell_energy(cell)
+    if e is None or e.samples == 0 or cell.telemetry is None or cell.telemetry.reason is not None:
+        return
+    window = f"{e.window_s:.2f}" if e.window_s is not None else "?"
+    if e.coverage is None:
+        if e.devices or not any(s.power_w is not None for s in cell.telemetry.samples):
+            return  # no window, or a tool without power readings: the document says so, nothing to warn about
+        ticks = len({s.t_s for s in cell.telemetry.samples})
+        yield Issue(
+            "warning",
+            Msg(
+                f"card telemetry sampled only {ticks} time(s) during the {window} s timed window: "
+                "fewer than 2 power readings per device, no power or energy figures",
+                f"计时窗口 {window} s 内加速卡遥测仅采样 {ticks} 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗",
+            ),
+        )
+    elif e.coverage < TELEMETRY_COVERAGE_MIN:
+        cov, want = f"{e.coverage:.0%}", f"{TELEMETRY_COVERAGE_MIN:.0%}"
+        yield Issue(
+            "warning",
+            Msg(
+                f"card power readings span only {cov} of the {window} s timed window (want at least {want}): "
+                "average power and energy hold the first/last reading over the rest",
+                f"加速卡功耗读数仅覆盖 {window} s 计时窗口的 {cov}（至少应为 {want}）：其余时间按首个/最后一个读数估算平均功耗与能耗",
+            ),
+        )
+
+
+_ENERGY_FIELDS = ("avg_power_w", "peak_power_w", "peak_temperature_c", "energy_j", "joules_per_output_token", "coverage")
+
+
+@_check("energy_recomputed", "cell", "stored power/energy figures must equal those recomputed from the telemetry samples (relative 1e-6) -> error")
+def _energy_recomputed(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    if cell.energy is None:
+        return
+    if cell.telemetry is None:
+        yield Issue("error", Msg("the cell has power/energy figures but no telemetry series they could come from",
+                                 "该用例有功耗与能耗数值，却没有可供计算的遥测采样"))
+        return
+    fresh = recompute_energy(cell)
+    assert fresh is not None
+    diffs: list[Msg] = []
+    for name in _ENERGY_FIELDS:
+        a, b = getattr(cell.energy, name), getattr(fresh, name)
+        if (a is None) != (b is None) or (a is not None and b is not None and abs(a - b) > ENERGY_RECOMPUTE_REL * max(abs(a), abs(b), 1e-12)):
+            sa, sb = "none" if a is None else f"{a:.6g}", "none" if b is None else f"{b:.6g}"
+            diffs.append(Msg(f"{name} stored {sa}, recomputed {sb}", f"{name} 保存值 {sa}，重新计算 {sb}"))
+    if diffs:
+        yield Issue("error", Msg("power/energy figures differ from the telemetry samples: ", "功耗与能耗数值与遥测采样不符：") + _joined(diffs))
+
+
+def _max_temperature(results: Results) -> tuple[float, Msg] | None:
+    """The card's max operating temperature (the fact, else the lowest any device reports)."""
+    f = results.environment.facts.get("accelerator.max_temperature_c")
+    if f is not None and f.present and isinstance(f.value, (int, float)) and not isinstance(f.value, bool):
+        return float(f.value), Msg("the card's max operating temperature", "加速卡最大操作温度")
+    limits = [a.max_temperature_c for a in results.environment.accelerators if a.max_temperature_c is not None]
+    if limits:
+        return min(limits), Msg("the devices' max operating temperature", "设备报告的最大操作温度")
+    return None
+
+
+@_check(
+    "peak_temperature",
+    "results",
+    "a cell's peak card temperature at or above the card's max operating temperature (when known) -> warning",
+)
+def _peak_temperature(results: Results) -> Iterator[Issue]:
+    limit = _max_temperature(results)
+    if limit is None:
+        return
+    cap, what = limit
+    for v in results.variants:
+        for cell in v.serving:
+            e = cell_energy(cell)
+            if e is None or e.peak_temperature_c is None or e.peak_temperature_c < cap:
+                continue
+            t, c = f"{e.peak_temperature_c:g}", f"{cap:g}"
+            yield Issue(
+                "warning",
+                Msg(
+                    f"peak card temperature {t} C reached {what.en} ({c} C): the card may have throttled during the cell",
+                    f"峰值温度 {t} °C 达到{what.zh}（{c} °C）：测试期间加速卡可能降频",
+                ),
+                cell=cell,
+                variant=v,
+            )
+
+
 # --------------------------------------------------------------------------- matrix checks
 
 
@@ -1216,6 +1317,9 @@ CHECK_TITLES_ZH: dict[str, str] = {
     "prefix_cache": "测试期间不应命中服务端前缀缓存",
     "client_server_gap": "客户端与服务端统计的平均延迟应一致",
     "server_token_counts": "服务端统计的词元数应与客户端一致",
+    "telemetry_coverage": "加速卡遥测应覆盖用例计时窗口的至少 80%",
+    "energy_recomputed": "保存的功耗与能耗应与由遥测采样重新计算的结果一致",
+    "peak_temperature": "测试期间加速卡峰值温度应低于其最大操作温度",
     "ttft_batch_scaling": "同一精度、同一输入长度下，批大小增大时 TTFT 不应成倍下降",
     "tpot_batch_scaling": "同一精度、同一输入长度下，批大小增大时 TPOT 不应成倍下降",
     "duplicate_cell": "同一精度下不应有重复的测试用例",

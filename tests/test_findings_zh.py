@@ -122,7 +122,28 @@ def _embedding() -> Results:
     return r
 
 
+def _telemetry() -> Results:
+    """bs1: power read from 10 s to 30 s of a 44.81 s window, 95 C at a 90 C card; bs2: one tick only;
+    bs4: a stored energy figure that the samples do not give."""
+    from reportgen.energy import recompute
+    from reportgen.results import Fact, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    r.environment.facts["accelerator.max_temperature_c"] = Fact.of(90, unit="C")
+    c1, c2, c4 = r.variants[0].serving
+    c1.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=t, device=0, power_w=150.0, temperature_c=temp) for t, temp in ((10.0, 70), (30.0, 95))])
+    c2.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[TelemetrySample(t_s=0.0, device=0, power_w=150.0)])
+    c4.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(12)])
+    for c in (c1, c2, c4):
+        c.energy = recompute(c)
+    c4.energy.energy_j = 1000.0  # the samples give 100 W x 11.201 s = 1120.1 J
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "telemetry": _telemetry,
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
@@ -184,6 +205,12 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "测试期间服务端前缀缓存命中查询的 65536 个输入词元中的 16384 个（25.0%）：TTFT 与吞吐结果偏乐观"),
     ("server_side", "client_server_gap", "FP16", 4, "客户端与服务端统计的平均延迟不一致：TTFT 客户端 500.00 ms，服务端 100.00 ms"),
     ("server_side", "server_token_counts", "FP16", 4, "测试期间服务端统计的词元总数与客户端不同：生成词元：服务端 1000，客户端 2048"),
+    ("telemetry", "telemetry_coverage", "FP16", 1,
+     "加速卡功耗读数仅覆盖 44.81 s 计时窗口的 45%（至少应为 80%）：其余时间按首个/最后一个读数估算平均功耗与能耗"),
+    ("telemetry", "telemetry_coverage", "FP16", 2,
+     "计时窗口 22.40 s 内加速卡遥测仅采样 1 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗"),
+    ("telemetry", "peak_temperature", "FP16", 1, "峰值温度 95 °C 达到加速卡最大操作温度（90 °C）：测试期间加速卡可能降频"),
+    ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 1120.1"),
     ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "batch 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),

@@ -60,7 +60,12 @@ def _f(v: float | None, digits: int = 2) -> str:
 
 def summary_table(variants: Iterable[ModelVariant]) -> str:
     """A plain-text table of every measured cell (the document's 3.4 table, in English)."""
-    head = ("variant", "bs", "in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits", "check")
+    variants = list(variants)
+    power = any(c.telemetry is not None for v in variants for c in v.serving if c.source == "measured")
+    head: tuple[str, ...] = ("variant", "bs", "in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
+    if power:
+        head += ("avg W", "J/tok")
+    head += ("check",)
     rows: list[tuple[str, ...]] = []
     for v in variants:
         for c in v.serving:
@@ -81,6 +86,8 @@ def summary_table(variants: Iterable[ModelVariant]) -> str:
                     _f(m.output_throughput, 1) if m else "-",
                     _f(m.duration_s, 1) if m else "-",
                     "-" if hits is None else f"{hits:g}",
+                    *((_f(c.energy.avg_power_w if c.energy else None, 1),
+                       _f(c.energy.joules_per_output_token if c.energy else None, 3)) if power else ()),
                     "ok" if not problems else "CHECK: " + "; ".join(problems),
                 )
             )

@@ -31,6 +31,7 @@ import httpx
 from collectors.serving import prometheus
 from collectors.serving.client import ENDPOINTS, REQUEST_FUNCS, RequestParams
 from collectors.serving.prompts import PromptFactory, PromptSample
+from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import serving_metrics
 from reportgen.results import ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
 
@@ -133,7 +134,8 @@ async def run_cell(
 ) -> ServingCell:
     """Run one cell; hand it to ``sink`` (also when cancelled, marked interrupted).
 
-    ``sampler``, when given, runs during the timed window; its series lands in ``cell.telemetry``.
+    ``sampler``, when given, runs during the timed window; its series lands in ``cell.telemetry``
+    and the power/energy figures computed from it (``reportgen.energy``) in ``cell.energy``.
     """
     request_fn = REQUEST_FUNCS[plan.endpoint]
     progress = progress or Progress()
@@ -215,6 +217,7 @@ def _finish(cell: ServingCell, records: list[RequestRecord]) -> None:
     cell.finished_at = utc_now()
     if any(not r.warmup for r in records):
         cell.metrics = serving_metrics(records, cell.duration_s)
+    cell.energy = recompute_energy(cell)
 
 
 def _with_max_tokens(params: RequestParams, n: int) -> RequestParams:

@@ -41,14 +41,20 @@ def _int_list(text: str) -> list[int]:
 @click.option("--stall-timeout", type=float, default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
 @click.option("-o", "--output", "output", default="results.json", show_default=True, type=click.Path(dir_okay=False), help="Results file (created or added to).")
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
+@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
+              help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
+@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
 def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, input_len: int, output_len: int,
               rounds: int, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None, request_timeout: float,
-              stall_timeout: float, output: str, resume: bool) -> None:
+              stall_timeout: float, output: str, resume: bool, telemetry: bool, telemetry_interval: float) -> None:
     """Measure TTFT, TPOT and throughput at each batch size against a running server.
 
     Every request streams, its prompt has exactly --input-len tokens and distinct
     content, and its raw timings are saved; the results file is written after
-    every cell, so Ctrl-C keeps what finished and --resume continues.
+    every cell, so Ctrl-C keeps what finished and --resume continues. With
+    --telemetry (the default) the local cards' power and temperature are sampled
+    during each cell's timed window, giving average/peak power and joules per
+    output token; this only means something when the server runs on this machine.
 
     \b
     Example:
@@ -74,9 +80,15 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
     store.save()
+    sampler = None
+    if telemetry:
+        from collectors.execution import LocalHost
+        from collectors.hardware.telemetry import TelemetrySampler
+
+        sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
     try:
         measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
-                        resume=resume, progress=ConsoleProgress())
+                        resume=resume, progress=ConsoleProgress(), sampler=sampler)
     finally:
         inv.finished_at = utc_now()
         store.results.finished_at = inv.finished_at

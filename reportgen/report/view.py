@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen import metrics
+from reportgen.energy import cell_energy
 from reportgen.embedding_text import to_zh
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
@@ -34,6 +35,7 @@ from reportgen.reference_scores import (
 from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
+    EnergyMetrics,
     Fact,
     Finding,
     FunctionalCheck,
@@ -112,6 +114,8 @@ class CaseView:
     latency: Table | None
     notes: list[str]
     missing: str | None
+    power: Table | None = None  # power, temperature and energy during the cell (card telemetry)
+    power_missing: str | None = None  # "功耗与温度：未测试（…）" when the telemetry has no samples
 
 
 @dataclass
@@ -514,6 +518,58 @@ def _latency_table(m: ServingMetrics, reason: str) -> Table:
     return Table(["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"], rows)
 
 
+def _energy_why_zh(c: ServingCell, e: EnergyMetrics) -> str:
+    """Why a cell has no power figures, in Chinese, from the raw series."""
+    series = c.telemetry
+    tool = series.tool if series is not None else None
+    if series is None:
+        return "未采集加速卡遥测"
+    if series.reason == "not_installed":
+        return f"不支持 {tool} 的功耗采集" if tool else "本机未找到可读取加速卡功耗与温度的 SMI 工具"
+    if series.reason is not None or not series.samples:
+        return f"{tool or 'SMI 工具'} 查询没有得到采样" + (f"：{series.detail}" if series.detail else "")
+    if not any(s.power_w is not None for s in series.samples):
+        return f"{tool or 'SMI 工具'} 未报告功耗读数"
+    if not e.devices:
+        ticks = len({s.t_s for s in series.samples})
+        every = f"，每 {fmt.compact(series.interval_s)} s 一次" if series.interval_s else ""
+        return f"用例期间仅采样 {ticks} 次{every}，每个设备的功耗读数少于 2 个，无法积分"
+    return "该用例没有计时窗口"
+
+
+def _power_table(c: ServingCell, e: EnergyMetrics) -> Table:
+    why = fmt.missing(e.reason, _energy_why_zh(c, e)) if e.avg_power_w is None else None
+
+    def val(x: float | None, digits: int) -> str:
+        return fmt.number(x, digits) if x is not None else (why or fmt.missing("not_collected"))
+
+    jpt = fmt.number(e.joules_per_output_token, 3) if e.joules_per_output_token is not None else (
+        why or fmt.missing("not_collected", "没有成功输出的词元"))
+    series = c.telemetry
+    how = []
+    if series is not None and series.tool:
+        how.append(series.tool + (f"，每 {fmt.compact(series.interval_s)} s 采样一次" if series.interval_s else ""))
+    how.append(f"{e.samples} 个采样点")
+    if e.coverage is not None:
+        how.append(f"覆盖计时窗口的 {e.coverage * 100:.0f}%")
+    if e.devices:
+        how.append("计入设备 " + ", ".join(str(d) for d in e.devices))
+    if e.devices_without_power:
+        how.append("无功耗读数、未计入：设备 " + ", ".join(str(d) for d in e.devices_without_power))
+    return Table(
+        ["指标", "数值"],
+        [
+            ["平均功耗 (W)", val(e.avg_power_w, 2)],
+            ["峰值功耗 (W)", val(e.peak_power_w, 2)],
+            ["峰值温度 (°C)", fmt.number(e.peak_temperature_c, 1) if e.peak_temperature_c is not None
+             else fmt.missing("not_found", "未报告温度读数")],
+            ["能耗 (J)", val(e.energy_j, 2)],
+            ["每输出词元能耗 (J/token)", jpt],
+            ["采样", "；".join(how)],
+        ],
+    )
+
+
 def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
     heading = f"{letter}. batch size = {c.batch_size}; input_len = {c.input_len}; output_len = {c.output_len}; {v.label}"
     printed = c.import_info.text if c.import_info and c.import_info.text else None
@@ -529,8 +585,16 @@ def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
             latency = _latency_table(c.metrics, reason)
         else:
             missing = fmt.missing("not_collected", "该用例没有测试结果")
+    power = power_missing = None
+    e = cell_energy(c)
+    if e is not None:
+        if e.samples == 0:
+            power_missing = "功耗与温度：" + fmt.missing(e.reason, _energy_why_zh(c, e))
+        else:
+            power = _power_table(c, e)
     return CaseView(heading=heading, command=c.command, printed=printed, printed_note=printed_note,
-                    overview=overview, latency=latency, notes=list(c.notes), missing=missing)
+                    overview=overview, latency=latency, notes=list(c.notes), missing=missing,
+                    power=power, power_missing=power_missing)
 
 
 def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str]]:
@@ -555,6 +619,10 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     ]
     if legacy:
         headers.insert(3, "latency per token (ms，旧脚本)")
+    power = any(c.telemetry is not None or c.energy is not None for _, c in cells)
+    if power:
+        at = headers.index("Prefill (tok/s)") + 1
+        headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
     rows = []
     for v, c in cells:
         label_cell = f"batch size = {c.batch_size}\ninput_len = {c.input_len}\noutput_len = {c.output_len}\n{v.label}"
@@ -601,6 +669,15 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             valid = fmt.missing("not_collected")
         elif status != "VALID" and refs:
             valid += f"（见第 7 节 {'、'.join(refs)}）"
+        if power:
+            e = cell_energy(c)
+            if e is None:
+                nums += [fmt.missing("not_collected")] * 2
+            else:
+                nums += [
+                    fmt.number(e.avg_power_w, 2, reason=e.reason or "not_collected"),
+                    fmt.number(e.joules_per_output_token, 3, reason=e.reason or "not_collected"),
+                ]
         row = [label_cell, *nums, speed, valid]
         if legacy:
             row.insert(3, legacy_cell)
@@ -610,6 +687,11 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
         f"加速比 = 量化版本的 TPS ÷ 同一 batch size 与输入/输出长度下 {base_label} 的 TPS（大于 1 表示更快）。",
         "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；详见第 7 节“数据有效性检查”。",
     ]
+    if power:
+        notes.append(
+            "平均功耗为测试时长内各加速卡功耗之和的时间加权平均，能耗 (J/token) = 测试时长内加速卡总能耗 ÷ 输出词元总数；"
+            "均由用例期间的 SMI 遥测采样积分得到（见附录“指标说明”），未测试的原因见 3.3 各用例。"
+        )
     if legacy:
         notes.append("latency per token 为旧版 benchmark_serving.py 额外打印的一行，其定义与 TPOT 不同，仅供对照。")
     return Table(headers, rows), notes
