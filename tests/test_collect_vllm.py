@@ -1,6 +1,8 @@
-"""`reportgen collect --plan` end to end against real vLLM on CPU: hardware facts, a launched
-server (functional check, a small serving matrix, accuracy while it is up), a local reranker
-check, then the document with sections 1 to 6 filled from this one results file."""
+"""`reportgen collect --plan` end to end against real vLLM on CPU: hardware facts; for two
+variants (FP16, INT4: two launches of the tiny Qwen2) a launched server, the functional check, the
+seed's whole matrix (batch 1/2/4/8, 8192 in, 256 out, 5 rounds so every cell has enough samples
+for its P99) and accuracy while it is up; a local reranker check; then the document with sections
+1 to 6 filled from this one results file and every 3.4 cell VALID."""
 
 from __future__ import annotations
 
@@ -30,25 +32,29 @@ def test_collect_with_plan_then_render(tmp_path: Path, shared: Path) -> None:
         model = str(models / "tiny-qwen2")
         plan = tmp_path / "plan.toml"
         env_lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in env.items())
+        # One server at a time on the same port: each variant is launched, measured and stopped.
+        variants = "".join(f"""
+[[variants]]
+label = "{label}"
+model = "tiny-qwen2"
+model_path = {json.dumps(model)}
+tokenizer = {json.dumps(model)}
+precision = "{precision}"
+launch_command = {json.dumps(serve_command(venv, models / "tiny-qwen2", port))}
+[variants.env]
+{env_lines}
+""" for label, precision in (("FP16", "bf16"), ("INT4", "int4")))
         plan.write_text(f"""
 title = "算力卡推理评测（集成测试）"
 [server]
 base_url = "http://127.0.0.1:{port}"
 startup_timeout_s = 600
 [serving]
-batch_sizes = [1, 2]
-input_len = 1024
-output_len = 32
-rounds = 1
-[[variants]]
-label = "FP16"
-model = "tiny-qwen2"
-model_path = {json.dumps(model)}
-tokenizer = {json.dumps(model)}
-precision = "bf16"
-launch_command = {json.dumps(serve_command(venv, models / "tiny-qwen2", port))}
-[variants.env]
-{env_lines}
+batch_sizes = [1, 2, 4, 8]
+input_len = 8192
+output_len = 256
+rounds = 5
+{variants}
 [accuracy]
 enabled = true
 data_dir = {json.dumps(str(shared / "datasets"))}
@@ -71,16 +77,17 @@ throughput = false
     res = load_results(out)
     assert res.title == "算力卡推理评测（集成测试）"
     assert res.environment.facts["cpu.model"].present
-    (v,) = res.variants
-    assert v.server.launched and v.server.log_tail and v.server.exit_code is not None
-    # a random-weight model may stop at once: the answer may be empty, but it came back whole
-    fc = v.functional_check
-    assert fc is not None and fc.error is None and fc.response_text is not None and fc.finish_reason in ("stop", "length")
-    assert [(c.batch_size, c.input_len, c.output_len) for c in v.serving] == [(1, 1024, 32), (2, 1024, 32)]
-    for c in v.serving:
-        assert c.metrics is not None and c.metrics.failed == 0
-        assert all(q.prompt_tokens == 1024 and q.completion_tokens == 32 for q in c.requests if not q.warmup)
-    assert {(a.benchmark, a.n) for a in v.accuracy} == {("gsm8k", 4), ("ceval", 4)}
+    assert [v.label for v in res.variants] == ["FP16", "INT4"]
+    for v in res.variants:
+        assert v.server.launched and v.server.log_tail and v.server.exit_code is not None
+        # a random-weight model may stop at once: the answer may be empty, but it came back whole
+        fc = v.functional_check
+        assert fc is not None and fc.error is None and fc.response_text is not None and fc.finish_reason in ("stop", "length")
+        assert [(c.batch_size, c.input_len, c.output_len) for c in v.serving] == [(b, 8192, 256) for b in (1, 2, 4, 8)]
+        for c in v.serving:
+            assert c.metrics is not None and c.metrics.failed == 0 and c.metrics.completed == 5 * c.batch_size
+            assert all(q.prompt_tokens == 8192 and q.completion_tokens == 256 for q in c.requests if not q.warmup)
+        assert {(a.benchmark, a.n) for a in v.accuracy} == {("gsm8k", 4), ("ceval", 4)}
     (run,) = res.embeddings
     assert run.kind == "reranker" and run.error is None and run.reference_check.status == "pass"
 
@@ -94,8 +101,8 @@ throughput = false
     assert "| 加速卡 | 数量 | 0（本机未发现加速卡） |" in md
     summary = md.split("### 3.4", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in summary.splitlines() if line.startswith("| batch size = ")]
-    assert len(rows) == 2
-    assert all(not line.rstrip(" |").rsplit("|", 1)[1].strip().startswith("无效") for line in rows), rows
+    assert len(rows) == 8
+    assert all(line.rstrip(" |").rsplit("|", 1)[1].strip() == "有效" for line in rows), rows
     assert "如何制作月饼" in md
     assert "| gsm8k |" in md and "| ceval |" in md
     assert "## 6." in md and "对照检查通过" in md
