@@ -7,74 +7,24 @@ Needs ``REPORTGEN_VLLM_VENV`` / ``REPORTGEN_TINY_MODELS`` (defaults: <repo>/.cac
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import cli
 from reportgen.report.accuracy_view import MODE_ZH, accuracy_view
 from reportgen.results import load_results
+from vllm_env import require_vllm, serve_vllm
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
-
-REPO = Path(__file__).resolve().parent.parent
-VENV = Path(os.environ.get("REPORTGEN_VLLM_VENV", REPO / ".cache" / "vllm-venv"))
-MODELS = Path(os.environ.get("REPORTGEN_TINY_MODELS", REPO / ".cache" / "tiny-models"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def vllm_server(tmp_path_factory):
-    vllm = VENV / "bin" / "vllm"
-    model = MODELS / "tiny-qwen2"
-    if not vllm.exists() or not model.is_dir():
-        pytest.skip(f"vLLM CPU venv ({vllm}) or tiny-qwen2 ({model}) missing: run scripts/setup-vllm-cpu.sh")
-    tmp = tmp_path_factory.mktemp("vllm")
-    port = _free_port()
-    env = dict(os.environ, VLLM_AMX_PERM="1", VLLM_CPU_KVCACHE_SPACE="1", VLLM_CPU_OMP_THREADS_BIND="auto",
-               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", VLLM_NO_USAGE_STATS="1", DO_NOT_TRACK="1",
-               VLLM_CACHE_ROOT=str(tmp / "cache" / "vllm"), XDG_CACHE_HOME=str(tmp / "cache"),
-               HF_HOME=str(tmp / "cache" / "hf"), TMPDIR=str(tmp))
-    log = open(tmp / "server.log", "wb")
-    proc = subprocess.Popen(
-        [str(vllm), "serve", str(model), "--served-model-name", "tiny-qwen2", "--host", "127.0.0.1",
-         "--port", str(port), "--max-model-len", "9000", "--dtype", "bfloat16", "--enforce-eager"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vLLM exited with {proc.returncode}: {(tmp / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("vLLM did not become healthy in 300 s")
-            time.sleep(0.5)
+    _, models = require_vllm()
+    with serve_vllm(models / "tiny-qwen2", tmp_path_factory.mktemp("vllm"), "--served-model-name", "tiny-qwen2") as url:
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.mark.parametrize("mode", ["corrected", "swift2024"])

