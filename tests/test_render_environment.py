@@ -20,3 +20,9 @@ def test_accelerator_rows_shown_when_present() -> None:
     section = render_markdown(r).split("## 1. 环境规格", 1)[1].split("\n## 2.", 1)[0]
     assert "| 加速卡 | 型号 | Iluvatar BI-V150 |" in section
     assert "本机未发现加速卡" not in section
+
+
+def test_model_name_falls_back_to_the_served_path() -> None:
+    r = Results()
+    r.variant("FP16", served_model_name="/models/Qwen2-7B-Instruct/")
+    assert "## 3. Qwen2-7B-Instruct推理用例测试" in render_markdown(r)

@@ -224,8 +224,9 @@ def _model_name(results: Results) -> str | None:
     for v in results.variants:
         if v.model:
             return v.model
-        if _basename(v.model_path):
-            return _basename(v.model_path)
+        name = _basename(v.model_path) or _basename(v.served_model_name)
+        if name:
+            return name
     return None
 
 
