@@ -620,7 +620,8 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     ]
     if legacy:
         headers.insert(3, "latency per token (ms，旧脚本)")
-    power = any(c.telemetry is not None or c.energy is not None for _, c in cells)
+    # Power columns only when some cell has readings: a machine without an SMI tool says so in 3.3.
+    power = any(c.energy is not None or (c.telemetry is not None and c.telemetry.samples) for _, c in cells)
     if power:
         at = headers.index("Prefill (tok/s)") + 1
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
