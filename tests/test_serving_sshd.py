@@ -1,0 +1,112 @@
+"""The serving stage's SSH path end to end: ``reportgen collect --host ... --only serving``
+over a real sshd on 127.0.0.1 (the fixture of test_hw_sshd.py) launches the stub server
+(tests/serving_stub.py) on the "remote" side through ``HostServer``, measures a small
+matrix against it, stops it and keeps its log tail."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from reportgen.cli import main
+from reportgen.results import load_results
+from serving_helpers import STUB, free_port, make_tokenizer
+from test_hw_sshd import Server, sshd  # noqa: F401  (the module-scoped sshd fixture)
+
+pytestmark = [pytest.mark.slow, pytest.mark.sshd]
+
+LABEL = "FP16-sshd"  # its own /tmp/reportgen-server-<label>.* files, apart from other tests'
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_collect_launches_the_server_over_ssh(sshd: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    tokdir = make_tokenizer(tmp_path / "tok")
+    port = free_port()
+    # the project's venv python by absolute path: the remote PATH does not hold it
+    py = Path(sys.executable).absolute()
+    cmd = f"{shlex.quote(str(py))} {shlex.quote(str(STUB))} --port {port} --model tiny --tokenizer {shlex.quote(str(tokdir))}"
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+startup_timeout_s = 60
+stop_timeout_s = 20
+[serving]
+batch_sizes = [1, 2]
+input_len = 32
+output_len = 5
+rounds = 1
+[functional_check]
+max_tokens = 8
+[[variants]]
+label = "{LABEL}"
+precision = "FP16"
+served_model_name = "tiny"
+tokenizer = {json.dumps(str(tokdir))}
+launch_command = {json.dumps(cmd)}
+""")
+    files = [Path(f"/tmp/reportgen-server-{LABEL}.{s}") for s in ("log", "pid", "status")]
+    for f in files:
+        f.unlink(missing_ok=True)
+    monkeypatch.setenv("REPORTGEN_SSH_PASSWORD", "s3cret-not-to-be-saved")
+    out = tmp_path / "out.json"
+    pgid = None
+    try:
+        with pytest.raises(SystemExit) as e:
+            main(["collect", *sshd.cli_args(), "--plan", str(plan), "--only", "serving", "-o", str(out)])
+        assert e.value.code == 0
+        pgid = int(files[1].read_text())  # the remote wrapper's process group (setsid)
+    finally:
+        if pgid is None and files[1].exists():  # a failed run must not leave the stub behind
+            try:
+                os.killpg(int(files[1].read_text()), 9)
+            except (ProcessLookupError, ValueError):
+                pass
+
+    res = load_results(out)
+    v = res.variant(LABEL)
+    s = v.server
+    assert s.launched and s.launch_command == cmd and s.served_models == ["tiny"] and s.startup_s > 0
+    assert s.error is None
+    assert s.exit_code == 143  # SIGTERM to the group, recorded by the remote wrapper
+    assert f"PORT {port}" in s.log_tail  # the stub's own first line, read back over SSH
+    assert v.functional_check.error is None and v.functional_check.completion_tokens == 8
+    assert [c.batch_size for c in v.serving] == [1, 2]
+    for c in v.serving:
+        assert c.metrics.failed == 0 and c.metrics.completed == len([r for r in c.requests if not r.warmup]) >= c.batch_size
+        assert all(r.ok and r.prompt_tokens == 32 and r.completion_tokens == 5 for r in c.requests)
+    assert not (tmp_path / "out-logs").exists()  # no local ServerProcess: HostServer ran it
+    assert "Accepted publickey for root" in (sshd.root / "sshd.log").read_text()
+    assert res.invocations[-1].argv[:4] == ["reportgen", "collect", "--host", "127.0.0.1"]
+
+    # the remote process group is gone, and the port is free again
+    deadline = time.monotonic() + 10
+    while not gone(pgid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(pgid)
+    with pytest.raises(OSError):
+        os.killpg(pgid, 0)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+    assert files[2].read_text().strip() == "143"
+
+    text = out.read_text()
+    assert "s3cret-not-to-be-saved" not in text
+    key_body = [ln for ln in sshd.key.read_text().splitlines() if not ln.startswith("-----")]
+    assert key_body and not any(ln in text for ln in key_body)
+    for f in files:
+        f.unlink(missing_ok=True)
