@@ -10,6 +10,34 @@ def _lit(value: object) -> str:
     return repr(value) if not isinstance(value, tuple) else repr(list(value))
 
 
+def _embedding_calls(inputs: EmbeddingInputs, show: str) -> str:
+    """The seed's embedding script body: both similarity matrices, printed via ``show``."""
+    return f"""sentences_1 = {_lit(inputs.sentences_1)}
+sentences_2 = {_lit(inputs.sentences_2)}
+similarity = encode(sentences_1) @ encode(sentences_2).T
+print(similarity{show})
+
+instruction = {inputs.instruction!r}
+queries = {_lit(inputs.queries)}
+passages = {_lit(inputs.passages)}
+scores = encode([instruction + q for q in queries]) @ encode(passages).T
+print(scores{show})
+"""
+
+
+def _reranker_calls(inputs: EmbeddingInputs) -> str:
+    """The seed's reranker script body: raw and sigmoid scores of the single pair and the batch."""
+    return f"""sigmoid = lambda x: 1 / (1 + math.exp(-x))
+score = compute_score([{_lit(inputs.single_pair)}])
+print(score)
+print([sigmoid(s) for s in score])
+pairs = {_lit([list(p) for p in inputs.batch_pairs])}
+scores = compute_score(pairs)
+print(scores)
+print([sigmoid(s) for s in scores])
+"""
+
+
 def local_embedding_script(model_dir: str, device: str, dtype: str, pooling: str, max_length: int, inputs: EmbeddingInputs) -> str:
     pool = "out[:, 0]  # CLS pooling" if pooling == "cls" else (
         "(out * mask).sum(1) / mask.sum(1)  # mean pooling"
@@ -29,17 +57,7 @@ def encode(texts):
 {mask}    emb = {pool}
     return torch.nn.functional.normalize(emb.float(), dim=-1).cpu()
 
-sentences_1 = {_lit(inputs.sentences_1)}
-sentences_2 = {_lit(inputs.sentences_2)}
-similarity = encode(sentences_1) @ encode(sentences_2).T
-print(similarity.numpy())
-
-instruction = {inputs.instruction!r}
-queries = {_lit(inputs.queries)}
-passages = {_lit(inputs.passages)}
-scores = encode([instruction + q for q in queries]) @ encode(passages).T
-print(scores.numpy())
-"""
+""" + _embedding_calls(inputs, '.numpy()')
 
 
 def local_reranker_script(model_dir: str, device: str, dtype: str, max_length: int, inputs: EmbeddingInputs) -> str:
@@ -57,15 +75,7 @@ def compute_score(pairs):
     with torch.inference_mode():
         return model(**enc, return_dict=True).logits.view(-1).float().tolist()
 
-sigmoid = lambda x: 1 / (1 + math.exp(-x))
-score = compute_score([{_lit(inputs.single_pair)}])
-print(score)
-print([sigmoid(s) for s in score])
-pairs = {_lit([list(p) for p in inputs.batch_pairs])}
-scores = compute_score(pairs)
-print(scores)
-print([sigmoid(s) for s in scores])
-"""
+""" + _reranker_calls(inputs)
 
 
 def http_embedding_script(base_url: str, served_model: str, inputs: EmbeddingInputs) -> str:
@@ -79,17 +89,7 @@ def encode(texts):
     emb = np.array([d['embedding'] for d in sorted(r.json()['data'], key=lambda d: d['index'])])
     return emb / np.linalg.norm(emb, axis=1, keepdims=True)
 
-sentences_1 = {_lit(inputs.sentences_1)}
-sentences_2 = {_lit(inputs.sentences_2)}
-similarity = encode(sentences_1) @ encode(sentences_2).T
-print(similarity.astype(np.float32))
-
-instruction = {inputs.instruction!r}
-queries = {_lit(inputs.queries)}
-passages = {_lit(inputs.passages)}
-scores = encode([instruction + q for q in queries]) @ encode(passages).T
-print(scores.astype(np.float32))
-"""
+""" + _embedding_calls(inputs, '.astype(np.float32)')
 
 
 def http_reranker_script(base_url: str, served_model: str, endpoint: str, raw: bool, inputs: EmbeddingInputs) -> str:
@@ -113,12 +113,4 @@ import httpx
 def compute_score(pairs):
 {call}
 
-sigmoid = lambda x: 1 / (1 + math.exp(-x))
-score = compute_score([{_lit(inputs.single_pair)}])
-print(score)
-print([sigmoid(s) for s in score])
-pairs = {_lit([list(p) for p in inputs.batch_pairs])}
-scores = compute_score(pairs)
-print(scores)
-print([sigmoid(s) for s in scores])
-"""
+""" + _reranker_calls(inputs)

@@ -18,7 +18,7 @@ through ``reportgen.embedding_text.to_zh``.
 from __future__ import annotations
 
 from reportgen.embedding_text import text_kind_zh, to_zh
-from reportgen.results import EmbeddingRun
+from reportgen.results import EmbeddingRun, ThroughputPoint
 
 Table = tuple[list[str], list[list[str]]]  # (headers, rows)
 
@@ -89,6 +89,18 @@ def _unit(run: EmbeddingRun) -> str:
     return "条文本/s" if run.kind == "embedding" else "个文本对/s"
 
 
+def _throughput_cells(t: ThroughputPoint) -> list[str]:
+    """batch size, items/s, mean and P99 latency, tokens per item, timed calls."""
+    return [
+        str(t.batch_size),
+        f"{t.items_per_s:.1f}",
+        _num(t.mean_latency_ms, 1),
+        _num(t.p99_latency_ms, 1),
+        "未知" if t.tokens_per_item is None else f"{t.tokens_per_item:.0f}",
+        "—" if t.n is None else str(t.n),
+    ]
+
+
 def throughput_tables(run: EmbeddingRun) -> list[tuple[str, Table]]:
     """One (caption, table) per text kind, in the order the run measured them."""
     kinds: list[str] = []
@@ -100,17 +112,7 @@ def throughput_tables(run: EmbeddingRun) -> list[tuple[str, Table]]:
     for kind in kinds:
         points = sorted((t for t in run.throughput if t.text_kind == kind), key=lambda t: t.batch_size)
         headers = ["batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", f"{per}词元数", "计时次数"]
-        rows = [
-            [
-                str(t.batch_size),
-                f"{t.items_per_s:.1f}",
-                _num(t.mean_latency_ms, 1),
-                _num(t.p99_latency_ms, 1),
-                "未知" if t.tokens_per_item is None else f"{t.tokens_per_item:.0f}",
-                "—" if t.n is None else str(t.n),
-            ]
-            for t in points
-        ]
+        rows = [_throughput_cells(t) for t in points]
         out.append((f"吞吐测试：{text_kind_zh(kind)}（时延为每次调用、即一个批次的耗时）", (headers, rows)))
     return out
 
@@ -159,18 +161,7 @@ def throughput_table(run: EmbeddingRun) -> Table | None:
     if not run.throughput:
         return None
     headers = ["文本类型", "batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", "每条词元数", "计时次数"]
-    rows = [
-        [
-            text_kind_zh(t.text_kind),
-            str(t.batch_size),
-            f"{t.items_per_s:.1f}",
-            _num(t.mean_latency_ms, 1),
-            _num(t.p99_latency_ms, 1),
-            "未知" if t.tokens_per_item is None else f"{t.tokens_per_item:.0f}",
-            "—" if t.n is None else str(t.n),
-        ]
-        for t in run.throughput
-    ]
+    rows = [[text_kind_zh(t.text_kind), *_throughput_cells(t)] for t in run.throughput]
     return headers, rows
 
 
