@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportgen._io import read_text
 from reportgen.errors import InputFormatError
 
 LETTERS = ("A", "B", "C", "D")
@@ -41,20 +42,9 @@ def _need_dir(path: Path, what: str) -> Path:
     return path
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFormatError(f"{path}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise InputFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise InputFormatError(f"{path}: cannot read: {e.strerror}") from None
-
-
 def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Rows with the line number each starts on (CSV records may span several lines)."""
-    text = _read_text(path)
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
     try:
@@ -90,7 +80,7 @@ def load_ceval_mapping(root: Path) -> dict[str, tuple[str, str, str]]:
     """subject -> (English name, Chinese name, category)."""
     path = root / "ceval" / "subject_mapping.json"
     try:
-        raw = json.loads(_read_text(path))
+        raw = json.loads(read_text(path))
     except json.JSONDecodeError as e:
         raise InputFormatError(f"{path}: not valid JSON: {e.msg} at line {e.lineno}") from None
     out: dict[str, tuple[str, str, str]] = {}
@@ -157,7 +147,7 @@ def load_mmlu(root: Path, split: str = "test") -> list[Item]:
 def load_gsm8k(root: Path, split: str = "test") -> list[Item]:
     path = _need_dir(root / "gsm8k", "gsm8k") / f"{split}.jsonl"
     items: list[Item] = []
-    for lineno, line in enumerate(_read_text(path).splitlines(), start=1):
+    for lineno, line in enumerate(read_text(path).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -189,7 +179,7 @@ def load_bbh(root: Path, split: str = "test") -> list[Item]:
     for path in files:
         task = path.stem
         try:
-            doc = json.loads(_read_text(path))
+            doc = json.loads(read_text(path))
         except json.JSONDecodeError as e:
             raise InputFormatError(f"{path}: not valid JSON: {e.msg} at line {e.lineno}") from None
         examples = doc.get("examples") if isinstance(doc, dict) else None
@@ -205,7 +195,7 @@ def load_bbh(root: Path, split: str = "test") -> list[Item]:
 def load_bbh_cot_prompt(root: Path, task: str) -> str:
     """The 3-shot CoT exemplars of a task, without the two canary lines."""
     path = root / "bbh" / "cot-prompts" / f"{task}.txt"
-    lines = _read_text(path).split("\n")
+    lines = read_text(path).split("\n")
     if len(lines) < 3 or "canary" not in lines[0].lower() or not lines[1].startswith("-----"):
         raise InputFormatError(f"{path}: line 1-2: expected the canary line and '-----'")
     return "\n".join(lines[2:])

@@ -10,26 +10,13 @@ from typing import Any
 
 import click
 
-from reportgen.errors import InputFormatError
+from reportgen._io import read_text
 from reportgen.importers.manual import apply_manual, parse_manual
 from reportgen.importers.merge import add_accuracy, add_cell
 from reportgen.importers.swift_eval import parse_swift_eval
 from reportgen.importers.vllm_json import looks_like_json, parse_vllm_json
 from reportgen.importers.vllm_log import ImportedCell, parse_vllm_text
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputFormatError(f"{path}: is a directory") from None
-    except UnicodeDecodeError as e:
-        raise InputFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise InputFormatError(f"{path}: cannot read: {e.strerror or e}") from None
 
 
 def _argv(ctx: click.Context) -> list[str]:
@@ -93,7 +80,7 @@ def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, c
     """
     items: list[ImportedCell] = []
     for f in files:
-        text = _read(f)
+        text = read_text(f)
         if looks_like_json(text):
             items.append(parse_vllm_json(text, str(f), command=client_command, **opts))
         else:
@@ -115,7 +102,7 @@ def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, pr
     Example:
       reportgen import swift-eval samples/seed/accuracy/*.log -o results.json
     """
-    groups = [g for f in files for g in parse_swift_eval(_read(f), str(f), precision=precision, model=model)]
+    groups = [g for f in files for g in parse_swift_eval(read_text(f), str(f), precision=precision, model=model)]
     _import(ctx, output, lambda r: [line for g in groups for line in add_accuracy(r, g)])
 
 
@@ -131,5 +118,5 @@ def manual_cmd(ctx: click.Context, file: Path, output: Path) -> None:
     Example:
       reportgen import manual samples/seed/manual.toml -o results.json
     """
-    manual = parse_manual(_read(file), str(file))
+    manual = parse_manual(read_text(file), str(file))
     _import(ctx, output, lambda r: apply_manual(r, manual))
