@@ -49,6 +49,7 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
+from reportgen.variant_roles import MODE_ZH
 
 Severity = Literal["error", "warning"]
 Scope = Literal["cell", "variant", "results"]
@@ -1088,7 +1089,6 @@ def _accuracy_incomplete(v: ModelVariant) -> Iterator[Issue]:
 
 
 #: How the document names the scoring modes (``AccuracyResult.mode``).
-MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
 
 
 def _settings(a: AccuracyResult) -> Msg:

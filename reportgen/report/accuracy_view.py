@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.results import AccuracyResult, ModelVariant, Results
+from reportgen.variant_roles import MODE_ZH, bench_key
+from reportgen.variant_roles import baseline as variant_baseline
 
-BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
-MODE_ZH = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
 CATEGORY_ZH = {
     "STEM": "理工（STEM）",
     "Social Science": "社会科学",
@@ -26,17 +26,9 @@ VERDICT_RATIO = 0.99
 BBH_TOTAL, BBH_FREE_FORM = 6511, 2437  # swift2024: only the free-form tasks can score
 
 
-def _bench_key(name: str) -> tuple[int, str]:
-    return (BENCHMARK_ORDER.index(name) if name in BENCHMARK_ORDER else len(BENCHMARK_ORDER), name)
-
-
-def _is_baseline(v: ModelVariant) -> bool:
-    return v.label.upper() in ("FP16", "BF16") or (v.precision or "").lower() in ("fp16", "bf16")
-
-
 def baseline(results: Results) -> ModelVariant | None:
-    with_acc = [v for v in results.variants if v.accuracy]
-    return next((v for v in with_acc if _is_baseline(v)), None)
+    """The FP16/BF16 variant that has accuracy results."""
+    return variant_baseline(v for v in results.variants if v.accuracy)
 
 
 def _score(x: float | None) -> str:
@@ -69,7 +61,7 @@ def verdict_rows(results: Results) -> list[list[str]]:
     for v in results.variants:
         if v is base or not v.accuracy:
             continue
-        for a in sorted(v.accuracy, key=lambda a: (_bench_key(a.benchmark), a.mode)):
+        for a in sorted(v.accuracy, key=lambda a: (bench_key(a.benchmark), a.mode)):
             b = _find(base, a.benchmark, a.mode)
             if b is None or a.score is None or b.score is None:
                 continue
@@ -110,7 +102,7 @@ def _subset_table(a: AccuracyResult) -> list[list[str]]:
 def accuracy_view(results: Results) -> dict[str, Any]:
     """Everything the accuracy appendix template prints, as strings."""
     measured = [(v, a) for v in results.variants for a in v.accuracy if a.source == "measured"]
-    measured.sort(key=lambda va: (results.variants.index(va[0]), _bench_key(va[1].benchmark), va[1].mode))
+    measured.sort(key=lambda va: (results.variants.index(va[0]), bench_key(va[1].benchmark), va[1].mode))
     base = baseline(results)
     notes = [
         "micro = 答对题数 ÷ 已评分题数（EvalScope/llmuses、lm-eval 的口径）；macro = 各科目（任务）准确率的算术平均"

@@ -18,6 +18,7 @@ from typing import Callable
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
 from reportgen.results import Results, ServingMetrics
+from reportgen.variant_roles import BENCHMARK_ORDER
 
 PNG_DPI = 170
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
@@ -182,7 +183,6 @@ def all_charts(results: Results) -> dict[str, Chart]:
 
 # --------------------------------------------------------------------------- accuracy
 
-BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
 ACCURACY_TITLE = "精度评测得分（按基准与精度）"
 
 

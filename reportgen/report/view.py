@@ -45,7 +45,8 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
-from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS, MODE_ZH, cell_order, cell_status, check_results
+from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS, cell_order, cell_status, check_results
+from reportgen.variant_roles import BENCHMARK_ORDER, MODE_ZH, baseline, bench_key, is_quantized
 
 # --------------------------------------------------------------------------- view types
 
@@ -206,7 +207,6 @@ class DocumentView:
 
 # --------------------------------------------------------------------------- helpers
 
-BENCHMARK_ORDER = ["ceval", "gsm8k", "mmlu", "bbh"]
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 STATUS_ZH = {"VALID": "有效", "INVALID": "无效", "WARNING": "存疑"}
 UNRECORDED = "未记录"
@@ -228,20 +228,6 @@ def _model_name(results: Results) -> str | None:
         if name:
             return name
     return None
-
-
-def _is_baseline(v: ModelVariant) -> bool:
-    p = (v.precision or "").lower()
-    return p in ("fp16", "bf16") or v.label.upper() in ("FP16", "BF16")
-
-
-def _is_quantized(v: ModelVariant) -> bool:
-    p = (v.precision or "").lower()
-    return bool(v.quantization) or p.startswith("int") or "INT" in v.label.upper()
-
-
-def _baseline(results: Results) -> ModelVariant | None:
-    return next((v for v in results.variants if _is_baseline(v)), None)
 
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
@@ -602,7 +588,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
     if not cells:
         return None, []
-    base = _baseline(results)
+    base = baseline(results.variants)
     base_cells = {_case_key(c): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
     base_label = base.label if base else "FP16"
@@ -649,7 +635,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             speed = fmt.missing("not_collected", "无 FP16/BF16 对照")
         elif v is base:
             speed = "基准"
-        elif not _is_quantized(v):
+        elif not is_quantized(v):
             speed = fmt.NOT_APPLICABLE
         else:
             bc = base_cells.get(_case_key(c))
@@ -737,10 +723,6 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
 # --------------------------------------------------------------------------- 4. accuracy
 
 
-def _bench_key(name: str) -> tuple[int, str]:
-    return (BENCHMARK_ORDER.index(name) if name in BENCHMARK_ORDER else len(BENCHMARK_ORDER), name)
-
-
 def _unique(items: list[str]) -> list[str]:
     out: list[str] = []
     for x in items:
@@ -750,11 +732,11 @@ def _unique(items: list[str]) -> list[str]:
 
 
 def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVariant | None) -> AccuracyVariantView:
-    results_sorted = sorted(v.accuracy, key=lambda a: _bench_key(a.benchmark))
+    results_sorted = sorted(v.accuracy, key=lambda a: bench_key(a.benchmark))
     benches = " ".join(_unique([a.benchmark for a in results_sorted]))
     if v is base:
         heading = f"{model}原始模型（{v.label}）{benches}评测"
-    elif _is_quantized(v):
+    elif is_quantized(v):
         heading = f"{model}模型 {v.label} 量化 {benches}评测"
     else:
         heading = f"{model}模型 {v.label} {benches}评测"
@@ -785,13 +767,13 @@ def _accuracy(results: Results) -> AccuracyView:
     named = _model_name(results)
     model = named or "模型"
     variants = [v for v in results.variants if v.accuracy]
-    all_benches = _unique([a.benchmark for v in variants for a in sorted(v.accuracy, key=lambda a: _bench_key(a.benchmark))])
+    all_benches = _unique([a.benchmark for v in variants for a in sorted(v.accuracy, key=lambda a: bench_key(a.benchmark))])
     benches = " ".join(all_benches) if all_benches else " ".join(BENCHMARK_ORDER)
     heading = f"{named} 模型 {benches} 基准评测" if named else f"模型 {benches} 基准评测"
     if not variants:
         return AccuracyView(heading=heading, variants=[], comparison_number="4.1", comparison=None, notes=[],
                             missing=fmt.missing("not_collected", "结果文件中没有精度评测结果"))
-    base = _baseline(results)
+    base = baseline(results.variants)
     if base is not None and not base.accuracy:
         base = None
     views = [_accuracy_variant(f"4.{i}", model, v, base) for i, v in enumerate(variants, start=1)]
@@ -804,7 +786,7 @@ def _accuracy(results: Results) -> AccuracyView:
         if base is not None and v is not base:
             headers.append(f"{v.label} − {base.label}（百分点）")
     headers.append("官方参考（BF16）")
-    keys = sorted({(a.benchmark, a.mode) for v in variants for a in v.accuracy}, key=lambda k: (_bench_key(k[0]), k[1]))
+    keys = sorted({(a.benchmark, a.mode) for v in variants for a in v.accuracy}, key=lambda k: (bench_key(k[0]), k[1]))
 
     def find(v: ModelVariant, key: tuple[str, str]) -> AccuracyResult | None:
         return next((a for a in v.accuracy if (a.benchmark, a.mode) == key), None)

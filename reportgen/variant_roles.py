@@ -1,0 +1,29 @@
+"""Shared vocabulary of the document's comparisons: which variant is the FP16/BF16 baseline,
+which are quantised, in which order benchmarks are listed, and the scoring modes' Chinese names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reportgen.results import ModelVariant
+
+BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
+MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
+
+
+def bench_key(name: str) -> tuple[int, str]:
+    """Sort key: the seed's order first, other benchmarks after, by name."""
+    return (BENCHMARK_ORDER.index(name) if name in BENCHMARK_ORDER else len(BENCHMARK_ORDER), name)
+
+
+def is_baseline(v: ModelVariant) -> bool:
+    return (v.precision or "").lower() in ("fp16", "bf16") or v.label.upper() in ("FP16", "BF16")
+
+
+def is_quantized(v: ModelVariant) -> bool:
+    return bool(v.quantization) or (v.precision or "").lower().startswith("int") or "INT" in v.label.upper()
+
+
+def baseline(variants: Iterable[ModelVariant]) -> ModelVariant | None:
+    """The first FP16/BF16 variant among ``variants``."""
+    return next((v for v in variants if is_baseline(v)), None)
