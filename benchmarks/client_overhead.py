@@ -132,7 +132,7 @@ def main() -> None:
     summary = []
     print(f"\n{'c':>4} {'reportgen k/s':>14} {'vllm k/s':>9} {'ratio':>6} {'rg TTFT ms':>11} {'vllm TTFT ms':>13}")
     for c in sorted({r["concurrency"] for r in rows}):
-        def med(client: str, k: str) -> float:
+        def med(client: str, k: str, c: int = c) -> float:
             return statistics.median(r[k] for r in rows if r["client"] == client and r["concurrency"] == c)
 
         s = {"concurrency": c, "reportgen_chunks_per_s": med("reportgen", "chunks_per_s"), "vllm_chunks_per_s": med("vllm", "chunks_per_s"),

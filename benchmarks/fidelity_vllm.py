@@ -27,10 +27,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from collectors.serving import prometheus  # noqa: E402
 from collectors.serving.client import RequestParams, make_client  # noqa: E402
 from collectors.serving.prompts import LocalTokenizer, PromptFactory  # noqa: E402
 from collectors.serving.runner import CellPlan, run_cell  # noqa: E402
-from collectors.serving import prometheus  # noqa: E402
 
 
 def server_view(base_url: str, fn, *args) -> dict:

@@ -65,7 +65,7 @@ def main() -> None:
             steps: dict[str, float] = {}
             cpu = time.process_time()
 
-            def step(name: str, fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+            def step(name: str, fn, *a, steps: dict = steps, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
                 t = time.perf_counter()
                 value = fn(*a, **kw)
                 steps[name] = time.perf_counter() - t

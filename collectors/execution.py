@@ -21,12 +21,12 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Protocol
 
 from reportgen.errors import HostError
 
@@ -236,7 +236,7 @@ class SSHHost:
         except paramiko.ssh_exception.NoValidConnectionsError:
             client.close()
             raise HostError(f"ssh {where}: cannot connect: connection refused") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             client.close()
             raise HostError(f"ssh {where}: connection timed out after {target.connect_timeout_s:g} s") from None
         except (OSError, paramiko.SSHException, EOFError) as e:

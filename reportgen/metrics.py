@@ -74,9 +74,9 @@ def serving_metrics(records: Sequence[RequestRecord], duration_s: float | None =
     if duration_s is None:
         duration_s = window_s(timed) or 0.0
 
-    ttft = np.array([r.first_token_s - r.start_s for r in ok], dtype=float)  # type: ignore[operator]
-    e2el = np.array([r.end_s - r.start_s for r in ok], dtype=float)  # type: ignore[operator]
-    out = np.array([output_tokens(r) for r in ok], dtype=float)
+    ttft = np.array([(r.first_token_s or 0.0) - r.start_s for r in ok], dtype=np.float64)  # not None: filtered above
+    e2el = np.array([(r.end_s or 0.0) - r.start_s for r in ok], dtype=np.float64)
+    out = np.array([output_tokens(r) for r in ok], dtype=np.float64)
     inp = np.array([r.prompt_tokens if r.prompt_tokens is not None else (r.expected_prompt_tokens or 0) for r in ok], dtype=float)
 
     multi = out > 1

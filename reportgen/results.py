@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -35,7 +36,7 @@ from reportgen import __version__
 from reportgen._atomic import write_atomic
 from reportgen.errors import ResultsError, ResultsSchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
 MissingReason = Literal[
@@ -237,6 +238,9 @@ class RequestRecord(_Model):
     worker: int | None = None  # closed loop: which of the batch_size concurrent workers sent it
     prompt_sha256: str | None = None  # of the prompt text, so inputs can be replayed elsewhere
     chunks: int | None = None  # SSE events received (token chunks + usage + others)
+    scheduled_s: float | None = None  # open loop: when the arrival process said to send it (start_s - this = lateness)
+    first_answer_s: float | None = None  # reasoning models: first chunk of answer content (not reasoning)
+    target_output_tokens: int | None = None  # variable-length datasets: the output length this request asked for
 
     @property
     def ok(self) -> bool:
@@ -254,6 +258,8 @@ class Stats(_Model):
     p99: float | None = None
     min: float | None = None
     max: float | None = None
+    # every other percentile printed or computed, keyed "p50", "p95", "p99.9" (same unit)
+    percentiles: dict[str, float] = Field(default_factory=dict)
 
 
 class ServingMetrics(_Model):
@@ -276,6 +282,11 @@ class ServingMetrics(_Model):
     effective_concurrency: float | None = None  # sum(E2EL) / duration
     prefill_tps: float | None = None  # mean prompt tokens / mean TTFT
     legacy_latency_per_token_ms: float | None = None  # old benchmark_serving.py's extra line
+    goodput_rps: float | None = None  # requests/s meeting every per-request SLO limit of the cell (cell.slo)
+    tfat_ms: Stats | None = None  # time to first answer token (reasoning models: after the reasoning)
+    achieved_rate: float | None = None  # open loop: requests sent / span of their send times (req/s)
+    lateness_ms: Stats | None = None  # open loop: send time - scheduled arrival time
+    extra: dict[str, float] = Field(default_factory=dict)  # other printed metrics, by the printed name
 
 
 class ImportInfo(_Model):
@@ -326,12 +337,49 @@ class EnergyMetrics(_Model):
     detail: str | None = None
 
 
-class ServingCell(_Model):
-    """One case of the matrix: a batch size at one input/output length."""
+class CellKey(BaseModel):
+    """What identifies a serving cell within its variant: the one definition used by the
+    findings, the document, ``summary``, importers (merging) and ``--resume``.
 
-    batch_size: int  # concurrent requests (closed loop)
+    ``batch_size`` is the concurrency: closed loop, the concurrent workers; open loop, the cap
+    on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
+    for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    batch_size: int
     input_len: int
     output_len: int
+    request_rate: float | None = None
+    dataset: str = "random"
+    repeat: int = 0
+
+    def case(self) -> CellKey:
+        """The key without the repeat number: what repeats of one case share."""
+        return self.model_copy(update={"repeat": 0})
+
+
+#: Datasets whose prompts have exactly the requested lengths (the exact-length checks apply).
+EXACT_LENGTH_DATASETS = frozenset({"random", "prefix"})
+
+
+def is_exact_length(dataset: str) -> bool:
+    """True for datasets whose requests all have the cell's input/output lengths
+    ("random", "prefix:LEN"); False for sharegpt, sonnet, jsonl files, ..."""
+    return dataset.split(":", 1)[0] in EXACT_LENGTH_DATASETS
+
+
+class ServingCell(_Model):
+    """One case of the matrix: a batch size (or request rate) at one input/output length."""
+
+    batch_size: int  # concurrency (see CellKey)
+    input_len: int  # requested prompt tokens (variable-length datasets: the mean)
+    output_len: int  # requested output tokens (variable-length datasets: the mean)
+    request_rate: float | None = None  # open loop: target arrivals/s; None: closed loop
+    burstiness: float | None = None  # gamma shape of the inter-arrival times (1: Poisson)
+    dataset: str = "random"  # "random", "prefix:LEN", "sharegpt", "sonnet", "jsonl", ...
+    repeat: int = 0  # the how-many-th run of the same case (--repeats)
+    slo: dict[str, float] = Field(default_factory=dict)  # limits the cell was judged by: "ttft_p99_ms", "tpot_ms", ...
     num_requests: int | None = None  # planned timed requests
     rounds: int | None = None
     endpoint: str | None = None  # "/v1/completions"
@@ -352,6 +400,13 @@ class ServingCell(_Model):
     prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
     request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
     interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
+
+    @property
+    def key(self) -> CellKey:
+        return CellKey(
+            batch_size=self.batch_size, input_len=self.input_len, output_len=self.output_len,
+            request_rate=self.request_rate, dataset=self.dataset, repeat=self.repeat,
+        )
 
 
 # --------------------------------------------------------------------------- functional check
@@ -447,6 +502,35 @@ class AccuracyResult(_Model):
     import_info: ImportInfo | None = None
 
 
+# --------------------------------------------------------------------------- capacity
+
+
+class CapacityProbe(_Model):
+    """One load level tried by a capacity search: a full serving cell and whether it met the SLO."""
+
+    value: float  # concurrency or request rate
+    met: bool
+    cell: ServingCell
+    failed_limits: list[str] = Field(default_factory=list)  # SLO keys not met ("ttft_p99_ms")
+
+
+class CapacitySearch(_Model):
+    """The largest concurrency (or request rate) whose cell meets every SLO limit."""
+
+    by: Literal["concurrency", "rate"]
+    slo: dict[str, float]  # "ttft_p99_ms": 2000, "tpot_p99_ms": 100, ...
+    input_len: int
+    output_len: int
+    dataset: str = "random"
+    max_value: float | None = None  # the search's upper bound (--max-concurrency)
+    capacity: float | None = None  # None: not even the smallest value met the SLO
+    probes: list[CapacityProbe] = Field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    command: str | None = None
+    reason: str | None = None  # why the search stopped without an answer
+
+
 # --------------------------------------------------------------------------- variants
 
 
@@ -464,6 +548,7 @@ class ModelVariant(_Model):
     functional_check: FunctionalCheck | None = None
     serving: list[ServingCell] = Field(default_factory=list)
     accuracy: list[AccuracyResult] = Field(default_factory=list)
+    capacity: list[CapacitySearch] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -561,12 +646,16 @@ class Finding(_Model):
 
     severity: Literal["error", "warning"]
     precision: str | None = None  # variant label
-    batch_size: int | None = None  # None: not about one serving cell
-    check: str  # stable snake_case name, a key of ``validity.CHECK_TITLES_ZH``
+    cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
+    check: str  # stable snake_case name of the validity check
     message: str  # one English line with the numbers involved
     message_zh: str | None = None  # the same line in Chinese, same numbers (the document shows it)
     benchmark: str | None = None  # accuracy findings: the benchmark concerned
-    input_len: int | None = None  # serving findings: the cell's input length (a matrix may hold several)
+
+    @property
+    def batch_size(self) -> int | None:
+        """The concerned cell's batch size (None: not about one serving cell)."""
+        return self.cell.batch_size if self.cell is not None else None
 
 
 class Invocation(_Model):
@@ -584,11 +673,23 @@ class ToolInfo(_Model):
 
 
 class Subject(_Model):
-    """What the document is about: shown on its cover."""
+    """What the document is about and who answers for it: shown on its cover."""
 
     card: str | None = None  # "Iluvatar BI-V150"
     model: str | None = None  # "Qwen2-7B-Instruct"
     organization: str | None = None
+    report_number: str | None = None
+    tester: str | None = None
+    reviewer: str | None = None
+    issued_on: str | None = None  # date of issue, ISO "2024-09-10"
+    period: str | None = None  # evaluation period as the source states it ("2024-06-27 至 2024-09-02")
+
+
+class Redaction(_Model):
+    """A secret that was replaced by ``***`` before anything was stored."""
+
+    where: str  # "invocations[0].argv", "variants[FP16].server.launch_command", "env:HF_TOKEN"
+    kind: str  # "api_key", "token", "password", "url_userinfo", "authorization", "secret_env"
 
 
 class Results(_Model):
@@ -605,6 +706,7 @@ class Results(_Model):
     embeddings: list[EmbeddingRun] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    redactions: list[Redaction] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _labels_unique(self) -> Results:
@@ -627,9 +729,43 @@ class Results(_Model):
 
 # --------------------------------------------------------------------------- migrations
 
-# Each step takes a raw dict of version N and returns version N+1. None yet: version 1 is
-# the first published shape. Register new steps here when SCHEMA_VERSION is bumped.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# Each step takes a raw dict of version N and returns version N+1. Register new steps here
+# when SCHEMA_VERSION is bumped.
+
+
+def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v2 names a finding's serving cell by its full key (``Finding.cell``) instead of
+    ``batch_size``/``input_len``, which could not tell two output lengths apart. A v1 finding
+    is moved to the one cell of its variant that matches; one that matches several or none
+    is dropped (findings are recomputed by ``validity`` whenever a file is checked or rendered)."""
+    variants = doc["variants"] if isinstance(doc.get("variants"), list) else []
+    cells: dict[Any, list[dict[str, Any]]] = {}
+    for v in variants:
+        if isinstance(v, dict):
+            cells[v.get("label")] = [c for c in v.get("serving") or [] if isinstance(c, dict)]
+    out = []
+    for f in doc.get("findings") or []:
+        if not isinstance(f, dict):
+            out.append(f)
+            continue
+        f = dict(f)
+        b, i = f.pop("batch_size", None), f.pop("input_len", None)
+        if b is not None:
+            match = [
+                c for c in cells.get(f.get("precision"), [])
+                if c.get("batch_size") == b and (i is None or c.get("input_len") == i)
+            ]
+            if len(match) != 1:
+                continue
+            c = match[0]
+            f["cell"] = {"batch_size": b, "input_len": c.get("input_len"), "output_len": c.get("output_len")}
+        out.append(f)
+    if "findings" in doc:
+        doc["findings"] = out
+    return doc
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:

@@ -60,7 +60,6 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
         findings = check_results(results)
     rows: list[dict[str, Any]] = []
     for v in results.variants:
-        several_lengths = len({c.input_len for c in v.serving}) > 1
         for c in sorted(v.serving, key=cell_order):
             m = c.metrics
             row: dict[str, Any] = {
@@ -83,7 +82,7 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
                 "e2el_mean_ms": _stat(m.e2el_ms, "mean") if m else None,
                 "output_tps": m.output_throughput if m else None,
                 "total_tps": m.total_token_throughput if m else None,
-                "valid": cell_status(findings, v.label, c.batch_size, c.input_len if several_lengths else None),
+                "valid": cell_status(findings, v.label, c.key),
             }
             rows.append(row)
     return rows

@@ -40,6 +40,7 @@ from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import output_tokens, serving_metrics, timed_requests
 from reportgen.results import (
     AccuracyResult,
+    CellKey,
     EmbeddingRun,
     Finding,
     ModelVariant,
@@ -1367,8 +1368,7 @@ def check_results(results: Results) -> list[Finding]:
         finding = Finding(
             severity=issue.severity,
             precision=v.label if v is not None else (issue.embedding.precision if issue.embedding is not None else None),
-            batch_size=cell.batch_size if cell is not None else None,
-            input_len=cell.input_len if cell is not None else None,
+            cell=cell.key if cell is not None else None,
             check=check.name,
             message=issue.message.en,
             message_zh=issue.message.zh,
@@ -1394,17 +1394,16 @@ def check_results(results: Results) -> list[Finding]:
     return [f for _, f in keyed]
 
 
-def cell_status(findings: list[Finding], label: str, batch_size: int, input_len: int | None = None) -> CellStatus:
-    """VALID, INVALID (an error concerns the cell) or WARNING (only warnings do).
+def cell_findings(findings: Iterable[Finding], label: str, key: CellKey) -> list[Finding]:
+    """The findings that concern one serving cell (variant ``label``, cell ``key``): the one
+    answer to "which findings are about this cell" for the table, the charts, the conclusion,
+    ``summary`` and ``validate``."""
+    return [f for f in findings if f.precision == label and f.cell == key]
 
-    ``input_len`` narrows the match when a variant holds several input lengths."""
-    mine = [
-        f
-        for f in findings
-        if f.precision == label
-        and f.batch_size == batch_size
-        and (input_len is None or f.input_len is None or f.input_len == input_len)
-    ]
+
+def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellStatus:
+    """VALID, INVALID (an error concerns the cell) or WARNING (only warnings do)."""
+    mine = cell_findings(findings, label, key)
     if any(f.severity == "error" for f in mine):
         return "INVALID"
     return "WARNING" if mine else "VALID"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reportgen.results import (
     AccuracyResult,
+    CellKey,
     Finding,
     Results,
     ServingCell,
@@ -169,6 +170,7 @@ def sample_results() -> Results:
     for prec, scores in ACCURACY.items():
         for bench, score in scores.items():
             r.variant(prec).accuracy.append(AccuracyResult(benchmark=bench, mode="unknown", score=score))
-    r.findings.append(Finding(severity="error", precision=INVALID_ROW[0], batch_size=INVALID_ROW[1],
+    r.findings.append(Finding(severity="error", precision=INVALID_ROW[0],
+                              cell=CellKey(batch_size=INVALID_ROW[1], input_len=8192, output_len=256),
                               check="output_tokens", message="16 of 256 tokens generated"))
     return r

@@ -68,7 +68,7 @@ def test_two_labelled_variants_verdict(shared, tmp_path) -> None:
     lines = (data / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()
     import json
 
-    gold = {f"main/{i}": json.loads(l)["answer"].split("####")[-1].strip() for i, l in enumerate(lines)}
+    gold = {f"main/{i}": json.loads(line)["answer"].split("####")[-1].strip() for i, line in enumerate(lines)}
     out = tmp_path / "two.json"
 
     def reply(miss_every: int):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
-from reportgen.report.markdown import render_markdown
 from reportgen.report.accuracy_view import accuracy_view
+from reportgen.report.markdown import render_markdown
 from reportgen.results import AccuracyResult, Results, SubsetScore
 
 

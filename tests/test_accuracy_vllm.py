@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from vllm_env import require_vllm, serve_vllm
 
 from reportgen.cli import cli
 from reportgen.report.accuracy_view import MODE_ZH, accuracy_view
 from reportgen.results import load_results
-from vllm_env import require_vllm, serve_vllm
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from serving_helpers import free_port
+from vllm_env import require_vllm, serve_command, server_env
 
 from reportgen.cli import cli
 from reportgen.results import load_results
-from serving_helpers import free_port
-from vllm_env import require_vllm, serve_command, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

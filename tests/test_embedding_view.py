@@ -1,4 +1,11 @@
-from reportgen.report.embedding_view import matrix_title, reference_line, reference_table, run_heading, throughput_table, warning_lines
+from reportgen.report.embedding_view import (
+    matrix_title,
+    reference_line,
+    reference_table,
+    run_heading,
+    throughput_table,
+    warning_lines,
+)
 from reportgen.results import EmbeddingRun, ReferenceCheck, ReferenceItem, ThroughputPoint
 
 

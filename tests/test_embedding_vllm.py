@@ -11,11 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from vllm_env import serve_vllm, tiny_models
 
 from collectors.embedding.stage import run_embedding_stage
 from reportgen.cli import cli
 from reportgen.results import load_results
-from vllm_env import serve_vllm, tiny_models
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

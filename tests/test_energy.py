@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from serving_helpers import Stub, make_tokenizer
 
 from collectors.hardware.sources import VENDOR_DIRS
 from reportgen.cli import cli
@@ -27,7 +28,6 @@ from reportgen.results import (
     load_results,
 )
 from reportgen.validity import check_results
-from serving_helpers import Stub, make_tokenizer
 
 
 def S(t: float, device: int, power: float | None, temp: float | None = None) -> TelemetrySample:

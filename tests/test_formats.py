@@ -117,7 +117,7 @@ def test_html_summary_table_marks_the_invalid_cell(html: str) -> None:
     assert "<thead>" in html
     invalid = re.findall(r'<td style="text-align:right" class="short invalid">(.*?)</td>', html)
     assert invalid == [f"{SUMMARY[4][2]} <strong>{INVALID_MARK}</strong>"]
-    for _, _, tps, tpot, ttft, dur in SUMMARY:
+    for _, _, _tps, tpot, ttft, dur in SUMMARY:
         for value in (tpot, ttft, dur):  # short cells never wrap
             assert f'<td style="text-align:right" class="short">{value}</td>' in html
     assert '<th style="text-align:left" class="short">精度</th>' in html

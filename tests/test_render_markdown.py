@@ -19,6 +19,7 @@ from reportgen.report.markdown import md_table, render_markdown, tidy
 from reportgen.report.view import Table, build_view
 from reportgen.results import (
     AccuracyResult,
+    CellKey,
     DeploymentStep,
     EmbeddingRun,
     Fact,
@@ -173,9 +174,9 @@ def seed_results() -> Results:
         reference_check=ReferenceCheck(status="pass", reference="FlagEmbedding README", metric="max |diff|", value=0.015625, threshold=0.05),
     ))
     r.findings = [
-        Finding(severity="error", precision="GPTQ-Int4", batch_size=1, check="output_tokens",
+        Finding(severity="error", precision="GPTQ-Int4", cell=CellKey(batch_size=1, input_len=8192, output_len=256), check="output_tokens",
                 message="generated 16 tokens, expected 256 × 1 = 256"),
-        Finding(severity="warning", precision="FP16", batch_size=4, check="percentile_order",
+        Finding(severity="warning", precision="FP16", cell=CellKey(batch_size=4, input_len=8192, output_len=256), check="percentile_order",
                 message="P99 TTFT 60.00 < median 60.74"),
         Finding(severity="warning", precision="GPTQ-Int4", benchmark="bbh", check="accuracy_reference",
                 message="bbh 0.2338 far below reference"),
@@ -378,7 +379,7 @@ def test_findings_section_lists_every_finding_grouped(doc: str) -> None:
 
 def test_findings_are_recomputed_and_titles_translated(monkeypatch: pytest.MonkeyPatch) -> None:
     r = seed_results()
-    fresh = [Finding(severity="error", precision="FP16", batch_size=8, check="throughput_mismatch", message="57.70 ≠ 2048 / 35.50")]
+    fresh = [Finding(severity="error", precision="FP16", cell=CellKey(batch_size=8, input_len=8192, output_len=256), check="throughput_mismatch", message="57.70 ≠ 2048 / 35.50")]
     monkeypatch.setattr(view_mod, "check_results", lambda results: fresh)
     monkeypatch.setitem(view_mod.CHECK_TITLES_ZH, "throughput_mismatch", "吞吐与词元数/时长不符")
     doc = render_markdown(r)

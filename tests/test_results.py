@@ -10,12 +10,14 @@ from reportgen.cli import cli
 from reportgen.errors import ResultsError, ResultsSchemaError
 from reportgen.results import (
     SCHEMA_VERSION,
+    CellKey,
     Fact,
     RequestRecord,
     Results,
     ServingCell,
     json_schema,
     load_results,
+    results_from_dict,
     save_results,
 )
 
@@ -72,7 +74,7 @@ def test_duplicate_variant_labels_rejected(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (lambda d: d.update(schema_version=SCHEMA_VERSION + 1), "schema_version: 2 is newer"),
+        (lambda d: d.update(schema_version=SCHEMA_VERSION + 1), f"schema_version: {SCHEMA_VERSION + 1} is newer"),
         (lambda d: d.pop("schema_version"), "schema_version: missing"),
         (lambda d: d["variants"][0]["serving"][0].pop("batch_size"), "variants[0].serving[0].batch_size: Field required"),
         (lambda d: d["variants"][0]["serving"][0].update(batch_size="eight"), "variants[0].serving[0].batch_size"),
@@ -129,3 +131,26 @@ def test_save_keeps_mode_of_existing_file_and_umask_default(tmp_path: Path) -> N
     p.chmod(0o640)
     save_results(_results(), p)
     assert p.stat().st_mode & 0o777 == 0o640
+
+
+def test_v1_findings_move_to_their_cell_key() -> None:
+    """v1 named a finding's cell by batch size (and input length) only; v2 by the full key.
+    A finding that matches exactly one cell moves to it; an ambiguous one is dropped."""
+    cell = {"batch_size": 2, "input_len": 8192, "output_len": 256}
+    other = {"batch_size": 4, "input_len": 8192, "output_len": 256}
+    other_out = {"batch_size": 4, "input_len": 8192, "output_len": 128}
+    doc = {
+        "schema_version": 1,
+        "variants": [{"label": "FP16", "serving": [cell, other, other_out]}],
+        "findings": [
+            {"severity": "error", "precision": "FP16", "batch_size": 2, "input_len": 8192, "check": "a", "message": "m"},
+            {"severity": "error", "precision": "FP16", "batch_size": 4, "check": "b", "message": "ambiguous"},
+            {"severity": "warning", "precision": "FP16", "benchmark": "bbh", "check": "c", "message": "m"},
+        ],
+    }
+    r = results_from_dict(doc)
+    assert r.schema_version == SCHEMA_VERSION
+    assert [(f.check, f.cell) for f in r.findings] == [
+        ("a", CellKey(batch_size=2, input_len=8192, output_len=256)),
+        ("c", None),
+    ]

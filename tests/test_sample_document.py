@@ -70,7 +70,7 @@ def test_validate_flags_the_seed(repo: Path, monkeypatch) -> None:
     out = CliRunner().invoke(cli, ["validate", SAMPLE, "--json"])
     assert out.exit_code == 1
     findings = json.loads(out.output)
-    checks = {(f["precision"], f["batch_size"], f["check"]) for f in findings}
+    checks = {(f["precision"], f["cell"] and f["cell"]["batch_size"], f["check"]) for f in findings}
     assert ("GPTQ-Int4", 1, "output_tokens") in checks  # 16 of 256 tokens
     assert ("FP16", 4, "percentile_order") in checks  # P99 60.00 below median 60.74
     assert ("GPTQ-Int4", 2, "latency_exceeds_duration") in checks  # TTFT 4764 ms > 0.722 s

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serving_helpers import STUB, free_port, make_tokenizer
+from test_hw_sshd import Server, sshd  # noqa: F401  (the module-scoped sshd fixture)
 
 from reportgen.cli import main
 from reportgen.results import load_results
-from serving_helpers import STUB, free_port, make_tokenizer
-from test_hw_sshd import Server, sshd  # noqa: F401  (the module-scoped sshd fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.sshd]
 

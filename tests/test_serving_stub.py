@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from serving_helpers import Stub, free_port, make_tokenizer
 
 from collectors.serving import client as client_mod
 from collectors.serving import runner as runner_mod
@@ -22,7 +23,6 @@ from collectors.serving.stage import run_serving_stage
 from reportgen.cli import cli
 from reportgen.plan import parse_plan
 from reportgen.results import ResultsStore, load_results
-from serving_helpers import Stub, free_port, make_tokenizer
 
 
 @pytest.fixture(scope="module")

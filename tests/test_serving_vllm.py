@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from serving_helpers import free_port
+from vllm_env import require_vllm, serve_command, server_env
 
 from collectors.serving.runner import cell_problems
 from collectors.serving.server import ServerProcess, wait_ready
@@ -21,8 +23,6 @@ from collectors.serving.stage import run_serving_stage
 from reportgen.cli import cli
 from reportgen.plan import parse_plan
 from reportgen.results import ResultsStore, load_results
-from serving_helpers import free_port
-from vllm_env import require_vllm, serve_command, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 

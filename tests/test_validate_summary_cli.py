@@ -44,25 +44,27 @@ def test_validate_exit_1_and_json_keys(seed_file: Path) -> None:
     assert code == 1
     items = json.loads(out)
     assert len(items) == 39
-    assert all(list(i) == ["severity", "precision", "batch_size", "check", "message"] for i in items)
+    assert all(list(i) == ["severity", "precision", "cell", "benchmark", "check", "message"] for i in items)
     assert items[0] == {
         "severity": "error",
         "precision": "FP16",
-        "batch_size": 1,
+        "cell": {"batch_size": 1, "input_len": 8192, "output_len": 256, "request_rate": None, "dataset": "random",
+                 "repeat": 0},
+        "benchmark": None,
         "check": "throughput_consistency",
         "message": "input token throughput printed 790.90 tok/s but 8192 / 24.37 s = 336.15 tok/s "
         "(the printed figure implies a duration of 10.36 s)",
     }
     assert {i["severity"] for i in items} == {"error", "warning"}
-    assert any(i["batch_size"] is None and i["check"] == "bbh_bracket_bug" for i in items)
+    assert any(i["cell"] is None and i["benchmark"] == "bbh" and i["check"] == "bbh_bracket_bug" for i in items)
 
 
 def test_validate_table(seed_file: Path) -> None:
     code, out, _ = _run("validate", str(seed_file))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].split() == ["severity", "precision", "batch_size", "check", "message"]
-    assert lines[2].split()[:4] == ["error", "FP16", "1", "throughput_consistency"]
+    assert lines[0].split() == ["severity", "precision", "cell", "check", "message"]
+    assert lines[2].split()[:4] == ["error", "FP16", "bs1:8192/256", "throughput_consistency"]
     assert any(line.split()[:5] == ["warning", "FP16", "-", "bbh_bracket_bug", "bbh"] for line in lines)
     assert lines[-1].endswith("25 error(s), 14 warning(s) over 8 serving cell(s) and 12 accuracy result(s)")
 
@@ -80,7 +82,7 @@ def test_validate_warnings_only_exit_0(tmp_path: Path) -> None:
     p = save_results(r, tmp_path / "w.json")
     code, out, _ = _run("validate", str(p), "--json")
     assert code == 0
-    assert [(i["severity"], i["batch_size"], i["check"]) for i in json.loads(out)] == [("warning", 4, "prefix_cache")]
+    assert [(i["severity"], i["cell"]["batch_size"], i["check"]) for i in json.loads(out)] == [("warning", 4, "prefix_cache")]
 
 
 @pytest.mark.parametrize(
@@ -111,7 +113,8 @@ def test_validate_write_stores_findings(seed_file: Path) -> None:
     assert code == 1
     stored = load_results(seed_file).findings
     assert [(f.severity, f.precision, f.batch_size, f.check, f.message) for f in stored] == [
-        (i["severity"], i["precision"], i["batch_size"], i["check"], i["message"]) for i in json.loads(out)
+        (i["severity"], i["precision"], i["cell"] and i["cell"]["batch_size"], i["check"], i["message"])
+        for i in json.loads(out)
     ]
     assert [p.name for p in seed_file.parent.iterdir()] == ["seed.json"]  # no temporary file left
 

@@ -6,6 +6,7 @@ from _seed_figures import seed_results
 
 from reportgen.results import (
     AccuracyResult,
+    CellKey,
     Finding,
     ImportInfo,
     RequestRecord,
@@ -75,7 +76,8 @@ def test_seed_every_cell_invalid_with_reasons() -> None:
     findings = check_results(seed_results())
     for label in ("FP16", "INT4"):
         for b in (1, 2, 4, 8):
-            assert cell_status(findings, label, b) == "INVALID", (label, b)
+            key = CellKey(batch_size=b, input_len=8192, output_len=256)
+            assert cell_status(findings, label, key) == "INVALID", (label, b)
     # the numbers behind the verdicts
     m = _msg(findings, "FP16", 1, "throughput_consistency")
     assert "printed 790.90 tok/s but 8192 / 24.37 s = 336.15 tok/s" in m
@@ -116,7 +118,7 @@ def test_clean_measured_run_has_no_findings() -> None:
     assert check_results(r) == []
     for v in r.variants:
         for c in v.serving:
-            assert cell_status([], v.label, c.batch_size) == "VALID"
+            assert cell_status([], v.label, c.key) == "VALID"
             m = c.metrics
             assert m is not None and m.completed == 8 and m.total_output_tokens == 8 * 256
             assert m.effective_concurrency == pytest.approx(c.batch_size, rel=0.01)
@@ -135,8 +137,8 @@ def test_failed_request_and_short_output_are_errors() -> None:
     assert ("error", "FP16", 2, "output_tokens") in checks
     assert "1 of 8 requests failed; only 7 succeeded (first error: HTTP 500: engine dead)" in _msg(findings, "FP16", 2, "failed_requests")
     assert "1 of 7 requests generated 16 tokens instead of 256" in _msg(findings, "FP16", 2, "output_tokens")
-    assert cell_status(findings, "FP16", 2) == "INVALID"
-    assert cell_status(findings, "FP16", 1) == "VALID"
+    assert cell_status(findings, "FP16", r.variants[0].serving[1].key) == "INVALID"
+    assert cell_status(findings, "FP16", r.variants[0].serving[0].key) == "VALID"
 
 
 def test_server_prompt_tokens_drift() -> None:
@@ -306,20 +308,25 @@ def test_separate_input_lengths_are_separate_matrices() -> None:
     v = r.variants[0]
     v.serving.append(clean_cell(2, input_len=1024))  # TTFT 500 ms: same as 8192's batch 1 -> no cross-length comparison
     assert check_results(r) == []
-    f = Finding(severity="error", precision="FP16", batch_size=2, input_len=1024, check="x", message="m")
-    assert cell_status([f], "FP16", 2, 1024) == "INVALID"
-    assert cell_status([f], "FP16", 2, 8192) == "VALID"
-    assert cell_status([f], "FP16", 2) == "INVALID"
+    f = Finding(severity="error", precision="FP16", cell=CellKey(batch_size=2, input_len=1024, output_len=256),
+                check="x", message="m")
+    assert cell_status([f], "FP16", CellKey(batch_size=2, input_len=1024, output_len=256)) == "INVALID"
+    assert cell_status([f], "FP16", CellKey(batch_size=2, input_len=8192, output_len=256)) == "VALID"
 
 
 def test_cell_status() -> None:
-    w = Finding(severity="warning", precision="FP16", batch_size=4, check="prefill_rate", message="m")
-    e = Finding(severity="error", precision="FP16", batch_size=4, check="percentile_order", message="m")
-    acc = Finding(severity="error", precision="FP16", batch_size=None, check="accuracy_consistency", message="m")
-    assert cell_status([w], "FP16", 4) == "WARNING"
-    assert cell_status([w, e], "FP16", 4) == "INVALID"
-    assert cell_status([w, e, acc], "FP16", 8) == "VALID"
-    assert cell_status([w], "INT4", 4) == "VALID"
+    def key(b: int, out: int = 256) -> CellKey:
+        return CellKey(batch_size=b, input_len=8192, output_len=out)
+
+    w = Finding(severity="warning", precision="FP16", cell=key(4), check="prefill_rate", message="m")
+    e = Finding(severity="error", precision="FP16", cell=key(4), check="percentile_order", message="m")
+    acc = Finding(severity="error", precision="FP16", check="accuracy_consistency", message="m")
+    assert cell_status([w], "FP16", key(4)) == "WARNING"
+    assert cell_status([w, e], "FP16", key(4)) == "INVALID"
+    assert cell_status([w, e, acc], "FP16", key(8)) == "VALID"
+    assert cell_status([w], "INT4", key(4)) == "VALID"
+    # a clean cell beside a spoiled one that differs only in output length stays VALID
+    assert cell_status([e], "FP16", key(4, out=128)) == "VALID"
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -461,4 +468,4 @@ def test_sample_built_by_the_importers_gives_the_same_findings(repo) -> None:  #
     assert sorted(got, key=str) == sorted(want, key=str)
     for v in sample.variants:
         for c in v.serving:
-            assert cell_status(check_results(sample), v.label, c.batch_size) == "INVALID"
+            assert cell_status(check_results(sample), v.label, c.key) == "INVALID"

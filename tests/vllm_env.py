@@ -66,8 +66,9 @@ def serve_vllm(model: Path, workdir: Path, *extra: str) -> Iterator[str]:
     """Serve ``model`` with real vLLM CPU through the product's own lifecycle code
     (``ServerProcess`` + ``wait_ready``); yield the base URL; SIGTERM the process group at exit,
     also when the test fails. Skips like ``require_vllm``."""
-    from collectors.serving.server import ServerProcess, wait_ready
     from serving_helpers import free_port
+
+    from collectors.serving.server import ServerProcess, wait_ready
 
     venv, _ = require_vllm()
     port = free_port()

@@ -8,8 +8,9 @@ remote side. SMI tools are looked up on PATH plus the vendors' install folders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from collectors.hardware.parsers import ascend, nvidia, pci, rocm, system, vendors
 

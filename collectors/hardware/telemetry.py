@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from collectors.execution import Host
 from collectors.hardware.parsers import SmiReport, ascend, nvidia, rocm, vendors

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from reportgen.errors import ServerError, InputFormatError
+from reportgen.errors import InputFormatError, ServerError
 
 __all__ = [
     "LocalTokenizer",

@@ -33,7 +33,7 @@ from collectors.serving.client import ENDPOINTS, REQUEST_FUNCS, RequestParams
 from collectors.serving.prompts import PromptFactory, PromptSample
 from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import serving_metrics
-from reportgen.results import ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
+from reportgen.results import CellKey, ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
 
 __all__ = ["CellPlan", "Progress", "Sampler", "cell_problems", "find_cell", "run_cell", "run_matrix"]
 
@@ -59,6 +59,10 @@ class CellPlan:
     def num_requests(self) -> int:
         return self.batch_size * self.rounds
 
+    @property
+    def key(self) -> CellKey:
+        return CellKey(batch_size=self.batch_size, input_len=self.input_len, output_len=self.output_len)
+
 
 class Progress:
     """Callbacks while a matrix runs; the default does nothing (see ``progress.py``)."""
@@ -78,9 +82,7 @@ def find_cell(variant: ModelVariant, plan: CellPlan) -> ServingCell | None:
     for c in variant.serving:
         if (
             c.source == "measured"
-            and c.batch_size == plan.batch_size
-            and c.input_len == plan.input_len
-            and c.output_len == plan.output_len
+            and c.key == plan.key
             and (c.endpoint or path) == path
         ):
             return c
@@ -254,7 +256,7 @@ async def run_matrix(
             out.append(old)
             continue
 
-        def sink(cell: ServingCell, old: ServingCell | None = old) -> None:
+        def sink(cell: ServingCell, old: ServingCell | None = old, plan: CellPlan = plan) -> None:
             cur = old if old is not None else find_cell(variant, plan)
             for i, c in enumerate(variant.serving):
                 if c is cur:

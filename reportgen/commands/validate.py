@@ -9,11 +9,26 @@ from reportgen.commands._output import json_text, text_table
 from reportgen.results import Finding, load_results, save_results
 from reportgen.validity import check_results
 
-JSON_KEYS = ("severity", "precision", "batch_size", "check", "message")
+JSON_KEYS = ("severity", "precision", "cell", "benchmark", "check", "message")
 
 
 def findings_json(findings: list[Finding]) -> str:
-    return json_text([{k: getattr(f, k) for k in JSON_KEYS} for f in findings])
+    return json_text([{k: f.model_dump(mode="json")[k] for k in JSON_KEYS} for f in findings])
+
+
+def _cell_text(f: Finding) -> str:
+    k = f.cell
+    if k is None:
+        return "-"
+    # one word, so the table splits on white space: bs8:8192/256[@2.5rps][:sharegpt][#1]
+    text = f"bs{k.batch_size}:{k.input_len}/{k.output_len}"
+    if k.request_rate is not None:
+        text += f"@{k.request_rate:g}rps"
+    if k.dataset != "random":
+        text += f":{k.dataset}"
+    if k.repeat:
+        text += f"#{k.repeat}"
+    return text
 
 
 def findings_table(findings: list[Finding]) -> str:
@@ -21,18 +36,18 @@ def findings_table(findings: list[Finding]) -> str:
         [
             f.severity,
             f.precision or "-",
-            str(f.batch_size) if f.batch_size is not None else "-",
+            _cell_text(f),
             f.check,
             f.message,
         ]
         for f in findings
     ]
-    return text_table(("severity", "precision", "batch_size", "check", "message"), rows)
+    return text_table(("severity", "precision", "cell", "check", "message"), rows)
 
 
 @click.command("validate")
 @click.argument("results_file", required=False, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings (keys: severity, precision, batch_size, check, message).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings (keys: severity, precision, cell, benchmark, check, message).")
 @click.option("--write", is_flag=True, help="Also store the findings in the file's 'findings' (atomic save).")
 def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
     """Check every serving cell and accuracy score; print the findings.

@@ -41,8 +41,8 @@ from pydantic import BaseModel, ValidationError
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import precision_from_label
-from reportgen.importers.redact import redact
 from reportgen.importers.printed import PrintedValueError, as_matrix, as_vector, parse_printed
+from reportgen.importers.redact import redact
 from reportgen.results import (
     DeploymentStep,
     EmbeddingRun,

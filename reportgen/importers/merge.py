@@ -51,8 +51,7 @@ def _put(items: list[T], new: T, same: Callable[[T], bool]) -> bool:
 def add_cell(results: Results, item: ImportedCell) -> str:
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     c = item.cell
-    key = (c.batch_size, c.input_len, c.output_len)
-    replaced = _put(v.serving, c, lambda x: (x.batch_size, x.input_len, x.output_len) == key)
+    replaced = _put(v.serving, c, lambda x: x.key == c.key)
     action = "replaced the existing cell" if replaced else "added"
     m = c.metrics
     info = c.import_info
@@ -69,7 +68,8 @@ def add_accuracy(results: Results, item: ImportedAccuracy) -> list[str]:
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     lines: list[str] = []
     for r in item.results:
-        replaced = _put(v.accuracy, r, lambda x: x.benchmark == r.benchmark and x.mode == r.mode)
+        same = (r.benchmark, r.mode)
+        replaced = _put(v.accuracy, r, lambda x, same=same: (x.benchmark, x.mode) == same)  # type: ignore[misc]
         action = "replaced the existing score" if replaced else "added"
         info = r.import_info
         where = f"{info.file} block {info.block}" if info else "?"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Union
 
-Nested = Union[float, list["Nested"]]
+Nested = Union[float, list["Nested"]]  # noqa: UP007 (a runtime alias: "X | Y" with a forward reference fails on 3.10)
 
 _TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|nan))")
 _WRAPPER = re.compile(r"^\s*(?:tensor|array)\((.*)\)\s*$", re.DOTALL)

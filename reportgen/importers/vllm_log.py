@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.errors import InputFormatError
-from reportgen.importers.redact import redact, redact_optional
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
+from reportgen.importers.redact import redact, redact_optional
 from reportgen.metrics import prefill_tps
 from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats
 

@@ -12,12 +12,12 @@ Serving cells that a validity finding of severity "error" names are drawn hollow
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
-from reportgen.results import Results, ServingMetrics
+from reportgen.results import CellKey, Results, ServingMetrics
 from reportgen.variant_roles import BENCHMARK_ORDER
 
 PNG_DPI = 170
@@ -99,11 +99,11 @@ SERVING_SERIES: dict[str, tuple[str, str, Callable[[ServingMetrics], float | Non
 }
 
 
-def _invalid_cells(results: Results) -> set[tuple[str, int]]:
+def _invalid_cells(results: Results) -> set[tuple[str | None, CellKey]]:
     return {
-        (f.precision, f.batch_size)
+        (f.precision, f.cell)
         for f in results.findings
-        if f.severity == "error" and f.precision is not None and f.batch_size is not None
+        if f.severity == "error" and f.precision is not None and f.cell is not None
     }
 
 
@@ -120,7 +120,7 @@ def _serving_lines(results: Results, value: Callable[[ServingMetrics], float | N
                     continue
                 y = value(cell.metrics)
                 if y is not None:
-                    points.append((cell.batch_size, y, (variant.label, cell.batch_size) in invalid))
+                    points.append((cell.batch_size, y, (variant.label, cell.key) in invalid))
             if points:
                 label = variant.label if len(shapes) == 1 else f"{variant.label} ({shape[0]}/{shape[1]})"
                 lines.append((label, points))

@@ -19,9 +19,9 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -29,7 +29,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
@@ -284,13 +284,13 @@ def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: in
                     lo[c] = max(lo[c], max(max(words), min(width, SHORT_CELL)) + pad)
     avail = TEXT_WIDTH / (size * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
     if sum(hi) <= avail:
-        cells = [h * avail / sum(hi) for h in hi]
+        share = [h * avail / sum(hi) for h in hi]
     elif sum(lo) >= avail:
-        cells = [x * avail / sum(lo) for x in lo]
+        share = [x * avail / sum(lo) for x in lo]
     else:
         lack = [h - x for h, x in zip(hi, lo)]
-        cells = [x + (avail - sum(lo)) * d / sum(lack) for x, d in zip(lo, lack)]
-    return [int(TEXT_WIDTH * c / sum(cells)) for c in cells]
+        share = [x + (avail - sum(lo)) * d / sum(lack) for x, d in zip(lo, lack)]
+    return [int(TEXT_WIDTH * c / sum(share)) for c in share]
 
 
 class _Writer:
@@ -350,8 +350,8 @@ class _Writer:
             raise RenderError(f"image {src!r} cannot be placed in the DOCX: {e}") from None
         limit = IMAGE_WIDTH if len(paragraph.runs) == 1 else TEXT_WIDTH
         if shape.width > limit:
-            shape.height = int(shape.height * limit / shape.width)
-            shape.width = limit
+            shape.height = Emu(int(shape.height * limit / shape.width))
+            shape.width = Emu(limit)
         if len(paragraph.runs) == 1:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 

@@ -10,7 +10,8 @@ when the assets hold one (SVG in HTML/PDF, PNG in Markdown and DOCX).
 from __future__ import annotations
 
 import base64
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML

@@ -19,12 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen import metrics
-from reportgen.energy import cell_energy
 from reportgen.embedding_text import to_zh
-from reportgen.report import embedding_view as ev
-from reportgen.report import formatting as fmt
-from reportgen.report.accuracy_view import accuracy_view
-from reportgen.report.charts import chart_plan
+from reportgen.energy import cell_energy
 from reportgen.reference_scores import (
     BBH_ITEMS,
     BBH_MULTIPLE_CHOICE_ITEMS,
@@ -32,6 +28,10 @@ from reportgen.reference_scores import (
     BBH_SWIFT2024_CEILING,
     published_references,
 )
+from reportgen.report import embedding_view as ev
+from reportgen.report import formatting as fmt
+from reportgen.report.accuracy_view import accuracy_view
+from reportgen.report.charts import chart_plan
 from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
@@ -45,7 +45,7 @@ from reportgen.results import (
     ServingMetrics,
     Stats,
 )
-from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS, cell_order, cell_status, check_results
+from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS, cell_findings, cell_order, cell_status, check_results
 from reportgen.variant_roles import BENCHMARK_ORDER, MODE_ZH, baseline, bench_key, is_quantized
 
 # --------------------------------------------------------------------------- view types
@@ -643,15 +643,8 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
             else:
                 speed = fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True))
-        status = cell_status(findings, v.label, c.batch_size, c.input_len)
-        refs = [
-            f"#{numbers[id(f)]}"
-            for f in findings
-            if f.precision == v.label
-            and f.batch_size == c.batch_size
-            and (f.input_len is None or f.input_len == c.input_len)
-            and id(f) in numbers
-        ]
+        status = cell_status(findings, v.label, c.key)
+        refs = [f"#{numbers[id(f)]}" for f in cell_findings(findings, v.label, c.key) if id(f) in numbers]
         valid = STATUS_ZH[status]
         if m is None:
             valid = fmt.missing("not_collected")
@@ -891,7 +884,7 @@ def _embedding(results: Results, kind: str, number: int, default_model: str, tit
 
 
 def _group(f: Finding) -> int:
-    if f.batch_size is not None:
+    if f.cell is not None:
         return 0
     if f.benchmark is not None:
         return 1
@@ -906,7 +899,7 @@ _GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序
 def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
     ordered = sorted(
         findings,
-        key=lambda f: (_group(f), 0 if f.severity == "error" else 1, f.precision or "", f.batch_size or 0),
+        key=lambda f: (_group(f), 0 if f.severity == "error" else 1, f.precision or "", f.cell.batch_size if f.cell else 0),
     )
     numbers = {id(f): i for i, f in enumerate(ordered, start=1)}
     groups = []
@@ -929,7 +922,7 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
                 f"#{numbers[id(f)]}",
                 SEVERITY_ZH.get(f.severity, f.severity),
                 f.precision or fmt.NOT_APPLICABLE,
-                str(f.batch_size) if f.batch_size is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+                str(f.cell.batch_size) if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
                 CHECK_TITLES_ZH.get(f.check) or f.check,
                 f.message_zh or f.message,
             ] for f in mine]

@@ -8,8 +8,9 @@ the text is not the tool's output at all, so the caller can record the fact as "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 MIB = 1024**2
 

@@ -132,9 +132,9 @@ def parse_query(text: str) -> SmiReport:
         if na(default_cap):
             dev.extra["default_power_limit_w"] = num(default_cap)
         for k in ("Graphics", "SM", "Memory", "Video"):
-            v = num(na(d.get(f"Max Clocks/{k}")))
-            if v is not None:
-                dev.max_clocks_mhz[k.lower()] = v
+            clock = num(na(d.get(f"Max Clocks/{k}")))
+            if clock is not None:
+                dev.max_clocks_mhz[k.lower()] = clock
         arch = na(d.get("Product Architecture"))
         if arch:
             dev.extra["architecture"] = arch
@@ -165,7 +165,8 @@ def parse_xml(text: str) -> SmiReport:
     else:
         rep.sdk_name, rep.sdk_version = "CUDA", rep.cuda_version
     for i, g in enumerate(root.findall("gpu")):
-        dev = SmiDevice(index=intnum(_x(g, "minor_number")) if _x(g, "minor_number") else i)
+        minor = intnum(_x(g, "minor_number"))
+        dev = SmiDevice(index=minor if minor is not None else i)
         dev.name = _x(g, "product_name")
         dev.bus_id = norm_bus_id(g.get("id") or _x(g, "pci/pci_bus_id"))
         dev.serial = _x(g, "serial")
@@ -238,13 +239,14 @@ def parse_csv(text: str, fields: tuple[str, ...] | list[str] | None = None) -> S
             raise ParseError(f"CSV row {i + 1} has {len(vals)} values, expected {len(names)}")
         row = dict(zip(names, vals))
         unit = dict(zip(names, units))
-        dev = SmiDevice(index=intnum(row.get("index")) if row.get("index") else i)
+        index = intnum(row.get("index"))
+        dev = SmiDevice(index=index if index is not None else i)
         dev.name = na(row.get("name"))
         if dev.name and "Iluvatar" in dev.name:
             rep.tool = "ixsmi"
         dev.bus_id = norm_bus_id(row.get("pci.bus_id"))
 
-        def mem(key: str) -> int | None:
+        def mem(key: str, row: dict[str, str] = row, unit: dict[str, str | None] = unit) -> int | None:
             v = na(row.get(key))
             if v is None:
                 return None

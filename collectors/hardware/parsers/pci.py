@@ -105,7 +105,7 @@ def parse_sysfs_pci(text: str) -> list[PciDevice]:
             continue
         kv = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
 
-        def hexid(k: str, n: int) -> str | None:
+        def hexid(k: str, n: int, kv: dict[str, str] = kv) -> str | None:
             v = kv.get(k, "-")
             return v.lower().removeprefix("0x")[:n] if v not in ("-", "") else None
 
