@@ -1,0 +1,532 @@
+"""The comparison of several results files, as typed data (no formatting).
+
+``compare(sources, baseline=0)`` matches every file's serving cases, accuracy results,
+embedding/reranker checks and capacity searches with the baseline file's and computes:
+
+* **ratios** ``other ÷ baseline`` for every metric, whatever its direction: output
+  throughput 2.00 means twice the tokens/s (> 1 better); TTFT 0.50 means half the latency
+  (< 1 better). A ratio is computed only from two usable points: an INVALID cell on either
+  side gives no ratio (``Ratio.reason``), a WARNING (存疑) one gives a ratio marked doubtful;
+* **the winner** of each operating point: the highest output throughput among the usable
+  points (a tie when the best two are within ``TIE_REL``);
+* **headline** figures per file: the geometric mean, minimum and maximum of each ratio over
+  the cases both files measured usably;
+* accuracy side by side with each score's 95 % Wilson interval and, where the model, scoring
+  mode and sample count agree, the difference with its Newcombe interval.
+
+Repeats of one case in one file are pooled: the mean of each metric over the repeats that are
+not INVALID. Environment rows and the comparability notes are in ``reportgen.compare.notes``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from reportgen.compare.matching import CaseKey, cases, match_cases, model_id, model_name
+from reportgen.compare.messages import say
+from reportgen.energy import cell_energy
+from reportgen.errors import CompareError
+from reportgen.results import AccuracyResult, Finding, ModelVariant, Results, ServingCell, ServingMetrics
+from reportgen.validity import CellStatus, Msg, cell_findings, cell_status, check_results
+from reportgen.variant_roles import bench_key, variant_kind
+
+TIE_REL = 0.01  # output throughputs within 1 % of each other: no winner
+Z95 = 1.959963984540054
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@dataclass
+class Source:
+    """One compared results file."""
+
+    index: int
+    path: str  # as given on the command line
+    label: str  # the card, unique among the sources ("Iluvatar BI-V150", "BI-V150（run2）")
+    results: Results
+    findings: list[Finding]
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def card_name(results: Results) -> str | None:
+    if results.subject.card:
+        return results.subject.card
+    facts = results.environment.facts
+    parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
+    kept = [p for i, p in enumerate(parts) if not any(p.lower() in q.lower() for q in parts[i + 1:])]
+    return " ".join(kept) or None
+
+
+def make_sources(files: list[tuple[str, Results]]) -> list[Source]:
+    """Label each file by its card; files of the same card (or none) add their file name."""
+    cards = [card_name(r) for _, r in files]
+    out = []
+    for i, ((path, results), card) in enumerate(zip(files, cards)):
+        stem = Path(path).stem
+        label = card if card and cards.count(card) == 1 else (f"{card}（{stem}）" if card else stem)
+        out.append(Source(index=i, path=path, label=label, results=results, findings=check_results(results)))
+    return out
+
+
+# --------------------------------------------------------------------------- metrics and ratios
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    higher_is_better: bool
+    value: Callable[[ServingMetrics], float | None]
+
+
+# The serving metrics compared, in document order.
+METRICS: tuple[Metric, ...] = (
+    Metric("output_tps", True, lambda m: m.output_throughput if m.completed else None),
+    Metric("ttft_mean_ms", False, lambda m: m.ttft_ms.mean),
+    Metric("tpot_mean_ms", False, lambda m: m.tpot_ms.mean),
+    Metric("ttft_p99_ms", False, lambda m: m.ttft_ms.p99),
+    Metric("tpot_p99_ms", False, lambda m: m.tpot_ms.p99),
+)
+ENERGY_METRICS: tuple[str, ...] = ("tokens_per_joule", "tps_per_tdp_w")  # both: higher is better
+HIGHER_IS_BETTER: dict[str, bool] = {m.name: m.higher_is_better for m in METRICS} | {n: True for n in ENERGY_METRICS}
+
+
+@dataclass
+class Point:
+    """One file's measurement of one case (its repeats pooled)."""
+
+    variant: str  # the file's variant label
+    status: CellStatus  # VALID, WARNING (some repeat doubtful or invalid), INVALID (no usable repeat)
+    repeats: int
+    used: int  # repeats that entered the values (not INVALID)
+    values: dict[str, float | None]  # METRICS and ENERGY_METRICS names -> pooled value
+    findings: list[Finding]
+    imported: bool
+
+    @property
+    def usable(self) -> bool:
+        return self.status != "INVALID"
+
+
+ReasonCode = Literal["no_partner", "invalid_base", "invalid_other", "missing"]
+
+
+@dataclass
+class Ratio:
+    """other ÷ baseline, or why there is none."""
+
+    value: float | None
+    reason: ReasonCode | None = None
+    doubtful: bool = False  # an input is WARNING (存疑)
+
+
+def ratio(base: Point | None, other: Point | None, metric: str) -> Ratio:
+    if base is None or other is None:
+        return Ratio(None, "no_partner")
+    if not base.usable:
+        return Ratio(None, "invalid_base")
+    if not other.usable:
+        return Ratio(None, "invalid_other")
+    b, o = base.values.get(metric), other.values.get(metric)
+    if b is None or o is None or b <= 0 or o <= 0:
+        return Ratio(None, "missing")
+    return Ratio(o / b, doubtful=base.status == "WARNING" or other.status == "WARNING")
+
+
+def _tdp_total(results: Results) -> float | None:
+    facts = results.environment.facts
+    tdp, count = facts.get("accelerator.tdp_w"), facts.get("accelerator.count")
+    if tdp is None or count is None or not tdp.present or not count.present:
+        return None
+    if not isinstance(tdp.value, (int, float)) or not isinstance(count.value, (int, float)) or count.value <= 0:
+        return None
+    return float(tdp.value) * float(count.value)
+
+
+def _cell_values(cell: ServingCell, tdp_total: float | None) -> dict[str, float | None]:
+    m = cell.metrics
+    values: dict[str, float | None] = {metric.name: (metric.value(m) if m is not None else None) for metric in METRICS}
+    e = cell_energy(cell)
+    jpt = e.joules_per_output_token if e is not None else None
+    values["tokens_per_joule"] = 1.0 / jpt if jpt else None
+    tps = values["output_tps"]
+    values["tps_per_tdp_w"] = tps / tdp_total if tps is not None and tdp_total else None
+    return values
+
+
+def _point(source: Source, members: list[tuple[ModelVariant, ServingCell]]) -> Point:
+    tdp_total = _tdp_total(source.results)
+    statuses = [cell_status(source.findings, v.label, c.key) for v, c in members]
+    used = [(v, c) for (v, c), s in zip(members, statuses) if s != "INVALID" and c.metrics is not None]
+    if not used:
+        status: CellStatus = "INVALID"
+    elif all(s == "VALID" for s in statuses) and len(used) == len(members):
+        status = "VALID"
+    else:
+        status = "WARNING"
+    pooled: dict[str, float | None] = {}
+    per_cell = [_cell_values(c, tdp_total) for _, c in (used or members)]
+    for name in HIGHER_IS_BETTER:
+        xs = [vals[name] for vals in per_cell]
+        pooled[name] = None if any(x is None for x in xs) or not xs else math.fsum(x for x in xs if x is not None) / len(xs)
+    findings = [f for v, c in members for f in cell_findings(source.findings, v.label, c.key)]
+    return Point(
+        variant=members[0][0].label, status=status, repeats=len(members), used=len(used), values=pooled,
+        findings=findings, imported=any(c.source == "imported" for _, c in members),
+    )
+
+
+@dataclass
+class CaseRow:
+    """One operating point across the files."""
+
+    key: CaseKey
+    model: str  # the model as the (first) file names it
+    points: list[Point | None]  # per source, None: not measured there
+    ratios: list[dict[str, Ratio]]  # per source: metric -> ratio to the baseline (the baseline's own: {})
+    winner: int | None  # source index with the highest usable output throughput
+    tie: bool  # the best two are within TIE_REL
+    winner_doubtful: bool  # the winner's or runner-up's point is WARNING
+
+    def matched(self, baseline: int, other: int) -> bool:
+        return self.points[baseline] is not None and self.points[other] is not None
+
+
+def _winner(points: list[Point | None]) -> tuple[int | None, bool, bool]:
+    scored = [(p.values["output_tps"], i, p) for i, p in enumerate(points)
+              if p is not None and p.usable and p.values.get("output_tps")]
+    if len(scored) < 2:
+        return None, False, False
+    scored.sort(key=lambda t: -(t[0] or 0.0))
+    (best, i, p), (second, _, q) = scored[0], scored[1]
+    tie = best is not None and second is not None and (best - second) <= TIE_REL * best
+    return (None if tie else i), tie, p.status == "WARNING" or q.status == "WARNING"
+
+
+# --------------------------------------------------------------------------- headline
+
+
+@dataclass
+class Summary:
+    """A ratio over the cases two files measured usably: geometric mean, min, max."""
+
+    n: int
+    geomean: float | None
+    low: float | None
+    high: float | None
+    doubtful: int  # ratios marked doubtful among them
+
+
+def summarize(ratios: list[Ratio]) -> Summary:
+    xs = [r.value for r in ratios if r.value is not None]
+    if not xs:
+        return Summary(0, None, None, None, 0)
+    g = math.exp(math.fsum(math.log(x) for x in xs) / len(xs))
+    return Summary(len(xs), g, min(xs), max(xs), sum(1 for r in ratios if r.value is not None and r.doubtful))
+
+
+@dataclass
+class Headline:
+    source: int
+    matched: int  # cases measured by both this file and the baseline
+    usable: int  # of them, with a ratio (both not INVALID)
+    unmatched: int  # cases of this file without a partner in the baseline
+    wins: int  # operating points this file wins (among those both measured)
+    losses: int
+    ties: int
+    metrics: dict[str, Summary]
+
+
+# --------------------------------------------------------------------------- capacity
+
+
+@dataclass
+class CapacityRow:
+    model: str
+    kind: str
+    by: str  # "concurrency" | "rate"
+    slo: tuple[tuple[str, float], ...]
+    input_len: int
+    output_len: int
+    dataset: str
+    values: list[float | None | Literal["absent"]]  # per source: capacity; None: no value met the SLO
+    ratios: list[Ratio]  # per source vs the baseline (baseline's own: Ratio(1.0))
+
+
+# model id, kind, by, SLO items, input length, output length, dataset
+_CapKey = tuple[str, str, str, tuple[tuple[str, float], ...], int, int, str]
+
+
+def _capacity(sources: list[Source], baseline: int) -> list[CapacityRow]:
+    table: dict[_CapKey, dict[int, float | None]] = {}
+    names: dict[_CapKey, str] = {}
+    for s in sources:
+        for variant in s.results.variants:
+            for search in variant.capacity:
+                name = model_name(s.results, variant) or ""
+                key: _CapKey = (model_id(name), variant_kind(variant), search.by, tuple(sorted(search.slo.items())),
+                       search.input_len, search.output_len, search.dataset)
+                names.setdefault(key, name)
+                table.setdefault(key, {})[s.index] = search.capacity
+    rows = []
+    for key in sorted(table, key=repr):
+        got = table[key]
+        values: list[float | None | Literal["absent"]] = [got[i] if i in got else "absent" for i in range(len(sources))]
+        base = values[baseline]
+        ratios = []
+        for x in values:
+            if isinstance(base, float | int) and base > 0 and isinstance(x, float | int) and x > 0:
+                ratios.append(Ratio(float(x) / float(base)))
+            else:
+                ratios.append(Ratio(None, "no_partner" if base == "absent" or x == "absent" else "missing"))
+        model, kind, by, slo, il, ol, ds = key
+        rows.append(CapacityRow(names[key], kind, by, slo, il, ol, ds, values, ratios))
+    return rows
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def wilson(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion (95 % by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = correct / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def newcombe(c1: int, n1: int, c2: int, n2: int) -> tuple[float, float]:
+    """95 % interval of p1 - p2 for independent samples (Newcombe's hybrid score method)."""
+    p1, p2 = c1 / n1, c2 / n2
+    l1, u1 = wilson(c1, n1)
+    l2, u2 = wilson(c2, n2)
+    d = p1 - p2
+    return (d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2))
+
+
+@dataclass
+class AccPoint:
+    model: str
+    variant: str
+    result: AccuracyResult
+    interval: tuple[float, float] | None  # 95 % Wilson, where n and correct are known
+
+
+AccReason = Literal["no_partner", "model", "mode", "samples", "missing"]
+
+
+@dataclass
+class AccDelta:
+    value: float | None  # other - baseline, fraction
+    interval: tuple[float, float] | None = None
+    reason: AccReason | None = None
+
+
+@dataclass
+class AccRow:
+    kind: str
+    benchmark: str
+    points: list[AccPoint | None]
+    deltas: list[AccDelta | None]  # per source vs the baseline (the baseline's own: None)
+
+
+def _acc_count(a: AccuracyResult) -> tuple[int, int] | None:
+    if a.n and a.correct is not None:
+        return a.correct, a.n
+    return None
+
+
+def _accuracy(sources: list[Source], baseline: int) -> list[AccRow]:
+    found: dict[tuple[str, str], dict[int, AccPoint]] = {}
+    for s in sources:
+        for v in s.results.variants:
+            for a in v.accuracy:
+                count = _acc_count(a)
+                point = AccPoint(model_name(s.results, v) or "", v.label, a, wilson(*count) if count else None)
+                found.setdefault((variant_kind(v), a.benchmark), {}).setdefault(s.index, point)
+    rows = []
+    for (kind, bench) in sorted(found, key=lambda k: (k[0] not in ("FP16", "BF16"), k[0], bench_key(k[1]))):
+        got = found[(kind, bench)]
+        points: list[AccPoint | None] = [got.get(i) for i in range(len(sources))]
+        base = points[baseline]
+        deltas: list[AccDelta | None] = []
+        for i, p in enumerate(points):
+            if i == baseline:
+                deltas.append(None)
+            elif p is None or base is None:
+                deltas.append(AccDelta(None, reason="no_partner"))
+            elif model_id(p.model) != model_id(base.model):
+                deltas.append(AccDelta(None, reason="model"))
+            elif p.result.mode != base.result.mode:
+                deltas.append(AccDelta(None, reason="mode"))
+            elif p.result.n != base.result.n:
+                deltas.append(AccDelta(None, reason="samples"))
+            elif p.result.score is None or base.result.score is None:
+                deltas.append(AccDelta(None, reason="missing"))
+            else:
+                pc, bc = _acc_count(p.result), _acc_count(base.result)
+                interval = newcombe(pc[0], pc[1], bc[0], bc[1]) if pc and bc else None
+                deltas.append(AccDelta(p.result.score - base.result.score, interval))
+        rows.append(AccRow(kind, bench, points, deltas))
+    return rows
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+@dataclass
+class EmbeddingPoint:
+    modes: list[str]
+    reference: Literal["pass", "fail", "none"]
+    errors: int  # runs that did not complete
+
+
+@dataclass
+class EmbeddingRow:
+    model: str
+    kind: str  # "embedding" | "reranker"
+    points: list[EmbeddingPoint | None]
+
+
+@dataclass
+class EmbeddingThroughputRow:
+    model: str
+    kind: str
+    text_kind: str
+    batch_size: int
+    values: list[float | None]  # items/s per source
+    ratios: list[Ratio]
+
+
+def _embeddings(sources: list[Source], baseline: int) -> tuple[list[EmbeddingRow], list[EmbeddingThroughputRow]]:
+    rows: dict[tuple[str, str], dict[int, EmbeddingPoint]] = {}
+    names: dict[tuple[str, str], str] = {}
+    tput: dict[tuple[str, str, str, int], dict[int, float]] = {}
+    for s in sources:
+        for r in s.results.embeddings:
+            key = (model_id(r.model), r.kind)
+            names.setdefault(key, Path(r.model.rstrip("/")).name or r.model)
+            p = rows.setdefault(key, {}).setdefault(s.index, EmbeddingPoint([], "none", 0))
+            if r.mode not in p.modes:
+                p.modes.append(r.mode)
+            status = r.reference_check.status
+            if status == "fail" or (status == "pass" and p.reference == "none"):
+                p.reference = status
+            p.errors += r.error is not None
+            for t in r.throughput:
+                tput.setdefault((*key, t.text_kind, t.batch_size), {}).setdefault(s.index, t.items_per_s)
+    out_rows = [EmbeddingRow(names[k], k[1], [rows[k].get(i) for i in range(len(sources))])
+                for k in sorted(rows, key=lambda k: (k[1], k[0]))]
+    out_tput = []
+    for (m, kind, text_kind, batch) in sorted(tput, key=lambda k: (k[1], k[0], k[2], k[3])):
+        got = tput[(m, kind, text_kind, batch)]
+        values = [got.get(i) for i in range(len(sources))]
+        b = values[baseline]
+        ratios = [Ratio(v / b) if v and b else Ratio(None, "no_partner" if v is None or b is None else "missing")
+                  for v in values]
+        out_tput.append(EmbeddingThroughputRow(names[(m, kind)], kind, text_kind, batch, values, ratios))
+    return out_rows, out_tput
+
+
+# --------------------------------------------------------------------------- the comparison
+
+
+@dataclass
+class Comparison:
+    sources: list[Source]
+    baseline: int
+    cases: list[CaseRow]
+    headlines: list[Headline]  # one per non-baseline source
+    capacity: list[CapacityRow]
+    accuracy: list[AccRow]
+    embeddings: list[EmbeddingRow]
+    embedding_throughput: list[EmbeddingThroughputRow]
+    notes: list[Msg] = field(default_factory=list)  # 可比性说明 (reportgen.compare.notes)
+
+    @property
+    def base(self) -> Source:
+        return self.sources[self.baseline]
+
+    def others(self) -> list[Source]:
+        return [s for s in self.sources if s.index != self.baseline]
+
+
+def _has_common(a: Results, b: Results) -> bool:
+    def serving(r: Results) -> bool:
+        return any(v.serving or v.capacity for v in r.variants)
+
+    def accuracy(r: Results) -> bool:
+        return any(v.accuracy for v in r.variants)
+
+    return (
+        (serving(a) and serving(b))
+        or (accuracy(a) and accuracy(b))
+        or bool({e.kind for e in a.embeddings} & {e.kind for e in b.embeddings})
+    )
+
+
+def compare(files: list[tuple[str, Results]], baseline: int = 0) -> Comparison:
+    """Compare ``files`` ((path, results) in order) with ``files[baseline]``.
+
+    Raises ``CompareError`` for fewer than two files, or a file that shares nothing with the
+    baseline (no serving, accuracy or embedding/reranker data on both sides)."""
+    from reportgen.compare.notes import comparability_notes
+
+    if len(files) < 2:
+        raise CompareError(say("one_file", n=len(files)).en)
+    sources = make_sources(files)
+    base = sources[baseline]
+    for s in sources:
+        if s.index != baseline and not _has_common(base.results, s.results):
+            raise CompareError(say("nothing_in_common", other=s.path, base=base.path).en)
+
+    per_file = [cases(s.results) for s in sources]
+    rows: list[CaseRow] = []
+    for key in match_cases([s.results for s in sources]):
+        points = [_point(s, per_file[s.index][key]) if key in per_file[s.index] else None for s in sources]
+        first = next(per_file[i][key][0] for i, p in enumerate(points) if p is not None)
+        model = model_name(sources[points.index(next(p for p in points if p is not None))].results, first[0]) or ""
+        ratios = [{} if i == baseline else {name: ratio(points[baseline], p, name) for name in HIGHER_IS_BETTER}
+                  for i, p in enumerate(points)]
+        winner, tie, doubtful = _winner(points)
+        rows.append(CaseRow(key, model, points, ratios, winner, tie, doubtful))
+
+    headlines = []
+    for s in sources:
+        if s.index == baseline:
+            continue
+        mine = [r for r in rows if r.matched(baseline, s.index)]
+        usable = [r for r in mine if r.ratios[s.index]["output_tps"].value is not None]
+        wins = losses = ties = 0
+        for r in mine:
+            pair = [r.points[baseline], r.points[s.index]]
+            w, tie, _ = _winner(pair)
+            ties += tie
+            wins += w == 1
+            losses += w == 0
+        headlines.append(Headline(
+            source=s.index,
+            matched=len(mine),
+            usable=len(usable),
+            unmatched=sum(1 for r in rows if r.points[s.index] is not None and r.points[baseline] is None),
+            wins=wins, losses=losses, ties=ties,
+            metrics={name: summarize([r.ratios[s.index][name] for r in mine]) for name in HIGHER_IS_BETTER},
+        ))
+    emb_rows, emb_tput = _embeddings(sources, baseline)
+    comparison = Comparison(
+        sources=sources, baseline=baseline, cases=rows, headlines=headlines,
+        capacity=_capacity(sources, baseline), accuracy=_accuracy(sources, baseline),
+        embeddings=emb_rows, embedding_throughput=emb_tput,
+    )
+    comparison.notes = comparability_notes(comparison)
+    return comparison
