@@ -341,7 +341,7 @@ class AccRow:
 
 
 def _acc_count(a: AccuracyResult) -> tuple[int, int] | None:
-    if a.n and a.correct is not None:
+    if a.n and a.correct is not None and 0 <= a.correct <= a.n:  # a hand-edited file may not add up
         return a.correct, a.n
     return None
 
