@@ -3,9 +3,13 @@ the same run with every time halved (twice as fast, same tokens)."""
 
 from __future__ import annotations
 
-from _clean_run import clean_results, refresh
+from pathlib import Path
 
-from reportgen.results import Fact, Results
+from _clean_run import clean_cell, clean_results, refresh
+
+from reportgen.results import Fact, Results, load_results
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def with_env(r: Results, card: str, **facts: object) -> Results:
@@ -45,3 +49,20 @@ def pair() -> tuple[Results, Results]:
             v.tokenizer = "models/Qwen2-7B-Instruct"
             v.server.args["tensor_parallel_size"] = 1
     return a, b
+
+
+def cpu_run() -> Results:
+    """A clean run of another kind: a small model on a CPU-only machine, other lengths and
+    versions, plus the embedding sample's checks (what the live CPU sample looks like)."""
+    r = Results(title="算力卡推理评测")
+    v = r.variant("FP16", model="Qwen2.5-0.5B-Instruct", precision="fp16", tokenizer="models/Qwen2.5-0.5B-Instruct")
+    v.server.engine, v.server.engine_version = "vllm", "0.8.5"
+    v.server.args["tensor_parallel_size"] = 1
+    for b in (1, 2, 4):
+        v.serving.append(clean_cell(b, input_len=512, output_len=64))
+    with_env(r, "x86 CPU（vLLM CPU 后端）", **{
+        "software.vllm": "0.8.5", "software.torch": "2.6.0", "os.name": "Ubuntu 22.04.5 LTS",
+        "cpu.model": "AMD EPYC 7B13", "accelerator.count": 0,
+    })
+    r.embeddings = load_results(SAMPLES / "embedding.results.json").embeddings
+    return r
