@@ -70,6 +70,7 @@ class CompareView:
     definition: str  # how ratios read
     headline: Table | None
     headline_notes: list[str]
+    key_points: list[str]
     winners: Table | None
     winners_missing: str | None
     notes_pointer: str
@@ -86,6 +87,7 @@ class CompareView:
     embedding: Table | None
     embedding_throughput: Table | None
     embedding_missing: str | None
+    embedding_throughput_missing: str | None
     comparability: list[str]
     sources: Table
     glossary: Table
@@ -113,6 +115,23 @@ def _summary_text(s: Summary) -> str:
     if s.doubtful:
         text += f"；其中 {s.doubtful} 个存疑"
     return text
+
+
+_STAT_ZH = {"mean": "均值", "median": "中位数", "p90": "P90", "p95": "P95", "p99": "P99"}
+
+
+def slo_text(key: str, value: float) -> str:
+    """"ttft_p99_ms" 2000 -> "TTFT P99 ≤ 2000 ms"; other keys as they are."""
+    parts = key.split("_")
+    if len(parts) == 3 and parts[2] == "ms":
+        return f"{parts[0].upper()} {_STAT_ZH.get(parts[1], parts[1])} ≤ {fmt.compact(value)} ms"
+    return f"{key} ≤ {fmt.compact(value)}"
+
+
+def _case_line(k: CaseKey) -> str:
+    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s"
+    text = f"{load}；{k.input_len}/{k.output_len}"
+    return text + (f"；{k.dataset}" if k.dataset != "random" else "")
 
 
 def _case_text(k: CaseKey) -> str:
@@ -213,7 +232,7 @@ def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
     if c.capacity:
         cells = []
         for s in others:
-            parts = [f"{r.kind} {'、'.join(f'{k} ≤ {fmt.compact(v)}' for k, v in r.slo)}：{ratio_text(r.ratios[s.index])}"
+            parts = [f"{r.kind}，{'、'.join(slo_text(k, v) for k, v in r.slo)}：{ratio_text(r.ratios[s.index])}"
                      for r in c.capacity if r.ratios[s.index].value is not None]
             cells.append("\n".join(parts) or "无同 SLO 的容量结果")
         rows.append(["同 SLO 下的容量比值（大于 1 更好）"] + cells)
@@ -234,6 +253,29 @@ def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
     return Table(["指标（本卡 ÷ 基准卡）"] + [s.label for s in others], rows), notes
 
 
+def _key_points(c: Comparison) -> list[str]:
+    """One sentence per compared card: what a signer reads first."""
+    lines = []
+    base = c.base.label
+    for h in c.headlines:
+        s = c.sources[h.source]
+        tps, ttft, tpot = (h.metrics[m] for m in ("output_tps", "ttft_mean_ms", "tpot_mean_ms"))
+        if tps.geomean is None:
+            why = "双方没有同条件用例" if not h.matched else f"{h.matched} 个同条件用例中至少一方无效"
+            lines.append(f"{s.label}：与 {base} 没有可计算比值的性能用例（{why}），性能不作结论。")
+            continue
+        text = (f"{s.label}：在 {tps.n} 个可比用例上，输出吞吐为 {base} 的 {fmt.ratio(tps.geomean)}"
+                f"（几何平均），TTFT 为 {fmt.ratio(ttft.geomean) if ttft.geomean is not None else '—'}，"
+                f"TPOT 为 {fmt.ratio(tpot.geomean) if tpot.geomean is not None else '—'}；"
+                f"逐点胜 {h.wins}、负 {h.losses}、持平 {h.ties}")
+        if h.matched > h.usable:
+            text += f"；另有 {h.matched - h.usable} 个同条件用例因数据无效未比较"
+        if tps.doubtful:
+            text += f"；{tps.doubtful} 个比值来自存疑用例"
+        lines.append(text + "。")
+    return lines
+
+
 def _winners(c: Comparison) -> tuple[Table | None, str | None]:
     rows = []
     for r in c.cases:
@@ -247,14 +289,15 @@ def _winners(c: Comparison) -> tuple[Table | None, str | None]:
             who = c.sources[r.winner].label + ("（存疑）" if r.winner_doubtful else "")
             margin = fmt.ratio(best / second) if second else "—"
         elif r.tie:
-            who, margin = "持平（TPS 相差不足 1%）", "—"
+            tied = [c.sources[i].label for _, i in usable[:2]]
+            who, margin = f"持平（{'与'.join(tied)} 的 TPS 相差不足 1%）", "—"
         else:
             invalid = [c.sources[i].label for i, p in enumerate(r.points) if p is not None and not p.usable]
             who, margin = "无法判定（" + "、".join(invalid) + " 的用例无效）", "—"
-        rows.append([r.model, r.key.kind, _case_text(r.key), who, margin])
+        rows.append([r.model, r.key.kind, _case_line(r.key), who, margin])
     if not rows:
         return None, "没有两张卡都测量的同条件用例，无法逐点判定胜负（原因见“可比性说明”）。"
-    return Table(["模型", "版本", "用例", "胜者（输出吞吐 TPS 最高）", "领先倍数（TPS）"], rows), None
+    return Table(["模型", "版本", "用例（负载；输入/输出长度）", "胜者（输出吞吐 TPS 最高）", "领先倍数（TPS）"], rows), None
 
 
 def _performance(c: Comparison) -> tuple[list[SectionTable], Table | None]:
@@ -299,7 +342,7 @@ def _capacity(c: Comparison) -> Table | None:
         return None
     rows = []
     for r in c.capacity:
-        slo = "；".join(f"{k} ≤ {fmt.compact(v)}" for k, v in r.slo)
+        slo = "；".join(slo_text(k, v) for k, v in r.slo)
         case = f"{r.model} {r.kind}\n{r.input_len}/{r.output_len}，{'并发' if r.by == 'concurrency' else '请求速率'}\nSLO：{slo}"
         for s in c.sources:
             v = r.values[s.index]
@@ -330,7 +373,7 @@ _REF_ZH = {"pass": "通过", "fail": "未通过", "none": "未测"}
 
 def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
     if not c.embeddings:
-        return None, None, fmt.missing("not_collected", "各结果文件中均没有向量或重排序模型测试")
+        return None, None, None
     rows = []
     for er in c.embeddings:
         cells = []
@@ -345,15 +388,16 @@ def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
         rows.append([er.model, "向量" if er.kind == "embedding" else "重排序", *cells])
     table = Table(["模型", "类型"] + [_label(s, c) for s in c.sources], rows)
     tput = None
-    if c.embedding_throughput:
+    shared = [t for t in c.embedding_throughput if sum(v is not None for v in t.values) >= 2]
+    if shared:
         trows = []
-        for t in c.embedding_throughput:
+        for t in shared:
             values = [fmt.number(v, 2) if v is not None else "未测" for v in t.values]
             ratios = [ratio_text(t.ratios[s.index]) for s in c.others()]
             trows.append([t.model, t.text_kind, str(t.batch_size), *values, *ratios])
         tput = Table(["模型", "文本", "批大小"] + [_label(s, c) for s in c.sources]
                      + [f"{s.label} 比值" for s in c.others()], trows)
-    return table, tput, None
+    return table, tput, None if shared else "没有两张卡在相同文本与批大小下测试的同一模型，吞吐不作对比（各卡的吞吐见各自的评测文档）。"
 
 
 def _environment(c: Comparison) -> tuple[Table | None, list[str]]:
@@ -414,7 +458,8 @@ def build_compare_view(c: Comparison) -> CompareView:
     performance, energy = _performance(c)
     env, env_notes = _environment(c)
     acc, acc_notes = _accuracy(c)
-    emb, emb_tput, emb_missing = _embedding(c)
+    emb, emb_tput, emb_tput_missing = _embedding(c)
+    emb_missing = None if emb is not None else fmt.missing("not_collected", "各结果文件中均没有向量或重排序模型测试")
     base = c.base.label
     definition = (
         f"本文以 {base} 为基准卡，对比 {'、'.join(s.label for s in c.others())}。所有比值均为“本卡 ÷ 基准卡”："
@@ -436,6 +481,7 @@ def build_compare_view(c: Comparison) -> CompareView:
         definition=definition,
         headline=headline,
         headline_notes=headline_notes,
+        key_points=_key_points(c),
         winners=winners,
         winners_missing=winners_missing,
         notes_pointer=pointer,
@@ -452,6 +498,7 @@ def build_compare_view(c: Comparison) -> CompareView:
         embedding=emb,
         embedding_throughput=emb_tput,
         embedding_missing=emb_missing,
+        embedding_throughput_missing=emb_tput_missing,
         comparability=comparability,
         sources=_sources(c),
         glossary=_glossary(),
