@@ -50,7 +50,7 @@ def _sourced(files: list[tuple[str, Results]], rows_of: Any) -> list[dict[str, A
 def summary_cmd(results_files: tuple[str, ...], fmt: str, what: str | None, baseline: str | None) -> None:
     """Print the serving summary: one row per cell, with its validity (VALID, WARNING, INVALID).
 
-    Without RESULTS_FILE the newest ./reportgen-results/*.json is used. Missing values are
+    Without a file the newest ./reportgen-results/*.json is used. Missing values are
     '-' in the table, empty in CSV and null in JSON; JSON keeps full floats.
 
     With several files the rows of all of them are printed together, each with a first
