@@ -179,3 +179,20 @@ def test_variant_kind_names_the_variant_not_its_label() -> None:
     assert variant_kind(v) == "AWQ-Int4"
     assert variant_kind(r.variant("q8", precision="int8")) == "INT8"
     assert variant_kind(r.variant("bf", precision="bf16")) == "BF16"
+
+
+def test_cell_without_metrics_is_not_measured_rather_than_invalid() -> None:
+    a, b = pair()
+    b.variants[0].serving[0].metrics = None
+    b.variants[0].serving[0].requests = []
+    c = compare([("a.json", a), ("b.json", b)])
+    row = next(r for r in c.cases if r.key.kind == "FP16" and r.key.batch_size == 1)
+    p = row.points[1]
+    assert p is not None and p.status == "WARNING" and p.values["output_tps"] is None
+    assert row.ratios[1]["output_tps"].reason == "missing"
+
+
+def test_same_card_and_file_name_get_distinct_labels() -> None:
+    a, _ = pair()
+    c = compare([("x/run.json", a), ("y/run.json", a.model_copy(deep=True))])
+    assert [s.label for s in c.sources] == ["Card A（run）", "Card A（run）（第 2 个文件）"]

@@ -68,10 +68,12 @@ def card_name(results: Results) -> str | None:
 def make_sources(files: list[tuple[str, Results]]) -> list[Source]:
     """Label each file by its card; files of the same card (or none) add their file name."""
     cards = [card_name(r) for _, r in files]
-    out = []
+    out: list[Source] = []
     for i, ((path, results), card) in enumerate(zip(files, cards)):
         stem = Path(path).stem
         label = card if card and cards.count(card) == 1 else (f"{card}（{stem}）" if card else stem)
+        if any(s.label == label for s in out):  # same card and file name in two folders
+            label = f"{label}（第 {i + 1} 个文件）"
         out.append(Source(index=i, path=path, label=label, results=results, findings=check_results(results)))
     return out
 
@@ -164,15 +166,17 @@ def _cell_values(cell: ServingCell, tdp_total: float | None) -> dict[str, float 
 def _point(source: Source, members: list[tuple[ModelVariant, ServingCell]]) -> Point:
     tdp_total = _tdp_total(source.results)
     statuses = [cell_status(source.findings, v.label, c.key) for v, c in members]
-    used = [(v, c) for (v, c), s in zip(members, statuses) if s != "INVALID" and c.metrics is not None]
-    if not used:
+    usable = [(v, c) for (v, c), s in zip(members, statuses) if s != "INVALID"]
+    if not usable:
         status: CellStatus = "INVALID"
-    elif all(s == "VALID" for s in statuses) and len(used) == len(members):
+    elif all(s == "VALID" for s in statuses):
         status = "VALID"
     else:
-        status = "WARNING"
+        status = "WARNING"  # a doubtful repeat, or some repeats invalid and left out
+    # a cell without metrics (not measured) has no values; it is not INVALID for that
+    used = [(v, c) for v, c in usable if c.metrics is not None]
     pooled: dict[str, float | None] = {}
-    per_cell = [_cell_values(c, tdp_total) for _, c in (used or members)]
+    per_cell = [_cell_values(c, tdp_total) for _, c in (used or (members if not usable else []))]
     for name in HIGHER_IS_BETTER:
         xs = [vals[name] for vals in per_cell]
         pooled[name] = None if any(x is None for x in xs) or not xs else math.fsum(x for x in xs if x is not None) / len(xs)
