@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from reportgen.compare.matching import model_id, model_name
 from reportgen.compare.messages import say, thing
 from reportgen.results import Fact, Results
-from reportgen.validity import Msg, _joined
+from reportgen.validity import Msg
 from reportgen.variant_roles import MODE_ZH, variant_kind
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ def comparability_notes(c: Comparison) -> list[Msg]:
                 files = [x.name for x, v in ((base, b_val), (s, o_val)) if v is None]
                 unrecorded[-1] = Msg(unrecorded[-1].en + f" ({', '.join(files)})", unrecorded[-1].zh + f"（{'、'.join(files)}）")
         if unrecorded:
-            notes.append(say("unrecorded", what=_joined(unrecorded, ", ", "、")))
+            notes.append(say("unrecorded", what=Msg(", ".join(m.en for m in unrecorded), "、".join(m.zh for m in unrecorded))))
         unmatched = sum(1 for r in c.cases if r.points[s.index] is not None and r.points[c.baseline] is None)
         if unmatched:
             notes.append(say("unmatched_cells", n=unmatched, file=s.name, base_file=base.name))
