@@ -11,49 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reportgen.compare.charts import chart_plan
-from reportgen.compare.matching import CaseKey
-from reportgen.compare.model import (
-    AccDelta,
-    AccPoint,
-    CaseRow,
-    Comparison,
-    Point,
-    Ratio,
-    Source,
-    Summary,
-)
+from reportgen.compare.model import CaseRow, Comparison
 from reportgen.compare.notes import environment_rows
+from reportgen.compare.texts import (
+    BETTER,
+    METRIC_ZH,
+    NO_PARTNER,
+    acc_delta_text,
+    acc_point_text,
+    case_line,
+    case_text,
+    ratio_text,
+    slo_text,
+    source_label,
+    status_text,
+    summary_text,
+    value_text,
+)
 from reportgen.report import formatting as fmt
-from reportgen.report.view import STATUS_ZH, Table
-from reportgen.variant_roles import MODE_ZH
+from reportgen.report.view import Table
 
 TITLE = "算力卡推理对比评测"
 BLANK = "（待填写）"
-NO_PARTNER = "无对照用例"
-
-_REASON_ZH = {
-    "no_partner": NO_PARTNER,
-    "invalid_base": "无效（基准卡用例无效，不计算）",
-    "invalid_other": "无效（本卡用例无效，不计算）",
-    "missing": fmt.missing("not_collected"),
-}
-_ACC_REASON_ZH = {
-    "no_partner": "无对照结果",
-    "model": "不可比（模型不同）",
-    "mode": "不可比（评分模式不同）",
-    "samples": "不可比（样本数不同）",
-    "missing": fmt.missing("not_collected"),
-}
-METRIC_ZH = {
-    "output_tps": "输出吞吐 TPS",
-    "ttft_mean_ms": "TTFT 均值",
-    "tpot_mean_ms": "TPOT 均值",
-    "ttft_p99_ms": "P99 TTFT",
-    "tpot_p99_ms": "P99 TPOT",
-    "tokens_per_joule": "每焦耳输出词元数",
-    "tps_per_tdp_w": "每瓦 TDP 输出吞吐",
-}
-_BETTER = {True: "大于 1 更好", False: "小于 1 更好"}
 
 
 @dataclass
@@ -94,72 +73,6 @@ class CompareView:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _label(s: Source, c: Comparison) -> str:
-    return f"{s.label}（基准）" if s.index == c.baseline else s.label
-
-
-def ratio_text(r: Ratio) -> str:
-    if r.value is None:
-        return _REASON_ZH.get(r.reason or "missing", fmt.missing("not_collected"))
-    return fmt.ratio(r.value) + ("（存疑）" if r.doubtful else "")
-
-
-def _summary_text(s: Summary) -> str:
-    if s.geomean is None:
-        return "无可比用例"
-    text = fmt.ratio(s.geomean)
-    if s.n > 1:
-        text += f"（{s.n} 个用例，{fmt.ratio(s.low)}～{fmt.ratio(s.high)}）"
-    else:
-        text += "（1 个用例）"
-    if s.doubtful:
-        text += f"；其中 {s.doubtful} 个存疑"
-    return text
-
-
-_STAT_ZH = {"mean": "均值", "median": "中位数", "p90": "P90", "p95": "P95", "p99": "P99"}
-
-
-def slo_text(key: str, value: float) -> str:
-    """"ttft_p99_ms" 2000 -> "TTFT P99 ≤ 2000 ms"; other keys as they are."""
-    parts = key.split("_")
-    if len(parts) == 3 and parts[2] == "ms":
-        return f"{parts[0].upper()} {_STAT_ZH.get(parts[1], parts[1])} ≤ {fmt.compact(value)} ms"
-    return f"{key} ≤ {fmt.compact(value)}"
-
-
-def _case_line(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s"
-    text = f"{load}；{k.input_len}/{k.output_len}"
-    return text + (f"；{k.dataset}" if k.dataset != "random" else "")
-
-
-def _case_text(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s（并发上限 {k.batch_size}）"
-    text = f"{load}\ninput_len = {k.input_len}\noutput_len = {k.output_len}"
-    if k.dataset != "random":
-        text += f"\n数据集 {k.dataset}"
-    return text
-
-
-def _status(p: Point) -> str:
-    text = STATUS_ZH[p.status]
-    if p.repeats > 1:
-        text += f"（{p.repeats} 次重复，计入 {p.used} 次）"
-    return text
-
-
-def _num(p: Point, name: str) -> str:
-    value = p.values.get(name)
-    if name == "output_tps":
-        return fmt.tok_s(value)
-    if name == "tokens_per_joule":
-        return fmt.number(value, 3)
-    if name == "tps_per_tdp_w":
-        return fmt.number(value, 3)
-    return fmt.ms(value)
-
-
 def _cover(c: Comparison) -> Table:
     base = c.base.results.subject
     models: list[str] = []
@@ -176,7 +89,7 @@ def _cover(c: Comparison) -> Table:
         when = res.subject.period or (res.started_at.date().isoformat() if res.started_at else None)
         periods.append(f"{s.label}：{when or '未记录'}")
     rows = [
-        ["对比加速卡", "、".join(_label(s, c) for s in c.sources)],
+        ["对比加速卡", "、".join(source_label(s, c) for s in c.sources)],
         ["模型", "、".join(models) or "未记录"],
         ["评测时间", "\n".join(periods)],
         ["评测单位", base.organization or BLANK],
@@ -186,31 +99,6 @@ def _cover(c: Comparison) -> Table:
         ["签发日期", base.issued_on or BLANK],
     ]
     return Table(["项目", "内容"], rows)
-
-
-def _acc_point(p: AccPoint | None) -> str:
-    if p is None:
-        return "未评测"
-    a = p.result
-    text = fmt.percent(a.score)
-    if p.interval is not None:
-        text += f"\n95% 区间 {p.interval[0] * 100:.2f}～{p.interval[1] * 100:.2f}"
-    n = f"{a.correct}/{a.n}" if a.n is not None and a.correct is not None else (f"n={a.n}" if a.n is not None else "样本数未记录")
-    text += f"\n{n}；{MODE_ZH.get(a.mode, a.mode)}"
-    return text
-
-
-def _acc_delta(d: AccDelta | None) -> str:
-    if d is None:
-        return "基准"
-    if d.value is None:
-        return _ACC_REASON_ZH.get(d.reason or "missing", "—")
-    text = f"{fmt.points(d.value)} 百分点"
-    if d.interval is not None:
-        text += f"\n95% 区间 {fmt.points(d.interval[0])}～{fmt.points(d.interval[1])}"
-    else:
-        text += "\n（样本数未记录，无区间）"
-    return text
 
 
 def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
@@ -223,12 +111,12 @@ def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
     rows.append(["仅本卡测量的用例"] + [str(by_source[s.index].unmatched) for s in others])
     for name in ("output_tps", "ttft_mean_ms", "tpot_mean_ms"):
         better = "大于 1 更好" if name == "output_tps" else "小于 1 更好"
-        rows.append([f"{METRIC_ZH[name]} 比值（{better}）"] + [_summary_text(by_source[s.index].metrics[name]) for s in others])
+        rows.append([f"{METRIC_ZH[name]} 比值（{better}）"] + [summary_text(by_source[s.index].metrics[name]) for s in others])
     rows.append(["逐点胜负（胜 / 负 / 持平，按 TPS）"] + [
         f"{by_source[s.index].wins} / {by_source[s.index].losses} / {by_source[s.index].ties}" for s in others])
     for name in ("tokens_per_joule", "tps_per_tdp_w"):
         if any(by_source[s.index].metrics[name].n for s in others):
-            rows.append([f"{METRIC_ZH[name]} 比值（大于 1 更好）"] + [_summary_text(by_source[s.index].metrics[name]) for s in others])
+            rows.append([f"{METRIC_ZH[name]} 比值（大于 1 更好）"] + [summary_text(by_source[s.index].metrics[name]) for s in others])
     if c.capacity:
         cells = []
         for s in others:
@@ -294,7 +182,7 @@ def _winners(c: Comparison) -> tuple[Table | None, str | None]:
         else:
             invalid = [c.sources[i].label for i, p in enumerate(r.points) if p is not None and not p.usable]
             who, margin = "无法判定（" + "、".join(invalid) + " 的用例无效）", "—"
-        rows.append([r.model, r.key.kind, _case_line(r.key), who, margin])
+        rows.append([r.model, r.key.kind, case_line(r.key), who, margin])
     if not rows:
         return None, "没有两张卡都测量的同条件用例，无法逐点判定胜负（原因见“可比性说明”）。"
     return Table(["模型", "版本", "用例（负载；输入/输出长度）", "胜者（输出吞吐 TPS 最高）", "领先倍数（TPS）"], rows), None
@@ -320,13 +208,13 @@ def _performance(c: Comparison) -> tuple[list[SectionTable], Table | None]:
                     ratios = ["基准" if partnered else NO_PARTNER] * 3
                 else:
                     ratios = [ratio_text(r.ratios[s.index][m]) for m in ("output_tps", "ttft_mean_ms", "tpot_mean_ms")]
-                out.append([_case_text(r.key), _label(s, c), _num(p, "output_tps"), _num(p, "ttft_mean_ms"),
-                            _num(p, "tpot_mean_ms"), _num(p, "ttft_p99_ms"), _status(p), *ratios])
+                out.append([case_text(r.key), source_label(s, c), value_text(p, "output_tps"), value_text(p, "ttft_mean_ms"),
+                            value_text(p, "tpot_mean_ms"), value_text(p, "ttft_p99_ms"), status_text(p), *ratios])
                 if has_energy:
                     eratios = ["基准"] * 2 if s.index == c.baseline else [
                         ratio_text(r.ratios[s.index][m]) for m in ("tokens_per_joule", "tps_per_tdp_w")]
-                    energy_rows.append([f"{model} {kind}\n" + _case_text(r.key), _label(s, c), _num(p, "tokens_per_joule"),
-                                        _num(p, "tps_per_tdp_w"), _status(p), *eratios])
+                    energy_rows.append([f"{model} {kind}\n" + case_text(r.key), source_label(s, c), value_text(p, "tokens_per_joule"),
+                                        value_text(p, "tps_per_tdp_w"), status_text(p), *eratios])
         headers = ["用例", "加速卡", "TPS (tok/s)", "TTFT 均值 (ms)", "TPOT 均值 (ms)", "P99 TTFT (ms)", "有效性",
                    "TPS 比值", "TTFT 比值", "TPOT 比值"]
         tables.append(SectionTable(f"{model} · {kind}", Table(headers, out)))
@@ -349,18 +237,18 @@ def _capacity(c: Comparison) -> Table | None:
             if v == "absent":
                 continue
             value = "在最小负载下即未满足 SLO" if v is None else fmt.compact(v)
-            rows.append([case, _label(s, c), value, "基准" if s.index == c.baseline else ratio_text(r.ratios[s.index])])
+            rows.append([case, source_label(s, c), value, "基准" if s.index == c.baseline else ratio_text(r.ratios[s.index])])
     return Table(["条件", "加速卡", "容量（满足 SLO 的最大并发或速率）", "容量比值"], rows)
 
 
 def _accuracy(c: Comparison) -> tuple[Table | None, list[str]]:
     if not c.accuracy:
         return None, []
-    headers = ["版本", "基准"] + [_label(s, c) for s in c.sources] + [f"{s.label} − 基准卡" for s in c.others()]
+    headers = ["版本", "基准"] + [source_label(s, c) for s in c.sources] + [f"{s.label} − 基准卡" for s in c.others()]
     rows = []
     for row in c.accuracy:
-        rows.append([row.kind, row.benchmark] + [_acc_point(p) for p in row.points]
-                    + [_acc_delta(row.deltas[s.index]) for s in c.others()])
+        rows.append([row.kind, row.benchmark] + [acc_point_text(p) for p in row.points]
+                    + [acc_delta_text(row.deltas[s.index]) for s in c.others()])
     notes = [
         "得分为答对题数占比（micro 平均）；95% 区间为 Wilson 二项区间，差值的区间为 Newcombe 混合得分区间（两次评测相互独立）。",
         "差值只在模型、评分模式与样本数均相同时计算；否则标为“不可比”，原因见“可比性说明”。",
@@ -386,7 +274,7 @@ def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
                     text += f"\n{p.errors} 项测试未完成"
                 cells.append(text)
         rows.append([er.model, "向量" if er.kind == "embedding" else "重排序", *cells])
-    table = Table(["模型", "类型"] + [_label(s, c) for s in c.sources], rows)
+    table = Table(["模型", "类型"] + [source_label(s, c) for s in c.sources], rows)
     tput = None
     shared = [t for t in c.embedding_throughput if sum(v is not None for v in t.values) >= 2]
     if shared:
@@ -395,7 +283,7 @@ def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
             values = [fmt.number(v, 2) if v is not None else "未测" for v in t.values]
             ratios = [ratio_text(t.ratios[s.index]) for s in c.others()]
             trows.append([t.model, t.text_kind, str(t.batch_size), *values, *ratios])
-        tput = Table(["模型", "文本", "批大小"] + [_label(s, c) for s in c.sources]
+        tput = Table(["模型", "文本", "批大小"] + [source_label(s, c) for s in c.sources]
                      + [f"{s.label} 比值" for s in c.others()], trows)
     return table, tput, None if shared else "没有两张卡在相同文本与批大小下测试的同一模型，吞吐不作对比（各卡的吞吐见各自的评测文档）。"
 
@@ -413,7 +301,7 @@ def _environment(c: Comparison) -> tuple[Table | None, list[str]]:
     if not rows:
         return None, []
     notes = ["“不同”表示各文件记录的值不一致（或有文件未记录）；加速卡本身不同是对比的目的，其余不同项的影响见“可比性说明”。"]
-    return Table(["项目"] + [_label(s, c) for s in c.sources] + ["差异"], rows), notes
+    return Table(["项目"] + [source_label(s, c) for s in c.sources] + ["差异"], rows), notes
 
 
 def _sources(c: Comparison) -> Table:
@@ -424,7 +312,7 @@ def _sources(c: Comparison) -> Table:
         n_acc = sum(len(v.accuracy) for v in r.variants)
         errors = sum(1 for f in s.findings if f.severity == "error")
         rows.append([
-            _label(s, c), s.name, f"{r.tool.name} {r.tool.version}（schema v{r.schema_version}）",
+            source_label(s, c), s.name, f"{r.tool.name} {r.tool.version}（schema v{r.schema_version}）",
             f"{n_cells} 个性能用例、{n_acc} 项精度结果、{len(r.embeddings)} 项向量/重排序测试",
             f"错误 {errors} 项、警告 {len(s.findings) - errors} 项",
         ])
@@ -441,7 +329,7 @@ _DEFINITIONS = {
 
 
 def _glossary() -> Table:
-    rows = [[METRIC_ZH[m], d, f"本卡 ÷ 基准卡，{_BETTER[m in ('output_tps', 'tokens_per_joule', 'tps_per_tdp_w')]}"]
+    rows = [[METRIC_ZH[m], d, f"本卡 ÷ 基准卡，{BETTER[m in ('output_tps', 'tokens_per_joule', 'tps_per_tdp_w')]}"]
             for m, d in _DEFINITIONS.items()]
     rows += [
         ["容量", "容量搜索得到的、满足全部 SLO 限值的最大并发数（或请求速率）", "本卡 ÷ 基准卡，大于 1 更好"],
