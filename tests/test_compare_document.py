@@ -140,3 +140,40 @@ def test_seed_against_clean_run_in_all_formats(tmp_path: Path) -> None:
     paragraphs = [p.text for p in d.paragraphs]
     assert any(p.endswith("可比性说明") for p in paragraphs) and any("模型不同" in p for p in paragraphs)
     assert len(d.inline_shapes) == 3
+
+
+def test_summary_baseline_option(ab: tuple[Path, Path]) -> None:
+    a, b = ab
+    code, out, err = _run("summary", str(a), str(b), "--baseline", str(b), "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["output_tps_ratio"] for r in rows if r["source"].startswith("Card A")} == {"0.50"}
+    assert {r["ttft_mean_ratio"] for r in rows if r["source"].startswith("Card A")} == {"2.00"}
+    assert {r["output_tps_ratio"] for r in rows if r["source"].startswith("Card B")} == {""}
+
+
+def test_charts_overlay_every_card_and_mark_invalid_points() -> None:
+    from reportgen.compare import compare
+    from reportgen.compare.charts import _lines, chart_plan
+
+    a, b = pair()
+    fail_one_cut_one(b.variants[0].serving[0])
+    c = compare([("a.json", a), ("b.json", b)])
+    assert [name for name, _ in chart_plan(c)] == ["compare_tps", "compare_ttft", "compare_tpot"]
+    lines = _lines(c, "output_tps")
+    assert [label for _, label, _ in lines] == ["Card A · FP16", "Card A · GPTQ-Int4", "Card B · FP16", "Card B · GPTQ-Int4"]
+    assert [bad for _, _, bad in lines[2][2]] == [True, False, False]
+
+
+LIVE = SAMPLES / "live-cpu.json"
+
+
+@pytest.mark.skipif(not LIVE.is_file(), reason="samples/live-cpu.json is not in this checkout yet")
+def test_seed_against_live_sample(tmp_path: Path) -> None:
+    code, out, err = _run("compare", str(SAMPLES / "seed-bi150.json"), str(LIVE), "--format", "all", "-o", str(tmp_path))
+    assert code == 0, err
+    md = Path(out.split()[0]).read_text(encoding="utf-8")
+    assert _sections(md)[0] == "1. 结论"
+    notes = md.split("## 6. 可比性说明", 1)[1]
+    assert "模型不同" in notes and "输入/输出长度不同" in notes and "vLLM 版本不同" in notes
+    assert all(Path(p).is_file() for p in out.split())
