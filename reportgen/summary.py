@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reportgen.results import Finding, Results, Stats
+from reportgen.results import CellKey, Finding, Results, Stats
 from reportgen.validity import cell_order, cell_status, check_results
 
 SERVING_COLUMNS: tuple[str, ...] = (
@@ -192,10 +192,14 @@ def multi_serving_rows(files: list[tuple[str, Results]], baseline: int = 0) -> l
     by_key = {row.key: row for row in comparison.cases}
     rows: list[dict[str, Any]] = []
     for s in comparison.sources:
-        # serving_rows lists the cells in this order
-        cells = [(v, c) for v in s.results.variants for c in sorted(v.serving, key=cell_order)]
-        for (v, c), row in zip(cells, serving_rows(s.results, s.findings)):
-            case = by_key[case_key(s.results, v, c)]
+        left = {v.label: sorted(v.serving, key=cell_order) for v in s.results.variants}
+        variants = {v.label: v for v in s.results.variants}
+        for row in serving_rows(s.results, s.findings):
+            # the row's cell: the next one of its variant that agrees on every key field the row has
+            cells = left[row["precision"]]
+            cell = next(c for c in cells if all(row[f] == getattr(c, f) for f in CellKey.model_fields if f in row))
+            cells.remove(cell)
+            case = by_key[case_key(s.results, variants[row["precision"]], cell)]
             out = {SOURCE_COLUMN: source_name(s.results, s.path), **row}
             for col, metric in RATIO_COLUMNS.items():
                 out[col] = None if s.index == baseline else case.ratios[s.index][metric].value

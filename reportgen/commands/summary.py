@@ -8,6 +8,7 @@ import click
 
 from reportgen.commands._options import resolve_results_path
 from reportgen.commands._output import csv_text, json_text, text_table
+from reportgen.errors import CompareError
 from reportgen.results import Results, load_results
 from reportgen.summary import (
     ACCURACY_COLUMNS,
@@ -39,6 +40,22 @@ def _emit(columns: tuple[str, ...], rows: list[dict[str, Any]], fmt: str) -> str
 
 def _sourced(files: list[tuple[str, Results]], rows_of: Any) -> list[dict[str, Any]]:
     return [{SOURCE_COLUMN: source_name(r, path), **row} for path, r in files for row in rows_of(r)]
+
+
+def _several(paths: tuple[str, ...], baseline: str | None, what: str | None, fmt: str) -> str:
+    """The rows of several files in one table, each with its ``source``."""
+    from reportgen.commands.compare import load_all
+
+    files, index = load_all(paths, baseline)
+    if what == "accuracy":
+        return _emit((SOURCE_COLUMN, *ACCURACY_COLUMNS), _sourced(files, accuracy_rows), fmt)
+    if what == "embedding":
+        if fmt == "json":
+            return json_text(_sourced(files, embedding_rows))
+        return _emit((SOURCE_COLUMN, *EMBEDDING_PAIR_COLUMNS), _sourced(files, embedding_pair_rows), fmt)
+    if what is not None:
+        raise CompareError(f"--{what} takes one results file")
+    return _emit((SOURCE_COLUMN, *SERVING_COLUMNS, *RATIO_COLUMNS), multi_serving_rows(files, index), fmt)
 
 
 @click.command("summary")
@@ -74,19 +91,7 @@ def summary_cmd(results_files: tuple[str, ...], fmt: str, what: str | None, base
       reportgen summary a100.json bi150.json --format csv > both.csv
     """
     if len(results_files) > 1:
-        from reportgen.commands.compare import load_all
-
-        files, index = load_all(results_files, baseline)
-        if what == "accuracy":
-            click.echo(_emit((SOURCE_COLUMN, *ACCURACY_COLUMNS), _sourced(files, accuracy_rows), fmt))
-        elif what == "embedding":
-            if fmt == "json":
-                click.echo(json_text(_sourced(files, embedding_rows)))
-            else:
-                click.echo(_emit((SOURCE_COLUMN, *EMBEDDING_PAIR_COLUMNS), _sourced(files, embedding_pair_rows), fmt))
-        else:
-            columns = (SOURCE_COLUMN, *SERVING_COLUMNS, *RATIO_COLUMNS)
-            click.echo(_emit(columns, multi_serving_rows(files, index), fmt))
+        click.echo(_several(results_files, baseline, what, fmt))
         return
     results = load_results(resolve_results_path(results_files[0] if results_files else None))
     if what == "accuracy":

@@ -6,7 +6,8 @@ of INVALID cells are drawn hollow and the legend says so."""
 from __future__ import annotations
 
 from reportgen.compare.model import Comparison
-from reportgen.report.charts import COLORS, MARKERS, Chart, render_chart
+from reportgen.report.charts import COLORS, MARKERS, Chart
+from reportgen.report.charts import _render as render_chart  # the evaluation document's chart style
 
 # name -> (title, y label, metric)
 SERIES: dict[str, tuple[str, str, str]] = {

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
+
 from reportgen._atomic import write_atomic
 from reportgen.compare.charts import compare_charts
 from reportgen.compare.model import Comparison
@@ -18,7 +20,8 @@ from reportgen.errors import RenderError
 from reportgen.report.charts import chart_assets
 from reportgen.report.docx import markdown_to_docx
 from reportgen.report.html import markdown_to_html
-from reportgen.report.markdown import render_template
+from reportgen.report.markdown import _environment as markdown_environment  # the same Markdown filters
+from reportgen.report.markdown import tidy
 from reportgen.report.pdf import html_to_pdf
 
 TEMPLATE = "compare.md.j2"
@@ -27,7 +30,10 @@ FORMATS = ("md", "html", "docx", "pdf")
 
 
 def compare_markdown(c: Comparison) -> str:
-    return render_template(TEMPLATE, build_compare_view(c))
+    try:
+        return tidy(markdown_environment().get_template(TEMPLATE).render(v=build_compare_view(c)))
+    except jinja2.TemplateError as e:
+        raise RenderError(f"template {TEMPLATE}: {e}") from None
 
 
 def document_stem(c: Comparison) -> str:

@@ -219,7 +219,3 @@ def accuracy_chart(results: Results) -> Chart | None:
         ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
     return _render("accuracy", title, draw)
-
-
-# Other documents (the comparison, reportgen.compare) draw their charts with the same style.
-render_chart = _render

@@ -75,17 +75,12 @@ def tidy(markdown: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_template(name: str, view: object) -> str:
-    """Fill template ``name`` (under templates/) with ``v=view``, through the Markdown filters."""
+def render_view(view: DocumentView) -> str:
     try:
-        template = _environment().get_template(name)
+        template = _environment().get_template(TEMPLATE)
         return tidy(template.render(v=view))
     except jinja2.TemplateError as e:
-        raise RenderError(f"template {name}: {e}") from None
-
-
-def render_view(view: DocumentView) -> str:
-    return render_template(TEMPLATE, view)
+        raise RenderError(f"template {TEMPLATE}: {e}") from None
 
 
 def render_markdown(results: Results, *, source: str | None = None) -> str:
