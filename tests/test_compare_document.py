@@ -177,3 +177,22 @@ def test_seed_against_live_sample(tmp_path: Path) -> None:
     notes = md.split("## 6. 可比性说明", 1)[1]
     assert "模型不同" in notes and "输入/输出长度不同" in notes and "vLLM 版本不同" in notes
     assert all(Path(p).is_file() for p in out.split())
+
+
+def test_file_text_is_escaped_in_every_table(tmp_path: Path) -> None:
+    a, b = pair()
+    b.subject.card = "<img src=x onerror=alert(1)> | Card *B*"
+    for v in b.variants:
+        v.model = "Qwen2-7B-Instruct"
+    pa, pb = save_results(a, tmp_path / "a.json"), save_results(b, tmp_path / "b|c.json")
+    code, out, err = _run("compare", str(pa), str(pb), "--format", "html", "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    html = Path(out.strip()).read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; | Card *B*" in html
+    from reportgen.compare import compare
+    from reportgen.compare.document import compare_markdown
+
+    md = compare_markdown(compare([(str(pa), a), (str(pb), b)]))
+    assert "\\<img src=x onerror=alert(1)\\> \\| Card \\*B\\*" in md  # one cell, not a broken row
+    header = next(line for line in md.splitlines() if line.startswith("| 项目 | Card A（基准） |"))
+    assert header.count(" | ") == 3
