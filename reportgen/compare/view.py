@@ -86,8 +86,12 @@ def _cover(c: Comparison) -> Table:
     periods = []
     for s in c.sources:
         res = s.results
-        when = res.subject.period or (res.started_at.date().isoformat() if res.started_at else None)
-        periods.append(f"{s.label}：{when or '未记录'}")
+        measured = (any(c.source == "measured" for v in res.variants for c in v.serving)
+                    or any(a.source == "measured" for v in res.variants for a in v.accuracy)
+                    or any(e.origin == "measured" for e in res.embeddings))
+        # an imported file's timestamps are when it was imported, not when the card was tested
+        when = res.subject.period or (res.started_at.date().isoformat() if res.started_at and measured else None)
+        periods.append(f"{s.label}：{when or ('未记录' if measured else '未记录（数据导入自已有文档）')}")
     rows = [
         ["对比加速卡", "、".join(source_label(s, c) for s in c.sources)],
         ["模型", "、".join(models) or "未记录"],
