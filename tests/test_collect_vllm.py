@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import DATASETS
 from serving_helpers import free_port
 from vllm_env import require_vllm, serve_command, server_env
 
@@ -22,7 +23,7 @@ from reportgen.results import load_results
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
 
-def test_collect_with_plan_then_render(tmp_path: Path, shared: Path) -> None:
+def test_collect_with_plan_then_render(tmp_path: Path) -> None:
     pytest.importorskip("torch")  # the local reranker check
     venv, models = require_vllm()
     short_tmp = Path(tempfile.mkdtemp(prefix="rgc-", dir="/tmp"))  # vLLM's IPC socket paths must be short
@@ -57,7 +58,7 @@ rounds = 5
 {variants}
 [accuracy]
 enabled = true
-data_dir = {json.dumps(str(shared / "datasets"))}
+data_dir = {json.dumps(str(DATASETS))}
 tasks = ["gsm8k", "ceval"]
 limit = 4
 concurrency = 4

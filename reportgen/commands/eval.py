@@ -40,7 +40,7 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
     \b
     Example:
       reportgen eval --base-url http://10.0.0.5:8000 --model qwen2-7b-instruct \\
-          --data ../shared/datasets --precision GPTQ-Int4 --mode swift2024 -o results.json
+          --data datasets --precision GPTQ-Int4 --mode swift2024 -o results.json
     """
     from collectors.accuracy.runner import EvalConfig, parse_tasks, run_eval
     from reportgen.results import ResultsStore
