@@ -22,6 +22,11 @@ from reportgen.results import load_results
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
+# Cell checks on timing that a CPU-starved 2-core machine can trip (the client reads late, the
+# server waits for a core): warnings there are correct behaviour under load.
+LOAD_SENSITIVE = {"client_server_gap", "effective_concurrency", "prefill_rate", "ttft_batch_scaling",
+                  "tpot_batch_scaling", "telemetry_coverage"}
+
 
 def test_collect_with_plan_then_render(tmp_path: Path) -> None:
     pytest.importorskip("torch")  # the local reranker check
@@ -95,6 +100,10 @@ throughput = false
     r = CliRunner().invoke(cli, ["validate", str(out), "--json"])
     findings = json.loads(r.output)
     assert not [f for f in findings if f["severity"] == "error"], findings
+    # What the product promises on a busy machine: no error; a cell may be doubtful (存疑) only
+    # through the timing checks that CPU starvation trips (a correct warning), never through counts.
+    cell_warnings = {f["check"] for f in findings if f["severity"] == "warning" and f["cell"]}
+    assert cell_warnings <= LOAD_SENSITIVE, findings
 
     r = CliRunner().invoke(cli, ["render", str(out), "--format", "md", "-o", str(tmp_path / "doc")])
     assert r.exit_code == 0, r.output
@@ -103,7 +112,9 @@ throughput = false
     summary = md.split("### 3.4", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in summary.splitlines() if line.startswith("| batch size = ")]
     assert len(rows) == 8
-    assert all(line.rstrip(" |").rsplit("|", 1)[1].strip() == "有效" for line in rows), rows
+    verdicts = [line.rstrip(" |").rsplit("|", 1)[1].strip() for line in rows]
+    assert set(verdicts) <= {"有效", "存疑"}, rows
+    assert ("存疑" in verdicts) == bool(cell_warnings), (rows, cell_warnings)
     assert "如何制作月饼" in md
     assert "| gsm8k |" in md and "| ceval |" in md
     assert "## 6." in md and "对照检查通过" in md
