@@ -27,7 +27,7 @@ import httpx
 from reportgen.errors import ServerError
 from reportgen.results import FunctionalCheck
 
-__all__ = ["HostServer", "ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "served_models", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -172,6 +172,27 @@ class HostServer:
         return self.exit_code()
 
 
+# "ValueError: Available memory …", "torch.OutOfMemoryError: …", "RuntimeError: …" anywhere in a line
+# (vLLM prefixes each line with its process, level, time and source file).
+_EXCEPTION = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit)): \S.*")
+_ERROR = re.compile(r"\b(ERROR|CRITICAL|FATAL|[Ee]rror:)")
+
+
+def failure_line(log: str) -> str | None:
+    """The root cause of a failed start: the log's FIRST exception line (vLLM ends with wrappers such
+    as "RuntimeError: Engine core initialization failed. See root cause above"), else its first
+    error line, else its last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in lines:
+        m = _EXCEPTION.search(line)
+        if m and not line.startswith("Traceback"):
+            return m.group(0).strip()
+    for line in lines:
+        if _ERROR.search(line):
+            return line
+    return lines[-1] if lines else None
+
+
 def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
     """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
     base = base_url.rstrip("/")
@@ -181,10 +202,10 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
-                tail = proc.log_tail(5).strip().splitlines()
+                cause = failure_line(proc.log_tail(400))
                 raise ServerError(
                     f"the server exited with status {code} before answering /health"
-                    + (f"; its log ends: {tail[-1][:200]}" if tail else "")
+                    + (f": {cause[:300]}" if cause else "")
                     + f" (log: {proc.log_path})"
                 )
             try:

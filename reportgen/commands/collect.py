@@ -10,14 +10,13 @@ or attached to running servers) and ``embedding``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from reportgen.commands._options import DEFAULT_RESULTS_DIR
+from reportgen.commands._options import results_path
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -157,12 +156,6 @@ def default_stages(plan: Plan | None) -> list[str]:
     return stages
 
 
-def _default_output(host_label: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", host_label) or "host"
-    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-    return DEFAULT_RESULTS_DIR / f"{safe}-{stamp}.json"
-
-
 def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
     if not only:
         return default_stages(plan)
@@ -190,7 +183,8 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
               help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
 @click.option("--resume", is_flag=True, help="Skip what the results file already holds (finished cells, scored questions).")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
-              help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json); an existing file is added to.")
+              help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json; with --resume: that host's "
+                   "newest); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
                 known_hosts: str | None, container: str | None, only: str | None, timeout_s: float,
                 plan_path: str | None, resume: bool, output: str | None) -> None:
@@ -216,7 +210,7 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     elif os.environ.get(PASSWORD_ENV):
         password = os.environ[PASSWORD_ENV]
     label = host or "localhost"
-    path = Path(output) if output else _default_output(label)
+    path = results_path(output, host, resume=resume)
     store = ResultsStore.open(path)
     inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
     store.results.invocations.append(inv)
