@@ -385,12 +385,16 @@ def test_pci_table() -> None:
     assert pci_ids.vendor_by_name("Huawei Technologies Co., Ltd. Device d802").id == "19e5"
 
 
-def test_plan_stages_need_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serving_stage_without_plan_or_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from serving_helpers import free_port
+
+    port = free_port()  # nothing listens there
     with pytest.raises(SystemExit) as e:
-        main(["collect", "--only", "hardware,serving", "-o", str(tmp_path / "x.json")])
+        main(["collect", "--only", "hardware,serving", "--server-port", str(port), "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["reportgen: error: the serving stage needs a plan: --plan plan.toml (write one with 'reportgen init')"]
+    assert err[1:] == [f"reportgen: error: no OpenAI-compatible server found: http://127.0.0.1:{port}: ConnectError "
+                       "(name one with a plan's [[variants]] or --server-port)"]
     assert not (tmp_path / "x.json").exists()
 
 
