@@ -84,3 +84,54 @@ def test_no_plan_no_server_collects_hardware_and_says_why(tmp_path: Path) -> Non
                        f"http://127.0.0.1:{port}: ConnectError); embedding (no [[embedding]] in a plan)"]
     res = load_results(out)
     assert res.variants == [] and res.environment.facts["cpu.model"].present
+
+
+def _section2(md: str) -> str:
+    return md.split("\n## 2. 环境部署", 1)[1].split("\n## 3.", 1)[0]
+
+
+def test_a_live_run_records_its_deployment(tmp_path: Path) -> None:
+    """A launched server: section 2 shows the launch command, the start-up and the software found."""
+    import json
+    import sys
+
+    tok = make_tokenizer(tmp_path / "tok")
+    port = free_port()
+    stub = Path(__file__).parent / "serving_stub.py"
+    cmd = f"exec {sys.executable} {stub} --port {port} --model tiny --tokenizer {tok}"
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+startup_timeout_s = 60
+[serving]
+batch_sizes = [1]
+input_len = 40
+output_len = 4
+rounds = 1
+[[variants]]
+label = "FP16"
+model_path = "/models/tiny"
+tokenizer = {json.dumps(str(tok))}
+launch_command = {json.dumps(cmd)}
+""", encoding="utf-8")
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    res = load_results(out)
+    assert [s.title for s in res.deployment] == ["驱动与软件版本", "启动推理服务（FP16）"]
+    software, launch = res.deployment
+    assert "vLLM：" in (software.output or "") and "Python：" in (software.output or "")
+    assert launch.commands == [cmd] and launch.origin == "measured"
+    assert "秒服务就绪" in (launch.description or "") and "服务模型名 tiny" in (launch.description or "")
+    assert res.variant("FP16").served_model_name == "tiny"  # model_path differed: the one served model
+
+    # a second run replaces its own steps instead of adding more
+    r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "hardware", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert [s.title for s in load_results(out).deployment] == ["驱动与软件版本", "启动推理服务（FP16）"]
+
+    r = CliRunner().invoke(cli, ["render", str(out), "--format", "md", "-o", str(tmp_path / "doc")])
+    assert r.exit_code == 0, r.output
+    sec2 = _section2((tmp_path / "doc" / "r.md").read_text(encoding="utf-8"))
+    assert "结果文件中没有部署记录" not in sec2 and "启动推理服务（FP16）" in sec2 and cmd in sec2

@@ -287,11 +287,20 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
         for name in stages:
             STAGES[name](ctx)
     finally:
+        _record_deployment(ctx)
         h.close()
         inv.finished_at = utc_now()
         store.results.finished_at = inv.finished_at
         store.save()
     click.echo(str(path))
+
+
+def _record_deployment(ctx: CollectContext) -> None:
+    """Section 2 from what this run did (software found, servers launched or attached)."""
+    from collectors.deployment import container_image, record_deployment
+
+    image = container_image(ctx.host, ctx.container) if ctx.container else None
+    record_deployment(ctx.store.results, container=ctx.container, image=image)
 
 
 def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only: str | None, data_dir: Path | None,
