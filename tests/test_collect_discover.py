@@ -135,3 +135,24 @@ launch_command = {json.dumps(cmd)}
     assert r.exit_code == 0, r.output
     sec2 = _section2((tmp_path / "doc" / "r.md").read_text(encoding="utf-8"))
     assert "结果文件中没有部署记录" not in sec2 and "启动推理服务（FP16）" in sec2 and cmd in sec2
+
+
+def test_accuracy_alone_uses_the_one_served_model(stub: Stub, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"""
+[server]
+base_url = "{stub.base_url}"
+[accuracy]
+tasks = ["gsm8k"]
+limit = 1
+[[variants]]
+label = "FP16"
+model_path = "/models/stub-model"
+""", encoding="utf-8")
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "accuracy", "--data", str(DATASETS), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    v = load_results(out).variant("FP16")
+    assert v.served_model_name == "stub-model" and [(a.benchmark, a.n) for a in v.accuracy] == [("gsm8k", 1)]
+    r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "accuracy", "-o", str(tmp_path / "x.json")])
+    assert r.exit_code == 2 and "the accuracy stage needs --data DIR" in r.output

@@ -110,6 +110,7 @@ def stage_accuracy(ctx: CollectContext) -> None:
         return  # with serving it runs inside that stage, while each variant's server is up
     # Without the serving stage: attach to each variant's running server.
     from collectors.serving.server import wait_ready
+    from collectors.serving.stage import resolve_model
 
     acc = _AccuracyWhileUp(ctx)
     for vp in plan.variants:
@@ -118,8 +119,10 @@ def stage_accuracy(ctx: CollectContext) -> None:
         if ctx.resume and acc.done(vp, variant):
             continue
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
-        wait_ready(base_url, 30.0)
-        acc.run(vp, variant, base_url, vp.request_model)
+        served = wait_ready(base_url, 30.0)
+        model = resolve_model(vp.request_model, served, explicit=vp.served_model_name is not None)
+        variant.served_model_name = model
+        acc.run(vp, variant, base_url, model)
 
 
 def stage_embedding(ctx: CollectContext) -> None:
