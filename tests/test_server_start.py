@@ -17,14 +17,21 @@ VLLM_LOG = FIXTURES / "vllm-bench" / "vllm-0.32-cpu-serve-kvcache-too-large.log"
 
 
 def test_first_exception_line_not_the_wrapper() -> None:
+    """A real vLLM log: a warning quoting `OSError: …` first, the root cause in the middle, a wrapper
+    ("See root cause above") and a resource-tracker warning at the end."""
     log = VLLM_LOG.read_text(encoding="utf-8")
-    assert "See root cause above" in log.strip().splitlines()[-1]  # what the old message showed
-    cause = failure_line(log)
-    assert cause is not None and cause.startswith("ValueError: ") and "memory" in cause.lower(), cause
+    assert "warnings.warn(" in log.strip().splitlines()[-1]  # what the old message showed
+    assert failure_line(log) == (
+        "ValueError: Available memory on node 0 (12.26/14.34 GiB) on kv cache allocation is less than requested "
+        "memory for kv (900.0 GiB). Decrease --kv-cache-memory-bytes, VLLM_CPU_KVCACHE_SPACE, or reduce CPU "
+        "memory used by other processes.")
 
 
 @pytest.mark.parametrize(("log", "expected"), [
-    ("INFO starting\nERROR 11-27 [x.py:1] could not bind\nINFO bye\n", "ERROR 11-27 [x.py:1] could not bind"),
+    ("INFO starting\nERROR could not bind\nINFO bye\n", "ERROR could not bind"),
+    ("(APIServer pid=1) WARNING 11-27 15:13:08 [a.py:2] may give `OSError: [Errno 24]`\n"
+     "(APIServer pid=1) ERROR 11-27 15:13:09 [b.py:3] port in use\nbye\n",
+     "(APIServer pid=1) ERROR 11-27 15:13:09 [b.py:3] port in use"),
     ("INFO a\nsomething odd at the end\n", "something odd at the end"),
     ("Traceback (most recent call last):\n  File \"x\", line 1\ntorch.OutOfMemoryError: CUDA out of memory\n"
      "RuntimeError: wrapper\n", "torch.OutOfMemoryError: CUDA out of memory"),

@@ -172,9 +172,11 @@ class HostServer:
         return self.exit_code()
 
 
-# "ValueError: Available memory …", "torch.OutOfMemoryError: …", "RuntimeError: …" anywhere in a line
-# (vLLM prefixes each line with its process, level, time and source file).
-_EXCEPTION = re.compile(r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit)): \S.*")
+# vLLM prefixes each line with its process, level, time and source file:
+# "(EngineCore pid=7) ERROR 11-27 15:14:41 [core.py:1510] message"
+_PREFIX = re.compile(r"^(?:\([^)]*\)\s+)?(?:(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+\d\d-\d\d \S+ \[[^\]]*\]\s?)?")
+# a message that is an exception: "ValueError: Available memory …", "torch.OutOfMemoryError: …"
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit): \S.*")
 _ERROR = re.compile(r"\b(ERROR|CRITICAL|FATAL|[Ee]rror:)")
 
 
@@ -182,15 +184,19 @@ def failure_line(log: str) -> str | None:
     """The root cause of a failed start: the log's FIRST exception line (vLLM ends with wrappers such
     as "RuntimeError: Engine core initialization failed. See root cause above"), else its first
     error line, else its last line."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
-    for line in lines:
-        m = _EXCEPTION.search(line)
-        if m and not line.startswith("Traceback"):
-            return m.group(0).strip()
-    for line in lines:
-        if _ERROR.search(line):
+    parsed = []  # (level or None, message, whole line)
+    for line in log.splitlines():
+        if line.strip():
+            prefix = _PREFIX.match(line)
+            parsed.append((prefix.group(1) if prefix else None, line[prefix.end() if prefix else 0:].strip(), line.strip()))
+    for level, msg, _ in parsed:
+        # a warning may quote an error it only fears ("… like `OSError: [Errno 24]`")
+        if level not in ("DEBUG", "INFO", "WARNING") and (m := _EXCEPTION.match(msg)):
+            return m.group(0)
+    for level, msg, line in parsed:
+        if level in ("ERROR", "CRITICAL") or (level is None and _ERROR.search(msg)):
             return line
-    return lines[-1] if lines else None
+    return parsed[-1][2] if parsed else None
 
 
 def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
