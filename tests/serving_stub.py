@@ -201,12 +201,26 @@ async def completion_plain(req: web.Request) -> web.StreamResponse:
                               "usage": {"prompt_tokens": pt, "completion_tokens": n, "total_tokens": pt + n}})
 
 
+async def chat_plain(req: web.Request) -> web.StreamResponse:
+    """Non-streamed chat (what the accuracy evals send); streamed chat as generate()."""
+    body = await req.json()
+    if body.get("stream"):
+        return await generate(req)
+    n = int(body.get("max_tokens", 16))
+    text = "".join(f" t{i}" for i in range(min(n, 8)))
+    pt = sum(count(m.get("content") or "") for m in body.get("messages") or [])
+    return web.json_response({"id": "chatcmpl-1", "object": "chat.completion", "model": args.model,
+                              "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                           "finish_reason": "stop"}],
+                              "usage": {"prompt_tokens": pt, "completion_tokens": min(n, 8), "total_tokens": pt + min(n, 8)}})
+
+
 async def main() -> None:
     app = web.Application()
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),
         web.post("/tokenize", tokenize), web.post("/detokenize", detokenize),
-        web.post("/v1/completions", completion_plain), web.post("/v1/chat/completions", generate),
+        web.post("/v1/completions", completion_plain), web.post("/v1/chat/completions", chat_plain),
     ])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

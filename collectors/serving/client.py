@@ -4,7 +4,7 @@ Request functions are chosen by name (``REQUEST_FUNCS``); all have the signature
 ``RequestFunc``: ``(client, sample, params, *, t0, index, warmup) -> RequestRecord``.
 The ``httpx.AsyncClient`` is passed in (the transport seam): ``make_client`` builds
 the fast one (httpx's API over aiohttp, ``httpx_aiohttp.AiohttpTransport``: httpx's
-default transport consumed half the chunks/s, ``../shared/notes/client-overhead.md``);
+default transport consumed half the chunks/s, ``benchmarks/client_overhead.py``);
 tests pass ``httpx.MockTransport`` or point it at a stub.
 
 Timing (``time.perf_counter``, seconds since the cell's ``t0``):

@@ -27,7 +27,7 @@ import httpx
 from reportgen.errors import ServerError
 from reportgen.results import FunctionalCheck
 
-__all__ = ["HostServer", "ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "served_models", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -172,6 +172,33 @@ class HostServer:
         return self.exit_code()
 
 
+# vLLM prefixes each line with its process, level, time and source file:
+# "(EngineCore pid=7) ERROR 11-27 15:14:41 [core.py:1510] message"
+_PREFIX = re.compile(r"^(?:\([^)]*\)\s+)?(?:(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+\d\d-\d\d \S+ \[[^\]]*\]\s?)?")
+# a message that is an exception: "ValueError: Available memory …", "torch.OutOfMemoryError: …"
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit): \S.*")
+_ERROR = re.compile(r"\b(ERROR|CRITICAL|FATAL|[Ee]rror:)")
+
+
+def failure_line(log: str) -> str | None:
+    """The root cause of a failed start: the log's FIRST exception line (vLLM ends with wrappers such
+    as "RuntimeError: Engine core initialization failed. See root cause above"), else its first
+    error line, else its last line."""
+    parsed = []  # (level or None, message, whole line)
+    for line in log.splitlines():
+        if line.strip():
+            prefix = _PREFIX.match(line)
+            parsed.append((prefix.group(1) if prefix else None, line[prefix.end() if prefix else 0:].strip(), line.strip()))
+    for level, msg, _ in parsed:
+        # a warning may quote an error it only fears ("… like `OSError: [Errno 24]`")
+        if level not in ("DEBUG", "INFO", "WARNING") and (m := _EXCEPTION.match(msg)):
+            return m.group(0)
+    for level, msg, line in parsed:
+        if level in ("ERROR", "CRITICAL") or (level is None and _ERROR.search(msg)):
+            return line
+    return parsed[-1][2] if parsed else None
+
+
 def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
     """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
     base = base_url.rstrip("/")
@@ -181,10 +208,10 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
-                tail = proc.log_tail(5).strip().splitlines()
+                cause = failure_line(proc.log_tail(400))
                 raise ServerError(
                     f"the server exited with status {code} before answering /health"
-                    + (f"; its log ends: {tail[-1][:200]}" if tail else "")
+                    + (f": {cause[:300]}" if cause else "")
                     + f" (log: {proc.log_path})"
                 )
             try:

@@ -3,7 +3,7 @@
 Each read is split once (linear in its size); only the unfinished tail of the
 previous read is carried over, so the cost per event does not grow with the
 response or with the read size (vLLM's and evalscope's splitters re-scan the whole
-buffer per event; ``../shared/notes/client-overhead.md``).
+buffer per event; ``benchmarks/client_overhead.py``).
 
 Per the SSE spec an event ends at a blank line; ``data:`` lines of one event are
 joined with ``\\n``; lines starting with ``:`` are comments (pings); other fields

@@ -21,7 +21,7 @@ from reportgen.errors import ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.results import ModelVariant, ResultsStore, ServingCell
 
-__all__ = ["cell_plans", "identify_server", "measure_variant", "run_serving_stage"]
+__all__ = ["cell_plans", "identify_server", "measure_variant", "resolve_model", "run_serving_stage"]
 
 
 def cell_plans(s: ServingPlan) -> list[CellPlan]:
@@ -104,6 +104,18 @@ def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
     if vp.served_model_name:
         v.served_model_name = vp.served_model_name
     return v
+
+
+def resolve_model(model: str, served: list[str], *, explicit: bool = False) -> str:
+    """The name to send as "model": ``model`` when the server serves it; the one model a server
+    serves when the plan only gave a path or name (vLLM serves a path under its
+    ``--served-model-name``); otherwise the plan must say which."""
+    if not served or model in served:
+        return model
+    if len(served) == 1 and not explicit:
+        return served[0]
+    hint = "set served_model_name in the plan's variant to one of them" if len(served) > 1 else "fix served_model_name in the plan"
+    raise ServerError(f"the server serves {', '.join(repr(m) for m in served)}, not {model!r}: {hint}")
 
 
 def identify_server(s: Any, base_url: str) -> None:
@@ -205,8 +217,8 @@ def _run_variant(
             s.startup_s = time.monotonic() - server.started_at
         s.error = None
         identify_server(s, base_url)
-        if s.served_models and model not in s.served_models:
-            raise ServerError(f"the server serves {s.served_models}, not {model!r}")
+        model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)
+        variant.served_model_name = model
         _check_functional(base_url, model, plan.functional_check, variant, resume)
         store.save()
         measure_variant(

@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
 
 from reportgen.errors import ResultsError
+from reportgen.results import utc_now
 
 DEFAULT_RESULTS_DIR = Path("reportgen-results")
+_LOOPBACK = {"", "localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def host_of_url(url: str | None) -> str | None:
+    """The machine a server URL points at, for naming its results file (None: this one)."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+
+
+def default_results_path(host: str | None, *, resume: bool = False) -> Path:
+    """The one default results file of bench, eval, embed and collect:
+    ./reportgen-results/<host or "local">-<UTC timestamp>.json (what render, validate and summary
+    find without a file). With ``resume``: the newest file of that host, so a run continues."""
+    name = "local" if (host or "").lower() in _LOOPBACK else re.sub(r"[^A-Za-z0-9._-]+", "_", host or "") or "host"
+    if resume:
+        mine = sorted(DEFAULT_RESULTS_DIR.glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime)
+        if mine:
+            return mine[-1]
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    path = DEFAULT_RESULTS_DIR / f"{name}-{stamp}.json"
+    n = 2
+    while path.exists():  # two runs in one second: never add to another run's file by accident
+        path, n = DEFAULT_RESULTS_DIR / f"{name}-{stamp}-{n}.json", n + 1
+    return path
+
+
+def results_path(output: str | Path | None, host: str | None, *, resume: bool = False) -> Path:
+    """``-o`` if given, else the default; either way named on stderr before the run starts."""
+    path = Path(output) if output else default_results_path(host, resume=resume)
+    click.echo(f"results file: {path}", err=True)
+    return path
 
 
 def newest_results(directory: Path = DEFAULT_RESULTS_DIR) -> Path:

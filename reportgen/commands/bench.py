@@ -9,6 +9,7 @@ import click
 from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.server import served_models
 from collectors.serving.stage import identify_server, measure_variant
+from reportgen.commands._options import host_of_url, results_path
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
@@ -39,14 +40,15 @@ def _int_list(text: str) -> list[int]:
 @click.option("--seed", type=int, help="Prompt seed (default: a fresh one, recorded per cell).")
 @click.option("--request-timeout", type=float, default=1800.0, show_default=True, help="Seconds per request.")
 @click.option("--stall-timeout", type=float, default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
-@click.option("-o", "--output", "output", default="results.json", show_default=True, type=click.Path(dir_okay=False), help="Results file (created or added to).")
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
 @click.option("--telemetry/--no-telemetry", default=True, show_default=True,
               help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
 @click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
 def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, input_len: int, output_len: int,
               rounds: int, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None, request_timeout: float,
-              stall_timeout: float, output: str, resume: bool, telemetry: bool, telemetry_interval: float) -> None:
+              stall_timeout: float, output: str | None, resume: bool, telemetry: bool, telemetry_interval: float) -> None:
     """Measure TTFT, TPOT and throughput at each batch size against a running server.
 
     Every request streams, its prompt has exactly --input-len tokens and distinct
@@ -70,7 +72,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     models = served_models(base_url)  # fail fast, before any file is written
     if models and model not in models:
         raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(output)
+    store = ResultsStore.open(results_path(output, host_of_url(base_url), resume=resume))
     inv = Invocation(argv=["reportgen", *sys.argv[1:]], started_at=utc_now())
     store.results.invocations.append(inv)
     variant = store.results.variant(label)
