@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
@@ -707,6 +707,31 @@ class Results(_Model):
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     redactions: list[Redaction] = Field(default_factory=list)
+    # Secret values met while collecting (a plan's HF_TOKEN, an API key): never stored, masked
+    # wherever they appear when the file is saved (``reportgen.redact``).
+    _secrets: set[str] = PrivateAttr(default_factory=set)
+
+    def add_secret(self, value: str | None) -> None:
+        """Mask ``value`` wherever it appears in this document from now on (it is never stored)."""
+        if value:
+            self._secrets.add(value)
+
+    @property
+    def secret_values(self) -> frozenset[str]:
+        """The secret values known so far (to mask kept log files with)."""
+        return frozenset(self._secrets)
+
+    def redact(self) -> None:
+        """Mask every secret in the document in place and record where (``reportgen.redact``)."""
+        from reportgen.redact import redact_model
+
+        r = redact_model(self, self._secrets)
+        self._secrets |= r.known
+        seen = {(x.where, x.kind) for x in self.redactions}
+        for where, kind in r.found:
+            if (where, kind) not in seen and not where.startswith("redactions"):
+                seen.add((where, kind))
+                self.redactions.append(Redaction(where=where, kind=kind))
 
     @model_validator(mode="after")
     def _labels_unique(self) -> Results:
@@ -835,8 +860,10 @@ def dump_results(results: Results) -> str:
 
 
 def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write atomically (``reportgen._atomic``): a crash leaves the old file or the new one."""
+    """Redact (``Results.redact``), then write atomically (``reportgen._atomic``): a crash
+    leaves the old file or the new one."""
     p = Path(path)
+    results.redact()
     try:
         return write_atomic(p, dump_results(results).encode("utf-8"))
     except OSError as e:

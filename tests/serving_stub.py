@@ -31,6 +31,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tokenizer", default=None)
 ap.add_argument("--model", default="stub-model")
+ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
 args = ap.parse_args()
 
 TOK = None

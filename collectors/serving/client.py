@@ -130,8 +130,16 @@ def make_client(
     headers = {"Accept-Encoding": "identity"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    # Credentials in the URL (http://user:pass@host) go as basic auth: the aiohttp transport
+    # refuses a URL that carries them beside an Authorization header.
+    url = httpx.URL(base_url.rstrip("/"))
+    auth = None
+    if url.userinfo:
+        auth = httpx.BasicAuth(url.username, url.password)
+        url = url.copy_with(username=None, password=None)
     return httpx.AsyncClient(
-        base_url=base_url.rstrip("/"),
+        base_url=url,
+        auth=auth,
         transport=transport,
         headers=headers,
         timeout=httpx.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None),

@@ -19,6 +19,7 @@ from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, ru
 from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
 from reportgen.errors import ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
+from reportgen.redact import is_secret_name, redact_file
 from reportgen.results import ModelVariant, ResultsStore, ServingCell
 
 __all__ = ["cell_plans", "identify_server", "measure_variant", "run_serving_stage"]
@@ -190,6 +191,9 @@ def _run_variant(
 ) -> None:
     s = variant.server
     server: ServerProcess | HostServer | None = None
+    for k, v in vp.env.items():
+        if is_secret_name(k):
+            store.results.add_secret(v)  # masked wherever the server echoes it
     if vp.launch_command:
         if host is None or type(host).__name__ == "LocalHost":
             server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
@@ -220,3 +224,5 @@ def _run_variant(
             s.exit_code = server.stop(plan.server.stop_timeout_s)
             s.log_tail = server.log_tail(plan.server.log_tail_lines)
             store.save()
+            if isinstance(server, ServerProcess):
+                redact_file(server.log_path, store.results.secret_values)  # the kept log holds no secret either

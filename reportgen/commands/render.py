@@ -59,6 +59,7 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
     """
     path = resolve_results_path(results_file)
     results = load_results(path)
+    results.redact()  # a file written elsewhere may hold secrets: none reaches the document
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir}: exists and is not a folder")
     written = WRITERS[fmt](results, str(path), out_dir)
