@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import DEFAULT_RESULTS_DIR
+from reportgen.commands._options import DEFAULT_RESULTS_DIR, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -180,8 +180,7 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--ssh-port", default=22, show_default=True, type=int)
 @click.option("--ssh-key", default=None, type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("--ask-pass", is_flag=True, help=f"Prompt for the SSH password (or set {PASSWORD_ENV}).")
-@click.option("--known-hosts", default=None, type=click.Path(dir_okay=False),
-              help="Known-hosts file (default ~/.ssh/known_hosts). A listed host must present its key.")
+@ssh_host_key_option
 @click.option("--container", default=None, help="Docker container whose python/vllm/torch versions to record.")
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
 @click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=float,
@@ -192,7 +191,7 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
-                known_hosts: str | None, container: str | None, only: str | None, timeout_s: float,
+                known_hosts: str | None, ssh_host_key: str, container: str | None, only: str | None, timeout_s: float,
                 plan_path: str | None, resume: bool, output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
 
@@ -222,7 +221,7 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     store.results.invocations.append(inv)
     try:
         h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
-                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0))
+                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0), host_key=ssh_host_key)
     except HostError as e:
         # Keep the reason in the results file too, then fail with one line.
         from reportgen.results import Fact
@@ -232,6 +231,9 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
         inv.finished_at = utc_now()
         store.save()
         raise
+    note = getattr(h, "new_host_key", None)
+    if note:
+        click.echo(note, err=True)
     ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
