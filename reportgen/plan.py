@@ -32,8 +32,8 @@ class ServerPlan(_Plan):
     """Where the OpenAI-compatible server is, and how long to wait for it."""
 
     base_url: str = "http://127.0.0.1:8000"  # the server root; the tool adds /v1/completions, /metrics, ...
-    startup_timeout_s: float = 1800.0  # launch -> /health and /v1/models answer (a 7B model loads slowly)
-    stop_timeout_s: float = 60.0  # SIGTERM -> exit, then SIGKILL
+    startup_timeout_s: float = Field(1800.0, gt=0)  # launch -> /health and /v1/models answer (a 7B model loads slowly)
+    stop_timeout_s: float = Field(60.0, gt=0)  # SIGTERM -> exit, then SIGKILL
     log_tail_lines: int = 200  # kept in the results file
 
 
@@ -49,8 +49,8 @@ class ServingPlan(_Plan):
     temperature: float = 0.0
     ignore_eos: bool = True  # vLLM extension; set false for servers that reject it
     min_tokens: bool = True  # vLLM extension (min_tokens = output_len); set false likewise
-    request_timeout_s: float = 1800.0
-    stall_timeout_s: float = 300.0  # longest silence inside one stream
+    request_timeout_s: float = Field(1800.0, gt=0)  # 0 would mean "wait forever"
+    stall_timeout_s: float = Field(300.0, gt=0)  # longest silence inside one stream
     seed: int | None = None  # prompt seed; None: a fresh one per run (recorded per cell)
     keep_text: bool = False  # keep generated text in every request record
     scrape_metrics: bool = True  # Prometheus /metrics deltas per cell

@@ -93,9 +93,17 @@ class LocalTokenizer:
 
     def count(self, text: str, chat: bool = False) -> int:
         if chat:
-            out: Any = self._tok.apply_chat_template(
-                [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
-            )
+            if not getattr(self._tok, "chat_template", None):
+                raise InputFormatError(
+                    f"the tokenizer in {self._path} has no chat template: use --endpoint completions "
+                    "(or a tokenizer with a chat template)"
+                )
+            try:
+                out: Any = self._tok.apply_chat_template(
+                    [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
+                )
+            except Exception as e:  # a broken template raises whatever jinja2 raises: one line
+                raise InputFormatError(f"the chat template of {self._path} failed: {type(e).__name__}: {e}") from None
             if hasattr(out, "keys"):  # transformers 5 returns a BatchEncoding
                 out = out["input_ids"]
             return len(out)

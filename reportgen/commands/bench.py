@@ -8,8 +8,8 @@ import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.server import served_models
-from collectors.serving.stage import identify_server, measure_variant
-from reportgen.errors import InputFormatError
+from collectors.serving.stage import check_alive, identify_server, measure_variant
+from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
 
@@ -37,8 +37,8 @@ def _int_list(text: str) -> list[int]:
 @click.option("--endpoint", type=click.Choice(["completions", "chat"]), default="completions", show_default=True)
 @click.option("--no-ignore-eos", is_flag=True, help="Do not send vLLM's ignore_eos / min_tokens (servers that reject them).")
 @click.option("--seed", type=int, help="Prompt seed (default: a fresh one, recorded per cell).")
-@click.option("--request-timeout", type=float, default=1800.0, show_default=True, help="Seconds per request.")
-@click.option("--stall-timeout", type=float, default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=1800.0, show_default=True, help="Seconds per request.")
+@click.option("--stall-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
 @click.option("-o", "--output", "output", default="results.json", show_default=True, type=click.Path(dir_okay=False), help="Results file (created or added to).")
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
 @click.option("--telemetry/--no-telemetry", default=True, show_default=True,
@@ -95,3 +95,9 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
         store.save()
     click.echo(summary_table([variant]), err=True)
     click.echo(f"results: {store.path}", err=True)
+    try:
+        check_alive(base_url)
+    except ServerError as e:
+        variant.server.error = str(e)
+        store.save()
+        raise

@@ -183,7 +183,7 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @ssh_host_key_option
 @click.option("--container", default=None, help="Docker container whose python/vllm/torch versions to record.")
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
-@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=float,
+@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds each command may run.")
 @click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False),
               help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
