@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from reportgen._io import MAX_DEPTH, check_tree
 from reportgen.errors import InputFormatError
 
 if sys.version_info >= (3, 11):
@@ -145,6 +146,9 @@ def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputFormatError(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise InputFormatError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+    check_tree(doc, source)
     try:
         return Plan.model_validate(doc)
     except ValidationError as e:

@@ -23,7 +23,7 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -34,9 +34,11 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
+from reportgen._io import parse_json
 from reportgen.errors import ResultsError, ResultsSchemaError
 
 SCHEMA_VERSION = 2
+RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
 MissingReason = Literal[
@@ -56,7 +58,9 @@ FactOrigin = Literal["measured", "spec_sheet", "imported", "user"]
 
 class _Model(BaseModel):
     # Unknown keys fail loudly: a typo in an importer or a hand edit must not vanish.
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # NaN/Infinity are written as strings so that ``save_results`` sees them and refuses to save
+    # (as null they would make the file unloadable wherever the field is required).
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, ser_json_inf_nan="strings")
 
 
 def utc_now() -> datetime:
@@ -345,7 +349,7 @@ class CellKey(BaseModel):
     on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
     for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
     batch_size: int
     input_len: int
@@ -848,15 +852,40 @@ def load_results(path: str | os.PathLike[str]) -> Results:
         raise ResultsError(f"{p}: is a directory, not a results file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ResultsError(f"{p}: cannot read: {e}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ResultsSchemaError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers: one line
     return results_from_dict(doc, source=str(p))
 
 
 def dump_results(results: Results) -> str:
-    return results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite."""
+    text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    if 'NaN"' in text or 'Infinity"' in text:  # rare: a string may say so too, so look closer
+        where = _non_finite(results, "")
+        if where is not None:
+            raise ResultsError(f"field {where}: not a finite number; nothing was saved")
+    return text
+
+
+def _non_finite(obj: Any, where: str) -> str | None:
+    """The path of the first NaN/infinite float in ``obj``, or None."""
+    if isinstance(obj, float):
+        return None if math.isfinite(obj) else where or "(top level)"
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            w = _non_finite(getattr(obj, name), f"{where}.{name}" if where else name)
+            if w is not None:
+                return w
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            w = _non_finite(v, f"{where}.{k}")
+            if w is not None:
+                return w
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            w = _non_finite(v, f"{where}[{i}]")
+            if w is not None:
+                return w
+    return None
 
 
 def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
@@ -865,7 +894,11 @@ def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
     p = Path(path)
     results.redact()
     try:
-        return write_atomic(p, dump_results(results).encode("utf-8"))
+        data = dump_results(results).encode("utf-8")
+    except ResultsError as e:
+        raise ResultsError(f"{p}: {e}") from None
+    try:
+        return write_atomic(p, data)
     except OSError as e:
         raise ResultsError(f"{p}: cannot write: {e.strerror or e}") from None
 
@@ -888,15 +921,30 @@ class ResultsStore:
     def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
         self.path = Path(path)
         self.results = results if results is not None else Results()
+        self.existed = self.path.exists()
+        self.saves = 0  # saves so far: a command that failed before the first one leaves the file as it was
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
+        """The file's document, or a new one. A new file's folder must exist, except the default
+        ``reportgen-results`` folder, created here (one level, nothing above it)."""
         p = Path(path)
         if p.exists():
             return cls(p, load_results(p))
         if not create:
             raise ResultsError(f"{p}: no such file")
+        if not p.parent.is_dir():
+            if p.parent.exists():
+                raise ResultsError(f"{p.parent}: not a folder")
+            if p.parent.name != RESULTS_DIR_NAME or not p.parent.parent.is_dir():
+                raise ResultsError(f"{p.parent}: no such folder (create it first, or choose another -o)")
+            try:
+                p.parent.mkdir()
+            except OSError as e:
+                raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
         return cls(p, Results(started_at=utc_now()))
 
     def save(self) -> Path:
-        return save_results(self.results, self.path)
+        p = save_results(self.results, self.path)
+        self.saves += 1
+        return p

@@ -19,6 +19,7 @@ from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
 from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
+from reportgen._io import safe_file_name
 from reportgen.errors import ReportgenError, ServerError
 from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.redact import is_secret_name, redact_file
@@ -213,7 +214,8 @@ def _run_variant(
             store.results.add_secret(v)  # masked wherever the server echoes it
     if vp.launch_command:
         if host is None or type(host).__name__ == "LocalHost":
-            server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+            server = ServerProcess(vp.launch_command, log_dir / f"server-{safe_file_name(vp.label)}.log", env=vp.env,
+                                   container=vp.container)
         else:
             server = HostServer(host, vp.launch_command, label=vp.label, env=vp.env, container=vp.container)
         server.start()

@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 import click
 
 from reportgen.errors import ResultsError
+from reportgen.results import RESULTS_DIR_NAME
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_RESULTS_DIR = Path("reportgen-results")
+DEFAULT_RESULTS_DIR = Path(RESULTS_DIR_NAME)
 
 
 def newest_results(directory: Path = DEFAULT_RESULTS_DIR) -> Path:

@@ -79,20 +79,22 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.server.launched = False
     variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
-    store.save()
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost
         from collectors.hardware.telemetry import TelemetrySampler
 
         sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
+    ok = False
     try:
         measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=sampler)
+        ok = True
     finally:
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # failed before the first cell was saved: the file stays byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(summary_table([variant]), err=True)
     click.echo(f"results: {store.path}", err=True)
     try:

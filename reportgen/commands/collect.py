@@ -226,10 +226,11 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
         # Keep the reason in the results file too, then fail with one line.
         from reportgen.results import Fact
 
-        store.results.environment.host = label
-        store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
-        inv.finished_at = utc_now()
-        store.save()
+        if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
+            store.results.environment.host = label
+            store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
+            inv.finished_at = utc_now()
+            store.save()
         raise
     note = getattr(h, "new_host_key", None)
     if note:
@@ -238,14 +239,17 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
         store.results.title = plan.title
+    ok = False
     try:
         for name in stages:
             STAGES[name](ctx)
+        ok = True
     finally:
         h.close()
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # a run that failed before saving anything leaves the file byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(str(path))
 
 

@@ -62,5 +62,11 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
     results.redact()  # a file written elsewhere may hold secrets: none reaches the document
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir}: exists and is not a folder")
+    try:
+        out_dir.mkdir(exist_ok=True)  # one level: its parent must exist (nothing created above it)
+    except FileNotFoundError:
+        raise RenderError(f"{out_dir}: cannot create the folder: {out_dir.parent} does not exist") from None
+    except OSError as e:
+        raise RenderError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from None
     written = WRITERS[fmt](results, str(path), out_dir)
     click.echo(str(written))
