@@ -52,6 +52,10 @@ def parse_json(text: str | bytes, source: str, error: type[ReportgenError] = Inp
 def check_tree(doc: Any, source: str, error: type[ReportgenError] = InputFormatError) -> None:
     """``error`` when ``doc`` (parsed JSON or TOML) nests deeper than ``MAX_DEPTH`` or holds a
     NaN/infinite float (TOML allows ``nan`` and ``inf``). Iterative: no recursion limit to hit."""
+    if type(doc) is float and not math.isfinite(doc):
+        raise error(f"{source}: {doc} is not a number the results can hold (NaN/Infinity are refused)")
+    if not isinstance(doc, (dict, list)):
+        return
     stack: list[tuple[Any, int]] = [(doc, 1)]
     while stack:
         node, depth = stack.pop()

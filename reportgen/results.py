@@ -768,20 +768,23 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     is moved to the one cell of its variant that matches; one that matches several or none
     is dropped (findings are recomputed by ``validity`` whenever a file is checked or rendered)."""
     variants = doc["variants"] if isinstance(doc.get("variants"), list) else []
-    cells: dict[Any, list[dict[str, Any]]] = {}
+    cells: dict[str, list[dict[str, Any]]] = {}
     for v in variants:
-        if isinstance(v, dict):
-            cells[v.get("label")] = [c for c in v.get("serving") or [] if isinstance(c, dict)]
+        if isinstance(v, dict) and isinstance(v.get("label"), str) and isinstance(v.get("serving"), list):
+            cells[v["label"]] = [c for c in v["serving"] if isinstance(c, dict)]
+    if not isinstance(doc.get("findings"), list):
+        return doc  # nothing to convert (validation names what is wrong)
     out = []
-    for f in doc.get("findings") or []:
+    for f in doc["findings"]:
         if not isinstance(f, dict):
             out.append(f)
             continue
         f = dict(f)
         b, i = f.pop("batch_size", None), f.pop("input_len", None)
         if b is not None:
+            prec = f.get("precision")
             match = [
-                c for c in cells.get(f.get("precision"), [])
+                c for c in (cells.get(prec, []) if isinstance(prec, str) else [])
                 if c.get("batch_size") == b and (i is None or c.get("input_len") == i)
             ]
             if len(match) != 1:
@@ -809,7 +812,12 @@ def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
     if version < 1:
         raise ResultsSchemaError(f"{source}: field schema_version: {version} is not a valid version")
     while version < SCHEMA_VERSION:
-        doc = MIGRATIONS[version](doc)
+        try:
+            doc = MIGRATIONS[version](doc)
+        except (TypeError, AttributeError, KeyError, ValueError) as e:  # a malformed old file: one line
+            raise ResultsSchemaError(
+                f"{source}: cannot convert from schema version {version}: {type(e).__name__}: {e}"
+            ) from None
         version += 1
         doc["schema_version"] = version
     return doc
