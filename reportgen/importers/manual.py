@@ -43,7 +43,7 @@ from reportgen._io import MAX_DEPTH, check_tree, parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import precision_from_label
 from reportgen.importers.printed import PrintedValueError, as_matrix, as_vector, parse_printed
-from reportgen.importers.redact import redact
+from reportgen.redact import redact
 from reportgen.results import (
     DeploymentStep,
     EmbeddingRun,

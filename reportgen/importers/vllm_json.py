@@ -24,9 +24,9 @@ from typing import Any
 from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
-from reportgen.importers.redact import redact, redact_optional
 from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
+from reportgen.redact import redact, redact_optional
 from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics
 
 _ARRAYS = ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors")
