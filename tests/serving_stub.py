@@ -6,12 +6,14 @@ POST /v1/completions and /v1/chat/completions (stream=true), vLLM-style SSE. Eac
 request may carry (extra body fields):
   stub_ttft   seconds before the first token (default 0.05)
   stub_tpot   seconds between tokens (default 0.005)
-  stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K
+  stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K,
+              badchoice:K ("choices":["x"]), garbage:K ({"choices":[{garbage})
               (K = tokens sent before the fault)
 Tokens are sent at absolute times start + ttft + i*tpot, so scheduling jitter does not
 accumulate. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
-Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
+stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -31,6 +33,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tokenizer", default=None)
 ap.add_argument("--model", default="stub-model")
+ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
+ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
+ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
 args = ap.parse_args()
 
 TOK = None
@@ -53,6 +58,7 @@ COUNTERS = {
     "vllm:e2e_request_latency_seconds_count": 0.0,
 }
 SEEN_PREFIXES: set[str] = set()
+STREAMS = [0]
 
 
 def count(text: str) -> int:
@@ -79,6 +85,8 @@ async def health(_: web.Request) -> web.Response:
 
 
 async def models(_: web.Request) -> web.Response:
+    if args.models_answer is not None:
+        return web.Response(text=args.models_answer, content_type="application/json")
     return web.json_response({"object": "list", "data": [{"id": args.model, "object": "model"}]})
 
 
@@ -120,6 +128,9 @@ async def generate(req: web.Request) -> web.StreamResponse:
     k_tokens = int(k) if k else 0
     if kind == "http500":
         return web.json_response({"error": {"message": "injected failure", "code": 500}}, status=500)
+    STREAMS[0] += 1
+    if args.die_after is not None and STREAMS[0] > args.die_after:
+        os._exit(3)
     n = int(body.get("max_tokens", 16))
     ttft = float(body.get("stub_ttft", 0.05))
     tpot = float(body.get("stub_tpot", 0.005))
@@ -153,6 +164,12 @@ async def generate(req: web.Request) -> web.StreamResponse:
                 await asyncio.sleep(3600)
             if kind == "malformed":
                 await resp.write(b'data: {"id": "x", "choices": [{"text": \n\n')
+                continue
+            if kind == "badchoice":  # choices of strings, not objects
+                await resp.write(sse({"id": rid, "choices": ["x"]}))
+                continue
+            if kind == "garbage":  # looks like a compact token chunk, is not JSON
+                await resp.write(b'data: {"choices":[{garbage}\n\n')
                 continue
             if kind == "error_event":
                 await resp.write(sse({"error": {"message": "injected error event", "code": 500}}))

@@ -98,6 +98,8 @@ def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
         ("malformed:3", "malformed SSE event"),
         ("nodone", "stream ended before [DONE]"),
         ("error_event:2", "server error in stream: injected error event"),
+        ("badchoice:3", "malformed chunk: 'choices' is not a list of objects"),
+        ("garbage:3", "malformed SSE event: b'{\"choices\":[{garbage}'"),
     ],
 )
 def test_faults_become_failed_records_and_the_cell_completes(stub, tok, fault, error):

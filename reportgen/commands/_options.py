@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
 
 from reportgen.errors import ResultsError
-from reportgen.results import utc_now
+from reportgen.results import RESULTS_DIR_NAME, ResultsStore, utc_now
 
-DEFAULT_RESULTS_DIR = Path("reportgen-results")
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_RESULTS_DIR = Path(RESULTS_DIR_NAME)
 _LOOPBACK = {"", "localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
 
@@ -45,6 +49,7 @@ def default_results_path(host: str | None, *, resume: bool = False) -> Path:
 def results_path(output: str | Path | None, host: str | None, *, resume: bool = False) -> Path:
     """``-o`` if given, else the default; either way named on stderr before the run starts."""
     path = Path(output) if output else default_results_path(host, resume=resume)
+    ResultsStore.check_folder(path)  # a bad -o is one error line, not a name and then an error
     click.echo(f"results file: {path}", err=True)
     return path
 
@@ -61,3 +66,44 @@ def newest_results(directory: Path = DEFAULT_RESULTS_DIR) -> Path:
 
 def resolve_results_path(path: str | None) -> Path:
     return Path(path) if path else newest_results()
+
+
+def _host_key_value(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from collectors.execution import check_host_key_policy
+    from reportgen.errors import HostError
+
+    try:
+        return check_host_key_policy(value)
+    except HostError as e:
+        raise click.BadParameter(str(e).split(": ", 1)[1]) from None
+
+
+def ssh_host_key_option(f: F) -> F:
+    """``--ssh-host-key accept-new|strict|SHA256:...`` (how an SSH host's key is trusted) and
+    ``--known-hosts FILE`` (reportgen's own file by default), for every command that uses SSH."""
+    f = click.option(
+        "--known-hosts", default=None, type=click.Path(dir_okay=False),
+        help="Known-hosts file, entries per host and port (default: $REPORTGEN_KNOWN_HOSTS, else "
+             "~/.config/reportgen/known_hosts). A listed host must present its key.",
+    )(f)
+    return click.option(
+        "--ssh-host-key", "ssh_host_key", default="accept-new", show_default=True, callback=_host_key_value,
+        metavar="accept-new|strict|SHA256:…",
+        help="An unknown host's key: accept and store it (printed once with its SHA256 fingerprint), "
+             "refuse it (strict), or accept only the key with this fingerprint.",
+    )(f)
+
+
+def make_output_dir(out_dir: Path) -> None:
+    """The documents' folder (render, compare): created one level deep; its parent must exist,
+    so a mistyped path never creates folders above it."""
+    from reportgen.errors import RenderError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir}: exists and is not a folder")
+    try:
+        out_dir.mkdir(exist_ok=True)
+    except FileNotFoundError:
+        raise RenderError(f"{out_dir}: cannot create the folder: {out_dir.parent} does not exist") from None
+    except OSError as e:
+        raise RenderError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from None

@@ -8,9 +8,9 @@ import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.server import served_models
-from collectors.serving.stage import identify_server, measure_variant
+from collectors.serving.stage import check_alive, identify_server, measure_variant
 from reportgen.commands._options import host_of_url, results_path
-from reportgen.errors import InputFormatError
+from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
 
@@ -38,8 +38,8 @@ def _int_list(text: str) -> list[int]:
 @click.option("--endpoint", type=click.Choice(["completions", "chat"]), default="completions", show_default=True)
 @click.option("--no-ignore-eos", is_flag=True, help="Do not send vLLM's ignore_eos / min_tokens (servers that reject them).")
 @click.option("--seed", type=int, help="Prompt seed (default: a fresh one, recorded per cell).")
-@click.option("--request-timeout", type=float, default=1800.0, show_default=True, help="Seconds per request.")
-@click.option("--stall-timeout", type=float, default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=1800.0, show_default=True, help="Seconds per request.")
+@click.option("--stall-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True, help="Longest silence inside a stream, seconds.")
 @click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
               help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
@@ -81,19 +81,27 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.server.launched = False
     variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
-    store.save()
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost
         from collectors.hardware.telemetry import TelemetrySampler
 
         sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
+    ok = False
     try:
         measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=sampler)
+        ok = True
     finally:
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # failed before the first cell was saved: the file stays byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(summary_table([variant]), err=True)
     click.echo(f"results: {store.path}", err=True)
+    try:
+        check_alive(base_url)
+    except ServerError as e:
+        variant.server.error = str(e)
+        store.save()
+        raise

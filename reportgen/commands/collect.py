@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import results_path
+from reportgen.commands._options import results_path, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -215,11 +215,10 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--ssh-port", default=22, show_default=True, type=int)
 @click.option("--ssh-key", default=None, type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("--ask-pass", is_flag=True, help=f"Prompt for the SSH password (or set {PASSWORD_ENV}).")
-@click.option("--known-hosts", default=None, type=click.Path(dir_okay=False),
-              help="Known-hosts file (default ~/.ssh/known_hosts). A listed host must present its key.")
+@ssh_host_key_option
 @click.option("--container", default=None, help="Docker container whose python/vllm/torch versions to record.")
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
-@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=float,
+@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds each command may run.")
 @click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False),
               help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
@@ -234,7 +233,7 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
               help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json; with --resume: that host's "
                    "newest); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
-                known_hosts: str | None, container: str | None, only: str | None, timeout_s: float,
+                known_hosts: str | None, ssh_host_key: str, container: str | None, only: str | None, timeout_s: float,
                 plan_path: str | None, resume: bool, data_dir: Path | None, server_ports: tuple[int, ...],
                 output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
@@ -267,16 +266,20 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     store.results.invocations.append(inv)
     try:
         h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
-                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0))
+                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0), host_key=ssh_host_key)
     except HostError as e:
         # Keep the reason in the results file too, then fail with one line.
         from reportgen.results import Fact
 
-        store.results.environment.host = label
-        store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
-        inv.finished_at = utc_now()
-        store.save()
+        if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
+            store.results.environment.host = label
+            store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
+            inv.finished_at = utc_now()
+            store.save()
         raise
+    note = getattr(h, "new_host_key", None)
+    if note:
+        click.echo(note, err=True)
     try:  # after the host answered: find its server, or say why not (nothing is written on failure)
         plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports)
     except BaseException:
@@ -286,15 +289,18 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
         store.results.title = plan.title
+    ok = False
     try:
         for name in stages:
             STAGES[name](ctx)
+        ok = True
     finally:
         _record_deployment(ctx)
         h.close()
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # a run that failed before saving anything leaves the file byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(str(path))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from reportgen.commands._options import make_output_dir
 from reportgen.compare.document import FORMATS, write_comparison
 from reportgen.compare.messages import say
 from reportgen.compare.model import compare
@@ -57,6 +58,7 @@ def compare_cmd(results_files: tuple[str, ...], baseline: str | None, fmt: str, 
     """
     files, index = load_all(results_files, baseline)
     comparison = compare(files, baseline=index)
+    make_output_dir(out_dir)
     for path in write_comparison(comparison, fmt, out_dir):
         if path.suffix in (".md", ".html", ".docx", ".pdf"):
             click.echo(str(path))

@@ -12,20 +12,22 @@ from pathlib import Path
 
 import jinja2
 
-from reportgen._atomic import write_atomic
 from reportgen.compare.charts import compare_charts
 from reportgen.compare.model import Comparison
 from reportgen.compare.view import TITLE, build_compare_view
 from reportgen.errors import RenderError
 from reportgen.report.charts import chart_assets
 from reportgen.report.docx import markdown_to_docx
+from reportgen.report.formats import (
+    CHARTS_DIR,
+    _write,  # creates the charts folder beside the document
+)
 from reportgen.report.html import markdown_to_html
 from reportgen.report.markdown import _environment as markdown_environment  # the same Markdown filters
 from reportgen.report.markdown import tidy
 from reportgen.report.pdf import html_to_pdf
 
 TEMPLATE = "compare.md.j2"
-CHARTS_DIR = "charts"
 FORMATS = ("md", "html", "docx", "pdf")
 
 
@@ -42,13 +44,6 @@ def document_stem(c: Comparison) -> str:
     base = stems[c.baseline]
     others = [st for i, st in enumerate(stems) if i != c.baseline]
     return f"compare-{base}-vs-{'-'.join(others)}"[:120]
-
-
-def _write(path: Path, data: bytes) -> Path:
-    try:
-        return write_atomic(path, data)
-    except OSError as e:
-        raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
 def write_comparison(c: Comparison, fmt: str, out_dir: Path) -> list[Path]:
