@@ -154,7 +154,7 @@ def test_max_concurrency_wins_over_num_prompts() -> None:
         ("/models/Qwen2-7B-Instruct/", "FP16"),
         ("/models/Qwen2-7B-Instruct-GPTQ-Int4", "GPTQ-Int4"),
         ("/models/Qwen2-7B-Instruct-AWQ", "AWQ-Int4"),
-        ("/models/Qwen2-7B-Instruct-W4A16", "INT4"),
+        ("/models/Qwen2-7B-Instruct-W4A16", "W4A16"),
         ("/models/Qwen2-7B-Instruct-Int8", "INT8"),
     ],
 )

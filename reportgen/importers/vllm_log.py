@@ -488,7 +488,7 @@ def _cell_from_block(
     params: dict[str, str] = {}
     notes: list[str] = []
     run = re.search(r"=+", lines[start])
-    legacy = bool(run) and len(run.group(0)) < 10 and not sglang  # "=====" vs "============"
+    legacy = run is not None and len(run.group(0)) < 10 and not sglang  # "=====" vs "============"
     for x in before:
         if _norm(x.label) in _PARAMS:
             params[_norm(x.label)] = x.value
