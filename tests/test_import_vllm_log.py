@@ -190,8 +190,8 @@ def test_rejections() -> None:
     naked = bare.split("256\n", 1)[1]  # the block alone: nothing says how the run was driven
     with pytest.raises(InputFormatError, match="pass --batch-size"):
         parse_vllm_text(naked, "x.log")
-    with pytest.raises(InputFormatError, match="pass --input-len and --output-len"):
-        parse_vllm_text(naked, "x.log", batch_size=1)
+    [means] = parse_vllm_text(naked, "x.log", batch_size=1)  # concurrency given, lengths not: the means, said so
+    assert (means.cell.input_len, means.cell.output_len) == (8192, 256) and means.warnings
     [ok] = parse_vllm_text(naked, "x.log", batch_size=1, input_len=8192, output_len=256)
     assert ok.label == "FP16" and ok.model is None and ok.cell.dataset == "random" and not ok.warnings
     with pytest.raises(InputFormatError, match=r"^x\.log:1: Namespace\(\.\.\.\) is not closed$"):

@@ -94,6 +94,11 @@ class _Summary:
     notes: list[str] = field(default_factory=list)
 
 
+def _ms(seconds: float) -> float:
+    """Seconds as printed -> milliseconds, without binary noise (2.9847 s -> 2984.7 ms)."""
+    return round(seconds * 1000.0, 9)
+
+
 def _norm(key: str) -> str:
     return re.sub(r"\s+", " ", halfwidth(key).strip().strip('"').lower())
 
@@ -126,7 +131,7 @@ def _put(s: _Summary, key: str, raw: str, line: int, label: str) -> None:
         return
     if k in _KEYS:
         name, unit = _KEYS[k]
-        s.values[name] = v * 1000.0 if unit == "s" else v
+        s.values[name] = _ms(v) if unit == "s" else v
     else:
         s.extra[label] = v
 
@@ -175,7 +180,7 @@ def _pct_value(s: _Summary, name: str, unit: str, h: str, cell: str, label: str)
         return
     stat = _PCT_METRICS.get(name)
     if stat is not None:
-        s.pct.setdefault(stat, {})[h] = v * 1000.0 if unit in ("s", "") and stat else v
+        s.pct.setdefault(stat, {})[h] = _ms(v) if unit in ("s", "") else v
     else:
         s.extra[f"{label} {h}"] = v
 
@@ -213,7 +218,7 @@ def _summaries(lines: list[str]) -> list[_Summary]:
                     continue
                 if (m := re.match(r"^(p\d+(?:\.\d+)?)\s*:\s*(\S+)", line, re.I)) and (v := to_float(m.group(2))) is not None:
                     if stat:
-                        s.pct.setdefault(stat, {})[m.group(1).lower()] = v * 1000.0
+                        s.pct.setdefault(stat, {})[m.group(1).lower()] = _ms(v)
                     elif name:
                         s.extra[f"{name} {m.group(1).lower()}"] = v
         out.append(s)
@@ -304,7 +309,7 @@ def _cell(s: _Summary, lines: list[str], source: str, block: int, opts: RunParam
             f"({il} in / {ol} out); pass --input-len/--output-len if known"
         )
     notes.insert(0, "原文未打印、由导入程序根据所印数值计算：" + "、".join(d for d in derived if d not in ("input_len", "output_len")))
-    prec = precision_from_label(opts.precision or "FP16")
+    prec = precision_from_label(opts.precision or "unknown")  # the summary names no model
     cell = ServingCell(
         batch_size=bs,
         input_len=il,

@@ -571,8 +571,6 @@ def _cell_from_block(
     ol = opts.output_len if opts.output_len is not None else ns_out
     ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
     warnings: list[str] = []
-    if (il is None or ol is None) and not ns and not sglang and opts.input_len is None and opts.output_len is None and not before:
-        raise InputFormatError(f"{where}: cannot tell the requested input/output length; pass --input-len and --output-len")
     if il is None:
         il = round(values["total_input_tokens"] / completed) if completed else 0
         derived.append("input_len")
