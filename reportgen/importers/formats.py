@@ -65,8 +65,8 @@ def _is_vllm_json(text: str) -> bool:
 
 
 def _is_result_lines(text: str) -> bool:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return len(lines) >= 1 and lines[0].lstrip().startswith("{") and '"completed"' in lines[0] and lines[0].rstrip().endswith("}")
+    head = text[:20000]
+    return bool(re.search(r'^\s*\{\s*"(backend|date)"', head, re.M)) and '"completed"' in head and _json_object(text) is None
 
 
 _HEADER = re.compile(r"=+\s*Serving Benchmark Result\b[^=]*=+")

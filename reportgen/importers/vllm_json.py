@@ -161,18 +161,31 @@ def parse_vllm_json(
 
 
 def parse_result_lines(text: str, source: str, **opts: Any) -> list[ImportedCell]:
-    """SGLang ``--output-file`` (and vLLM ``--append-result``): one result JSON object per line."""
+    """SGLang ``--output-file`` (and vLLM ``--append-result``): one result JSON object per line.
+
+    Pasted copies break objects over lines and mix in label lines: every ``{`` that starts a
+    line begins an object, read across line breaks; an object cut short is reported (a
+    warning on the last cell), never silently dropped."""
+    decoder = json.JSONDecoder()
     cells: list[ImportedCell] = []
-    for no, line in enumerate(text.splitlines()):
-        if not line.strip().startswith("{"):
+    cut: list[int] = []
+    pos = 0
+    for no, line in enumerate(text.splitlines(keepends=True)):
+        start = pos
+        pos += len(line)
+        if not line.lstrip().startswith("{"):
             continue
+        begin = start + (len(line) - len(line.lstrip()))
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputFormatError(f"{source}:{no + 1}: not valid JSON ({e.msg}): looked for one result object per line") from None
+            doc, _ = decoder.raw_decode(text, begin)
+        except json.JSONDecodeError:
+            cut.append(no + 1)
+            continue
         cells.append(cell_from_result(doc, source, block=len(cells), **opts))
     if not cells:
-        raise InputFormatError(f"{source}: no result JSON object found (one per line)")
+        raise InputFormatError(f"{source}: no complete result JSON object found (looked for one per line)")
+    if cut:
+        cells[-1].warnings.append(f"{source}: result object at line(s) {', '.join(map(str, cut))} is cut short: not imported")
     return cells
 
 
