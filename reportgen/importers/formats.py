@@ -102,22 +102,22 @@ def _result_lines(text: str, source: str, o: RunParams) -> list[ImportedCell]:
 FORMATS: tuple[ImportFormat, ...] = (
     ImportFormat(
         "aiperf-json", "serving", "NVIDIA AIPerf profile_export_aiperf.json", "AIPerf 0.4",
-        '"time_to_first_token": {"unit": "ms", "avg": 49.95, "p50": 52.46, ...}',
+        '"aiperf_version": "0.4.0", ... "request_throughput": { ... "unit": "requests/sec", ... "avg": 661.9265225815901',
         looks_like_aiperf, lambda t, s, o: [parse_aiperf(t, s, o)],
     ),
     ImportFormat(
         "lm-eval-json", "accuracy", "lm-evaluation-harness results JSON (--output_path)", "lm-eval 0.3 and 0.4 (also cut short)",
-        '"gsm8k_cot": {"exact_match,get-answer": 0.1736, "exact_match_stderr,get-answer": 0.0104, "alias": "gsm8k_cot"}',
+        '"results": { ... "exact_match,get-answer": 0.17361637604245642, ... "alias": "gsm8k_cot"',
         looks_like_lm_eval_json, lambda t, s, o: parse_lm_eval_json(t, s, precision=o.precision, model=o.model),
     ),
     ImportFormat(
         "vllm-json", "serving", "vllm bench serve / benchmark_serving.py --save-result JSON (with or without --save-detailed)",
-        "vLLM 0.6 onwards", '{"date": "20250101-120000", "backend": "vllm", "completed": 8, "duration": 2.87, "mean_ttft_ms": 614.7, ...}',
+        "vLLM 0.6 onwards", '{"date": "20261126-092855", "endpoint_type": "vllm", "backend": "vllm", "label": null, ...}',
         _is_vllm_json, _vllm_json,
     ),
     ImportFormat(
         "sglang-jsonl", "serving", "SGLang bench_serving --output-file (one result object per line)", "SGLang 0.4 - 0.5",
-        '{"backend": "sglang", "dataset_name": "random", "request_rate": Infinity, "max_concurrency": 16, "duration": 91.8, ...}',
+        '{"backend": "sglang", "dataset_name": "random", "request_rate": Infinity, "max_concurrency": 16, ...}',
         _is_result_lines, _result_lines,
     ),
     ImportFormat(
@@ -144,7 +144,7 @@ FORMATS: tuple[ImportFormat, ...] = (
     ),
     ImportFormat(
         "swift-log", "accuracy", "ms-swift `swift eval` log: '[INFO:swift] result:' lines and llmuses 'Report table:'",
-        "ms-swift 2.x with llmuses 0.3 - 0.4", "[INFO:swift] result: {'ceval': 0.6657, 'gsm8k': 0.7915}",
+        "ms-swift 2.x with llmuses 0.3 - 0.4", "[INFO:swift] result: {'ceval': 0.6657, 'gsm8k': 0.7915, 'bbh': 0.2439, 'mmlu': 0.6846}",
         lambda t: bool(re.search(r"\[INFO:swift\]\s*result:|Report table\s*:", t)),
         lambda t, s, o: parse_swift_eval(t, s, precision=o.precision, model=o.model),
     ),

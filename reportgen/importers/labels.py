@@ -45,14 +45,16 @@ RULES: tuple[tuple[str, str, str, str | None], ...] = (
     (_S + r"mxfp4" + _E, "MXFP4", "fp4", "mxfp4"),
     (_S + r"fp4" + _E, "FP4", "fp4", "fp4"),
     (_S + r"fp8(?:[-_.]?(?:dynamic|static|e4m3|e5m2))?" + _E, "FP8", "fp8", "fp8"),
+    # schemes this table does not describe: the name itself is the label, never a guess
+    (_S + r"(exl2|exl3|bnb|bitsandbytes|nf4|hqq|eetq|aqlm|squeezellm|int2|int3|\d+(?:\.\d+)?bpw)" + _E, "{=}", "{=}", "{=}"),
     (_S + r"(?:int8|8bit)" + _E, "INT8", "int8", None),
     (_S + r"(?:int4|4bit)" + _E, "INT4", "int4", None),
     # unquantised dtypes
     (_S + r"(?:bf16|bfloat16)" + _E, "BF16", "bf16", None),
     (_S + r"(?:fp16|float16|half)" + _E, "FP16", "fp16", None),
     (_S + r"(?:fp32|float32|float)" + _E, "FP32", "fp32", None),
-    # schemes this table does not describe: the name itself is the label, never a guess
-    (_S + r"(exl2|exl3|bnb|bitsandbytes|nf4|hqq|eetq|aqlm|squeezellm|int2|int3|\d+(?:\.\d+)?bpw|quantized)" + _E, "{=}", "{=}", "{=}"),
+    # "quantized" with no scheme named: the word itself
+    (_S + r"(quantized)" + _E, "{=}", "{=}", "{=}"),
 )
 _COMPILED = tuple((re.compile(p, re.IGNORECASE), lab, prec, q) for p, lab, prec, q in RULES)
 
