@@ -298,6 +298,7 @@ class ImportInfo(_Model):
     printed: dict[str, str] = Field(default_factory=dict)  # label -> value exactly as printed
     text: str | None = None  # the block as printed
     derived: list[str] = Field(default_factory=list)  # fields the importer computed (not printed)
+    complete: bool | None = None  # False: the printed block was cut short (no closing ruler / object cut)
 
 
 class ServerMetricsDelta(_Model):

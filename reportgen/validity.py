@@ -341,6 +341,23 @@ def _requested_length_unknown(cell: ServingCell, v: ModelVariant) -> Iterator[Is
     )
 
 
+@_check("imported_block_cut", "cell", "imported block that was cut short (no closing ruler): the last printed figure may be cut too -> warning")
+def _imported_block_cut(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    info = cell.import_info
+    if info is None or info.complete is not False:
+        return
+    last = list(info.printed)[-1] if info.printed else None
+    what = Msg(f" (last line: {last})", f"（最后一行：{last}）") if last else Msg("", "")
+    yield Issue(
+        "warning",
+        Msg(
+            f"the block imported from {info.file} ends without its closing ruler: the text was cut short{what.en}; "
+            "figures after the cut are missing and the last one may be incomplete",
+            f"从 {info.file} 导入的结果块缺少结尾分隔线：文本被截断{what.zh}；截断之后的数值缺失，最后一个数值可能不完整",
+        ),
+    )
+
+
 @_check("output_tokens", "cell", "generated tokens must equal output_len x successful requests (server usage per request when recorded) -> error")
 def _output_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
@@ -1327,6 +1344,7 @@ CHECK_TITLES_ZH: dict[str, str] = {
     "missing_metrics": "用例缺少测试数据（未运行或未完成）",
     "failed_requests": "成功请求数应等于发送请求数（不得有失败请求）",
     "requested_length_unknown": "导入的结果应记录所要求的输入/输出长度",
+    "imported_block_cut": "导入的结果块应完整（有结尾分隔线）",
     "output_tokens": "生成词元总数应等于输出长度 × 成功请求数",
     "input_tokens": "输入词元总数应等于输入长度 × 成功请求数",
     "throughput_consistency": "吞吐量应等于词元数（或请求数）÷ 测试时长（允许打印舍入误差）",

@@ -621,6 +621,7 @@ def _cell_from_block(
         printed=printed,
         text="\n".join(lines[first : end + 1]),
         derived=derived,
+        complete=closed,
     )
     computed = [d for d in derived if d not in ("prefill_tps", "input_len", "output_len")]
     if computed:
