@@ -20,6 +20,7 @@ from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
     Finding,
+    ImportInfo,
     ReferenceCheck,
     ReferenceItem,
     RequestRecord,
@@ -46,6 +47,20 @@ def _zh(findings: list[Finding], check: str, precision: str | None = None, batch
 def _failed_and_short() -> Results:
     r = clean_results()
     fail_one_cut_one(r.variants[0].serving[1])
+    return r
+
+
+def _lengths_unknown() -> Results:
+    r = clean_results()
+    r.variants[0].serving[0].import_info = ImportInfo(file="bench.txt", format="vllm-text", derived=["input_len", "output_len"])
+    return r
+
+
+def _block_cut() -> Results:
+    r = clean_results()
+    r.variants[0].serving[0].import_info = ImportInfo(
+        file="bench.txt", format="vllm-text", printed={"Mean TTFT (ms)": "1"}, complete=False
+    )
     return r
 
 
@@ -147,6 +162,8 @@ CASES: dict[str, Callable[[], Results]] = {
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
+    "lengths_unknown": _lengths_unknown,
+    "block_cut": _block_cut,
     "prompt_drift": _prompt_drift,
     "tampered": _tampered,
     "server_side": _server_side,
@@ -192,6 +209,10 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "bbh_bracket_bug", "FP16", None,
      "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
+    ("lengths_unknown", "requested_length_unknown", "FP16", 1,
+     "bench.txt 未记录所要求的输入与输出长度：本用例显示的是每个请求的平均值（输入 8192 / 输出 256）；如已知，请用 --input-len/--output-len 重新导入"),
+    ("block_cut", "imported_block_cut", "FP16", 1,
+     "从 bench.txt 导入的结果块缺少结尾分隔线：文本被截断（最后一行：Mean TTFT (ms)）；截断之后的数值缺失，最后一个数值可能不完整"),
     ("failed_and_short", "failed_requests", "FP16", 2, "8 个请求中 1 个失败，仅 7 个成功（首个错误：HTTP 500: engine dead）"),
     ("failed_and_short", "output_tokens", "FP16", 2,
      "生成词元 1552 个，应为 256 × 7 个成功请求 = 1792；7 个请求中有 1 个生成 16 个词元而非 256 个" + _EARLY_STOP),
