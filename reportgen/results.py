@@ -920,6 +920,8 @@ def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
     except ResultsError as e:
         raise ResultsError(f"{p}: {e}") from None
     try:
+        # library callers may name a new folder; the commands check theirs first (ResultsStore.open)
+        p.parent.mkdir(parents=True, exist_ok=True)
         return write_atomic(p, data)
     except OSError as e:
         raise ResultsError(f"{p}: cannot write: {e.strerror or e}") from None
