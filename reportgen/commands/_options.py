@@ -43,8 +43,11 @@ def default_results_path(host: str | None, *, resume: bool = False) -> Path:
 
 
 def results_path(output: str | Path | None, host: str | None, *, resume: bool = False) -> Path:
-    """``-o`` if given, else the default; either way named on stderr before the run starts."""
-    path = Path(output) if output else default_results_path(host, resume=resume)
+    """``-o`` if given, else the default, which is named on stderr before the run starts (a file the
+    user named is not repeated: an error stays the one line on stderr)."""
+    if output:
+        return Path(output)
+    path = default_results_path(host, resume=resume)
     click.echo(f"results file: {path}", err=True)
     return path
 
