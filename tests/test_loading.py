@@ -54,7 +54,7 @@ def test_nan_refused_at_import_and_the_results_file_still_loads(tmp_path: Path, 
     before = out.read_bytes()
     src.write_text(json.dumps(SUMMARY).replace('"mean_ttft_ms": 10.0', f'"mean_ttft_ms": {bad}'))
     code, err = _import(src, out)
-    assert code == 2 and err == [f"reportgen: error: {src}: {bad} is not a number JSON allows (NaN/Infinity are refused)"]
+    assert code == 2 and err == [f"reportgen: error: vllm-json: {src}: {bad} is not a number JSON allows (NaN/Infinity are refused)"]
     assert out.read_bytes() == before
     _every_command_loads(out, tmp_path)
 
@@ -84,7 +84,7 @@ def test_hostile_import_inputs_are_one_line(tmp_path: Path) -> None:
     for text in ("[" * 200000, '{"completed": ' + "1" * 5000 + "}"):
         src.write_text(text)
         code, err = _import(src, tmp_path / "r.json")
-        assert code == 2 and len(err) == 1 and err[0].startswith(f"reportgen: error: {src}: "), err
+        assert code == 2 and len(err) == 1 and err[0].startswith((f"reportgen: error: {src}: ", f"reportgen: error: vllm-json: {src}: ")), err
     plan = tmp_path / "p.toml"
     for text in ("a = " + "[" * 5000 + "]" * 5000, "[serving]\ntemperature = nan\n"):
         plan.write_text(text)

@@ -16,10 +16,10 @@ row (evalscope ``OVERALL``, the lm-eval group row); subsets and further metrics 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, split_value, to_float
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
@@ -165,8 +165,8 @@ def _results_object(text: str) -> dict[str, Any] | None:
             depth -= 1
             if depth == 0:
                 try:
-                    obj = json.loads(text[start : i + 1])
-                except json.JSONDecodeError:
+                    obj = parse_json(text[start : i + 1], "<results>")
+                except InputFormatError:
                     return None
                 return obj if isinstance(obj, dict) else None
     return None
@@ -177,8 +177,8 @@ def parse_lm_eval_json(text: str, source: str, *, precision: str | None = None, 
     ``results`` object holds."""
     truncated = False
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
+        doc = parse_json(text, source)
+    except InputFormatError:
         cut = _results_object(text)
         if cut is None:
             raise InputFormatError(f"{source}: not valid JSON and no complete \"results\" object: looked for an lm-evaluation-harness results file") from None

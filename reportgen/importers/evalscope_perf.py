@@ -337,5 +337,5 @@ def summary_json_ok(text: str) -> bool:
     try:
         json.loads(text[text.index("{") :])
         return True
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError, as is a too-long integer
         return False

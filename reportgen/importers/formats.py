@@ -9,12 +9,12 @@ specific first); ``reportgen import --list-formats`` and docs/import.md (generat
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.accuracy_tables import (
     looks_like_evalscope_table,
@@ -50,8 +50,8 @@ def _json_object(text: str) -> dict[str, object] | None:
     if not text.lstrip().startswith("{"):
         return None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
+        doc = parse_json(text, "<detect>")  # the one safe reader: depth, long integers, NaN
+    except InputFormatError:
         return None
     return doc if isinstance(doc, dict) else None
 

@@ -153,10 +153,7 @@ def parse_vllm_json(
     command: str | None = None,
 ) -> ImportedCell:
     """One serving cell from a ``--save-result`` JSON text. Raises ``InputFormatError``."""
-    try:
-        doc = parse_json(text, source)  # NaN/Infinity, depth, long integers: one line
-    except InputFormatError as e:
-        raise InputFormatError(f"{e}: looked for a 'vllm bench serve --save-result' file") from None
+    doc = parse_json(text, source)  # NaN/Infinity, depth, long integers: one line (the caller names the format)
     return cell_from_result(doc, source, batch_size=batch_size, precision=precision, model=model, input_len=input_len,
                             output_len=output_len, dataset=dataset, command=command)
 
