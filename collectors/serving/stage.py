@@ -25,17 +25,23 @@ __all__ = ["cell_plans", "identify_server", "measure_variant", "run_serving_stag
 
 
 def cell_plans(s: ServingPlan) -> list[CellPlan]:
-    return [
-        CellPlan(
-            batch_size=b,
-            input_len=s.input_len,
-            output_len=s.output_len,
-            rounds=s.rounds,
-            warmup_requests=s.warmup_requests,
-            endpoint=s.endpoint,
-        )
-        for b in s.batch_sizes
-    ]
+    """The cells of the matrix: each batch size (closed loop) or, when ``request_rates`` is set,
+    each rate (open loop); every cell ``repeats`` times (repeats of one case next to each other)."""
+    common = dict(
+        input_len=s.input_len, output_len=s.output_len, rounds=s.rounds, warmup_requests=s.warmup_requests,
+        endpoint=s.endpoint, dataset=s.dataset, slo=tuple(s.slo.items()),
+    )
+    out: list[CellPlan] = []
+    if s.request_rates:
+        for rate in s.request_rates:
+            for rep in range(s.repeats):
+                out.append(CellPlan(batch_size=s.num_requests, request_rate=rate, burstiness=s.burstiness,
+                                    requests=s.num_requests, repeat=rep, **common))  # type: ignore[arg-type]
+    else:
+        for b in s.batch_sizes:
+            for rep in range(s.repeats):
+                out.append(CellPlan(batch_size=b, repeat=rep, **common))  # type: ignore[arg-type]
+    return out
 
 
 def request_params(s: ServingPlan, model: str) -> RequestParams:
@@ -75,7 +81,7 @@ def measure_variant(
     seed = settings.seed if settings.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
     params = request_params(settings, model)
-    concurrency = max(p.batch_size for p in plans)
+    concurrency = max(p.concurrency for p in plans)
 
     async def go() -> list[ServingCell]:
         client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport)
