@@ -4,8 +4,8 @@ Run: python tests/serving_stub.py [--tokenizer DIR]   -> prints "PORT <n>" once 
 
 POST /v1/completions and /v1/chat/completions (stream=true), vLLM-style SSE. Each
 request may carry (extra body fields):
-  stub_ttft   seconds before the first token (default 0.05)
-  stub_tpot   seconds between tokens (default 0.005)
+  stub_ttft   seconds before the first token (default --ttft, 0.05)
+  stub_tpot   seconds between tokens (default --tpot, 0.005)
   stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K
               (K = tokens sent before the fault)
   stub_reasoning  chat: the first N tokens are ``reasoning_content`` deltas, the rest ``content``
@@ -35,6 +35,8 @@ ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tokenizer", default=None)
 ap.add_argument("--model", default="stub-model")
 ap.add_argument("--slots", type=int, default=0, help="requests served at once (0: unlimited)")
+ap.add_argument("--ttft", type=float, default=0.05, help="default stub_ttft")
+ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
 args = ap.parse_args()
 SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
@@ -133,8 +135,8 @@ async def _generate(req: web.Request) -> web.StreamResponse:
     if kind == "http500":
         return web.json_response({"error": {"message": "injected failure", "code": 500}}, status=500)
     n = int(body.get("max_tokens", 16))
-    ttft = float(body.get("stub_ttft", 0.05))
-    tpot = float(body.get("stub_tpot", 0.005))
+    ttft = float(body.get("stub_ttft", args.ttft))
+    tpot = float(body.get("stub_tpot", args.tpot))
     reasoning = int(body.get("stub_reasoning", 0))
     if chat:
         prompt_tokens = chat_count(body["messages"])
