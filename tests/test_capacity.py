@@ -364,3 +364,66 @@ def test_reasoning_stream_records_the_first_answer_token(stub, tok) -> None:
             return await run_cell(c, PromptFactory(tok, 10, chat=True), plan, plain, key="plain", scrape_metrics=False)
 
     assert asyncio.run(go2()).metrics.tfat_ms is None  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def _probe_cell(conc: int, ttft: float, energy_j: float | None = None) -> ServingCell:
+    from reportgen.results import EnergyMetrics
+
+    recs = [_rec(i, ttft, 0.01) for i in range(5 * conc)]
+    cell = ServingCell(batch_size=conc, input_len=8, output_len=11, num_requests=5 * conc, rounds=5, requests=recs,
+                       duration_s=1.0, slo={"ttft_p99_ms": 200.0})
+    cell.metrics = serving_metrics(recs, 1.0, cell.slo)
+    if energy_j is not None:
+        out = cell.metrics.total_output_tokens
+        cell.energy = EnergyMetrics(energy_j=energy_j, output_tokens=out, joules_per_output_token=energy_j / out)
+    return cell
+
+
+def _results_with_search() -> Results:
+    from reportgen.results import CapacityProbe, CapacitySearch
+
+    probes = [CapacityProbe(value=c, met=t < 0.2, cell=_probe_cell(c, t, 100.0 if c == 2 else None),
+                            failed_limits=[] if t < 0.2 else ["ttft_p99_ms"])
+              for c, t in ((1, 0.05), (2, 0.08), (4, 0.5), (3, 0.3))]
+    search = CapacitySearch(by="concurrency", slo={"ttft_p99_ms": 200.0}, input_len=8, output_len=11, max_value=8,
+                            capacity=2, probes=probes)
+    return Results(variants=[ModelVariant(label="FP16", capacity=[search])])
+
+
+def test_document_section_3_5_shows_the_search_and_its_chart() -> None:
+    from reportgen.report.charts import all_charts, chart_plan
+    from reportgen.report.markdown import render_markdown
+
+    res = _results_with_search()
+    md = render_markdown(res)
+    sec = md[md.index("### 3\\.5 容量"):md.index("## 4.")]
+    assert "TTFT 的 P99 ≤ 200 ms" in sec
+    assert "FP16 满足上述全部延迟要求的最大并发数为 2。" in sec
+    rows = [ln for ln in sec.splitlines() if ln.startswith("| ") and "满足" in ln and "是否" not in ln]
+    assert [r.split(" | ")[0] for r in rows] == ["| 1", "| 2", "| 3", "| 4"]  # sorted by value
+    assert "| 不满足 |" in rows[2] and "| 满足 |" in rows[1]
+    assert "charts/capacity_FP16_0.png" in sec
+    assert ("capacity_FP16_0", "FP16 负载曲线（随并发数变化）") in chart_plan(res)
+    chart = all_charts(res)["capacity_FP16_0"]
+    assert chart.png.startswith(b"\x89PNG") and b"<svg" in chart.svg
+    tpj = 110 / 100.0  # 10 requests x 11 tokens over 100 J
+    assert f"每焦耳 {tpj:.3g} 个输出词元" in sec
+
+
+def test_capacity_points_for_the_conclusion() -> None:
+    from reportgen.report.capacity_view import capacity_points
+
+    (p,) = capacity_points(_results_with_search())
+    assert (p.label, p.by, p.capacity) == ("FP16", "concurrency", 2)
+    assert p.tokens_per_joule == pytest.approx(1.1)
+    assert p.text == "并发数 2（TTFT 的 P99 ≤ 200 ms）"
+    assert capacity_points(Results(variants=[ModelVariant(label="X")])) == []
+
+
+def test_no_capacity_no_section() -> None:
+    from reportgen.report.markdown import render_markdown
+
+    assert "3\\.5 容量" not in render_markdown(Results(variants=[ModelVariant(label="X")]))

@@ -12,8 +12,8 @@ from reportgen.results import load_results
 from reportgen.summary import (
     ACCURACY_COLUMNS,
     CAPACITY_COLUMNS,
-    REPEAT_COLUMNS,
     EMBEDDING_PAIR_COLUMNS,
+    REPEAT_COLUMNS,
     SERVING_COLUMNS,
     accuracy_rows,
     capacity_rows,
