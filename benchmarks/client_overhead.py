@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Client overhead: how fast reportgen's client consumes a token stream, vs `vllm bench serve`.
 
-The fast stub (../shared/tools/fast_sse_stub.py: pre-rendered vLLM-style SSE, answers in
-~20 us, >10 M chunks/s) runs pinned to one core, the client pinned to another (taskset),
+The fast stub (benchmarks/fast_sse_stub.py: pre-rendered vLLM-style SSE, answers in
+microseconds) runs pinned to one core, the client pinned to another (taskset),
 so every figure is the client's own cost: streamed chunks/s (one token per chunk) and
 the client-only TTFT, at each concurrency, both clients in the same run, alternating.
 
 Usage:
-  .venv/bin/python benchmarks/client_overhead.py --vllm /work/.vllm-venv/bin/vllm \
-      --tokenizer /work/.tiny-models/tiny-qwen2 --concurrency 1,8,64,256 --seconds 5 --runs 2
+  .venv/bin/python benchmarks/client_overhead.py --vllm .cache/vllm-venv/bin/vllm \
+      --tokenizer .cache/tiny-models/tiny-qwen2 --concurrency 1,8,64,256 --seconds 5 --runs 2
 Writes benchmarks/results/client-overhead-<date>.json and .png.
 (--worker is internal: one pinned reportgen run, printing one JSON line.)
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
-STUB = Path(os.environ.get("REPORTGEN_SHARED", REPO.parent / "shared")) / "tools" / "fast_sse_stub.py"
+STUB = HERE / "fast_sse_stub.py"
 
 
 def worker(port: int, c: int, tokens: int, seconds: float) -> None:

@@ -43,7 +43,7 @@ def start_stub(delay_ms: float) -> tuple[subprocess.Popen, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=str(REPO.parent / "shared" / "datasets"))
+    ap.add_argument("--data", default=str(REPO / "datasets"))
     ap.add_argument("--delays", default="0,50", help="stub answer delays in ms, comma-separated")
     ap.add_argument("--concurrency", default="1,8,32,128")
     a = ap.parse_args()

@@ -8,7 +8,7 @@ tokens out with ignore_eos. Compares mean TTFT, mean TPOT and output tokens/s.
 
 Usage (a running vLLM server; the vLLM venv provides `vllm bench serve`):
   .venv/bin/python benchmarks/fidelity_vllm.py --base-url http://127.0.0.1:8000 \
-      --model /models/tiny-qwen2 --vllm /work/.vllm-venv/bin/vllm --concurrency 1,4,8 --runs 3
+      --model /models/tiny-qwen2 --vllm .cache/vllm-venv/bin/vllm --concurrency 1,4,8 --runs 3
 Writes benchmarks/results/fidelity-<date>.json and a figure fidelity-<date>.png.
 """
 

@@ -12,13 +12,18 @@ from the user (a container name, a path) is put in with ``shlex.quote`` (see ``q
                   and the client stops waiting a few seconds after that.
 * ``ReplayHost``  answers from a dict of canned outputs: unit tests of the collectors.
 
+Host keys are checked as OpenSSH does, against reportgen's own known-hosts file (see ``SSHHost``).
 Connection failures (unreachable, refused key, host-key mismatch) raise ``HostError`` with one
 line; a command that fails, hangs or is missing is *data*: a ``CommandResult`` saying so.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -168,6 +173,43 @@ class ReplayHost:
 # --------------------------------------------------------------------------- SSH
 
 
+HOST_KEY_POLICIES = ("accept-new", "strict")
+_FINGERPRINT_RE = re.compile(r"SHA256:[A-Za-z0-9+/]{43}")
+
+
+def check_host_key_policy(value: str) -> str:
+    """``accept-new``, ``strict`` or an OpenSSH ``SHA256:`` fingerprint; ``HostError`` otherwise."""
+    if value in HOST_KEY_POLICIES or _FINGERPRINT_RE.fullmatch(value):
+        return value
+    raise HostError(f"--ssh-host-key: expected accept-new, strict or a SHA256:... fingerprint (43 characters), got {value!r}")
+
+
+def default_known_hosts() -> Path:
+    """reportgen's own known-hosts file: $REPORTGEN_KNOWN_HOSTS, else
+    $XDG_CONFIG_HOME/reportgen/known_hosts (~/.config/reportgen/known_hosts)."""
+    env = os.environ.get("REPORTGEN_KNOWN_HOSTS")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(base) / "reportgen" / "known_hosts"
+
+
+def fingerprint(key: object) -> str:
+    """OpenSSH's SHA256 fingerprint of a host key: ``SHA256:`` + unpadded base64 of its blob."""
+    blob = key.asbytes()  # type: ignore[attr-defined]
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def _quiet_paramiko() -> None:
+    """paramiko logs a failed handshake with a traceback on its transport thread; the user gets
+    our one line instead."""
+    log = logging.getLogger("paramiko")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
+    log.setLevel(logging.CRITICAL + 1)
+
+
 @dataclass(frozen=True)
 class SSHTarget:
     host: str
@@ -175,8 +217,9 @@ class SSHTarget:
     port: int = 22
     key_file: str | None = None
     password: str | None = None  # from a prompt or REPORTGEN_SSH_PASSWORD; never stored
-    known_hosts: str | None = None  # default: ~/.ssh/known_hosts (if it exists)
+    known_hosts: str | None = None  # default: reportgen's own file (``default_known_hosts``)
     connect_timeout_s: float = 10.0
+    host_key: str = "accept-new"  # or "strict", or the SHA256 fingerprint the server must present
 
     def __repr__(self) -> str:  # never print the password
         return f"SSHTarget(host={self.host!r}, user={self.user!r}, port={self.port})"
@@ -185,32 +228,46 @@ class SSHTarget:
 class SSHHost:
     """One SSH connection (paramiko) to a host; each command on its own exec channel.
 
-    Host keys: a host listed in the known-hosts file must present that key (a mismatch is a
-    ``HostError``); an unknown host is accepted and its key fingerprint kept in
-    ``host_key_fingerprint`` (like OpenSSH's ``StrictHostKeyChecking=accept-new``, without
-    writing the file).
+    Host keys, as OpenSSH checks them, against reportgen's own known-hosts file (entries keyed
+    by host *and* port: ``[host]:port`` unless the port is 22). A known host must present its
+    key (a mismatch is refused). An unknown one, by ``target.host_key``: ``accept-new`` stores
+    its key and says so once (``new_host_key``: the line to show); ``strict`` refuses it; a
+    ``SHA256:`` fingerprint accepts (and stores) only the key with that fingerprint.
+    ``host_key_fingerprint`` is the presented key, ``"<type> SHA256:..."``.
     """
 
     def __init__(self, target: SSHTarget) -> None:
         import paramiko
 
+        _quiet_paramiko()
         self.target = target
         self.name = target.host
         self.host_key_fingerprint: str | None = None
+        self.new_host_key: str | None = None
+        policy = check_host_key_policy(target.host_key)
         client = paramiko.SSHClient()
-        known = target.known_hosts or os.path.expanduser("~/.ssh/known_hosts")
-        if os.path.isfile(known):
+        known = Path(target.known_hosts) if target.known_hosts else default_known_hosts()
+        if known.is_file():
             try:
-                client.load_host_keys(known)
-            except (OSError, paramiko.SSHException) as e:
+                client.load_host_keys(str(known))
+            except (OSError, paramiko.SSHException, ValueError) as e:
                 raise HostError(f"{known}: cannot read known-hosts file: {e}") from None
-
-        class _AcceptNew(paramiko.MissingHostKeyPolicy):
-            def missing_host_key(inner, client_, hostname, key) -> None:  # noqa: N805
-                self.host_key_fingerprint = f"{key.get_name()} {key.fingerprint}"
-
-        client.set_missing_host_key_policy(_AcceptNew())
         where = f"{target.user + '@' if target.user else ''}{target.host}:{target.port}"
+
+        class _Policy(paramiko.MissingHostKeyPolicy):
+            def missing_host_key(inner, client_, hostname, key) -> None:  # noqa: N805
+                fp = fingerprint(key)
+                if policy == "strict":
+                    raise HostError(
+                        f"ssh {where}: unknown host key {key.get_name()} {fp} and --ssh-host-key strict; "
+                        f"check it, then pass --ssh-host-key {fp}"
+                    )
+                if policy != "accept-new" and fp != policy:
+                    raise HostError(f"ssh {where}: the server presented {key.get_name()} {fp}, not {policy}; refusing to connect")
+                _store_host_key(known, hostname, key)
+                self.new_host_key = f"ssh {where}: new host key {key.get_name()} {fp}, stored in {known}"
+
+        client.set_missing_host_key_policy(_Policy())
         try:
             client.connect(
                 target.host,
@@ -224,11 +281,14 @@ class SSHHost:
                 allow_agent=target.password is None,
                 look_for_keys=target.key_file is None and target.password is None,
             )
+        except HostError:
+            client.close()
+            raise
         except paramiko.BadHostKeyException as e:
             client.close()
             raise HostError(
                 f"ssh {where}: host key mismatch (the server presented {e.key.get_name()} "
-                f"{e.key.fingerprint}, the known-hosts file has another key); refusing to connect"
+                f"{fingerprint(e.key)}, {known} has another key for it); refusing to connect"
             ) from None
         except paramiko.AuthenticationException:
             client.close()
@@ -239,10 +299,18 @@ class SSHHost:
         except TimeoutError:
             client.close()
             raise HostError(f"ssh {where}: connection timed out after {target.connect_timeout_s:g} s") from None
-        except (OSError, paramiko.SSHException, EOFError) as e:
+        except (OSError, paramiko.SSHException, EOFError, ValueError) as e:
             client.close()
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise HostError(f"ssh {where}: cannot connect: {msg}") from None
+            raise HostError(f"ssh {where}: cannot connect: {msg} (does the port speak SSH?)") from None
+        transport = client.get_transport()
+        key = transport.get_remote_server_key() if transport is not None else None
+        if key is not None:
+            fp = fingerprint(key)
+            self.host_key_fingerprint = f"{key.get_name()} {fp}"
+            if policy not in HOST_KEY_POLICIES and fp != policy:
+                client.close()
+                raise HostError(f"ssh {where}: the server presented {key.get_name()} {fp}, not {policy}; refusing to connect")
         self._client = client
         if target.key_file and not Path(target.key_file).exists():  # pragma: no cover - paramiko fails first
             raise HostError(f"{target.key_file}: no such key file")
@@ -300,6 +368,19 @@ class SSHHost:
         self._client.close()
 
 
+def _store_host_key(path: Path, hostname: str, key: object) -> None:
+    """Append ``hostname keytype base64`` (``hostname`` is ``[host]:port`` off port 22, as
+    paramiko and OpenSSH key it) to the known-hosts file, created private."""
+    line = f"{hostname} {key.get_name()} {key.get_base64()}\n"  # type: ignore[attr-defined]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
+            f.write(line)
+    except OSError as e:
+        raise HostError(f"{path}: cannot store the host key: {e.strerror or e}") from None
+
+
 def open_host(
     host: str | None,
     *,
@@ -309,6 +390,7 @@ def open_host(
     password: str | None = None,
     known_hosts: str | None = None,
     connect_timeout_s: float = 10.0,
+    host_key: str = "accept-new",
 ) -> Host:
     """A ``LocalHost`` for no host / localhost / 127.0.0.1 (unless a user, port or key says SSH),
     else an ``SSHHost``. Raises ``HostError`` when the SSH connection cannot be made."""
@@ -326,5 +408,6 @@ def open_host(
             password=password,
             known_hosts=known_hosts,
             connect_timeout_s=connect_timeout_s,
+            host_key=host_key,
         )
     )

@@ -13,11 +13,11 @@ from pathlib import Path
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically; raises ``OSError`` (callers translate it).
 
-    The new file gets the old file's mode, or the umask's default for a new file
-    (mkstemp alone would leave it 0600).
+    The folder must exist: creating missing folders here made ``-o /nonexistent-dir/x`` create
+    folders at the filesystem root. The new file gets the old file's mode, or the umask's
+    default for a new file (mkstemp alone would leave it 0600).
     """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     try:
         try:

@@ -24,6 +24,10 @@ class _Group(click.Group):
         except ReportgenError as e:
             click.echo(f"reportgen: error: {e}", err=True)
             ctx.exit(e.exit_code)
+        except click.UsageError as e:
+            # a bad option value is one line too (click's default adds the usage and a hint)
+            click.echo(f"reportgen: error: {e.format_message()}", err=True)
+            ctx.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("reportgen: interrupted; finished results were saved", err=True)
             ctx.exit(130)

@@ -10,6 +10,7 @@ misbehaves) is one of these; the CLI turns them into one line and an exit status
   * HostError               -- a machine cannot be reached or a command on it failed (collectors)
   * ServerError             -- an inference server is unreachable or answers wrongly (collectors)
   * RenderError             -- a document cannot be written
+  * CompareError            -- results files cannot be compared
 """
 
 from __future__ import annotations
@@ -43,3 +44,7 @@ class ServerError(ReportgenError):
 
 class RenderError(ReportgenError):
     """A document cannot be rendered or written."""
+
+
+class CompareError(ReportgenError):
+    """Results files cannot be compared (fewer than two, or nothing in common)."""

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from reportgen._io import MAX_DEPTH, check_tree
 from reportgen.errors import InputFormatError
 
 if sys.version_info >= (3, 11):
@@ -32,8 +33,8 @@ class ServerPlan(_Plan):
     """Where the OpenAI-compatible server is, and how long to wait for it."""
 
     base_url: str = "http://127.0.0.1:8000"  # the server root; the tool adds /v1/completions, /metrics, ...
-    startup_timeout_s: float = 1800.0  # launch -> /health and /v1/models answer (a 7B model loads slowly)
-    stop_timeout_s: float = 60.0  # SIGTERM -> exit, then SIGKILL
+    startup_timeout_s: float = Field(1800.0, gt=0)  # launch -> /health and /v1/models answer (a 7B model loads slowly)
+    stop_timeout_s: float = Field(60.0, gt=0)  # SIGTERM -> exit, then SIGKILL
     log_tail_lines: int = 200  # kept in the results file
 
 
@@ -64,8 +65,8 @@ class ServingPlan(_Plan):
     temperature: float = 0.0
     ignore_eos: bool = True  # vLLM extension; set false for servers that reject it
     min_tokens: bool = True  # vLLM extension (min_tokens = output_len); set false likewise
-    request_timeout_s: float = 1800.0
-    stall_timeout_s: float = 300.0  # longest silence inside one stream
+    request_timeout_s: float = Field(1800.0, gt=0)  # 0 would mean "wait forever"
+    stall_timeout_s: float = Field(300.0, gt=0)  # longest silence inside one stream
     seed: int | None = None  # prompt seed; None: a fresh one per run (recorded per cell)
     keep_text: bool = False  # keep generated text in every request record
     scrape_metrics: bool = True  # Prometheus /metrics deltas per cell
@@ -203,6 +204,9 @@ def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputFormatError(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise InputFormatError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+    check_tree(doc, source)
     try:
         return Plan.model_validate(doc)
     except ValidationError as e:

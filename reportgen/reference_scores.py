@@ -3,7 +3,7 @@
 
 Scores are percentages (0-100) as the sources print them. Variant keys: ``bf16`` (the
 full-precision release; FP16 runs compare against it), ``gptq-int8``, ``gptq-int4``, ``awq``.
-Sources are transcribed in ``../shared/notes/accuracy-evals.md`` section 6: the Qwen2 technical
+Sources (the project notes on accuracy conventions, section 6): the Qwen2 technical
 report (arXiv 2407.10671, Table 8), the Qwen2-7B-Instruct model card, and the Qwen docs page
 "Performance of Quantized Models" (greedy decoding). Check the PDFs before quoting them formally.
 """
@@ -108,7 +108,7 @@ def published_references(model: str | None) -> dict[str, Reference]:
 
 # BBH under llmuses 0.4.x / ms-swift 2.x ("swift2024" mode): the 17 multiple-choice tasks keep
 # the gold label as "(A)" while the extracted answer is "A", so they never match. Counts from
-# BIG-Bench-Hard @ 9ee07bd4 (../shared/datasets/bbh); fix: modelscope/evalscope PR #306.
+# BIG-Bench-Hard @ 9ee07bd4 (datasets/bbh); fix: modelscope/evalscope PR #306.
 BBH_ITEMS = 6511
 BBH_MULTIPLE_CHOICE_ITEMS = 4074  # 17 tasks
 BBH_FREE_FORM_ITEMS = BBH_ITEMS - BBH_MULTIPLE_CHOICE_ITEMS  # 2437, 10 tasks

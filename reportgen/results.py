@@ -23,20 +23,22 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
+from reportgen._io import parse_json
 from reportgen.errors import ResultsError, ResultsSchemaError
 
 SCHEMA_VERSION = 2
+RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
 MissingReason = Literal[
@@ -56,7 +58,9 @@ FactOrigin = Literal["measured", "spec_sheet", "imported", "user"]
 
 class _Model(BaseModel):
     # Unknown keys fail loudly: a typo in an importer or a hand edit must not vanish.
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # NaN/Infinity are written as strings so that ``save_results`` sees them and refuses to save
+    # (as null they would make the file unloadable wherever the field is required).
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, ser_json_inf_nan="strings")
 
 
 def utc_now() -> datetime:
@@ -345,7 +349,7 @@ class CellKey(BaseModel):
     on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
     for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
     batch_size: int
     input_len: int
@@ -707,6 +711,31 @@ class Results(_Model):
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     redactions: list[Redaction] = Field(default_factory=list)
+    # Secret values met while collecting (a plan's HF_TOKEN, an API key): never stored, masked
+    # wherever they appear when the file is saved (``reportgen.redact``).
+    _secrets: set[str] = PrivateAttr(default_factory=set)
+
+    def add_secret(self, value: str | None) -> None:
+        """Mask ``value`` wherever it appears in this document from now on (it is never stored)."""
+        if value:
+            self._secrets.add(value)
+
+    @property
+    def secret_values(self) -> frozenset[str]:
+        """The secret values known so far (to mask kept log files with)."""
+        return frozenset(self._secrets)
+
+    def redact(self) -> None:
+        """Mask every secret in the document in place and record where (``reportgen.redact``)."""
+        from reportgen.redact import redact_model
+
+        r = redact_model(self, self._secrets)
+        self._secrets |= r.known
+        seen = {(x.where, x.kind) for x in self.redactions}
+        for where, kind in r.found:
+            if (where, kind) not in seen and not where.startswith("redactions"):
+                seen.add((where, kind))
+                self.redactions.append(Redaction(where=where, kind=kind))
 
     @model_validator(mode="after")
     def _labels_unique(self) -> Results:
@@ -739,20 +768,23 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     is moved to the one cell of its variant that matches; one that matches several or none
     is dropped (findings are recomputed by ``validity`` whenever a file is checked or rendered)."""
     variants = doc["variants"] if isinstance(doc.get("variants"), list) else []
-    cells: dict[Any, list[dict[str, Any]]] = {}
+    cells: dict[str, list[dict[str, Any]]] = {}
     for v in variants:
-        if isinstance(v, dict):
-            cells[v.get("label")] = [c for c in v.get("serving") or [] if isinstance(c, dict)]
+        if isinstance(v, dict) and isinstance(v.get("label"), str) and isinstance(v.get("serving"), list):
+            cells[v["label"]] = [c for c in v["serving"] if isinstance(c, dict)]
+    if not isinstance(doc.get("findings"), list):
+        return doc  # nothing to convert (validation names what is wrong)
     out = []
-    for f in doc.get("findings") or []:
+    for f in doc["findings"]:
         if not isinstance(f, dict):
             out.append(f)
             continue
         f = dict(f)
         b, i = f.pop("batch_size", None), f.pop("input_len", None)
         if b is not None:
+            prec = f.get("precision")
             match = [
-                c for c in cells.get(f.get("precision"), [])
+                c for c in (cells.get(prec, []) if isinstance(prec, str) else [])
                 if c.get("batch_size") == b and (i is None or c.get("input_len") == i)
             ]
             if len(match) != 1:
@@ -780,7 +812,12 @@ def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:
     if version < 1:
         raise ResultsSchemaError(f"{source}: field schema_version: {version} is not a valid version")
     while version < SCHEMA_VERSION:
-        doc = MIGRATIONS[version](doc)
+        try:
+            doc = MIGRATIONS[version](doc)
+        except (TypeError, AttributeError, KeyError, ValueError) as e:  # a malformed old file: one line
+            raise ResultsSchemaError(
+                f"{source}: cannot convert from schema version {version}: {type(e).__name__}: {e}"
+            ) from None
         version += 1
         doc["schema_version"] = version
     return doc
@@ -823,22 +860,53 @@ def load_results(path: str | os.PathLike[str]) -> Results:
         raise ResultsError(f"{p}: is a directory, not a results file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ResultsError(f"{p}: cannot read: {e}") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ResultsSchemaError(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers: one line
     return results_from_dict(doc, source=str(p))
 
 
 def dump_results(results: Results) -> str:
-    return results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite."""
+    text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    if 'NaN"' in text or 'Infinity"' in text:  # rare: a string may say so too, so look closer
+        where = _non_finite(results, "")
+        if where is not None:
+            raise ResultsError(f"field {where}: not a finite number; nothing was saved")
+    return text
+
+
+def _non_finite(obj: Any, where: str) -> str | None:
+    """The path of the first NaN/infinite float in ``obj``, or None."""
+    if isinstance(obj, float):
+        return None if math.isfinite(obj) else where or "(top level)"
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            w = _non_finite(getattr(obj, name), f"{where}.{name}" if where else name)
+            if w is not None:
+                return w
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            w = _non_finite(v, f"{where}.{k}")
+            if w is not None:
+                return w
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            w = _non_finite(v, f"{where}[{i}]")
+            if w is not None:
+                return w
+    return None
 
 
 def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
-    """Write atomically (``reportgen._atomic``): a crash leaves the old file or the new one."""
+    """Redact (``Results.redact``), then write atomically (``reportgen._atomic``): a crash
+    leaves the old file or the new one."""
     p = Path(path)
+    results.redact()
     try:
-        return write_atomic(p, dump_results(results).encode("utf-8"))
+        data = dump_results(results).encode("utf-8")
+    except ResultsError as e:
+        raise ResultsError(f"{p}: {e}") from None
+    try:
+        return write_atomic(p, data)
     except OSError as e:
         raise ResultsError(f"{p}: cannot write: {e.strerror or e}") from None
 
@@ -861,15 +929,39 @@ class ResultsStore:
     def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
         self.path = Path(path)
         self.results = results if results is not None else Results()
+        self.existed = self.path.exists()
+        self.saves = 0  # saves so far: a command that failed before the first one leaves the file as it was
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
+        """The file's document, or a new one. A new file's folder must exist, except the default
+        ``reportgen-results`` folder, created here (one level, nothing above it)."""
         p = Path(path)
         if p.exists():
             return cls(p, load_results(p))
         if not create:
             raise ResultsError(f"{p}: no such file")
+        if not p.parent.is_dir():
+            cls.check_folder(p)
+            try:
+                p.parent.mkdir()
+            except OSError as e:
+                raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
         return cls(p, Results(started_at=utc_now()))
 
+    @staticmethod
+    def check_folder(path: str | os.PathLike[str]) -> None:
+        """``ResultsError`` unless a results file can be created at ``path``: its folder exists, or
+        is the default ``reportgen-results`` folder whose parent exists (``open`` creates that one)."""
+        p = Path(path)
+        if p.exists() or p.parent.is_dir():
+            return
+        if p.parent.exists():
+            raise ResultsError(f"{p.parent}: not a folder")
+        if p.parent.name != RESULTS_DIR_NAME or not p.parent.parent.is_dir():
+            raise ResultsError(f"{p.parent}: no such folder (create it first, or choose another -o)")
+
     def save(self) -> Path:
-        return save_results(self.results, self.path)
+        p = save_results(self.results, self.path)
+        self.saves += 1
+        return p

@@ -7,9 +7,10 @@ text form with the precision each column keeps in tables and CSV.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from reportgen.results import Finding, Results, Stats
+from reportgen.results import CellKey, Finding, Results, Stats
 from reportgen.validity import cell_order, cell_status, check_results
 
 SERVING_COLUMNS: tuple[str, ...] = (
@@ -230,3 +231,49 @@ def format_value(column: str, value: Any, missing: str = "") -> str:
             return f"{value:.2f}"  # as vLLM prints it; 3 decimals only when they say something
         return f"{value:.{_DECIMALS.get(column, _DEFAULT_DECIMALS)}f}"
     return str(value)
+
+
+# --------------------------------------------------------------------------- several files
+
+SOURCE_COLUMN = "source"
+# other ÷ baseline at the same case (reportgen.compare): > 1 better for output_tps, < 1 better for latencies
+RATIO_COLUMNS: dict[str, str] = {
+    "output_tps_ratio": "output_tps",
+    "ttft_mean_ratio": "ttft_mean_ms",
+    "tpot_mean_ratio": "tpot_mean_ms",
+}
+
+
+def source_name(results: Results, path: str) -> str:
+    """``card (file name)``, or the file name when the file names no card."""
+    from reportgen.compare.model import card_name
+
+    name = Path(path).name
+    card = card_name(results)
+    return f"{card} ({name})" if card else name
+
+
+def multi_serving_rows(files: list[tuple[str, Results]], baseline: int = 0) -> list[dict[str, Any]]:
+    """``serving_rows`` of every file, each with a ``source`` and the ``RATIO_COLUMNS`` against the
+    baseline file's matching case (None: the baseline file's own rows, no partner, or an invalid
+    cell on either side)."""
+    from reportgen.compare.matching import case_key
+    from reportgen.compare.model import compare
+
+    comparison = compare(files, baseline=baseline)
+    by_key = {row.key: row for row in comparison.cases}
+    rows: list[dict[str, Any]] = []
+    for s in comparison.sources:
+        left = {v.label: sorted(v.serving, key=cell_order) for v in s.results.variants}
+        variants = {v.label: v for v in s.results.variants}
+        for row in serving_rows(s.results, s.findings):
+            # the row's cell: the next one of its variant that agrees on every key field the row has
+            cells = left[row["precision"]]
+            cell = next(c for c in cells if all(row[f] == getattr(c, f) for f in CellKey.model_fields if f in row))
+            cells.remove(cell)
+            case = by_key[case_key(s.results, variants[row["precision"]], cell)]
+            out = {SOURCE_COLUMN: source_name(s.results, s.path), **row}
+            for col, metric in RATIO_COLUMNS.items():
+                out[col] = None if s.index == baseline else case.ratios[s.index][metric].value
+            rows.append(out)
+    return rows

@@ -27,3 +27,18 @@ def is_quantized(v: ModelVariant) -> bool:
 def baseline(variants: Iterable[ModelVariant]) -> ModelVariant | None:
     """The first FP16/BF16 variant among ``variants``."""
     return next((v for v in variants if is_baseline(v)), None)
+
+
+def variant_kind(v: ModelVariant) -> str:
+    """What a variant *is*, independent of how a file labels it: "FP16", "BF16", "GPTQ-Int4",
+    "AWQ-Int4", "INT8", ... Two files' variants of the same kind are compared with each other
+    (``reportgen.compare``); a label that says nothing more stays as it is."""
+    precision = (v.precision or "").lower()
+    if is_baseline(v):
+        return precision.upper() if precision in ("fp16", "bf16") else v.label.upper()
+    if v.quantization:
+        bits = precision.replace("int", "Int") if precision.startswith("int") else None
+        return f"{v.quantization.upper()}-{bits}" if bits else v.quantization.upper()
+    if precision.startswith("int"):
+        return precision.upper()
+    return v.label

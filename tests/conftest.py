@@ -1,22 +1,14 @@
-"""Shared fixtures. ``../shared`` (datasets, fixtures, recipes) lies beside the checkout;
-REPORTGEN_SHARED overrides where it is."""
+"""Shared fixtures and the repository's data folders: the test suite needs nothing outside the checkout."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("REPORTGEN_SHARED", REPO.parent / "shared")).resolve()
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    if not SHARED.is_dir():
-        pytest.fail(f"shared data folder not found at {SHARED} (set REPORTGEN_SHARED)")
-    return SHARED
+DATASETS = REPO / "datasets"  # the accuracy data sets with their licences (datasets/README.md)
+FIXTURES = REPO / "tests" / "fixtures"  # real tool outputs with their sources (tests/fixtures/README.md)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ POST /v1/completions and /v1/chat/completions (stream=true), vLLM-style SSE. Eac
 request may carry (extra body fields):
   stub_ttft   seconds before the first token (default --ttft, 0.05)
   stub_tpot   seconds between tokens (default --tpot, 0.005)
-  stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K
+  stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K,
+              badchoice:K ("choices":["x"]), garbage:K ({"choices":[{garbage})
               (K = tokens sent before the fault)
   stub_reasoning  chat: the first N tokens are ``reasoning_content`` deltas, the rest ``content``
 Tokens are sent at absolute times start + ttft + i*tpot, so scheduling jitter does not
@@ -14,7 +15,8 @@ accumulate. With --slots K the stub serves at most K requests at once (like a se
 sequences of KV cache): a further request waits for a free slot, and its ttft starts then, so
 the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
-Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
+stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -37,6 +39,9 @@ ap.add_argument("--model", default="stub-model")
 ap.add_argument("--slots", type=int, default=0, help="requests served at once (0: unlimited)")
 ap.add_argument("--ttft", type=float, default=0.05, help="default stub_ttft")
 ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
+ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
+ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
+ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
 args = ap.parse_args()
 SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
@@ -60,6 +65,7 @@ COUNTERS = {
     "vllm:e2e_request_latency_seconds_count": 0.0,
 }
 SEEN_PREFIXES: set[str] = set()
+STREAMS = [0]
 
 
 def count(text: str) -> int:
@@ -86,6 +92,8 @@ async def health(_: web.Request) -> web.Response:
 
 
 async def models(_: web.Request) -> web.Response:
+    if args.models_answer is not None:
+        return web.Response(text=args.models_answer, content_type="application/json")
     return web.json_response({"object": "list", "data": [{"id": args.model, "object": "model"}]})
 
 
@@ -134,6 +142,9 @@ async def _generate(req: web.Request) -> web.StreamResponse:
     k_tokens = int(k) if k else 0
     if kind == "http500":
         return web.json_response({"error": {"message": "injected failure", "code": 500}}, status=500)
+    STREAMS[0] += 1
+    if args.die_after is not None and STREAMS[0] > args.die_after:
+        os._exit(3)
     n = int(body.get("max_tokens", 16))
     ttft = float(body.get("stub_ttft", args.ttft))
     tpot = float(body.get("stub_tpot", args.tpot))
@@ -168,6 +179,12 @@ async def _generate(req: web.Request) -> web.StreamResponse:
                 await asyncio.sleep(3600)
             if kind == "malformed":
                 await resp.write(b'data: {"id": "x", "choices": [{"text": \n\n')
+                continue
+            if kind == "badchoice":  # choices of strings, not objects
+                await resp.write(sse({"id": rid, "choices": ["x"]}))
+                continue
+            if kind == "garbage":  # looks like a compact token chunk, is not JSON
+                await resp.write(b'data: {"choices":[{garbage}\n\n')
                 continue
             if kind == "error_event":
                 await resp.write(sse({"error": {"message": "injected error event", "code": 500}}))
@@ -217,6 +234,20 @@ async def completion_plain(req: web.Request) -> web.StreamResponse:
                               "usage": {"prompt_tokens": pt, "completion_tokens": n, "total_tokens": pt + n}})
 
 
+async def chat_plain(req: web.Request) -> web.StreamResponse:
+    """Non-streamed chat (what the accuracy evals send); streamed chat as generate()."""
+    body = await req.json()
+    if body.get("stream"):
+        return await generate(req)
+    n = int(body.get("max_tokens", 16))
+    text = "".join(f" t{i}" for i in range(min(n, 8)))
+    pt = sum(count(m.get("content") or "") for m in body.get("messages") or [])
+    return web.json_response({"id": "chatcmpl-1", "object": "chat.completion", "model": args.model,
+                              "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                           "finish_reason": "stop"}],
+                              "usage": {"prompt_tokens": pt, "completion_tokens": min(n, 8), "total_tokens": pt + min(n, 8)}})
+
+
 async def main() -> None:
     global SLOTS
     if args.slots > 0:
@@ -225,7 +256,7 @@ async def main() -> None:
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),
         web.post("/tokenize", tokenize), web.post("/detokenize", detokenize),
-        web.post("/v1/completions", completion_plain), web.post("/v1/chat/completions", generate),
+        web.post("/v1/completions", completion_plain), web.post("/v1/chat/completions", chat_plain),
     ])
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

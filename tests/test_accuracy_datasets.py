@@ -1,4 +1,4 @@
-"""Loaders on the real shared data and on broken copies: one clear line naming file and row."""
+"""Loaders on the real data sets (datasets/) and on broken copies: one clear line naming file and row."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import DATASETS
 
 from collectors.accuracy.datasets import load_bbh, load_bbh_cot_prompt, load_ceval, load_gsm8k, load_mmlu
 from reportgen.errors import InputFormatError
 
 
 @pytest.fixture(scope="module")
-def data(shared) -> Path:
-    return Path(shared) / "datasets"
+def data() -> Path:
+    return DATASETS
 
 
 def test_counts_match_the_readme(data) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import DATASETS
 
 from collectors.accuracy.extract import EXTRACTORS, canonical_number, get_extractor
 from reportgen.errors import ReportgenError
@@ -140,13 +141,12 @@ def test_unknown_extractor_lists_known() -> None:
 # ----------------------------------------------------------------- task scoring (gold normalisers, matchers)
 
 
-def test_task_scoring_modes(shared) -> None:
-    from pathlib import Path
+def test_task_scoring_modes() -> None:
 
     from collectors.accuracy.runner import score_sample
     from collectors.accuracy.tasks import TASKS
 
-    root = Path(shared) / "datasets"
+    root = DATASETS
     bbh = TASKS["bbh"]
     date = next(it for it in bbh.load(root, "test") if it.id == "date_understanding/0")  # target (B)
     assert score_sample(bbh, "corrected", date, "So the answer is (B). ") == ("B", "B", True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from chat_stub import ChatStub
+from conftest import DATASETS
 
 from collectors.accuracy.runner import EvalConfig, run_eval
 from reportgen.report.accuracy_view import accuracy_view
@@ -37,8 +38,8 @@ GOLD = dict(zip(map(str, range(12)), "ABCCCDDBDDDC"))
 
 
 @pytest.fixture
-def geo(shared, tmp_path) -> Path:
-    src = Path(shared) / "datasets" / "ceval"
+def geo(tmp_path) -> Path:
+    src = DATASETS / "ceval"
     (tmp_path / "ceval" / "val").mkdir(parents=True)
     shutil.copy(src / "subject_mapping.json", tmp_path / "ceval")
     shutil.copy(src / "val" / "middle_school_geography_val.csv", tmp_path / "ceval" / "val")
@@ -61,10 +62,10 @@ def test_hand_computed(geo, tmp_path, mode, col, correct, score4, unparsed) -> N
     assert r.subsets[0].label == "初中地理"
 
 
-def test_two_labelled_variants_verdict(shared, tmp_path) -> None:
+def test_two_labelled_variants_verdict(tmp_path) -> None:
     """Two live runs under two labels, then the section 4 view: FP16 answers every gsm8k question
     right; the "INT4" variant misses every 40th one (33 of 1319), so it keeps 97.5 % of FP16."""
-    data = Path(shared) / "datasets"
+    data = DATASETS
     lines = (data / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()
     import json
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from chat_stub import ChatStub
 from click.testing import CliRunner
+from conftest import DATASETS
 
 from collectors.accuracy.runner import EvalConfig, run_eval, select_items
 from collectors.accuracy.tasks import TASKS
@@ -23,7 +24,7 @@ from reportgen.cli import cli
 from reportgen.errors import InputFormatError, ReportgenError, ServerError
 from reportgen.results import ResultsStore, load_results
 
-# From the BBH paper / the shared README: the 10 free-form tasks (2437 examples).
+# From the BBH paper / datasets/README.md: the 10 free-form tasks (2437 examples).
 FREE_FORM = {
     "boolean_expressions", "causal_judgement", "dyck_languages", "formal_fallacies", "multistep_arithmetic_two",
     "navigate", "object_counting", "sports_understanding", "web_of_lies", "word_sorting",
@@ -31,8 +32,8 @@ FREE_FORM = {
 
 
 @pytest.fixture(scope="module")
-def data(shared) -> Path:
-    return Path(shared) / "datasets"
+def data() -> Path:
+    return DATASETS
 
 
 @pytest.fixture(scope="module")

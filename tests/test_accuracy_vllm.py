@@ -7,10 +7,9 @@ Needs ``REPORTGEN_VLLM_VENV`` / ``REPORTGEN_TINY_MODELS`` (defaults: <repo>/.cac
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
+from conftest import DATASETS
 from vllm_env import require_vllm, serve_vllm
 
 from reportgen.cli import cli
@@ -28,9 +27,9 @@ def vllm_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("mode", ["corrected", "swift2024"])
-def test_plumbing_against_real_vllm(vllm_server, shared, tmp_path, mode) -> None:
+def test_plumbing_against_real_vllm(vllm_server, tmp_path, mode) -> None:
     out = tmp_path / "acc.json"
-    args = ["eval", "--base-url", vllm_server, "--model", "tiny-qwen2", "--data", str(Path(shared) / "datasets"),
+    args = ["eval", "--base-url", vllm_server, "--model", "tiny-qwen2", "--data", str(DATASETS),
             "--limit", "4", "--concurrency", "8", "--mode", mode, "--precision", "FP16", "-o", str(out)]
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output

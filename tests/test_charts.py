@@ -61,7 +61,7 @@ def test_serving_chart_points_are_the_metrics_values() -> None:
 
 def test_accuracy_chart_groups_benchmarks_and_variants() -> None:
     chart = accuracy_chart(sample_results())
-    assert chart is not None and chart.name == "accuracy"
+    assert chart is not None and re.fullmatch(r"accuracy-[0-9a-f]{8}", chart.name)
     texts = _svg_texts(chart.svg)
     assert chart.title == "精度评测得分（按基准与精度）" and chart.title in texts
     for bench in ("ceval", "gsm8k", "mmlu", "bbh"):
@@ -76,7 +76,16 @@ def test_svg_is_deterministic_and_assets_are_named_by_chart() -> None:
     b = serving_charts(sample_results())
     assert a["serving_tpot"].svg == b["serving_tpot"].svg
     assets = chart_assets(a)
-    assert set(assets) == {f"charts/{n}.{ext}" for n in a for ext in ("svg", "png")}
+    assert set(assets) == {f"charts/{c.name}.{ext}" for c in a.values() for ext in ("svg", "png")}
+    assert all(c.name.startswith(kind + "-") for kind, c in a.items())
+
+
+def test_chart_file_names_differ_between_documents_and_not_between_renders() -> None:
+    r1, r2 = sample_results(), sample_results()
+    assert serving_charts(r1)["serving_tps"].name == serving_charts(r2)["serving_tps"].name
+    r2.variants[0].serving[0].metrics.output_throughput *= 2  # type: ignore[union-attr]
+    assert serving_charts(r1)["serving_tps"].name != serving_charts(r2)["serving_tps"].name
+    assert serving_charts(r1)["serving_ttft"].name == serving_charts(r2)["serving_ttft"].name
 
 
 def test_no_data_no_chart() -> None:

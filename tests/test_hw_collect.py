@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from collectors.execution import CommandResult, LocalHost, ReplayHost, in_container, is_local, open_host
 from collectors.hardware import pci_ids, sources
@@ -23,12 +24,12 @@ MIB = 2**20
 GIB = 2**30
 
 
-def fx(shared: Path, name: str) -> str:
-    return (shared / "fixtures" / "smi" / name).read_text(encoding="utf-8")
+def fx(name: str) -> str:
+    return (FIXTURES / "smi" / name).read_text(encoding="utf-8")
 
 
-def sysfx(shared: Path, name: str) -> str:
-    return (shared / "fixtures" / "system" / name).read_text(encoding="utf-8")
+def sysfx(name: str) -> str:
+    return (FIXTURES / "system" / name).read_text(encoding="utf-8")
 
 
 def sysfs_line(addr: str, vendor: str, device: str, cls: str, speed: str = "16.0", width: int = 16,
@@ -38,13 +39,13 @@ def sysfs_line(addr: str, vendor: str, device: str, cls: str, speed: str = "16.0
             f"current_link_speed={cur_speed or speed}_GT/s_PCIe current_link_width={width}")
 
 
-def base_responses(shared: Path) -> dict[str, tuple[int, str] | CommandResult]:
+def base_responses() -> dict[str, tuple[int, str] | CommandResult]:
     by_id = {s.id: s.command for s in sources.HOST_SOURCES}
     return {
         by_id["dmi_sysfs"]: (0, "sys_vendor=Dell Inc.\nproduct_name=PowerEdge R740\n"),
-        by_id["lscpu"]: (0, sysfx(shared, "lscpu-kunpeng920-4socket-as-published.txt")),
+        by_id["lscpu"]: (0, sysfx("lscpu-kunpeng920-4socket-as-published.txt")),
         by_id["meminfo"]: (0, "MemTotal:       131072000 kB\n"),
-        by_id["os_release"]: (0, sysfx(shared, "os-release-euleros-2.0sp10-partial.txt")),
+        by_id["os_release"]: (0, sysfx("os-release-euleros-2.0sp10-partial.txt")),
         by_id["kernel"]: (0, "4.19.90-vhulk2111.1.0.h963.eulerosv2r10.aarch64\n"),
         by_id["docker"]: (0, "Docker version 24.0.7, build 24.0.7-0ubuntu2~22.04.1\n"),
         sources.SOFTWARE_SOURCE.command: (0, "python=3.10.12\nvllm=0.6.3\ntorch=2.1.1\ntransformers=\n"),
@@ -59,8 +60,8 @@ def smi_cmd(source_id: str) -> str:
     raise KeyError(source_id)
 
 
-def replay(shared: Path, pairs: dict[str, tuple[int, str] | CommandResult]) -> ReplayHost:
-    r = base_responses(shared)
+def replay(pairs: dict[str, tuple[int, str] | CommandResult]) -> ReplayHost:
+    r = base_responses()
     for cmd, v in pairs.items():
         r[cmd] = v
     return ReplayHost(r, name="replayed")
@@ -76,13 +77,13 @@ def cmd_of(source_id: str) -> str:
 # --------------------------------------------------------------------------- whole path, replayed
 
 
-def test_biv150_eight_boards_sixteen_chips(shared: Path) -> None:
-    table = fx(shared, "ixsmi-table-biv150-16card.txt")
+def test_biv150_eight_boards_sixteen_chips() -> None:
+    table = fx("ixsmi-table-biv150-16card.txt")
     from collectors.hardware.parsers.nvidia import parse_table
 
     buses = [d.bus_id for d in parse_table(table).devices]
     pci = "\n".join(sysfs_line(b, "1e3e", "0003", "120000") for b in buses)
-    host = replay(shared, {
+    host = replay({
         cmd_of("sysfs_pci"): (0, pci + "\n" + sysfs_line("0000:00:01.0", "1af4", "1045", "00ff00")),
         cmd_of("smi_probe"): (0, "ixsmi=/usr/local/corex/bin/ixsmi\n"),
         cmd_of("ixsmi"): (0, table),
@@ -125,10 +126,10 @@ def test_biv150_eight_boards_sixteen_chips(shared: Path) -> None:
     assert "dmidecode" not in raw  # sysfs had the DMI data: no root needed
 
 
-def test_mrv100_xml_gives_max_temperature_and_link(shared: Path) -> None:
-    host = replay(shared, {
+def test_mrv100_xml_gives_max_temperature_and_link() -> None:
+    host = replay({
         cmd_of("smi_probe"): (0, "ixsmi=/usr/local/corex/bin/ixsmi\n"),
-        cmd_of("ixsmi -q -x"): (0, fx(shared, "ixsmi-q-x-mrv100.xml")),
+        cmd_of("ixsmi -q -x"): (0, fx("ixsmi-q-x-mrv100.xml")),
     })
     f = collect_environment(host).facts
     assert (f["accelerator.count"].value, f["accelerator.chips"].value) == (2, 2)
@@ -138,10 +139,10 @@ def test_mrv100_xml_gives_max_temperature_and_link(shared: Path) -> None:
     assert f["accelerator.memory_bandwidth"].value == 819e9
 
 
-def test_h100_eight_gpus(shared: Path) -> None:
-    host = replay(shared, {
+def test_h100_eight_gpus() -> None:
+    host = replay({
         cmd_of("smi_probe"): (0, "nvidia-smi=/usr/bin/nvidia-smi\n"),
-        cmd_of("nvidia-smi -q"): (0, fx(shared, "nvidia-smi-q-h100-sxm-8gpu.txt")),
+        cmd_of("nvidia-smi -q"): (0, fx("nvidia-smi-q-h100-sxm-8gpu.txt")),
     })
     env = collect_environment(host)
     f = env.facts
@@ -158,12 +159,12 @@ def test_h100_eight_gpus(shared: Path) -> None:
     assert env.accelerators[0].extra["max_clocks_mhz"]["sm"] == 1980
 
 
-def test_ascend_lspci_by_name_and_duo_boards(shared: Path) -> None:
-    host = replay(shared, {
+def test_ascend_lspci_by_name_and_duo_boards() -> None:
+    host = replay({
         cmd_of("sysfs_pci"): (0, ""),
-        cmd_of("lspci"): (0, fx(shared, "lspci-grep-ascend-d802.txt")),
+        cmd_of("lspci"): (0, fx("lspci-grep-ascend-d802.txt")),
         cmd_of("smi_probe"): (0, "npu-smi=/usr/local/sbin/npu-smi\n"),
-        cmd_of("npu-smi info"): (0, fx(shared, "npu-smi-info-910b4-8card-v23.0.rc3.txt")),
+        cmd_of("npu-smi info"): (0, fx("npu-smi-info-910b4-8card-v23.0.rc3.txt")),
     })
     f = collect_environment(host).facts
     assert f["accelerator.vendor"].value == "Huawei Ascend" and f["accelerator.model"].value == "910B4"
@@ -172,11 +173,11 @@ def test_ascend_lspci_by_name_and_duo_boards(shared: Path) -> None:
     assert f["accelerator.peak_compute"].origin == "spec_sheet"
 
     board, product = sources.npu_board_sources(2944)
-    duo = replay(shared, {
+    duo = replay({
         cmd_of("smi_probe"): (0, "npu-smi=/usr/local/sbin/npu-smi\n"),
-        cmd_of("npu-smi info"): (0, fx(shared, "npu-smi-info-310p3-duo.txt")),
-        board.command: (0, fx(shared, "npu-smi-info-t-board-310p3-duo.txt")),
-        product.command: (0, fx(shared, "npu-smi-info-t-product-310p3-duo.txt")),
+        cmd_of("npu-smi info"): (0, fx("npu-smi-info-310p3-duo.txt")),
+        board.command: (0, fx("npu-smi-info-t-board-310p3-duo.txt")),
+        product.command: (0, fx("npu-smi-info-t-product-310p3-duo.txt")),
     })
     env = collect_environment(duo)
     f = env.facts
@@ -187,9 +188,9 @@ def test_ascend_lspci_by_name_and_duo_boards(shared: Path) -> None:
     assert {a.firmware_version for a in env.accelerators} == {"7.8.0.6.201"}
     assert f["driver.version"].value == "25.5.1"
 
-    four = replay(shared, {
+    four = replay({
         cmd_of("smi_probe"): (0, "npu-smi=/usr/local/sbin/npu-smi\n"),
-        cmd_of("npu-smi info"): (0, fx(shared, "npu-smi-info-atlas300-310-v20.2.txt")),
+        cmd_of("npu-smi info"): (0, fx("npu-smi-info-atlas300-310-v20.2.txt")),
     })
     f = collect_environment(four).facts  # board/product views absent: exit 127, recorded, not fatal
     assert (f["accelerator.count"].value, f["accelerator.chips"].value) == (1, 4)
@@ -197,12 +198,12 @@ def test_ascend_lspci_by_name_and_duo_boards(shared: Path) -> None:
     assert f["accelerator.peak_compute"].reason == "not_found"
 
 
-def test_hygon_dcu_rocm_smi_json_and_rocminfo(shared: Path) -> None:
-    host = replay(shared, {
+def test_hygon_dcu_rocm_smi_json_and_rocminfo() -> None:
+    host = replay({
         cmd_of("smi_probe"): (0, "hy-smi=/opt/hyhal/bin/hy-smi\nrocm-smi=/opt/hyhal/bin/rocm-smi\n"),
-        cmd_of("rocm-smi --json"): (0, fx(shared, "rocm-smi-json-hygon-dcu-dtk24.04.3.json")),
-        cmd_of("hy-smi"): (0, fx(shared, "hy-smi-table-k100ai.txt")),
-        cmd_of("rocminfo"): (0, fx(shared, "rocminfo-hygon-dcu-dtk24.04.3.txt")),
+        cmd_of("rocm-smi --json"): (0, fx("rocm-smi-json-hygon-dcu-dtk24.04.3.json")),
+        cmd_of("hy-smi"): (0, fx("hy-smi-table-k100ai.txt")),
+        cmd_of("rocminfo"): (0, fx("rocminfo-hygon-dcu-dtk24.04.3.txt")),
     })
     env = collect_environment(host)
     f = env.facts
@@ -213,8 +214,8 @@ def test_hygon_dcu_rocm_smi_json_and_rocminfo(shared: Path) -> None:
     assert sum(1 for r in env.raw_outputs if r.id == "rocm-smi --json") == 1
 
 
-def test_reasons_needs_root_timeout_unparsable(shared: Path) -> None:
-    host = replay(shared, {
+def test_reasons_needs_root_timeout_unparsable() -> None:
+    host = replay({
         cmd_of("dmi_sysfs"): (0, "sys_vendor=\nproduct_name=\n"),
         sources.FALLBACK_SOURCES["dmidecode"].command: (126, "reportgen: needs root (not root, no sudo)"),
         cmd_of("lscpu"): (0, "this is not lscpu\n"),
@@ -229,8 +230,8 @@ def test_reasons_needs_root_timeout_unparsable(shared: Path) -> None:
     assert raw["docker"].timed_out is True and raw["docker"].exit_code is None
 
 
-def test_no_accelerator_says_so(shared: Path) -> None:
-    host = replay(shared, {cmd_of("lspci"): (0, sysfx(shared, "lspci-nn-this-machine-vm.txt"))})
+def test_no_accelerator_says_so() -> None:
+    host = replay({cmd_of("lspci"): (0, sysfx("lspci-nn-this-machine-vm.txt"))})
     f = collect_environment(host).facts
     assert f["accelerator.count"].value == 0 and "no accelerator" in f["accelerator.count"].detail
     assert f["accelerator.model"].reason == "not_applicable"
@@ -314,10 +315,10 @@ def test_open_host_rules(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- telemetry
 
 
-def test_telemetry_samples_npu_smi(shared: Path) -> None:
+def test_telemetry_samples_npu_smi() -> None:
     from collectors.hardware.telemetry import QUERIES
 
-    text = fx(shared, "npu-smi-info-910b4-8card-v23.0.rc3.txt")
+    text = fx("npu-smi-info-910b4-8card-v23.0.rc3.txt")
     host = ReplayHost(fallback=lambda c: (0, text) if c.endswith(QUERIES["npu-smi"][0]) else None)
     s = TelemetrySampler(host, tool="npu-smi", interval_s=0.1)
     s.start("serving:FP16:bs1")
@@ -384,12 +385,16 @@ def test_pci_table() -> None:
     assert pci_ids.vendor_by_name("Huawei Technologies Co., Ltd. Device d802").id == "19e5"
 
 
-def test_plan_stages_need_a_plan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serving_stage_without_plan_or_server(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from serving_helpers import free_port
+
+    port = free_port()  # nothing listens there
     with pytest.raises(SystemExit) as e:
-        main(["collect", "--only", "hardware,serving", "-o", str(tmp_path / "x.json")])
+        main(["collect", "--only", "hardware,serving", "--server-port", str(port), "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["reportgen: error: the serving stage needs a plan: --plan plan.toml (write one with 'reportgen init')"]
+    assert err[1:] == [f"reportgen: error: no OpenAI-compatible server found: http://127.0.0.1:{port}: ConnectError "
+                       "(name one with a plan's [[variants]] or --server-port)"]
     assert not (tmp_path / "x.json").exists()
 
 

@@ -1,5 +1,5 @@
 """End to end over a real sshd on 127.0.0.1 (Debian openssh-server, started here with a
-throwaway host key and user key; recipe: ../shared/recipes/sshd.md).
+throwaway host key and user key, all under the test's temporary folder).
 
 Fake SMI tools on the remote PATH replay the real fixture outputs, and a fake sysfs tree
 (``REPORTGEN_SYSFS_ROOT``, set by the server's ``SetEnv``) holds the PCI functions, so the whole
@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from collectors.execution import SSHHost, SSHTarget
 from collectors.hardware import sources
@@ -88,9 +89,9 @@ def two_biv150_table(table: str) -> str:
     return "\n".join(lines[:head_end] + lines[head_end:head_end + 4 * 3] + lines[foot:]) + "\n"
 
 
-def build_scenarios(root: Path, shared: Path) -> None:
-    smi = shared / "fixtures" / "smi"
-    system = shared / "fixtures" / "system"
+def build_scenarios(root: Path) -> None:
+    smi = FIXTURES / "smi"
+    system = FIXTURES / "system"
     log = root / "docker-argv.log"
     docker = (f'if [ "$1" = "-v" ]; then echo "Docker version 24.0.7, build 24.0.7-0ubuntu2~22.04.1"; exit 0; fi\n'
               f'for a in "$@"; do echo "ARG:$a"; done > {log}\n'
@@ -134,7 +135,7 @@ def build_scenarios(root: Path, shared: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Server]:
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not os.path.exists(SSHD):
         pytest.fail(f"{SSHD} not found: install openssh-server (scripts/setup.sh --test does)")
     root = tmp_path_factory.mktemp("sshd")
@@ -142,7 +143,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Ser
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / name)], check=True)
     shutil.copy(root / "userkey.pub", root / "authorized_keys")
     (root / "fake").mkdir()
-    build_scenarios(root, shared)
+    build_scenarios(root)
     port = free_port()
     cfg = root / "sshd_config"
     cfg.write_text(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES
 
 from reportgen.cli import cli
 from reportgen.results import load_results
@@ -24,7 +25,7 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_vllm_log_then_merge(tmp_path: Path, shared: Path) -> None:
+def test_vllm_log_then_merge(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     logs = sorted(str(p) for p in (SEED / "serving").glob("*.log"))
     res = run("import", "vllm-log", *logs, "-o", str(out))
@@ -48,7 +49,7 @@ def test_vllm_log_then_merge(tmp_path: Path, shared: Path) -> None:
     assert len(results.invocations) == 2
 
     # the JSON fixture is recognised by content and adds its cell with raw records
-    js = shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
+    js = FIXTURES / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
     res = run("import", "vllm-log", str(js), "-o", str(out), "--precision", "BF16", "--model", "tiny")
     assert res.exit_code == 0 and "8 request records: added" in res.output
     bf16 = load_results(out).variant("BF16")

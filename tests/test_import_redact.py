@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportgen.importers.manual import parse_manual
-from reportgen.importers.redact import redact
 from reportgen.importers.vllm_log import parse_vllm_text
+from reportgen.redact import redact
 
 SERVING = Path(__file__).resolve().parent.parent / "samples" / "seed" / "serving"
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.vllm_json import looks_like_json, parse_vllm_json
 
 
-def _fixture(shared: Path) -> tuple[str, dict[str, Any]]:
-    path = shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
+def _fixture() -> tuple[str, dict[str, Any]]:
+    path = FIXTURES / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
     text = path.read_text()
     return text, json.loads(text)
 
 
-def test_recomputed_metrics_equal_vllms_own(shared: Path) -> None:
-    text, doc = _fixture(shared)
+def test_recomputed_metrics_equal_vllms_own() -> None:
+    text, doc = _fixture()
     assert looks_like_json(text)
     item = parse_vllm_json(text, "bench.json")
     cell, m = item.cell, item.cell.metrics
@@ -49,8 +49,8 @@ def test_recomputed_metrics_equal_vllms_own(shared: Path) -> None:
     assert item.model == "tiny-qwen2" and item.label == "FP16"
 
 
-def test_failed_request_is_a_record(shared: Path) -> None:
-    _, doc = _fixture(shared)
+def test_failed_request_is_a_record() -> None:
+    _, doc = _fixture()
     doc["errors"][2] = "Bad Request: prompt too long"
     doc["output_lens"][2] = 0
     item = parse_vllm_json(json.dumps(doc), "bench.json")
@@ -61,8 +61,8 @@ def test_failed_request_is_a_record(shared: Path) -> None:
     assert m.total_output_tokens == 7 * 256
 
 
-def test_summary_only_json(shared: Path) -> None:
-    _, doc = _fixture(shared)
+def test_summary_only_json() -> None:
+    _, doc = _fixture()
     for k in ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors", "generated_texts"):
         doc.pop(k)
     with pytest.raises(InputFormatError, match="pass --input-len and --output-len"):
@@ -77,7 +77,7 @@ def test_summary_only_json(shared: Path) -> None:
 
 
 def test_json_rejections() -> None:
-    with pytest.raises(InputFormatError, match=r"^b\.json:1: not valid JSON"):
+    with pytest.raises(InputFormatError, match=r"^b\.json: not valid JSON: .* at line 1 column 2$"):
         parse_vllm_json("{nope", "b.json")
     with pytest.raises(InputFormatError, match="not a 'vllm bench serve --save-result' file"):
         parse_vllm_json('{"a": 1}', "b.json")

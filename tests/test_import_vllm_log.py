@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.vllm_log import parse_namespace, parse_vllm_text
@@ -93,8 +94,8 @@ def test_all_seed_blocks_in_one_file() -> None:
     assert items[4].cell.import_info.text.count("Namespace(") == 1
 
 
-def test_current_format_fixture(shared: Path) -> None:
-    path = shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.txt"
+def test_current_format_fixture() -> None:
+    path = FIXTURES / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.txt"
     [item] = parse_vllm_text(path.read_text(), str(path))
     cell, m = item.cell, item.cell.metrics
     assert item.label == "FP16" and item.model == "tiny-qwen2"

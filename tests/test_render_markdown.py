@@ -507,6 +507,7 @@ def test_render_cli_takes_newest_default_results(tmp_path: Path, monkeypatch: py
 
     monkeypatch.chdir(tmp_path)
     d = tmp_path / "reportgen-results"
+    d.mkdir()
     old = save_results(Results(), d / "old.json")
     os.utime(old, (1, 1))
     save_results(seed_results(), d / "new.json")

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import FIXTURES
 from markdown_it import MarkdownIt
 
 from reportgen.cli import cli
@@ -78,10 +79,10 @@ def test_validate_flags_the_seed(repo: Path, monkeypatch) -> None:
     assert any(f["check"] == "bbh_bracket_bug" and f["precision"] == "FP16" for f in findings)
 
 
-def test_validate_passes_a_clean_real_run(shared: Path, tmp_path: Path) -> None:
+def test_validate_passes_a_clean_real_run(tmp_path: Path) -> None:
     runner = CliRunner()
     res = tmp_path / "clean.json"
-    fixture = shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
+    fixture = FIXTURES / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.json"
     out = runner.invoke(cli, ["import", "vllm-log", str(fixture), "-o", str(res)])
     assert out.exit_code == 0, out.output
     out = runner.invoke(cli, ["validate", str(res), "--json"])

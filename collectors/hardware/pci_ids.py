@@ -2,7 +2,7 @@
 
 Carried in the repository because the machines' own ``pci.ids`` lacks most domestic cards
 (Debian 12 has no 1e3e, cabc or 9999, and no Ascend device at all). Source and confidence of
-each id: ``../shared/fixtures/pci-vendors.md`` (pci.ids 2026.08.22 plus vendor tool output).
+each id: ``tests/fixtures/pci-vendors.md`` (pci.ids 2026.08.22 plus vendor tool output).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The card spec sheet: what no tool prints (peak FLOPS, memory bandwidth, TDP, memory type).
 
-Built from ``../shared/fixtures/card-specs.md``; every number keeps the source it came from
+Built from ``tests/fixtures/card-specs.md``; every number keeps the source it came from
 and a confidence (A vendor document, B third party quoting the vendor / derived, C single or
 conflicting source). These are 规格书 values: the collector stores them with
 ``origin="spec_sheet"`` and never as measured. Values are per *board* (what sits in one slot);

@@ -4,7 +4,7 @@ Request functions are chosen by name (``REQUEST_FUNCS``); all have the signature
 ``RequestFunc``: ``(client, sample, params, *, t0, index, warmup) -> RequestRecord``.
 The ``httpx.AsyncClient`` is passed in (the transport seam): ``make_client`` builds
 the fast one (httpx's API over aiohttp, ``httpx_aiohttp.AiohttpTransport``: httpx's
-default transport consumed half the chunks/s, ``../shared/notes/client-overhead.md``);
+default transport consumed half the chunks/s, ``benchmarks/client_overhead.py``);
 tests pass ``httpx.MockTransport`` or point it at a stub.
 
 Timing (``time.perf_counter``, seconds since the cell's ``t0``):
@@ -29,7 +29,9 @@ token times arrived before it). Only cancellation (Ctrl-C) propagates.
 
 Per event, the hot path does a few byte searches; ``json.loads`` runs only for
 events that are not plain token chunks (usage, role, errors, other servers'
-spacing), and for token payloads after the stream ended (finish reason, text).
+spacing), and for every token payload after the stream ended: a chunk that is not a JSON
+object with a list of choice objects makes the request fail (``malformed SSE event``),
+so garbage never counts as a token.
 """
 
 from __future__ import annotations
@@ -134,8 +136,16 @@ def make_client(
     headers = {"Accept-Encoding": "identity"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    # Credentials in the URL (http://user:pass@host) go as basic auth: the aiohttp transport
+    # refuses a URL that carries them beside an Authorization header.
+    url = httpx.URL(base_url.rstrip("/"))
+    auth = None
+    if url.userinfo:
+        auth = httpx.BasicAuth(url.username, url.password)
+        url = url.copy_with(username=None, password=None)
     return httpx.AsyncClient(
-        base_url=base_url.rstrip("/"),
+        base_url=url,
+        auth=auth,
         transport=transport,
         headers=headers,
         timeout=httpx.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None),
@@ -186,28 +196,47 @@ def _chat_body(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
     return body
 
 
+def _choice(d: dict[str, Any]) -> dict[str, Any] | None:
+    """The first choice of a chunk; None when there is none; ``_StreamError`` when ``choices``
+    has another shape than a list of objects (a server answer is data, never a crash)."""
+    choices = d.get("choices")
+    if choices is None or choices == []:
+        return None
+    if not isinstance(choices, list) or not isinstance(choices[0], dict):
+        raise _StreamError(f"malformed chunk: 'choices' is not a list of objects: {json.dumps(choices)[:120]}")
+    return choices[0]
+
+
+def _delta(c: dict[str, Any]) -> dict[str, Any]:
+    delta = c.get("delta")
+    if delta is None:
+        return {}
+    if not isinstance(delta, dict):
+        raise _StreamError(f"malformed chunk: 'delta' is not an object: {json.dumps(delta)[:120]}")
+    return delta
+
+
 def _is_token_completion(d: dict[str, Any]) -> bool:
-    return bool(d.get("choices"))
+    return _choice(d) is not None
 
 
 def _is_token_chat(d: dict[str, Any]) -> bool:
-    choices = d.get("choices")
-    if not choices:
+    c = _choice(d)
+    if c is None:
         return False
-    delta = choices[0].get("delta") or {}
+    delta = _delta(c)
     if "role" in delta and not any(delta.get(k) for k in ("content", "reasoning_content", "reasoning", "tool_calls")):
         return False  # role-only: sent before the first token
     return True
 
 
 def _text_completion(d: dict[str, Any]) -> str:
-    c = d.get("choices") or [{}]
-    return str(c[0].get("text") or "")
+    c = _choice(d) or {}
+    return str(c.get("text") or "")
 
 
 def _text_chat(d: dict[str, Any]) -> str:
-    c = d.get("choices") or [{}]
-    delta = c[0].get("delta") or {}
+    delta = _delta(_choice(d) or {})
     return str(delta.get("content") or delta.get("reasoning_content") or delta.get("reasoning") or "")
 
 
@@ -278,6 +307,8 @@ def _slow(p: bytes, now: float, acc: _Acc, is_token: Callable[[dict[str, Any]], 
         err = d["error"]
         msg = err.get("message", err) if isinstance(err, dict) else err
         raise _StreamError(f"server error in stream: {str(msg)[:200]}")
+    if "usage" in d and d["usage"] is not None and not isinstance(d["usage"], dict):
+        raise _StreamError(f"malformed chunk: 'usage' is not an object: {p[:120]!r}")
     usage = d.get("usage")
     if isinstance(usage, dict):
         acc.usage = usage
@@ -320,6 +351,9 @@ async def _request(
         error = f"stalled: no data for {params.stall_timeout_s:g} s"
     except (httpx.HTTPError, OSError) as e:
         error = _error_text(e)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as e:
+        # whatever else a server's bytes can provoke in the client or its transport: a failed record
+        error = f"client error on the server's answer: {type(e).__name__}: {str(e)[:200]}"
     if error is None and not acc.done:
         error = "stream ended before [DONE]"
     if error is None and not acc.times:
@@ -328,16 +362,21 @@ async def _request(
     finish_reason = None
     text = None
     if acc.payloads:
+        # A token chunk counts only if it is a JSON object of the expected shape: the fast path
+        # took it on sight, so every one is parsed here, after the stream (off the timed path).
         try:
-            last = json.loads(acc.payloads[-1])
-            c = last.get("choices") or [{}]
-            finish_reason = c[0].get("finish_reason")
+            chunks = [json.loads(p) for p in acc.payloads]
+            bad = next((i for i, d in enumerate(chunks) if not isinstance(d, dict) or not ep.is_token(d)), None)
+            if bad is not None:
+                raise _StreamError(f"malformed SSE event: {acc.payloads[bad][:120]!r}")
+            last = _choice(chunks[-1]) or {}
+            fr = last.get("finish_reason")
+            finish_reason = fr if isinstance(fr, str) else None
             if params.keep_text:
-                parts = [ep.text(json.loads(p)) for p in acc.payloads]
-                text = "".join(parts)[: params.max_text_chars]
-        except (ValueError, AttributeError, IndexError, TypeError):
+                text = "".join(ep.text(d) for d in chunks)[: params.max_text_chars]
+        except (ValueError, RecursionError, _StreamError) as e:
             if error is None:
-                error = f"malformed SSE event: {acc.payloads[-1][:120]!r}"
+                error = str(e) if isinstance(e, _StreamError) else f"malformed SSE event: {_first_bad(acc.payloads)!r}"
     usage = acc.usage or {}
     times = [t - t0 for t in acc.times]
     first_answer = _first_answer(acc.payloads, times)
@@ -379,8 +418,18 @@ def _first_answer(payloads: list[bytes], times: list[float]) -> float | None:
     return None
 
 
+def _first_bad(payloads: list[bytes]) -> bytes:
+    for p in payloads:
+        try:
+            json.loads(p)
+        except ValueError:
+            return p[:120]
+    return payloads[-1][:120]
+
+
 def _int(v: Any) -> int | None:
-    return v if isinstance(v, int) and not isinstance(v, bool) else None
+    """A token count as the server reported it; anything but a non-negative integer is unknown."""
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
 
 
 async def stream_completion(

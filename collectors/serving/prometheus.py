@@ -15,6 +15,8 @@ vLLM names (0.6 … 0.32): ``vllm:prefix_cache_hits_total``/``queries_total`` (o
 
 from __future__ import annotations
 
+import math
+
 import httpx
 
 from reportgen.results import ServerMetricsDelta
@@ -42,9 +44,11 @@ def parse(text: str) -> Samples:
         if not fields:
             continue
         try:
-            out[series] = float(fields[0])
+            value = float(fields[0])
         except ValueError:
             continue
+        if math.isfinite(value):  # NaN/Inf have no JSON form; a delta of them means nothing
+            out[series] = value
     return out
 
 
@@ -65,7 +69,7 @@ async def scrape(client: httpx.AsyncClient, path: str = "/metrics", timeout_s: f
     """The parsed scrape, or a one-line reason why there is none."""
     try:
         r = await client.get(path, timeout=timeout_s)
-    except (httpx.HTTPError, OSError) as e:
+    except (httpx.HTTPError, OSError, ValueError) as e:
         return f"{path}: {type(e).__name__}: {e}"
     if r.status_code != 200:
         return f"{path}: HTTP {r.status_code}"

@@ -95,9 +95,17 @@ class LocalTokenizer:
 
     def count(self, text: str, chat: bool = False) -> int:
         if chat:
-            out: Any = self._tok.apply_chat_template(
-                [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
-            )
+            if not getattr(self._tok, "chat_template", None):
+                raise InputFormatError(
+                    f"the tokenizer in {self._path} has no chat template: use --endpoint completions "
+                    "(or a tokenizer with a chat template)"
+                )
+            try:
+                out: Any = self._tok.apply_chat_template(
+                    [{"role": "user", "content": text}], add_generation_prompt=True, tokenize=True
+                )
+            except Exception as e:  # a broken template raises whatever jinja2 raises: one line
+                raise InputFormatError(f"the chat template of {self._path} failed: {type(e).__name__}: {e}") from None
             if hasattr(out, "keys"):  # transformers 5 returns a BatchEncoding
                 out = out["input_ids"]
             return len(out)
@@ -128,7 +136,7 @@ class ServerTokenizer:
             raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
         try:
             doc = r.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ServerError(f"{url}: answered non-JSON: {r.text[:200]!r}") from None
         if not isinstance(doc, dict):
             raise ServerError(f"{url}: answered {type(doc).__name__}, expected an object")
@@ -137,9 +145,9 @@ class ServerTokenizer:
     def encode(self, text: str) -> list[int]:
         doc = self._post("/tokenize", {"model": self._model, "prompt": text, "add_special_tokens": False})
         tokens = doc.get("tokens")
-        if not isinstance(tokens, list):
-            raise ServerError(f"{self._base}/tokenize: no 'tokens' list in the answer")
-        return [int(t) for t in tokens]
+        if not isinstance(tokens, list) or not all(isinstance(t, int) and not isinstance(t, bool) for t in tokens):
+            raise ServerError(f"{self._base}/tokenize: no 'tokens' list of integers in the answer")
+        return list(tokens)
 
     def decode(self, ids: Sequence[int]) -> str:
         doc = self._post("/detokenize", {"model": self._model, "tokens": list(ids)})
@@ -156,7 +164,7 @@ class ServerTokenizer:
             body = {"model": self._model, "prompt": text, "add_special_tokens": True}
         doc = self._post("/tokenize", body)
         n = doc.get("count")
-        if not isinstance(n, int):
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise ServerError(f"{self._base}/tokenize: no integer 'count' in the answer")
         return n
 

@@ -27,7 +27,7 @@ import httpx
 from reportgen.errors import ServerError
 from reportgen.results import FunctionalCheck
 
-__all__ = ["HostServer", "ServerProcess", "functional_check", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -172,6 +172,33 @@ class HostServer:
         return self.exit_code()
 
 
+# vLLM prefixes each line with its process, level, time and source file:
+# "(EngineCore pid=7) ERROR 11-27 15:14:41 [core.py:1510] message"
+_PREFIX = re.compile(r"^(?:\([^)]*\)\s+)?(?:(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s+\d\d-\d\d \S+ \[[^\]]*\]\s?)?")
+# a message that is an exception: "ValueError: Available memory …", "torch.OutOfMemoryError: …"
+_EXCEPTION = re.compile(r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit): \S.*")
+_ERROR = re.compile(r"\b(ERROR|CRITICAL|FATAL|[Ee]rror:)")
+
+
+def failure_line(log: str) -> str | None:
+    """The root cause of a failed start: the log's FIRST exception line (vLLM ends with wrappers such
+    as "RuntimeError: Engine core initialization failed. See root cause above"), else its first
+    error line, else its last line."""
+    parsed = []  # (level or None, message, whole line)
+    for line in log.splitlines():
+        if line.strip():
+            prefix = _PREFIX.match(line)
+            parsed.append((prefix.group(1) if prefix else None, line[prefix.end() if prefix else 0:].strip(), line.strip()))
+    for level, msg, _ in parsed:
+        # a warning may quote an error it only fears ("… like `OSError: [Errno 24]`")
+        if level not in ("DEBUG", "INFO", "WARNING") and (m := _EXCEPTION.match(msg)):
+            return m.group(0)
+    for level, msg, line in parsed:
+        if level in ("ERROR", "CRITICAL") or (level is None and _ERROR.search(msg)):
+            return line
+    return parsed[-1][2] if parsed else None
+
+
 def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
     """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
     base = base_url.rstrip("/")
@@ -181,10 +208,10 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
-                tail = proc.log_tail(5).strip().splitlines()
+                cause = failure_line(proc.log_tail(400))
                 raise ServerError(
                     f"the server exited with status {code} before answering /health"
-                    + (f"; its log ends: {tail[-1][:200]}" if tail else "")
+                    + (f": {cause[:300]}" if cause else "")
                     + f" (log: {proc.log_path})"
                 )
             try:
@@ -192,12 +219,11 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
                 if h.status_code == 200:
                     m = c.get(base + "/v1/models")
                     if m.status_code == 200:
-                        data = m.json().get("data") or []
-                        return [str(d.get("id")) for d in data if isinstance(d, dict)]
+                        return model_ids(m, base + "/v1/models")  # a malformed list: ServerError at once
                     last = f"/v1/models: HTTP {m.status_code}"
                 else:
                     last = f"/health: HTTP {h.status_code}"
-            except (httpx.HTTPError, ValueError) as e:
+            except httpx.HTTPError as e:
                 last = f"{type(e).__name__}: {e}"
             if time.monotonic() > deadline:
                 raise ServerError(f"{base}: not ready after {timeout_s:g} s ({last})")
@@ -212,11 +238,21 @@ def served_models(base_url: str, timeout_s: float = 10.0) -> list[str]:
     except httpx.HTTPError as e:
         raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
     if r.status_code != 200:
-        raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
+        raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]!r}")
+    return model_ids(r, url)
+
+
+def model_ids(r: httpx.Response, url: str) -> list[str]:
+    """The ids of an OpenAI model list (``{"data": [{"id": ...}, ...]}``); any other answer is
+    one ``ServerError`` line quoting its start."""
     try:
-        return [str(d.get("id")) for d in r.json().get("data") or [] if isinstance(d, dict)]
-    except (ValueError, AttributeError):
-        raise ServerError(f"{url}: answered something other than a model list: {r.text[:200]!r}") from None
+        doc = r.json()
+    except (ValueError, RecursionError):
+        doc = None
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), str) for d in data):
+        raise ServerError(f"{url}: answered something other than a model list: {r.text[:200]!r}")
+    return [d["id"] for d in data]
 
 
 def server_info(base_url: str) -> dict[str, str]:
@@ -227,7 +263,7 @@ def server_info(base_url: str) -> dict[str, str]:
             v = r.json().get("version")
             if v:
                 return {"engine_version": str(v)}
-    except (httpx.HTTPError, ValueError, AttributeError):
+    except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
         pass
     return {}
 
@@ -260,6 +296,15 @@ def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int 
         usage = doc.get("usage") or {}
         check.prompt_tokens = usage.get("prompt_tokens")
         check.completion_tokens = usage.get("completion_tokens")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as e:
         check.error = f"unexpected answer ({type(e).__name__}): {r.text[:300]}"
+        return check
+    for name in ("prompt_tokens", "completion_tokens"):
+        v = getattr(check, name)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+            setattr(check, name, None)  # a count of another shape is unknown, not a crash at save
+    for name in ("response_text", "finish_reason"):
+        v = getattr(check, name)
+        if v is not None and not isinstance(v, str):
+            setattr(check, name, json.dumps(v)[:2000])
     return check

@@ -1,9 +1,9 @@
 """The one Server-Sent Events parser: raw reads in, ``data:`` payloads out.
 
-Each read is split once (linear in its size); only the unfinished tail of the
-previous read is carried over, so the cost per event does not grow with the
+Each read is split once (linear in its size); the pieces of an unfinished event are
+joined once, when it ends, so the cost per event does not grow with the
 response or with the read size (vLLM's and evalscope's splitters re-scan the whole
-buffer per event; ``../shared/notes/client-overhead.md``).
+buffer per event; ``benchmarks/client_overhead.py``).
 
 Per the SSE spec an event ends at a blank line; ``data:`` lines of one event are
 joined with ``\\n``; lines starting with ``:`` are comments (pings); other fields
@@ -20,39 +20,84 @@ class SSEParser:
 
     Payloads are the raw bytes after ``data:`` (one leading space stripped), e.g.
     ``b'{"id": ...}'`` or ``b'[DONE]'``.
+
+    Linear in the input: each read is scanned once; the pieces of an unfinished event are
+    kept in a list and joined once, when its blank line arrives (joining the held-back tail
+    to every read made one 30 MB event cost a minute).
     """
 
-    __slots__ = ("_tail", "_crlf")
+    __slots__ = ("_parts", "_pending", "_ends_nl", "_cr", "_nl")
 
     def __init__(self) -> None:
-        self._tail = b""
-        self._crlf = False
+        self._parts: list[bytes] = []  # pieces of the unfinished event
+        self._pending = 0
+        self._ends_nl = False  # the held-back text ends with "\n" (a "\n" next completes an event)
+        self._cr = False  # the previous read ended with "\r" (a "\n" next is the rest of "\r\n")
+        self._nl = False  # some held-back piece holds a "\n" (the event may have several lines)
 
     def feed(self, data: bytes) -> list[bytes]:
-        buf = self._tail + data if self._tail else data
-        if not self._crlf and b"\r" in data:
-            self._crlf = True
-        if self._crlf:
-            # A "\r" at the very end may be the first half of "\r\n": keep it for the next read.
-            if buf.endswith(b"\r"):
-                self._tail = buf
-                return []
-            buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        parts = buf.split(b"\n\n")
-        self._tail = parts.pop()
+        if not data:
+            return []
+        if self._cr and data[:1] == b"\n":
+            data = data[1:]  # "\r" | "\n" split across two reads: already counted as one line end
+        if b"\r" in data:
+            self._cr = data.endswith(b"\r")
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        else:
+            self._cr = False
+        if not data:
+            return []
         out: list[bytes] = []
-        for event in parts:
-            payload = _payload(event)
-            if payload is not None:
-                out.append(payload)
+        if self._ends_nl and data[:1] == b"\n":
+            # the blank line straddles two reads
+            self._emit(b"".join(self._parts), out)
+            self._parts, self._pending, self._nl = [], 0, False
+            data = data[1:]
+        if b"\n" not in data:
+            # no line end, so no blank line: the event goes on (one memchr; a two-byte search
+            # over a long event's reads would cost several times its receiving)
+            self._parts.append(data)
+            self._pending += len(data)
+            self._ends_nl = False
+            return out
+        events = data.split(b"\n\n")
+        if len(events) > 1:
+            if self._parts:
+                self._parts.append(events[0])
+                self._emit_parts(b"\n" in events[0], out)
+            else:
+                self._emit(events[0], out)
+            for event in events[1:-1]:
+                self._emit(event, out)
+            self._parts, self._pending, self._nl = [], 0, False
+        tail = events[-1]
+        if tail:
+            self._parts.append(tail)
+            self._pending += len(tail)
+            self._nl = self._nl or b"\n" in tail
+        self._ends_nl = data.endswith(b"\n")
         return out
+
+    def _emit_parts(self, nl: bool, out: list[bytes]) -> None:
+        """A long event held back in pieces: a one-line ``data:`` event is joined straight into
+        its payload (one copy of it, not two)."""
+        parts, first = self._parts, self._parts[0]
+        if not (nl or self._nl) and len(first) >= 6 and first.startswith(b"data:"):
+            parts[0] = first[6:] if first[5:6] == b" " else first[5:]
+            out.append(b"".join(parts))
+        else:
+            self._emit(b"".join(parts), out)
+
+    @staticmethod
+    def _emit(event: bytes, out: list[bytes]) -> None:
+        payload = _payload(event.strip(b"\n")) if event else None
+        if payload is not None:
+            out.append(payload)
 
     def close(self) -> list[bytes]:
         """The last event when the stream ended without its blank line (vLLM accepts it)."""
-        tail, self._tail = self._tail, b""
-        if self._crlf:
-            tail = tail.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        tail = tail.strip(b"\n")
+        tail = b"".join(self._parts).strip(b"\n")
+        self._parts, self._pending, self._ends_nl, self._cr, self._nl = [], 0, False, False, False
         if not tail:
             return []
         payload = _payload(tail)
@@ -61,14 +106,13 @@ class SSEParser:
     @property
     def pending(self) -> int:
         """Bytes of an unfinished event held back."""
-        return len(self._tail)
+        return self._pending
 
 
 def _payload(event: bytes) -> bytes | None:
     # Fast path: one "data: ..." line, the shape every OpenAI-compatible server sends.
     if event.startswith(b"data:") and b"\n" not in event:
-        v = event[5:]
-        return v[1:] if v[:1] == b" " else v
+        return event[6:] if event[5:6] == b" " else event[5:]  # one copy, even of a 30 MB event
     data: list[bytes] = []
     for line in event.split(b"\n"):
         if line.startswith(b"data:"):

@@ -13,16 +13,23 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
+
 from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
 from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
-from reportgen.errors import ServerError
+from reportgen._io import safe_file_name
+from reportgen.errors import ReportgenError, ServerError
 from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
+from reportgen.redact import is_secret_name, redact_file
 from reportgen.results import CapacitySearch, ModelVariant, ResultsStore, ServingCell
 
-__all__ = ["capacity_settings", "cell_plans", "identify_server", "measure_capacity", "measure_variant", "run_serving_stage"]
+__all__ = [
+    "capacity_settings", "cell_plans", "check_alive", "identify_server", "measure_capacity", "measure_variant",
+    "resolve_model", "run_serving_stage",
+]
 
 
 def cell_plans(s: ServingPlan) -> list[CellPlan]:
@@ -162,6 +169,33 @@ def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
     return v
 
 
+def resolve_model(model: str, served: list[str], *, explicit: bool = False) -> str:
+    """The name to send as "model": ``model`` when the server serves it; the one model a server
+    serves when the plan only gave a path or name (vLLM serves a path under its
+    ``--served-model-name``); otherwise the plan must say which."""
+    if not served or model in served:
+        return model
+    if len(served) == 1 and not explicit:
+        return served[0]
+    hint = "set served_model_name in the plan's variant to one of them" if len(served) > 1 else "fix served_model_name in the plan"
+    raise ServerError(f"the server serves {', '.join(repr(m) for m in served)}, not {model!r}: {hint}")
+
+
+def check_alive(base_url: str, server: ServerProcess | HostServer | None = None) -> None:
+    """``ServerError`` when the server died or stopped answering during the measurements: its
+    failed requests are recorded, and the run must not end as if all went well."""
+    code = server.exit_code() if server is not None else None
+    if code is not None:
+        where = f" (log: {server.log_path})" if server is not None else ""
+        raise ServerError(f"the server exited with status {code} during the measurements{where}")
+    try:
+        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0)
+    except httpx.HTTPError as e:
+        raise ServerError(f"{base_url}: the server stopped answering during the measurements ({type(e).__name__}: {e})") from None
+    if r.status_code >= 500:
+        raise ServerError(f"{base_url}/health: HTTP {r.status_code} after the measurements")
+
+
 def identify_server(s: Any, base_url: str) -> None:
     """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
     version = server_info(base_url).get("engine_version")
@@ -232,7 +266,7 @@ def run_serving_stage(
 
         try:
             _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up)
-        except ServerError as e:
+        except ReportgenError as e:
             # recorded; the next variant still runs (its server may be fine)
             s.error = str(e)
             store.save()
@@ -248,9 +282,13 @@ def _run_variant(
 ) -> None:
     s = variant.server
     server: ServerProcess | HostServer | None = None
+    for k, v in vp.env.items():
+        if is_secret_name(k):
+            store.results.add_secret(v)  # masked wherever the server echoes it
     if vp.launch_command:
         if host is None or type(host).__name__ == "LocalHost":
-            server = ServerProcess(vp.launch_command, log_dir / f"server-{vp.label}.log", env=vp.env, container=vp.container)
+            server = ServerProcess(vp.launch_command, log_dir / f"server-{safe_file_name(vp.label)}.log", env=vp.env,
+                                   container=vp.container)
         else:
             server = HostServer(host, vp.launch_command, label=vp.label, env=vp.env, container=vp.container)
         server.start()
@@ -263,8 +301,8 @@ def _run_variant(
             s.startup_s = time.monotonic() - server.started_at
         s.error = None
         identify_server(s, base_url)
-        if s.served_models and model not in s.served_models:
-            raise ServerError(f"the server serves {s.served_models}, not {model!r}")
+        model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)
+        variant.served_model_name = model
         _check_functional(base_url, model, plan.functional_check, variant, resume)
         store.save()
         measure_variant(
@@ -278,8 +316,11 @@ def _run_variant(
             )
         if while_up is not None:
             while_up.run(vp, variant, base_url, model)
+        check_alive(base_url, server)
     finally:
         if server is not None:
             s.exit_code = server.stop(plan.server.stop_timeout_s)
             s.log_tail = server.log_tail(plan.server.log_tail_lines)
             store.save()
+            if isinstance(server, ServerProcess):
+                redact_file(server.log_path, store.results.secret_values)  # the kept log holds no secret either

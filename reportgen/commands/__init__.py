@@ -7,6 +7,7 @@ import click
 from reportgen.commands.bench import bench_cmd
 from reportgen.commands.capacity import capacity_cmd
 from reportgen.commands.collect import collect_cmd
+from reportgen.commands.compare import compare_cmd
 from reportgen.commands.embed import embed_cmd
 from reportgen.commands.eval import eval_cmd
 from reportgen.commands.import_ import import_group
@@ -27,5 +28,6 @@ COMMANDS: list[click.Command] = [
     validate_cmd,
     summary_cmd,
     render_cmd,
+    compare_cmd,
     schema_cmd,
 ]

@@ -2,15 +2,56 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
 from reportgen.errors import ResultsError
+from reportgen.results import RESULTS_DIR_NAME, ResultsStore, utc_now
 
-DEFAULT_RESULTS_DIR = Path("reportgen-results")
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_RESULTS_DIR = Path(RESULTS_DIR_NAME)
+_LOOPBACK = {"", "localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+def host_of_url(url: str | None) -> str | None:
+    """The machine a server URL points at, for naming its results file (None: this one)."""
+    if not url:
+        return None
+    try:
+        return urlsplit(url if "//" in url else "//" + url).hostname
+    except ValueError:
+        return None
+
+
+def default_results_path(host: str | None, *, resume: bool = False) -> Path:
+    """The one default results file of bench, eval, embed and collect:
+    ./reportgen-results/<host or "local">-<UTC timestamp>.json (what render, validate and summary
+    find without a file). With ``resume``: the newest file of that host, so a run continues."""
+    name = "local" if (host or "").lower() in _LOOPBACK else re.sub(r"[^A-Za-z0-9._-]+", "_", host or "") or "host"
+    if resume:
+        mine = sorted(DEFAULT_RESULTS_DIR.glob(f"{name}-*.json"), key=lambda p: p.stat().st_mtime)
+        if mine:
+            return mine[-1]
+    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    path = DEFAULT_RESULTS_DIR / f"{name}-{stamp}.json"
+    n = 2
+    while path.exists():  # two runs in one second: never add to another run's file by accident
+        path, n = DEFAULT_RESULTS_DIR / f"{name}-{stamp}-{n}.json", n + 1
+    return path
+
+
+def results_path(output: str | Path | None, host: str | None, *, resume: bool = False) -> Path:
+    """``-o`` if given, else the default; either way named on stderr before the run starts."""
+    path = Path(output) if output else default_results_path(host, resume=resume)
+    ResultsStore.check_folder(path)  # a bad -o is one error line, not a name and then an error
+    click.echo(f"results file: {path}", err=True)
+    return path
 
 
 def newest_results(directory: Path = DEFAULT_RESULTS_DIR) -> Path:
@@ -27,14 +68,53 @@ def resolve_results_path(path: str | None) -> Path:
     return Path(path) if path else newest_results()
 
 
+def _host_key_value(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from collectors.execution import check_host_key_policy
+    from reportgen.errors import HostError
+
+    try:
+        return check_host_key_policy(value)
+    except HostError as e:
+        raise click.BadParameter(str(e).split(": ", 1)[1]) from None
+
+
+def ssh_host_key_option(f: F) -> F:
+    """``--ssh-host-key accept-new|strict|SHA256:...`` (how an SSH host's key is trusted) and
+    ``--known-hosts FILE`` (reportgen's own file by default), for every command that uses SSH."""
+    f = click.option(
+        "--known-hosts", default=None, type=click.Path(dir_okay=False),
+        help="Known-hosts file, entries per host and port (default: $REPORTGEN_KNOWN_HOSTS, else "
+             "~/.config/reportgen/known_hosts). A listed host must present its key.",
+    )(f)
+    return click.option(
+        "--ssh-host-key", "ssh_host_key", default="accept-new", show_default=True, callback=_host_key_value,
+        metavar="accept-new|strict|SHA256:…",
+        help="An unknown host's key: accept and store it (printed once with its SHA256 fingerprint), "
+             "refuse it (strict), or accept only the key with this fingerprint.",
+    )(f)
+
+
+def make_output_dir(out_dir: Path) -> None:
+    """The documents' folder (render, compare): created one level deep; its parent must exist,
+    so a mistyped path never creates folders above it."""
+    from reportgen.errors import RenderError
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir}: exists and is not a folder")
+    try:
+        out_dir.mkdir(exist_ok=True)
+    except FileNotFoundError:
+        raise RenderError(f"{out_dir}: cannot create the folder: {out_dir.parent} does not exist") from None
+    except OSError as e:
+        raise RenderError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from None
+
+
 # --------------------------------------------------------------------------- serving options
 # The options ``bench`` and ``capacity`` share: one definition each.
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def _apply(*options: Callable[[_F], _F]) -> Callable[[_F], _F]:
-    def deco(f: _F) -> _F:
+def _apply(*options: Callable[[F], F]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
         for o in reversed(options):
             f = o(f)
         return f
@@ -56,8 +136,8 @@ request_options = _apply(
     click.option("--endpoint", type=click.Choice(["completions", "chat"]), default="completions", show_default=True),
     click.option("--no-ignore-eos", is_flag=True, help="Do not send vLLM's ignore_eos / min_tokens (servers that reject them)."),
     click.option("--seed", type=int, help="Prompt seed (default: a fresh one, recorded per cell)."),
-    click.option("--request-timeout", type=float, default=1800.0, show_default=True, help="Seconds per request."),
-    click.option("--stall-timeout", type=float, default=300.0, show_default=True, help="Longest silence inside a stream, seconds."),
+    click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=1800.0, show_default=True, help="Seconds per request."),
+    click.option("--stall-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True, help="Longest silence inside a stream, seconds."),
 )
 
 #: --dataset
@@ -68,7 +148,7 @@ dataset_option = click.option(
 )
 
 
-def slo_option(required: bool = False) -> Callable[[_F], _F]:
+def slo_option(required: bool = False) -> Callable[[F], F]:
     """--slo KEY=MS,...: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
     return click.option(
         "--slo", required=required,

@@ -8,9 +8,16 @@ import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.server import served_models
-from collectors.serving.stage import identify_server, measure_variant
-from reportgen.commands._options import dataset_option, request_options, server_options, slo_option
-from reportgen.errors import InputFormatError
+from collectors.serving.stage import check_alive, identify_server, measure_variant
+from reportgen.commands._options import (
+    dataset_option,
+    host_of_url,
+    request_options,
+    results_path,
+    server_options,
+    slo_option,
+)
+from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
 
@@ -49,7 +56,8 @@ def _int_list(text: str) -> list[int]:
 @dataset_option
 @slo_option()
 @request_options
-@click.option("-o", "--output", "output", default="results.json", show_default=True, type=click.Path(dir_okay=False), help="Results file (created or added to).")
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
 @click.option("--telemetry/--no-telemetry", default=True, show_default=True,
               help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
@@ -57,7 +65,7 @@ def _int_list(text: str) -> list[int]:
 def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, request_rate: str | None,
               burstiness: float, num_requests: int, input_len: int, output_len: int, rounds: int, repeats: int,
               dataset: str, slo: str | None, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
-              request_timeout: float, stall_timeout: float, output: str, resume: bool, telemetry: bool,
+              request_timeout: float, stall_timeout: float, output: str | None, resume: bool, telemetry: bool,
               telemetry_interval: float) -> None:
     """Measure TTFT, TPOT and throughput at each batch size (or request rate) against a running server.
 
@@ -95,7 +103,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     models = served_models(base_url)  # fail fast, before any file is written
     if models and model not in models:
         raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(output)
+    store = ResultsStore.open(results_path(output, host_of_url(base_url), resume=resume))
     inv = Invocation(argv=["reportgen", *sys.argv[1:]], started_at=utc_now())
     store.results.invocations.append(inv)
     variant = store.results.variant(label)
@@ -104,19 +112,27 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
     variant.server.launched = False
     variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
-    store.save()
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost
         from collectors.hardware.telemetry import TelemetrySampler
 
         sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
+    ok = False
     try:
         measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=sampler)
+        ok = True
     finally:
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # failed before the first cell was saved: the file stays byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(summary_table([variant]), err=True)
     click.echo(f"results: {store.path}", err=True)
+    try:
+        check_alive(base_url)
+    except ServerError as e:
+        variant.server.error = str(e)
+        store.save()
+        raise

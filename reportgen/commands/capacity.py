@@ -10,7 +10,14 @@ from collectors.serving.capacity import SearchSettings, capacity_line
 from collectors.serving.progress import ConsoleProgress
 from collectors.serving.server import served_models
 from collectors.serving.stage import identify_server, measure_capacity
-from reportgen.commands._options import dataset_option, request_options, server_options, slo_option
+from reportgen.commands._options import (
+    dataset_option,
+    host_of_url,
+    request_options,
+    results_path,
+    server_options,
+    slo_option,
+)
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
 from reportgen.results import Invocation, ResultsStore, utc_now
@@ -31,14 +38,15 @@ from reportgen.slo import parse_slo, percentile_keys
 @click.option("--num-requests", type=click.IntRange(min=100), default=100, show_default=True, help="By rate: requests per probe.")
 @dataset_option
 @request_options
-@click.option("-o", "--output", "output", default="results.json", show_default=True, type=click.Path(dir_okay=False), help="Results file (created or added to).")
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
 @click.option("--telemetry/--no-telemetry", default=True, show_default=True,
               help="Sample this machine's cards during each probe (tokens per joule at the capacity point).")
 @click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
 def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, slo: str, by: str, input_len: int,
                  output_len: int, max_concurrency: int, max_rate: float, start: float, rounds: int, num_requests: int,
                  dataset: str, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
-                 request_timeout: float, stall_timeout: float, output: str, telemetry: bool, telemetry_interval: float) -> None:
+                 request_timeout: float, stall_timeout: float, output: str | None, telemetry: bool, telemetry_interval: float) -> None:
     """Find the largest concurrency (or request rate) at which every SLO is met.
 
     Doubling from --start until a probe misses an SLO, then bisection: to one
@@ -71,7 +79,7 @@ def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, s
     models = served_models(base_url)  # fail fast, before any file is written
     if models and model not in models:
         raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(output)
+    store = ResultsStore.open(results_path(output, host_of_url(base_url)))
     argv = ["reportgen", *sys.argv[1:]]
     inv = Invocation(argv=argv, started_at=utc_now())
     store.results.invocations.append(inv)
@@ -80,19 +88,21 @@ def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, s
     variant.server.base_url = base_url.rstrip("/")
     variant.server.served_models = models
     identify_server(variant.server, base_url.rstrip("/"))
-    store.save()
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost
         from collectors.hardware.telemetry import TelemetrySampler
 
         sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
+    ok = False
     try:
         search = measure_capacity(base_url.rstrip("/"), variant, settings, serving, store, model=model,
                                   tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=sampler)
+        ok = True
     finally:
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # failed before anything was saved: the file stays as it was
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(capacity_line(label, search))
     click.echo(f"results: {store.path}", err=True)

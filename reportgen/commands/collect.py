@@ -10,14 +10,13 @@ or attached to running servers) and ``embedding``.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from reportgen.commands._options import DEFAULT_RESULTS_DIR
+from reportgen.commands._options import results_path, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -111,6 +110,7 @@ def stage_accuracy(ctx: CollectContext) -> None:
         return  # with serving it runs inside that stage, while each variant's server is up
     # Without the serving stage: attach to each variant's running server.
     from collectors.serving.server import wait_ready
+    from collectors.serving.stage import resolve_model
 
     acc = _AccuracyWhileUp(ctx)
     for vp in plan.variants:
@@ -119,8 +119,10 @@ def stage_accuracy(ctx: CollectContext) -> None:
         if ctx.resume and acc.done(vp, variant):
             continue
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
-        wait_ready(base_url, 30.0)
-        acc.run(vp, variant, base_url, vp.request_model)
+        served = wait_ready(base_url, 30.0)
+        model = resolve_model(vp.request_model, served, explicit=vp.served_model_name is not None)
+        variant.served_model_name = model
+        acc.run(vp, variant, base_url, model)
 
 
 def stage_embedding(ctx: CollectContext) -> None:
@@ -157,10 +159,43 @@ def default_stages(plan: Plan | None) -> list[str]:
     return stages
 
 
-def _default_output(host_label: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", host_label) or "host"
-    stamp = utc_now().strftime("%Y%m%dT%H%M%SZ")
-    return DEFAULT_RESULTS_DIR / f"{safe}-{stamp}.json"
+def with_discovery(host: str | None, plan: Plan | None, stages: list[str], *, explicit: bool, data: Path | None,
+                   ports: tuple[int, ...] = (), echo: Callable[[str], None] = lambda s: None) -> tuple[Plan | None, list[str], list[str]]:
+    """A plan without [[variants]]: look for a server (the plan's ports, then 8000) and measure what it
+    serves with the plan's (or the default) matrix; accuracy too when ``data`` is given.
+    Returns (plan, stages, what was skipped and why). ``explicit``: --only asked for serving or
+    accuracy, so finding no server is an error rather than a skip."""
+    from collectors.serving.discover import candidate_urls, discover_server
+
+    skipped: list[str] = []
+    wants_server = not explicit or "serving" in stages or "accuracy" in stages
+    if wants_server and not (plan is not None and plan.variants):
+        found = discover_server(candidate_urls(host, plan, ports))
+        if found.base_url is None:
+            if explicit:
+                raise ReportgenError(f"no OpenAI-compatible server found: {found.why_not()} (name one with a plan's "
+                                     "[[variants]] or --server-port)")
+            skipped.append(f"serving and accuracy (no OpenAI-compatible server answered: {found.why_not()})")
+        else:
+            echo(f"serving: found {found.base_url} serving {', '.join(found.models)}")
+            base = plan or Plan()
+            variants = [VariantPlan(label="default" if len(found.models) == 1 else m, served_model_name=m,
+                                    base_url=found.base_url) for m in found.models]
+            plan = base.model_copy(update={"variants": variants})
+            if not explicit and "serving" not in stages:
+                stages = [*stages, "serving"]
+    if plan is not None and plan.variants and data is not None:
+        plan = plan.model_copy(update={"accuracy": plan.accuracy.model_copy(
+            update={"enabled": True, "data_dir": str(data.resolve())})})
+        if not explicit and "accuracy" not in stages:
+            stages = [*stages, "accuracy"]
+    elif plan is not None and plan.variants and not plan.accuracy.enabled and not explicit:
+        skipped.append("accuracy (no --data DIR)")
+    if explicit and "accuracy" in stages and plan is not None and not plan.accuracy.enabled:
+        raise ReportgenError("the accuracy stage needs --data DIR (or [accuracy] enabled in a plan)")
+    if not explicit and not (plan is not None and plan.embedding):
+        skipped.append("embedding (no [[embedding]] in a plan)")
+    return plan, [s for s in STAGES if s in stages], skipped
 
 
 def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
@@ -180,24 +215,36 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--ssh-port", default=22, show_default=True, type=int)
 @click.option("--ssh-key", default=None, type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("--ask-pass", is_flag=True, help=f"Prompt for the SSH password (or set {PASSWORD_ENV}).")
-@click.option("--known-hosts", default=None, type=click.Path(dir_okay=False),
-              help="Known-hosts file (default ~/.ssh/known_hosts). A listed host must present its key.")
+@ssh_host_key_option
 @click.option("--container", default=None, help="Docker container whose python/vllm/torch versions to record.")
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
-@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=float,
+@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="Seconds each command may run.")
 @click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False),
               help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
 @click.option("--resume", is_flag=True, help="Skip what the results file already holds (finished cells, scored questions).")
+@click.option("--data", "data_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Accuracy data sets (ceval/ gsm8k/ mmlu/ bbh/, e.g. the repository's datasets/): run the "
+                   "accuracy evals on each served model.")
+@click.option("--server-port", "server_ports", multiple=True, type=click.IntRange(1, 65535),
+              help="Without [[variants]] in a plan: port to look for an OpenAI-compatible server on "
+                   "(repeatable; default: the plan's, then 8000).")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
-              help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json); an existing file is added to.")
+              help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json; with --resume: that host's "
+                   "newest); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
-                known_hosts: str | None, container: str | None, only: str | None, timeout_s: float,
-                plan_path: str | None, resume: bool, output: str | None) -> None:
+                known_hosts: str | None, ssh_host_key: str, container: str | None, only: str | None, timeout_s: float,
+                plan_path: str | None, resume: bool, data_dir: Path | None, server_ports: tuple[int, ...],
+                output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
+
+    Without a plan (or one without [[variants]]) it does what it can: hardware facts, then the
+    serving matrix against the OpenAI-compatible server it finds on the host (the plan's port,
+    then 8000), accuracy with --data; one line says what was skipped and why.
 
     \b
     Examples:
+      reportgen collect --host 10.0.0.5 --ssh-user root --data datasets
       reportgen init -o plan.toml && reportgen collect --plan plan.toml
       reportgen collect --only hardware
       reportgen collect --host 10.0.0.5 --ssh-user root --ssh-key ~/.ssh/id_ed25519 \\
@@ -207,44 +254,77 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
 
     plan = load_plan(plan_path) if plan_path else None
     stages = parse_stages(only, plan)
-    for name in stages:
-        if name != "hardware" and plan is None:
-            raise ReportgenError(f"the {name} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
     password = None
     if ask_pass:
         password = click.prompt("SSH password", hide_input=True, err=True)
     elif os.environ.get(PASSWORD_ENV):
         password = os.environ[PASSWORD_ENV]
     label = host or "localhost"
-    path = Path(output) if output else _default_output(label)
+    path = results_path(output, host, resume=resume)
     store = ResultsStore.open(path)
     inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
     store.results.invocations.append(inv)
     try:
         h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
-                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0))
+                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0), host_key=ssh_host_key)
     except HostError as e:
         # Keep the reason in the results file too, then fail with one line.
         from reportgen.results import Fact
 
-        store.results.environment.host = label
-        store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
-        inv.finished_at = utc_now()
-        store.save()
+        if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
+            store.results.environment.host = label
+            store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
+            inv.finished_at = utc_now()
+            store.save()
+        raise
+    note = getattr(h, "new_host_key", None)
+    if note:
+        click.echo(note, err=True)
+    try:  # after the host answered: find its server, or say why not (nothing is written on failure)
+        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports)
+    except BaseException:
+        h.close()
         raise
     ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
         store.results.title = plan.title
+    ok = False
     try:
         for name in stages:
             STAGES[name](ctx)
+        ok = True
     finally:
+        _record_deployment(ctx)
         h.close()
-        inv.finished_at = utc_now()
-        store.results.finished_at = inv.finished_at
-        store.save()
+        if ok or store.saves:  # a run that failed before saving anything leaves the file byte-identical
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
     click.echo(str(path))
+
+
+def _record_deployment(ctx: CollectContext) -> None:
+    """Section 2 from what this run did (software found, servers launched or attached)."""
+    from collectors.deployment import container_image, record_deployment
+
+    image = container_image(ctx.host, ctx.container) if ctx.container else None
+    record_deployment(ctx.store.results, container=ctx.container, image=image)
+
+
+def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only: str | None, data_dir: Path | None,
+                   server_ports: tuple[int, ...]) -> tuple[Plan | None, list[str]]:
+    def echo(s: str) -> None:
+        click.echo(s, err=True)
+
+    plan, stages, skipped = with_discovery(host, plan, stages, explicit=only is not None, data=data_dir,
+                                           ports=server_ports, echo=echo)
+    if skipped:
+        echo("collect: skipped " + "; ".join(skipped))
+    for name in stages:
+        if name != "hardware" and plan is None:
+            raise ReportgenError(f"the {name} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
+    return plan, stages
 
 
 def _argv(params: dict[str, object]) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import DEFAULT_RESULTS_DIR
+from reportgen.commands._options import host_of_url, results_path
 from reportgen.errors import InputFormatError, ReportgenError
 from reportgen.results import Invocation, ResultsStore, utc_now
 
@@ -56,7 +56,7 @@ def _argv(ctx: click.Context) -> list[str]:
 @click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="Timed calls per throughput point (after one warm-up call).")
 @click.option("--no-throughput", is_flag=True, help="Skip the throughput measurement.")
 @click.option("--no-reference", is_flag=True, help="Skip the reference check.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results file to add the run to (created if absent; default: a new file in ./reportgen-results/).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results file to add the run to (created if absent; default ./reportgen-results/<host>-<timestamp>.json).")
 def embed_cmd(
     model: str, kind: str, base_url: str | None, device: str | None, precision: str | None, endpoint: str | None, api_key_env: str | None,
     inputs_path: str | None, batch_sizes: tuple[int, ...], rounds: int, no_throughput: bool, no_reference: bool, output: str | None,
@@ -88,7 +88,7 @@ def embed_cmd(
             inputs = EmbeddingInputs.from_dict(json.loads(Path(inputs_path).read_text(encoding="utf-8")))
         except (ValueError, AttributeError, TypeError) as e:
             raise InputFormatError(f"{inputs_path}: {e}") from None
-    path = Path(output) if output else DEFAULT_RESULTS_DIR / f"embed-{utc_now():%Y%m%d-%H%M%S}.json"
+    path = results_path(output, host_of_url(base_url))
     store = ResultsStore.open(path)
     argv = _argv(click.get_current_context())
     inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())

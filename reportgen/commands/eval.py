@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reportgen.commands._options import host_of_url, results_path
 from reportgen.errors import ReportgenError
 
 
@@ -26,7 +27,8 @@ from reportgen.errors import ReportgenError
               help="Requests kept in flight.")
 @click.option("--precision", default="FP16", show_default=True, help="Variant label: FP16, GPTQ-Int4, AWQ-Int4, ...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Results JSON (created or extended). Default: reportgen-results/eval.json")
+              help="Results JSON (created or extended). Default: ./reportgen-results/<host>-<timestamp>.json "
+                   "(with --resume: that host's newest).")
 @click.option("--resume", is_flag=True, help="Continue a run in the same file: skip questions already scored.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=512, show_default=True)
 @click.option("--keep-prompts", is_flag=True, help="Store every prompt in the results (large).")
@@ -40,7 +42,7 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
     \b
     Example:
       reportgen eval --base-url http://10.0.0.5:8000 --model qwen2-7b-instruct \\
-          --data ../shared/datasets --precision GPTQ-Int4 --mode swift2024 -o results.json
+          --data datasets --precision GPTQ-Int4 --mode swift2024 -o results.json
     """
     from collectors.accuracy.runner import EvalConfig, parse_tasks, run_eval
     from reportgen.results import ResultsStore
@@ -50,7 +52,7 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
         api_key = os.environ.get(api_key_env)
         if not api_key:
             raise ReportgenError(f"environment variable {api_key_env} is not set")
-    path = output or Path("reportgen-results") / "eval.json"
+    path = results_path(output, host_of_url(base_url), resume=resume)
     store = ResultsStore.open(path)
     argv = ["reportgen", *sys.argv[1:]] if sys.argv and "reportgen" in Path(sys.argv[0]).name else None
     cfg = EvalConfig(

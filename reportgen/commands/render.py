@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reportgen._atomic import write_atomic as _write_atomic
-from reportgen.commands._options import resolve_results_path
+from reportgen.commands._options import make_output_dir, resolve_results_path
 from reportgen.errors import RenderError
 from reportgen.report.formats import WRITERS as FORMAT_WRITERS
 from reportgen.report.formats import write_charts
@@ -59,7 +59,7 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
     """
     path = resolve_results_path(results_file)
     results = load_results(path)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RenderError(f"{out_dir}: exists and is not a folder")
+    results.redact()  # a file written elsewhere may hold secrets: none reaches the document
+    make_output_dir(out_dir)
     written = WRITERS[fmt](results, str(path), out_dir)
     click.echo(str(written))

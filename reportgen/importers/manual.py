@@ -39,10 +39,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from reportgen._io import MAX_DEPTH, check_tree, parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import precision_from_label
 from reportgen.importers.printed import PrintedValueError, as_matrix, as_vector, parse_printed
-from reportgen.importers.redact import redact
+from reportgen.redact import redact
 from reportgen.results import (
     DeploymentStep,
     EmbeddingRun,
@@ -137,8 +138,8 @@ def parse_curl(command: str) -> tuple[str | None, dict[str, Any] | None]:
     if m := _BODY.search(command):
         text = re.sub(r"(?m)^>\s?", "", m.group(1))  # shell continuation prompts
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError:
+            parsed = parse_json(text, "request body")
+        except InputFormatError:
             parsed = None
         body = parsed if isinstance(parsed, dict) else None
     return endpoint, body
@@ -167,21 +168,27 @@ def parse_completion_response(raw: str) -> tuple[dict[str, Any], bool]:
     body = joined[start:]
     fields: dict[str, Any] = {}
     try:
-        doc = json.loads(body)
-    except json.JSONDecodeError:
+        doc = parse_json(body, "response")
+    except InputFormatError:
         doc = None
     if isinstance(doc, dict):
-        choice = (doc.get("choices") or [{}])[0]
+        choices = doc.get("choices")
+        choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
         text = choice.get("text")
         if text is None and isinstance(choice.get("message"), dict):
             text = choice["message"].get("content")
-        usage = doc.get("usage") or {}
+        raw_usage = doc.get("usage")
+        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
         fields = {
-            "response_text": text,
-            "finish_reason": choice.get("finish_reason"),
+            "response_text": text if isinstance(text, str) else None,
+            "finish_reason": choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
             "prompt_tokens": usage.get("prompt_tokens"),
             "completion_tokens": usage.get("completion_tokens"),
         }
+        for k in ("prompt_tokens", "completion_tokens"):
+            v = fields[k]
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+                fields[k] = None
         return {k: v for k, v in fields.items() if v is not None}, True
     for name, key in (("text", "response_text"), ("content", "response_text"), ("finish_reason", "finish_reason")):
         if key in fields:
@@ -189,7 +196,7 @@ def parse_completion_response(raw: str) -> tuple[dict[str, Any], bool]:
         if m := re.search(rf'"{name}"\s*:\s*{_JSON_STRING}', body):
             fields[key] = json.loads(f'"{m.group(1)}"')
     for name in ("prompt_tokens", "completion_tokens"):
-        if m := re.search(rf'"{name}"\s*:\s*(\d+)\s*[,}}]', body):
+        if m := re.search(rf'"{name}"\s*:\s*(\d{{1,18}})\s*[,}}]', body):
             fields[name] = int(m.group(1))
     return fields, False
 
@@ -314,6 +321,9 @@ def parse_manual(text: str, source: str) -> ManualImport:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputFormatError(f"{source}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise InputFormatError(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
+    check_tree(doc, source)
     try:
         return _parse(_redact_all(doc), source)
     except _KeyError as e:

@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
-from reportgen.importers.redact import redact, redact_optional
 from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
+from reportgen.redact import redact, redact_optional
 from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics
 
 _ARRAYS = ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors")
@@ -134,10 +135,7 @@ def parse_vllm_json(
     command: str | None = None,
 ) -> ImportedCell:
     """One serving cell from a ``--save-result`` JSON text. Raises ``InputFormatError``."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{source}:{e.lineno}: not valid JSON: {e.msg}") from None
+    doc = parse_json(text, source)  # NaN/Infinity, depth, long integers: one line
     if not isinstance(doc, dict) or "completed" not in doc or "duration" not in doc:
         raise InputFormatError(f"{source}: not a 'vllm bench serve --save-result' file (no 'completed'/'duration')")
 

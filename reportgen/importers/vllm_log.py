@@ -26,8 +26,8 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
-from reportgen.importers.redact import redact, redact_optional
 from reportgen.metrics import prefill_tps
+from reportgen.redact import redact, redact_optional
 from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats
 
 _START = re.compile(r"^\s*=+\s*Serving Benchmark Result\s*=+\s*$")

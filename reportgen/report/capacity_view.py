@@ -147,7 +147,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
         slo=slo_zh(search.slo),
         answer=_answer(search, v.label),
         table=RowsView(headers, rows),
-        chart=(capacity_chart_name(v.label, i), capacity_chart_title(v.label, search.by)) if has_chart else None,
+        chart=(capacity_chart_name(v.label, i, search), capacity_chart_title(v.label, search.by)) if has_chart else None,
         notes=notes,
     )
 

@@ -7,17 +7,22 @@ deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
 Nothing is computed here: points are ``cell.metrics`` fields and ``AccuracyResult.score``.
 Serving cells that a validity finding of severity "error" names are drawn hollow.
+
+A chart's file name is its kind plus a digest of what it draws (``serving_tps-1a2b3c4d``), so
+two documents rendered into one folder never overwrite each other's charts, and rendering
+the same data twice writes the same files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
-from reportgen.results import CellKey, Results, ServingMetrics
+from reportgen.results import CapacitySearch, CellKey, Results, ServingMetrics
 from reportgen.variant_roles import BENCHMARK_ORDER
 
 PNG_DPI = 170
@@ -27,7 +32,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 @dataclass(frozen=True)
 class Chart:
-    name: str  # file stem: charts/<name>.svg and charts/<name>.png
+    name: str  # file stem, "<kind>-<digest of the data>": charts/<name>.svg and charts/<name>.png
     title: str
     svg: bytes
     png: bytes
@@ -72,6 +77,11 @@ def _style() -> dict[str, object]:
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
+
+
+def _file_name(kind: str, data: object) -> str:
+    """``kind-<8 hex>``: the digest of the drawn data makes the name differ between documents."""
+    return f"{kind}-{hashlib.sha256(repr(data).encode('utf-8')).hexdigest()[:8]}"
 
 
 def _render(name: str, title: str, draw: Callable[[object], None]) -> Chart:
@@ -159,16 +169,21 @@ def serving_charts(results: Results) -> dict[str, Chart]:
             ax.set_ylim(bottom=0)
             ax.legend(frameon=False)
 
-        charts[name] = _render(name, title, draw)
+        charts[name] = _render(_file_name(name, lines), title, draw)
     return charts
 
 
 def chart_plan(results: Results) -> list[tuple[str, str]]:
     """(name, title) of every chart ``all_charts`` draws for these results, without drawing:
     what a template needs to reference ``charts/<name>.png``."""
-    plan = [(name, spec[0]) for name, spec in SERVING_SERIES.items() if _serving_lines(results, spec[2])]
-    if any(a.score is not None for v in results.variants for a in v.accuracy):
-        plan.append(("accuracy", ACCURACY_TITLE))
+    plan = []
+    for name, spec in SERVING_SERIES.items():
+        lines = _serving_lines(results, spec[2])
+        if lines:
+            plan.append((_file_name(name, lines), spec[0]))
+    series = _accuracy_series(results)
+    if series:
+        plan.append((_file_name("accuracy", series), ACCURACY_TITLE))
     plan += capacity_chart_plan(results)
     return plan
 
@@ -188,8 +203,7 @@ def all_charts(results: Results) -> dict[str, Chart]:
 ACCURACY_TITLE = "精度评测得分（按基准与精度）"
 
 
-def accuracy_chart(results: Results) -> Chart | None:
-    """Scores per benchmark (groups) and variant (bars), in percent; None without scores."""
+def _accuracy_series(results: Results) -> dict[str, dict[str, float]]:
     series: dict[str, dict[str, float]] = {}
     for variant in results.variants:
         modes = {a.mode for a in variant.accuracy if a.score is not None}
@@ -198,6 +212,12 @@ def accuracy_chart(results: Results) -> Chart | None:
                 continue
             label = variant.label if len(modes) == 1 else f"{variant.label} ({acc.mode})"
             series.setdefault(label, {})[acc.benchmark] = acc.score
+    return series
+
+
+def accuracy_chart(results: Results) -> Chart | None:
+    """Scores per benchmark (groups) and variant (bars), in percent; None without scores."""
+    series = _accuracy_series(results)
     if not series:
         return None
     present = {b for scores in series.values() for b in scores}
@@ -226,10 +246,13 @@ def accuracy_chart(results: Results) -> Chart | None:
 # --------------------------------------------------------------------------- capacity (section 3.5)
 
 
-def capacity_chart_name(label: str, index: int) -> str:
-    """charts/<name>: one load curve per capacity search (``index``: its place in variant.capacity)."""
+def capacity_chart_name(label: str, index: int, search: CapacitySearch) -> str:
+    """charts/<name>: one load curve per capacity search (``index``: its place in variant.capacity),
+    ``capacity_<label>_<index>-<digest of the drawn points>`` like the other charts."""
     safe = "".join(ch if ch.isalnum() else "_" for ch in label)
-    return f"capacity_{safe}_{index}"
+    points = [(p.value, p.met, p.cell.metrics.output_throughput, p.cell.metrics.ttft_ms.p99, p.cell.metrics.tpot_ms.p99)
+              for p in search.probes if p.cell.metrics is not None]
+    return _file_name(f"capacity_{safe}_{index}", (points, search.capacity, sorted(search.slo.items())))
 
 
 def capacity_chart_title(label: str, by: str) -> str:
@@ -246,7 +269,7 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
             probes = sorted((p for p in search.probes if p.cell.metrics is not None), key=lambda p: p.value)
             if not probes:
                 continue
-            name = capacity_chart_name(variant.label, i)
+            name = capacity_chart_name(variant.label, i, search)
             title = capacity_chart_title(variant.label, search.by)
 
             def draw(fig, probes=probes, search=search, title=title) -> None:  # noqa: ANN001
@@ -287,7 +310,7 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
 def capacity_chart_plan(results: Results) -> list[tuple[str, str]]:
     """(name, title) of every capacity chart, without drawing."""
     return [
-        (capacity_chart_name(v.label, i), capacity_chart_title(v.label, s.by))
+        (capacity_chart_name(v.label, i, s), capacity_chart_title(v.label, s.by))
         for v in results.variants
         for i, s in enumerate(v.capacity)
         if any(p.cell.metrics is not None for p in s.probes)

@@ -25,6 +25,8 @@ CHARTS_DIR = "charts"
 
 def _write(path: Path, data: bytes) -> Path:
     try:
+        if path.parent.name == CHARTS_DIR:
+            path.parent.mkdir(exist_ok=True)
         return write_atomic(path, data)
     except OSError as e:
         raise RenderError(f"{path}: cannot write: {e.strerror or e}") from None

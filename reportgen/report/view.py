@@ -817,7 +817,7 @@ def _accuracy(results: Results) -> AccuracyView:
         )
     return AccuracyView(heading=heading, variants=views,
                         comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None,
-                        charts=[(n, t) for n, t in chart_plan(results) if n == "accuracy"])
+                        charts=[(n, t) for n, t in chart_plan(results) if n.startswith("accuracy")])
 
 
 # --------------------------------------------------------------------------- 5/6. embeddings

@@ -1,0 +1,98 @@
+"""Section 2 (环境部署) from what a live ``collect`` run actually did: the software it found (driver,
+vLLM, torch, Python; the container and its image), and per variant the server it launched (the
+launch command, how long until it answered, its log's end) or the running server it attached to.
+
+The steps are built from the results file's own fields after the run, so they say nothing the run
+did not record. A repeated run replaces its own steps (same titles) and keeps imported ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.results import DeploymentStep, Fact, Results
+
+__all__ = ["SOFTWARE_TITLE", "container_image", "deployment_steps", "record_deployment"]
+
+SOFTWARE_TITLE = "驱动与软件版本"
+_SOFTWARE = (("driver.version", "加速卡驱动"), ("sdk.version", "加速卡软件栈"), ("software.vllm", "vLLM"),
+             ("software.torch", "PyTorch"), ("software.transformers", "transformers"), ("software.python", "Python"),
+             ("docker.version", "Docker"))
+_LOG_LINES = 15
+
+
+def container_image(host: Any, container: str) -> str | None:
+    """The image a container runs (``docker inspect``); None when it cannot be read."""
+    from collectors.execution import quote
+
+    try:
+        (r,) = host.run([f"docker inspect --format '{{{{.Config.Image}}}}' {quote(container)}"], timeout_s=20.0)
+    except Exception:  # noqa: BLE001 - a missing image name must not fail the run
+        return None
+    out = (r.stdout or "").strip()
+    return out.splitlines()[0][:200] if r.ok and out else None
+
+
+def _fact_line(name: str, fact: Fact | None) -> str:
+    if fact is None:
+        return f"{name}：未采集"
+    # why a value is missing is in the environment table (section 1), with its reason
+    return f"{name}：{fact.value}" if fact.present else f"{name}：未获得"
+
+
+def _software_step(results: Results, container: str | None, image: str | None) -> DeploymentStep:
+    facts = results.environment.facts
+    lines = [_fact_line(name, facts.get(key)) for key, name in _SOFTWARE if key in facts] or ["未采集"]
+    where = "主机"
+    if container:
+        where = f"容器 {container}" + (f"（镜像 {image}）" if image else "（镜像未获得）")
+    return DeploymentStep(
+        title=SOFTWARE_TITLE,
+        description=f"测试时在{where}中读取的版本：",
+        output="\n".join(lines),
+    )
+
+
+def _server_step(label: str, s: Any) -> DeploymentStep:
+    if s.launched and s.launch_command:
+        where = f"在容器 {s.container} 中" if s.container else "在被测机器上"
+        parts = [f"{where}用以下命令启动推理服务"]
+        if s.startup_s is not None:
+            parts.append(f"启动后 {s.startup_s:.0f} 秒服务就绪（/health 与 /v1/models 应答）")
+        if s.served_models:
+            parts.append("服务模型名 " + "、".join(s.served_models))
+        if s.engine_version:
+            parts.append(f"引擎 {s.engine or 'vLLM'} {s.engine_version}")
+        if s.error:
+            parts.append(f"服务未能使用：{s.error}")
+        elif s.exit_code is not None:
+            parts.append(f"测试结束后停止服务（退出码 {s.exit_code}）")
+        tail = "\n".join((s.log_tail or "").strip().splitlines()[-_LOG_LINES:]) or None
+        return DeploymentStep(title=f"启动推理服务（{label}）", description="；".join(parts) + "。",
+                              commands=[s.launch_command], output=tail)
+    parts = [f"连接已在运行的推理服务 {s.base_url or ''}".rstrip()]
+    if s.served_models:
+        parts.append("服务模型名 " + "、".join(s.served_models))
+    if s.engine_version:
+        parts.append(f"引擎 {s.engine or 'vLLM'} {s.engine_version}")
+    if s.error:
+        parts.append(f"服务未能使用：{s.error}")
+    return DeploymentStep(title=f"连接推理服务（{label}）", description="；".join(parts) + "。",
+                          commands=[f"curl {s.base_url}/v1/models"] if s.base_url else [])
+
+
+def deployment_steps(results: Results, *, container: str | None = None, image: str | None = None) -> list[DeploymentStep]:
+    steps = []
+    if results.environment.facts:
+        steps.append(_software_step(results, container, image))
+    for v in results.variants:
+        if v.server.base_url or v.server.launch_command:
+            steps.append(_server_step(v.label, v.server))
+    return steps
+
+
+def record_deployment(results: Results, *, container: str | None = None, image: str | None = None) -> None:
+    """Put this run's steps into ``results.deployment``, replacing an earlier run's steps of the same title."""
+    new = deployment_steps(results, container=container, image=image)
+    titles = {s.title for s in new}
+    results.deployment = [s for s in results.deployment if s.origin != "measured" or s.title not in titles] + new
