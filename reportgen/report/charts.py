@@ -240,7 +240,7 @@ def accuracy_chart(results: Results) -> Chart | None:
         ax.grid(axis="x", visible=False)
         ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
-    return _render("accuracy", title, draw)
+    return _render(_file_name("accuracy", series), title, draw)
 
 
 # --------------------------------------------------------------------------- capacity (section 3.5)
