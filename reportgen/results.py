@@ -302,6 +302,7 @@ class ImportInfo(_Model):
     printed: dict[str, str] = Field(default_factory=dict)  # label -> value exactly as printed
     text: str | None = None  # the block as printed
     derived: list[str] = Field(default_factory=list)  # fields the importer computed (not printed)
+    complete: bool | None = None  # False: the printed block was cut short (no closing ruler / object cut)
 
 
 class ServerMetricsDelta(_Model):
@@ -383,6 +384,11 @@ class ServingCell(_Model):
     burstiness: float | None = None  # gamma shape of the inter-arrival times (1: Poisson)
     dataset: str = "random"  # "random", "prefix:LEN", "sharegpt", "sonnet", "jsonl", ...
     repeat: int = 0  # the how-many-th run of the same case (--repeats)
+    # whether every request had exactly input_len / output_len tokens; None: as the dataset implies
+    # (``is_exact_length``). Imports set them: sharegpt with a fixed --sharegpt-output-len has an exact
+    # output length only; lengths taken as means (not recorded) are never exact.
+    input_len_exact: bool | None = None
+    output_len_exact: bool | None = None
     slo: dict[str, float] = Field(default_factory=dict)  # limits the cell was judged by: "ttft_p99_ms", "tpot_ms", ...
     num_requests: int | None = None  # planned timed requests
     rounds: int | None = None
@@ -404,6 +410,14 @@ class ServingCell(_Model):
     prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
     request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
     interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
+
+    def exact_input(self) -> bool:
+        """Whether the exact input-length checks apply to this cell."""
+        return self.input_len_exact if self.input_len_exact is not None else is_exact_length(self.dataset)
+
+    def exact_output(self) -> bool:
+        """Whether the exact output-length checks apply to this cell."""
+        return self.output_len_exact if self.output_len_exact is not None else is_exact_length(self.dataset)
 
     @property
     def key(self) -> CellKey:
@@ -906,6 +920,8 @@ def save_results(results: Results, path: str | os.PathLike[str]) -> Path:
     except ResultsError as e:
         raise ResultsError(f"{p}: {e}") from None
     try:
+        # library callers may name a new folder; the commands check theirs first (ResultsStore.open)
+        p.parent.mkdir(parents=True, exist_ok=True)
         return write_atomic(p, data)
     except OSError as e:
         raise ResultsError(f"{p}: cannot write: {e.strerror or e}") from None

@@ -49,7 +49,6 @@ from reportgen.results import (
     ServingCell,
     ServingMetrics,
     Stats,
-    is_exact_length,
 )
 from reportgen.variant_roles import MODE_ZH
 
@@ -320,11 +319,50 @@ def _failed_requests(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         yield Issue("error", Msg(f"only {sent} of {cell.num_requests} planned requests were sent", f"计划 {cell.num_requests} 个请求，仅发出 {sent} 个"))
 
 
+@_check("requested_length_unknown", "cell", "imported cell whose requested input/output length was not recorded (the mean per request is shown) -> warning")
+def _requested_length_unknown(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    info = cell.import_info
+    if info is None or not ({"input_len", "output_len"} & set(info.derived)):
+        return
+    which = Msg("input and output length", "输入与输出长度")
+    if "input_len" not in info.derived:
+        which = Msg("output length", "输出长度")
+    elif "output_len" not in info.derived:
+        which = Msg("input length", "输入长度")
+    i, o = cell.input_len, cell.output_len
+    yield Issue(
+        "warning",
+        Msg(
+            f"the requested {which.en} is not recorded in {info.file}: the cell shows the mean per request "
+            f"({i} in / {o} out); re-import with --input-len/--output-len if they are known",
+            f"{info.file} 未记录所要求的{which.zh}：本用例显示的是每个请求的平均值（输入 {i} / 输出 {o}）；"
+            f"如已知，请用 --input-len/--output-len 重新导入",
+        ),
+    )
+
+
+@_check("imported_block_cut", "cell", "imported block that was cut short (no closing ruler): the last printed figure may be cut too -> warning")
+def _imported_block_cut(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    info = cell.import_info
+    if info is None or info.complete is not False:
+        return
+    last = list(info.printed)[-1] if info.printed else None
+    what = Msg(f" (last line: {last})", f"（最后一行：{last}）") if last else Msg("", "")
+    yield Issue(
+        "warning",
+        Msg(
+            f"the block imported from {info.file} ends without its closing ruler: the text was cut short{what.en}; "
+            "figures after the cut are missing and the last one may be incomplete",
+            f"从 {info.file} 导入的结果块缺少结尾分隔线：文本被截断{what.zh}；截断之后的数值缺失，最后一个数值可能不完整",
+        ),
+    )
+
+
 @_check("output_tokens", "cell", "generated tokens must equal output_len x successful requests (server usage per request when recorded) -> error")
 def _output_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
-    if m is None or not _was_printed(cell, "total_output_tokens") or not is_exact_length(cell.dataset):
-        return
+    if m is None or not cell.exact_output() or not _was_printed(cell, "total_output_tokens"):
+        return  # sharegpt, sonnet, lengths taken as means: no exact length to check against
     expected = cell.output_len * m.completed
     ok = _ok_records(cell)
     off = [output_tokens(r) for r in ok if output_tokens(r) != cell.output_len]
@@ -352,7 +390,7 @@ def _output_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
 @_check("input_tokens", "cell", "prompt tokens must equal input_len x successful requests (server usage per request when recorded); off by <= 1 % -> warning, more -> error")
 def _input_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
-    if m is None or not _was_printed(cell, "total_input_tokens") or not is_exact_length(cell.dataset):
+    if m is None or not cell.exact_input() or not _was_printed(cell, "total_input_tokens"):
         return
     expected = cell.input_len * m.completed
     ok = _ok_records(cell)
@@ -994,11 +1032,11 @@ def _tpot_batch_scaling(v: ModelVariant) -> Iterator[Issue]:
     )
 
 
-@_check("duplicate_cell", "variant", "two cells with the same batch size, input and output length in one variant -> error")
+@_check("duplicate_cell", "variant", "two cells with the same key (batch size, lengths, request rate, dataset, repeat) in one variant -> error")
 def _duplicate_cell(v: ModelVariant) -> Iterator[Issue]:
     seen: set[CellKey] = set()
     for c in v.serving:
-        key = c.key
+        key = c.key  # a request-rate sweep or repeats are different cells, not duplicates
         if key in seen:
             b, i, o = c.batch_size, c.input_len, c.output_len
             yield Issue(
@@ -1309,6 +1347,8 @@ EMBEDDING_CHECKS: frozenset[str] = frozenset({"embedding_error", "embedding_warn
 CHECK_TITLES_ZH: dict[str, str] = {
     "missing_metrics": "用例缺少测试数据（未运行或未完成）",
     "failed_requests": "成功请求数应等于发送请求数（不得有失败请求）",
+    "requested_length_unknown": "导入的结果应记录所要求的输入/输出长度",
+    "imported_block_cut": "导入的结果块应完整（有结尾分隔线）",
     "output_tokens": "生成词元总数应等于输出长度 × 成功请求数",
     "input_tokens": "输入词元总数应等于输入长度 × 成功请求数",
     "throughput_consistency": "吞吐量应等于词元数（或请求数）÷ 测试时长（允许打印舍入误差）",

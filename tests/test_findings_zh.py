@@ -20,6 +20,7 @@ from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
     Finding,
+    ImportInfo,
     ReferenceCheck,
     ReferenceItem,
     RequestRecord,
@@ -46,6 +47,20 @@ def _zh(findings: list[Finding], check: str, precision: str | None = None, batch
 def _failed_and_short() -> Results:
     r = clean_results()
     fail_one_cut_one(r.variants[0].serving[1])
+    return r
+
+
+def _lengths_unknown() -> Results:
+    r = clean_results()
+    r.variants[0].serving[0].import_info = ImportInfo(file="bench.txt", format="vllm-text", derived=["input_len", "output_len"])
+    return r
+
+
+def _block_cut() -> Results:
+    r = clean_results()
+    r.variants[0].serving[0].import_info = ImportInfo(
+        file="bench.txt", format="vllm-text", printed={"Mean TTFT (ms)": "1"}, complete=False
+    )
     return r
 
 
@@ -172,6 +187,8 @@ CASES: dict[str, Callable[[], Results]] = {
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
+    "lengths_unknown": _lengths_unknown,
+    "block_cut": _block_cut,
     "prompt_drift": _prompt_drift,
     "tampered": _tampered,
     "server_side": _server_side,
@@ -223,6 +240,10 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "请求实际发出时间比计划到达时间晚 30.0 ms（P99，上限 10 ms）：客户端过忙，未能保持到达过程"),
     ("open_loop_and_repeats", "repeat_cv", "FP16", 2,
      "3 次重复测试结果不一致：输出吞吐 变异系数 14.4%；平均 TTFT 变异系数 15.7%；平均 TPOT 变异系数 15.7%（超过 5%）"),
+    ("lengths_unknown", "requested_length_unknown", "FP16", 1,
+     "bench.txt 未记录所要求的输入与输出长度：本用例显示的是每个请求的平均值（输入 8192 / 输出 256）；如已知，请用 --input-len/--output-len 重新导入"),
+    ("block_cut", "imported_block_cut", "FP16", 1,
+     "从 bench.txt 导入的结果块缺少结尾分隔线：文本被截断（最后一行：Mean TTFT (ms)）；截断之后的数值缺失，最后一个数值可能不完整"),
     ("failed_and_short", "failed_requests", "FP16", 2, "8 个请求中 1 个失败，仅 7 个成功（首个错误：HTTP 500: engine dead）"),
     ("failed_and_short", "output_tokens", "FP16", 2,
      "生成词元 1552 个，应为 256 × 7 个成功请求 = 1792；7 个请求中有 1 个生成 16 个词元而非 256 个" + _EARLY_STOP),

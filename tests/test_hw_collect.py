@@ -393,7 +393,7 @@ def test_serving_stage_without_plan_or_server(tmp_path: Path, capsys: pytest.Cap
         main(["collect", "--only", "hardware,serving", "--server-port", str(port), "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[1:] == [f"reportgen: error: no OpenAI-compatible server found: http://127.0.0.1:{port}: ConnectError "
+    assert err == [f"reportgen: error: no OpenAI-compatible server found: http://127.0.0.1:{port}: ConnectError "
                        "(name one with a plan's [[variants]] or --server-port)"]
     assert not (tmp_path / "x.json").exists()
 
@@ -406,3 +406,34 @@ def test_default_stages_follow_the_plan() -> None:
     plan = parse_plan('[[variants]]\nlabel = "FP16"\n[accuracy]\nenabled = true\n[[embedding]]\nmodel = "m"\nkind = "reranker"\n')
     assert default_stages(plan) == ["hardware", "serving", "accuracy", "embedding"]
     assert default_stages(parse_plan('[[variants]]\nlabel = "FP16"\n')) == ["hardware", "serving"]
+
+
+def test_unreadable_smi_is_unparsable_not_missing() -> None:
+    """hy-smi installed, PCI shows the DCU, but its output is a layout the parser cannot read:
+    the facts say *unparsable* (naming the command), never *not installed*."""
+    host = replay({
+        cmd_of("smi_probe"): (0, "hy-smi=/opt/hyhal/bin/hy-smi\n"),
+        cmd_of("sysfs_pci"): (0, sysfs_line("0000:9f:00.0", "1d94", "6320", "120000") + "\n"),
+        cmd_of("rocm-smi --json"): (127, "sh: 1: rocm-smi: not found"),
+        cmd_of("hy-smi"): (0, "hy-smi: layout the parser does not know\nDevice 0: busy\n"),
+        cmd_of("rocminfo"): (127, "sh: 1: rocminfo: not found"),
+    })
+    env = collect_environment(host)
+    f = env.facts
+    assert f["driver.version"].reason == "unparsable" and "hy-smi" in (f["driver.version"].detail or "")
+    assert f["driver.version"].source == "hy-smi"
+    assert f["sdk.version"].reason == "unparsable"
+    raw = {r.id: r for r in env.raw_outputs}
+    assert raw["hy-smi"].reason == "unparsable" and raw["rocm-smi --json"].reason == "not_installed"
+
+
+def test_merged_field_keeps_the_source_that_gave_it() -> None:
+    from collectors.hardware.collect import _merge_reports
+    from collectors.hardware.parsers import SmiReport
+    from collectors.hardware.parsers._common import SmiDevice
+
+    primary = SmiReport(tool="rocm-smi", devices=[SmiDevice(index=0)])
+    other = SmiReport(tool="hy-smi", devices=[SmiDevice(index=0, power_cap_w=800.0)], driver_version="6.3.8")
+    origin = _merge_reports(primary, [primary, other], {id(primary): "rocm-smi --json", id(other): "hy-smi"})
+    assert primary.driver_version == "6.3.8" and origin == {"driver_version": "hy-smi"}
+    assert primary.devices[0].power_cap_w == 800.0

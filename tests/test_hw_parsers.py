@@ -505,3 +505,18 @@ def test_every_fixture_is_tested() -> None:
     files = {p.name for d in ("smi", "system") for p in (FIXTURES / d).iterdir()
              if p.is_file() and p.name != "SOURCES.md"}
     assert files - TESTED == set()
+
+
+def test_hy_smi_hcu_columns_read_like_dcu_columns() -> None:
+    """Newer DTK prints the same concise table with HCU columns. No public copy of that layout was
+    found, so this text is the real DCU table (tests/fixtures/real/smi/hygon-rocm-smi-dtk23.10-z100-
+    paddle-docs.txt) with its column names changed -- it checks the header-driven reading, not a sample."""
+    from pathlib import Path
+
+    real = (Path(__file__).parent / "fixtures" / "real" / "smi" / "hygon-rocm-smi-dtk23.10-z100-paddle-docs.txt").read_text()
+    hcu = real.replace("DCU  Temp", "HCU  Temp").replace("DCU%", "HCU%")
+    dcu_rep, hcu_rep = rocm.parse_hy_smi(real), rocm.parse_hy_smi(hcu)
+    assert [vars(d) for d in hcu_rep.devices] == [vars(d) for d in dcu_rep.devices]
+    assert len(hcu_rep.devices) == 4 and hcu_rep.devices[1].power_w == 41.0 and hcu_rep.devices[0].vendor_id == "1d94"
+    with pytest.raises(ParseError, match="not hy-smi output"):
+        rocm.parse_hy_smi("hy-smi: layout the parser does not know\nDevice 0: busy\n")

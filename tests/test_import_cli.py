@@ -31,8 +31,10 @@ def test_vllm_log_then_merge(tmp_path: Path) -> None:
     res = run("import", "vllm-log", *logs, "-o", str(out))
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert len(lines) == 9 and lines[-1] == f"wrote {out}"
-    assert lines[0] == f"{logs[0]} block 0: FP16 batch 1, input 8192, output 256, 1 ok, 256 tokens in 24.37 s: added"
+    assert len(lines) == 17 and lines[-1] == f"wrote {out}"
+    # every file names the format it was read as, then one line per cell
+    assert lines[0] == f"{logs[0]}: vllm-text (vLLM benchmark_serving.py / vllm bench serve printed result (with its Namespace or command))"
+    assert lines[8] == f"{logs[0]} block 0: FP16 batch 1, input 8192, output 256, dataset sharegpt, 1 ok, 256 tokens in 24.37 s: added"
     results = load_results(out)
     assert [v.label for v in results.variants] == ["FP16", "GPTQ-Int4"]
     assert [c.batch_size for c in results.variant("GPTQ-Int4").serving] == [1, 2, 4, 8]
@@ -41,7 +43,9 @@ def test_vllm_log_then_merge(tmp_path: Path) -> None:
     # the same cell again, with the batch size overridden: replaced, and said so
     res = run("import", "vllm-log", logs[0], "-o", str(out), "--batch-size", "2")
     assert res.exit_code == 0
-    assert res.output.splitlines()[0].endswith("FP16 batch 2, input 8192, output 256, 1 ok, 256 tokens in 24.37 s: replaced the existing cell")
+    assert res.output.splitlines()[1].endswith(
+        "FP16 batch 2, input 8192, output 256, dataset sharegpt, 1 ok, 256 tokens in 24.37 s: replaced the existing cell"
+    )
     results = load_results(out)
     fp16 = results.variant("FP16").serving
     assert [c.batch_size for c in fp16] == [1, 2, 4, 8]
@@ -60,7 +64,8 @@ def test_swift_eval_command(tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     res = run("import", "swift-eval", *sorted(str(p) for p in (SEED / "accuracy").glob("*.log")), "-o", str(out))
     assert res.exit_code == 0
-    assert len(res.output.splitlines()) == 13
+    lines = res.output.splitlines()
+    assert len(lines) == 16 and sum(": swift-log (" in line for line in lines) == 3  # 3 files, each named with its format
     results = load_results(out)
     scores = {v.label: {a.benchmark: a.score for a in v.accuracy} for v in results.variants}
     assert scores["FP16"]["bbh"] == 0.2439 and scores["AWQ-Int4"]["mmlu"] == 0.6529 and scores["GPTQ-Int4"]["ceval"] == 0.6738
@@ -92,7 +97,10 @@ def test_bad_input_leaves_results_untouched(tmp_path: Path) -> None:
     empty.write_text("nothing\n")
     res = CliRunner().invoke(cli, ["import", "vllm-log", str(good), str(empty), "-o", str(out)])
     assert res.exit_code == 2
-    assert res.output.strip() == f"reportgen: error: {empty}: no vLLM 'Serving Benchmark Result' block found"
+    assert res.output.strip() == (
+        f"reportgen: error: {empty}: no known serving format recognised "
+        "(looked for: aiperf-json, vllm-json, sglang-jsonl, evalscope-perf, sglang-text, vllm-text)"
+    )
     assert out.read_bytes() == before  # the good file was not half-imported
     binary = tmp_path / "bin.log"
     binary.write_bytes(b"\xff\xfe\x00")

@@ -65,8 +65,12 @@ def test_summary_only_json() -> None:
     _, doc = _fixture()
     for k in ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors", "generated_texts"):
         doc.pop(k)
-    with pytest.raises(InputFormatError, match="pass --input-len and --output-len"):
-        parse_vllm_json(json.dumps(doc), "s.json")
+    # plain --save-result without the requested lengths: the means, with a warning that says how to pass them
+    guess = parse_vllm_json(json.dumps(doc), "s.json")
+    assert (guess.cell.input_len, guess.cell.output_len) == (8192, 256)
+    assert {"input_len", "output_len"} <= set(guess.cell.import_info.derived)
+    assert not guess.cell.exact_input() and not guess.cell.exact_output()
+    assert guess.warnings and "pass --input-len/--output-len" in guess.warnings[0]
     item = parse_vllm_json(json.dumps(doc), "s.json", input_len=8192, output_len=256, precision="GPTQ-Int4")
     m = item.cell.metrics
     assert item.cell.requests == [] and item.label == "GPTQ-Int4"
@@ -82,4 +86,4 @@ def test_json_rejections() -> None:
     with pytest.raises(InputFormatError, match="not a 'vllm bench serve --save-result' file"):
         parse_vllm_json('{"a": 1}', "b.json")
     with pytest.raises(InputFormatError, match="pass --batch-size"):
-        parse_vllm_json('{"completed": 1, "duration": 1.0, "total_input_tokens": 1, "total_output_tokens": 1}', "b.json")
+        parse_vllm_json('{"completed": 0, "duration": 1.0, "total_input_tokens": 1, "total_output_tokens": 1}', "b.json")

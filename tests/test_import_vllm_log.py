@@ -155,7 +155,7 @@ def test_max_concurrency_wins_over_num_prompts() -> None:
         ("/models/Qwen2-7B-Instruct/", "FP16"),
         ("/models/Qwen2-7B-Instruct-GPTQ-Int4", "GPTQ-Int4"),
         ("/models/Qwen2-7B-Instruct-AWQ", "AWQ-Int4"),
-        ("/models/Qwen2-7B-Instruct-W4A16", "INT4"),
+        ("/models/Qwen2-7B-Instruct-W4A16", "W4A16"),
         ("/models/Qwen2-7B-Instruct-Int8", "INT8"),
     ],
 )
@@ -182,11 +182,18 @@ def test_rejections() -> None:
     with pytest.raises(InputFormatError, match=r"'Benchmark duration \(s\)' is not a number"):
         parse_vllm_text(block.replace("duration (s): 24.37", "duration (s): 24,37s"), "x.log")
     bare = block.split("first 8417\n", 1)[1]
+    # "Traffic request rate: inf" and 1 request sent: concurrency 1; lengths not recorded: the means, said so
+    [guess] = parse_vllm_text(bare, "x.log")
+    assert (guess.cell.batch_size, guess.cell.input_len, guess.cell.output_len) == (1, 8192, 256)
+    assert {"batch_size", "input_len", "output_len"} <= set(guess.cell.import_info.derived)
+    assert guess.cell.dataset == "unknown" and not guess.cell.exact_input() and not guess.cell.exact_output()
+    assert guess.warnings and "pass --input-len/--output-len" in guess.warnings[0]
+    naked = bare.split("256\n", 1)[1]  # the block alone: nothing says how the run was driven
     with pytest.raises(InputFormatError, match="pass --batch-size"):
-        parse_vllm_text(bare, "x.log")
-    with pytest.raises(InputFormatError, match="pass --input-len and --output-len"):
-        parse_vllm_text(bare, "x.log", batch_size=1)
-    [ok] = parse_vllm_text(bare, "x.log", batch_size=1, input_len=8192, output_len=256)
-    assert ok.label == "FP16" and ok.model is None
+        parse_vllm_text(naked, "x.log")
+    [means] = parse_vllm_text(naked, "x.log", batch_size=1)  # concurrency given, lengths not: the means, said so
+    assert (means.cell.input_len, means.cell.output_len) == (8192, 256) and means.warnings
+    [ok] = parse_vllm_text(naked, "x.log", batch_size=1, input_len=8192, output_len=256)
+    assert ok.label == "FP16" and ok.model is None and ok.cell.dataset == "random" and not ok.warnings
     with pytest.raises(InputFormatError, match=r"^x\.log:1: Namespace\(\.\.\.\) is not closed$"):
         parse_vllm_text("Namespace(a=1, b=2\n" + bare, "x.log")

@@ -183,14 +183,19 @@ def _primary_smi(smi: dict[str, Outcome]) -> tuple[SmiReport | None, str | None,
     return None, None, reports
 
 
-def _merge_reports(primary: SmiReport, others: list[SmiReport]) -> None:
-    """Fill what the primary output lacks from the tool's other outputs (same device order)."""
+def _merge_reports(primary: SmiReport, others: list[SmiReport], ids: dict[int, str] | None = None) -> dict[str, str]:
+    """Fill what the primary output lacks from the tool's other outputs (same device order).
+    Returns, for each report-level field taken from another output, that output's source id
+    (a fact's recorded source is the command that gave it)."""
+    origin: dict[str, str] = {}
     for rep in others:
         if rep is primary:
             continue
         for attr in ("driver_version", "tool_version", "sdk_name", "sdk_version", "cuda_version"):
             if getattr(primary, attr) is None and getattr(rep, attr) is not None:
                 setattr(primary, attr, getattr(rep, attr))
+                if ids and id(rep) in ids:
+                    origin[attr] = ids[id(rep)]
         by_bus = {d.bus_id: d for d in rep.devices if d.bus_id}
         for i, dev in enumerate(primary.devices):
             other = by_bus.get(dev.bus_id) if dev.bus_id else None
@@ -203,6 +208,21 @@ def _merge_reports(primary: SmiReport, others: list[SmiReport]) -> None:
                     continue
                 if getattr(dev, attr) is None and val is not None:
                     setattr(dev, attr, val)
+    return origin
+
+
+def _smi_missing(smi: dict[str, Outcome], what: str) -> Fact:
+    """Why an SMI fact is missing: the installed tool's own failure (unparsable, needs_root,
+    failed, timed_out) when there was one, else that no tool was found."""
+    bad = [(sid, o) for sid, o in smi.items() if o.reason not in (None, "not_installed")]
+    if bad:
+        sid, o = bad[0]
+        reason: MissingReason = o.reason or "not_found"
+        return Fact.missing(reason, f"{what}: {sid} {reason}" + (f" ({o.detail})" if o.detail else ""), source=sid)
+    if smi:
+        sid = next(iter(smi))
+        return Fact.missing("not_found", f"{what}: {sid} listed no device", source=sid)
+    return Fact.missing("not_installed", "no SMI tool found (searched PATH and vendor folders)")
 
 
 def _fmt_num(x: float) -> str:
@@ -224,8 +244,10 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     pci_devs, pci_src = _pci_devices(oc)
     accel_pci = [d for d in pci_devs if pci_ids.is_accelerator(d.vendor_id, d.device_id, d.class_id)]
     primary, primary_id, reports = _primary_smi(smi)
+    origin: dict[str, str] = {}
     if primary is not None:
-        _merge_reports(primary, reports)
+        ids = {id(o.value): sid for sid, o in smi.items() if isinstance(o.value, SmiReport)}
+        origin = _merge_reports(primary, reports, ids)
 
     if not accel_pci and primary is None and smi:
         # A tool is installed but gave nothing usable, and PCI shows nothing: unknown, not zero.
@@ -375,19 +397,20 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
             source=primary_id)
 
     if primary is not None and primary.driver_version:
-        f["driver.version"] = Fact.of(primary.driver_version, source=primary_id)
+        f["driver.version"] = Fact.of(primary.driver_version, source=origin.get("driver_version", primary_id))
+    elif primary is not None:
+        f["driver.version"] = Fact.missing("not_found", "the SMI tool printed no driver version", source=primary_id)
     else:
-        f["driver.version"] = Fact.missing("not_found" if primary else "not_installed",
-                                           "the SMI tool printed no driver version" if primary
-                                           else "no SMI tool found (searched PATH and vendor folders)")
+        f["driver.version"] = _smi_missing(smi, "driver version")
     if primary is not None and primary.sdk_version:
-        f["sdk.version"] = Fact.of(primary.sdk_version, source=primary_id)
-        f["sdk.name"] = Fact.of(primary.sdk_name, source=primary_id)
+        f["sdk.version"] = Fact.of(primary.sdk_version, source=origin.get("sdk_version", primary_id))
+        f["sdk.name"] = Fact.of(primary.sdk_name, source=origin.get("sdk_name", origin.get("sdk_version", primary_id)))
+    elif primary is not None:
+        f["sdk.version"] = Fact.missing("not_found", "the SMI tool printed no SDK version", source=primary_id)
     else:
-        f["sdk.version"] = Fact.missing("not_found", "the SMI tool printed no SDK version" if primary
-                                        else "no SMI tool found")
+        f["sdk.version"] = _smi_missing(smi, "SDK version")
     if primary is not None and primary.cuda_version:
-        f["sdk.cuda_version"] = Fact.of(primary.cuda_version, source=primary_id)
+        f["sdk.cuda_version"] = Fact.of(primary.cuda_version, source=origin.get("cuda_version", primary_id))
 
 
 def _npu_board(oc: dict[str, Outcome]) -> tuple[str | None, dict[str, str]]:

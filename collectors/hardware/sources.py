@@ -142,7 +142,10 @@ SMI_SOURCES: dict[str, tuple[Source, ...]] = {
     "mthreads-gmi": (Source("mthreads-gmi", SMI_ENV + "mthreads-gmi", vendors.parse_mthreads_gmi,
                             tool="mthreads-gmi"),),
     "efsmi": (Source("efsmi -q", SMI_ENV + "efsmi -q", vendors.parse_efsmi_query, tool="efsmi"),),
-    "xpu_smi": (Source("xpu_smi -m", SMI_ENV + "xpu_smi -m", vendors.parse_xpu_smi_m, tool="xpu_smi"),),
+    "xpu_smi": (
+        Source("xpu_smi -m", SMI_ENV + "xpu_smi -m", vendors.parse_xpu_smi_m, tool="xpu_smi"),
+        Source("xpu_smi", SMI_ENV + "xpu_smi", vendors.parse_xpu_smi, tool="xpu_smi"),
+    ),
     "xpu-smi": (Source("xpu-smi -m", SMI_ENV + "xpu-smi -m", vendors.parse_xpu_smi_m, tool="xpu-smi"),),
 }
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import click
 
 from reportgen.errors import ResultsError
-from reportgen.results import RESULTS_DIR_NAME, ResultsStore, utc_now
+from reportgen.results import RESULTS_DIR_NAME, utc_now
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,9 +47,11 @@ def default_results_path(host: str | None, *, resume: bool = False) -> Path:
 
 
 def results_path(output: str | Path | None, host: str | None, *, resume: bool = False) -> Path:
-    """``-o`` if given, else the default; either way named on stderr before the run starts."""
-    path = Path(output) if output else default_results_path(host, resume=resume)
-    ResultsStore.check_folder(path)  # a bad -o is one error line, not a name and then an error
+    """``-o`` if given, else the default, which is named on stderr before the run starts (a file the
+    user named is not repeated: an error stays the one line on stderr)."""
+    if output:
+        return Path(output)
+    path = default_results_path(host, resume=resume)
     click.echo(f"results file: {path}", err=True)
     return path
 

@@ -11,11 +11,11 @@ from typing import Any
 import click
 
 from reportgen._io import read_text
+from reportgen.importers.formats import list_formats, parse_any
 from reportgen.importers.manual import apply_manual, parse_manual
-from reportgen.importers.merge import add_accuracy, add_cell
-from reportgen.importers.swift_eval import parse_swift_eval
-from reportgen.importers.vllm_json import looks_like_json, parse_vllm_json
-from reportgen.importers.vllm_log import ImportedCell, parse_vllm_text
+from reportgen.importers.merge import add_accuracy, add_cell, number_repeats
+from reportgen.importers.swift_eval import ImportedAccuracy
+from reportgen.importers.vllm_log import ImportedCell, RunParams
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
 
 
@@ -53,57 +53,125 @@ _output_option = click.option(
 )
 
 
+def _show_formats(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(list_formats())
+        ctx.exit()
+
+
 @click.group("import")
+@click.option(
+    "--list-formats", is_flag=True, expose_value=False, is_eager=True, callback=_show_formats,
+    help="List the formats 'reportgen import' reads, with an example line each, and exit.",
+)
 def import_group() -> None:
     """Import results printed by other tools, or recorded by hand, into a results file."""
+
+
+def _read_all(files: tuple[Path, ...], opts: RunParams, kind: str | None) -> tuple[list[str], list[ImportedCell], list[ImportedAccuracy]]:
+    """Parse every file (nothing is written before all parse). Lines to print, cells, scores."""
+    lines: list[str] = []
+    cells: list[ImportedCell] = []
+    scores: list[ImportedAccuracy] = []
+    for f in files:
+        fmt, items = parse_any(read_text(f), str(f), opts, kind=kind)
+        lines.append(f"{f}: {fmt.name} ({fmt.title})")
+        for it in items:
+            if isinstance(it, ImportedCell):
+                cells.append(it)
+                lines.extend(f"warning: {w}" for w in it.warnings)
+            else:
+                scores.append(it)
+    return lines, cells, scores
+
+
+def _apply(lines: list[str], cells: list[ImportedCell], scores: list[ImportedAccuracy]) -> Callable[[Results], Sequence[str]]:
+    def apply(r: Results) -> list[str]:
+        out = list(lines)
+        out += [add_cell(r, it) for it in number_repeats(cells)]
+        out += [line for g in scores for line in add_accuracy(r, g)]
+        return out
+
+    return apply
+
+
+_run_options = [
+    click.option("--batch-size", type=click.IntRange(min=1), help="Override the concurrency (default: min(num_prompts, max_concurrency) as printed)."),
+    click.option("--precision", help="Variant label, e.g. FP16, GPTQ-Int4, W8A8 (default: from the model path or name)."),
+    click.option("--model", help="Model name (default: from the model path)."),
+    click.option("--input-len", type=click.IntRange(min=1), help="Requested input length when the file does not say."),
+    click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say."),
+    click.option("--dataset", help="Dataset of the run when the file does not say (random, sharegpt, sonnet, ...)."),
+    click.option("--command", "client_command", help="The client command that produced the output (kept with the cell)."),
+]
+
+
+def _with_run_options(fn: Callable[..., None]) -> Callable[..., None]:
+    for opt in reversed(_run_options):
+        fn = opt(fn)
+    return fn
+
+
+def _opts(client_command: str | None, kw: dict[str, Any]) -> RunParams:
+    return RunParams(
+        batch_size=kw.get("batch_size"), precision=kw.get("precision"), model=kw.get("model"), input_len=kw.get("input_len"),
+        output_len=kw.get("output_len"), dataset=kw.get("dataset"), command=client_command,
+    )
+
+
+@import_group.command("auto")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_output_option
+@_with_run_options
+@click.pass_context
+def auto_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **kw: Any) -> None:
+    """Import serving or accuracy results of any known format, detected from the content
+    (see --list-formats); the detected format is named for every file.
+
+    \b
+    Example:
+      reportgen import auto bench.txt result.json lm_eval_results.json -o results.json
+    """
+    lines, cells, scores = _read_all(files, _opts(client_command, kw), None)
+    _import(ctx, output, _apply(lines, cells, scores))
 
 
 @import_group.command("vllm-log")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_output_option
-@click.option("--batch-size", type=click.IntRange(min=1), help="Override the batch size (default: max_concurrency, else num_prompts).")
-@click.option("--precision", help="Variant label, e.g. FP16, GPTQ-Int4 (default: from the model path).")
-@click.option("--model", help="Model name (default: from the model path).")
-@click.option("--input-len", type=click.IntRange(min=1), help="Requested input length when the file does not say.")
-@click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say.")
-@click.option("--command", "client_command", help="The client command that produced the output (kept with the cell).")
+@_with_run_options
 @click.pass_context
-def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **opts: Any) -> None:
-    """Import vLLM serving benchmark results: printed blocks (legacy benchmark_serving.py
-    with its Namespace line, or current 'vllm bench serve'), or a '--save-result' JSON file
-    (recognised by content; with per-request arrays the raw records are rebuilt).
+def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **kw: Any) -> None:
+    """Import serving benchmark results: vLLM benchmark_serving.py / vllm bench serve prints
+    and --save-result JSON, SGLang bench_serving prints and --output-file lines, evalscope perf
+    summaries, AIPerf exports (detected from the content; see --list-formats).
 
     \b
     Example:
       reportgen import vllm-log samples/seed/serving/*.log -o results.json
       reportgen import vllm-log bench.json -o results.json --precision GPTQ-Int4
     """
-    items: list[ImportedCell] = []
-    for f in files:
-        text = read_text(f)
-        if looks_like_json(text):
-            items.append(parse_vllm_json(text, str(f), command=client_command, **opts))
-        else:
-            items.extend(parse_vllm_text(text, str(f), command=client_command, **opts))
-    _import(ctx, output, lambda r: [add_cell(r, it) for it in items])
+    lines, cells, scores = _read_all(files, _opts(client_command, kw), "serving")
+    _import(ctx, output, _apply(lines, cells, scores))
 
 
 @import_group.command("swift-eval")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_output_option
-@click.option("--precision", help="Variant label (default: from --model_id_or_path of the swift eval command in the file).")
+@click.option("--precision", help="Variant label (default: from --model_id_or_path of the swift eval command, or the table's model).")
 @click.option("--model", help="Model name (default: from the model path).")
 @click.pass_context
 def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, precision: str | None, model: str | None) -> None:
-    """Import accuracy scores from ms-swift 'swift eval' logs: '[INFO:swift] result: {...}'
-    lines and llmuses/evalscope '** Report table:' tables.
+    """Import accuracy scores: ms-swift 'swift eval' logs ('[INFO:swift] result:' lines,
+    llmuses 'Report table:'), evalscope report tables, lm-evaluation-harness results JSON and
+    tables, OpenCompass summaries (detected from the content; see --list-formats).
 
     \b
     Example:
       reportgen import swift-eval samples/seed/accuracy/*.log -o results.json
     """
-    groups = [g for f in files for g in parse_swift_eval(read_text(f), str(f), precision=precision, model=model)]
-    _import(ctx, output, lambda r: [line for g in groups for line in add_accuracy(r, g)])
+    lines, cells, scores = _read_all(files, RunParams(precision=precision, model=model), "accuracy")
+    _import(ctx, output, _apply(lines, cells, scores))
 
 
 @import_group.command("manual")

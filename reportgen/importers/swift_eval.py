@@ -26,7 +26,7 @@ from reportgen.results import AccuracyResult, ImportInfo
 _RESULT = re.compile(r"\[INFO:swift\]\s*result:\s*(\{.*\})\s*$")
 _SWIFT_INFO = re.compile(r"^\s*\[INFO:swift\]")
 _DICT_ITEM = re.compile(r"""['"]([^'"]+)['"]\s*:\s*([-+0-9.eE]+|None|nan)""")
-_TABLE_START = re.compile(r"\*\*\s*Report table:")
+_TABLE_START = re.compile(r"(?:\*\*\s*)?Report table\s*:")
 _CELL = re.compile(r"\(([^()/\s]+)/([^()\s]+)\)\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
 _END_TIME = re.compile(r"End time of running main:\s*(.+?)\s*$")
 _LINE_NO = re.compile(r"^\s*\d+\s+")
@@ -169,5 +169,5 @@ def parse_swift_eval(
         block += 1
         i = last + 1
     if not found:
-        raise InputFormatError(f"{source}: no '[INFO:swift] result:' line or '** Report table:' found")
+        raise InputFormatError(f"{source}: no '[INFO:swift] result:' line or 'Report table:' found")
     return list(groups.values())

@@ -19,15 +19,16 @@ Record rebuild (times in seconds since the earliest ``start_times`` entry)::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
-from reportgen.importers.vllm_log import ImportedCell, summary_metrics
+from reportgen.importers.vllm_log import ImportedCell, dataset_of, requested_lengths, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics
+from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics, is_exact_length
 
 _ARRAYS = ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors")
 
@@ -89,6 +90,9 @@ def rebuild_records(doc: dict[str, Any], source: str) -> list[RequestRecord]:
     return records
 
 
+_STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_(ttft|tpot|itl|e2el|e2e_latency)_ms$")
+
+
 def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str]) -> ServingMetrics:
     values = {
         "completed": _num(doc, "completed", source),
@@ -97,19 +101,32 @@ def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str]) -> Se
         "total_output_tokens": _num(doc, "total_output_tokens", source),
     }
     for key in ("request_throughput", "input_throughput", "output_throughput", "total_token_throughput"):
-        if isinstance(doc.get(key), (int, float)):
+        if isinstance(doc.get(key), (int, float)) and not isinstance(doc.get(key), bool):
             values[key] = float(doc[key])
-    stats = {
-        name: {s: float(doc[f"{s}_{name}_ms"]) for s in ("mean", "median", "std", "p90", "p99") if isinstance(doc.get(f"{s}_{name}_ms"), (int, float))}
-        for name in ("ttft", "tpot", "itl", "e2el")
-    }
+    stats: dict[str, dict[str, float]] = {}
+    extra: dict[str, float] = {}
+    known = set(_ARRAYS) | set(values) | {"completed", "duration", "failed", "num_prompts", "max_concurrency", "request_rate",
+                                         "burstiness", "random_input_len", "random_output_len", "random_range_ratio"}
+    for k, v in doc.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if m := _STAT_KEY.match(k):
+            metric = "e2el" if m.group(2) == "e2e_latency" else m.group(2)
+            stats.setdefault(metric, {})[m.group(1)] = float(v)
+        elif k not in known and k not in ("input_throughput", "output_throughput", "total_token_throughput", "request_throughput"):
+            extra[k] = float(v)
     completed, tin = int(values["completed"]), int(values["total_input_tokens"])
+    goodput = doc.get("request_goodput")
+    conc = doc.get("concurrency")  # SGLang: sum of E2E latency / duration
     return summary_metrics(
         values,
         stats,
         failed=int(doc.get("failed") or 0),
         derived=derived,
-        prefill_tps=prefill_tps(tin / completed if completed else None, stats["ttft"].get("mean")),
+        prefill_tps=prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean")),
+        goodput_rps=float(goodput) if isinstance(goodput, (int, float)) else None,
+        effective_concurrency=float(conc) if isinstance(conc, (int, float)) and not isinstance(conc, bool) else None,
+        extra={k: v for k, v in extra.items() if k not in ("request_goodput", "concurrency")},
     )
 
 
@@ -132,10 +149,61 @@ def parse_vllm_json(
     model: str | None = None,
     input_len: int | None = None,
     output_len: int | None = None,
+    dataset: str | None = None,
     command: str | None = None,
 ) -> ImportedCell:
     """One serving cell from a ``--save-result`` JSON text. Raises ``InputFormatError``."""
-    doc = parse_json(text, source)  # NaN/Infinity, depth, long integers: one line
+    try:
+        doc = parse_json(text, source)  # NaN/Infinity, depth, long integers: one line
+    except InputFormatError as e:
+        raise InputFormatError(f"{e}: looked for a 'vllm bench serve --save-result' file") from None
+    return cell_from_result(doc, source, batch_size=batch_size, precision=precision, model=model, input_len=input_len,
+                            output_len=output_len, dataset=dataset, command=command)
+
+
+def parse_result_lines(text: str, source: str, **opts: Any) -> list[ImportedCell]:
+    """SGLang ``--output-file`` (and vLLM ``--append-result``): one result JSON object per line.
+
+    Pasted copies break objects over lines and mix in label lines: every ``{`` that starts a
+    line begins an object, read across line breaks; an object cut short is reported (a
+    warning on the last cell), never silently dropped."""
+    decoder = json.JSONDecoder()
+    cells: list[ImportedCell] = []
+    cut: list[int] = []
+    pos = 0
+    for no, line in enumerate(text.splitlines(keepends=True)):
+        start = pos
+        pos += len(line)
+        if not line.lstrip().startswith("{"):
+            continue
+        begin = start + (len(line) - len(line.lstrip()))
+        try:
+            doc, _ = decoder.raw_decode(text, begin)
+        except json.JSONDecodeError:
+            cut.append(no + 1)
+            continue
+        cells.append(cell_from_result(doc, source, block=len(cells), **opts))
+    if not cells:
+        raise InputFormatError(f"{source}: no complete result JSON object found (looked for one per line)")
+    if cut:
+        cells[-1].warnings.append(f"{source}: result object at line(s) {', '.join(map(str, cut))} is cut short: not imported")
+    return cells
+
+
+def cell_from_result(
+    doc: Any,
+    source: str,
+    *,
+    block: int = 0,
+    batch_size: int | None = None,
+    precision: str | None = None,
+    model: str | None = None,
+    input_len: int | None = None,
+    output_len: int | None = None,
+    dataset: str | None = None,
+    command: str | None = None,
+) -> ImportedCell:
+    """One serving cell from a saved result object (vLLM ``--save-result``, SGLang ``--output-file``)."""
     if not isinstance(doc, dict) or "completed" not in doc or "duration" not in doc:
         raise InputFormatError(f"{source}: not a 'vllm bench serve --save-result' file (no 'completed'/'duration')")
 
@@ -150,14 +218,26 @@ def parse_vllm_json(
     else:
         metrics = _summary_metrics(doc, source, derived)
 
-    model_path = doc.get("model_id") if isinstance(doc.get("model_id"), str) else None
+    model_path = next((doc[k] for k in ("model_id", "model", "model_path") if isinstance(doc.get(k), str)), None)
     prec = precision_from_label(precision) if precision else precision_from_path(model_path)
+    num_prompts = doc.get("num_prompts") if isinstance(doc.get("num_prompts"), int) else None
+    sent = metrics.completed + metrics.failed
+    planned = num_prompts if num_prompts is not None else sent
+    mc = doc.get("max_concurrency")
     bs = batch_size
     if bs is None:
-        bs = doc.get("max_concurrency") if doc.get("max_concurrency") is not None else doc.get("num_prompts")
-    if not isinstance(bs, int):
+        bs = min(mc, planned) if isinstance(mc, int) and planned else (mc if isinstance(mc, int) else planned)
+        if not isinstance(mc, int) and num_prompts is None:
+            derived.append("batch_size")
+    if not isinstance(bs, int) or bs < 1:
         raise InputFormatError(f"{source}: cannot tell the batch size (no max_concurrency/num_prompts); pass --batch-size")
-    il, ol = input_len, output_len
+    rate = doc.get("request_rate")
+    request_rate = float(rate) if isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate < float("inf") else None
+    burst = doc.get("burstiness")
+    ns_in, ns_out = requested_lengths(doc)
+    il = input_len if input_len is not None else (ns_in if isinstance(ns_in, int) else None)
+    ol = output_len if output_len is not None else (ns_out if isinstance(ns_out, int) else None)
+    ds = dataset or dataset_of(doc) or ("random" if il is not None and ol is not None else "unknown")
     if il is None:
         il = _one_length(doc.get("input_lens"), doc.get("errors"))
         if il is not None:
@@ -166,20 +246,43 @@ def parse_vllm_json(
         ol = _one_length(doc.get("output_lens"), doc.get("errors"))
         if ol is not None:
             notes.append("输出长度取自逐请求 output_lens（JSON 未保存请求的长度）")
-    if il is None or ol is None:
-        raise InputFormatError(f"{source}: cannot tell the requested input/output length; pass --input-len and --output-len")
-
+    warnings: list[str] = []
+    missing = []
+    if il is None:
+        il = round(metrics.total_input_tokens / metrics.completed) if metrics.completed else 0
+        missing.append("input_len")
+    if ol is None:
+        ol = round(metrics.total_output_tokens / metrics.completed) if metrics.completed else 0
+        missing.append("output_len")
+    if missing:
+        derived.extend(missing)
+        which = "/".join(missing)
+        notes.append(f"JSON 未记录所要求的长度（{which}）：取每个成功请求的平均词元数（total_*_tokens / completed）")
+        warnings.append(
+            f"{source}: requested {' and '.join(m.replace('_len', ' length') for m in missing)} not recorded; using the mean "
+            f"per successful request ({il} in / {ol} out, total tokens / completed); pass --input-len/--output-len if known"
+        )
+    exact_in = "input_len" not in missing and (is_exact_length(ds) or ns_in is not None and input_len is None)
+    exact_out = "output_len" not in missing and (is_exact_length(ds) or ns_out is not None and output_len is None)
+    fmt = "sglang-json" if "backend" in doc and ("accept_length" in doc or "total_output_tokens_retokenized" in doc) else "vllm-json"
     cell = ServingCell(
         batch_size=bs,
         input_len=il,
         output_len=ol,
-        num_requests=doc.get("num_prompts") if isinstance(doc.get("num_prompts"), int) else None,
+        request_rate=request_rate,
+        burstiness=float(burst) if request_rate is not None and isinstance(burst, (int, float)) else None,
+        dataset=ds,
+        input_len_exact=exact_in,
+        output_len_exact=exact_out,
+        num_requests=num_prompts,
         source="imported",
         duration_s=metrics.duration_s,
         requests=records,
         metrics=metrics,
-        import_info=ImportInfo(file=source, block=0, format="vllm-json", printed=_printed(doc), derived=derived),
+        import_info=ImportInfo(file=source, block=block, format=fmt, printed=_printed(doc), derived=derived),
         command=command,
         notes=notes,
     )
-    return ImportedCell(cell=cell, precision=prec, model_path=model_path, model=model or model_name_from_path(model_path))
+    return ImportedCell(
+        cell=cell, precision=prec, model_path=model_path, model=model or model_name_from_path(model_path), warnings=warnings
+    )

@@ -1,39 +1,49 @@
-"""Parse what vLLM's serving benchmark prints.
+"""Parse the serving-benchmark result blocks that vLLM and SGLang print.
 
-Two printed formats, any number of blocks per text:
+Formats, any number of blocks per text, each a ``Serving Benchmark Result`` block:
 
-* the legacy ``benchmarks/benchmark_serving.py`` output as in the seed document: an
-  ``args`` ``Namespace(...)`` line (which PDF extraction may have wrapped over several
-  lines and mangled, e.g. ``dataset name=`` or ``sharegpt ou`` / ``tput_len``), a
-  ``===== Serving Benchmark Result =====`` block with short rulers and the extra
-  ``latency per token (ms)`` line;
-* the current ``vllm bench serve`` block ``============ Serving Benchmark Result ============``
-  (Failed requests, Peak ..., Inter-token Latency, optional E2EL and other percentiles).
+* ``benchmarks/benchmark_serving.py`` of vLLM 0.4 onwards, with its ``Namespace(...)`` args
+  line (which PDF extraction may have wrapped and mangled, e.g. ``dataset name=``), short
+  ``=====`` rulers and the old ``latency per token (ms)`` line;
+* ``vllm bench serve`` (Failed requests, Peak ..., E2EL, any ``--metric-percentiles``);
+* SGLang ``python -m sglang.bench_serving`` (Backend, Traffic request rate, Max request
+  concurrency, Concurrency, ``E2E Latency``, P95 ITL, retokenized counts).
 
-Every ``label: value`` line is kept exactly as printed (``ImportInfo.printed``), the block
-text in ``ImportInfo.text``. Metrics the block does not print but that follow exactly from
-what it prints (e.g. total-token throughput = tokens / duration) are computed and named in
-``ImportInfo.derived``; statistics that were not printed (std, P90, min, max) stay None.
+What is pasted around a block is tolerated: ANSI colours, CRLF, progress bars (even on the
+header's line), a prefix on every line (``# ``, ``nid005113 out: ``), a suffix on the header
+(``Serving Benchmark Result (xyz)``), indentation, full-width colons and notes after a value
+(``P99 TTFT (ms): 21107.43  # 偏高``). Nothing printed is dropped: every ``label: value`` is kept
+as printed (``ImportInfo.printed``), every percentile in ``Stats.percentiles``, every other
+number in ``ServingMetrics.extra`` and every note in the cell's notes.
+
+The cell key: concurrency is ``min(num_prompts, max_concurrency)`` where both are known (the
+number of requests sent stands for ``num_prompts`` when no Namespace says it), the request rate
+(``inf`` = closed loop), the lengths and the dataset. When the requested lengths are not
+recorded anywhere, the mean lengths (tokens / successful requests) are used, named in
+``ImportInfo.derived`` and flagged by the ``requested_length_unknown`` check.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.errors import InputFormatError
+from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats
+from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats, is_exact_length
 
-_START = re.compile(r"^\s*=+\s*Serving Benchmark Result\s*=+\s*$")
-_END = re.compile(r"^\s*=+\s*$")
-_LABEL = re.compile(r"^\s*(?P<label>[A-Za-z][^:]*?)\s*:\s+(?P<value>\S+)\s*$")
-_STAT = re.compile(r"^(mean|median|std|p(\d+(?:\.\d+)?))\s+(ttft|tpot|itl|e2el)\s*\(ms\)$")
+_HEADER = re.compile(r"^(?P<pre>.*?)=+\s*Serving Benchmark Result\b[^=]*=+\s*$")
+_RULER = re.compile(r"^\s*[-=]{3,}.*[-=]{3,}\s*$|^\s*={3,}\s*$")
+_CLOSE = re.compile(r"^\s*={3,}\s*$")
+_LABEL = re.compile(r"^\s*(?P<label>[A-Za-z][^:]*?)\s*:(?:\s+(?P<value>.*?))?\s*$")
+_STAT = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)\s+(ttft|tpot|itl|e2el|e2e latency)\s*\(ms\)$")
 
 # normalised printed label -> ServingMetrics field
 _FIELDS = {
@@ -46,9 +56,18 @@ _FIELDS = {
     "input token throughput (tok/s)": "input_throughput",
     "output token throughput (tok/s)": "output_throughput",
     "total token throughput (tok/s)": "total_token_throughput",
+    "total throughput (tok/s)": "total_token_throughput",  # SGLang 2024
     "latency per token (ms)": "legacy_latency_per_token_ms",
+    "request goodput (req/s)": "goodput_rps",
+    "concurrency": "effective_concurrency",  # SGLang: sum of E2E latency / duration
 }
 _INT_FIELDS = {"completed", "failed", "total_input_tokens", "total_output_tokens"}
+# labels that say how the run was driven, printed before or inside the block
+_RATE = ("traffic request rate", "request rate configured (rps)")
+_MAX_CONC = ("maximum request concurrency", "max request concurrency", "max reqeuest concurrency")
+_BURST = ("burstiness factor",)
+_PARAMS = set(_RATE + _MAX_CONC + _BURST + ("backend",))
+_STAT_NAME = {"e2e latency": "e2el"}
 
 
 # throughput field -> its count from (completed, input tokens, output tokens)
@@ -60,6 +79,19 @@ _RATES: tuple[tuple[str, Callable[[int, int, int], int]], ...] = (
 )
 
 
+def stats_from(given: Mapping[str, float], n: int) -> Stats:
+    """``Stats`` from ``{"mean": .., "median": .., "p99": .., "p95": ..}``: the named fields
+    where ``Stats`` has them, every other percentile in ``percentiles``."""
+    kw: dict[str, Any] = {}
+    pct: dict[str, float] = {}
+    for k, v in given.items():
+        if k in ("mean", "median", "std", "min", "max", "p90", "p99"):
+            kw[k] = v
+        else:
+            pct[k] = v
+    return Stats(n=n, percentiles=pct, **kw)
+
+
 def summary_metrics(
     values: Mapping[str, float],
     stats: Mapping[str, Mapping[str, float]],
@@ -68,7 +100,7 @@ def summary_metrics(
     derived: list[str],
     **extra: Any,
 ) -> ServingMetrics:
-    """``ServingMetrics`` from a printed (or saved) summary, shared by the text and JSON importers.
+    """``ServingMetrics`` from a printed (or saved) summary, shared by the serving importers.
 
     ``values`` holds ``completed``, ``duration_s``, ``total_input_tokens``, ``total_output_tokens``
     and whichever throughputs were given (by field name); a throughput not given is count /
@@ -87,7 +119,7 @@ def summary_metrics(
 
     def mk_stats(name: str) -> Stats | None:
         got = stats.get(name)
-        return Stats(n=completed, **got) if got else None
+        return stats_from(got, completed) if got else None
 
     return ServingMetrics(
         completed=completed,
@@ -113,10 +145,24 @@ class ImportedCell:
     model_path: str | None = None
     model: str | None = None
     namespace: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # one line each, printed by ``reportgen import``
 
     @property
     def label(self) -> str:
         return self.precision.label
+
+
+@dataclass
+class RunParams:
+    """What the user says about the run (command-line options of ``reportgen import``)."""
+
+    batch_size: int | None = None
+    precision: str | None = None
+    model: str | None = None
+    input_len: int | None = None
+    output_len: int | None = None
+    dataset: str | None = None
+    command: str | None = None
 
 
 # --------------------------------------------------------------------------- Namespace(...)
@@ -217,7 +263,7 @@ class _Namespace:
     args: dict[str, Any]
 
 
-def _find_namespaces(lines: list[str], source: str) -> list[_Namespace]:
+def _find_namespaces(lines: list[str], source: str, *, strict: bool) -> list[_Namespace]:
     found: list[_Namespace] = []
     i = 0
     while i < len(lines):
@@ -231,38 +277,145 @@ def _find_namespaces(lines: list[str], source: str) -> list[_Namespace]:
             j += 1
             joined += lines[j]  # PDF wraps split words: join with no separator
         if _balance(joined) > 0:
-            raise InputFormatError(f"{source}:{i + 1}: Namespace(...) is not closed")
+            if strict:
+                raise InputFormatError(f"{source}:{i + 1}: Namespace(...) is not closed")
+            i += 1  # a pasted Namespace cut short: its values cannot be trusted, the block still can
+            continue
         found.append(_Namespace(i, j, parse_namespace(joined)))
         i = j + 1
     return found
+
 
 
 # --------------------------------------------------------------------------- result blocks
 
 
 def _norm(label: str) -> str:
-    return re.sub(r"\s+", " ", label.strip().lower())
+    return re.sub(r"\s+", " ", halfwidth(label).strip().lower())
 
 
 def _number(value: str, label: str, source: str, line: int) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise InputFormatError(f"{source}:{line}: {label!r} is not a number: {value!r}") from None
+    v = to_float(value)
+    if v is None:
+        raise InputFormatError(f"{source}:{line}: {label!r} is not a number: {value!r}")
+    return v
 
 
-def _pick(ns: dict[str, Any], keys: list[str]) -> Any:
+def _pick(ns: Mapping[str, Any], keys: list[str]) -> Any:
     for k in keys:
         if ns.get(k) is not None:
             return ns[k]
     return None
 
 
-def _requested_lengths(ns: dict[str, Any]) -> tuple[Any, Any]:
+def requested_lengths(ns: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The input/output length a Namespace (or a saved JSON) asked for, if any."""
     ds = str(ns.get("dataset_name") or "").strip().lower()
     ins = ([f"{ds}_input_len"] if ds else []) + ["input_len"]
     outs = ([f"{ds}_output_len"] if ds else []) + ["output_len"]
     return _pick(ns, ins), _pick(ns, outs)
+
+
+def dataset_of(ns: Mapping[str, Any]) -> str | None:
+    """The dataset a Namespace (or saved JSON) names: ``dataset_name``, else (vLLM 0.4's
+    ``dataset='ShareGPT_V3...json'``) the file's kind."""
+    name = ns.get("dataset_name")
+    if isinstance(name, str) and name.strip():
+        name = name.strip().lower()
+        if name == "random" and ns.get("random_prefix_len"):
+            return f"prefix:{ns['random_prefix_len']}"
+        return name
+    path = ns.get("dataset") or ns.get("dataset_path")
+    if isinstance(path, str) and path:
+        low = path.lower()
+        for known in ("sharegpt", "sonnet", "burstgpt"):
+            if known in low:
+                return known
+        return "file"
+    return None
+
+
+_BENCH_CMD = re.compile(r"(vllm\s+bench\s+serve|benchmark_serving\w*\.py|sglang\.bench_serving)\b")
+
+
+def command_args(lines: list[str]) -> dict[str, Any]:
+    """The flags of the last benchmark command line among ``lines`` (``\\`` continuations
+    joined), as Namespace keys: ``--max-concurrency 4`` -> ``{"max_concurrency": 4}``."""
+    found: dict[str, Any] = {}
+    i = 0
+    while i < len(lines):
+        if not _BENCH_CMD.search(lines[i]):
+            i += 1
+            continue
+        cmd = lines[i]
+        while cmd.rstrip().endswith("\\") and i + 1 < len(lines):
+            i += 1
+            cmd = cmd.rstrip()[:-1] + " " + lines[i]
+        try:
+            words = shlex.split(cmd, comments=False)
+        except ValueError:
+            words = cmd.split()
+        args: dict[str, Any] = {}
+        for k, w in enumerate(words):
+            if not w.startswith("--") or len(w) < 3:
+                continue
+            name, eq, val = w[2:].partition("=")
+            if not eq:
+                nxt = words[k + 1] if k + 1 < len(words) else ""
+                val = nxt if nxt and not nxt.startswith("--") else "true"
+            key = name.replace("-", "_")
+            key = {"num_prompt": "num_prompts", "random_input": "random_input_len", "random_output": "random_output_len"}.get(key, key)
+            args[key] = _value(val) if re.fullmatch(r"[-+]?\d+(\.\d+)?|inf", val) else val
+        if args:
+            found = args
+        i += 1
+    return found
+
+
+@dataclass
+class _Line:
+    no: int  # index in the cleaned lines
+    label: str
+    value: str
+    note: str | None
+
+
+def _labels(lines: list[str], first: int, last: int, prefix: str) -> list[_Line]:
+    out: list[_Line] = []
+    for k in range(first, last):
+        line = _strip_prefix(lines[k], prefix)
+        m = _LABEL.match(halfwidth(line))
+        if m:
+            value, note = split_value(m.group("value") or "")
+            out.append(_Line(k, m.group("label").strip(), value, note))
+    return out
+
+
+def _strip_prefix(line: str, prefix: str) -> str:
+    if prefix and line.startswith(prefix):
+        return line[len(prefix) :]
+    if prefix.strip() and line.startswith(prefix.rstrip()):
+        return line[len(prefix.rstrip()) :]
+    return line
+
+
+def _block_end(lines: list[str], start: int, stop: int, prefix: str) -> tuple[int, bool]:
+    """Index of the block's last line, and whether it was closed by a ``====`` ruler."""
+    last = start
+    for k in range(start + 1, stop):
+        line = _strip_prefix(lines[k], prefix)
+        if _CLOSE.match(line):
+            return k, True
+        if _RULER.match(line):
+            last = k
+            continue
+        if _LABEL.match(halfwidth(line)):
+            last = k
+            continue
+        if not line.strip() and last == start:
+            continue
+        break
+    return last, False
 
 
 def parse_vllm_text(
@@ -274,35 +427,38 @@ def parse_vllm_text(
     model: str | None = None,
     input_len: int | None = None,
     output_len: int | None = None,
+    dataset: str | None = None,
     command: str | None = None,
+    strict_namespace: bool = True,
 ) -> list[ImportedCell]:
     """Every result block in ``text`` as an imported serving cell.
 
-    Options override what the Namespace says. Secret values (API keys,
-    bearer tokens) in the text are replaced by ``***``. Raises ``InputFormatError`` (naming
-    ``source`` and the line) when no block is found or a block is unusable.
-    """
-    lines = redact(text).splitlines()  # secrets on the command line never reach the results
-    command = redact_optional(command)
-    namespaces = _find_namespaces(lines, source)
-    starts = [i for i, line in enumerate(lines) if _START.match(line)]
-    if not starts:
+    Options override what the text says. Secret values (API keys, bearer tokens) in the text
+    are replaced by ``***``. Raises ``InputFormatError`` (naming ``source`` and the line) when
+    no block is found or a block is unusable."""
+    opts = RunParams(batch_size, precision, model, input_len, output_len, dataset, redact_optional(command))
+    lines = clean_lines(redact(text))
+    namespaces = _find_namespaces(lines, source, strict=strict_namespace)
+    headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
+    if not headers:
         raise InputFormatError(f"{source}: no vLLM 'Serving Benchmark Result' block found")
     cells: list[ImportedCell] = []
     prev_end = -1
-    for block_no, s in enumerate(starts):
-        nxt = starts[block_no + 1] if block_no + 1 < len(starts) else len(lines)
-        e = next((k for k in range(s + 1, nxt) if _END.match(lines[k])), None)
-        label_lines = [k for k in range(s + 1, e if e is not None else nxt) if _LABEL.match(lines[k])]
-        if e is None:
-            e = label_lines[-1] if label_lines else s
+    for block_no, (s, pre) in enumerate(headers):
+        nxt = headers[block_no + 1][0] if block_no + 1 < len(headers) else len(lines)
+        prefix = pre if pre.strip() and not re.search(r"it/s\]|s/it\]|\|", pre) else ""
+        e, closed = _block_end(lines, s, nxt, prefix)
         ns = next((n for n in reversed(namespaces) if prev_end < n.first_line and n.last_line < s), None)
+        if ns is None:
+            args = command_args(lines[prev_end + 1 : s])
+            ns = _Namespace(s, s, args) if args else None
+        before = _labels(lines, prev_end + 1, s, prefix)
+        inside = _labels(lines, s + 1, e + 1, prefix)
         first = ns.first_line if ns else s
         cells.append(
             _cell_from_block(
-                lines, first, s, e, label_lines, ns.args if ns else {}, source, block_no,
-                batch_size=batch_size, precision=precision, model=model,
-                input_len=input_len, output_len=output_len, command=command,
+                lines, first, s, e, closed, before, inside, ns.args if ns else {}, source, block_no, opts,
+                sglang=any(_norm(x.label) in ("backend", "traffic request rate") or "e2e latency" in _norm(x.label) for x in inside),
             )
         )
         prev_end = e
@@ -314,39 +470,47 @@ def _cell_from_block(
     first: int,
     start: int,
     end: int,
-    label_lines: list[int],
+    closed: bool,
+    before: list[_Line],
+    inside: list[_Line],
     ns: dict[str, Any],
     source: str,
     block_no: int,
+    opts: RunParams,
     *,
-    batch_size: int | None,
-    precision: str | None,
-    model: str | None,
-    input_len: int | None,
-    output_len: int | None,
-    command: str | None,
+    sglang: bool,
 ) -> ImportedCell:
     where = f"{source}:{start + 1}"
     printed: dict[str, str] = {}
     values: dict[str, float] = {}
     stats: dict[str, dict[str, float]] = {}
-    legacy = len(lines[start].strip().split(" ")[0]) < 10  # "=====" vs "============"
-    for k in label_lines:
-        m = _LABEL.match(lines[k])
-        assert m
-        label, value = m.group("label"), m.group("value")
-        printed[label] = value
-        key = _norm(label)
-        if key in _FIELDS:
-            values[_FIELDS[key]] = _number(value, label, source, k + 1)
+    extra: dict[str, float] = {}
+    params: dict[str, str] = {}
+    notes: list[str] = []
+    run = re.search(r"=+", lines[start])
+    legacy = run is not None and len(run.group(0)) < 10 and not sglang  # "=====" vs "============"
+    for x in before:
+        if _norm(x.label) in _PARAMS:
+            params[_norm(x.label)] = x.value
+    for x in inside:
+        printed[x.label] = x.value
+        key = _norm(x.label)
+        if x.note:
+            notes.append(f"原文在“{x.label}”的数值后附注：{x.note}")
+        if key in _PARAMS:
+            params[key] = x.value
+        elif key in _FIELDS:
+            if not x.value:
+                continue
+            values[_FIELDS[key]] = _number(x.value, x.label, source, x.no + 1)
             if key == "latency per token (ms)":
                 legacy = True
         elif sm := _STAT.match(key):
-            stat = sm.group(1)
-            stat = {"mean": "mean", "median": "median", "std": "std"}.get(stat, stat)
-            if stat in ("mean", "median", "std", "p90", "p99"):
-                stats.setdefault(sm.group(3), {})[stat] = _number(value, label, source, k + 1)
-
+            if x.value:
+                metric = _STAT_NAME.get(sm.group(2), sm.group(2))
+                stats.setdefault(metric, {})[sm.group(1)] = _number(x.value, x.label, source, x.no + 1)
+        elif (v := to_float(x.value)) is not None:
+            extra[x.label] = v
     for need, label in (
         ("completed", "Successful requests"),
         ("duration_s", "Benchmark duration (s)"),
@@ -355,30 +519,12 @@ def _cell_from_block(
     ):
         if need not in values:
             raise InputFormatError(f"{where}: result block has no '{label}' line")
+    if not closed:
+        notes.append("结果块没有结尾分隔线（粘贴的文本可能不完整）：只导入了所印的各行")
 
     # ------------------------------------------------------------ what the cell is
-    model_path = ns.get("model") if isinstance(ns.get("model"), str) else None
-    prec = precision_from_label(precision) if precision else precision_from_path(model_path)
-    bs = batch_size
-    if bs is None:
-        bs = _pick(ns, ["max_concurrency", "num_prompts"])
-    if bs is None:
-        printed_mc = next((v for k, v in printed.items() if _norm(k) == "maximum request concurrency"), None)
-        if printed_mc is not None:
-            bs = int(_number(printed_mc, "Maximum request concurrency", source, start + 1))
-    if bs is None:
-        raise InputFormatError(f"{where}: cannot tell the batch size (no Namespace num_prompts/max_concurrency); pass --batch-size")
-    ns_in, ns_out = _requested_lengths(ns)
-    il = input_len if input_len is not None else ns_in
-    ol = output_len if output_len is not None else ns_out
-    if il is None or ol is None:
-        raise InputFormatError(f"{where}: cannot tell the requested input/output length; pass --input-len and --output-len")
-
-    # ------------------------------------------------------------ metrics
     derived: list[str] = []
     completed = int(values["completed"])
-    duration = values["duration_s"]
-    tin = int(values["total_input_tokens"])
     num_prompts = ns.get("num_prompts") if isinstance(ns.get("num_prompts"), int) else None
     if "failed" in values:
         failed = int(values["failed"])
@@ -388,10 +534,69 @@ def _cell_from_block(
     else:
         failed = 0
         derived.append("failed")
+    sent = completed + failed
 
+    def param(names: tuple[str, ...]) -> float | None:
+        for n in names:
+            if n in params:
+                return to_float(params[n])
+        return None
+
+    rate = param(_RATE)
+    if rate is None and isinstance(ns.get("request_rate"), (int, float)):
+        rate = float(ns["request_rate"])
+    request_rate = rate if rate is not None and rate != float("inf") and rate > 0 else None
+    max_conc = param(_MAX_CONC)
+    if max_conc is None and isinstance(ns.get("max_concurrency"), int):
+        max_conc = float(ns["max_concurrency"])
+    burst = param(_BURST)
+    if burst is None and isinstance(ns.get("burstiness"), (int, float)):
+        burst = float(ns["burstiness"])
+    planned = num_prompts if num_prompts is not None else sent
+    if opts.batch_size is not None:
+        bs = opts.batch_size
+    elif max_conc is not None:
+        bs = int(min(max_conc, planned)) if planned else int(max_conc)
+    elif num_prompts is not None or ns or any(_norm(x.label) in _RATE + _MAX_CONC for x in before + inside):
+        bs = planned  # no cap: every request may be in flight at once
+        if num_prompts is None:
+            derived.append("batch_size")
+    else:
+        raise InputFormatError(f"{where}: cannot tell the batch size (no Namespace num_prompts/max_concurrency); pass --batch-size")
+
+    model_path = ns.get("model") if isinstance(ns.get("model"), str) else None
+    prec = precision_from_label(opts.precision) if opts.precision else precision_from_path(model_path)
+    ns_in, ns_out = requested_lengths(ns)
+    il = opts.input_len if opts.input_len is not None else ns_in
+    ol = opts.output_len if opts.output_len is not None else ns_out
+    ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
+    warnings: list[str] = []
+    if il is None:
+        il = round(values["total_input_tokens"] / completed) if completed else 0
+        derived.append("input_len")
+    if ol is None:
+        ol = round(values["total_output_tokens"] / completed) if completed else 0
+        derived.append("output_len")
+    if "input_len" in derived or "output_len" in derived:
+        which = "/".join(n for n in ("input_len", "output_len") if n in derived)
+        notes.append(f"原文未记录所要求的长度（{which}）：取每个成功请求的平均词元数")
+        warnings.append(
+            f"{where}: requested {which.replace('_len', ' length').replace('/', ' and ')} not recorded; "
+            f"using the mean per successful request ({il} in / {ol} out); pass --input-len/--output-len if known"
+        )
+    exact_in = is_exact_length(ds) or (ns_in is not None and opts.input_len is None and ds not in ("unknown",))
+    exact_out = is_exact_length(ds) or (ns_out is not None and opts.output_len is None and ds not in ("unknown",))
+    if "input_len" in derived:
+        exact_in = False
+    if "output_len" in derived:
+        exact_out = False
+
+    # ------------------------------------------------------------ metrics
+    duration = values["duration_s"]
+    tin = int(values["total_input_tokens"])
+    eff = values.get("effective_concurrency")
     e2el_mean = stats.get("e2el", {}).get("mean")
-    eff = None
-    if e2el_mean is not None and duration > 0:
+    if eff is None and e2el_mean is not None and duration > 0:
         eff = e2el_mean / 1000.0 * completed / duration  # mean x n = sum of E2EL
         derived.append("effective_concurrency")
     pf = prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean"))
@@ -405,36 +610,45 @@ def _cell_from_block(
         effective_concurrency=eff,
         prefill_tps=pf,
         legacy_latency_per_token_ms=values.get("legacy_latency_per_token_ms"),
+        goodput_rps=values.get("goodput_rps"),
+        extra=extra,
     )
+    fmt = "sglang-text" if sglang else ("vllm-legacy-text" if legacy else "vllm-text")
     info = ImportInfo(
         file=source,
         block=block_no,
-        format="vllm-legacy-text" if legacy else "vllm-text",
+        format=fmt,
         printed=printed,
         text="\n".join(lines[first : end + 1]),
         derived=derived,
+        complete=closed,
     )
-    notes = []
-    computed = [d for d in derived if d != "prefill_tps"]
+    computed = [d for d in derived if d not in ("prefill_tps", "input_len", "output_len")]
     if computed:
-        notes.append("原文未打印、由导入程序根据所印数值计算：" + "、".join(computed))
+        notes.insert(0, "原文未打印、由导入程序根据所印数值计算：" + "、".join(computed))
     cell = ServingCell(
         batch_size=int(bs),
         input_len=int(il),
         output_len=int(ol),
+        request_rate=request_rate,
+        burstiness=burst if request_rate is not None else None,
+        dataset=ds,
+        input_len_exact=exact_in,
+        output_len_exact=exact_out,
         num_requests=num_prompts,
         endpoint=ns.get("endpoint") if isinstance(ns.get("endpoint"), str) else None,
         source="imported",
         duration_s=duration,
         metrics=metrics,
         import_info=info,
-        command=command,
+        command=opts.command,
         notes=notes,
     )
     return ImportedCell(
         cell=cell,
         precision=prec,
         model_path=model_path,
-        model=model or model_name_from_path(model_path),
+        model=opts.model or model_name_from_path(model_path),
         namespace=ns,
+        warnings=warnings,
     )

@@ -24,8 +24,8 @@ def parse_info(text: str) -> SmiReport:
     Memory: the HBM column when the table has one (910 family), else the DDR column (310).
     ``board`` is the NPU id, so a 300I Duo (two chips under one NPU id) counts as one board.
     """
-    if "npu-smi" not in text:
-        raise ParseError("no 'npu-smi' header: not 'npu-smi info' output")
+    if "npu-smi" not in text and not re.search(r"\|\s*NPU\s+Name\s*\|", text):
+        raise ParseError("no 'npu-smi' header and no 'NPU Name' row: not 'npu-smi info' output")
     rep = SmiReport(tool="npu-smi")
     rep.tool_version = search(r"npu-smi\s+(\S+)", text)
     rep.driver_version = search(r"Version:\s*(\S+)", text)

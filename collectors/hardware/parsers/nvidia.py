@@ -37,15 +37,15 @@ def _tool_of(text: str, default: str) -> str:
 
 
 def _header(text: str, rep: SmiReport) -> None:
-    rep.driver_version = search(r"Driver Version:\s*(\S+)", text)
-    rep.cuda_version = search(r"CUDA Version:\s*(\S+)", text)
+    rep.driver_version = na(search(r"Driver Version:\s*(\S+)", text))
+    rep.cuda_version = na(search(r"CUDA Version:\s*(\S+)", text))  # "N/A" (no CUDA driver in a VM host): unknown
     if rep.tool == "ixsmi":
         rep.tool_version = search(r"IX-ML:\s*(\S+)", text)
         # Corex (Iluvatar's SDK) reports its version as the IX-ML / driver version.
         rep.sdk_name, rep.sdk_version = "Corex", rep.tool_version or rep.driver_version
     else:
         rep.tool_version = search(r"NVIDIA-SMI\s+(\S+)", text)
-        rep.sdk_name, rep.sdk_version = "CUDA", rep.cuda_version
+        rep.sdk_name, rep.sdk_version = ("CUDA", rep.cuda_version) if rep.cuda_version else (None, None)
 
 
 def parse_table(text: str) -> SmiReport:
@@ -60,6 +60,8 @@ def parse_table(text: str) -> SmiReport:
         if not m:
             continue
         dev = SmiDevice(index=int(m.group(1)), name=m.group(2).strip() or None)
+        if dev.name and dev.name.endswith("..."):  # nvidia-smi cut the name to fit its column
+            dev.extra["printed_name"], dev.name = dev.name, None
         dev.bus_id = norm_bus_id(cell(rows, 0, 1))
         line2 = " ".join(cell(rows, 1, i) for i in range(3))
         mm = re.search(r"(\d+)\s*MiB\s*/\s*(\d+)\s*MiB", line2)
@@ -163,7 +165,7 @@ def parse_xml(text: str) -> SmiReport:
     if rep.tool == "ixsmi":
         rep.sdk_name, rep.sdk_version = "Corex", rep.driver_version
     else:
-        rep.sdk_name, rep.sdk_version = "CUDA", rep.cuda_version
+        rep.sdk_name, rep.sdk_version = ("CUDA", rep.cuda_version) if rep.cuda_version else (None, None)
     for i, g in enumerate(root.findall("gpu")):
         minor = intnum(_x(g, "minor_number"))
         dev = SmiDevice(index=minor if minor is not None else i)

@@ -71,10 +71,72 @@ def _vram(value: str, key: str) -> int | None:
     return int(v * MIB) if "(MiB)" in key else int(v)
 
 
+_BANNER = re.compile(r"=+\s*(?:ROCm\s+)?System Management Interface\s*=+")
+_PREFIX = re.compile(r"^(?P<pre>.*?)=+")
+
+
+def _concise_lines(text: str) -> list[str]:
+    """The lines of a concise table with a log prefix (``nid005113 out: ``) and tabs removed."""
+    lines = _ANSI.sub("", text).expandtabs(8).splitlines()
+    banner = next((ln for ln in lines if _BANNER.search(ln)), "")
+    m = _PREFIX.match(banner)
+    pre = m.group("pre") if m and m.group("pre").strip() else ""
+    return [ln[len(pre):] if pre and ln.startswith(pre) else ln for ln in lines]
+
+
+def _columns(header: str) -> list[tuple[int, str]]:
+    return [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: (?=OD\b)\S+)?", header)]
+
+
+def parse_concise(text: str, tool: str) -> SmiReport:
+    """The concise table of ``rocm-smi`` and ``hy-smi``, whatever its columns: read by the
+    header (``GPU``/``DCU``/``HCU`` ``Temp AvgPwr SCLK MCLK Fan Perf PwrCap VRAM% GPU%`` ...),
+    each value under the header it starts below (so an empty Perf cell stays empty). Lines
+    that are not device rows (``GPU[0] : WARNING ...``) are skipped."""
+    lines = _concise_lines(text)
+    hi = next((i for i, ln in enumerate(lines) if re.match(r"^\s*(GPU|DCU|HCU)\b(?!\[)", ln) and "Temp" in ln), None)
+    if hi is None:
+        raise ParseError(f"no 'GPU/DCU/HCU  Temp ...' header row: not a {tool} concise table")
+    cols = _columns(lines[hi])
+    kind = cols[0][1]  # GPU, DCU or HCU
+    rep = SmiReport(tool=tool)
+    for ln in lines[hi + 1 :]:
+        if not re.match(r"^\s*\d+\s", ln):
+            if ln.strip().startswith("="):
+                break
+            continue
+        cells: dict[str, str] = {}
+        for m in re.finditer(r"\S+", ln):
+            name = max((c for c in cols if c[0] <= m.start() + 1), key=lambda c: c[0], default=cols[0])[1]
+            cells[name] = (cells.get(name, "") + " " + m.group(0)).strip()
+        dev = SmiDevice(index=int(cells[kind]))
+        dev.temperature_c = num(search(r"([\d.]+)\s*(?:°C|c|C)\b", cells.get("Temp", "")))
+        dev.power_w = num(search(r"([\d.]+)W", cells.get("AvgPwr", "") or cells.get("Power", "")))
+        dev.power_cap_w = num(search(r"([\d.]+)W", cells.get("PwrCap", "")))
+        if dev.power_cap_w == 0.0:  # a secondary die of one package: the cap is the package's
+            dev.power_cap_w = None
+        util = cells.get(f"{kind}%") or cells.get("GPU%")
+        dev.utilization_pct = num(search(r"([\d.]+)%", util or ""))
+        vram = search(r"([\d.]+)%", cells.get("VRAM%", ""))
+        if vram is not None:
+            dev.extra["vram_pct"] = float(vram)
+        did = cells.get("DID")
+        if did and re.fullmatch(r"[0-9a-fA-F]{4}", did):
+            dev.device_id = did.lower()
+        for key in ("SCLK", "MCLK", "Fan", "Perf"):
+            v = na(cells.get(key))
+            if v:
+                dev.extra[key.lower()] = v
+        if kind in ("DCU", "HCU"):
+            dev.vendor_id = "1d94"
+        rep.devices.append(dev)
+    return rep
+
+
 def parse_rocm_smi_table(text: str) -> SmiReport:
-    """The concise ``rocm-smi`` table: ``0 [0x74a1 : 0x00] 35.0°C 133.0W ... 750.0W 0% 0%``,
-    with the product name on the following line."""
-    if "ROCm System Management Interface" not in text:
+    """The concise ``rocm-smi`` table: the 5.x+ layout ``0 [0x74a1 : 0x00] 35.0°C 133.0W ...``
+    (product name on the following line), or any older header-driven layout (ROCm 2 - 5)."""
+    if "System Management Interface" not in text:
         raise ParseError("not rocm-smi output")
     rep = SmiReport(tool="rocm-smi")
     lines = text.splitlines()
@@ -99,7 +161,9 @@ def parse_rocm_smi_table(text: str) -> SmiReport:
         if nxt and not re.match(r"^\d+\s+\[", nxt) and not nxt.startswith("="):
             dev.name = nxt
         rep.devices.append(dev)
-    return rep
+    if rep.devices:
+        return rep
+    return parse_concise(text, "rocm-smi")
 
 
 def parse_rocm_smi_all(text: str) -> SmiReport:
@@ -146,21 +210,13 @@ def _bus(v: str | None) -> str | None:
 
 
 def parse_hy_smi(text: str) -> SmiReport:
-    """``hy-smi`` table: ``DCU Temp AvgPwr Perf PwrCap VRAM% DCU% Mode``."""
-    if "DCU" not in text or "System Management Interface" not in text:
-        raise ParseError("not hy-smi output")
-    rep = SmiReport(tool="hy-smi")
-    for ln in text.splitlines():
-        m = re.match(r"^(\d+)\s+([\d.]+)C\s+([\d.]+)W\s+(\S+)\s+([\d.]+)W\s+(\d+)%\s+(\d+)%\s+(\S+)", ln.strip())
-        if not m:
-            continue
-        dev = SmiDevice(index=int(m.group(1)), vendor_id="1d94")
-        dev.temperature_c, dev.power_w = float(m.group(2)), float(m.group(3))
-        dev.power_cap_w = float(m.group(5))
-        dev.extra["vram_pct"] = float(m.group(6))
-        dev.utilization_pct = float(m.group(7))
-        dev.extra["perf"], dev.extra["mode"] = m.group(4), m.group(8)
-        rep.devices.append(dev)
+    """``hy-smi`` (and Hygon's ``rocm-smi`` of DTK): the concise table with ``DCU`` columns (DTK
+    up to 24.04) or ``HCU`` columns (later DTK), read by its header like ``rocm-smi``."""
+    if "System Management Interface" not in text and not re.search(r"^\s*(DCU|HCU)\s+Temp", text, re.M):
+        raise ParseError("not hy-smi output (no 'System Management Interface' banner, no DCU/HCU table)")
+    rep = parse_concise(text, "hy-smi")
+    if not rep.devices:
+        raise ParseError("hy-smi table without device rows")
     return rep
 
 

@@ -35,8 +35,11 @@ def parse_cnmon(text: str) -> SmiReport:
     if "CNMON" not in text:
         raise ParseError("no 'CNMON' header: not cnmon output")
     rep = SmiReport(tool="cnmon")
-    rep.tool_version = search(r"CNMON\s+v?(\S+)", text)
-    rep.driver_version = search(r"Driver\s+v?(\S+)", text)
+    rep.tool_version = search(r"CNMON\s+v?(\d[\w.\-]*)", text)
+    # v5+: "Driver v5.10.13" in the banner; v4: a per-card "Inited  Driver" column ("On  v4.20.11").
+    # Only a version-shaped value is a version (v4's banner has none: never the column ruler "|").
+    rep.driver_version = search(r"Driver\s+v(\d[\w.\-]*)", text)
+    per_card: set[str] = set()
     for rows in device_blocks(text):
         m = re.match(r"^(\d+)\s+(\S+)\s+(\S+)(?:\s+(v\S+))?$", cell(rows, 0, 0))
         if not m:
@@ -45,7 +48,13 @@ def parse_cnmon(text: str) -> SmiReport:
         if m.group(2) != "/":
             dev.extra["vf"] = m.group(2)
         dev.firmware = m.group(4)
-        dev.bus_id = norm_bus_id(cell(rows, 0, 1))
+        col = cell(rows, 0, 1)
+        dev.bus_id = norm_bus_id(col)
+        if (drv := search(r"\bv(\d[\w.\-]*)$", col)) is not None:
+            per_card.add(drv)
+            inited = search(r"^(On|Off)\b", col)
+            if inited:
+                dev.extra["inited"] = inited
         dev.utilization_pct = num(search(r"(\d+)%", cell(rows, 0, 2)))
         second = cell(rows, 1, 0)
         dev.temperature_c = num(search(r"(\d+)C\b", second))
@@ -56,6 +65,8 @@ def parse_cnmon(text: str) -> SmiReport:
         if mm:  # the published sample masks the total as "xxxxx"
             dev.memory_used_bytes, dev.memory_total_bytes = int(mm.group(1)) * MIB, int(mm.group(2)) * MIB
         rep.devices.append(dev)
+    if rep.driver_version is None and len(per_card) == 1:
+        rep.driver_version = per_card.pop()
     return rep
 
 
@@ -65,12 +76,15 @@ def parse_cnmon(text: str) -> SmiReport:
 def parse_mx_smi(text: str) -> SmiReport:
     """``mx-smi`` table, both the 2.1.x layout (GPU NAME | Bus-id | Util / Temp Power) and the
     2.2.x one (Board Name | GPU Persist-M | Bus-id | ... / Pwr:Usage/Cap | Temp Perf | ...)."""
+    if "MOFFETT" in text.upper() or "SOLA Version" in text:
+        raise ParseError("MOFFETT-SMI output: Moffett's tool is also called mx-smi, but it is not MetaX's")
     if "MX-SMI" not in text and "mx-smi" not in text:
         raise ParseError("no 'MX-SMI' header: not mx-smi output")
     rep = SmiReport(tool="mx-smi")
-    rep.tool_version = search(r"MX-SMI\s+(\S+)", text) or search(r"mx-smi\s+version:\s*(\S+)", text)
+    rep.tool_version = search(r"MX-SMI\s+(\d\S*)", text) or search(r"mx-smi\s+version:\s*(\S+)", text)
     rep.driver_version = search(r"Kernel Mode Driver Version:\s*(\S+)", text)
-    rep.sdk_name, rep.sdk_version = "MACA", search(r"MACA Version:\s*(\S+)", text)
+    rep.sdk_version = search(r"MACA Version:\s*(\S+)", text)
+    rep.sdk_name = "MACA" if rep.sdk_version else None
     bios = search(r"BIOS Version:\s*(\S+)", text)
     for rows in device_blocks(text):
         m = re.match(r"^(\d+)\s+(.+)$", cell(rows, 0, 0))
@@ -255,4 +269,44 @@ def parse_xpu_smi_m(text: str) -> SmiReport:
         rep.devices.append(dev)
     if not rep.devices:
         raise ParseError("no device lines: not 'xpu_smi -m' output")
+    return rep
+
+
+def parse_xpu_smi(text: str) -> SmiReport:
+    """``xpu_smi`` without options: ``Runtime Version`` / ``Driver Version`` lines, then the
+    DEVICES table (DevID | PCI Addr | Model | SN | INODE | UseRate | L3 | Memory)."""
+    if "DevID" not in text or "PCI Addr" not in text:
+        raise ParseError("no DEVICES table (DevID | PCI Addr ...): not xpu_smi output")
+    rep = SmiReport(tool="xpu_smi")
+    rep.driver_version = search(r"Driver Version:\s*(\S+)", text)
+    rep.sdk_version = search(r"Runtime Version:\s*(\S+)", text)
+    rep.sdk_name = "XRE" if rep.sdk_version else None
+    header: list[str] | None = None
+    for ln in text.splitlines():
+        if not ln.strip().startswith("|"):
+            if header is not None and re.match(r"^\s*[A-Z]+\s*$", ln):
+                break  # the next section (VIDEO, PROCESSES)
+            continue
+        cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+        if "DevID" in cells:
+            if header is not None:
+                break
+            header = cells
+            continue
+        if header is None or len(cells) != len(header) or not cells[0].isdigit():
+            continue
+        row = dict(zip(header, cells, strict=True))
+        dev = SmiDevice(index=int(row["DevID"]), name=na(row.get("Model")), bus_id=norm_bus_id(row.get("PCI Addr")))
+        sn = na(row.get("SN"))
+        dev.serial = sn if sn and "x" not in sn.lower()[-3:] else None  # "02Kxxx": masked by the publisher
+        dev.utilization_pct = num(search(r"([\d.]+)\s*%", row.get("UseRate", "")))
+        mm = re.search(r"(\d+)\s*/\s*(\d+)\s*MB", row.get("Memory", ""))
+        if mm:
+            dev.memory_used_bytes, dev.memory_total_bytes = int(mm.group(1)) * MIB, int(mm.group(2)) * MIB
+        l3 = re.search(r"(\d+)\s*/\s*(\d+)\s*MB", row.get("L3", ""))
+        if l3:
+            dev.extra["l3_total_bytes"] = int(l3.group(2)) * MIB
+        rep.devices.append(dev)
+    if not rep.devices:
+        raise ParseError("xpu_smi DEVICES table without device rows")
     return rep

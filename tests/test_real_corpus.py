@@ -1,0 +1,202 @@
+"""Every real output in tests/fixtures/real is read to the values read from it by eye.
+
+Each corpus file has ``<stem>.expected.json`` next to it:
+
+* ``format``: the format ``reportgen import`` must detect;
+* ``cells`` (serving) / ``scores`` (accuracy): one object per imported item, in order, each a
+  map of dotted paths (``metrics.ttft_ms.p99``, ``settings.metric``, ``label``) to the value;
+  a key ending in ``~`` means "the text contains" (notes, derived lists);
+* ``error``: the import must fail with one line containing this;
+* ``then``: further imports of the same file with ``options`` (what a user would pass);
+* ``smi``: an SMI parser (``module:function``) and the report's fields and devices.
+
+A mismatch anywhere fails. Every file and every truncation of it must import or fail with one
+line (``InputFormatError``/``ParseError``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collectors.hardware.parsers._common import ParseError
+from reportgen.errors import InputFormatError
+from reportgen.importers.formats import parse_any
+from reportgen.importers.vllm_log import ImportedCell, RunParams
+
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "real"
+FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md" and not p.name.endswith(".expected.json"))
+
+
+def _expected(path: Path) -> dict[str, Any]:
+    exp = path.with_name(path.stem + ".expected.json")
+    assert exp.is_file(), f"{path.relative_to(CORPUS)} has no {exp.name}"
+    data: dict[str, Any] = json.loads(exp.read_text(encoding="utf-8"))
+    return data
+
+
+def _get(obj: Any, dotted: str) -> Any:
+    for part in _split(dotted):
+        if isinstance(obj, dict):
+            if part not in obj:
+                return _Missing(dotted)
+            obj = obj[part]
+        elif isinstance(obj, list) and part.isdigit():
+            obj = obj[int(part)]
+        else:
+            if not hasattr(obj, part):
+                return _Missing(dotted)
+            obj = getattr(obj, part)
+    return obj
+
+
+def _split(dotted: str) -> list[str]:
+    """``metrics.extra.Peak output token throughput (tok/s)``: after ``extra``/``printed``/``percentiles``/
+    ``subsets``/``metrics`` of settings the rest may hold dots, so keys are matched greedily by the test data."""
+    parts = dotted.split(".")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        out.append(parts[i])
+        if parts[i] in ("extra", "printed") and i + 1 < len(parts):
+            out.append(".".join(parts[i + 1 :]))
+            break
+        i += 1
+    return out
+
+
+class _Missing:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"<missing {self.path}>"
+
+
+def _check(item: Any, expected: dict[str, Any], where: str) -> None:
+    for key, want in expected.items():
+        if key.endswith("~"):
+            got = _get(item, key[:-1])
+            assert want in (" ".join(map(str, got)) if isinstance(got, list) else str(got)), f"{where}: {key} {got!r} lacks {want!r}"
+            continue
+        got = _get(item, key)
+        if isinstance(want, float) and isinstance(got, (int, float)) and not isinstance(got, bool):
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{where}: {key} = {got!r}, expected {want!r}"
+        else:
+            assert got == want, f"{where}: {key} = {got!r}, expected {want!r}"
+
+
+class _Flat:
+    """An accuracy result seen with its variant's label."""
+
+    def __init__(self, label: str, result: Any) -> None:
+        self.label = label
+        self._r = result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._r, name)
+
+
+def _import(path: Path, expected: dict[str, Any], options: dict[str, Any]) -> None:
+    name = str(path.relative_to(CORPUS))
+    text = path.read_text(encoding="utf-8")
+    if "error" in expected and not options:
+        with pytest.raises(InputFormatError) as err:
+            parse_any(text, name, RunParams(**options))
+        msg = str(err.value)
+        assert "\n" not in msg and expected["error"] in msg and msg.startswith(expected["format"] + ":"), msg
+        return
+    fmt, items = parse_any(text, name, RunParams(**options))
+    assert fmt.name == expected["format"], f"{name}: detected {fmt.name}"
+    if "cells" in expected:
+        assert all(isinstance(i, ImportedCell) for i in items)
+        assert len(items) == len(expected["cells"]), f"{name}: {len(items)} cells"
+        for n, (it, want) in enumerate(zip(items, expected["cells"], strict=True)):
+            # what the CLI does before merging: repeats of one case kept apart
+            from reportgen.importers.merge import number_repeats
+
+            number_repeats(items)
+            flat = {"label": it.label, "model": it.model}
+            _check(it.cell, {k: v for k, v in want.items() if k not in flat}, f"{name} cell {n}")
+            _check(flat, {k: v for k, v in want.items() if k in flat}, f"{name} cell {n}")
+    if "scores" in expected:
+        flat_scores = [_Flat(g.label, r) for g in items for r in g.results]
+        assert len(flat_scores) == len(expected["scores"]), f"{name}: {[(s.label, s.benchmark) for s in flat_scores]}"
+        for n, (s, want) in enumerate(zip(flat_scores, expected["scores"], strict=True)):
+            _check(s, want, f"{name} score {n}")
+
+
+IMPORTS = [p for p in FILES if p.parent.name not in ("smi", "lspci")]
+SMI = [p for p in FILES if p.parent.name in ("smi", "lspci")]
+
+
+@pytest.mark.parametrize("path", IMPORTS, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_import_reads_the_real_output(path: Path) -> None:
+    expected = _expected(path)
+    _import(path, expected, {})
+    for then in expected.get("then", []):
+        _import(path, {**then, "format": expected["format"]}, then["options"])
+
+
+def _smi_parse(path: Path, spec: str) -> Any:
+    module, _, fn = spec.partition(":")
+    return getattr(importlib.import_module(module), fn)
+
+
+@pytest.mark.parametrize("path", SMI, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_smi_parser_reads_the_real_output(path: Path) -> None:
+    expected = _expected(path)["smi"]
+    parse = _smi_parse(path, expected["parser"])
+    name = str(path.relative_to(CORPUS))
+    if "error" in expected:
+        with pytest.raises(ParseError, match=expected["error"]):
+            parse(path.read_text(encoding="utf-8"))
+        return
+    report = parse(path.read_text(encoding="utf-8"))
+    _check(report, {k: v for k, v in expected.items() if k not in ("parser", "devices", "device_count")}, name)
+    devices = report if isinstance(report, list) else report.devices
+    if "device_count" in expected:
+        assert len(devices) == expected["device_count"], f"{name}: {len(devices)} devices"
+    for n, want in enumerate(expected.get("devices", [])):
+        _check(devices[n], want, f"{name} device {n}")
+
+
+def test_corpus_size_and_sources() -> None:
+    """At least 60 real outputs, each with a line in SOURCES.md."""
+    sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
+    assert len(FILES) >= 60, len(FILES)
+    for p in FILES:
+        assert f"| {p.relative_to(CORPUS)} |" in sources, f"{p.relative_to(CORPUS)} has no SOURCES.md line"
+
+
+def _cuts(text: str) -> list[str]:
+    n = len(text)
+    points = sorted({*(n * k // 23 for k in range(1, 23)), *(i for i, ch in enumerate(text) if ch == "\n")})
+    if len(points) > 60:  # long files: every line end would be slow; evenly spread ones are enough
+        step = len(points) // 60 + 1
+        points = points[::step]
+    return [text[:p] for p in points] + [text.replace("\n", "\r\n"), "\x1b[1m" + text + "\x1b[0m"]
+
+
+@pytest.mark.parametrize("path", IMPORTS, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_no_traceback_on_any_truncation(path: Path) -> None:
+    """Cut anywhere (or with CRLF, or colour codes), a file imports or fails with one line."""
+    for text in _cuts(path.read_text(encoding="utf-8")):
+        try:
+            parse_any(text, "cut", RunParams())
+        except InputFormatError as e:
+            assert "\n" not in str(e)
+
+
+@pytest.mark.parametrize("path", SMI, ids=lambda p: str(p.relative_to(CORPUS)))
+def test_smi_parsers_survive_truncation(path: Path) -> None:
+    parse = _smi_parse(path, _expected(path)["smi"]["parser"])
+    for text in _cuts(path.read_text(encoding="utf-8")):
+        try:
+            parse(text)
+        except ParseError:
+            pass
