@@ -90,9 +90,14 @@ def _value(by: str, x: float) -> str:
     return f"{x:g}" if by == "concurrency" else f"{x:.3g}"
 
 
+def probe_issues(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str]]:
+    """(severity, Chinese message) of every cell check that concerns a probe's cell."""
+    return [(i.severity, i.message.zh) for c in CHECKS if c.scope == "cell" for i in c.fn(cell, v)]
+
+
 def probe_status(cell: ServingCell, v: ModelVariant) -> str:
     """VALID / WARNING / INVALID of a probe's cell under the cell checks."""
-    severities = {i.severity for c in CHECKS if c.scope == "cell" for i in c.fn(cell, v)}
+    severities = {sev for sev, _ in probe_issues(cell, v)}
     return "INVALID" if "error" in severities else "WARNING" if severities else "VALID"
 
 
@@ -132,6 +137,10 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
             "满足" if p.met else "不满足",
             _STATUS_ZH[probe_status(p.cell, v)],
         ])
+    for p in sorted(search.probes, key=lambda p: p.value):
+        for sev, msg in probe_issues(p.cell, v):
+            kind = "无效" if sev == "error" else "存疑"
+            notes.append(f"{_unit(search.by).split('（')[0]} {_value(search.by, p.value)} 的测试数据{kind}：{msg}")
     at = next((p for p in search.probes if search.capacity is not None and p.value == search.capacity), None)
     if at is not None:
         if probe_status(at.cell, v) != "VALID":
