@@ -438,3 +438,53 @@ def test_no_capacity_no_section() -> None:
     from reportgen.report.markdown import render_markdown
 
     assert "3\\.5 容量" not in render_markdown(Results(variants=[ModelVariant(label="X")]))
+
+
+def test_collect_plan_runs_the_capacity_search_per_variant_while_the_server_is_up(tokdir, tmp_path) -> None:
+    """A plan with ``[capacity]``: the serving stage launches the slot-limited stub, runs the
+    matrix, then the search (while the server is up), and stops the server; --resume skips a
+    variant whose matrix and search are both done."""
+    import sys
+
+    from serving_helpers import free_port
+
+    from collectors.serving.stage import run_serving_stage
+    from reportgen.plan import parse_plan
+    from reportgen.results import ResultsStore
+
+    port = free_port()
+    stub_py = Path(__file__).parent / "serving_stub.py"
+    cmd = f"exec {sys.executable} {stub_py} --port {port} --model tiny --tokenizer {tokdir} --slots 2 --ttft 0.1"
+    plan = parse_plan(f"""
+[server]
+base_url = "http://127.0.0.1:{port}"
+startup_timeout_s = 60
+[serving]
+batch_sizes = [1]
+input_len = 24
+output_len = 40
+rounds = 2
+[functional_check]
+enabled = false
+[capacity]
+enabled = true
+slo = {{ ttft_p99_ms = 250 }}
+max_concurrency = 8
+[[variants]]
+label = "FP16"
+served_model_name = "tiny"
+launch_command = {json.dumps(cmd)}
+""")
+    store = ResultsStore.open(tmp_path / "r.json")
+    run_serving_stage(plan, store)
+    v = load_results(tmp_path / "r.json").variant("FP16")
+    assert len(v.serving) == 1 and v.server.exit_code is not None  # launched, measured, stopped
+    (s,) = v.capacity
+    assert s.finished_at is not None and s.input_len == 24 and s.output_len == 40 and s.slo == {"ttft_p99_ms": 250.0}
+    assert s.capacity is not None and s.capacity <= 2  # 2 slots: a 3rd request waits 0.3 s for one
+    assert [p.value for p in s.probes][:2] == [1, 2]
+    store = ResultsStore.open(tmp_path / "r.json")
+    before = store.results.variant("FP16").capacity[0].started_at
+    run_serving_stage(plan, store, resume=True)  # nothing left to do: the server is not even launched
+    again = load_results(tmp_path / "r.json").variant("FP16")
+    assert again.capacity[0].started_at == before
