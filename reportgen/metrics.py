@@ -11,6 +11,11 @@ Definitions (vllm/benchmarks/serve.py ``calculate_metrics``; README "Metric glos
 * percentiles: numpy linear interpolation; std is the population std (numpy default)
 * effective concurrency = sum(E2EL_i) / duration   (SGLang's "concurrency")
 * prefill tokens/s = mean prompt tokens / mean TTFT
+* goodput = requests meeting every per-request SLO limit / duration (``reportgen.slo``)
+* TFAT_i  = first answer chunk - request start (reasoning models; ``first_answer_s``)
+* open loop: achieved rate = requests sent / last send time (seconds since the schedule's
+  origin, where the target rate puts the last of N arrivals at N / rate); lateness_i =
+  send time - scheduled arrival time
 
 Only successful requests enter latency statistics and token totals; failed ones are
 counted. Warm-up requests are excluded entirely. Output tokens are the server's
@@ -19,19 +24,22 @@ counted. Warm-up requests are excluded entirely. Output tokens are the server's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from reportgen.results import RequestRecord, ServingMetrics, Stats
 
 
-def stats(values: Sequence[float] | np.ndarray, scale: float = 1.0) -> Stats:
-    """Summary statistics of ``values`` multiplied by ``scale`` (1000 for s -> ms)."""
+def stats(values: Sequence[float] | np.ndarray, scale: float = 1.0, extra: Iterable[float] = ()) -> Stats:
+    """Summary statistics of ``values`` multiplied by ``scale`` (1000 for s -> ms);
+    ``extra`` percentiles (95, 99.9) go into ``Stats.percentiles`` as "p95", "p99.9"."""
     a = np.asarray(values, dtype=float) * scale
     if a.size == 0:
         return Stats(n=0)
+    pct = {f"p{q:g}": float(np.percentile(a, q)) for q in extra if q not in (50, 90, 99)}
     return Stats(
+        percentiles=pct,
         n=int(a.size),
         mean=float(np.mean(a)),
         median=float(np.median(a)),
@@ -63,11 +71,18 @@ def window_s(records: Sequence[RequestRecord]) -> float | None:
     return max(ends) - min(r.start_s for r in timed)
 
 
-def serving_metrics(records: Sequence[RequestRecord], duration_s: float | None = None) -> ServingMetrics:
+def serving_metrics(
+    records: Sequence[RequestRecord], duration_s: float | None = None, slo: Mapping[str, float] | None = None
+) -> ServingMetrics:
     """Compute a cell's metrics from its raw records.
 
     ``duration_s`` is the measured timed window; when None, the span of the records is used.
+    ``slo`` (the cell's limits, ``reportgen.slo``): goodput when it has per-request limits, and
+    the percentiles its percentile limits name.
     """
+    from reportgen import slo as slo_mod
+
+    slo = slo or {}
     timed = timed_requests(records)
     ok = [r for r in timed if r.ok and r.first_token_s is not None and r.end_s is not None]
     failed = len(timed) - len(ok)
@@ -92,7 +107,17 @@ def serving_metrics(records: Sequence[RequestRecord], duration_s: float | None =
     def per_s(x: float) -> float:
         return x / duration_s if duration_s and duration_s > 0 else 0.0
 
-    ttft_stats = stats(ttft, 1000.0)
+    pcts: dict[str, list[float]] = {}
+    for k in slo_mod.percentile_keys(slo):
+        if k.percentile is not None:
+            pcts.setdefault(k.metric, []).append(k.percentile)
+    ttft_stats = stats(ttft, 1000.0, pcts.get("ttft", ()))
+    goodput = None
+    if slo_mod.request_keys(slo):
+        good = sum(slo_mod.request_good(r, slo, int(o)) for r, o in zip(ok, out))
+        goodput = per_s(good)
+    tfat = [r.first_answer_s - r.start_s for r in ok if r.first_answer_s is not None]
+    achieved, lateness = _open_loop(timed)
     return ServingMetrics(
         completed=len(ok),
         failed=failed,
@@ -104,12 +129,26 @@ def serving_metrics(records: Sequence[RequestRecord], duration_s: float | None =
         output_throughput=per_s(total_out),
         total_token_throughput=per_s(total_in + total_out),
         ttft_ms=ttft_stats,
-        tpot_ms=stats(tpot, 1000.0),
-        itl_ms=stats(itl, 1000.0),
-        e2el_ms=stats(e2el, 1000.0),
+        tpot_ms=stats(tpot, 1000.0, pcts.get("tpot", ())),
+        itl_ms=stats(itl, 1000.0, pcts.get("itl", ())),
+        e2el_ms=stats(e2el, 1000.0, pcts.get("e2el", ())),
         effective_concurrency=per_s(float(e2el.sum())) if len(ok) else None,
         prefill_tps=prefill_tps(float(inp.mean()) if len(ok) else None, ttft_stats.mean),
+        goodput_rps=goodput,
+        tfat_ms=stats(tfat, 1000.0, pcts.get("tfat", ())) if tfat else None,
+        achieved_rate=achieved,
+        lateness_ms=lateness,
     )
+
+
+def _open_loop(timed: Sequence[RequestRecord]) -> tuple[float | None, Stats | None]:
+    """Achieved rate and send lateness of an open-loop cell (None for a closed loop)."""
+    sched = [r for r in timed if r.scheduled_s is not None]
+    if not sched:
+        return None, None
+    last = max(r.start_s for r in sched)
+    achieved = len(sched) / last if last > 0 else None
+    return achieved, stats([r.start_s - (r.scheduled_s or 0.0) for r in sched], 1000.0, (95, 99.9))
 
 
 def prefill_tps(mean_prompt_tokens: float | None, mean_ttft_ms: float | None) -> float | None:

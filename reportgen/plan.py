@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AccuracyPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
+__all__ = ["AccuracyPlan", "CapacityPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
 
 
 class _Plan(BaseModel):
@@ -38,10 +38,25 @@ class ServerPlan(_Plan):
     log_tail_lines: int = 200  # kept in the results file
 
 
+def _parse_slo(v: dict[str, float]) -> dict[str, float]:
+    from reportgen.slo import parse_slo
+
+    try:
+        return parse_slo(v)
+    except InputFormatError as e:
+        raise ValueError(str(e)) from None
+
+
 class ServingPlan(_Plan):
     """The serving matrix (document section 3.3/3.4)."""
 
     batch_sizes: list[int] = Field(default_factory=lambda: [1, 2, 4, 8])
+    request_rates: list[float] = Field(default_factory=list)  # open loop (arrivals/s); set: these cells instead of batch_sizes
+    burstiness: float = 1.0  # gamma shape of the open-loop gaps (1: Poisson)
+    num_requests: int = 200  # timed requests per open-loop cell
+    dataset: str = "random"  # random, prefix:LEN, sharegpt:FILE, jsonl:FILE
+    repeats: int = 1  # runs of each cell (fresh prompts each)
+    slo: dict[str, float] = Field(default_factory=dict)  # limits per cell: "ttft_p99_ms" = 2000, "tpot_ms" = 100 (goodput)
     input_len: int = 8192
     output_len: int = 256
     rounds: int = 5  # timed requests per cell = batch size x rounds
@@ -67,6 +82,48 @@ class ServingPlan(_Plan):
     def _lengths(self) -> ServingPlan:
         if self.input_len < 1 or self.output_len < 1 or self.rounds < 1 or self.warmup_requests < 0:
             raise ValueError("input_len, output_len and rounds must be >= 1, warmup_requests >= 0")
+        if any(not r > 0 for r in self.request_rates) or not self.burstiness > 0:
+            raise ValueError("request rates and burstiness must be positive")
+        if self.num_requests < 1 or self.repeats < 1:
+            raise ValueError("num_requests and repeats must be >= 1")
+        return self
+
+    @field_validator("slo")
+    @classmethod
+    def _slo(cls, v: dict[str, float]) -> dict[str, float]:
+        return _parse_slo(v) if v else v
+
+
+class CapacityPlan(_Plan):
+    """Section 3.5: per variant, the largest concurrency (or rate) meeting every SLO (``reportgen capacity``)."""
+
+    enabled: bool = False
+    slo: dict[str, float] = Field(default_factory=lambda: {"ttft_p99_ms": 2000.0, "tpot_p99_ms": 100.0})
+    by: Literal["concurrency", "rate"] = "concurrency"
+    input_len: int | None = None  # default: [serving]'s
+    output_len: int | None = None
+    max_concurrency: int = 256  # the search's upper bound (by concurrency)
+    max_rate: float = 256.0  # the search's upper bound (by rate)
+    start: float = 1.0  # the first value probed
+    rounds: int = 5  # by concurrency: requests per probe = rounds x concurrency (>= 5)
+    num_requests: int = 100  # by rate: requests per probe (>= 100 for a P99)
+
+    @field_validator("slo")
+    @classmethod
+    def _slo(cls, v: dict[str, float]) -> dict[str, float]:
+        from reportgen.slo import percentile_keys
+
+        out = _parse_slo(v)
+        if not percentile_keys(out):
+            raise ValueError("the capacity search needs percentile limits (ttft_p99_ms, tpot_p99_ms, ...)")
+        return out
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CapacityPlan:
+        if self.max_concurrency < 1 or not self.max_rate > 0 or not self.start > 0:
+            raise ValueError("max_concurrency, max_rate and start must be positive")
+        if self.rounds < 5 or self.num_requests < 100:
+            raise ValueError("rounds must be >= 5 and num_requests >= 100 (enough requests for a P99)")
         return self
 
 
@@ -130,6 +187,7 @@ class Plan(_Plan):
     functional_check: FunctionalCheckPlan = Field(default_factory=FunctionalCheckPlan)
     variants: list[VariantPlan] = Field(default_factory=list)
     accuracy: AccuracyPlan = Field(default_factory=AccuracyPlan)
+    capacity: CapacityPlan = Field(default_factory=CapacityPlan)
     embedding: list[EmbeddingPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -239,6 +297,12 @@ tasks = {_toml_list(a.tasks)}
 mode = {_q(a.mode)}                  # or "swift2024": reproduces ms-swift 2.x / llmuses 0.4.x, bugs included
 # limit = 100                         # questions per benchmark, stratified by subject; default: all
 concurrency = {a.concurrency}
+
+[capacity]                            # section 3.5: how many users each variant serves within the SLOs
+enabled = false                       # runs after each variant's matrix, while its server is up
+slo = {{ ttft_p99_ms = 2000, tpot_p99_ms = 100 }}   # MLPerf's Llama-3.1-8B server limits
+by = "concurrency"                    # or "rate" (requests/s, to 5 %)
+max_concurrency = 256
 
 # Sections 5 and 6: one [[embedding]] per check. Without base_url the model runs locally
 # (transformers + torch: pip install 'reportgen[local-models]').

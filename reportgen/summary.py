@@ -16,8 +16,11 @@ from reportgen.validity import cell_order, cell_status, check_results
 SERVING_COLUMNS: tuple[str, ...] = (
     "precision",
     "batch_size",
+    "request_rate",
     "input_len",
     "output_len",
+    "dataset",
+    "repeat",
     "requests",
     "failed",
     "input_tokens",
@@ -33,7 +36,18 @@ SERVING_COLUMNS: tuple[str, ...] = (
     "e2el_mean_ms",
     "output_tps",
     "total_tps",
+    "goodput_rps",
     "valid",
+)
+
+CAPACITY_COLUMNS: tuple[str, ...] = ("precision", "input_len", "output_len", "slo", "by", "capacity", "probes")
+PROBE_KEYS: tuple[str, ...] = ("value", "met", "ttft_p99_ms", "tpot_p99_ms", "output_tps")
+
+# Repeats of one case: the mean and the 95 % CI half width of these row values.
+REPEAT_METRICS: tuple[str, ...] = ("ttft_mean_ms", "ttft_p99_ms", "tpot_mean_ms", "tpot_p99_ms", "output_tps", "goodput_rps")
+REPEAT_COLUMNS: tuple[str, ...] = (
+    "precision", "batch_size", "request_rate", "input_len", "output_len", "dataset", "repeats",
+    *(f"{m}{suffix}" for m in REPEAT_METRICS for suffix in ("", "_ci95")),
 )
 
 ACCURACY_COLUMNS: tuple[str, ...] = ("precision", "benchmark", "mode", "n", "correct", "micro", "macro")
@@ -66,8 +80,11 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
             row: dict[str, Any] = {
                 "precision": v.label,
                 "batch_size": c.batch_size,
+                "request_rate": c.request_rate,
                 "input_len": c.input_len,
                 "output_len": c.output_len,
+                "dataset": c.dataset,
+                "repeat": c.repeat,
                 "requests": (m.completed + m.failed) if m else None,
                 "failed": m.failed if m else None,
                 "input_tokens": m.total_input_tokens if m else None,
@@ -83,10 +100,65 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
                 "e2el_mean_ms": _stat(m.e2el_ms, "mean") if m else None,
                 "output_tps": m.output_throughput if m else None,
                 "total_tps": m.total_token_throughput if m else None,
+                "goodput_rps": m.goodput_rps if m else None,
                 "valid": cell_status(findings, v.label, c.key),
             }
             rows.append(row)
     return rows
+
+
+def repeat_rows(results: Results, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
+    """One row per case (repeats of a cell together), keys ``REPEAT_COLUMNS``: for each of
+    ``REPEAT_METRICS`` the mean over repeats and the 95 % CI half width (None for one run)."""
+    from reportgen.repeats import repeat_stat
+
+    rows = serving_rows(results, findings)
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["precision"], r["batch_size"], r["request_rate"], r["input_len"], r["output_len"], r["dataset"]), []).append(r)
+    out: list[dict[str, Any]] = []
+    for (label, b, rate, i, o, ds), rs in groups.items():
+        row: dict[str, Any] = {"precision": label, "batch_size": b, "request_rate": rate, "input_len": i,
+                               "output_len": o, "dataset": ds, "repeats": len(rs)}
+        for name in REPEAT_METRICS:
+            st = repeat_stat([r[name] for r in rs if r[name] is not None])
+            row[name] = st.mean if st else None
+            row[f"{name}_ci95"] = st.ci95 if st else None
+        out.append(row)
+    return out
+
+
+def capacity_rows(results: Results) -> list[dict[str, Any]]:
+    """One row per capacity search, keys ``CAPACITY_COLUMNS``; ``probes`` is a list of objects with
+    ``PROBE_KEYS`` in the order probed; ``slo`` the limits as "key=ms,..." text."""
+    from reportgen.slo import format_slo
+
+    rows: list[dict[str, Any]] = []
+    for v in results.variants:
+        for s in v.capacity:
+            def num(x: float | None, by: str = s.by) -> float | int | None:
+                return int(x) if x is not None and by == "concurrency" else x  # concurrency is a whole number
+
+            probes = []
+            for p in s.probes:
+                m = p.cell.metrics
+                probes.append({
+                    "value": num(p.value),
+                    "met": p.met,
+                    "ttft_p99_ms": _stat(m.ttft_ms, "p99") if m else None,
+                    "tpot_p99_ms": _stat(m.tpot_ms, "p99") if m else None,
+                    "output_tps": m.output_throughput if m else None,
+                })
+            rows.append({
+                "precision": v.label, "input_len": s.input_len, "output_len": s.output_len,
+                "slo": format_slo(s.slo), "by": s.by, "capacity": num(s.capacity), "probes": probes,
+            })
+    return rows
+
+
+def format_probes(probes: list[dict[str, Any]]) -> str:
+    """Probes in one cell of a table or CSV: ``1:met 2:met 4:miss``."""
+    return " ".join(f"{p['value']:g}:{'met' if p['met'] else 'miss'}" for p in probes)
 
 
 def accuracy_rows(results: Results) -> list[dict[str, Any]]:

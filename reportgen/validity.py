@@ -513,7 +513,7 @@ def _metrics_recomputed(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
     if m is None or cell.source != "measured" or not cell.requests:
         return
-    again = serving_metrics(cell.requests, cell.duration_s)
+    again = serving_metrics(cell.requests, cell.duration_s, cell.slo)
     diffs: list[str] = []
     for field in ("completed", "failed", "total_input_tokens", "total_output_tokens"):
         a, b = getattr(m, field), getattr(again, field)
@@ -756,6 +756,8 @@ def _sample_count(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
     if m is None or cell.source != "measured" or m.completed == 0:
         return
+    if cell.request_rate is not None:
+        return  # open loop: batch_size is the number of requests, not a concurrency
     need = max(MIN_SAMPLES, MIN_ROUNDS * cell.batch_size)
     if m.completed < need:
         done, b = m.completed, cell.batch_size
@@ -777,8 +779,8 @@ def _sample_count(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
 )
 def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     m = cell.metrics
-    if m is None or cell.source != "measured" or m.effective_concurrency is None:
-        return
+    if m is None or cell.source != "measured" or m.effective_concurrency is None or cell.request_rate is not None:
+        return  # open loop: the concurrency is whatever the arrivals and the server make it
     c, b = m.effective_concurrency, cell.batch_size
     conc = Msg(f"effective concurrency {c:.2f} (sum of E2EL / duration)", f"有效并发 {c:.2f}（ΣE2EL ÷ 测试时长）")
     if c > b * CONCURRENCY_OVER + 0.05:
@@ -806,6 +808,8 @@ def _prefix_cache(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     sm = cell.server_metrics
     if sm is None or not sm.prefix_cache_hits or sm.prefix_cache_hits <= 0:
         return
+    if cell.dataset.startswith("prefix:"):
+        return  # the shared-prefix workload hits the cache on purpose
     hits = sm.prefix_cache_hits
     h = f"{hits:.0f}"
     if sm.prefix_cache_queries:
@@ -1448,3 +1452,7 @@ def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellSt
     if any(f.severity == "error" for f in mine):
         return "INVALID"
     return "WARNING" if mine else "VALID"
+
+
+# Open-loop, repeat and capacity checks live in their own module; importing it registers them.
+from reportgen import validity_load as _validity_load  # noqa: E402,F401

@@ -54,8 +54,9 @@ class Stub:
     """The stub server in its own process (so it can die mid-cell)."""
 
     def __init__(self, tokenizer: Path | None = None, port: int = 0, model: str = "stub-model",
-                 extra: list[str] | None = None) -> None:
-        argv = [sys.executable, str(STUB), "--port", str(port), "--model", model, *(extra or [])]
+                 extra: list[str] | None = None, slots: int = 0, ttft: float = 0.05) -> None:
+        argv = [sys.executable, str(STUB), "--port", str(port), "--model", model, "--slots", str(slots), "--ttft", str(ttft),
+                *(extra or [])]
         if tokenizer:
             argv += ["--tokenizer", str(tokenizer)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -4,13 +4,16 @@ Run: python tests/serving_stub.py [--tokenizer DIR]   -> prints "PORT <n>" once 
 
 POST /v1/completions and /v1/chat/completions (stream=true), vLLM-style SSE. Each
 request may carry (extra body fields):
-  stub_ttft   seconds before the first token (default 0.05)
-  stub_tpot   seconds between tokens (default 0.005)
+  stub_ttft   seconds before the first token (default --ttft, 0.05)
+  stub_tpot   seconds between tokens (default --tpot, 0.005)
   stub_fault  one of: http500, reset:K, stall:K, malformed:K, die:K, nodone, error_event:K,
               badchoice:K ("choices":["x"]), garbage:K ({"choices":[{garbage})
               (K = tokens sent before the fault)
+  stub_reasoning  chat: the first N tokens are ``reasoning_content`` deltas, the rest ``content``
 Tokens are sent at absolute times start + ttft + i*tpot, so scheduling jitter does not
-accumulate. Usage reports prompt_tokens counted with --tokenizer (else the number of
+accumulate. With --slots K the stub serves at most K requests at once (like a server with K
+sequences of KV cache): a further request waits for a free slot, and its ttft starts then, so
+the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
 Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
 stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
@@ -33,10 +36,14 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--tokenizer", default=None)
 ap.add_argument("--model", default="stub-model")
+ap.add_argument("--slots", type=int, default=0, help="requests served at once (0: unlimited)")
+ap.add_argument("--ttft", type=float, default=0.05, help="default stub_ttft")
+ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
 ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
 ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
 ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
 args = ap.parse_args()
+SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
 TOK = None
 if args.tokenizer:
@@ -120,6 +127,13 @@ def _reset(req: web.Request) -> None:
 
 
 async def generate(req: web.Request) -> web.StreamResponse:
+    if SLOTS is None:
+        return await _generate(req)
+    async with SLOTS:
+        return await _generate(req)
+
+
+async def _generate(req: web.Request) -> web.StreamResponse:
     t_start = time.perf_counter()
     body = await req.json()
     chat = req.path.endswith("/chat/completions")
@@ -132,8 +146,9 @@ async def generate(req: web.Request) -> web.StreamResponse:
     if args.die_after is not None and STREAMS[0] > args.die_after:
         os._exit(3)
     n = int(body.get("max_tokens", 16))
-    ttft = float(body.get("stub_ttft", 0.05))
-    tpot = float(body.get("stub_tpot", 0.005))
+    ttft = float(body.get("stub_ttft", args.ttft))
+    tpot = float(body.get("stub_tpot", args.tpot))
+    reasoning = int(body.get("stub_reasoning", 0))
     if chat:
         prompt_tokens = chat_count(body["messages"])
         text = body["messages"][-1]["content"]
@@ -180,7 +195,8 @@ async def generate(req: web.Request) -> web.StreamResponse:
         fin = "length" if i == n - 1 else None
         if chat:
             chunk = {"id": rid, "object": "chat.completion.chunk", "model": args.model,
-                     "choices": [{"index": 0, "delta": {"content": f" t{i}"}, "logprobs": None, "finish_reason": fin}]}
+                     "choices": [{"index": 0, "delta": {"reasoning_content" if i < reasoning else "content": f" t{i}"},
+                                  "logprobs": None, "finish_reason": fin}]}
         else:
             chunk = {"id": rid, "object": "text_completion", "model": args.model,
                      "choices": [{"index": 0, "text": f" t{i}", "logprobs": None, "finish_reason": fin, "stop_reason": None}]}
@@ -233,6 +249,9 @@ async def chat_plain(req: web.Request) -> web.StreamResponse:
 
 
 async def main() -> None:
+    global SLOTS
+    if args.slots > 0:
+        SLOTS = asyncio.Semaphore(args.slots)
     app = web.Application()
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),

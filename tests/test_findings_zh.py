@@ -157,7 +157,32 @@ def _telemetry() -> Results:
     return r
 
 
+def _open_loop_and_repeats() -> Results:
+    from _clean_run import refresh
+
+    r = Results()
+    v = r.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
+    # achieved: 100 requests / last send 9.95 s = 10.05 req/s; repeats: output tok/s x, x, x / 1.3 -> CV 14.4 %
+    recs = [RequestRecord(index=i, start_s=0.1 * i + 0.05 + (0.03 if i % 10 == 0 else 0.0), scheduled_s=0.1 * i + 0.05,
+                          first_token_s=0.1 * i + 0.2, end_s=0.1 * i + 0.3, chunk_times_s=[0.1 * i + 0.2, 0.1 * i + 0.3],
+                          completion_tokens=2, prompt_tokens=8) for i in range(100)]
+    v.serving.append(refresh(ServingCell(batch_size=100, input_len=8, output_len=2, request_rate=12.0, num_requests=100,
+                                         duration_s=10.5, requests=recs)))
+    for rep in range(3):
+        c = clean_cell(2)
+        c.repeat = rep
+        if rep == 2:  # one repeat 30 % slower throughout
+            for q in c.requests:
+                q.start_s, q.first_token_s, q.end_s = q.start_s * 1.3, (q.first_token_s or 0) * 1.3, (q.end_s or 0) * 1.3
+                q.chunk_times_s = [t * 1.3 for t in q.chunk_times_s]
+            c.duration_s = (c.duration_s or 0) * 1.3
+            refresh(c)
+        v.serving.append(c)
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "open_loop_and_repeats": _open_loop_and_repeats,
     "telemetry": _telemetry,
     "embedding": _embedding,
     "seed": seed_results,
@@ -209,6 +234,12 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "bbh_bracket_bug", "FP16", None,
      "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
+    ("open_loop_and_repeats", "open_loop_rate", "FP16", 100,
+     "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
+    ("open_loop_and_repeats", "open_loop_lateness", "FP16", 100,
+     "请求实际发出时间比计划到达时间晚 30.0 ms（P99，上限 10 ms）：客户端过忙，未能保持到达过程"),
+    ("open_loop_and_repeats", "repeat_cv", "FP16", 2,
+     "3 次重复测试结果不一致：输出吞吐 变异系数 14.4%；平均 TTFT 变异系数 15.7%；平均 TPOT 变异系数 15.7%（超过 5%）"),
     ("lengths_unknown", "requested_length_unknown", "FP16", 1,
      "bench.txt 未记录所要求的输入与输出长度：本用例显示的是每个请求的平均值（输入 8192 / 输出 256）；如已知，请用 --input-len/--output-len 重新导入"),
     ("block_cut", "imported_block_cut", "FP16", 1,

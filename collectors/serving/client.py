@@ -17,6 +17,10 @@ Timing (``time.perf_counter``, seconds since the cell's ``t0``):
   role-only delta (``{"role": "assistant", "content": ""}``), which precedes generation.
 * ``first_token_s`` / ``end_s``: the first / last token event; ``chunk_times_s``: all.
 * Token counts come from the usage chunk (``stream_options.include_usage``).
+* Reasoning models (chat deltas with ``reasoning_content`` / ``reasoning`` first): TTFT stays
+  the first token of any kind; ``first_answer_s`` is the first chunk with answer ``content``
+  (found after the stream ends, so the hot path is unchanged). None without reasoning.
+* A sample with its own ``output_len`` (datasets) sends that as max_tokens (and min_tokens).
 
 A failure is data: HTTP errors, connection resets, a stalled stream (no byte for
 ``stall_timeout_s``), the total ``request_timeout_s``, malformed SSE and a stream
@@ -167,19 +171,28 @@ class _Acc:
         self.finish_reason: str | None = None
 
 
+def _settings(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
+    if sample.output_len is not None and sample.output_len != params.max_tokens:
+        from dataclasses import replace
+
+        params = replace(params, max_tokens=sample.output_len)
+    return params.body_settings()
+
+
 def _completion_body(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
     body: dict[str, Any] = {"model": params.model, "prompt": sample.text, "stream": True}
-    body.update(params.body_settings())
+    body.update(_settings(sample, params))
     return body
 
 
 def _chat_body(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": params.model,
-        "messages": [{"role": "user", "content": sample.text}],
-        "stream": True,
-    }
-    body.update(params.body_settings())
+    messages = (
+        [{"role": r, "content": c} for r, c in sample.messages]
+        if sample.messages
+        else [{"role": "user", "content": sample.text}]
+    )
+    body: dict[str, Any] = {"model": params.model, "messages": messages, "stream": True}
+    body.update(_settings(sample, params))
     return body
 
 
@@ -366,6 +379,7 @@ async def _request(
                 error = str(e) if isinstance(e, _StreamError) else f"malformed SSE event: {_first_bad(acc.payloads)!r}"
     usage = acc.usage or {}
     times = [t - t0 for t in acc.times]
+    first_answer = _first_answer(acc.payloads, times)
     return RequestRecord(
         index=index,
         warmup=warmup,
@@ -382,7 +396,26 @@ async def _request(
         text=text,
         prompt_sha256=sample.sha256,
         chunks=acc.events,
+        first_answer_s=first_answer,
+        target_output_tokens=sample.output_len,
     )
+
+
+def _first_answer(payloads: list[bytes], times: list[float]) -> float | None:
+    """The time of the first chunk with answer content, when the stream began with reasoning."""
+    if not payloads or b'"reasoning' not in payloads[0]:
+        return None
+    for p, t in zip(payloads, times):
+        if b'"content"' not in p:
+            continue
+        try:
+            d = json.loads(p)
+            delta = (d.get("choices") or [{}])[0].get("delta") or {}
+        except (ValueError, AttributeError, IndexError, TypeError):
+            continue
+        if delta.get("content"):
+            return t
+    return None
 
 
 def _first_bad(payloads: list[bytes]) -> bytes:

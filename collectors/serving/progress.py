@@ -22,7 +22,9 @@ class ConsoleProgress(Progress):
         self.tty = sys.stderr.isatty() if tty is None else tty
 
     def _line(self, label: str, plan: CellPlan) -> str:
-        return f"{label} bs={plan.batch_size} in={plan.input_len} out={plan.output_len}"
+        shape = f"rate={plan.request_rate:g}/s n={plan.num_requests}" if plan.request_rate is not None else f"bs={plan.batch_size}"
+        extra = (f" {plan.dataset}" if plan.dataset != "random" else "") + (f" repeat={plan.repeat}" if plan.repeat else "")
+        return f"{label} {shape} in={plan.input_len} out={plan.output_len}{extra}"
 
     def cell_started(self, label: str, plan: CellPlan) -> None:
         if self.tty:

@@ -63,6 +63,8 @@ class PromptSample:
     prompt_tokens: int
     sha256: str
     chat: bool = False
+    output_len: int | None = None  # this request's max_tokens (datasets with their own lengths); None: the cell's
+    messages: tuple[tuple[str, str], ...] | None = None  # chat history (role, content) ending in ``text``; None: one user turn
 
 
 class LocalTokenizer:
@@ -198,21 +200,23 @@ class PromptFactory:
         self.max_tries = max_tries
         self._seen: dict[str, str] = {}  # sha256 -> key, to prove distinctness
 
-    def make(self, key: str, n_tokens: int) -> PromptSample:
+    def make(self, key: str, n_tokens: int, prefix: str = "") -> PromptSample:
+        """A prompt of exactly ``n_tokens``; with ``prefix``, it starts with that text (shared-prefix
+        workloads) and the random part after it is sized so the whole counts ``n_tokens``."""
         if n_tokens < 1:
             raise InputFormatError(f"input length must be at least 1 token, not {n_tokens}")
         tok = self.tokenizer
         rng = random.Random(f"{self.seed}:{key}")
         text = _words(rng, n_tokens // 2 + 8)
         ids = tok.encode(text)
-        k = n_tokens
+        k = n_tokens - (tok.count(prefix, chat=self.chat) if prefix else 0)
         for _ in range(self.max_tries):
             while len(ids) < k + 8:  # room to grow k
                 text += " " + _words(rng, max(16, (k - len(ids)) // 2 + 8))
                 ids = tok.encode(text)
             if k < 1:
                 break
-            prompt = tok.decode(ids[:k])
+            prompt = prefix + tok.decode(ids[:k])
             n = tok.count(prompt, chat=self.chat)
             if n == n_tokens:
                 return self._sample(key, prompt, n)

@@ -1,4 +1,4 @@
-"""The serving matrix: closed-loop cells, warm-up, rounds, saving, resume.
+"""The serving matrix: closed-loop and open-loop cells, warm-up, rounds, saving, resume.
 
 A cell at batch size N runs N workers; each sends ``rounds`` requests one after
 another (a closed loop: a worker's next request leaves when its previous one ended),
@@ -11,7 +11,13 @@ recorded with ``warmup=True`` (excluded from metrics). Then ``/metrics`` is scra
 request ended, ``/metrics`` is scraped again. Metrics come only from
 ``reportgen.metrics.serving_metrics(records, duration_s)``.
 
-Every prompt is distinct (keys name variant, cell, worker and round; see
+An open-loop cell (``request_rate`` set) sends ``requests`` requests at the arrival times of
+``arrivals.arrival_times`` (Poisson, or gamma with ``burstiness``): each request waits until
+``t0 + scheduled_s`` (an absolute time, so a slow send never delays later arrivals) and
+records both; nothing caps the requests in flight (vLLM's ``--request-rate`` without
+``--max-concurrency``; the cell's ``batch_size`` is the number of requests).
+
+Prompts come from the cell's dataset (``datasets``); with ``random``, every prompt is distinct (keys name variant, cell, worker and round; see
 ``prompts``). The cell is handed to ``sink`` the moment it finishes, which saves it;
 on cancellation (Ctrl-C) the finished requests are handed over as a cell marked
 ``interrupted`` and the cancellation propagates. ``--resume`` skips cells that are
@@ -29,7 +35,9 @@ from typing import Protocol
 import httpx
 
 from collectors.serving import prometheus
+from collectors.serving.arrivals import arrival_times
 from collectors.serving.client import ENDPOINTS, REQUEST_FUNCS, RequestParams
+from collectors.serving.datasets import parse_dataset
 from collectors.serving.prompts import PromptFactory, PromptSample
 from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import serving_metrics
@@ -48,20 +56,40 @@ class Sampler(Protocol):
 
 @dataclass(frozen=True)
 class CellPlan:
-    batch_size: int
+    batch_size: int  # closed loop: concurrent workers; open loop: ignored (= requests)
     input_len: int
     output_len: int
     rounds: int = 1
     warmup_requests: int = 1
     endpoint: str = "completions"  # a REQUEST_FUNCS name
+    request_rate: float | None = None  # open loop: target arrivals/s
+    burstiness: float = 1.0  # gamma shape of the gaps (1: Poisson)
+    requests: int | None = None  # open loop: timed requests
+    dataset: str = "random"  # a ``datasets.parse_dataset`` spec
+    repeat: int = 0
+    slo: tuple[tuple[str, float], ...] = ()  # limits the cell is judged by (``reportgen.slo`` keys)
+
+    @property
+    def open_loop(self) -> bool:
+        return self.request_rate is not None
 
     @property
     def num_requests(self) -> int:
+        if self.request_rate is not None:
+            return self.requests or 100
         return self.batch_size * self.rounds
 
     @property
+    def concurrency(self) -> int:
+        """The cell's ``batch_size`` as recorded (open loop: the number of requests, nothing caps them)."""
+        return self.num_requests if self.open_loop else self.batch_size
+
+    @property
     def key(self) -> CellKey:
-        return CellKey(batch_size=self.batch_size, input_len=self.input_len, output_len=self.output_len)
+        return CellKey(
+            batch_size=self.concurrency, input_len=self.input_len, output_len=self.output_len,
+            request_rate=self.request_rate, dataset=parse_dataset(self.dataset).name, repeat=self.repeat,
+        )
 
 
 class Progress:
@@ -115,9 +143,19 @@ def cell_problems(cell: ServingCell) -> list[str]:
 
 
 def _prompts(factory: PromptFactory, key: str, plan: CellPlan) -> tuple[list[PromptSample], list[list[PromptSample]]]:
-    base = f"{key}:{plan.endpoint}:bs{plan.batch_size}:in{plan.input_len}:out{plan.output_len}"
+    """Warm-up prompts, and the timed ones per worker (open loop: one list, in sending order)."""
+    shape = f"rate{plan.request_rate:g}:n{plan.num_requests}" if plan.open_loop else f"bs{plan.batch_size}"
+    base = f"{key}:{plan.endpoint}:{shape}:in{plan.input_len}:out{plan.output_len}"
+    if plan.dataset != "random":
+        base += f":{plan.dataset}"
+    if plan.repeat:
+        base += f":rep{plan.repeat}"  # fresh prompts for every repeat
+    ds = parse_dataset(plan.dataset)
     warm = [factory.make(f"{base}:warmup{i}", plan.input_len) for i in range(plan.warmup_requests)]
-    timed = [[factory.make(f"{base}:w{w}:r{r}", plan.input_len) for r in range(plan.rounds)] for w in range(plan.batch_size)]
+    if plan.open_loop:
+        timed = ds.users(factory, base, 1, plan.num_requests, plan.input_len, plan.output_len)
+    else:
+        timed = ds.users(factory, base, plan.batch_size, plan.rounds, plan.input_len, plan.output_len)
     return warm, timed
 
 
@@ -146,11 +184,16 @@ async def run_cell(
     progress.cell_started(label, plan)
 
     cell = ServingCell(
-        batch_size=plan.batch_size,
+        batch_size=plan.concurrency,
         input_len=plan.input_len,
         output_len=plan.output_len,
+        request_rate=plan.request_rate,
+        burstiness=plan.burstiness if plan.open_loop else None,
+        dataset=parse_dataset(plan.dataset).name,
+        repeat=plan.repeat,
+        slo=dict(plan.slo),
         num_requests=plan.num_requests,
-        rounds=plan.rounds,
+        rounds=None if plan.open_loop else plan.rounds,
         endpoint=ENDPOINTS[plan.endpoint],
         started_at=utc_now(),
         warmup_requests=plan.warmup_requests,
@@ -184,12 +227,31 @@ async def run_cell(
                 done += 1
                 progress.request_done(label, plan, rec, done, total)
 
+        async def arrival(i: int, sample: PromptSample, at: float) -> None:
+            nonlocal done
+            delay = t0 + at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            rec = await request_fn(client, sample, params, t0=t0, index=i)
+            rec.scheduled_s = at
+            records.append(rec)
+            done += 1
+            progress.request_done(label, plan, rec, done, total)
+
+        schedule = (
+            arrival_times(plan.num_requests, plan.request_rate, plan.burstiness, seed=_schedule_seed(factory.seed, key, plan))
+            if plan.request_rate is not None
+            else []
+        )
         if sampler is not None:
-            sampler.start(f"serving:{label}:bs{plan.batch_size}")
+            sampler.start(f"serving:{label}:" + (f"rate{plan.request_rate:g}" if plan.open_loop else f"bs{plan.batch_size}"))
         t0 = time.perf_counter()
         timed_started = True
         try:
-            await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
+            if plan.open_loop:
+                await asyncio.gather(*(arrival(i, s, at) for i, (s, at) in enumerate(zip(timed_prompts[0], schedule))))
+            else:
+                await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
             cell.duration_s = time.perf_counter() - t0
         finally:
             if sampler is not None:
@@ -213,12 +275,20 @@ async def run_cell(
     return cell
 
 
+def _schedule_seed(seed: int, key: str, plan: CellPlan) -> int:
+    """The arrival schedule's seed: recorded prompt seed + the cell, so a rerun draws the same times."""
+    import hashlib
+
+    h = hashlib.sha256(f"{seed}:{key}:{plan.request_rate}:{plan.num_requests}:{plan.repeat}".encode()).hexdigest()
+    return int(h[:12], 16)
+
+
 def _finish(cell: ServingCell, records: list[RequestRecord]) -> None:
     records.sort(key=lambda r: (not r.warmup, r.index))
     cell.requests = records
     cell.finished_at = utc_now()
     if any(not r.warmup for r in records):
-        cell.metrics = serving_metrics(records, cell.duration_s)
+        cell.metrics = serving_metrics(records, cell.duration_s, cell.slo)
     cell.energy = recompute_energy(cell)
 
 

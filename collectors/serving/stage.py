@@ -15,31 +15,41 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
 from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
 from reportgen._io import safe_file_name
 from reportgen.errors import ReportgenError, ServerError
-from reportgen.plan import FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
+from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.redact import is_secret_name, redact_file
-from reportgen.results import ModelVariant, ResultsStore, ServingCell
+from reportgen.results import CapacitySearch, ModelVariant, ResultsStore, ServingCell
 
-__all__ = ["cell_plans", "check_alive", "identify_server", "measure_variant", "resolve_model", "run_serving_stage"]
+__all__ = [
+    "capacity_settings", "cell_plans", "check_alive", "identify_server", "measure_capacity", "measure_variant",
+    "resolve_model", "run_serving_stage",
+]
 
 
 def cell_plans(s: ServingPlan) -> list[CellPlan]:
-    return [
-        CellPlan(
-            batch_size=b,
-            input_len=s.input_len,
-            output_len=s.output_len,
-            rounds=s.rounds,
-            warmup_requests=s.warmup_requests,
-            endpoint=s.endpoint,
-        )
-        for b in s.batch_sizes
-    ]
+    """The cells of the matrix: each batch size (closed loop) or, when ``request_rates`` is set,
+    each rate (open loop); every cell ``repeats`` times (repeats of one case next to each other)."""
+    common = dict(
+        input_len=s.input_len, output_len=s.output_len, rounds=s.rounds, warmup_requests=s.warmup_requests,
+        endpoint=s.endpoint, dataset=s.dataset, slo=tuple(s.slo.items()),
+    )
+    out: list[CellPlan] = []
+    if s.request_rates:
+        for rate in s.request_rates:
+            for rep in range(s.repeats):
+                out.append(CellPlan(batch_size=s.num_requests, request_rate=rate, burstiness=s.burstiness,
+                                    requests=s.num_requests, repeat=rep, **common))  # type: ignore[arg-type]
+    else:
+        for b in s.batch_sizes:
+            for rep in range(s.repeats):
+                out.append(CellPlan(batch_size=b, repeat=rep, **common))  # type: ignore[arg-type]
+    return out
 
 
 def request_params(s: ServingPlan, model: str) -> RequestParams:
@@ -79,7 +89,7 @@ def measure_variant(
     seed = settings.seed if settings.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
     params = request_params(settings, model)
-    concurrency = max(p.batch_size for p in plans)
+    concurrency = max(p.concurrency for p in plans)
 
     async def go() -> list[ServingCell]:
         client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport)
@@ -89,6 +99,55 @@ def measure_variant(
                 save=store.save, resume=resume, progress=progress, scrape_metrics=settings.scrape_metrics,
                 sampler=sampler,
             )
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        if isinstance(tok, ServerTokenizer):
+            tok.close()
+
+
+def capacity_settings(cp: CapacityPlan, serving: ServingPlan) -> SearchSettings:
+    """The search a plan's ``[capacity]`` asks for (lengths default to ``[serving]``'s)."""
+    return SearchSettings(
+        slo=dict(cp.slo), by=cp.by, input_len=cp.input_len or serving.input_len, output_len=cp.output_len or serving.output_len,
+        max_value=cp.max_concurrency if cp.by == "concurrency" else cp.max_rate, start=cp.start, rounds=cp.rounds,
+        num_requests=cp.num_requests, warmup_requests=serving.warmup_requests, endpoint=serving.endpoint,
+        dataset=serving.dataset, burstiness=serving.burstiness,
+    )
+
+
+def measure_capacity(
+    base_url: str,
+    variant: ModelVariant,
+    search: SearchSettings,
+    serving: ServingPlan,
+    store: ResultsStore,
+    *,
+    model: str,
+    tokenizer_dir: str | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    transport: Any = None,
+    sampler: Sampler | None = None,
+    command: str | None = None,
+) -> CapacitySearch:
+    """Run one capacity search against ``base_url`` into ``variant.capacity``; saves after each probe."""
+    if resume and (done := find_search(variant, search)) is not None:
+        return done
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    seed = serving.seed if serving.seed is not None else secrets.randbits(31)
+    factory = PromptFactory(tok, seed, chat=search.endpoint == "chat")
+    params = request_params(serving, model)
+    pool = int(search.max_value) if search.by == "concurrency" else max(100, search.num_requests)
+
+    async def go() -> CapacitySearch:
+        client = make_client(base_url, pool, transport=transport)
+        try:
+            return await run_search(client, factory, variant, search, params, save=store.save, progress=progress,
+                                    scrape_metrics=serving.scrape_metrics, sampler=sampler, command=command)
         finally:
             await client.aclose()
 
@@ -198,7 +257,9 @@ def run_serving_stage(
         plans = cell_plans(plan.serving)
         if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans) and (
             not plan.functional_check.enabled or (variant.functional_check and not variant.functional_check.error)
-        ) and (while_up is None or while_up.done(vp, variant)):
+        ) and (while_up is None or while_up.done(vp, variant)) and (
+            not plan.capacity.enabled or find_search(variant, capacity_settings(plan.capacity, plan.serving)) is not None
+        ):
             for p in plans:
                 (progress or Progress()).cell_skipped(vp.label, p)
             continue
@@ -248,6 +309,11 @@ def _run_variant(
             base_url, variant, plan.serving, store,
             model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
         )
+        if plan.capacity.enabled:
+            measure_capacity(
+                base_url, variant, capacity_settings(plan.capacity, plan.serving), plan.serving, store,
+                model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+            )
         if while_up is not None:
             while_up.run(vp, variant, base_url, model)
         check_alive(base_url, server)

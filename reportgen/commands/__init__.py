@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from reportgen.commands.bench import bench_cmd
+from reportgen.commands.capacity import capacity_cmd
 from reportgen.commands.collect import collect_cmd
 from reportgen.commands.compare import compare_cmd
 from reportgen.commands.embed import embed_cmd
@@ -20,6 +21,7 @@ COMMANDS: list[click.Command] = [
     init_cmd,
     collect_cmd,
     bench_cmd,
+    capacity_cmd,
     eval_cmd,
     embed_cmd,
     import_group,

@@ -109,3 +109,52 @@ def make_output_dir(out_dir: Path) -> None:
         raise RenderError(f"{out_dir}: cannot create the folder: {out_dir.parent} does not exist") from None
     except OSError as e:
         raise RenderError(f"{out_dir}: cannot create the folder: {e.strerror or e}") from None
+
+
+# --------------------------------------------------------------------------- serving options
+# The options ``bench`` and ``capacity`` share: one definition each.
+
+
+def _apply(*options: Callable[[F], F]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        for o in reversed(options):
+            f = o(f)
+        return f
+
+    return deco
+
+
+#: --base-url, --model, --tokenizer, --precision
+server_options = _apply(
+    click.option("--base-url", required=True, help="Server root, e.g. http://127.0.0.1:8000 (the tool adds /v1/completions, /tokenize, /metrics)."),
+    click.option("--model", required=True, help="Model name as the server knows it (the request's \"model\")."),
+    click.option("--tokenizer", type=click.Path(exists=True, file_okay=False), help="Local tokenizer dir for exact-length prompts (default: the server's /tokenize)."),
+    click.option("--precision", "label", default="default", show_default=True, help="Variant label in the results (FP16, INT4, ...)."),
+)
+
+#: --warmup, --endpoint, --no-ignore-eos, --seed, --request-timeout, --stall-timeout
+request_options = _apply(
+    click.option("--warmup", type=click.IntRange(min=0), default=1, show_default=True, help="Warm-up requests per cell (excluded)."),
+    click.option("--endpoint", type=click.Choice(["completions", "chat"]), default="completions", show_default=True),
+    click.option("--no-ignore-eos", is_flag=True, help="Do not send vLLM's ignore_eos / min_tokens (servers that reject them)."),
+    click.option("--seed", type=int, help="Prompt seed (default: a fresh one, recorded per cell)."),
+    click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=1800.0, show_default=True, help="Seconds per request."),
+    click.option("--stall-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True, help="Longest silence inside a stream, seconds."),
+)
+
+#: --dataset
+dataset_option = click.option(
+    "--dataset", default="random", show_default=True,
+    help="Workload: random (exact-length random prompts), prefix:LEN (a shared LEN-token prefix per user), "
+    "sharegpt:FILE (local ShareGPT JSON, turns in order) or jsonl:FILE ({\"prompt\": ..., \"output_len\": ...} per line).",
+)
+
+
+def slo_option(required: bool = False) -> Callable[[F], F]:
+    """--slo KEY=MS,...: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
+    return click.option(
+        "--slo", required=required,
+        help="Latency limits in ms, e.g. ttft_p99_ms=2000,tpot_p99_ms=100 (cell statistics: met / not met) "
+        "or ttft_ms=2000,tpot_ms=100 (per request: goodput, as vllm bench serve --goodput). "
+        "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN.",
+    )

@@ -1,7 +1,7 @@
 """Charts of the document, drawn with matplotlib from the results as they are.
 
 ``serving_charts``: output TPS, TTFT and TPOT against batch size, one line per variant on
-the same axes. ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
+the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
 variant. Each chart comes as SVG (text as paths: no font needed where it is viewed;
 deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
-from reportgen.results import CellKey, Results, ServingMetrics
+from reportgen.results import CapacitySearch, CellKey, Results, ServingMetrics
 from reportgen.variant_roles import BENCHMARK_ORDER
 
 PNG_DPI = 170
@@ -184,6 +184,7 @@ def chart_plan(results: Results) -> list[tuple[str, str]]:
     series = _accuracy_series(results)
     if series:
         plan.append((_file_name("accuracy", series), ACCURACY_TITLE))
+    plan += capacity_chart_plan(results)
     return plan
 
 
@@ -193,6 +194,7 @@ def all_charts(results: Results) -> dict[str, Chart]:
     acc = accuracy_chart(results)
     if acc is not None:
         charts[acc.name] = acc
+    charts.update(capacity_charts(results))
     return charts
 
 
@@ -239,3 +241,77 @@ def accuracy_chart(results: Results) -> Chart | None:
         ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
     return _render(_file_name("accuracy", series), title, draw)
+
+
+# --------------------------------------------------------------------------- capacity (section 3.5)
+
+
+def capacity_chart_name(label: str, index: int, search: CapacitySearch) -> str:
+    """charts/<name>: one load curve per capacity search (``index``: its place in variant.capacity),
+    ``capacity_<label>_<index>-<digest of the drawn points>`` like the other charts."""
+    safe = "".join(ch if ch.isalnum() else "_" for ch in label)
+    points = [(p.value, p.met, p.cell.metrics.output_throughput, p.cell.metrics.ttft_ms.p99, p.cell.metrics.tpot_ms.p99)
+              for p in search.probes if p.cell.metrics is not None]
+    return _file_name(f"capacity_{safe}_{index}", (points, search.capacity, sorted(search.slo.items())))
+
+
+def capacity_chart_title(label: str, by: str) -> str:
+    return f"{label} 负载曲线（随{'并发数' if by == 'concurrency' else '请求速率'}变化）"
+
+
+def capacity_charts(results: Results) -> dict[str, Chart]:
+    """Per capacity search: output throughput, P99 TTFT and P99 TPOT against the probed
+    concurrency (or rate), the SLO limits as dashed lines, the capacity as a vertical line;
+    probes that missed the SLOs are hollow."""
+    charts: dict[str, Chart] = {}
+    for variant in results.variants:
+        for i, search in enumerate(variant.capacity):
+            probes = sorted((p for p in search.probes if p.cell.metrics is not None), key=lambda p: p.value)
+            if not probes:
+                continue
+            name = capacity_chart_name(variant.label, i, search)
+            title = capacity_chart_title(variant.label, search.by)
+
+            def draw(fig, probes=probes, search=search, title=title) -> None:  # noqa: ANN001
+                xs = [p.value for p in probes]
+                panels = (
+                    ("输出吞吐 (tokens/s)", [p.cell.metrics.output_throughput for p in probes], None),  # type: ignore[union-attr]
+                    ("P99 TTFT (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
+                    ("P99 TPOT (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
+                )
+                for k, (ylabel, ys, limit) in enumerate(panels):
+                    color = (COLORS[0], COLORS[1], COLORS[3])[k]  # not green: the capacity line is
+                    ax = fig.add_subplot(1, 3, k + 1)
+                    pts = [(x, y, p.met) for x, y, p in zip(xs, ys, probes) if y is not None]
+                    ax.plot([x for x, _, _ in pts], [y for _, y, _ in pts], color=color, linewidth=1.4)
+                    for x, y, met in pts:
+                        ax.plot([x], [y], marker=MARKERS[k], markersize=5, color=color,
+                                markerfacecolor=color if met else "white", markeredgewidth=1.2)
+                    if limit is not None:
+                        ax.axhline(limit, color="#555", linestyle="--", linewidth=1.0, label=f"限值 {limit:g}")
+                        ax.legend(frameon=False, fontsize=7, loc="upper left")
+                    if search.capacity is not None:
+                        ax.axvline(search.capacity, color="#2ca02c", linestyle=":", linewidth=1.2)
+                    if search.by == "concurrency":
+                        ax.set_xscale("log", base=2)
+                        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+                        ax.minorticks_off()
+                    ax.set_xlabel("并发数" if search.by == "concurrency" else "请求速率 (请求/秒)")
+                    ax.set_ylabel(ylabel)
+                    ax.set_ylim(bottom=0)
+                    ax.tick_params(labelsize=7)
+                cap = "" if search.capacity is None else f"，容量 {search.capacity:g}（绿色点线）"
+                fig.suptitle(title + cap + "；空心点：不满足延迟要求", fontsize=10)
+
+            charts[name] = _render(name, title, draw)
+    return charts
+
+
+def capacity_chart_plan(results: Results) -> list[tuple[str, str]]:
+    """(name, title) of every capacity chart, without drawing."""
+    return [
+        (capacity_chart_name(v.label, i, s), capacity_chart_title(v.label, s.by))
+        for v in results.variants
+        for i, s in enumerate(v.capacity)
+        if any(p.cell.metrics is not None for p in s.probes)
+    ]

@@ -31,6 +31,7 @@ from reportgen.reference_scores import (
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
 from reportgen.report.accuracy_view import accuracy_view
+from reportgen.report.capacity_view import capacity_view
 from reportgen.report.charts import chart_plan
 from reportgen.results import (
     AccuracyResult,
@@ -203,6 +204,7 @@ class DocumentView:
     reranker: EmbeddingView
     findings: FindingsView
     accuracy_extra: dict[str, Any]  # reportgen.report.accuracy_view: verdicts, run summary, per-subject appendix
+    capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
 
 
 # --------------------------------------------------------------------------- helpers
@@ -960,6 +962,7 @@ def build_view(results: Results, *, source: str | None = None) -> DocumentView:
         reranker=_embedding(results, "reranker", 6, "bge-reranker-v2-m3", "模型推理"),
         findings=findings_view,
         accuracy_extra=accuracy_view(results),
+        capacity=capacity_view(results),
     )
 
 

@@ -1,0 +1,108 @@
+"""``reportgen capacity``: how many users one running server serves within the SLOs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from collectors.serving.capacity import SearchSettings, capacity_line
+from collectors.serving.progress import ConsoleProgress
+from collectors.serving.server import served_models
+from collectors.serving.stage import identify_server, measure_capacity
+from reportgen.commands._options import (
+    dataset_option,
+    host_of_url,
+    request_options,
+    results_path,
+    server_options,
+    slo_option,
+)
+from reportgen.errors import InputFormatError
+from reportgen.plan import ServingPlan
+from reportgen.results import Invocation, ResultsStore, utc_now
+from reportgen.slo import parse_slo, percentile_keys
+
+
+@click.command("capacity")
+@server_options
+@slo_option(required=True)
+@click.option("--by", type=click.Choice(["concurrency", "rate"]), default="concurrency", show_default=True,
+              help="Search concurrent requests (closed loop, integer) or requests/s (open loop, Poisson, to 5 %).")
+@click.option("--input-len", type=click.IntRange(min=1), default=8192, show_default=True)
+@click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--max-concurrency", type=click.IntRange(min=1), default=256, show_default=True, help="Upper bound of a concurrency search.")
+@click.option("--max-rate", type=click.FloatRange(min=0, min_open=True), default=256.0, show_default=True, help="Upper bound of a rate search (requests/s).")
+@click.option("--start", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="First value probed (then doubled).")
+@click.option("--rounds", type=click.IntRange(min=5), default=5, show_default=True, help="By concurrency: requests per probe = rounds x concurrency.")
+@click.option("--num-requests", type=click.IntRange(min=100), default=100, show_default=True, help="By rate: requests per probe.")
+@dataset_option
+@request_options
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
+              help="Sample this machine's cards during each probe (tokens per joule at the capacity point).")
+@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
+def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, slo: str, by: str, input_len: int,
+                 output_len: int, max_concurrency: int, max_rate: float, start: float, rounds: int, num_requests: int,
+                 dataset: str, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
+                 request_timeout: float, stall_timeout: float, output: str | None, telemetry: bool, telemetry_interval: float) -> None:
+    """Find the largest concurrency (or request rate) at which every SLO is met.
+
+    Doubling from --start until a probe misses an SLO, then bisection: to one
+    request for concurrency, to 5 % for a rate. Every probe is a recorded cell with
+    enough requests for its P99 (5 x concurrency, or --num-requests >= 100
+    arrivals). The answer is printed in one line and stored in the results file
+    (ModelVariant.capacity); 'reportgen summary --capacity' lists the searches.
+
+    \b
+    Example:
+      reportgen capacity --base-url http://127.0.0.1:8000 --model qwen2 --precision FP16 \\
+          --slo ttft_p99_ms=2000,tpot_p99_ms=100 --input-len 8192 --output-len 256 -o results.json
+    """
+    from collectors.serving.datasets import parse_dataset
+
+    limits = parse_slo(slo)
+    if not percentile_keys(limits):
+        raise InputFormatError("--slo: a capacity search needs a percentile limit such as ttft_p99_ms=2000")
+    parse_dataset(dataset)
+    settings = SearchSettings(
+        slo=limits, by=by, input_len=input_len, output_len=output_len,
+        max_value=max_concurrency if by == "concurrency" else max_rate, start=start, rounds=rounds,
+        num_requests=num_requests, warmup_requests=warmup, endpoint=endpoint, dataset=dataset,
+    )
+    serving = ServingPlan(
+        input_len=input_len, output_len=output_len, warmup_requests=warmup, endpoint=endpoint,  # type: ignore[arg-type]
+        ignore_eos=not no_ignore_eos, min_tokens=not no_ignore_eos, seed=seed,
+        request_timeout_s=request_timeout, stall_timeout_s=stall_timeout, dataset=dataset,
+    )
+    models = served_models(base_url)  # fail fast, before any file is written
+    if models and model not in models:
+        raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
+    store = ResultsStore.open(results_path(output, host_of_url(base_url)))
+    argv = ["reportgen", *sys.argv[1:]]
+    inv = Invocation(argv=argv, started_at=utc_now())
+    store.results.invocations.append(inv)
+    variant = store.results.variant(label)
+    variant.served_model_name = model
+    variant.server.base_url = base_url.rstrip("/")
+    variant.server.served_models = models
+    identify_server(variant.server, base_url.rstrip("/"))
+    sampler = None
+    if telemetry:
+        from collectors.execution import LocalHost
+        from collectors.hardware.telemetry import TelemetrySampler
+
+        sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
+    ok = False
+    try:
+        search = measure_capacity(base_url.rstrip("/"), variant, settings, serving, store, model=model,
+                                  tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=sampler)
+        ok = True
+    finally:
+        if ok or store.saves:  # failed before anything was saved: the file stays as it was
+            inv.finished_at = utc_now()
+            store.results.finished_at = inv.finished_at
+            store.save()
+    click.echo(capacity_line(label, search))
+    click.echo(f"results: {store.path}", err=True)

@@ -1,0 +1,54 @@
+"""Repeated runs of one case (``--repeats``): mean, 95 % confidence interval and CV.
+
+Repeats of a case share ``CellKey.case()`` (the key without the repeat number). The interval is
+Student's t: mean ± t(0.975, n-1) · s / sqrt(n), s the sample standard deviation (n - 1), as
+AIPerf's multi-run confidence does; CV = s / mean.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportgen.results import CellKey, ModelVariant, ServingCell
+
+__all__ = ["RepeatStat", "cases", "repeat_stat"]
+
+# t(0.975, df) for df = 1..30; beyond, the normal 1.96 is within 2 %.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)
+
+
+@dataclass(frozen=True)
+class RepeatStat:
+    n: int
+    mean: float
+    ci95: float | None  # half width; None for a single run
+    cv: float | None  # sample std / mean; None for a single run or a zero mean
+
+
+def repeat_stat(values: Sequence[float]) -> RepeatStat | None:
+    xs = [float(x) for x in values]
+    if not xs:
+        return None
+    n = len(xs)
+    mean = sum(xs) / n
+    if n < 2:
+        return RepeatStat(n, mean, None, None)
+    s = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    t = _T975[n - 2] if n - 2 < len(_T975) else 1.96
+    return RepeatStat(n, mean, t * s / math.sqrt(n), s / mean if mean else None)
+
+
+def cases(v: ModelVariant) -> dict[CellKey, list[ServingCell]]:
+    """The variant's cells grouped by case, in file order; each list sorted by repeat."""
+    out: dict[CellKey, list[ServingCell]] = {}
+    for c in v.serving:
+        out.setdefault(c.key.case(), []).append(c)
+    for cells in out.values():
+        cells.sort(key=lambda c: c.repeat)
+    return out
