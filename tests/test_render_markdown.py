@@ -233,39 +233,42 @@ def test_summary_table_has_eight_filled_rows_with_seed_values(doc: str) -> None:
     header, rows = table[0], table[1:]
     assert len(rows) == 8
     col = {name: i for i, name in enumerate(header)}
-    tps, tpot, ttft, dur = (col["Output tokens_per_second (TPS) (tok/s)"], col["TPOT 均值 (ms)"],
-                            col["first_token (TTFT) 均值 (ms)"], col["Benchmark duration (s)"])
-    got = [(r[0].split("\n")[0], r[0].split("\n")[-1], r[tps], r[tpot], r[ttft], r[dur]) for r in rows]
+    # The seed's four columns first, then the P99s, the prefill rate and the speedup.
+    assert header[:5] == ["用例", "TPS (tok/s)", "TPOT 均值 (ms)", "TTFT 均值 (ms)", "测试时长 (s)"]
+    got = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     assert got == [
-        ("batch size = 1", "FP16", "24.70", "51.04", "2243.94", "24.37"),
-        ("batch size = 2", "FP16", "27.00", "13.17", "1560.00", "35.57"),
-        ("batch size = 4", "FP16", "46.29", "57.60", "74.77", "22.12"),
-        ("batch size = 8", "FP16", "57.70", "64.65", "140.00", "35.50"),
-        ("batch size = 1", "GPTQ-Int4", "5.95", "41.24", "2006.15", "2.69"),
-        ("batch size = 2", "GPTQ-Int4", "6.13", "30.33", "4764.42", "0.72"),
-        ("batch size = 4", "GPTQ-Int4", "33.63", "196.27", "6542.50", "16.20"),
-        ("batch size = 8", "GPTQ-Int4", "48.60", "250.54", "14546.78", "32.20"),
+        ("FP16 · 批大小 1", "24.70", "51.04", "2243.94", "24.37"),
+        ("FP16 · 批大小 2", "27.00", "13.17", "1560.00", "35.57"),
+        ("FP16 · 批大小 4", "46.29", "57.60", "74.77", "22.12"),
+        ("FP16 · 批大小 8", "57.70", "64.65", "140.00", "35.50"),
+        ("GPTQ-Int4 · 批大小 1", "5.95※", "41.24※", "2006.15", "2.69"),  # the doubtful values are marked
+        ("GPTQ-Int4 · 批大小 2", "6.13", "30.33", "4764.42", "0.72"),
+        ("GPTQ-Int4 · 批大小 4", "33.63", "196.27", "6542.50", "16.20"),
+        ("GPTQ-Int4 · 批大小 8", "48.60", "250.54", "14546.78", "32.20"),
     ]
-    assert rows[0][0] == "batch size = 1\ninput_len = 8192\noutput_len = 256\nFP16"
-    # P99 columns and the old script's latency-per-token line
-    assert [r[col["P99 TTFT (ms)"]] for r in rows][6:] == ["6424.23", "48956.02"]
-    assert [r[col["P99 TPOT (ms)"]] for r in rows][6:] == ["311.46", "633.32"]
-    assert rows[0][col["latency per token (ms，旧脚本)"]] == "40.40"
-    # prefill tokens/s = mean prompt tokens / mean TTFT: 8192 / 2.24394 s; 8192 / 0.07477 s at bs 4
-    assert rows[0][col["Prefill (tok/s)"]] == "3650.72"
-    assert rows[2][col["Prefill (tok/s)"]] == "109562.66"
+    # the lengths are stated once, in the caption
+    assert "所有用例的输入长度均为 8192 词元、输出长度均为 256 词元。" in doc
+    assert [r[col["TTFT P99 (ms)"]] for r in rows][6:] == ["6424.23", "48956.02"]
+    assert [r[col["TPOT P99 (ms)"]] for r in rows][6:] == ["311.46", "633.32"]
+    # the old script's latency-per-token line is not a column (its definition differs from TPOT)
+    assert "latency per token" not in " ".join(header)
+    # prefill tokens/s = mean prompt tokens / mean TTFT: 8192 / 2.24394 s; a doubtful cell's is marked
+    assert rows[0][col["预填充吞吐 (tok/s)"]] == "3650.72"
+    assert rows[2][col["预填充吞吐 (tok/s)"]] == "109562.66※"
+    # the reason is in words, in the row's note
+    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个。" in doc
 
 
 def test_summary_speedup_and_validity_columns(doc: str) -> None:
     table = _summary_table(doc)
     header, rows = table[0], table[1:]
-    speed = header.index("加速比（TPS，÷ FP16）")
-    # 5.95/24.70, 6.13/27.00, 33.63/46.29, 48.60/57.70
-    assert [r[speed] for r in rows] == ["基准"] * 4 + ["0.24×", "0.23×", "0.73×", "0.84×"]
+    speed = header.index("加速比（÷ FP16）")
+    # 6.13/27.00, 33.63/46.29, 48.60/57.70; none from the invalid INT4 bs 1 cell, a mark beside the doubtful bs 4
+    assert [r[speed] for r in rows] == ["基准"] * 4 + ["—（输入无效）", "0.23×", "0.73×※", "0.84×"]
     valid = [r[header.index("有效性")] for r in rows]
     assert valid[0] == "有效"
-    assert valid[2] == "存疑（见第 7 节 #2）"
-    assert valid[4] == "无效（见第 7 节 #1）"
+    assert valid[2] == "存疑（第 7 节 #2）"
+    assert valid[4] == "无效（第 7 节 #1）"
     assert valid.count("有效") == 6
 
 
@@ -275,7 +278,7 @@ def test_speedup_without_baseline_case_says_why() -> None:
     rows = _summary_table(render_markdown(r))
     header = rows[0]
     last = rows[-1]
-    assert last[header.index("加速比（TPS，÷ FP16）")] == "未测试（未采集：无 FP16 同条件用例）"
+    assert last[header.index("加速比（÷ FP16）")] == "未测试（未采集：无 FP16 同条件用例）"
 
 
 # --------------------------------------------------------------------------- structure
@@ -386,7 +389,7 @@ def test_findings_are_recomputed_and_titles_translated(monkeypatch: pytest.Monke
     assert "generated 16 tokens" not in doc  # the file's stale findings are not trusted
     assert "| #1 | 错误 | FP16 | 8 | 吞吐与词元数/时长不符 | 57.70 ≠ 2048 / 35.50 |" in doc
     rows = _summary_table(doc)
-    assert rows[4][-1] == "无效（见第 7 节 #1）"
+    assert rows[4][-1] == "无效（第 7 节 #1）"
     assert rows[5][-1] == "有效"
 
 
@@ -436,7 +439,7 @@ def test_every_table_parses_rectangular(doc: str) -> None:
     n_tables = sum(1 for t in tokens if t.type == "table_open")
     assert n_tables == doc.count("\n| --- |") + doc.startswith("| --- |")
     summary = _summary_table(doc)
-    assert len(summary) == 9 and {len(r) for r in summary} == {11}
+    assert len(summary) == 9 and {len(r) for r in summary} == {10}
     for table in _tables(doc):
         assert len({len(r) for r in table}) == 1
 
@@ -512,7 +515,7 @@ def test_render_cli_takes_newest_default_results(tmp_path: Path, monkeypatch: py
     save_results(seed_results(), d / "new.json")
     res = CliRunner().invoke(cli, ["render"])
     assert res.exit_code == 0, res.output
-    assert "| 24.70 |" in (tmp_path / "new.md").read_text(encoding="utf-8")
+    assert "| FP16 · 批大小 1 | 24.70" in (tmp_path / "new.md").read_text(encoding="utf-8")
     assert not (tmp_path / "old.md").exists()
 
 
@@ -570,7 +573,7 @@ def test_measured_cell_gets_metric_tables() -> None:
     assert latency["E2EL (ms)"][0] == "1200.00"
     summary = _summary_table(doc)
     assert summary[1][1:4] == ["4.00", "500.00", "200.00"]
-    assert summary[1][summary[0].index("加速比（TPS，÷ BF16）")] == "基准"
+    assert summary[1][summary[0].index("加速比（÷ BF16）")] == "基准"
     assert "| gsm8k | 修正版 | 0.4500 | 9/20 | 实测 |" in doc
     assert "bbh" not in doc.split("## 4.")[1].split("## 5.")[0]
 

@@ -18,7 +18,8 @@ from reportgen.report.docx import markdown_to_docx
 from reportgen.report.html import markdown_to_html
 from reportgen.report.markdown import render_markdown
 from reportgen.report.pdf import html_to_pdf
-from reportgen.results import Results
+from reportgen.results import Finding, Results
+from reportgen.validity import check_results
 
 CHARTS_DIR = "charts"
 
@@ -31,12 +32,17 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]]:
-    return render_markdown(results, source=source), chart_assets(all_charts(results), CHARTS_DIR)
+    """The Markdown and the charts of one render, from one list of findings: the table,
+    the charts and the conclusion give every cell the same status."""
+    findings = check_results(results)
+    return (render_markdown(results, source=source, findings=findings),
+            chart_assets(all_charts(results, findings), CHARTS_DIR))
 
 
-def write_charts(results: Results, out_dir: Path) -> list[Path]:
+def write_charts(results: Results, out_dir: Path, findings: list[Finding] | None = None) -> list[Path]:
     """``out_dir/charts/<name>.png`` and ``.svg`` for the Markdown document."""
-    return [_write(out_dir / key, data) for key, data in chart_assets(all_charts(results), CHARTS_DIR).items()]
+    assets = chart_assets(all_charts(results, findings), CHARTS_DIR)
+    return [_write(out_dir / key, data) for key, data in assets.items()]
 
 
 def write_html(results: Results, source: str, out_dir: Path) -> Path:

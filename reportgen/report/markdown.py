@@ -17,7 +17,7 @@ from reportgen._resources import templates_dir
 from reportgen.errors import RenderError
 from reportgen.report import formatting as fmt
 from reportgen.report.view import DocumentView, Table, build_view
-from reportgen.results import Results
+from reportgen.results import Finding, Results
 
 TEMPLATE = "report.md.j2"
 
@@ -83,6 +83,7 @@ def render_view(view: DocumentView) -> str:
         raise RenderError(f"template {TEMPLATE}: {e}") from None
 
 
-def render_markdown(results: Results, *, source: str | None = None) -> str:
-    """The whole Chinese document, as Markdown. ``source`` names the results file on the cover."""
-    return render_view(build_view(results, source=source))
+def render_markdown(results: Results, *, source: str | None = None, findings: list[Finding] | None = None) -> str:
+    """The whole Chinese document, as Markdown. ``source`` names the results file (provenance
+    appendix). ``findings``: this render's findings (computed here when not given)."""
+    return render_view(build_view(results, source=source, findings=findings))

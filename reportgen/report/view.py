@@ -28,6 +28,7 @@ from reportgen.reference_scores import (
     BBH_SWIFT2024_CEILING,
     published_references,
 )
+from reportgen.report import causes
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
 from reportgen.report.accuracy_view import accuracy_view
@@ -133,6 +134,7 @@ class ServingView:
     summary: Table | None
     summary_notes: list[str]
     charts: list[tuple[str, str]]  # (file name stem under charts/, title)
+    summary_caption: str | None = None  # the input/output lengths, stated once
 
 
 @dataclass
@@ -584,41 +586,72 @@ def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
                     power=power, power_missing=power_missing)
 
 
-def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str]]:
+MARK = "※"  # marks a doubtful value in 3.4; the row's note says why
+
+
+def _derived(value: str, status: str) -> str:
+    """A derived figure (speedup, prefill rate) is a plain number only when its inputs are VALID."""
+    if status == "INVALID":
+        return "—（输入无效）"
+    if status == "WARNING":
+        return value + MARK
+    return value
+
+
+def _worst(*statuses: str) -> str:
+    for s in ("INVALID", "WARNING"):
+        if s in statuses:
+            return s
+    return "VALID"
+
+
+def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str], str | None]:
+    """3.4 at a glance: the seed's four columns first (TPS, TPOT, TTFT, duration), then P99s,
+    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note."""
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
     if not cells:
-        return None, []
+        return None, [], None
     base = baseline(results.variants)
     base_cells = {_case_key(c): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
     base_label = base.label if base else "FP16"
+    shapes = sorted({(c.input_len, c.output_len) for _, c in cells})
+    caption = None
+    if len(shapes) == 1:
+        caption = f"所有用例的输入长度均为 {shapes[0][0]} 词元、输出长度均为 {shapes[0][1]} 词元。"
     headers = [
         "用例",
-        "Output tokens_per_second (TPS) (tok/s)",
+        "TPS (tok/s)",
         "TPOT 均值 (ms)",
-        "first_token (TTFT) 均值 (ms)",
-        "Benchmark duration (s)",
-        "P99 TTFT (ms)",
-        "P99 TPOT (ms)",
-        "Prefill (tok/s)",
-        f"加速比（TPS，÷ {base_label}）",
+        "TTFT 均值 (ms)",
+        "测试时长 (s)",
+        "TTFT P99 (ms)",
+        "TPOT P99 (ms)",
+        "预填充吞吐 (tok/s)",
+        f"加速比（÷ {base_label}）",
         "有效性",
     ]
-    if legacy:
-        headers.insert(3, "latency per token (ms，旧脚本)")
+    cols = [causes.TPS, causes.TPOT, causes.TTFT, causes.DURATION, causes.TTFT_P99, causes.TPOT_P99, causes.PREFILL]
     # Power columns only when some cell has readings: a machine without an SMI tool says so in 3.3.
     power = any(c.energy is not None or (c.telemetry is not None and c.telemetry.samples) for _, c in cells)
     if power:
-        at = headers.index("Prefill (tok/s)") + 1
+        at = headers.index("预填充吞吐 (tok/s)") + 1
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
     rows = []
+    notes: list[str] = []
     for v, c in cells:
-        label_cell = f"batch size = {c.batch_size}\ninput_len = {c.input_len}\noutput_len = {c.output_len}\n{v.label}"
+        label_cell = f"{v.label} · 批大小 {c.batch_size}"
+        if len(shapes) > 1:
+            label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
         reason = _cell_missing_reason(c)
+        status = cell_status(findings, v.label, c.key)
+        mine = cell_findings(findings, v.label, c.key)
+        doubtful: set[str] = set()
+        for f in mine:
+            doubtful |= causes.doubtful_columns(f)
         if m is None:
             nums = [fmt.missing("not_collected")] * 7
-            legacy_cell = fmt.missing("not_collected")
         else:
             nums = [
                 fmt.tok_s(m.output_throughput if m.completed else None, reason=reason),
@@ -629,7 +662,10 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 fmt.ms(m.tpot_ms.p99, reason=reason),
                 fmt.tok_s(_prefill_tps(m), reason=reason),
             ]
-            legacy_cell = fmt.ms(m.legacy_latency_per_token_ms)
+            for i, col in enumerate(cols):
+                if col in doubtful and col != causes.PREFILL and any(ch.isdigit() for ch in nums[i]):
+                    nums[i] += MARK
+            nums[6] = _derived(nums[6], status) if any(ch.isdigit() for ch in nums[6]) else nums[6]
         # speedup of a quantized variant over the FP16/BF16 one at the same case
         if base is None:
             speed = fmt.missing("not_collected", "无 FP16/BF16 对照")
@@ -642,14 +678,16 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             if bc is None or bc.metrics is None or m is None:
                 speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
             else:
-                speed = fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True))
-        status = cell_status(findings, v.label, c.key)
-        refs = [f"#{numbers[id(f)]}" for f in cell_findings(findings, v.label, c.key) if id(f) in numbers]
+                speed = _derived(
+                    fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True)),
+                    _worst(status, cell_status(findings, base.label, bc.key)),
+                )
+        refs = [f"#{numbers[id(f)]}" for f in mine if id(f) in numbers]
         valid = STATUS_ZH[status]
         if m is None:
             valid = fmt.missing("not_collected")
         elif status != "VALID" and refs:
-            valid += f"（见第 7 节 {'、'.join(refs)}）"
+            valid += f"（第 7 节 {'、'.join(refs)}）"
         if power:
             e = cell_energy(c)
             if e is None:
@@ -657,25 +695,32 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             else:
                 nums += [
                     fmt.number(e.avg_power_w, 2, reason=e.reason or "not_collected"),
-                    fmt.number(e.joules_per_output_token, 3, reason=e.reason or "not_collected"),
+                    _derived(fmt.number(e.joules_per_output_token, 3, reason=e.reason or "not_collected"), status)
+                    if e.joules_per_output_token is not None else fmt.missing(e.reason or "not_collected"),
                 ]
-        row = [label_cell, *nums, speed, valid]
-        if legacy:
-            row.insert(3, legacy_cell)
-        rows.append(row)
-    notes = [
-        "TPS 为输出词元吞吐（总输出词元数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为线性插值的第 99 百分位。",
-        f"加速比 = 量化版本的 TPS ÷ 同一 batch size 与输入/输出长度下 {base_label} 的 TPS（大于 1 表示更快）。",
-        "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；详见第 7 节“数据有效性检查”。",
+        rows.append([label_cell, *nums, speed, valid])
+        if mine and m is not None:
+            words: list[str] = []
+            for f in mine:
+                w = causes.cause_words(f, c)
+                if w not in words:
+                    words.append(w)
+            notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}。")
+    general = [
+        "TPS 为输出吞吐（输出词元总数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为第 99 百分位。",
+        f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
+        "任一输入无效时不给出数值。",
+        f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
+        "详见第 7 节。",
     ]
     if power:
-        notes.append(
+        general.append(
             "平均功耗为测试时长内各加速卡功耗之和的时间加权平均，能耗 (J/token) = 测试时长内加速卡总能耗 ÷ 输出词元总数；"
-            "均由用例期间的 SMI 遥测采样积分得到（见附录“指标说明”），未测试的原因见 3.3 各用例。"
+            "均由用例期间的加速卡遥测采样积分得到（见附录“指标说明”）。"
         )
     if legacy:
-        notes.append("latency per token 为旧版 benchmark_serving.py 额外打印的一行，其定义与 TPOT 不同，仅供对照。")
-    return Table(headers, rows), notes
+        general.append("旧版测试程序另打印的 latency per token 与 TPOT 定义不同，不列入本表（见附录中的原始输出）。")
+    return Table(headers, rows), general + notes, caption
 
 
 def _serving(results: Results, findings: list[Finding], numbers: dict[int, int]) -> ServingView:
@@ -696,7 +741,7 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
         req_missing = fmt.missing("not_collected", "结果文件中没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
     cases = [_case(_letter(i), v, c) for i, (v, c) in enumerate(cells)]
-    summary, notes = _summary(results, findings, numbers)
+    summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
         engine=engine_name,
@@ -709,6 +754,7 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
         cases_missing=None if cases else fmt.missing("not_collected", "结果文件中没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
+        summary_caption=caption,
         charts=[(n, t) for n, t in chart_plan(results) if n.startswith("serving_")],
     )
 
@@ -946,9 +992,12 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
 # --------------------------------------------------------------------------- entry point
 
 
-def build_view(results: Results, *, source: str | None = None) -> DocumentView:
-    """The whole document as formatted strings. Findings are recomputed, not read from the file."""
-    findings = check_results(results)
+def build_view(results: Results, *, source: str | None = None, findings: list[Finding] | None = None) -> DocumentView:
+    """The whole document as formatted strings. Findings are recomputed from the data, not read
+    from the file (``findings``: this render's findings when the caller already computed them,
+    so the charts and the text use one list)."""
+    if findings is None:
+        findings = check_results(results)
     findings_view, numbers = _findings(results, findings)
     return DocumentView(
         cover=_cover(results, source),
