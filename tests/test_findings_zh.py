@@ -188,7 +188,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
     ("seed", "accuracy_reference_gap", "FP16", None,
      "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
-     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未知（导入））"),
+     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未注明）"),
     ("seed", "bbh_bracket_bug", "FP16", None,
      "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
@@ -239,7 +239,7 @@ def test_metrics_recomputed_in_chinese(found: dict[str, list[Finding]]) -> None:
 def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Finding]]) -> None:
     assert _zh(found["accuracy"], "accuracy_precision_gap", "AWQ-Int4") == [
         "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
-        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（swift2024 兼容 vs 修正版）",
+        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（llmuses 原版口径 vs 修正版）",
     ]
 
 

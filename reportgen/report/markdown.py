@@ -47,8 +47,18 @@ def _environment() -> jinja2.Environment:
         text=fmt.md_text,
         fence=fmt.md_fence,
         table=md_table,
+        ref=section_link,
     )
     return env
+
+
+def section_link(section: str) -> str:
+    """A link to a numbered section ("3.4" -> ``[3.4](#s3.4)``); anchors come from
+    ``mdparse.anchor_headings``. "附录 B" links to the appendix of that letter."""
+    if section.startswith("附录"):
+        letter = section.removeprefix("附录").strip()
+        return f"[附录 {letter}](#app{letter})"
+    return f"[{section}](#s{section})"
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

@@ -33,6 +33,7 @@ from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
 from reportgen.report.accuracy_view import accuracy_view
 from reportgen.report.charts import chart_plan
+from reportgen.report.conclusion import ConclusionView, Statement, conclusion
 from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
@@ -197,6 +198,7 @@ class FindingsView:
 @dataclass
 class DocumentView:
     cover: CoverView
+    conclusion: ConclusionView
     environment: EnvironmentView
     deployment: DeploymentView
     serving: ServingView
@@ -992,15 +994,23 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
 # --------------------------------------------------------------------------- entry point
 
 
-def build_view(results: Results, *, source: str | None = None, findings: list[Finding] | None = None) -> DocumentView:
+def build_view(
+    results: Results,
+    *,
+    source: str | None = None,
+    findings: list[Finding] | None = None,
+    conclusion_extra: list[Statement] | None = None,
+) -> DocumentView:
     """The whole document as formatted strings. Findings are recomputed from the data, not read
     from the file (``findings``: this render's findings when the caller already computed them,
-    so the charts and the text use one list)."""
+    so the charts and the text use one list). ``conclusion_extra``: more statements for the
+    结论 page (e.g. a capacity statement per variant)."""
     if findings is None:
         findings = check_results(results)
     findings_view, numbers = _findings(results, findings)
     return DocumentView(
         cover=_cover(results, source),
+        conclusion=conclusion(results, findings, extra=conclusion_extra),
         environment=_environment(results),
         deployment=_deployment(results),
         serving=_serving(results, findings, numbers),
