@@ -699,16 +699,16 @@ def _prefill_rate(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         msg = Msg(
             f"mean TTFT {ttft} ms for {n} concurrent {tokens}-token prompts needs at least {r} prompt tokens/s "
             f"(({n} + 1) / 2 x {tokens} / {t} s)",
-            f"平均 TTFT {ttft} ms 意味着 {n} 个并发的 {tokens} 词元输入至少需要 {r} tokens/s 的预填充速率"
+            f"平均 TTFT {ttft} ms 意味着 {n} 个并发的 {tokens} 词元输入至少需要 {r} tok/s 的预填充速率"
             f"（({n} + 1) ÷ 2 × {tokens} ÷ {t} s）",
         )
     else:
         msg = Msg(
             f"mean TTFT {ttft} ms for a {tokens}-token prompt means {r} prompt tokens/s ({tokens} / {t} s)",
-            f"平均 TTFT {ttft} ms 意味着 {tokens} 词元输入的预填充速率为 {r} tokens/s（{tokens} ÷ {t} s）",
+            f"平均 TTFT {ttft} ms 意味着 {tokens} 词元输入的预填充速率为 {r} tok/s（{tokens} ÷ {t} s）",
         )
     yield Issue(
-        "warning", msg + Msg(f", above the {cap} tokens/s plausible on one card", f"，超过单卡可能达到的 {cap} tokens/s")
+        "warning", msg + Msg(f", above the {cap} tokens/s plausible on one card", f"，超过单卡可能达到的 {cap} tok/s")
     )
 
 
@@ -725,7 +725,7 @@ def _sample_count(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
             Msg(
                 f"only {done} successful requests at batch size {b} (want at least max({MIN_SAMPLES}, "
                 f"{MIN_ROUNDS} x {b}) = {need}): the P99 is an interpolation of the two slowest requests",
-                f"batch size = {b} 时仅有 {done} 个成功请求（至少应为 max({MIN_SAMPLES}, {MIN_ROUNDS} × {b}) = {need}）："
+                f"批大小 = {b} 时仅有 {done} 个成功请求（至少应为 max({MIN_SAMPLES}, {MIN_ROUNDS} × {b}) = {need}）："
                 "P99 只是最慢两个请求之间的插值",
             ),
         )
@@ -748,7 +748,7 @@ def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue
             conc
             + Msg(
                 f" exceeds the batch size {b}: the client did not cap requests in flight",
-                f"超过 batch size {b}：客户端没有限制同时处理中的请求数",
+                f"超过批大小 {b}：客户端没有限制同时处理中的请求数",
             ),
         )
     elif c < b * CONCURRENCY_UNDER:
@@ -757,7 +757,7 @@ def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue
             conc
             + Msg(
                 f" is far below the batch size {b} (< {CONCURRENCY_UNDER} x {b}): the client kept fewer requests in flight than intended",
-                f"远低于 batch size {b}（< {CONCURRENCY_UNDER} × {b}）：客户端同时处理中的请求少于设定",
+                f"远低于批大小 {b}（< {CONCURRENCY_UNDER} × {b}）：客户端同时处理中的请求少于设定",
             ),
         )
 
@@ -949,7 +949,7 @@ def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio:
                     Msg(
                         f"mean {name} {now} ms at batch {b} is {x}x lower than {before} ms at batch {b0} "
                         f"for the same {input_len}-token prompts ({why.en})",
-                        f"batch {b0} 的平均 {name} {before} ms 是 batch {b} 的 {now} ms 的 {x} 倍"
+                        f"批大小 {b0} 的平均 {name} {before} ms 是批大小 {b} 的 {now} ms 的 {x} 倍"
                         f"（输入同为 {input_len} 词元）：{why.zh}",
                     ),
                     cell=c,
@@ -1000,7 +1000,7 @@ def _duplicate_cell(v: ModelVariant) -> Iterator[Issue]:
                 "error",
                 Msg(
                     f"a second cell for batch {b}, {i} in / {o} out: the summary cannot tell them apart",
-                    f"batch {b}、输入 {i} / 输出 {o} 出现第二个用例：汇总表无法区分两者",
+                    f"批大小 {b}、输入 {i} / 输出 {o} 出现第二个用例：汇总表无法区分两者",
                 ),
                 cell=c,
             )
@@ -1142,7 +1142,7 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
 @_check(
     "bbh_bracket_bug",
     "variant",
-    "bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.374 ceiling): "
+    "bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.3746 ceiling): "
     "multiple-choice gold labels keep their brackets and never match -> warning with the free-form accuracy",
 )
 def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
@@ -1159,7 +1159,7 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
             total = sum(s.n for s in a.subsets) or total
         mc = total - free
         free_acc = f"{a.score * total / free * 100:.1f}" if free else "nan"
-        score, cap = f"{a.score:.4f}", f"{ceiling:.3f}"
+        score, cap = f"{a.score:.4f}", f"{ceiling:.4f}"
         lead = (
             Msg("was scored in swift 2024 mode", "按 swift 2024 模式评分")
             if a.mode == "swift2024"

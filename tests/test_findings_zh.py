@@ -190,7 +190,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
      "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未注明）"),
     ("seed", "bbh_bracket_bug", "FP16", None,
-     "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
+     "bbh 0.2439 低于 swift 2024 评分的上限 0.3746：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
     ("failed_and_short", "failed_requests", "FP16", 2, "8 个请求中 1 个失败，仅 7 个成功（首个错误：HTTP 500: engine dead）"),
     ("failed_and_short", "output_tokens", "FP16", 2,

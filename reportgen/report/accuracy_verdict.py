@@ -120,7 +120,10 @@ def benchmark_verdicts(results: Results, v: ModelVariant, base: ModelVariant) ->
                 parts.append("样本数未知，无法估计随机误差")
             if within_pub or within_noise:
                 verdict = "通过"
-                reason = f"降幅 {drop:.2f} 个百分点，不超过" + ("官方同类量化降幅" if within_pub else "随机误差") + "（" + "；".join(parts) + "）"
+                what = "官方同类量化降幅" if within_pub else "随机误差"
+                if within_pub and pub is not None and drop > pub and not within_noise:
+                    what += "（含 0.1 个百分点的舍入误差）"
+                reason = f"降幅 {drop:.2f} 个百分点，不超过{what}（" + "；".join(parts) + "）"
             elif pub is None and noise is None:
                 verdict = "未判定"
                 reason = f"降幅 {drop:.2f} 个百分点；无官方同类量化参照，且样本数未知"
@@ -173,7 +176,7 @@ def variant_accuracy(results: Results) -> list[VariantAccuracy]:
 def verdict_table(results: Results) -> tuple[list[str], list[list[str]]]:
     """Section 4's verdict table: one row per (quantized variant, benchmark)."""
     base = variant_baseline(v for v in results.variants if v.accuracy)
-    headers = ["量化版本", "基准", "评分模式", "得分", f"{base.label if base else 'FP16'} 得分", "降幅（百分点）",
+    headers = ["量化版本", "基准", "评分口径", "得分", f"{base.label if base else 'FP16'} 得分", "降幅（百分点）",
                "官方同类量化降幅", "95% 区间", "判定", "依据"]
     rows = []
     for va in variant_accuracy(results):

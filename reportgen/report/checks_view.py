@@ -91,7 +91,7 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> tuple[str, str]:
                           f"最大差 {gap:.4f}，容差 ≤ {CROSS_RUN_TOLERANCE:g}")
     if not mine:
         return "未通过", "没有得分"
-    return "未判定", "没有参照结果可比较（只记录了得分）"
+    return "未判定", "没有参照结果可比较，只记录了得分"
 
 
 def embedding_verdict(results: Results) -> list[tuple[str, str]]:

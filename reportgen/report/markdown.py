@@ -16,6 +16,7 @@ import jinja2
 from reportgen._resources import templates_dir
 from reportgen.errors import RenderError
 from reportgen.report import formatting as fmt
+from reportgen.report.glossary import used_terms
 from reportgen.report.view import DocumentView, Table, build_view
 from reportgen.results import Finding, Results
 
@@ -85,10 +86,16 @@ def tidy(markdown: str) -> str:
     return "\n".join(out) + "\n"
 
 
+GLOSSARY_SLOT = "@@GLOSSARY@@"
+
+
 def render_view(view: DocumentView) -> str:
+    """The document; the glossary appendix lists only the terms the rest of the text uses."""
     try:
-        template = _environment().get_template(TEMPLATE)
-        return tidy(template.render(v=view))
+        env = _environment()
+        text = env.get_template(TEMPLATE).render(v=view)
+        glossary = env.get_template("sections/glossary.md.j2").render(terms=used_terms(text.replace(GLOSSARY_SLOT, "")))
+        return tidy(text.replace(GLOSSARY_SLOT, glossary))
     except jinja2.TemplateError as e:
         raise RenderError(f"template {TEMPLATE}: {e}") from None
 
