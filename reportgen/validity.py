@@ -984,7 +984,7 @@ def _tpot_batch_scaling(v: ModelVariant) -> Iterator[Issue]:
         TPOT_BATCH_WARN_RATIO,
         Msg(
             "a decode step for more sequences reads the same weights, so the time per token cannot fall below batch 1's",
-            "多个序列的一步解码读取同样的权重，每词元时延不可能低于 batch 1",
+            "多个序列的一步解码读取同样的权重，每个词元的时间不可能低于批大小 1",
         ),
     )
 

@@ -107,7 +107,7 @@ def test_html_is_one_self_contained_chinese_document(html: str) -> None:
     cover = html.split('<section class="cover">', 1)[1].split("</section>", 1)[0]
     assert f'<h1 id="h0">{TITLE}</h1>' in cover and "Iluvatar BI-V150" in cover and "1. 环境规格" not in cover
     for heading in HEADINGS[1:]:
-        assert re.search(rf"<h[234]>{re.escape(heading)}</h[234]>", html), heading
+        assert re.search(rf'<h[234] id="[^"]+">{re.escape(heading)}</h[234]>', html), heading
     # charts inlined, as SVG (the Markdown names the PNGs; HTML/PDF prefer the SVG twins)
     assert html.count('src="data:image/svg+xml;base64,') == 3
     assert 'src="charts/' not in html

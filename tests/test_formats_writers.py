@@ -50,7 +50,7 @@ def test_write_all_writes_every_format_from_one_markdown(tmp_path: Path) -> None
     flat = re.sub(r"\s+", "", text)
     for h in headings:
         assert re.sub(r"\s+", "", h) in flat, h
-    for value in ("24.70", "2243.94", "14546.78", "0.6657"):
+    for value in ("24.70", "2243.94", "14546.78", "66.57%"):
         assert value in text and value in md
 
 

@@ -61,11 +61,11 @@ def evaluation_period(results: Results) -> str | None:
             if t is not None and r.origin == "measured":
                 stamps.append(t.date())
     if not stamps:
-        texts = [s.output for s in results.deployment] + [r.output for r in results.embeddings]
+        texts: list[str | None] = [s.output for s in results.deployment] + [r.output for r in results.embeddings]
         texts += [a.import_info.text for v in results.variants for a in v.accuracy if a.import_info]
         texts += [c.import_info.text for v in results.variants for c in v.serving if c.import_info]
-        for t in texts:
-            stamps += _dates_in(t)
+        for text in texts:
+            stamps += _dates_in(text)
     if not stamps:
         return None
     lo, hi = min(stamps), max(stamps)

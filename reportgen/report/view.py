@@ -88,7 +88,7 @@ class DeploymentStepView:
     commands: str | None
     output: str | None
     note: str | None
-    level: int = 3  # heading level: 3 (2.n) or 4 (2.n.m, a step of a group such as docker installation)
+    level: str = "###"  # heading marks: "###" (2.n) or "####" (2.n.m, a step of a group such as docker installation)
     is_group: bool = False  # a group heading ("驱动+软件栈安装--docker方式") whose steps follow
 
 
@@ -454,7 +454,7 @@ def _deployment(results: Results) -> DeploymentView:
             n += 1
             sub = 1
             steps.append(DeploymentStepView(number=f"2.{n}", title=group, description=None, commands=None,
-                                            output=None, note=None, level=3, is_group=True))
+                                            output=None, note=None, level="###", is_group=True))
         else:
             n += 1
             sub = 0
@@ -467,7 +467,7 @@ def _deployment(results: Results) -> DeploymentView:
                 commands="\n".join(s.commands) if s.commands else None,
                 output=s.output,
                 note=None,
-                level=4 if group is not None else 3,
+                level="####" if group is not None else "###",
             )
         )
     missing = None if steps else fmt.missing("not_collected", "没有部署记录")
@@ -476,12 +476,12 @@ def _deployment(results: Results) -> DeploymentView:
 
 def _perf_steps(results: Results) -> list[DeploymentStepView]:
     """The seed's 3.3 steps 1–3 (replace the benchmark script, start the server, start the client)."""
-    out = []
+    out: list[DeploymentStepView] = []
     for s in results.deployment:
         if s.title.startswith(_PERF_STEP):
             out.append(DeploymentStepView(
                 number=str(len(out) + 1), title=s.title.removeprefix(_PERF_STEP), description=s.description,
-                commands="\n".join(s.commands) if s.commands else None, output=s.output, note=None, level=4))
+                commands="\n".join(s.commands) if s.commands else None, output=s.output, note=None, level="####"))
     return out
 
 
