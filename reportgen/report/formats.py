@@ -39,6 +39,11 @@ def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]
             chart_assets(all_charts(results, findings), CHARTS_DIR))
 
 
+def _author(results: Results) -> str | None:
+    """Who the DOCX names as its author: the tester, else the organisation (from the plan or TOML)."""
+    return results.subject.tester or results.subject.organization
+
+
 def write_charts(results: Results, out_dir: Path, findings: list[Finding] | None = None) -> list[Path]:
     """``out_dir/charts/<name>.png`` and ``.svg`` for the Markdown document."""
     assets = chart_assets(all_charts(results, findings), CHARTS_DIR)
@@ -60,7 +65,8 @@ def write_pdf(results: Results, source: str, out_dir: Path) -> Path:
 
 def write_docx(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
-    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title)
+    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title,
+                            author=_author(results))
 
 
 def write_all(results: Results, source: str, out_dir: Path) -> Path:
@@ -72,7 +78,7 @@ def write_all(results: Results, source: str, out_dir: Path) -> Path:
         _write(out_dir / key, data)
     html = markdown_to_html(md, title=results.title, assets=assets)
     _write(out_dir / f"{stem}.html", html.encode("utf-8"))
-    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title)
+    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))
     html_to_pdf(html, out_dir / f"{stem}.pdf")
     return out_dir
 
