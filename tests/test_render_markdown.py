@@ -256,7 +256,7 @@ def test_summary_table_has_eight_filled_rows_with_seed_values(doc: str) -> None:
     assert rows[0][col["预填充吞吐 (tok/s)"]] == "3650.72"
     assert rows[2][col["预填充吞吐 (tok/s)"]] == "109562.66※"
     # the reason is in words, in the row's note
-    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个。" in doc
+    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个（第 7 节 #1）。" in doc
 
 
 def test_summary_speedup_and_validity_columns(doc: str) -> None:
@@ -264,11 +264,12 @@ def test_summary_speedup_and_validity_columns(doc: str) -> None:
     header, rows = table[0], table[1:]
     speed = header.index("加速比（÷ FP16）")
     # 6.13/27.00, 33.63/46.29, 48.60/57.70; none from the invalid INT4 bs 1 cell, a mark beside the doubtful bs 4
-    assert [r[speed] for r in rows] == ["基准"] * 4 + ["—（输入无效）", "0.23×", "0.73×※", "0.84×"]
+    assert [r[speed] for r in rows] == ["基准"] * 4 + ["—（无效）", "0.23×", "0.73×※", "0.84×"]
     valid = [r[header.index("有效性")] for r in rows]
     assert valid[0] == "有效"
-    assert valid[2] == "存疑（第 7 节 #2）"
-    assert valid[4] == "无效（第 7 节 #1）"
+    assert valid[2] == "存疑"
+    assert valid[4] == "无效"
+    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个（第 7 节 #1）。" in doc
     assert valid.count("有效") == 6
 
 
@@ -394,7 +395,8 @@ def test_findings_are_recomputed_and_titles_translated(monkeypatch: pytest.Monke
     assert "generated 16 tokens" not in doc  # the file's stale findings are not trusted
     assert "| #1 | 错误 | FP16 | 批大小 8 | 吞吐与词元数/时长不符 | 57.70 ≠ 2048 / 35.50 |" in doc
     rows = _summary_table(doc)
-    assert rows[4][-1] == "无效（第 7 节 #1）"
+    assert rows[4][-1] == "无效"
+    assert "（第 7 节 #1）。" in doc
     assert rows[5][-1] == "有效"
 
 

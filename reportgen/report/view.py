@@ -660,7 +660,7 @@ MARK = "※"  # marks a doubtful value in 3.4; the row's note says why
 def _derived(value: str, status: str) -> str:
     """A derived figure (speedup, prefill rate) is a plain number only when its inputs are VALID."""
     if status == "INVALID":
-        return "—（输入无效）"
+        return "—（无效）"
     if status == "WARNING":
         return value + MARK
     return value
@@ -751,11 +751,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                     _worst(status, cell_status(findings, base.label, bc.key)),
                 )
         refs = [f"#{numbers[id(f)]}" for f in mine if id(f) in numbers]
-        valid = STATUS_ZH[status]
-        if m is None:
-            valid = fmt.missing("not_collected")
-        elif status != "VALID" and refs:
-            valid += f"（第 7 节 {'、'.join(refs)}）"
+        valid = STATUS_ZH[status] if m is not None else fmt.missing("not_collected")
         if power:
             e = cell_energy(c)
             if e is None:
@@ -773,11 +769,12 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 w = causes.cause_words(f, c)
                 if w not in words:
                     words.append(w)
-            notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}。")
+            where = f"（第 7 节 {'、'.join(refs)}）" if refs else ""
+            notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}{where}。")
     general = [
         "TPS 为输出吞吐（输出词元总数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为第 99 百分位。",
         f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
-        "任一输入无效时不给出数值。",
+        "任一输入无效时不给出数值（记为“—（无效）”）。",
         f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
         "详见第 7 节。",
     ]
