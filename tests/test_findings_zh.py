@@ -142,7 +142,20 @@ def _telemetry() -> Results:
     return r
 
 
+def _spec_bounds() -> Results:
+    """A clean run on a card whose spec sheet says 100 TFLOPS and 300 GB/s: 8192 tokens in 0.5 s
+    (16,384 tok/s) beats 100e12 / (2 x 7e9) = 7,143 tok/s; 20 ms per token (50 tok/s) beats
+    300e9 / (7e9 x 2 bytes) = 21.4 tok/s."""
+    from reportgen.results import Fact
+
+    r = clean_results()
+    r.environment.facts["accelerator.peak_compute"] = Fact.of("FP16: 100 TFLOPS; INT8: 200 TOPS", origin="spec_sheet")
+    r.environment.facts["accelerator.memory_bandwidth"] = Fact.of(300e9, unit="B/s", origin="spec_sheet")
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
     "embedding": _embedding,
     "seed": seed_results,
@@ -183,6 +196,11 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "prefill_rate", "FP16", 4,
      "平均 TTFT 74.77 ms 意味着 4 个并发的 8192 词元输入至少需要 273,907 tok/s 的预填充速率"
      "（(4 + 1) ÷ 2 × 8192 ÷ 0.07477 s），超过单卡可能达到的 100,000 tok/s"),
+    ("spec_bounds", "prefill_rate", "FP16", 1,
+     "平均 TTFT 500.00 ms 意味着 8192 词元输入的预填充速率为 16,384 tok/s（8192 ÷ 0.5 s），"
+     "超过该卡的物理上限 7,143 tok/s（峰值算力 100 TFLOPS ÷ (2 × 7 × 10^9 个参数)）"),
+    ("spec_bounds", "decode_rate", "FP16", 1,
+     "平均 TPOT 20.00 ms 意味着每个序列 50.0 tok/s，超过该卡的物理上限 21.4 tok/s（显存带宽 300 GB/s ÷ (7 × 10^9 个参数 × 2 字节)）"),
     ("seed", "output_tokens", "INT4", 1,
      "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),

@@ -73,6 +73,11 @@ _CAUSES: dict[str, Cause] = {
         "前缀缓存命中，TTFT 未包含完整的预填充",
         "关闭前缀缓存、每个请求使用不同的随机输入后重测",
     ),
+    "decode_rate": Cause(
+        "tpot_short",
+        "TPOT 短得不可能：每步解码读取全部权重所需的时间都比它长",
+        "重测，并核对 TPOT 的计算方法",
+    ),
     "failed_requests": Cause("failed", "有请求失败或未发出", "排查服务端错误后重测"),
     "missing_metrics": Cause("missing", "该用例没有测试结果", "补测该用例"),
 }
@@ -120,6 +125,6 @@ def doubtful_columns(f: Finding) -> set[str]:
             return {DURATION}
         case "ttft_batch_scaling" | "prefill_rate" | "prefix_cache":
             return {TTFT, PREFILL}
-        case "tpot_batch_scaling":
+        case "tpot_batch_scaling" | "decode_rate":
             return {TPOT}
     return set()
