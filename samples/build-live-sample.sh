@@ -30,7 +30,7 @@ done
 venv="$(cd "$venv" && pwd)"; models="$(cd "$models" && pwd)"; datasets="$(cd "$datasets" && pwd)"
 work="$(mktemp -d /tmp/rg-live-XXXXXX)"   # short: vLLM's IPC socket paths must stay under 107 characters
 part="${out%.json}.partial.json"
-trap 'rm -rf "$work" "$part"' EXIT
+trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
 mkdir -p "$work/cache" "$work/tmp"
 serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --dtype bfloat16 --enforce-eager"
 env_lines=$(cat <<ENV

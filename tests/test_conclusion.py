@@ -86,3 +86,22 @@ def test_extra_statements_hook_is_rendered() -> None:
     from reportgen.report.view import build_view
     md = render_view(build_view(clean_results(), conclusion_extra=[Statement("FP16 在 TTFT P99 ≤ 2 s 时可服务 8 个并发用户。", "3.5")]))
     assert "- FP16 在 TTFT P99 ≤ 2 s 时可服务 8 个并发用户。（见 [3.5](#s3.5)）" in _conclusion_text(md)
+
+
+def test_live_sample_conclusion_gives_operating_point_speedup_and_verdicts() -> None:
+    """samples/live-cpu.json (samples/build-live-sample.sh: real vLLM on CPU through collect)."""
+    live = REPO / "samples" / "live-cpu.json"
+    r = load_results(live)
+    findings = check_results(r)
+    c = conclusion(r, findings)
+    rows = {v.label: v for v in c.variants}
+    assert set(rows) == {"FP16", "INT4"}
+    for v in rows.values():
+        assert v.usable in ("可用", "部分可用", "可用但存疑") and v.operating_point.startswith("批大小 ")
+        assert v.tps.endswith(" tok/s")
+    assert "×（批大小 " in rows["INT4"].speedup
+    assert rows["INT4"].accuracy.startswith(("通过", "未通过", "未判定"))
+    assert [s.text for s in c.checks if "通过" in s.text]  # embedding and reranker against their references
+    md = render_markdown(r, source="samples/live-cpu.json")
+    text = _conclusion_text(md)
+    assert "推荐工作点" in text and "没有一个可以使用" not in text

@@ -20,7 +20,7 @@ from reportgen.results import Results, load_results
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "samples" / "seed-bi150.json"
-SAMPLES = [SEED, *sorted((REPO / "samples").glob("live-*.json"))]
+SAMPLES = [SEED, *sorted(p for p in (REPO / "samples").glob("live-*.json") if ".partial" not in p.name)]
 
 PARSERS = ("vllm-legacy-text", "vllm-text", "vllm-json", "swift-log", "llmuses-table", "seed-document", "swift2024")
 TOOL_WORDS = ("导入", "种子", "reportgen", "解析器", "结果文件中")

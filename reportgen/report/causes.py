@@ -78,13 +78,38 @@ _CAUSES: dict[str, Cause] = {
         "TPOT 短得不可能：每步解码读取全部权重所需的时间都比它长",
         "重测，并核对 TPOT 的计算方法",
     ),
+    "client_server_gap": Cause(
+        "client_server_gap",
+        "客户端与服务端统计的平均延迟相差较大（测试机负载或网络的影响）",
+        "在空闲的测试机上重测，或确认差距来自网络后接受",
+    ),
+    "sample_count": Cause("samples", "成功请求数太少，P99 只是最慢几个请求之间的插值", "增加每个用例的轮数后重测"),
+    "effective_concurrency": Cause(
+        "concurrency", "实际并发数与设定的批大小不符", "核对测试程序的并发设置后重测",
+    ),
     "failed_requests": Cause("failed", "有请求失败或未发出", "排查服务端错误后重测"),
     "missing_metrics": Cause("missing", "该用例没有测试结果", "补测该用例"),
 }
 
 
+# Warnings of checks whose errors mean "impossible": the same check, milder words.
+_WARNING_CAUSES: dict[str, Cause] = {
+    "mean_consistency": Cause(
+        "outliers", "少数极端值主导了均值（均值高于 P99）", "确认测试期间机器没有其他负载后重测，或以中位数为准",
+    ),
+    "ttft_batch_scaling": Cause(
+        "ttft_scaling", "批大小增大时 TTFT 反而下降，可能受测试机负载波动影响", "在空闲的测试机上重测",
+    ),
+    "tpot_batch_scaling": Cause(
+        "tpot_scaling_w", "批大小增大时 TPOT 反而下降，可能受测试机负载波动影响", "在空闲的测试机上重测",
+    ),
+}
+
+
 def cause_of(f: Finding) -> Cause:
     """The plain-words cause of a finding (its check title when no better words exist)."""
+    if f.severity == "warning" and f.check in _WARNING_CAUSES:
+        return _WARNING_CAUSES[f.check]
     known = _CAUSES.get(f.check)
     if known is not None:
         return known

@@ -51,6 +51,7 @@ class RemeasureGroup:
     cause: str  # plain words
     cells: str  # "FP16 批大小 1、2；GPTQ-Int4 批大小 1、2、4、8"
     remedy: str
+    severity: str = "error"  # "error": the cells must be re-measured; "warning": usable, to be reviewed
 
 
 @dataclass
@@ -81,10 +82,11 @@ def _slo_met(c: ServingCell) -> bool:
     return True
 
 
-def operating_point(v: ModelVariant, findings: list[Finding]) -> ServingCell | None:
-    """The largest batch whose cell is VALID (and within the plan's latency limits)."""
+def operating_point(v: ModelVariant, findings: list[Finding], *, allow: tuple[str, ...] = ("VALID",)) -> ServingCell | None:
+    """The largest batch whose cell is VALID (``allow``: the statuses accepted) and within the
+    plan's latency limits."""
     ok = [c for c in v.serving if c.metrics is not None and c.metrics.completed
-          and cell_status(findings, v.label, c.key) == "VALID" and _slo_met(c)]
+          and cell_status(findings, v.label, c.key) in allow and _slo_met(c)]
     if not ok:
         return None
     return max(ok, key=lambda c: (c.batch_size, -c.input_len, -c.output_len))
@@ -107,9 +109,11 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
         usable, detail = "未测", "没有性能测试结果"
     elif not valid and not warn:
         usable, detail = "不可用", f"{len(measured)} 个用例全部无效"
+    elif not valid and not bad:
+        usable, detail = "可用但存疑", f"{len(measured)} 个用例全部存疑（只有警告），数值可用但须复核"
     elif bad or warn:
         usable = "部分可用"
-        parts = [f"{len(valid)} 个有效"]
+        parts = [f"{len(valid)} 个有效"] if valid else []
         if warn:
             parts.append(f"{len(warn)} 个存疑（批大小 {_batches(warn)}）")
         if bad:
@@ -118,13 +122,16 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
     else:
         usable, detail = "可用", f"{len(measured)} 个用例全部有效"
     op = operating_point(v, findings)
+    doubtful = False
+    if op is None:
+        op, doubtful = operating_point(v, findings, allow=("WARNING",)), True
     if op is None or op.metrics is None:
         point = tps = tpot = ttft = speed = dash
         if measured:
             point = "无（没有有效用例）"
     else:
         m = op.metrics
-        point = f"批大小 {op.batch_size}（有效用例中最大）"
+        point = f"批大小 {op.batch_size}（存疑用例中最大，没有有效用例）" if doubtful else f"批大小 {op.batch_size}（有效用例中最大）"
         tps = f"{m.output_throughput:.2f} tok/s"
         tpot = f"{m.tpot_ms.mean:.2f} ms" if m.tpot_ms.mean is not None else dash
         ttft = f"{m.ttft_ms.mean:.2f} ms" if m.ttft_ms.mean is not None else dash
@@ -133,18 +140,26 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
         speed = "基准" if v is base and measured else dash
     elif is_quantized(v):
         # The speedup at the largest batch where both this cell and the baseline's are VALID.
-        pairs = []
-        for c in valid:
-            bc = next((b for b in base.serving if (b.batch_size, b.input_len, b.output_len) == (c.batch_size, c.input_len, c.output_len)), None)
-            if bc is not None and bc.metrics is not None and cell_status(findings, base.label, bc.key) == "VALID" and c.metrics:
-                pairs.append((c, bc))
+        def pairs_of(ok: tuple[str, ...]) -> list[tuple[ServingCell, ServingCell]]:
+            out = []
+            for c in measured:
+                if status[id(c)] not in ok:
+                    continue
+                bc = next((b for b in base.serving if (b.batch_size, b.input_len, b.output_len) == (c.batch_size, c.input_len, c.output_len)), None)
+                if bc is not None and bc.metrics is not None and cell_status(findings, base.label, bc.key) in ok:
+                    out.append((c, bc))
+            return out
+
+        pairs, note = pairs_of(("VALID",)), ""
+        if not pairs:
+            pairs, note = pairs_of(("VALID", "WARNING")), "，存疑"
         if pairs:
             c, bc = max(pairs, key=lambda p: p[0].batch_size)
             assert c.metrics is not None and bc.metrics is not None
             s = metrics.speedup(bc.metrics.output_throughput, c.metrics.output_throughput, True)
-            speed = f"{s:.2f}×（批大小 {c.batch_size}）" if s is not None else dash
+            speed = f"{s:.2f}×（批大小 {c.batch_size}{note}）" if s is not None else dash
         else:
-            speed = "无法给出（没有两者都有效的同条件用例）" if measured else dash
+            speed = "无法给出（没有两者都可用的同条件用例）" if measured else dash
     return VariantConclusion(
         label=v.label, usable=usable, usable_detail=detail, operating_point=point, tps=tps, tpot=tpot, ttft=ttft,
         speedup=speed, accuracy=accuracy.get(v.label, "未测"), functional=functional,
@@ -153,7 +168,7 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
 
 def _remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup]:
     """Non-valid cells grouped by cause, in the order causes first appear."""
-    groups: dict[str, tuple[causes.Cause, dict[str, list[ServingCell]], list[int]]] = {}
+    groups: dict[tuple[str, str], tuple[causes.Cause, dict[str, list[ServingCell]], list[int]]] = {}
     for v in results.variants:
         for c in sorted(v.serving, key=cell_order):
             if c.metrics is None:
@@ -162,7 +177,7 @@ def _remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup
                 cause = causes.cause_of(f)
                 if f.severity != "error" and cell_status(findings, v.label, c.key) == "INVALID":
                     continue  # the cell is re-measured for its errors anyway
-                entry = groups.setdefault(cause.key, (cause, {}, []))
+                entry = groups.setdefault((f.severity, cause.key), (cause, {}, []))
                 mine = entry[1].setdefault(v.label, [])
                 if c not in mine:
                     mine.append(c)
@@ -171,16 +186,17 @@ def _remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup
     out = []
     # The cause that spoils the most cells first.
     order = ["short_output", "percentiles", "throughput", "ttft_short", "timing"]
-    ordered = sorted(groups.values(), key=lambda g: (
-        -sum(len(cs) for cs in g[1].values()), order.index(g[0].key) if g[0].key in order else len(order)))
-    for cause, by_variant, inputs in ordered:
+    ordered = sorted(groups.items(), key=lambda kv: (
+        kv[0][0] != "error", -sum(len(cs) for cs in kv[1][1].values()),
+        order.index(kv[1][0].key) if kv[1][0].key in order else len(order)))
+    for (severity, _), (cause, by_variant, inputs) in ordered:
         words = cause.zh
         if cause.key == "ttft_short" and inputs:
             words = "TTFT 短得不可能：" + "、".join(str(n) for n in inputs) + " 词元的输入在这么短的时间内无法完成预填充"
         if cause.key == "short_output":
             words = _short_output_words(by_variant)
         cells = "；".join(f"{label} 批大小 {_batches(cs)}" for label, cs in by_variant.items())
-        out.append(RemeasureGroup(cause=words, cells=cells, remedy=cause.remedy))
+        out.append(RemeasureGroup(cause=words, cells=cells, remedy=cause.remedy, severity=severity))
     return out
 
 
@@ -232,7 +248,7 @@ def conclusion(results: Results, findings: list[Finding], *, extra: list[Stateme
     headline: list[Statement] = []
     n_cells = sum(1 for v in results.variants for c in v.serving if c.metrics is not None)
     n_valid = sum(1 for v in results.variants for c in v.serving
-                  if c.metrics is not None and cell_status(findings, v.label, c.key) == "VALID")
+                  if c.metrics is not None and cell_status(findings, v.label, c.key) in ("VALID", "WARNING"))
     if n_cells and n_valid == 0:
         headline.append(Statement(
             f"性能：{n_cells} 个性能用例没有一个可以使用，"

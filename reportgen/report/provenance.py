@@ -24,8 +24,14 @@ class RawBlock:
 
 
 @dataclass
+class ProvenanceGroup:
+    title: str
+    lines: list[str]
+
+
+@dataclass
 class ProvenanceView:
-    rows: list[list[str]]  # 内容 | 来源 | 获得方式
+    groups: list[ProvenanceGroup]  # one per part of the document: how each value was obtained
     tool: str
     results_file: str
     commands: list[str]
@@ -101,53 +107,68 @@ _ORIGIN_HOW = {
 
 
 def provenance(results: Results, source: str | None) -> ProvenanceView:
-    rows: list[list[str]] = []
+    groups: list[ProvenanceGroup] = []
     facts = results.environment.facts
-    by_origin: dict[str, list[str]] = {}
+    lines = []
     for key, f in facts.items():
-        by_origin.setdefault(f.origin, []).append(key)
-    for origin, keys in by_origin.items():
-        details = [f"{k}：{facts[k].source or facts[k].detail}" for k in keys if facts[k].source or facts[k].detail]
-        rows.append(["1 环境规格（" + "、".join(keys) + "）", _ORIGIN_HOW.get(origin, origin),
-                     "；".join(details) if details else "—"])
+        how = _ORIGIN_HOW.get(f.origin, f.origin)
+        extra = "；".join(x for x in (f"命令 {f.source}" if f.source else "", f.detail or "") if x)
+        lines.append(f"{key}：{how}" + (f"（{extra}）" if extra else ""))
+    if lines:
+        groups.append(ProvenanceGroup("1 环境规格", lines))
     imported_steps = [s.title for s in results.deployment if s.origin == "imported"]
     if imported_steps:
-        rows.append([f"2 环境部署（{len(imported_steps)} 个步骤）", _ORIGIN_HOW["imported"], "命令与输出按原文转录"])
+        groups.append(ProvenanceGroup("2 环境部署", [f"{len(imported_steps)} 个步骤{_ORIGIN_HOW['imported']}，命令与输出按原文转录。"]))
+    lines = []
     for v in results.variants:
-        if v.functional_check is not None:
-            fc = v.functional_check
-            rows.append([f"3.2 功能测试 {v.label}", _ORIGIN_HOW.get(fc.origin, fc.origin),
-                         "原文响应被截断，输出词元数由 total_tokens − prompt_tokens 得出" if fc.completion_tokens is None and fc.raw_response else "—"])
+        fc = v.functional_check
+        if fc is not None:
+            line = f"3.2 {v.label} 功能测试：{_ORIGIN_HOW.get(fc.origin, fc.origin)}"
+            if fc.completion_tokens is None and fc.raw_response and "total_tokens" in fc.raw_response:
+                line += "；原文响应被截断，输出词元数由 total_tokens − prompt_tokens 得出"
+            lines.append(line)
         for c in sorted(v.serving, key=cell_order):
             info = c.import_info
+            where = f"3.3 {v.label} 批大小 {c.batch_size}（输入 {c.input_len} / 输出 {c.output_len}）"
             if info is not None:
-                how = f"文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
+                how = f"{_ORIGIN_HOW['imported']}：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
                 if info.derived and c.metrics is not None:
                     vals = []
                     for name in info.derived:
                         val = getattr(c.metrics, name, None)
                         vals.append(f"{name} = {fmt.number(val, 2) if isinstance(val, float) else val}")
                     how += "；原文未打印、由所印数值计算：" + "，".join(vals)
-                rows.append([f"3.3 {v.label} 批大小 {c.batch_size}", _ORIGIN_HOW["imported"], how])
+                lines.append(f"{where}：{how}")
             else:
-                rows.append([f"3.3 {v.label} 批大小 {c.batch_size}", _ORIGIN_HOW.get(c.source, c.source),
-                             f"{len(c.requests)} 条逐请求记录，统计量由记录计算" if c.requests else "—"])
-            for n in ([] if info is not None and info.derived else c.notes):
-                rows.append([f"3.3 {v.label} 批大小 {c.batch_size}", "说明", n])
+                how = _ORIGIN_HOW.get(c.source, c.source)
+                if c.requests:
+                    how += f"，{len(c.requests)} 条逐请求记录，统计量由记录计算"
+                lines.append(f"{where}：{how}")
+                lines += [f"{where}：{n}" for n in c.notes]
+    if lines:
+        groups.append(ProvenanceGroup("3 性能测试", lines))
+    lines = []
+    for v in results.variants:
         for a in v.accuracy:
             info = a.import_info
-            how = f"文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}" if info else "—"
-            if a.mode:
-                how += f"；评分模式 {a.mode}"
-            if a.extractor:
-                how += f"；答案抽取 {a.extractor}"
-            rows.append([f"4 精度 {v.label} {a.benchmark}", _ORIGIN_HOW.get(a.source, a.source), how])
+            how = _ORIGIN_HOW.get(a.source, a.source)
+            if info is not None:
+                how += f"：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
+            how += f"；评分模式 {a.mode}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
+            lines.append(f"4 {v.label} {a.benchmark}：{how}")
+    if lines:
+        groups.append(ProvenanceGroup("4 精度评测", lines))
+    lines = []
     for r in results.embeddings:
-        how = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "", f"服务 {r.base_url}" if r.base_url else "") if x) or "—"
-        rows.append([f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）", _ORIGIN_HOW.get(r.origin, r.origin), how])
+        how = _ORIGIN_HOW.get(r.origin, r.origin)
+        extra = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "",
+                                       f"服务 {r.base_url}" if r.base_url else "") if x)
+        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
+    if lines:
+        groups.append(ProvenanceGroup("5、6 向量与重排序模型", lines))
     commands = [" ".join(_quote(a) for a in inv.argv) for inv in results.invocations]
     return ProvenanceView(
-        rows=rows,
+        groups=groups,
         tool=f"{results.tool.name} {results.tool.version}",
         results_file=source or "未记录",
         commands=commands,

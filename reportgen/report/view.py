@@ -142,6 +142,8 @@ class ServingView:
     charts: list[tuple[str, str]]  # (file name stem under charts/, title)
     summary_caption: str | None = None  # the input/output lengths, stated once
     steps: list[DeploymentStepView] = field(default_factory=list)  # 3.3's steps before the results
+    cases_table: Table | None = None  # imported cells: one table of what each printed (raw output in appendix B)
+    cases_command: str | None = None  # their one command, when they share it
 
 
 @dataclass
@@ -621,6 +623,30 @@ def _power_table(c: ServingCell, e: EnergyMetrics) -> Table:
     )
 
 
+def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: list[Finding]) -> tuple[Table | None, str | None]:
+    """When every cell was imported from printed summaries: one table of what each printed
+    beyond 3.4 (the blocks themselves are in appendix B) instead of a page per cell."""
+    if not cells or any(c.source == "measured" or c.metrics is None for _, c in cells):
+        return None, None
+    absent = fmt.missing("not_collected")
+    rows = []
+    for v, c in cells:
+        m = c.metrics
+        assert m is not None
+        rows.append([
+            f"{v.label} · 批大小 {c.batch_size}", str(m.completed), str(m.failed), str(m.total_input_tokens),
+            str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
+            fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
+            STATUS_ZH[cell_status(findings, v.label, c.key)],
+        ])
+    headers = ["用例", "成功请求数", "失败请求数", "输入词元总数", "输出词元总数", "请求吞吐 (req/s)", "输入吞吐 (tok/s)",
+               "总吞吐 (tok/s)", "TTFT 中位数 (ms)", "TPOT 中位数 (ms)", "有效性"]
+    keep = [j for j in range(len(headers)) if j == 0 or any(r[j] != absent for r in rows)]
+    table = Table([headers[j] for j in keep], [[fmt.NOT_APPLICABLE if r[j] == absent else r[j] for j in keep] for r in rows])
+    commands = {c.command for _, c in cells}
+    return table, (commands.pop() if len(commands) == 1 else None)
+
+
 def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding]) -> CaseView:
     heading = f"{letter}. {v.label} · 批大小 {c.batch_size} · 输入 {c.input_len} / 输出 {c.output_len} 词元"
     overview = latency = None
@@ -640,11 +666,15 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding])
             power = _power_table(c, e)
     notes = list(c.notes) if c.source == "measured" else []
     if c.source != "measured" and overview is not None and latency is not None:
-        # An imported summary prints only some statistics: the others are not "untested" but absent.
+        # An imported summary prints only some statistics: the others are not "untested" but
+        # absent, so their rows and columns are left out (the printed block is in appendix B).
         absent = fmt.missing("not_collected")
-        for t in (overview, latency):
-            t.rows = [[fmt.NOT_APPLICABLE if x == absent else x for x in row] for row in t.rows]
-        notes.append("“—”表示原始输出中没有打印该项。")
+        overview.rows = [row for row in overview.rows if row[1] != absent]
+        rows = [row for row in latency.rows if any(x != absent for x in row[1:])]
+        keep = [0] + [j for j in range(1, len(latency.headers)) if any(row[j] != absent for row in rows)]
+        latency.headers = [latency.headers[j] for j in keep]
+        latency.rows = [[fmt.NOT_APPLICABLE if row[j] == absent else row[j] for j in keep] for row in rows]
+        notes.append("只列出原始输出中打印了的统计量。")
     status = cell_status(findings, v.label, c.key)
     if c.metrics is not None and status != "VALID":
         notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 7 节。")
@@ -805,7 +835,8 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
     else:
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
-    cases = [_case(_letter(i), v, c, findings) for i, (v, c) in enumerate(cells)]
+    compact, compact_command = _imported_cases(cells, findings)
+    cases = [] if compact is not None else [_case(_letter(i), v, c, findings) for i, (v, c) in enumerate(cells)]
     summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
@@ -817,10 +848,12 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
         functional=functional,
         functional_missing=None if functional else fmt.missing("not_collected", "没有功能测试记录"),
         cases=cases,
-        cases_missing=None if cases else fmt.missing("not_collected", "没有性能测试用例"),
+        cases_missing=None if cases or compact is not None else fmt.missing("not_collected", "没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
         summary_caption=caption,
+        cases_table=compact,
+        cases_command=compact_command,
         charts=[(n, t) for n, t in chart_plan(results) if n.startswith("serving_")],
     )
 
