@@ -435,6 +435,8 @@ class _Writer:
                 para.paragraph_format.space_before = Pt(1.5)
                 para.paragraph_format.space_after = Pt(1.5)
                 para.paragraph_format.line_spacing = 1.1
+                if len(rows) <= KEEP_TOGETHER_ROWS and r < len(rows) - 1:
+                    para.paragraph_format.keep_with_next = True  # a short table is not split: no lone last row
                 align = cell_alignment(open_tok)
                 if align:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -501,6 +503,7 @@ class _Writer:
             i += 1
 
 
+KEEP_TOGETHER_ROWS = 16  # tables up to this many rows stay on one page (Word: keep with next)
 # Sections that start on a new page: section 1 follows the one-page conclusion.
 PAGE_BREAK_BEFORE = {"s1"}
 TOC_LEVELS = "1-2"  # Word heading levels in the table of contents: sections and subsections
