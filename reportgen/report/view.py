@@ -994,7 +994,7 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[Embedd
         reference=ev.reference_line(r) if r.reference_check.status != "none" else "检查结果：{}（{}）。".format(*run_verdict(r, runs)),
         reference_table=Table(*ref_table) if ref_table else None,
         throughput=[(caption, Table(*t)) for caption, t in ev.throughput_tables(r)],
-        notes=ev.warning_lines(r),
+        notes=([f"注：{r.note}"] if r.note else []) + ev.warning_lines(r),
         error=fmt.missing("failed", to_zh(r.error)) if r.error else None,
     )
 
