@@ -115,10 +115,10 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
         extra = "；".join(x for x in (f"命令 {f.source}" if f.source else "", f.detail or "") if x)
         lines.append(f"{key}：{how}" + (f"（{extra}）" if extra else ""))
     if lines:
-        groups.append(ProvenanceGroup("1 环境规格", lines))
+        groups.append(ProvenanceGroup("第 1 节 环境规格", lines))
     imported_steps = [s.title for s in results.deployment if s.origin == "imported"]
     if imported_steps:
-        groups.append(ProvenanceGroup("2 环境部署", [f"{len(imported_steps)} 个步骤{_ORIGIN_HOW['imported']}，命令与输出按原文转录。"]))
+        groups.append(ProvenanceGroup("第 2 节 环境部署", [f"{len(imported_steps)} 个步骤{_ORIGIN_HOW['imported']}，命令与输出按原文转录。"]))
     lines = []
     for v in results.variants:
         fc = v.functional_check
@@ -146,7 +146,7 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
                 lines.append(f"{where}：{how}")
                 lines += [f"{where}：{n}" for n in c.notes]
     if lines:
-        groups.append(ProvenanceGroup("3 性能测试", lines))
+        groups.append(ProvenanceGroup("第 3 节 性能测试", lines))
     lines = []
     for v in results.variants:
         for a in v.accuracy:
@@ -157,7 +157,7 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
             how += f"；评分模式 {a.mode}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
             lines.append(f"4 {v.label} {a.benchmark}：{how}")
     if lines:
-        groups.append(ProvenanceGroup("4 精度评测", lines))
+        groups.append(ProvenanceGroup("第 4 节 精度评测", lines))
     lines = []
     for r in results.embeddings:
         how = _ORIGIN_HOW.get(r.origin, r.origin)
@@ -165,7 +165,7 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
                                        f"服务 {r.base_url}" if r.base_url else "") if x)
         lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
     if lines:
-        groups.append(ProvenanceGroup("5、6 向量与重排序模型", lines))
+        groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
     commands = [" ".join(_quote(a) for a in inv.argv) for inv in results.invocations]
     return ProvenanceView(
         groups=groups,
