@@ -51,6 +51,15 @@ def test_every_chart_mark_of_the_seed_equals_its_table_status() -> None:
     assert set(table.values()) == {"无效"}  # every seed cell has an error finding
 
 
+def test_every_chart_mark_of_the_live_sample_equals_its_table_status() -> None:
+    results = load_results(REPO / "samples" / "live-cpu.json")
+    table = _table_status(results)
+    charts = _chart_status(results)
+    assert set(charts) == set(table) and len(table) >= 6
+    for key, words in charts.items():
+        assert words == {table[key]}, key
+
+
 def test_clean_cell_beside_a_spoiled_one_with_another_output_length_stays_valid() -> None:
     results = Results()
     v = results.variant("FP16")
