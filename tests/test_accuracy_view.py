@@ -30,7 +30,7 @@ def test_verdicts_and_tables() -> None:
     # a score broken by the evaluator (bbh, swift 2024 brackets) is excluded with its reason.
     assert v["verdict_rows"] == [
         ["GPTQ-Int4", "ceval", "修正版", "59.15%", "59.15%", "0.00", "未公布", "±16.17", "通过", "得分不低于 FP16"],
-        ["GPTQ-Int4", "bbh", "ms-swift 2.x 原版口径", "23.04%", "24.39%", "1.35", "未公布", "±1.46", "不参与判定",
+        ["GPTQ-Int4", "bbh", "llmuses 原版口径", "23.04%", "24.39%", "1.35", "未公布", "±1.46", "不参与判定",
          "评测程序缺陷：多选题标准答案带括号，永远判错（得分不代表模型能力）"],
         ["AWQ-Int4", "ceval", "修正版", "57.75%", "59.15%", "1.41", "未公布", "±16.21", "通过",
          "降幅 1.41 个百分点，不超过随机误差（95% 区间 ±16.21 个百分点）"],
@@ -44,7 +44,7 @@ def test_verdicts_and_tables() -> None:
 
 def test_template_renders() -> None:
     md = render_markdown(_results())
-    assert "| GPTQ-Int4 | bbh | ms-swift 2.x 原版口径 | 23.04% | 24.39% | 1.35 | 未公布 | ±1.46 | 不参与判定 |" in md
+    assert "| GPTQ-Int4 | bbh | llmuses 原版口径 | 23.04% | 24.39% | 1.35 | 未公布 | ±1.46 | 不参与判定 |" in md
     assert "| 逻辑学（logic） | 人文 | 22 | 12 | 54.55% | 0 |" in md
     assert accuracy_view(Results())["present"] is False
     empty = render_markdown(Results())
