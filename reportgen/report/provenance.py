@@ -110,10 +110,17 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
     groups: list[ProvenanceGroup] = []
     facts = results.environment.facts
     lines = []
+    by_how: dict[str, list[str]] = {}
     for key, f in facts.items():
         how = _ORIGIN_HOW.get(f.origin, f.origin)
-        extra = "；".join(x for x in (f"命令 {f.source}" if f.source else "", f.detail or "") if x)
-        lines.append(f"{key}：{how}" + (f"（{extra}）" if extra else ""))
+        if f.source:
+            by_how.setdefault(f"{how}，命令 {f.source}", []).append(key)
+        elif f.origin == "spec_sheet" and f.detail:
+            by_how.setdefault(f"{how}（{f.detail}）", []).append(key)
+        else:
+            by_how.setdefault(how, []).append(key)
+    for how, keys in by_how.items():
+        lines.append(f"{how}：{'、'.join(keys)}")
     if lines:
         groups.append(ProvenanceGroup("第 1 节 环境规格", lines))
     imported_steps = [s.title for s in results.deployment if s.origin == "imported"]
