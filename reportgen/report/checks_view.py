@@ -13,6 +13,7 @@ from reportgen.results import EmbeddingRun, FunctionalCheck, ModelVariant, Resul
 # on raw reranker logits and cosine scores; a larger gap means a different model or input.
 CROSS_RUN_TOLERANCE = 0.02
 
+_MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
 _USAGE = {k: re.compile(rf'"{k}"\s*:\s*(\d+)') for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
 
 
@@ -87,7 +88,7 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> tuple[str, str]:
         if common:
             gap = max(abs(mine[k] - theirs[k]) for k in common)
             word = "通过" if gap <= CROSS_RUN_TOLERANCE else "未通过"
-            return word, (f"与另一种推理方式（{other.mode}）的 {len(common)} 个相同输入的得分比较，"
+            return word, (f"与另一种推理方式（{_MODE_ZH.get(other.mode, other.mode)}）的 {len(common)} 个相同输入的得分比较，"
                           f"最大差 {gap:.4f}，容差 ≤ {CROSS_RUN_TOLERANCE:g}")
     if not mine:
         return "未通过", "没有得分"
@@ -107,5 +108,5 @@ def embedding_verdict(results: Results) -> list[tuple[str, str]]:
         for i, r in enumerate(ordered, start=1):
             word, reason = run_verdict(r, runs)
             model = r.model.rstrip("/").rsplit("/", 1)[-1]
-            out.append((f"{name} {model}（{r.mode}）：{word}，{reason}。", f"{number}.{i}"))
+            out.append((f"{name} {model}（{_MODE_ZH.get(r.mode, r.mode)}）：{word}，{reason}。", f"{number}.{i}"))
     return out
