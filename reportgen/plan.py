@@ -180,8 +180,21 @@ class EmbeddingPlan(_Plan):
     reference: bool = True
 
 
+class SubjectPlan(_Plan):
+    """The document's cover: who answers for it (blank lines to sign where absent)."""
+
+    card: str | None = None
+    model: str | None = None
+    organization: str | None = None
+    report_number: str | None = None
+    tester: str | None = None
+    reviewer: str | None = None
+    issued_on: str | None = None  # date of issue, "2026-11-27"
+
+
 class Plan(_Plan):
     title: str | None = None
+    subject: SubjectPlan = Field(default_factory=SubjectPlan)
     server: ServerPlan = Field(default_factory=ServerPlan)
     serving: ServingPlan = Field(default_factory=ServingPlan)
     functional_check: FunctionalCheckPlan = Field(default_factory=FunctionalCheckPlan)
@@ -241,6 +254,14 @@ def default_plan_toml() -> str:
     return f"""\
 # reportgen plan: what `reportgen collect` measures. Edit, then run: reportgen collect --plan plan.toml
 # Times are seconds. Defaults reproduce the seed document's matrix.
+
+# title = "算力卡推理评测"
+[subject]                             # the document's cover; empty fields get a blank line to sign
+# organization = "评测单位"
+# report_number = "RG-2026-001"
+# tester = "张三"                     # also the DOCX author
+# reviewer = "李四"
+# issued_on = "2026-11-27"            # date of issue
 
 [server]
 base_url = {_q(srv.base_url)}        # the server root (the tool adds /v1/completions, /tokenize, /metrics)

@@ -651,6 +651,7 @@ class EmbeddingRun(_Model):
     reference_check: ReferenceCheck = Field(default_factory=ReferenceCheck)
     throughput: list[ThroughputPoint] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # non-fatal problems (a throughput point failed, ...)
+    note: str | None = None  # a remark the document shows under the run's heading (why it differs from the source)
     error: str | None = None  # why the check did not complete
     origin: FactOrigin = "measured"
 

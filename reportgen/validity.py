@@ -34,6 +34,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from reportgen import reference_scores as ref
+from reportgen.card_bounds import CardBounds, card_bounds, model_params, weight_bytes_per_param
 from reportgen.embedding_text import to_zh
 from reportgen.energy import cell_energy
 from reportgen.energy import recompute as recompute_energy
@@ -717,11 +718,19 @@ def _single_request_duration(cell: ServingCell, v: ModelVariant) -> Iterator[Iss
 
 @_check(
     "prefill_rate",
-    "cell",
-    "TTFT implies the prefill rate; above 100,000 prompt tokens/s on one card -> warning "
-    "(one wave of n requests sent together: rate >= (n + 1) / 2 x input_len / mean TTFT)",
+    "results",
+    "TTFT implies the prefill rate (one wave of n requests sent together: rate >= (n + 1) / 2 x input_len / mean TTFT); "
+    "above the card's peak FLOPs / (2 x parameters) -> error, else above 100,000 prompt tokens/s -> warning",
 )
-def _prefill_rate(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+def _prefill_rate(results: Results) -> Iterator[Issue]:
+    bounds = card_bounds(results.environment.facts)
+    for v in results.variants:
+        params = model_params(v)
+        for cell in v.serving:
+            yield from _prefill_rate_cell(cell, v, bounds, params)
+
+
+def _prefill_rate_cell(cell: ServingCell, v: ModelVariant, bounds: CardBounds, params: float | None) -> Iterator[Issue]:
     m = cell.metrics
     if m is None or m.completed < 1 or not m.ttft_ms.mean or m.ttft_ms.mean <= 0:
         return
@@ -731,24 +740,69 @@ def _prefill_rate(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     one_wave = n <= cell.batch_size
     factor = (n + 1) / 2 if one_wave else 1.0
     rate = factor * prompt / ttft_s
-    if rate <= PREFILL_TPS_MAX:
+    severity: Severity
+    if bounds.peak_flops and params:
+        cap_value = bounds.peak_flops / (2 * params)
+        p = f"{params / 1e9:g}"
+        why = Msg(
+            f", above this card's physical bound {cap_value:,.0f} tokens/s "
+            f"(peak {bounds.peak_text} / (2 x {p} x 10^9 parameters))",
+            f"，超过该卡的物理上限 {cap_value:,.0f} tok/s（峰值算力 {bounds.peak_text} ÷ (2 × {p} × 10^9 个参数)）",
+        )
+        severity = "error"
+    else:
+        cap_value = PREFILL_TPS_MAX
+        cap = f"{PREFILL_TPS_MAX:,.0f}"
+        why = Msg(f", above the {cap} tokens/s plausible on one card", f"，超过单卡可能达到的 {cap} tok/s")
+        severity = "warning"
+    if rate <= cap_value:
         return
-    ttft, tokens, r, t, cap = f"{m.ttft_ms.mean:.2f}", f"{prompt:.0f}", f"{rate:,.0f}", f"{ttft_s:.5g}", f"{PREFILL_TPS_MAX:,.0f}"
+    ttft, tokens, r, t = f"{m.ttft_ms.mean:.2f}", f"{prompt:.0f}", f"{rate:,.0f}", f"{ttft_s:.5g}"
     if one_wave and n > 1:
         msg = Msg(
             f"mean TTFT {ttft} ms for {n} concurrent {tokens}-token prompts needs at least {r} prompt tokens/s "
             f"(({n} + 1) / 2 x {tokens} / {t} s)",
-            f"平均 TTFT {ttft} ms 意味着 {n} 个并发的 {tokens} 词元输入至少需要 {r} tokens/s 的预填充速率"
+            f"平均 TTFT {ttft} ms 意味着 {n} 个并发的 {tokens} 词元输入至少需要 {r} tok/s 的预填充速率"
             f"（({n} + 1) ÷ 2 × {tokens} ÷ {t} s）",
         )
     else:
         msg = Msg(
             f"mean TTFT {ttft} ms for a {tokens}-token prompt means {r} prompt tokens/s ({tokens} / {t} s)",
-            f"平均 TTFT {ttft} ms 意味着 {tokens} 词元输入的预填充速率为 {r} tokens/s（{tokens} ÷ {t} s）",
+            f"平均 TTFT {ttft} ms 意味着 {tokens} 词元输入的预填充速率为 {r} tok/s（{tokens} ÷ {t} s）",
         )
-    yield Issue(
-        "warning", msg + Msg(f", above the {cap} tokens/s plausible on one card", f"，超过单卡可能达到的 {cap} tokens/s")
-    )
+    yield Issue(severity, msg + why, cell=cell, variant=v)
+
+
+@_check(
+    "decode_rate",
+    "results",
+    "one sequence's decode rate 1000 / mean TPOT above the card's memory bandwidth / weight bytes -> error "
+    "(each decode step reads every weight once; only when the spec sheet gives the bandwidth)",
+)
+def _decode_rate(results: Results) -> Iterator[Issue]:
+    bounds = card_bounds(results.environment.facts)
+    if not bounds.bandwidth_bps:
+        return
+    for v in results.variants:
+        params = model_params(v)
+        if not params:
+            continue
+        per = weight_bytes_per_param(v)
+        cap = bounds.bandwidth_bps / (params * per)
+        for cell in v.serving:
+            m = cell.metrics
+            if m is None or not m.tpot_ms.mean or m.tpot_ms.mean <= 0:
+                continue
+            rate = 1000 / m.tpot_ms.mean
+            if rate <= cap:
+                continue
+            bw, p = f"{bounds.bandwidth_bps / 1e9:g}", f"{params / 1e9:g}"
+            yield Issue("error", Msg(
+                f"mean TPOT {m.tpot_ms.mean:.2f} ms means {rate:,.1f} tokens/s per sequence, above this card's physical "
+                f"bound {cap:,.1f} tokens/s (bandwidth {bw} GB/s / ({p} x 10^9 parameters x {per:g} bytes))",
+                f"平均 TPOT {m.tpot_ms.mean:.2f} ms 意味着每个序列 {rate:,.1f} tok/s，超过该卡的物理上限 {cap:,.1f} tok/s"
+                f"（显存带宽 {bw} GB/s ÷ ({p} × 10^9 个参数 × {per:g} 字节)）",
+            ), cell=cell, variant=v)
 
 
 @_check("sample_count", "cell", "measured cells: fewer successful requests than max(5, 2 x batch size) -> warning (P99 of one wave)")
@@ -766,7 +820,7 @@ def _sample_count(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
             Msg(
                 f"only {done} successful requests at batch size {b} (want at least max({MIN_SAMPLES}, "
                 f"{MIN_ROUNDS} x {b}) = {need}): the P99 is an interpolation of the two slowest requests",
-                f"batch size = {b} 时仅有 {done} 个成功请求（至少应为 max({MIN_SAMPLES}, {MIN_ROUNDS} × {b}) = {need}）："
+                f"批大小 = {b} 时仅有 {done} 个成功请求（至少应为 max({MIN_SAMPLES}, {MIN_ROUNDS} × {b}) = {need}）："
                 "P99 只是最慢两个请求之间的插值",
             ),
         )
@@ -789,7 +843,7 @@ def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue
             conc
             + Msg(
                 f" exceeds the batch size {b}: the client did not cap requests in flight",
-                f"超过 batch size {b}：客户端没有限制同时处理中的请求数",
+                f"超过批大小 {b}：客户端没有限制同时处理中的请求数",
             ),
         )
     elif c < b * CONCURRENCY_UNDER:
@@ -798,7 +852,7 @@ def _effective_concurrency(cell: ServingCell, v: ModelVariant) -> Iterator[Issue
             conc
             + Msg(
                 f" is far below the batch size {b} (< {CONCURRENCY_UNDER} x {b}): the client kept fewer requests in flight than intended",
-                f"远低于 batch size {b}（< {CONCURRENCY_UNDER} × {b}）：客户端同时处理中的请求少于设定",
+                f"远低于批大小 {b}（< {CONCURRENCY_UNDER} × {b}）：客户端同时处理中的请求少于设定",
             ),
         )
 
@@ -992,7 +1046,7 @@ def _batch_scaling(v: ModelVariant, metric: str, error_ratio: float, warn_ratio:
                     Msg(
                         f"mean {name} {now} ms at batch {b} is {x}x lower than {before} ms at batch {b0} "
                         f"for the same {input_len}-token prompts ({why.en})",
-                        f"batch {b0} 的平均 {name} {before} ms 是 batch {b} 的 {now} ms 的 {x} 倍"
+                        f"批大小 {b0} 的平均 {name} {before} ms 是批大小 {b} 的 {now} ms 的 {x} 倍"
                         f"（输入同为 {input_len} 词元）：{why.zh}",
                     ),
                     cell=c,
@@ -1027,7 +1081,7 @@ def _tpot_batch_scaling(v: ModelVariant) -> Iterator[Issue]:
         TPOT_BATCH_WARN_RATIO,
         Msg(
             "a decode step for more sequences reads the same weights, so the time per token cannot fall below batch 1's",
-            "多个序列的一步解码读取同样的权重，每词元时延不可能低于 batch 1",
+            "多个序列的一步解码读取同样的权重，每个词元的时间不可能低于批大小 1",
         ),
     )
 
@@ -1043,7 +1097,7 @@ def _duplicate_cell(v: ModelVariant) -> Iterator[Issue]:
                 "error",
                 Msg(
                     f"a second cell for batch {b}, {i} in / {o} out: the summary cannot tell them apart",
-                    f"batch {b}、输入 {i} / 输出 {o} 出现第二个用例：汇总表无法区分两者",
+                    f"批大小 {b}、输入 {i} / 输出 {o} 出现第二个用例：汇总表无法区分两者",
                 ),
                 cell=c,
             )
@@ -1185,7 +1239,7 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
 @_check(
     "bbh_bracket_bug",
     "variant",
-    "bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.374 ceiling): "
+    "bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.3746 ceiling): "
     "multiple-choice gold labels keep their brackets and never match -> warning with the free-form accuracy",
 )
 def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
@@ -1202,7 +1256,7 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
             total = sum(s.n for s in a.subsets) or total
         mc = total - free
         free_acc = f"{a.score * total / free * 100:.1f}" if free else "nan"
-        score, cap = f"{a.score:.4f}", f"{ceiling:.3f}"
+        score, cap = f"{a.score:.4f}", f"{ceiling:.4f}"
         lead = (
             Msg("was scored in swift 2024 mode", "按 swift 2024 模式评分")
             if a.mode == "swift2024"
@@ -1358,6 +1412,7 @@ CHECK_TITLES_ZH: dict[str, str] = {
     "latency_exceeds_duration": "TTFT 与端到端延迟不得超过测试时长",
     "single_request_duration": "单请求用例的测试时长应与该请求的延迟相符",
     "prefill_rate": "TTFT 所隐含的预填充速率应在单卡物理可能范围内",
+    "decode_rate": "TPOT 所隐含的单序列解码速率不得超过显存带宽 ÷ 权重字节数",
     "sample_count": "请求数应足以计算 P99（至少 max(5, 2 × 批大小)）",
     "effective_concurrency": "有效并发（Σ端到端延迟 ÷ 测试时长）应接近批大小",
     "prefix_cache": "测试期间不应命中服务端前缀缓存",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from reportgen.results import ModelVariant
 
 BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
-MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "swift2024 兼容", "unknown": "未知（导入）"}
+MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "llmuses 原版口径", "unknown": "未注明"}
 
 
 def bench_key(name: str) -> tuple[int, str]:

@@ -131,6 +131,8 @@ def test_llmuses_bbh_mc_ignores_gold_brackets() -> None:
     # llmuses extracts the bare letter; with its gold '(B)' the exact match can never succeed
     assert ex("llmuses_bbh_mc", "So the answer is (B).") == "B"
     assert ex("llmuses_bbh_mc", "the answer is (A) ... So the answer is (C).") == "A"  # first one
+    # no capital letter at all: llmuses' _extract_mc_answer returns the leftover text itself
+    assert ex("llmuses_bbh_mc", "so the answer is rain man") == "rain man"
 
 
 def test_unknown_extractor_lists_known() -> None:

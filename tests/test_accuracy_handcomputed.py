@@ -64,7 +64,8 @@ def test_hand_computed(geo, tmp_path, mode, col, correct, score4, unparsed) -> N
 
 def test_two_labelled_variants_verdict(tmp_path) -> None:
     """Two live runs under two labels, then the section 4 view: FP16 answers every gsm8k question
-    right; the "INT4" variant misses every 40th one (33 of 1319), so it keeps 97.5 % of FP16."""
+    right; the "INT4" variant misses every 40th one (33 of 1319): a 2.50-point drop, beyond the
+    run's 95 % interval (1.96 x sqrt(0.975 x 0.025 / 1319) = 0.84 points) with no published drop."""
     data = DATASETS
     lines = (data / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()
     import json
@@ -88,4 +89,8 @@ def test_two_labelled_variants_verdict(tmp_path) -> None:
     assert missed == 33
     view = accuracy_view(results)
     ratio = (1319 - missed) / 1319
-    assert view["verdict_rows"] == [["INT4", "gsm8k", "修正版", f"{ratio:.4f}", "1.0000", f"{ratio * 100:.1f}%", "未达标"]]
+    noise = 1.959964 * (ratio * (1 - ratio) / 1319) ** 0.5 * 100
+    (row,) = view["verdict_rows"]
+    assert row[:9] == ["INT4", "gsm8k", "修正版", f"{ratio * 100:.2f}%", "100.00%", f"{(1 - ratio) * 100:.2f}", "未公布",
+                       f"±{noise:.2f}", "未通过"]
+    assert row[9].startswith("降幅 2.50 个百分点，超过随机误差")

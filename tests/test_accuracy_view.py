@@ -26,31 +26,36 @@ def _results() -> Results:
 def test_verdicts_and_tables() -> None:
     v = accuracy_view(_results())
     assert v["baseline"] == "FP16"
+    # The drop is judged against the published drop and the run's 95 % interval (from n), not a 99 % ratio;
+    # a score broken by the evaluator (bbh, swift 2024 brackets) is excluded with its reason.
     assert v["verdict_rows"] == [
-        ["GPTQ-Int4", "ceval", "修正版", "0.5915", "0.5915", "100.0%", "达标"],
-        ["GPTQ-Int4", "bbh", "swift2024 兼容", "0.2304", "0.2439", "94.5%", "未达标"],
-        ["AWQ-Int4", "ceval", "修正版", "0.5775", "0.5915", "97.6%", "未达标"],
+        ["GPTQ-Int4", "ceval", "修正版", "59.15%", "59.15%", "0.00", "未公布", "±16.17", "通过", "得分不低于 FP16"],
+        ["GPTQ-Int4", "bbh", "llmuses 原版口径", "23.04%", "24.39%", "1.35", "未公布", "±1.46", "不参与判定",
+         "评测程序缺陷：多选题标准答案带括号，永远判错（得分不代表模型能力）"],
+        ["AWQ-Int4", "ceval", "修正版", "57.75%", "59.15%", "1.41", "未公布", "±16.21", "通过",
+         "降幅 1.41 个百分点，不超过随机误差（95% 区间 ±16.21 个百分点）"],
     ]
     first = v["appendix"][0]
     assert first["title"] == "FP16 · ceval · 修正版"
-    assert first["rows"][0] == ["注册会计师（accountant）", "其他", "49", "30", "0.6122", "0"]
-    assert first["summary"] == "micro 0.5915，macro 0.5788，42/71"
-    assert v["summary_rows"][0][:9] == ["FP16", "ceval", "修正版", "val", "0", "42/71", "0.5915", "0.5788", "3（4.2%）"]
+    assert first["rows"][0] == ["注册会计师（accountant）", "其他", "49", "30", "61.22%", "0"]
+    assert first["summary"] == "micro 59.15%，macro 57.88%，42/71"
+    assert v["summary_rows"][0][:9] == ["FP16", "ceval", "修正版", "val", "0", "42/71", "59.15%", "57.88%", "3（4.2%）"]
 
 
 def test_template_renders() -> None:
     md = render_markdown(_results())
-    assert "| GPTQ-Int4 | bbh | swift2024 兼容 | 0.2304 | 0.2439 | 94.5% | 未达标 |" in md
-    assert "### 附录：各科目（任务）得分" in md and "| 逻辑学（logic） | 人文 | 22 | 12 | 0.5455 | 0 |" in md
+    assert "| GPTQ-Int4 | bbh | llmuses 原版口径 | 23.04% | 24.39% | 1.35 | 未公布 | ±1.46 | 不参与判定 |" in md
+    assert "| 逻辑学（logic） | 人文 | 22 | 12 | 54.55% | 0 |" in md
     assert accuracy_view(Results())["present"] is False
     empty = render_markdown(Results())
     assert "量化精度判定" not in empty and "附录：各科目" not in empty
 
 
-def test_zero_baseline_cannot_be_judged() -> None:
+def test_zero_baseline_and_higher_score() -> None:
     r = Results()
     r.variant("FP16").accuracy = [_acc("gsm8k", "corrected", 0, 10)]
     r.variant("AWQ-Int4").accuracy = [_acc("gsm8k", "corrected", 1, 10)]
+    # a higher score than the baseline is never a failure, whatever the baseline
     assert accuracy_view(r)["verdict_rows"] == [
-        ["AWQ-Int4", "gsm8k", "修正版", "0.1000", "0.0000", "—", "无法判定（FP16 得分为 0）"]
+        ["AWQ-Int4", "gsm8k", "修正版", "10.00%", "0.00%", "-10.00", "未公布", "±18.59", "通过", "得分不低于 FP16"]
     ]

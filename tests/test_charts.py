@@ -40,7 +40,7 @@ def test_serving_charts_have_cjk_titles_and_one_line_per_variant() -> None:
         texts = _svg_texts(chart.svg)
         assert chart.title in texts and "批大小（并发请求数）" in texts
         assert "FP16" in texts and "INT4" in texts  # legend: one line per variant
-        assert "空心点：数据无效" in texts  # the INT4 bs=1 cell has an error finding
+        assert "无效数据" in texts  # recomputed findings: every INT4 cell has an error (TTFT > duration)
         assert ["1", "2", "4", "8"] == [t for t in texts if t in {"1", "2", "4", "8", "16"}]  # bs 16 has no metrics
         png = Image.open(io.BytesIO(chart.png))
         assert round(png.info["dpi"][0]) == PNG_DPI and 150 <= PNG_DPI <= 200
@@ -51,12 +51,13 @@ def test_serving_chart_points_are_the_metrics_values() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from reportgen.report.charts import SERVING_SERIES, _serving_lines
+    from reportgen.report.charts import SERVING_SERIES, serving_lines
 
-    lines = dict(_serving_lines(sample_results(), SERVING_SERIES["serving_tps"][2]))
+    lines = dict(serving_lines(sample_results(), SERVING_SERIES["serving_tps"][2]))
     expected = {p: [(bs, float(tps)) for q, bs, tps, *_ in SUMMARY if q == p] for p in ("FP16", "INT4")}
-    assert {k: [(b, y) for b, y, _ in v] for k, v in lines.items()} == expected
-    assert [bad for _, _, bad in lines["INT4"]] == [True, False, False, False]
+    assert {k: [(m.batch, m.y) for m in v] for k, v in lines.items()} == expected
+    # The status is recomputed from the data (the file's stored findings are not read).
+    assert [m.status for m in lines["INT4"]] == ["INVALID"] * 4
 
 
 def test_accuracy_chart_groups_benchmarks_and_variants() -> None:

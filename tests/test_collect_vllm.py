@@ -7,6 +7,7 @@ for its P99) and accuracy while it is up; a local reranker check; then the docum
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -112,12 +113,15 @@ throughput = false
     md = (tmp_path / "doc" / "results.md").read_text(encoding="utf-8")
     assert "| 加速卡 | 数量 | 0（本机未发现加速卡） |" in md
     summary = md.split("### 3.4", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in summary.splitlines() if line.startswith("| batch size = ")]
+    rows = [line for line in summary.splitlines() if re.match(r"\| (FP16|INT4) · 批大小 \d", line)]
     assert len(rows) == 8
     # "有效", or "存疑（见第 7 节 #1）" pointing at the finding
     verdicts = [line.rstrip(" |").rsplit("|", 1)[1].strip().split("（", 1)[0] for line in rows]
     assert set(verdicts) <= {"有效", "存疑"}, rows
     assert ("存疑" in verdicts) == bool(cell_warnings), (rows, cell_warnings)
+    # the conclusion gives the operating point and the speedup from valid cells
+    conclusion = md.split("## 结论", 1)[1].split("\n## ", 1)[0]
+    assert "（有效用例中最大）" in conclusion and "×（批大小" in conclusion
     assert "如何制作月饼" in md
     assert "| gsm8k |" in md and "| ceval |" in md
     assert "## 6." in md and "对照检查通过" in md

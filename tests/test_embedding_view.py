@@ -20,7 +20,7 @@ def test_reranker_reference_and_throughput_views() -> None:
     )
     run = _run(reference_check=rc, warnings=["x"], throughput=[ThroughputPoint(batch_size=8, text_kind="512-token", items_per_s=123.456, mean_latency_ms=64.8, p99_latency_ms=70.12, n=5, tokens_per_item=511.6)])
     assert run_heading(run) == "HTTP 服务方式（/v1/rerank）"
-    assert reference_line(run) == "对照检查未通过；参照：种子文档记录的数值（种子文档 6.1）；最大绝对差 0.300000，要求 ≤ 0.05；共比较 1 项，1 项超出阈值。"
+    assert reference_line(run) == "对照检查未通过；参照：已有文档记录的数值（种子文档 6.1）；最大绝对差 0.300000，要求 ≤ 0.05；共比较 1 项，1 项超出阈值。"
     headers, rows = reference_table(run)  # type: ignore[misc]
     assert headers[0] == "文本对（查询 | 段落）" and rows == [["what is panda? | hi", "-7.8875", "-8.1875", "0.3000", "未通过"]]
     headers, rows = throughput_table(run)  # type: ignore[misc]

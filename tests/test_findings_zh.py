@@ -181,8 +181,21 @@ def _open_loop_and_repeats() -> Results:
     return r
 
 
+def _spec_bounds() -> Results:
+    """A clean run on a card whose spec sheet says 100 TFLOPS and 300 GB/s: 8192 tokens in 0.5 s
+    (16,384 tok/s) beats 100e12 / (2 x 7e9) = 7,143 tok/s; 20 ms per token (50 tok/s) beats
+    300e9 / (7e9 x 2 bytes) = 21.4 tok/s."""
+    from reportgen.results import Fact
+
+    r = clean_results()
+    r.environment.facts["accelerator.peak_compute"] = Fact.of("FP16: 100 TFLOPS; INT8: 200 TOPS", origin="spec_sheet")
+    r.environment.facts["accelerator.memory_bandwidth"] = Fact.of(300e9, unit="B/s", origin="spec_sheet")
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
     "open_loop_and_repeats": _open_loop_and_repeats,
+    "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
     "embedding": _embedding,
     "seed": seed_results,
@@ -214,25 +227,30 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("seed", "single_request_duration", "FP16", 1,
      "唯一的请求耗时 15.26 s（TTFT 2243.94 + 255 × TPOT 51.04），而测试时长为 24.37 s：有 9.11 s 无从解释"),
     ("seed", "tpot_batch_scaling", "FP16", 2,
-     "batch 1 的平均 TPOT 51.04 ms 是 batch 2 的 13.17 ms 的 3.9 倍（输入同为 8192 词元）："
-     "多个序列的一步解码读取同样的权重，每词元时延不可能低于 batch 1"),
+     "批大小 1 的平均 TPOT 51.04 ms 是批大小 2 的 13.17 ms 的 3.9 倍（输入同为 8192 词元）："
+     "多个序列的一步解码读取同样的权重，每个词元的时间不可能低于批大小 1"),
     ("seed", "ttft_batch_scaling", "FP16", 4,
-     "batch 1 的平均 TTFT 2243.94 ms 是 batch 4 的 74.77 ms 的 30.0 倍（输入同为 8192 词元）：多个并发输入的预填充不可能比单个输入更快"),
+     "批大小 1 的平均 TTFT 2243.94 ms 是批大小 4 的 74.77 ms 的 30.0 倍（输入同为 8192 词元）：多个并发输入的预填充不可能比单个输入更快"),
     ("seed", "percentile_order", "INT4", 4, "TTFT：P99 6424.23 ms 低于中位数 7073.03 ms（高分位数不可能更小）"),
     ("seed", "mean_consistency", "FP16", 4,
      "TTFT：均值 74.77 ms 高于 P99 60.00 ms，4 个请求时不可能出现（n ≤ 100 时 P99 位于最大的两个值之间）"),
     ("seed", "mean_consistency", "INT4", 2, "TTFT：2 个请求时中位数应等于均值，但中位数为 4704.42 ms，均值为 4764.42 ms"),
     ("seed", "prefill_rate", "FP16", 4,
-     "平均 TTFT 74.77 ms 意味着 4 个并发的 8192 词元输入至少需要 273,907 tokens/s 的预填充速率"
-     "（(4 + 1) ÷ 2 × 8192 ÷ 0.07477 s），超过单卡可能达到的 100,000 tokens/s"),
+     "平均 TTFT 74.77 ms 意味着 4 个并发的 8192 词元输入至少需要 273,907 tok/s 的预填充速率"
+     "（(4 + 1) ÷ 2 × 8192 ÷ 0.07477 s），超过单卡可能达到的 100,000 tok/s"),
+    ("spec_bounds", "prefill_rate", "FP16", 1,
+     "平均 TTFT 500.00 ms 意味着 8192 词元输入的预填充速率为 16,384 tok/s（8192 ÷ 0.5 s），"
+     "超过该卡的物理上限 7,143 tok/s（峰值算力 100 TFLOPS ÷ (2 × 7 × 10^9 个参数)）"),
+    ("spec_bounds", "decode_rate", "FP16", 1,
+     "平均 TPOT 20.00 ms 意味着每个序列 50.0 tok/s，超过该卡的物理上限 21.4 tok/s（显存带宽 300 GB/s ÷ (7 × 10^9 个参数 × 2 字节)）"),
     ("seed", "output_tokens", "INT4", 1,
      "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
     ("seed", "accuracy_reference_gap", "FP16", None,
      "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
-     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未知（导入））"),
+     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未注明）"),
     ("seed", "bbh_bracket_bug", "FP16", None,
-     "bbh 0.2439 低于 swift 2024 评分的上限 0.374：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
+     "bbh 0.2439 低于 swift 2024 评分的上限 0.3746：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
      "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
     ("open_loop_and_repeats", "open_loop_rate", "FP16", 100,
      "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
@@ -250,9 +268,9 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("prompt_drift", "input_tokens", "FP16", 1,
      "8 个请求中有 1 个的输入词元数为 8179（服务端 usage）而非 8192；合计 65523，应为 8192 × 8 = 65536"),
     ("few_requests", "sample_count", "FP16", 8,
-     "batch size = 8 时仅有 8 个成功请求（至少应为 max(5, 2 × 8) = 16）：P99 只是最慢两个请求之间的插值"),
+     "批大小 = 8 时仅有 8 个成功请求（至少应为 max(5, 2 × 8) = 16）：P99 只是最慢两个请求之间的插值"),
     ("sequential", "effective_concurrency", "FP16", 4,
-     "有效并发 1.00（ΣE2EL ÷ 测试时长）远低于 batch size 4（< 0.7 × 4）：客户端同时处理中的请求少于设定"),
+     "有效并发 1.00（ΣE2EL ÷ 测试时长）远低于批大小 4（< 0.7 × 4）：客户端同时处理中的请求少于设定"),
     ("server_side", "prefix_cache", "FP16", 4,
      "测试期间服务端前缀缓存命中查询的 65536 个输入词元中的 16384 个（25.0%）：TTFT 与吞吐结果偏乐观"),
     ("server_side", "client_server_gap", "FP16", 4, "客户端与服务端统计的平均延迟不一致：TTFT 客户端 500.00 ms，服务端 100.00 ms"),
@@ -263,7 +281,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "计时窗口 22.40 s 内加速卡遥测仅采样 1 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗"),
     ("telemetry", "peak_temperature", "FP16", 1, "峰值温度 95 °C 达到加速卡最大操作温度（90 °C）：测试期间加速卡可能降频"),
     ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 1120.1"),
-    ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "batch 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
+    ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "批大小 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),
     ("accuracy", "accuracy_incomplete", "FP16", None, "ceval：计划 1400 个样本，仅 1346 个完成评分"),
@@ -291,7 +309,7 @@ def test_metrics_recomputed_in_chinese(found: dict[str, list[Finding]]) -> None:
 def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Finding]]) -> None:
     assert _zh(found["accuracy"], "accuracy_precision_gap", "AWQ-Int4") == [
         "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
-        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（swift2024 兼容 vs 修正版）",
+        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（llmuses 原版口径 vs 修正版）",
     ]
 
 

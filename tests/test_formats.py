@@ -107,9 +107,9 @@ def test_html_is_one_self_contained_chinese_document(html: str) -> None:
     assert f"<title>{TITLE}</title>" in html
     assert '"Noto Sans CJK SC"' in html and "table-header-group" in html
     cover = html.split('<section class="cover">', 1)[1].split("</section>", 1)[0]
-    assert f"<h1>{TITLE}</h1>" in cover and "Iluvatar BI-V150" in cover and "1. 环境规格" not in cover
+    assert f'<h1 id="h0">{TITLE}</h1>' in cover and "Iluvatar BI-V150" in cover and "1. 环境规格" not in cover
     for heading in HEADINGS[1:]:
-        assert re.search(rf"<h[234]>{re.escape(heading)}</h[234]>", html), heading
+        assert re.search(rf'<h[234] id="[^"]+">{re.escape(heading)}</h[234]>', html), heading
     # charts inlined, as SVG (the Markdown names the PNGs; HTML/PDF prefer the SVG twins)
     assert html.count('src="data:image/svg+xml;base64,') == 3
     assert 'src="charts/' not in html
@@ -177,14 +177,16 @@ def test_missing_image_is_an_error_when_self_contained() -> None:
 def test_headings_are_numbered_only_when_the_text_does_not_number_them(tmp_path: Path) -> None:
     plain = "# 标题\n\n## 环境\n\n### 硬件\n\n### 软件\n\n#### 驱动\n\n## 结果\n"
     out = markdown_to_html(plain, title="t", css="")
-    for h in ("<h2>1. 环境</h2>", "<h3>1.1 硬件</h3>", "<h3>1.2 软件</h3>", "<h4>1.2.1 驱动</h4>", "<h2>2. 结果</h2>"):
+    # every heading gets an anchor named after its number (links in the text point at it)
+    for h in ('<h2 id="s1">1. 环境</h2>', '<h3 id="s1.1">1.1 硬件</h3>', '<h3 id="s1.2">1.2 软件</h3>',
+              '<h4 id="s1.2.1">1.2.1 驱动</h4>', '<h2 id="s2">2. 结果</h2>'):
         assert h in out
     doc = Document(markdown_to_docx(plain, tmp_path / "n.docx", title="t"))
     assert [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")] == [
         "1. 环境", "1.1 硬件", "1.2 软件", "1.2.1 驱动", "2. 结果"]
     numbered = "# 标题\n\n## 1. 环境\n\n### 1.1 硬件\n"
     out = markdown_to_html(numbered, title="t", css="")
-    assert "<h2>1. 环境</h2>" in out and "<h3>1.1 硬件</h3>" in out
+    assert '<h2 id="s1">1. 环境</h2>' in out and '<h3 id="s1.1">1.1 硬件</h3>' in out
 
 
 # --------------------------------------------------------------------------- PDF

@@ -49,4 +49,4 @@ def test_wheel_carries_templates_and_samples(tmp_path: Path, repo: Path) -> None
     )
     assert render.returncode == 0, render.stderr
     md = (tmp_path / "doc" / "seed-bi150.md").read_text(encoding="utf-8")
-    assert "### 3.4 基于vLLM性能测试数据汇总" in md and "| 24.70 |" in md
+    assert "### 3.4 基于vLLM性能测试数据汇总" in md and "| FP16 · 批大小 1 | 24.70※ |" in md and "## 结论" in md

@@ -10,12 +10,12 @@ from reportgen.reference_scores import BBH_SWIFT2024_CEILING, published_referenc
 def test_document_references_come_from_the_scores() -> None:
     refs = published_references("Qwen2-7B-Instruct")
     assert list(refs) == ["ceval", "gsm8k", "mmlu", "bbh"]
-    assert refs["ceval"].text == "77.2%（HF 模型卡 / Qwen 文档）"
-    assert refs["ceval"].quantized == "Qwen 文档：GPTQ-Int8 76.7%，GPTQ-Int4 75.2%，AWQ 73.6%"
-    assert refs["gsm8k"].text == "82.3%（HF 模型卡；技术报告 85.7%）" and refs["gsm8k"].quantized is None
-    assert refs["mmlu"].text == "70.5%（技术报告 / HF 模型卡 / Qwen 文档）"
-    assert refs["mmlu"].quantized == "Qwen 文档：GPTQ-Int8 69.1%，GPTQ-Int4 67.8%，AWQ 67.4%"
-    assert refs["bbh"].text == "未公布（仅基座模型 Qwen2-7B：62.6%，3-shot）"
+    assert refs["ceval"].text == "77.20%（HF 模型卡 / Qwen 文档）"
+    assert refs["ceval"].quantized == "Qwen 文档：GPTQ-Int8 76.70%，GPTQ-Int4 75.20%，AWQ 73.60%"
+    assert refs["gsm8k"].text == "82.30%（HF 模型卡；技术报告 85.70%）" and refs["gsm8k"].quantized is None
+    assert refs["mmlu"].text == "70.50%（技术报告 / HF 模型卡 / Qwen 文档）"
+    assert refs["mmlu"].quantized == "Qwen 文档：GPTQ-Int8 69.10%，GPTQ-Int4 67.80%，AWQ 67.40%"
+    assert refs["bbh"].text == "未公布（仅基座模型 Qwen2-7B：62.60%，3-shot）"
     assert published_references("qwen2_7b_instruct") == refs
     assert published_references("Llama-3-8B") == {} and published_references(None) == {}
 
@@ -23,8 +23,8 @@ def test_document_references_come_from_the_scores() -> None:
 def test_validity_reads_the_same_figures() -> None:
     r = reference_score("qwen2-7b-instruct", "awq", "ceval")
     assert r is not None and r.score_pct == 73.6 and r.source_zh == "Qwen 文档"
-    assert f"{r.score_pct:.1f}%" in (published_references("Qwen2-7B-Instruct")["ceval"].quantized or "")
-    assert round(BBH_SWIFT2024_CEILING, 3) == 0.374
+    assert f"{r.score_pct:.2f}%" in (published_references("Qwen2-7B-Instruct")["ceval"].quantized or "")
+    assert round(BBH_SWIFT2024_CEILING, 4) == 0.3746  # 2439 / 6511
 
 
 def test_no_second_reference_module() -> None:

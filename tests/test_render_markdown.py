@@ -222,7 +222,7 @@ def _tables(markdown: str) -> list[list[list[str]]]:
 
 
 def _summary_table(markdown: str) -> list[list[str]]:
-    return next(t for t in _tables(markdown) if t[0][0] == "用例")
+    return next(t for t in _tables(markdown.split("### 3.4", 1)[-1]) if t[0][0] == "用例")
 
 
 # --------------------------------------------------------------------------- 3.4 summary
@@ -233,39 +233,43 @@ def test_summary_table_has_eight_filled_rows_with_seed_values(doc: str) -> None:
     header, rows = table[0], table[1:]
     assert len(rows) == 8
     col = {name: i for i, name in enumerate(header)}
-    tps, tpot, ttft, dur = (col["Output tokens_per_second (TPS) (tok/s)"], col["TPOT 均值 (ms)"],
-                            col["first_token (TTFT) 均值 (ms)"], col["Benchmark duration (s)"])
-    got = [(r[0].split("\n")[0], r[0].split("\n")[-1], r[tps], r[tpot], r[ttft], r[dur]) for r in rows]
+    # The seed's four columns first, then the P99s, the prefill rate and the speedup.
+    assert header[:5] == ["用例", "TPS (tok/s)", "TPOT 均值 (ms)", "TTFT 均值 (ms)", "测试时长 (s)"]
+    got = [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     assert got == [
-        ("batch size = 1", "FP16", "24.70", "51.04", "2243.94", "24.37"),
-        ("batch size = 2", "FP16", "27.00", "13.17", "1560.00", "35.57"),
-        ("batch size = 4", "FP16", "46.29", "57.60", "74.77", "22.12"),
-        ("batch size = 8", "FP16", "57.70", "64.65", "140.00", "35.50"),
-        ("batch size = 1", "GPTQ-Int4", "5.95", "41.24", "2006.15", "2.69"),
-        ("batch size = 2", "GPTQ-Int4", "6.13", "30.33", "4764.42", "0.72"),
-        ("batch size = 4", "GPTQ-Int4", "33.63", "196.27", "6542.50", "16.20"),
-        ("batch size = 8", "GPTQ-Int4", "48.60", "250.54", "14546.78", "32.20"),
+        ("FP16 · 批大小 1", "24.70", "51.04", "2243.94", "24.37"),
+        ("FP16 · 批大小 2", "27.00", "13.17", "1560.00", "35.57"),
+        ("FP16 · 批大小 4", "46.29", "57.60", "74.77", "22.12"),
+        ("FP16 · 批大小 8", "57.70", "64.65", "140.00", "35.50"),
+        ("GPTQ-Int4 · 批大小 1", "5.95※", "41.24※", "2006.15", "2.69"),  # the doubtful values are marked
+        ("GPTQ-Int4 · 批大小 2", "6.13", "30.33", "4764.42", "0.72"),
+        ("GPTQ-Int4 · 批大小 4", "33.63", "196.27", "6542.50", "16.20"),
+        ("GPTQ-Int4 · 批大小 8", "48.60", "250.54", "14546.78", "32.20"),
     ]
-    assert rows[0][0] == "batch size = 1\ninput_len = 8192\noutput_len = 256\nFP16"
-    # P99 columns and the old script's latency-per-token line
-    assert [r[col["P99 TTFT (ms)"]] for r in rows][6:] == ["6424.23", "48956.02"]
-    assert [r[col["P99 TPOT (ms)"]] for r in rows][6:] == ["311.46", "633.32"]
-    assert rows[0][col["latency per token (ms，旧脚本)"]] == "40.40"
-    # prefill tokens/s = mean prompt tokens / mean TTFT: 8192 / 2.24394 s; 8192 / 0.07477 s at bs 4
-    assert rows[0][col["Prefill (tok/s)"]] == "3650.72"
-    assert rows[2][col["Prefill (tok/s)"]] == "109562.66"
+    # the lengths are stated once, in the caption
+    assert "所有用例的输入长度均为 8192 词元、输出长度均为 256 词元。" in doc
+    assert [r[col["TTFT P99 (ms)"]] for r in rows][6:] == ["6424.23", "48956.02"]
+    assert [r[col["TPOT P99 (ms)"]] for r in rows][6:] == ["311.46", "633.32"]
+    # the old script's latency-per-token line is not a column (its definition differs from TPOT)
+    assert "latency per token" not in " ".join(header)
+    # prefill tokens/s = mean prompt tokens / mean TTFT: 8192 / 2.24394 s; a doubtful cell's is marked
+    assert rows[0][col["预填充吞吐 (tok/s)"]] == "3650.72"
+    assert rows[2][col["预填充吞吐 (tok/s)"]] == "109562.66※"
+    # the reason is in words, in the row's note
+    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个（第 7 节 #1）。" in doc
 
 
 def test_summary_speedup_and_validity_columns(doc: str) -> None:
     table = _summary_table(doc)
     header, rows = table[0], table[1:]
-    speed = header.index("加速比（TPS，÷ FP16）")
-    # 5.95/24.70, 6.13/27.00, 33.63/46.29, 48.60/57.70
-    assert [r[speed] for r in rows] == ["基准"] * 4 + ["0.24×", "0.23×", "0.73×", "0.84×"]
+    speed = header.index("加速比（÷ FP16）")
+    # 6.13/27.00, 33.63/46.29, 48.60/57.70; none from the invalid INT4 bs 1 cell, a mark beside the doubtful bs 4
+    assert [r[speed] for r in rows] == ["基准"] * 4 + ["—（无效）", "0.23×", "0.73×※", "0.84×"]
     valid = [r[header.index("有效性")] for r in rows]
     assert valid[0] == "有效"
-    assert valid[2] == "存疑（见第 7 节 #2）"
-    assert valid[4] == "无效（见第 7 节 #1）"
+    assert valid[2] == "存疑"
+    assert valid[4] == "无效"
+    assert "- ※ GPTQ-Int4 · 批大小 1（无效）：生成提前结束：平均每个请求只输出 16 个词元，要求 256 个（第 7 节 #1）。" in doc
     assert valid.count("有效") == 6
 
 
@@ -275,7 +279,7 @@ def test_speedup_without_baseline_case_says_why() -> None:
     rows = _summary_table(render_markdown(r))
     header = rows[0]
     last = rows[-1]
-    assert last[header.index("加速比（TPS，÷ FP16）")] == "未测试（未采集：无 FP16 同条件用例）"
+    assert last[header.index("加速比（÷ FP16）")] == "未测试（未采集：无 FP16 同条件用例）"
 
 
 # --------------------------------------------------------------------------- structure
@@ -286,6 +290,7 @@ def test_headings_in_seed_order(doc: str) -> None:
     top = [text for level, text in headings if len(level) <= 2]
     assert top == [
         "算力卡推理评测",
+        "结论",  # the page after the cover: what a manager signs
         "1. 环境规格",
         "2. 环境部署",
         "3. Qwen2-7B-Instruct推理用例测试",
@@ -293,34 +298,36 @@ def test_headings_in_seed_order(doc: str) -> None:
         "5. bge-large-zh-v1.5模型推理部署",
         "6. bge-reranker-v2-m3模型推理",
         "7. 数据有效性检查",
-        "附录：指标说明",
+        "附录 A 术语与指标说明",
+        "附录 B 原始测试输出",
+        "附录 C 精度评测明细",
+        "附录 D 数据来源与可追溯性",
     ]
     third = [text for level, text in headings if len(level) == 3]
     assert third[:5] == ["2.1 硬件检查", "3.1 测试需求", "3.2 基于vLLM在线推理功能测试",
                          "3.3 基于vLLM在线推理性能测试", "3.4 基于vLLM性能测试数据汇总"]
-    cases = [text for level, text in headings if len(level) == 4 and "batch size" in text]
-    assert cases[0] == r"a. batch size = 1; input\_len = 8192; output\_len = 256; FP16"
-    assert cases[7] == r"h. batch size = 8; input\_len = 8192; output\_len = 256; GPTQ-Int4"
-    # the parsed heading text reads like the seed's
-    tokens = _md().parse(doc)
-    h4 = ["".join(c.content for c in tokens[i + 1].children or []) for i, t in enumerate(tokens)
-          if t.type == "heading_open" and t.tag == "h4"]
-    assert "e. batch size = 1; input_len = 8192; output_len = 256; GPTQ-Int4" in h4
+    # every case was imported from printed output: one table of what each printed, not a page per case
+    assert not [text for level, text in headings if len(level) == 4 and "批大小" in text]
+    cases = _tables(doc.split("### 3.3", 1)[1].split("### 3.4", 1)[0])[0]
+    assert [r[0] for r in cases[1:]] == [f"{v} · 批大小 {b}" for v in ("FP16", "GPTQ-Int4") for b in (1, 2, 4, 8)]
 
 
 def test_sections_content(doc: str) -> None:
     # requirements come from the cells
-    assert "   - a. batch size = 1, 2, 4, 8" in doc
-    assert "   - d. FP16/GPTQ-Int4" in doc
-    # imported blocks are printed as they were
-    assert "Mean TTFT (ms): 14546.78" in doc
+    assert "   - a. 批大小 = 1, 2, 4, 8" in doc
+    assert "   - d. 精度：FP16、GPTQ-Int4" in doc
+    # imported blocks are printed as they were, in the raw-output appendix
+    assert "Mean TTFT (ms): 14546.78" in doc.split("## 附录 B 原始测试输出")[1]
+    assert "Mean TTFT (ms): 14546.78" not in doc.split("## 附录")[0]
     # functional check: the response, and the fields the source lost are said to be unknown
     assert "皮和馅料？\n制作月饼皮和馅料需要以下材料和步骤：" in doc
-    assert "| 输出词元数 (completion\\_tokens) | 未知（未记录或原文截断） |" in doc
-    assert "length（达到 max\\_tokens 上限）" in doc
+    assert "| 输出词元数 | 未知（未记录或原文截断） |" in doc
+    assert "达到最大输出长度（length）" in doc
     # deployment output kept byte for byte, blank lines included
     assert "(rev 01)\n\n\n42:00.0" in doc
-    assert "以下内容导入自已有文档" in doc
+    # where the steps came from is said once, in the provenance appendix, not above every step
+    assert "以下内容导入自已有文档" not in doc
+    assert "取自已有文档（未在本机重新执行）" in doc.split("## 附录 D")[1]
     # embeddings and reranker
     assert "| 样例数据-1 | 0.8550 | 0.8516 |" in doc
     assert "| what is panda? | The giant panda \\| bear | 5.2617 | 0.9948 |" in doc
@@ -328,23 +335,26 @@ def test_sections_content(doc: str) -> None:
 
 
 def test_environment_table_marks_spec_sheet_and_missing(doc: str) -> None:
-    env = next(t for t in _tables(doc) if t[0] == ["硬件", "组件", "详情", "来源"])
-    rows = {(r[0], r[1]): (r[2], r[3]) for r in env[1:]}
-    assert rows[("服务器 (10.110.165.160)", "内存")] == ("125 GiB", "导入（seed.txt）")
-    assert rows[("服务器 (10.110.165.160)", "CPU核数")] == ("64", "导入（seed.txt）")
-    assert rows[("加速卡", "显存")] == ("HBM2e；64 GiB", "规格书（Iluvatar BI-V150 产品页）")
-    assert rows[("加速卡", "TDP")] == ("350 W", "规格书（Iluvatar BI-V150 产品页）")
-    assert rows[("加速卡", "最大操作温度")] == ("95 °C", "规格书（Iluvatar BI-V150 产品页）")
-    assert rows[("加速卡", "驱动")] == ("4.1.0", "实测（ixsmi）")
-    assert rows[("加速卡", "显存带宽")][0] == "未测试（未发现：规格书未给出）"
-    assert rows[("加速卡", "SDK")][0] == "未测试（需要 root 权限：corex-installer: Permission denied）"
-    assert rows[("加速卡", "峰值算力")][0] == "未测试（未采集）"
-    assert rows[("软件", "vLLM")] == ("0.3.3", "实测（pip show vllm）")
+    # no source column: a spec-sheet value says so; where each value came from is in appendix D
+    env = next(t for t in _tables(doc) if t[0] == ["硬件", "组件", "详情"])
+    rows = {(r[0], r[1]): r[2] for r in env[1:]}
+    assert rows[("服务器 (10.110.165.160)", "内存")] == "125 GiB"
+    assert rows[("服务器 (10.110.165.160)", "CPU核数")] == "64"
+    assert rows[("加速卡", "显存")] == "HBM2e；64 GiB（厂商规格）"
+    assert rows[("加速卡", "TDP")] == "350 W（厂商规格）"
+    assert rows[("加速卡", "最大操作温度")] == "95 °C（厂商规格）"
+    assert rows[("加速卡", "驱动")] == "4.1.0"
+    assert rows[("加速卡", "显存带宽")] == "未测试（未发现：规格书未给出）"
+    assert rows[("加速卡", "SDK")] == "未测试（需要 root 权限：corex-installer: Permission denied）"
+    assert rows[("加速卡", "峰值算力")] == "未测试（未采集）"
+    assert rows[("软件", "vLLM")] == "0.3.3"
+    prov = doc.split("## 附录 D")[1]
+    assert "厂商规格书" in prov and "本工具实测" in prov
 
 
 def test_accuracy_comparison_with_deltas_and_references(doc: str) -> None:
-    table = next(t for t in _tables(doc) if t[0][:2] == ["基准", "评分模式"] and "FP16" in t[0])
-    assert table[0] == ["基准", "评分模式", "FP16", "GPTQ-Int4", "GPTQ-Int4 − FP16（百分点）",
+    table = next(t for t in _tables(doc) if t[0][:2] == ["基准", "评分口径"] and "FP16" in t[0])
+    assert table[0] == ["基准", "评分口径", "FP16", "GPTQ-Int4", "GPTQ-Int4 − FP16（百分点）",
                         "AWQ-Int4", "AWQ-Int4 − FP16（百分点）", "官方参考（BF16）"]
     rows = {r[0]: r for r in table[1:]}
     assert [r[0] for r in table[1:]] == ["ceval", "gsm8k", "mmlu", "bbh"]
@@ -352,21 +362,21 @@ def test_accuracy_comparison_with_deltas_and_references(doc: str) -> None:
     assert rows["gsm8k"][2:7] == ["79.15%", "77.63%", "-1.52", "76.80%", "-2.35"]
     assert rows["mmlu"][2:7] == ["68.46%", "66.31%", "-2.15", "65.29%", "-3.17"]
     assert rows["bbh"][2:7] == ["24.39%", "23.38%", "-1.01", "23.67%", "-0.72"]
-    assert rows["mmlu"][7].startswith("70.5%")
-    assert "得分上限为 0.374" in doc
+    assert rows["mmlu"][7].startswith("70.50%")
+    assert "得分上限为 37.46%（2439/6511）" in doc
     assert "### 4.1 Qwen2-7B-Instruct原始模型（FP16）ceval gsm8k mmlu bbh评测" in doc
     assert "### 4.3 Qwen2-7B-Instruct模型 AWQ-Int4 量化 ceval gsm8k mmlu bbh评测" in doc
     assert "### 4.4 精度对比" in doc
-    # per-variant table keeps the 4 decimals the tool printed
-    assert "| bbh | 未知（导入） | 0.2439 | 未记录 | 导入 |" in doc
+    # one score format everywhere: percent with two decimals; the missing sample count said in words
+    assert "| bbh | 未注明 | 24.39% | 样本数未知 |" in doc
 
 
 def test_findings_section_lists_every_finding_grouped(doc: str) -> None:
     tables = [t for t in _tables(doc) if t[0][:3] == ["编号", "级别", "精度"]]
-    assert [t[0][3] for t in tables] == ["batch", "基准"]
+    assert [t[0][3] for t in tables] == ["用例", "基准"]
     assert [row[:4] for t in tables for row in t[1:]] == [
-        ["#1", "错误", "GPTQ-Int4", "1"],
-        ["#2", "警告", "FP16", "4"],
+        ["#1", "错误", "GPTQ-Int4", "批大小 1"],
+        ["#2", "警告", "FP16", "批大小 4"],
         ["#3", "警告", "GPTQ-Int4", "bbh"],
     ]
     # a known check shows its Chinese title; an unknown one its raw name
@@ -384,9 +394,10 @@ def test_findings_are_recomputed_and_titles_translated(monkeypatch: pytest.Monke
     monkeypatch.setitem(view_mod.CHECK_TITLES_ZH, "throughput_mismatch", "吞吐与词元数/时长不符")
     doc = render_markdown(r)
     assert "generated 16 tokens" not in doc  # the file's stale findings are not trusted
-    assert "| #1 | 错误 | FP16 | 8 | 吞吐与词元数/时长不符 | 57.70 ≠ 2048 / 35.50 |" in doc
+    assert "| #1 | 错误 | FP16 | 批大小 8 | 吞吐与词元数/时长不符 | 57.70 ≠ 2048 / 35.50 |" in doc
     rows = _summary_table(doc)
-    assert rows[4][-1] == "无效（见第 7 节 #1）"
+    assert rows[4][-1] == "无效"
+    assert "（第 7 节 #1）。" in doc
     assert rows[5][-1] == "有效"
 
 
@@ -397,11 +408,13 @@ def test_empty_results_renders_every_section_as_not_tested() -> None:
     doc = render_markdown(Results())
     sections = re.split(r"^## ", doc, flags=re.M)[1:]
     assert [s.split("\n")[0] for s in sections] == [
-        "1. 环境规格", "2. 环境部署", "3. 模型推理用例测试",
+        "结论", "1. 环境规格", "2. 环境部署", "3. 模型推理用例测试",
         "4. 模型 ceval gsm8k mmlu bbh 基准评测", "5. bge-large-zh-v1.5模型推理部署",
-        "6. bge-reranker-v2-m3模型推理", "7. 数据有效性检查", "附录：指标说明",
+        "6. bge-reranker-v2-m3模型推理", "7. 数据有效性检查", "附录 A 术语与指标说明",
+        "附录 B 原始测试输出", "附录 C 精度评测明细", "附录 D 数据来源与可追溯性",
     ]
-    for s in sections[:-1]:
+    assert "未进行性能测试" in sections[0]
+    for s in sections[1:8]:
         assert "未测试（未采集" in s, s.split("\n")[0]
     for sub in ("### 3.1", "### 3.2", "### 3.3", "### 3.4"):
         part = doc.split(sub)[1].split("###")[0]
@@ -436,7 +449,7 @@ def test_every_table_parses_rectangular(doc: str) -> None:
     n_tables = sum(1 for t in tokens if t.type == "table_open")
     assert n_tables == doc.count("\n| --- |") + doc.startswith("| --- |")
     summary = _summary_table(doc)
-    assert len(summary) == 9 and {len(r) for r in summary} == {11}
+    assert len(summary) == 9 and {len(r) for r in summary} == {10}
     for table in _tables(doc):
         assert len({len(r) for r in table}) == 1
 
@@ -494,7 +507,7 @@ def test_render_cli_writes_markdown(tmp_path: Path) -> None:
     assert res.stdout.strip() == str(written)
     text = written.read_text(encoding="utf-8")
     assert text == render_markdown(seed_results(), source=str(src))
-    assert f"| 结果文件 | {fmt.md_cell(str(src))} |" in text
+    assert f"结果文件：{fmt.md_inline(str(src))}。" in text.split("## 附录 D", 1)[1]  # provenance, not the cover
     # the document and the chart files it links; no temporary file left
     assert sorted(p.name for p in out.iterdir()) == ["bi150-run.md", "charts"]
     linked = re.findall(r"\]\((charts/[^)]+\.png)\)", text)
@@ -513,7 +526,7 @@ def test_render_cli_takes_newest_default_results(tmp_path: Path, monkeypatch: py
     save_results(seed_results(), d / "new.json")
     res = CliRunner().invoke(cli, ["render"])
     assert res.exit_code == 0, res.output
-    assert "| 24.70 |" in (tmp_path / "new.md").read_text(encoding="utf-8")
+    assert "| FP16 · 批大小 1 | 24.70" in (tmp_path / "new.md").read_text(encoding="utf-8")
     assert not (tmp_path / "old.md").exists()
 
 
@@ -555,15 +568,15 @@ def test_measured_cell_gets_metric_tables() -> None:
                                  metrics=serving_metrics(recs, 1.5), command="reportgen bench --batch-size 2"))
     v.accuracy.append(AccuracyResult(benchmark="gsm8k", mode="corrected", n=20, correct=9, score=0.45))
     doc = render_markdown(r)
-    case = doc.split("#### a. batch size = 2")[1].split("### 3.4")[0]
+    case = doc.split("#### a. BF16 · 批大小 2 · 输入 100 / 输出 3 词元")[1].split("### 3.4")[0]
     assert "reportgen bench --batch-size 2" in case
     tables = _tables(case)
     overview = dict((row[0], row[1]) for row in tables[0][1:])
     assert overview["成功请求数"] == "2"
-    assert overview["输出吞吐 (tok/s)"] == "4.00"
+    assert overview["TPS (tok/s)"] == "4.00"
     assert overview["输入吞吐 (tok/s)"] == "133.33"
     assert overview["有效并发"] == "1.60"
-    assert overview["Prefill 吞吐 (tok/s)"] == "500.00"
+    assert overview["预填充吞吐 (tok/s)"] == "500.00"
     latency = {row[0]: row[1:] for row in tables[1][1:]}
     assert tables[1][0] == ["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"]
     assert latency["TTFT (ms)"] == ["200.00", "200.00", "100.00", "280.00", "298.00", "100.00", "300.00"]
@@ -571,8 +584,8 @@ def test_measured_cell_gets_metric_tables() -> None:
     assert latency["E2EL (ms)"][0] == "1200.00"
     summary = _summary_table(doc)
     assert summary[1][1:4] == ["4.00", "500.00", "200.00"]
-    assert summary[1][summary[0].index("加速比（TPS，÷ BF16）")] == "基准"
-    assert "| gsm8k | 修正版 | 0.4500 | 9/20 | 实测 |" in doc
+    assert summary[1][summary[0].index("加速比（÷ BF16）")] == "基准"
+    assert "| gsm8k | 修正版 | 45.00% | 9/20 |" in doc
     assert "bbh" not in doc.split("## 4.")[1].split("## 5.")[0]
 
 
@@ -581,8 +594,8 @@ def test_ragged_matrix_and_ampersand_do_not_break_tables() -> None:
     r.embeddings.append(EmbeddingRun(model="bge-large-zh-v1.5", kind="embedding", mode="http",
                                      matrices=[ScoreMatrix(name="q&p", rows=["q1", "q2"], cols=["p1", "p2"], values=[[0.5]])]))
     doc = render_markdown(r)
-    t = next(t for t in _tables(doc) if t[0][0] == "q&p")
-    assert t == [["q&p", "p1", "p2"], ["q1", "0.5000", "未记录"], ["q2", "未记录", "未记录"]]
+    t = next(t for t in _tables(doc) if t[0][1:] == ["p1", "p2"])
+    assert t == [["得分", "p1", "p2"], ["q1", "0.5000", "未记录"], ["q2", "未记录", "未记录"]]
     assert "### 5.1 HTTP 服务方式" in doc
 
 
@@ -602,6 +615,6 @@ def test_vendor_not_repeated_in_model_name() -> None:
     r.environment.facts["server.vendor"] = Fact.of("Dell Inc.", source="dmidecode")
     r.environment.facts["server.model"] = Fact.of("PowerEdge R740", source="dmidecode")
     doc = render_markdown(r)
-    assert "| 加速卡 | 型号 | Iluvatar BI-V150 | 实测 |" in doc
-    assert "| 服务器 | 型号 | Dell Inc. PowerEdge R740 | 实测（dmidecode） |" in doc
+    assert "| 加速卡 | 型号 | Iluvatar BI-V150 |" in doc
+    assert "| 服务器 | 型号 | Dell Inc. PowerEdge R740 |" in doc
     assert "| 加速卡 | Iluvatar BI-V150 |" in doc  # the cover falls back to the facts

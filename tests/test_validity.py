@@ -465,7 +465,12 @@ def test_sample_built_by_the_importers_gives_the_same_findings(repo) -> None:  #
 
     sample = load_results(repo / "samples" / "seed-bi150.json")
     got = [(f.severity, f.precision, f.batch_size, f.check) for f in check_results(sample)]
-    want = [(s, "GPTQ-Int4" if p == "INT4" else p, b, c) for s, p, b, c in SEED_EXPECTED]
+    # The sample carries the card's spec sheet (192 TFLOPS FP16): an impossible prefill rate is
+    # then an error against the card's own bound, not a warning against a generic constant.
+    want = [("error" if c == "prefill_rate" else s, "GPTQ-Int4" if p == "INT4" else p, b, c) for s, p, b, c in SEED_EXPECTED]
+    bound = next(f for f in check_results(sample) if f.check == "prefill_rate" and f.batch_size == 4)
+    assert "above this card's physical bound 13,714 tokens/s (peak 192 TFLOPS / (2 x 7 x 10^9 parameters))" in bound.message
+    assert "超过该卡的物理上限 13,714 tok/s（峰值算力 192 TFLOPS ÷ (2 × 7 × 10^9 个参数)）" in (bound.message_zh or "")
     assert sorted(got, key=str) == sorted(want, key=str)
     for v in sample.variants:
         for c in v.serving:

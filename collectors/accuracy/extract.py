@@ -140,13 +140,15 @@ _LLMUSES_FIRST_WORD_RES = [
 
 @register("llmuses_bbh_mc")
 def llmuses_bbh_mc(text: str) -> str | None:
-    """bbh multiple choice: after the FIRST 'answer is ', the first '(X)' or first capital.
-    (The gold label keeps its brackets in swift2024 mode, so this never matches.)"""
+    """bbh multiple choice: after the FIRST 'answer is ', the first '(X)' or first capital;
+    with no capital letter at all, the leftover text itself (as llmuses' ``_extract_mc_answer``
+    does). The gold label keeps its brackets in swift2024 mode, so a letter never matches;
+    the leftover text can match the two all-lower-case targets of ruin_names."""
     parts = text.split("answer is ")
     if len(parts) != 1:
         text = parts[1].strip()
     m = re.search(r"\(([A-Z])\)*", text) or re.search(r"([A-Z])", text)
-    return m.group(1) if m else None
+    return m.group(1) if m else text
 
 
 @register("llmuses_bbh_ff")

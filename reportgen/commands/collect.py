@@ -289,6 +289,9 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
         store.results.title = plan.title
+    if plan is not None:
+        for name, value in plan.subject.model_dump(exclude_none=True).items():
+            setattr(store.results.subject, name, value)
     ok = False
     try:
         for name in stages:

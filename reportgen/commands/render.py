@@ -14,6 +14,7 @@ from reportgen.report.formats import WRITERS as FORMAT_WRITERS
 from reportgen.report.formats import write_charts
 from reportgen.report.markdown import render_markdown
 from reportgen.results import Results, load_results
+from reportgen.validity import check_results
 
 # A writer renders one format into DIR and returns the path it wrote.
 Writer = Callable[[Results, str, Path], Path]
@@ -28,8 +29,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
 
 def write_markdown(results: Results, source: str, out_dir: Path) -> Path:
     """DIR/<stem>.md and the chart files it links (DIR/charts/*.png, *.svg)."""
-    text = render_markdown(results, source=source)
-    write_charts(results, out_dir)
+    findings = check_results(results)
+    text = render_markdown(results, source=source, findings=findings)
+    write_charts(results, out_dir, findings)
     return write_atomic(out_dir / f"{Path(source).stem}.md", text.encode("utf-8"))
 
 

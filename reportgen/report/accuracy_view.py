@@ -1,5 +1,5 @@
-"""Section 4 additions from the accuracy runs: the MLPerf-style verdict per quantised variant,
-a run summary (micro and macro, unparsed answers, settings) and per-subject appendix tables.
+"""Section 4 additions from the accuracy runs: the verdict per quantised variant
+(``accuracy_verdict``: drop vs the model maker's published drop and the run's noise), a run summary (micro and macro, unparsed answers, settings) and per-subject appendix tables.
 
 ``accuracy_view(results)`` is pure: it returns strings ready for the template
 (``templates/sections/accuracy_appendix.md.j2``); all arithmetic happens here.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reportgen.report.accuracy_verdict import pct, verdict_table
 from reportgen.results import AccuracyResult, ModelVariant, Results
 from reportgen.variant_roles import MODE_ZH, bench_key
 from reportgen.variant_roles import baseline as variant_baseline
@@ -21,9 +22,6 @@ CATEGORY_ZH = {
     "multiple_choice": "多选",
     "free_form": "自由作答",
 }
-# MLPerf Inference: a quantised submission must reach 99 % of the reference accuracy.
-VERDICT_RATIO = 0.99
-BBH_TOTAL, BBH_FREE_FORM = 6511, 2437  # swift2024: only the free-form tasks can score
 
 
 def baseline(results: Results) -> ModelVariant | None:
@@ -32,7 +30,8 @@ def baseline(results: Results) -> ModelVariant | None:
 
 
 def _score(x: float | None) -> str:
-    return "未记录" if x is None else f"{x:.4f}"
+    """Every score in the document: percent with two decimals."""
+    return pct(x)
 
 
 def _pct(x: float | None) -> str:
@@ -53,28 +52,8 @@ def _find(v: ModelVariant, benchmark: str, mode: str) -> AccuracyResult | None:
 
 
 def verdict_rows(results: Results) -> list[list[str]]:
-    """One row per (quantised variant, benchmark, mode) that has a baseline score to compare."""
-    base = baseline(results)
-    if base is None:
-        return []
-    rows: list[list[str]] = []
-    for v in results.variants:
-        if v is base or not v.accuracy:
-            continue
-        for a in sorted(v.accuracy, key=lambda a: (bench_key(a.benchmark), a.mode)):
-            b = _find(base, a.benchmark, a.mode)
-            if b is None or a.score is None or b.score is None:
-                continue
-            if b.score == 0:
-                ratio_text, verdict = "—", f"无法判定（{base.label} 得分为 0）"
-            else:
-                ratio = a.score / b.score
-                ratio_text, verdict = f"{ratio * 100:.1f}%", "达标" if ratio >= VERDICT_RATIO else "未达标"
-            rows.append([
-                v.label, a.benchmark, MODE_ZH.get(a.mode, a.mode), _score(a.score), _score(b.score),
-                ratio_text, verdict,
-            ])
-    return rows
+    """One row per (quantised variant, benchmark) that has a baseline score to compare."""
+    return verdict_table(results)[1]
 
 
 def _summary_row(v: ModelVariant, a: AccuracyResult) -> list[str]:
@@ -125,10 +104,12 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         "present": bool(measured),
         "baseline": base.label if base else None,
         "verdict_rule": (
-            f"判定参照 MLPerf Inference：量化版本在每个基准上的得分须不低于 {base.label if base else 'FP16'} "
-            f"得分的 {VERDICT_RATIO * 100:.0f}%（同一评分模式下比较）。"
+            f"判定方法：量化版本相对 {base.label if base else 'FP16'} 的降幅不超过模型厂商公布的同类量化降幅"
+            "（公布值精确到 0.1 个百分点，允许 0.1 个百分点的舍入误差），或不超过本次评测的随机误差"
+            "（两次得分之差的 95% 区间，由样本数按二项分布计算），即为通过；两者都无从比较时不作判定。"
+            "已知受评测程序缺陷影响的得分不参与判定。"
         ),
-        "verdict_headers": ["量化版本", "基准", "评分模式", "得分", f"{base.label if base else 'FP16'} 得分", "比值", "判定"],
+        "verdict_headers": verdict_table(results)[0],
         "verdict_rows": verdict_rows(results),
         "summary_headers": ["版本", "基准", "评分模式", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
         "summary_rows": [_summary_row(v, a) for v, a in measured],

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from reportgen.repeats import cases, repeat_stat
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import capacity_chart_name, capacity_chart_title
+from reportgen.report.conclusion import Statement
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
 from reportgen.validity import CHECKS
@@ -225,4 +226,13 @@ def capacity_points(results: Results) -> list[CapacityPoint]:
             label=v.label, by=s.by, slo=dict(s.slo), capacity=s.capacity, text=text,
             tokens_per_joule=_tokens_per_joule(at.cell) if at is not None else None,
         ))
+    return out
+
+
+def capacity_statements(results: Results) -> list[Statement]:
+    """The 结论 page's capacity line per variant (section 3.5), with tokens per joule at that point."""
+    out = []
+    for p in capacity_points(results):
+        energy = f"，该点每焦耳输出 {p.tokens_per_joule:.2f} 个词元" if p.tokens_per_joule is not None else ""
+        out.append(Statement(text=f"{p.label} 容量：{p.text}{energy}", section="3.5"))
     return out

@@ -6,7 +6,9 @@ variant. Each chart comes as SVG (text as paths: no font needed where it is view
 deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
 Nothing is computed here: points are ``cell.metrics`` fields and ``AccuracyResult.score``.
-Serving cells that a validity finding of severity "error" names are drawn hollow.
+Each serving point carries its cell's status from ``reportgen.validity.cell_status`` over
+the findings of this render (the same list the 3.4 table uses): an INVALID point is drawn
+hollow and grey (legend 「无效数据」), a WARNING point hollow in its line's colour (「存疑数据」).
 
 A chart's file name is its kind plus a digest of what it draws (``serving_tps-1a2b3c4d``), so
 two documents rendered into one folder never overwrite each other's charts, and rendering
@@ -22,10 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
-from reportgen.results import CapacitySearch, CellKey, Results, ServingMetrics
+from reportgen.results import CapacitySearch, CellKey, Finding, Results, ServingMetrics
+from reportgen.validity import CellStatus, cell_status, check_results
 from reportgen.variant_roles import BENCHMARK_ORDER
 
 PNG_DPI = 170
+INVALID_COLOR = "#9a9a9a"
+LEGEND_INVALID = "无效数据"
+LEGEND_WARNING = "存疑数据"
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
@@ -103,23 +109,33 @@ def _render(name: str, title: str, draw: Callable[[object], None]) -> Chart:
 
 # name -> (title, y label, value of a cell's metrics)
 SERVING_SERIES: dict[str, tuple[str, str, Callable[[ServingMetrics], float | None]]] = {
-    "serving_tps": ("输出吞吐（TPS）随批大小变化", "输出吞吐 (tokens/s)", lambda m: m.output_throughput),
-    "serving_ttft": ("首词元延迟（TTFT，均值）随批大小变化", "TTFT 均值 (ms)", lambda m: m.ttft_ms.mean),
-    "serving_tpot": ("每输出词元时间（TPOT，均值）随批大小变化", "TPOT 均值 (ms)", lambda m: m.tpot_ms.mean),
+    "serving_tps": ("输出吞吐（TPS）随批大小变化", "TPS (tok/s)", lambda m: m.output_throughput),
+    "serving_ttft": ("TTFT 均值随批大小变化", "TTFT 均值 (ms)", lambda m: m.ttft_ms.mean),
+    "serving_tpot": ("TPOT 均值随批大小变化", "TPOT 均值 (ms)", lambda m: m.tpot_ms.mean),
 }
 
 
-def _invalid_cells(results: Results) -> set[tuple[str | None, CellKey]]:
-    return {
-        (f.precision, f.cell)
-        for f in results.findings
-        if f.severity == "error" and f.precision is not None and f.cell is not None
-    }
+@dataclass(frozen=True)
+class Mark:
+    """One drawn point: the cell it shows and that cell's status."""
+
+    label: str  # variant label
+    key: CellKey
+    y: float
+    status: CellStatus
+
+    @property
+    def batch(self) -> int:
+        return self.key.batch_size
 
 
-def _serving_lines(results: Results, value: Callable[[ServingMetrics], float | None]):  # noqa: ANN202
-    """[(label, [(batch, y, invalid)])] for every variant (and input/output length) with metrics."""
-    invalid = _invalid_cells(results)
+def serving_lines(
+    results: Results, value: Callable[[ServingMetrics], float | None], findings: list[Finding] | None = None,
+) -> list[tuple[str, list[Mark]]]:
+    """[(line label, marks)] for every variant (and input/output length) with metrics.
+    ``findings``: this render's findings (computed here when not given)."""
+    if findings is None:
+        findings = check_results(results)
     lines = []
     for variant in results.variants:
         shapes = sorted({(c.input_len, c.output_len) for c in variant.serving if c.metrics is not None})
@@ -130,36 +146,45 @@ def _serving_lines(results: Results, value: Callable[[ServingMetrics], float | N
                     continue
                 y = value(cell.metrics)
                 if y is not None:
-                    points.append((cell.batch_size, y, (variant.label, cell.key) in invalid))
+                    points.append(Mark(variant.label, cell.key, y, cell_status(findings, variant.label, cell.key)))
             if points:
                 label = variant.label if len(shapes) == 1 else f"{variant.label} ({shape[0]}/{shape[1]})"
                 lines.append((label, points))
     return lines
 
 
-def serving_charts(results: Results) -> dict[str, Chart]:
+def serving_charts(results: Results, findings: list[Finding] | None = None) -> dict[str, Chart]:
     """Output TPS, TTFT and TPOT against batch size; empty when no cell has metrics."""
+    if findings is None:
+        findings = check_results(results)
     charts: dict[str, Chart] = {}
     for name, (title, ylabel, value) in SERVING_SERIES.items():
-        lines = _serving_lines(results, value)
+        lines = serving_lines(results, value, findings)
         if not lines:
             continue
 
         def draw(fig, lines=lines, title=title, ylabel=ylabel) -> None:  # noqa: ANN001
             ax = fig.add_subplot()
-            batches = sorted({b for _, pts in lines for b, _, _ in pts})
-            any_invalid = False
+            batches = sorted({p.batch for _, pts in lines for p in pts})
+            statuses: set[str] = set()
             for i, (label, pts) in enumerate(lines):
                 color, marker = COLORS[i % len(COLORS)], MARKERS[i % len(MARKERS)]
-                xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-                ax.plot(xs, ys, color=color, linewidth=1.6, label=label)
-                for b, y, bad in pts:
-                    any_invalid |= bad
-                    ax.plot([b], [y], marker=marker, markersize=6, color=color,
-                            markerfacecolor="white" if bad else color, markeredgewidth=1.4)
-            if any_invalid:
-                ax.plot([], [], marker="o", linestyle="none", color="#555", markerfacecolor="white",
-                        label="空心点：数据无效")
+                ax.plot([p.batch for p in pts], [p.y for p in pts], color=color, linewidth=1.4, label=label,
+                        alpha=1.0 if all(p.status == "VALID" for p in pts) else 0.45)
+                for p in pts:
+                    statuses.add(p.status)
+                    if p.status == "INVALID":
+                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=INVALID_COLOR,
+                                markerfacecolor="white", markeredgewidth=1.4, linestyle="none")
+                    else:
+                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=color, linestyle="none",
+                                markerfacecolor=color if p.status == "VALID" else "white", markeredgewidth=1.4)
+            if "INVALID" in statuses:
+                ax.plot([], [], marker="o", linestyle="none", color=INVALID_COLOR, markerfacecolor="white",
+                        label=LEGEND_INVALID)
+            if "WARNING" in statuses:
+                ax.plot([], [], marker="o", linestyle="none", color="#333333", markerfacecolor="white",
+                        label=LEGEND_WARNING)
             ax.set_xscale("log", base=2)
             ax.set_xticks(batches, [str(b) for b in batches])
             ax.minorticks_off()
@@ -173,24 +198,26 @@ def serving_charts(results: Results) -> dict[str, Chart]:
     return charts
 
 
-def chart_plan(results: Results) -> list[tuple[str, str]]:
+def chart_plan(results: Results, findings: list[Finding] | None = None) -> list[tuple[str, str]]:
     """(name, title) of every chart ``all_charts`` draws for these results, without drawing:
-    what a template needs to reference ``charts/<name>.png``."""
+    what a template needs to reference ``charts/<name>.png``. ``findings``: this render's
+    (the chart names digest the drawn marks, statuses included)."""
+    if findings is None:
+        findings = check_results(results)
     plan = []
     for name, spec in SERVING_SERIES.items():
-        lines = _serving_lines(results, spec[2])
+        lines = serving_lines(results, spec[2], findings)
         if lines:
             plan.append((_file_name(name, lines), spec[0]))
-    series = _accuracy_series(results)
-    if series:
-        plan.append((_file_name("accuracy", series), ACCURACY_TITLE))
+    plan += accuracy_chart_plan(results)
     plan += capacity_chart_plan(results)
     return plan
 
 
-def all_charts(results: Results) -> dict[str, Chart]:
-    """Every chart the document has, in document order (serving, then accuracy)."""
-    charts = serving_charts(results)
+def all_charts(results: Results, findings: list[Finding] | None = None) -> dict[str, Chart]:
+    """Every chart the document has, in document order (serving, then accuracy).
+    ``findings``: this render's findings (see ``reportgen.report.markdown.render_inputs``)."""
+    charts = serving_charts(results, findings)
     acc = accuracy_chart(results)
     if acc is not None:
         charts[acc.name] = acc
@@ -213,6 +240,12 @@ def _accuracy_series(results: Results) -> dict[str, dict[str, float]]:
             label = variant.label if len(modes) == 1 else f"{variant.label} ({acc.mode})"
             series.setdefault(label, {})[acc.benchmark] = acc.score
     return series
+
+
+def accuracy_chart_plan(results: Results) -> list[tuple[str, str]]:
+    """(name, title) of the accuracy chart, if the results have scores."""
+    series = _accuracy_series(results)
+    return [(_file_name("accuracy", series), ACCURACY_TITLE)] if series else []
 
 
 def accuracy_chart(results: Results) -> Chart | None:

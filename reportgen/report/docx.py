@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
@@ -267,7 +268,7 @@ def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: in
     The minimum is the longest unbreakable word, and at least the longest line up to
     ``SHORT_CELL`` columns (short cells do not wrap, text columns keep a readable width).
     Widths are counted in ~0.6 em cells of the font size; header cells count only their
-    longest word, at most 8 cells (headers wrap)."""
+    longest word (headers wrap between words, never inside one: "tokens_per_second" stays whole)."""
     pad = 3  # the cell's left and right margins, in cells
     lo, hi = [3] * ncols, [3] * ncols
     for head, cells in rows:
@@ -275,9 +276,9 @@ def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: in
             text = inline.content.replace("\\", "")
             for line in BR_TAG.split(text):
                 words = [display_width(w) for w in _WORD.findall(line)] or [0]
-                if head:  # headers wrap at any word and, if need be, inside one
-                    hi[c] = max(hi[c], min(max(words), 8) + pad)
-                    lo[c] = max(lo[c], min(max(words), 5) + pad)
+                if head:  # headers wrap between words, not inside one
+                    hi[c] = max(hi[c], max(words) + pad)
+                    lo[c] = max(lo[c], max(words) + pad)
                 else:
                     width = display_width(line.strip())
                     hi[c] = max(hi[c], width + pad)
@@ -434,6 +435,8 @@ class _Writer:
                 para.paragraph_format.space_before = Pt(1.5)
                 para.paragraph_format.space_after = Pt(1.5)
                 para.paragraph_format.line_spacing = 1.1
+                if len(rows) <= KEEP_TOGETHER_ROWS and r < len(rows) - 1:
+                    para.paragraph_format.keep_with_next = True  # a short table is not split: no lone last row
                 align = cell_alignment(open_tok)
                 if align:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -454,6 +457,8 @@ class _Writer:
             kind = t.type
             if kind == "heading_open":
                 level = int(t.tag[1])
+                if t.attrGet("id") in PAGE_BREAK_BEFORE:
+                    self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 style = "Title" if level == 1 else f"Heading {min(level - 1, 5)}"
                 p = self.doc.add_paragraph()
                 p._p.style = self.style_ids[style]
@@ -498,23 +503,85 @@ class _Writer:
             i += 1
 
 
+KEEP_TOGETHER_ROWS = 16  # tables up to this many rows stay on one page (Word: keep with next)
+# Sections that start on a new page: section 1 follows the one-page conclusion.
+PAGE_BREAK_BEFORE = {"s1"}
+TOC_LEVELS = "1-2"  # Word heading levels in the table of contents: sections and subsections
+
+
+def _toc(doc: DocxDocument, body: list[Token]) -> None:
+    """目录: a real TOC field (Word fills in the page numbers; ``updateFields`` asks it to on
+    opening), its cached result pre-filled with the headings so a viewer that does not update
+    fields still shows the list."""
+    title = doc.add_paragraph()
+    run = title.add_run("目录")
+    run.bold = True
+    run.font.size = Pt(16)
+    p = doc.add_paragraph()
+
+    def fld(kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            el.set(qn("w:dirty"), "true")
+        p.add_run()._r.append(el)
+
+    fld("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f' TOC \\o "{TOC_LEVELS}" \\h \\z \\u '
+    p.add_run()._r.append(instr)
+    fld("separate")
+    heads: list[tuple[int, str]] = []
+    appendix = False
+    for i, t in enumerate(body):
+        if t.type == "heading_open" and t.tag in ("h2", "h3"):
+            if t.tag == "h2":
+                appendix = str(t.attrGet("id") or "").startswith("app")
+            elif appendix:
+                continue
+            text = "".join(c.content for c in body[i + 1].children or [] if c.type in ("text", "code_inline"))
+            heads.append((int(t.tag[1]), text))
+    for n, (level, text) in enumerate(heads):
+        r = p.add_run(("    " if level == 3 else "") + text)
+        if n < len(heads) - 1:
+            r.add_break()
+    fld("end")
+    settings = doc.settings.element
+    upd = settings.find(qn("w:updateFields"))
+    if upd is None:
+        upd = OxmlElement("w:updateFields")
+        settings.append(upd)
+    upd.set(qn("w:val"), "true")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
 def markdown_to_docx(
     md: str,
     path: str | os.PathLike[str],
     *,
     assets: dict[str, bytes] | None = None,
     title: str,
+    author: str | None = None,
+    created: datetime | None = None,
 ) -> Path:
     """Write the Markdown document as DOCX to ``path`` and return the path.
 
     ``assets`` maps the image paths used in the Markdown to their bytes; a ``.svg``
     reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
-    section) is followed by a page break.
+    section) is followed by a page break and the table of contents (a TOC field).
+    Core properties: ``title``, ``author`` (none: left empty, never "python-docx"),
+    ``created`` (default: now), language zh-CN.
     """
     doc = Document()
     _setup_styles(doc)
-    doc.core_properties.title = title
-    doc.core_properties.language = "zh-CN"
+    props = doc.core_properties
+    props.title = title
+    props.language = "zh-CN"
+    props.author = author or ""
+    props.last_modified_by = author or ""
+    props.created = props.modified = created or datetime.now(timezone.utc).replace(microsecond=0)
+    props.comments = ""
     parsed = parse_markdown(md)
     writer = _Writer(doc, dict(assets or {}))
     if parsed.cover:
@@ -522,6 +589,7 @@ def markdown_to_docx(
         writer.blocks(parsed.cover)
         doc.paragraphs[0].paragraph_format.space_before = Pt(110)
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        _toc(doc, parsed.body)
     writer.blocks(parsed.body)
     out = Path(path)
     buffer = io.BytesIO()

@@ -17,13 +17,15 @@ through ``reportgen.embedding_text.to_zh``.
 
 from __future__ import annotations
 
+import re
+
 from reportgen.embedding_text import text_kind_zh, to_zh
 from reportgen.results import EmbeddingRun, ThroughputPoint
 
 Table = tuple[list[str], list[list[str]]]  # (headers, rows)
 
 _VERDICT = {"pass": "通过", "fail": "未通过", "none": "未对照"}
-_SOURCE = {"float32-cpu": "同一模型的 float32 CPU 推理", "recorded": "种子文档记录的数值"}
+_SOURCE = {"float32-cpu": "同一模型的 float32 CPU 推理", "recorded": "已有文档记录的数值"}
 _METRIC = {"min cosine": "最小余弦相似度", "max |diff|": "最大绝对差"}
 _MATRIX = {
     "similarity": "句子相似度矩阵（sentences_1 × sentences_2，归一化向量内积）",
@@ -111,7 +113,7 @@ def throughput_tables(run: EmbeddingRun) -> list[tuple[str, Table]]:
     out = []
     for kind in kinds:
         points = sorted((t for t in run.throughput if t.text_kind == kind), key=lambda t: t.batch_size)
-        headers = ["batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", f"{per}词元数", "计时次数"]
+        headers = ["批大小", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", f"{per}词元数", "计时次数"]
         rows = [_throughput_cells(t) for t in points]
         out.append((f"吞吐测试：{text_kind_zh(kind)}（时延为每次调用、即一个批次的耗时）", (headers, rows)))
     return out
@@ -128,7 +130,7 @@ def fact_rows(run: EmbeddingRun, origin: str) -> list[list[str]]:
     rows = [
         ["模型", run.model],
         ["方式", _MODE.get(run.mode, run.mode)],
-        ["设备", run.device or _UNRECORDED],
+        ["设备", run.device or _device_from_log(run.output) or _UNRECORDED],
         ["精度", run.precision or _UNRECORDED],
     ]
     if run.mode == "http" or run.base_url or run.endpoint:
@@ -136,8 +138,6 @@ def fact_rows(run: EmbeddingRun, origin: str) -> list[list[str]]:
         rows.append(["接口", run.endpoint or _UNRECORDED])
         if run.served_model:
             rows.append(["请求中的模型名", run.served_model])
-    if run.model_path:
-        rows.append(["模型目录", run.model_path])
     if run.kind == "embedding" and run.origin == "measured":
         rows.append(["池化方式", _POOLING.get(run.pooling, run.pooling) if run.pooling else _UNRECORDED])
         rows.append(["向量维度", str(run.dimensions) if run.dimensions is not None else _UNRECORDED])
@@ -153,14 +153,19 @@ def fact_rows(run: EmbeddingRun, origin: str) -> list[list[str]]:
             same_day = run.finished_at.date() == run.started_at.date()
             span += " – " + run.finished_at.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S")
         rows.append(["测试时间 (UTC)", span])
-    rows.append(["来源", origin])
     return rows
+
+
+def _device_from_log(output: str | None) -> str | None:
+    """The device count the run's own log states ("-----using 2*GPUs-----")."""
+    m = re.search(r"using\s+(\d+)\s*\*\s*GPUs?", output or "", re.IGNORECASE)
+    return f"{m.group(1)} 张加速卡（运行日志：using {m.group(1)}*GPUs）" if m else None
 
 
 def throughput_table(run: EmbeddingRun) -> Table | None:
     if not run.throughput:
         return None
-    headers = ["文本类型", "batch size", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", "每条词元数", "计时次数"]
+    headers = ["文本类型", "批大小", f"吞吐（{_unit(run)}）", "平均时延 (ms)", "P99 时延 (ms)", "每条词元数", "计时次数"]
     rows = [[text_kind_zh(t.text_kind), *_throughput_cells(t)] for t in run.throughput]
     return headers, rows
 

@@ -18,7 +18,8 @@ from reportgen.report.docx import markdown_to_docx
 from reportgen.report.html import markdown_to_html
 from reportgen.report.markdown import render_markdown
 from reportgen.report.pdf import html_to_pdf
-from reportgen.results import Results
+from reportgen.results import Finding, Results
+from reportgen.validity import check_results
 
 CHARTS_DIR = "charts"
 
@@ -33,12 +34,22 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]]:
-    return render_markdown(results, source=source), chart_assets(all_charts(results), CHARTS_DIR)
+    """The Markdown and the charts of one render, from one list of findings: the table,
+    the charts and the conclusion give every cell the same status."""
+    findings = check_results(results)
+    return (render_markdown(results, source=source, findings=findings),
+            chart_assets(all_charts(results, findings), CHARTS_DIR))
 
 
-def write_charts(results: Results, out_dir: Path) -> list[Path]:
+def _author(results: Results) -> str | None:
+    """Who the DOCX names as its author: the tester, else the organisation (from the plan or TOML)."""
+    return results.subject.tester or results.subject.organization
+
+
+def write_charts(results: Results, out_dir: Path, findings: list[Finding] | None = None) -> list[Path]:
     """``out_dir/charts/<name>.png`` and ``.svg`` for the Markdown document."""
-    return [_write(out_dir / key, data) for key, data in chart_assets(all_charts(results), CHARTS_DIR).items()]
+    assets = chart_assets(all_charts(results, findings), CHARTS_DIR)
+    return [_write(out_dir / key, data) for key, data in assets.items()]
 
 
 def write_html(results: Results, source: str, out_dir: Path) -> Path:
@@ -56,7 +67,8 @@ def write_pdf(results: Results, source: str, out_dir: Path) -> Path:
 
 def write_docx(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
-    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title)
+    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title,
+                            author=_author(results))
 
 
 def write_all(results: Results, source: str, out_dir: Path) -> Path:
@@ -68,7 +80,7 @@ def write_all(results: Results, source: str, out_dir: Path) -> Path:
         _write(out_dir / key, data)
     html = markdown_to_html(md, title=results.title, assets=assets)
     _write(out_dir / f"{stem}.html", html.encode("utf-8"))
-    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title)
+    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))
     html_to_pdf(html, out_dir / f"{stem}.pdf")
     return out_dir
 

@@ -79,6 +79,25 @@ def _rule_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: 
     return f'<img src="{src_attr}" alt="{escapeHtml(alt)}"{title_attr}>'
 
 
+def _toc(body: Sequence[Token]) -> str:
+    """目录 after the cover: sections and subsections, linked to their anchors; in the PDF
+    each entry ends in its page number (CSS ``target-counter``), and WeasyPrint makes the
+    headings PDF bookmarks."""
+    items = []
+    appendix = False
+    for i, t in enumerate(body):
+        if t.type == "heading_open" and t.tag in ("h2", "h3") and t.attrGet("id"):
+            if t.tag == "h2":
+                appendix = str(t.attrGet("id")).startswith("app")
+            elif appendix:
+                continue  # appendix subsections (one per raw output block) stay out of the TOC
+            text = escapeHtml("".join(c.content for c in body[i + 1].children or [] if c.type in ("text", "code_inline")))
+            items.append(f'<li class="toc-{t.tag}"><a href="#{escapeHtml(str(t.attrGet("id")))}">{text}</a></li>')
+    if not items:
+        return ""
+    return '<nav class="toc">\n<p class="toc-title">目录</p>\n<ul>\n' + "\n".join(items) + "\n</ul>\n</nav>\n"
+
+
 def markdown_to_html(
     md: str,
     *,
@@ -110,6 +129,7 @@ def markdown_to_html(
     parts = []
     if doc.cover:
         parts.append(f'<section class="cover">\n{render(doc.cover, parser.options, env)}</section>\n')
+        parts.append(_toc(doc.body))
     parts.append(f'<main>\n{render(doc.body, parser.options, env)}</main>\n')
     style = (default_css() if css is None else css).replace("</", "<\\/")  # no early </style>
     return (

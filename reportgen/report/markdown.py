@@ -16,8 +16,9 @@ import jinja2
 from reportgen._resources import templates_dir
 from reportgen.errors import RenderError
 from reportgen.report import formatting as fmt
+from reportgen.report.glossary import used_terms
 from reportgen.report.view import DocumentView, Table, build_view
-from reportgen.results import Results
+from reportgen.results import Finding, Results
 
 TEMPLATE = "report.md.j2"
 
@@ -47,8 +48,18 @@ def _environment() -> jinja2.Environment:
         text=fmt.md_text,
         fence=fmt.md_fence,
         table=md_table,
+        ref=section_link,
     )
     return env
+
+
+def section_link(section: str) -> str:
+    """A link to a numbered section ("3.4" -> ``[3.4](#s3.4)``); anchors come from
+    ``mdparse.anchor_headings``. "附录 B" links to the appendix of that letter."""
+    if section.startswith("附录"):
+        letter = section.removeprefix("附录").strip()
+        return f"[附录 {letter}](#app{letter})"
+    return f"[{section}](#s{section})"
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -75,14 +86,21 @@ def tidy(markdown: str) -> str:
     return "\n".join(out) + "\n"
 
 
+GLOSSARY_SLOT = "@@GLOSSARY@@"
+
+
 def render_view(view: DocumentView) -> str:
+    """The document; the glossary appendix lists only the terms the rest of the text uses."""
     try:
-        template = _environment().get_template(TEMPLATE)
-        return tidy(template.render(v=view))
+        env = _environment()
+        text = env.get_template(TEMPLATE).render(v=view)
+        glossary = env.get_template("sections/glossary.md.j2").render(terms=used_terms(text.replace(GLOSSARY_SLOT, "")))
+        return tidy(text.replace(GLOSSARY_SLOT, glossary))
     except jinja2.TemplateError as e:
         raise RenderError(f"template {TEMPLATE}: {e}") from None
 
 
-def render_markdown(results: Results, *, source: str | None = None) -> str:
-    """The whole Chinese document, as Markdown. ``source`` names the results file on the cover."""
-    return render_view(build_view(results, source=source))
+def render_markdown(results: Results, *, source: str | None = None, findings: list[Finding] | None = None) -> str:
+    """The whole Chinese document, as Markdown. ``source`` names the results file (provenance
+    appendix). ``findings``: this render's findings (computed here when not given)."""
+    return render_view(build_view(results, source=source, findings=findings))

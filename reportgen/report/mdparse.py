@@ -112,9 +112,39 @@ def split_cover(tokens: list[Token]) -> ParsedDocument:
     return ParsedDocument(cover=tokens, body=[])
 
 
+_SECTION = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?(?:\s|$)")
+_APPENDIX = re.compile(r"^\s*附录\s*([A-Z])")
+
+
+def anchor_headings(tokens: list[Token]) -> None:
+    """``id`` on every heading: ``s3.4`` for "3.4 …", ``appB`` for "附录 B …", ``conclusion``
+    and ``toc`` for 结论 and 目录, ``h<n>`` otherwise; links in the text point at these."""
+    seen: set[str] = set()
+    for i, t in enumerate(tokens):
+        if t.type != "heading_open":
+            continue
+        text = tokens[i + 1].content
+        m, a = _SECTION.match(text), _APPENDIX.match(text)
+        if m:
+            hid = "s" + m.group(1)
+        elif a:
+            hid = "app" + a.group(1)
+        elif text.strip() == "结论":
+            hid = "conclusion"
+        elif text.strip() == "目录":
+            hid = "toc"
+        else:
+            hid = f"h{i}"
+        if hid in seen:
+            hid = f"{hid}-{i}"
+        seen.add(hid)
+        t.attrSet("id", hid)
+
+
 def parse_markdown(md: str, parser: MarkdownIt | None = None) -> ParsedDocument:
     tokens = (parser or make_parser()).parse(md)
     number_headings(tokens)
+    anchor_headings(tokens)
     mark_tables(tokens)
     return split_cover(tokens)
 

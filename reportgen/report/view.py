@@ -26,13 +26,18 @@ from reportgen.reference_scores import (
     BBH_MULTIPLE_CHOICE_ITEMS,
     BBH_MULTIPLE_CHOICE_TASKS,
     BBH_SWIFT2024_CEILING,
+    BBH_SWIFT2024_CEILING_ITEMS,
     published_references,
 )
+from reportgen.report import causes
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
 from reportgen.report.accuracy_view import accuracy_view
-from reportgen.report.capacity_view import capacity_view
-from reportgen.report.charts import chart_plan
+from reportgen.report.capacity_view import capacity_statements, capacity_view
+from reportgen.report.charts import accuracy_chart_plan, chart_plan
+from reportgen.report.checks_view import functional_tokens, functional_verdict, run_verdict
+from reportgen.report.conclusion import ConclusionView, Statement, conclusion
+from reportgen.report.provenance import ProvenanceView, RawBlock, evaluation_period, provenance, raw_blocks
 from reportgen.results import (
     AccuracyResult,
     EmbeddingRun,
@@ -84,6 +89,8 @@ class DeploymentStepView:
     commands: str | None
     output: str | None
     note: str | None
+    level: str = "###"  # heading marks: "###" (2.n) or "####" (2.n.m, a step of a group such as docker installation)
+    is_group: bool = False  # a group heading ("驱动+软件栈安装--docker方式") whose steps follow
 
 
 @dataclass
@@ -134,6 +141,10 @@ class ServingView:
     summary: Table | None
     summary_notes: list[str]
     charts: list[tuple[str, str]]  # (file name stem under charts/, title)
+    summary_caption: str | None = None  # the input/output lengths, stated once
+    steps: list[DeploymentStepView] = field(default_factory=list)  # 3.3's steps before the results
+    cases_table: Table | None = None  # imported cells: one table of what each printed (raw output in appendix B)
+    cases_command: str | None = None  # their one command, when they share it
 
 
 @dataclass
@@ -196,6 +207,7 @@ class FindingsView:
 @dataclass
 class DocumentView:
     cover: CoverView
+    conclusion: ConclusionView
     environment: EnvironmentView
     deployment: DeploymentView
     serving: ServingView
@@ -205,6 +217,8 @@ class DocumentView:
     findings: FindingsView
     accuracy_extra: dict[str, Any]  # reportgen.report.accuracy_view: verdicts, run summary, per-subject appendix
     capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
+    raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
+    provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
 
 
 # --------------------------------------------------------------------------- helpers
@@ -275,22 +289,28 @@ def _letter(i: int) -> str:
 # --------------------------------------------------------------------------- cover
 
 
+SIGN_BLANK = "________________"
+
+
 def _cover(results: Results, source: str | None) -> CoverView:
+    """Title, card, model, evaluation period (from the data), organisation, report number,
+    tester, reviewer, date of issue; a blank line to sign where the plan or TOML gives none."""
     facts = results.environment.facts
-    card = results.subject.card
+    sub = results.subject
+    card = sub.card
     if not card:
         parts = [facts[k].value for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
         card = _join_distinct([str(p) for p in parts], " ") or None
-    when = results.started_at or results.finished_at or (results.invocations[0].started_at if results.invocations else None)
     rows = [
         ["加速卡", card or UNRECORDED],
         ["模型", _model_name(results) or UNRECORDED],
-        ["评测日期", when.date().isoformat() if when else UNRECORDED],
-        ["工具版本", f"{results.tool.name} {results.tool.version}"],
-        ["结果文件", source or UNRECORDED],
+        ["评测时间", evaluation_period(results) or UNRECORDED],
+        ["评测单位", sub.organization or SIGN_BLANK],
+        ["报告编号", sub.report_number or SIGN_BLANK],
+        ["测试人员", sub.tester or SIGN_BLANK],
+        ["审核人员", sub.reviewer or SIGN_BLANK],
+        ["签发日期", sub.issued_on or SIGN_BLANK],
     ]
-    if results.subject.organization:
-        rows.insert(0, ["评测单位", results.subject.organization])
     return CoverView(title=results.title, table=Table(["项目", "内容"], rows))
 
 
@@ -332,17 +352,18 @@ _SHOWN_ELSEWHERE = {"host"}
 
 
 def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
+    """(hardware, component, value): where each value came from is in the provenance appendix;
+    a spec-sheet value says so, since it was not measured on this machine."""
     present = [facts[k] for k in keys if k in facts and facts[k].present]
     if present:
         value = _join_distinct([fmt.fact_value(f) for f in present], joiner)
-        origins: list[str] = []
-        for f in present:
-            o = fmt.fact_origin(f)
-            if o not in origins:
-                origins.append(o)
-        return [hardware, label, value, "；".join(origins)]
+        if any(f.origin == "spec_sheet" for f in present):
+            value += "（厂商规格）"
+        return [hardware, label, value]
     first_missing = next((facts[k] for k in keys if k in facts), None)
-    return [hardware, label, fmt.fact_text(first_missing), fmt.NOT_APPLICABLE]
+    if first_missing is not None and first_missing.origin == "imported" and first_missing.reason == "not_collected":
+        return [hardware, label, "未记录（原文未给出）"]
+    return [hardware, label, fmt.fact_text(first_missing)]
 
 
 def _environment(results: Results) -> EnvironmentView:
@@ -361,10 +382,13 @@ def _environment(results: Results) -> EnvironmentView:
     no_accelerator = count is not None and count.present and count.value == 0
     if no_accelerator:
         # One plain line instead of a dozen "not applicable" rows.
-        rows.append([accel, "数量", "0（本机未发现加速卡）", fmt.fact_origin(count)])  # type: ignore[arg-type]
+        rows.append([accel, "数量", "0（本机未发现加速卡）"])
     else:
         for label, keys, joiner in _ACCEL_ROWS:
-            rows.append(_fact_row(accel, label, keys, joiner, facts))
+            row = _fact_row(accel, label, keys, joiner, facts)
+            if keys == ["accelerator.count"] and not (count is not None and count.present) and env.accelerators:
+                row = [accel, label, f"{len(env.accelerators)}（据加速卡设备明细）"]
+            rows.append(row)
         for k, lab in extras["accel"]:
             rows.append(_fact_row(accel, lab, [k], " ", facts))
     for k, lab in extras["software"]:
@@ -401,36 +425,73 @@ def _environment(results: Results) -> EnvironmentView:
             "加速卡的型号、显存、接口、算力、功耗与驱动等项目均不适用。"
         )
     if any(f.present and f.origin == "spec_sheet" for f in facts.values()):
-        notes.append("来源为“规格书”的数值取自厂商公开规格，并非本机实测。")
-    if any(f.present and f.origin == "imported" for f in facts.values()):
-        notes.append("来源为“导入”的数值取自已有文档，未在本机重新采集。")
-    return EnvironmentView(table=Table(["硬件", "组件", "详情", "来源"], rows), devices=devices, notes=notes)
+        notes.append("标“厂商规格”的数值取自厂商公开规格，并非本机实测；各项数值的来源见附录“数据来源与可追溯性”。")
+    return EnvironmentView(table=Table(["硬件", "组件", "详情"], rows), devices=devices, notes=notes)
 
 
 # --------------------------------------------------------------------------- 2. deployment
 
 
+_PERF_STEP = "性能测试："
+
+
+def _split_title(title: str) -> tuple[str | None, str]:
+    """"驱动+软件栈安装--docker方式：安装docker" -> (group, step); no "：" -> (None, title)."""
+    group, sep, rest = title.partition("：")
+    return (group, rest) if sep and rest else (None, title)
+
+
 def _deployment(results: Results) -> DeploymentView:
-    steps = []
-    for i, s in enumerate(results.deployment, start=1):
-        note = "（以下内容导入自已有文档，未在本机重新执行。）" if s.origin == "imported" else None
+    """Section 2 in the seed's nesting: consecutive steps of one group ("--docker方式：…")
+    become 2.n.1, 2.n.2 … under one 2.n heading. Steps of the performance test are 3.3's."""
+    steps: list[DeploymentStepView] = []
+    n = 0
+    group_of_prev: str | None = None
+    sub = 0
+    for s in results.deployment:
+        if s.title.startswith(_PERF_STEP):
+            continue
+        group, title = _split_title(s.title)
+        if group is not None and group == group_of_prev:
+            sub += 1
+        elif group is not None:
+            n += 1
+            sub = 1
+            steps.append(DeploymentStepView(number=f"2.{n}", title=group, description=None, commands=None,
+                                            output=None, note=None, level="###", is_group=True))
+        else:
+            n += 1
+            sub = 0
+        group_of_prev = group
         steps.append(
             DeploymentStepView(
-                number=f"2.{i}",
-                title=s.title,
+                number=f"2.{n}.{sub}" if group is not None else f"2.{n}",
+                title=title if group is not None else s.title,
                 description=s.description,
                 commands="\n".join(s.commands) if s.commands else None,
                 output=s.output,
-                note=note,
+                note=None,
+                level="####" if group is not None else "###",
             )
         )
-    missing = None if steps else fmt.missing("not_collected", "结果文件中没有部署记录")
+    missing = None if steps else fmt.missing("not_collected", "没有部署记录")
     return DeploymentView(steps=steps, missing=missing)
+
+
+def _perf_steps(results: Results) -> list[DeploymentStepView]:
+    """The seed's 3.3 steps 1–3 (replace the benchmark script, start the server, start the client)."""
+    out: list[DeploymentStepView] = []
+    for s in results.deployment:
+        if s.title.startswith(_PERF_STEP):
+            out.append(DeploymentStepView(
+                number=str(len(out) + 1), title=s.title.removeprefix(_PERF_STEP), description=s.description,
+                commands="\n".join(s.commands) if s.commands else None, output=s.output, note=None, level="####"))
+    return out
 
 
 # --------------------------------------------------------------------------- 3. serving
 
-_FINISH_ZH = {"length": "length（达到 max_tokens 上限）", "stop": "stop（正常结束）"}
+_FINISH_ZH = {"length": "达到最大输出长度（length）", "stop": "正常结束（stop）"}
 _UNKNOWN_FIELD = "未知（未记录或原文截断）"
 
 
@@ -453,17 +514,22 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
         if fc.error:
             response_missing = fmt.missing("failed", fc.error)
         finish = _FINISH_ZH.get(fc.finish_reason or "", fc.finish_reason) if fc.finish_reason else _UNKNOWN_FIELD
+        prompt, completion, derived = functional_tokens(fc)
+        out_tokens = str(completion) if completion is not None else _UNKNOWN_FIELD
+        if derived:
+            out_tokens += "（总词元数 − 输入词元数）"
         details_rows = [
             ["接口", fc.endpoint],
-            ["结束原因 (finish_reason)", finish],
-            ["输入词元数 (prompt_tokens)", str(fc.prompt_tokens) if fc.prompt_tokens is not None else _UNKNOWN_FIELD],
-            ["输出词元数 (completion_tokens)", str(fc.completion_tokens) if fc.completion_tokens is not None else _UNKNOWN_FIELD],
+            ["结束原因", finish],
+            ["输入词元数", str(prompt) if prompt is not None else _UNKNOWN_FIELD],
+            ["输出词元数", out_tokens],
             ["响应耗时 (s)", fmt.seconds(fc.latency_s) if fc.latency_s is not None else _UNKNOWN_FIELD],
         ]
         if fc.error:
             details_rows.append(["错误", fc.error])
-        if fc.origin == "imported":
-            notes.append("功能测试数据导入自已有文档；原文中被截断的字段标为“未知”。")
+        details_rows.append(["检查结果", functional_verdict(v)[1]])
+        if fc.origin == "imported" and any(_UNKNOWN_FIELD in r[1] for r in details_rows):
+            notes.append("原文记录的响应被截断，截断处之后的字段标为“未知”。")
     else:
         details_rows = [["功能测试", fmt.missing("not_collected")]]
     return FunctionalView(
@@ -491,10 +557,10 @@ def _overview_table(m: ServingMetrics) -> Table:
             ["输出词元总数", str(m.total_output_tokens)],
             ["请求吞吐 (req/s)", fmt.number(m.request_throughput, 2)],
             ["输入吞吐 (tok/s)", fmt.tok_s(m.input_throughput)],
-            ["输出吞吐 (tok/s)", fmt.tok_s(m.output_throughput)],
+            ["TPS (tok/s)", fmt.tok_s(m.output_throughput)],
             ["总吞吐 (tok/s)", fmt.tok_s(m.total_token_throughput)],
             ["有效并发", fmt.number(m.effective_concurrency, 2)],
-            ["Prefill 吞吐 (tok/s)", fmt.tok_s(_prefill_tps(m))],
+            ["预填充吞吐 (tok/s)", fmt.tok_s(_prefill_tps(m))],
         ],
     )
 
@@ -559,21 +625,40 @@ def _power_table(c: ServingCell, e: EnergyMetrics) -> Table:
     )
 
 
-def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
-    heading = f"{letter}. batch size = {c.batch_size}; input_len = {c.input_len}; output_len = {c.output_len}; {v.label}"
-    printed = c.import_info.text if c.import_info and c.import_info.text else None
-    printed_note = None
-    if printed and c.import_info:
-        printed_note = f"以下为导入的原始输出（{c.import_info.file}，第 {c.import_info.block + 1} 段，格式 {c.import_info.format}）。"
+def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: list[Finding]) -> tuple[Table | None, str | None]:
+    """When every cell was imported from printed summaries: one table of what each printed
+    beyond 3.4 (the blocks themselves are in appendix B) instead of a page per cell."""
+    if not cells or any(c.source == "measured" or c.metrics is None for _, c in cells):
+        return None, None
+    absent = fmt.missing("not_collected")
+    rows = []
+    for v, c in cells:
+        m = c.metrics
+        assert m is not None
+        rows.append([
+            f"{v.label} · 批大小 {c.batch_size}", str(m.completed), str(m.failed), str(m.total_input_tokens),
+            str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
+            fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
+            STATUS_ZH[cell_status(findings, v.label, c.key)],
+        ])
+    headers = ["用例", "成功请求数", "失败请求数", "输入词元总数", "输出词元总数", "请求吞吐 (req/s)", "输入吞吐 (tok/s)",
+               "总吞吐 (tok/s)", "TTFT 中位数 (ms)", "TPOT 中位数 (ms)", "有效性"]
+    keep = [j for j in range(len(headers)) if j == 0 or any(r[j] != absent for r in rows)]
+    table = Table([headers[j] for j in keep], [[fmt.NOT_APPLICABLE if r[j] == absent else r[j] for j in keep] for r in rows])
+    commands = {c.command for _, c in cells}
+    return table, (commands.pop() if len(commands) == 1 else None)
+
+
+def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding]) -> CaseView:
+    heading = f"{letter}. {v.label} · 批大小 {c.batch_size} · 输入 {c.input_len} / 输出 {c.output_len} 词元"
     overview = latency = None
     missing = None
-    if printed is None:
-        if c.metrics is not None:
-            reason = _cell_missing_reason(c)
-            overview = _overview_table(c.metrics)
-            latency = _latency_table(c.metrics, reason)
-        else:
-            missing = fmt.missing("not_collected", "该用例没有测试结果")
+    if c.metrics is not None:
+        reason = _cell_missing_reason(c)
+        overview = _overview_table(c.metrics)
+        latency = _latency_table(c.metrics, reason)
+    else:
+        missing = fmt.missing("not_collected", "该用例没有测试结果")
     power = power_missing = None
     e = cell_energy(c)
     if e is not None:
@@ -581,46 +666,92 @@ def _case(letter: str, v: ModelVariant, c: ServingCell) -> CaseView:
             power_missing = "功耗与温度：" + fmt.missing(e.reason, _energy_why_zh(c, e))
         else:
             power = _power_table(c, e)
-    return CaseView(heading=heading, command=c.command, printed=printed, printed_note=printed_note,
-                    overview=overview, latency=latency, notes=list(c.notes), missing=missing,
+    notes = list(c.notes) if c.source == "measured" else []
+    if c.source != "measured" and overview is not None and latency is not None:
+        # An imported summary prints only some statistics: the others are not "untested" but
+        # absent, so their rows and columns are left out (the printed block is in appendix B).
+        absent = fmt.missing("not_collected")
+        overview.rows = [row for row in overview.rows if row[1] != absent]
+        rows = [row for row in latency.rows if any(x != absent for x in row[1:])]
+        keep = [0] + [j for j in range(1, len(latency.headers)) if any(row[j] != absent for row in rows)]
+        latency.headers = [latency.headers[j] for j in keep]
+        latency.rows = [[fmt.NOT_APPLICABLE if row[j] == absent else row[j] for j in keep] for row in rows]
+        notes.append("只列出原始输出中打印了的统计量。")
+    status = cell_status(findings, v.label, c.key)
+    if c.metrics is not None and status != "VALID":
+        notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 7 节。")
+    printed_note = "原始测试输出见[附录 B](#appB)。" if c.import_info and c.import_info.text else None
+    return CaseView(heading=heading, command=c.command, printed=None, printed_note=printed_note,
+                    overview=overview, latency=latency, notes=notes, missing=missing,
                     power=power, power_missing=power_missing)
 
 
-def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str]]:
+MARK = "※"  # marks a doubtful value in 3.4; the row's note says why
+
+
+def _derived(value: str, status: str) -> str:
+    """A derived figure (speedup, prefill rate) is a plain number only when its inputs are VALID."""
+    if status == "INVALID":
+        return "—（无效）"
+    if status == "WARNING":
+        return value + MARK
+    return value
+
+
+def _worst(*statuses: str) -> str:
+    for s in ("INVALID", "WARNING"):
+        if s in statuses:
+            return s
+    return "VALID"
+
+
+def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str], str | None]:
+    """3.4 at a glance: the seed's four columns first (TPS, TPOT, TTFT, duration), then P99s,
+    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note."""
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
     if not cells:
-        return None, []
+        return None, [], None
     base = baseline(results.variants)
     base_cells = {_case_key(c): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
     base_label = base.label if base else "FP16"
+    shapes = sorted({(c.input_len, c.output_len) for _, c in cells})
+    caption = None
+    if len(shapes) == 1:
+        caption = f"所有用例的输入长度均为 {shapes[0][0]} 词元、输出长度均为 {shapes[0][1]} 词元。"
     headers = [
         "用例",
-        "Output tokens_per_second (TPS) (tok/s)",
+        "TPS (tok/s)",
         "TPOT 均值 (ms)",
-        "first_token (TTFT) 均值 (ms)",
-        "Benchmark duration (s)",
-        "P99 TTFT (ms)",
-        "P99 TPOT (ms)",
-        "Prefill (tok/s)",
-        f"加速比（TPS，÷ {base_label}）",
+        "TTFT 均值 (ms)",
+        "测试时长 (s)",
+        "TTFT P99 (ms)",
+        "TPOT P99 (ms)",
+        "预填充吞吐 (tok/s)",
+        f"加速比（÷ {base_label}）",
         "有效性",
     ]
-    if legacy:
-        headers.insert(3, "latency per token (ms，旧脚本)")
+    cols = [causes.TPS, causes.TPOT, causes.TTFT, causes.DURATION, causes.TTFT_P99, causes.TPOT_P99, causes.PREFILL]
     # Power columns only when some cell has readings: a machine without an SMI tool says so in 3.3.
     power = any(c.energy is not None or (c.telemetry is not None and c.telemetry.samples) for _, c in cells)
     if power:
-        at = headers.index("Prefill (tok/s)") + 1
+        at = headers.index("预填充吞吐 (tok/s)") + 1
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
     rows = []
+    notes: list[str] = []
     for v, c in cells:
-        label_cell = f"batch size = {c.batch_size}\ninput_len = {c.input_len}\noutput_len = {c.output_len}\n{v.label}"
+        label_cell = f"{v.label} · 批大小 {c.batch_size}"
+        if len(shapes) > 1:
+            label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
         reason = _cell_missing_reason(c)
+        status = cell_status(findings, v.label, c.key)
+        mine = cell_findings(findings, v.label, c.key)
+        doubtful: set[str] = set()
+        for f in mine:
+            doubtful |= causes.doubtful_columns(f)
         if m is None:
             nums = [fmt.missing("not_collected")] * 7
-            legacy_cell = fmt.missing("not_collected")
         else:
             nums = [
                 fmt.tok_s(m.output_throughput if m.completed else None, reason=reason),
@@ -631,7 +762,10 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 fmt.ms(m.tpot_ms.p99, reason=reason),
                 fmt.tok_s(_prefill_tps(m), reason=reason),
             ]
-            legacy_cell = fmt.ms(m.legacy_latency_per_token_ms)
+            for i, col in enumerate(cols):
+                if col in doubtful and col != causes.PREFILL and any(ch.isdigit() for ch in nums[i]):
+                    nums[i] += MARK
+            nums[6] = _derived(nums[6], status) if any(ch.isdigit() for ch in nums[6]) else nums[6]
         # speedup of a quantized variant over the FP16/BF16 one at the same case
         if base is None:
             speed = fmt.missing("not_collected", "无 FP16/BF16 对照")
@@ -644,14 +778,12 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             if bc is None or bc.metrics is None or m is None:
                 speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
             else:
-                speed = fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True))
-        status = cell_status(findings, v.label, c.key)
-        refs = [f"#{numbers[id(f)]}" for f in cell_findings(findings, v.label, c.key) if id(f) in numbers]
-        valid = STATUS_ZH[status]
-        if m is None:
-            valid = fmt.missing("not_collected")
-        elif status != "VALID" and refs:
-            valid += f"（见第 7 节 {'、'.join(refs)}）"
+                speed = _derived(
+                    fmt.ratio(metrics.speedup(bc.metrics.output_throughput, m.output_throughput, True)),
+                    _worst(status, cell_status(findings, base.label, bc.key)),
+                )
+        refs = [f"#{numbers[id(f)]}" for f in mine if id(f) in numbers]
+        valid = STATUS_ZH[status] if m is not None else fmt.missing("not_collected")
         if power:
             e = cell_energy(c)
             if e is None:
@@ -659,25 +791,33 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             else:
                 nums += [
                     fmt.number(e.avg_power_w, 2, reason=e.reason or "not_collected"),
-                    fmt.number(e.joules_per_output_token, 3, reason=e.reason or "not_collected"),
+                    _derived(fmt.number(e.joules_per_output_token, 3, reason=e.reason or "not_collected"), status)
+                    if e.joules_per_output_token is not None else fmt.missing(e.reason or "not_collected"),
                 ]
-        row = [label_cell, *nums, speed, valid]
-        if legacy:
-            row.insert(3, legacy_cell)
-        rows.append(row)
-    notes = [
-        "TPS 为输出词元吞吐（总输出词元数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为线性插值的第 99 百分位。",
-        f"加速比 = 量化版本的 TPS ÷ 同一 batch size 与输入/输出长度下 {base_label} 的 TPS（大于 1 表示更快）。",
-        "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；详见第 7 节“数据有效性检查”。",
+        rows.append([label_cell, *nums, speed, valid])
+        if mine and m is not None:
+            words: list[str] = []
+            for f in mine:
+                w = causes.cause_words(f, c)
+                if w not in words:
+                    words.append(w)
+            where = f"（第 7 节 {'、'.join(refs)}）" if refs else ""
+            notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}{where}。")
+    general = [
+        "TPS 为输出吞吐（输出词元总数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为第 99 百分位。",
+        f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
+        "任一输入无效时不给出数值（记为“—（无效）”）。",
+        f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
+        "详见第 7 节。",
     ]
     if power:
-        notes.append(
+        general.append(
             "平均功耗为测试时长内各加速卡功耗之和的时间加权平均，能耗 (J/token) = 测试时长内加速卡总能耗 ÷ 输出词元总数；"
-            "均由用例期间的 SMI 遥测采样积分得到（见附录“指标说明”），未测试的原因见 3.3 各用例。"
+            "均由用例期间的加速卡遥测采样积分得到（见附录“指标说明”）。"
         )
     if legacy:
-        notes.append("latency per token 为旧版 benchmark_serving.py 额外打印的一行，其定义与 TPOT 不同，仅供对照。")
-    return Table(headers, rows), notes
+        general.append("旧版测试程序另打印的 latency per token 与 TPOT 定义不同，不列入本表（见附录中的原始输出）。")
+    return Table(headers, rows), general + notes, caption
 
 
 def _serving(results: Results, findings: list[Finding], numbers: dict[int, int]) -> ServingView:
@@ -689,29 +829,34 @@ def _serving(results: Results, findings: list[Finding], numbers: dict[int, int])
     req_missing = None
     if cells:
         requirements = [
-            "batch size = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells})),
-            "Input seq length = " + ", ".join(str(n) for n in sorted({c.input_len for _, c in cells})),
-            "Output seq length = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})),
-            "/".join(v.label for v in results.variants if v.serving),
+            "批大小 = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells})),
+            "输入长度 = " + ", ".join(str(n) for n in sorted({c.input_len for _, c in cells})) + " 词元",
+            "输出长度 = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})) + " 词元",
+            "精度：" + "、".join(v.label for v in results.variants if v.serving),
         ]
     else:
-        req_missing = fmt.missing("not_collected", "结果文件中没有性能测试用例")
+        req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
-    cases = [_case(_letter(i), v, c) for i, (v, c) in enumerate(cells)]
-    summary, notes = _summary(results, findings, numbers)
+    compact, compact_command = _imported_cases(cells, findings)
+    cases = [] if compact is not None else [_case(_letter(i), v, c, findings) for i, (v, c) in enumerate(cells)]
+    summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
         engine=engine_name,
         requirements=requirements,
-        metric_names=["TTFT（首词元时延）", "TPOT（每输出词元时延，不含首词元）", "TPS（输出词元吞吐）"],
+        metric_names=["TTFT（首词元延迟）", "TPOT（每输出词元时间，不含首词元）", "TPS（输出吞吐）"],
+        steps=_perf_steps(results),
         requirements_missing=req_missing,
         functional=functional,
-        functional_missing=None if functional else fmt.missing("not_collected", "结果文件中没有功能测试记录"),
+        functional_missing=None if functional else fmt.missing("not_collected", "没有功能测试记录"),
         cases=cases,
-        cases_missing=None if cases else fmt.missing("not_collected", "结果文件中没有性能测试用例"),
+        cases_missing=None if cases or compact is not None else fmt.missing("not_collected", "没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
-        charts=[(n, t) for n, t in chart_plan(results) if n.startswith("serving_")],
+        summary_caption=caption,
+        cases_table=compact,
+        cases_command=compact_command,
+        charts=[(n, t) for n, t in chart_plan(results, findings) if n.startswith("serving_")],
     )
 
 
@@ -742,19 +887,20 @@ def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVaria
             n = f"{a.correct}/{a.n}"
         if a.n is not None and a.n_planned is not None and a.n_planned != a.n:
             n += f"（计划 {a.n_planned}）"
+        if a.n is None:
+            n = "样本数未知"
         rows.append([
             a.benchmark,
             MODE_ZH.get(a.mode, a.mode),
-            fmt.score(a.score),
+            fmt.percent(a.score),
             n,
-            fmt.ORIGIN_ZH.get(a.source, a.source),
         ])
     return AccuracyVariantView(
         number=number,
         heading=heading,
         commands=_unique([a.command or "" for a in results_sorted]),
-        outputs=_unique([a.import_info.text or "" for a in results_sorted if a.import_info]),
-        table=Table(["基准", "评分模式", "得分", "答对/样本数", "来源"], rows),
+        outputs=[],  # the evaluator's output as printed is in the appendix
+        table=Table(["基准", "评分口径", "得分", "答对/样本数"], rows),
     )
 
 
@@ -767,7 +913,7 @@ def _accuracy(results: Results) -> AccuracyView:
     heading = f"{named} 模型 {benches} 基准评测" if named else f"模型 {benches} 基准评测"
     if not variants:
         return AccuracyView(heading=heading, variants=[], comparison_number="4.1", comparison=None, notes=[],
-                            missing=fmt.missing("not_collected", "结果文件中没有精度评测结果"))
+                            missing=fmt.missing("not_collected", "没有精度评测结果"))
     base = baseline(results.variants)
     if base is not None and not base.accuracy:
         base = None
@@ -775,7 +921,7 @@ def _accuracy(results: Results) -> AccuracyView:
 
     refs = published_references(model)
     ordered = ([base] if base else []) + [v for v in variants if v is not base]
-    headers = ["基准", "评分模式"]
+    headers = ["基准", "评分口径"]
     for v in ordered:
         headers.append(v.label)
         if base is not None and v is not base:
@@ -802,27 +948,26 @@ def _accuracy(results: Results) -> AccuracyView:
         row.append(ref.text if ref else "未公布")
         rows.append(row)
 
-    notes = ["得分为答对题数占比（micro 平均），以百分比表示；差值为相对基准精度的百分点。"]
+    notes = ["得分为答对题数占比，以百分比表示；差值为相对 FP16 的百分点。"]
     if refs:
         notes.append("官方参考取自 Qwen2 技术报告、HF 模型卡与 Qwen 文档“量化模型性能”（贪心解码）：" + "；".join(
             f"{name}：{r.text}" + (f"（{r.quantized}）" if r.quantized else "") for name, r in refs.items()
         ) + "。评测设置（shot 数、提示词、抽取方式）不同，仅作量级参照。")
-    if "bbh" in all_benches:
+    if "bbh" in all_benches and any(a.benchmark == "bbh" and a.mode != "corrected" for v in variants for a in v.accuracy):
         notes.append(
-            f"bbh：swift2024 兼容模式（ms-swift 2.x / llmuses 0.4.x）中，{len(BBH_MULTIPLE_CHOICE_TASKS)} 个多选任务的标准答案保留括号“(A)”，"
-            f"而抽取出的答案为“A”，这些题（{BBH_MULTIPLE_CHOICE_ITEMS}/{BBH_ITEMS}，{BBH_MULTIPLE_CHOICE_ITEMS / BBH_ITEMS:.1%}）"
-            f"永远判错，得分上限为 {BBH_SWIFT2024_CEILING:.3f}；"
-            "该模式及导入结果中的 bbh 得分反映的是评分缺陷而非模型能力（modelscope/evalscope#306 修复）。"
-            "修正版模式去掉括号后再比较。"
+            f"bbh：原版口径的评测程序（llmuses 0.4）把 {len(BBH_MULTIPLE_CHOICE_TASKS)} 个多选任务的标准答案保留为带括号的“(A)”，"
+            f"而从回答中抽取的答案为“A”，这些题（{BBH_MULTIPLE_CHOICE_ITEMS}/{BBH_ITEMS}，{BBH_MULTIPLE_CHOICE_ITEMS / BBH_ITEMS:.2%}）"
+            f"几乎全部判错，得分上限为 {BBH_SWIFT2024_CEILING:.2%}（{BBH_SWIFT2024_CEILING_ITEMS}/{BBH_ITEMS}）。"
+            "因此该口径的 bbh 得分反映的是评测程序的缺陷而非模型能力，不参与量化精度判定；修正版口径去掉括号后再比较。"
         )
     return AccuracyView(heading=heading, variants=views,
                         comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None,
-                        charts=[(n, t) for n, t in chart_plan(results) if n.startswith("accuracy")])
+                        charts=accuracy_chart_plan(results))
 
 
 # --------------------------------------------------------------------------- 5/6. embeddings
 
-def _embedding_run(number: str, heading: str, r: EmbeddingRun) -> EmbeddingRunView:
+def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[EmbeddingRun]) -> EmbeddingRunView:
     matrices = []
     for mtx in r.matrices:
         rows = []
@@ -831,7 +976,7 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun) -> EmbeddingRunVi
             cells = [fmt.score(x) for x in vals[: len(mtx.cols)]]
             rows.append([row_label, *cells, *[UNRECORDED] * (len(mtx.cols) - len(cells))])
         title = ev.matrix_title(mtx.name)
-        matrices.append((title if title != mtx.name else None, Table([mtx.name, *mtx.cols], rows)))
+        matrices.append((title if title != mtx.name else None, Table(["得分", *mtx.cols], rows)))
     pairs = None
     if r.pairs:
         pairs = Table(["文本 A", "文本 B", "得分", "归一化得分"], [
@@ -848,10 +993,10 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun) -> EmbeddingRunVi
         output=r.output,
         matrices=matrices,
         pairs=pairs,
-        reference=ev.reference_line(r),
+        reference=ev.reference_line(r) if r.reference_check.status != "none" else "检查结果：{}（{}）。".format(*run_verdict(r, runs)),
         reference_table=Table(*ref_table) if ref_table else None,
         throughput=[(caption, Table(*t)) for caption, t in ev.throughput_tables(r)],
-        notes=ev.warning_lines(r),
+        notes=([f"注：{r.note}"] if r.note else []) + ev.warning_lines(r),
         error=fmt.missing("failed", to_zh(r.error)) if r.error else None,
     )
 
@@ -871,14 +1016,14 @@ def _embedding(results: Results, kind: str, number: int, default_model: str, tit
         heading = ev.run_heading(r)
         if len(models) > 1:
             heading = f"{_basename(r.model) or r.model}：{heading}"
-        views.append(_embedding_run(f"{number}.{i}", heading, r))
+        views.append(_embedding_run(f"{number}.{i}", heading, r, runs))
     if len(models) == 1:
         heading = f"{models[0]}{title}"
     elif models:
         heading = f"{'向量' if kind == 'embedding' else '重排序'}{title}（{'、'.join(models)}）"
     else:
         heading = f"{default_model}{title}"
-    missing = None if runs else fmt.missing("not_collected", f"结果文件中没有{'向量' if kind == 'embedding' else '重排序'}模型测试结果")
+    missing = None if runs else fmt.missing("not_collected", f"没有{'向量' if kind == 'embedding' else '重排序'}模型测试结果")
     return EmbeddingView(number=number, heading=heading, runs=views, missing=missing)
 
 
@@ -919,12 +1064,12 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
                 f.message_zh or f.message,
             ] for f in mine]
         else:
-            headers = ["编号", "级别", "精度", "基准" if g == 1 else "batch", "检查项", "说明"]
+            headers = ["编号", "级别", "精度", "基准" if g == 1 else "用例", "检查项", "说明"]
             rows = [[
                 f"#{numbers[id(f)]}",
                 SEVERITY_ZH.get(f.severity, f.severity),
                 f.precision or fmt.NOT_APPLICABLE,
-                str(f.cell.batch_size) if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+                f"批大小 {f.cell.batch_size}" if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
                 CHECK_TITLES_ZH.get(f.check) or f.check,
                 f.message_zh or f.message,
             ] for f in mine]
@@ -941,19 +1086,31 @@ def _findings(results: Results, findings: list[Finding]) -> tuple[FindingsView, 
     elif n_cells or n_acc or results.embeddings:
         summary = f"{checked}：未发现问题。"
     else:
-        summary = fmt.missing("not_collected", "结果文件中没有可检查的数据")
+        summary = fmt.missing("not_collected", "没有可检查的数据")
     return FindingsView(summary=summary, groups=groups), numbers
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def build_view(results: Results, *, source: str | None = None) -> DocumentView:
-    """The whole document as formatted strings. Findings are recomputed, not read from the file."""
-    findings = check_results(results)
+def build_view(
+    results: Results,
+    *,
+    source: str | None = None,
+    findings: list[Finding] | None = None,
+    conclusion_extra: list[Statement] | None = None,
+) -> DocumentView:
+    """The whole document as formatted strings. Findings are recomputed from the data, not read
+    from the file (``findings``: this render's findings when the caller already computed them,
+    so the charts and the text use one list). ``conclusion_extra``: more statements for the
+    结论 page (e.g. a capacity statement per variant)."""
+    if findings is None:
+        findings = check_results(results)
     findings_view, numbers = _findings(results, findings)
+    extra = capacity_statements(results) + list(conclusion_extra or [])
     return DocumentView(
         cover=_cover(results, source),
+        conclusion=conclusion(results, findings, extra=extra),
         environment=_environment(results),
         deployment=_deployment(results),
         serving=_serving(results, findings, numbers),
@@ -963,6 +1120,8 @@ def build_view(results: Results, *, source: str | None = None) -> DocumentView:
         findings=findings_view,
         accuracy_extra=accuracy_view(results),
         capacity=capacity_view(results),
+        raw=raw_blocks(results),
+        provenance=provenance(results, source),
     )
 
 

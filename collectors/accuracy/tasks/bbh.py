@@ -1,7 +1,8 @@
 """BIG-Bench Hard, 27 tasks (6511 examples), 3-shot chain of thought (the paper's exemplars).
 
 swift2024 keeps llmuses' gold-bracket bug: the 17 multiple-choice tasks compare the extracted
-letter ``A`` with the gold ``(A)`` and always score 0, so bbh cannot exceed 2437/6511 = 0.374;
+letter ``A`` with the gold ``(A)`` and score 0 (except the two all-lower-case ruin_names targets,
+which a reply without a capital letter can match as leftover text), so bbh cannot exceed 2439/6511 = 0.3746;
 free-form answers keep only the first word. corrected strips the gold brackets (evalscope PR
 #306), reads the last "answer is" and keeps the whole free-form answer."""
 

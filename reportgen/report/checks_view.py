@@ -1,0 +1,112 @@
+"""Pass/fail of the checks that are not serving cells: the functional request of 3.2 and the
+embedding / reranker runs of sections 5 and 6. One verdict each, in the closed set
+通过 / 未通过 / 未判定 / 未测, with its reason; used by those sections and by the conclusion.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reportgen.results import EmbeddingRun, FunctionalCheck, ModelVariant, Results
+
+# Two ways of running the same fp16 model (FlagEmbedding vs transformers) agree to about 1e-2
+# on raw reranker logits and cosine scores; a larger gap means a different model or input.
+CROSS_RUN_TOLERANCE = 0.02
+
+_MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
+_USAGE = {k: re.compile(rf'"{k}"\s*:\s*(\d+)') for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+
+
+def functional_tokens(fc: FunctionalCheck) -> tuple[int | None, int | None, bool]:
+    """(prompt, completion, derived): the completion count from total − prompt when the
+    response's usage was cut before ``completion_tokens`` (``derived`` is then True)."""
+    prompt, completion = fc.prompt_tokens, fc.completion_tokens
+    raw = (fc.raw_response or "").replace("\n", "")
+    found = {k: int(m.group(1)) for k, rx in _USAGE.items() if (m := rx.search(raw))}
+    prompt = prompt if prompt is not None else found.get("prompt_tokens")
+    if completion is None:
+        completion = found.get("completion_tokens")
+        if completion is None and prompt is not None and "total_tokens" in found:
+            return prompt, found["total_tokens"] - prompt, True
+    return prompt, completion, False
+
+
+def functional_verdict(v: ModelVariant) -> tuple[str, str]:
+    """(word, one line): the request came back without error, with text, and ended as asked."""
+    fc = v.functional_check
+    if fc is None:
+        return "未测", "未测（没有功能测试记录）"
+    if fc.error:
+        return "未通过", f"未通过：请求出错（{fc.error}）"
+    text = (fc.response_text or "").strip()
+    if not text:
+        return "未通过", "未通过：返回内容为空"
+    prompt, completion, _ = functional_tokens(fc)
+    if fc.finish_reason not in (None, "stop", "length"):
+        return "未通过", f"未通过：结束原因为 {fc.finish_reason}"
+    parts = [f"返回 {len(text)} 个字符的中文回答"]
+    if completion is not None:
+        parts.append(f"输出 {completion} 个词元")
+    if fc.finish_reason == "length":
+        parts.append("按 max_tokens 上限结束")
+    elif fc.finish_reason == "stop":
+        parts.append("正常结束")
+    else:
+        parts.append("结束原因未记录")
+    return "通过", "通过（" + "，".join(parts) + "）"
+
+
+def _values(r: EmbeddingRun) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for m in r.matrices:
+        for i, row in enumerate(m.rows):
+            for j, col in enumerate(m.cols):
+                if i < len(m.values) and j < len(m.values[i]):
+                    out[(row, col)] = m.values[i][j]
+    for p in r.pairs:
+        out[(p.a, p.b)] = p.score
+    return out
+
+
+def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> tuple[str, str]:
+    """(word, reason) of one embedding / reranker run."""
+    if r.error:
+        return "未通过", "运行出错"
+    rc = r.reference_check
+    if rc.status in ("pass", "fail") and rc.metric and rc.value is not None:
+        cmp = "≥" if rc.metric == "min cosine" else "≤"
+        name = "最小余弦相似度" if rc.metric == "min cosine" else "最大绝对差"
+        tol = f"，容差：{cmp} {rc.threshold:g}" if rc.threshold is not None else ""
+        word = "通过" if rc.status == "pass" else "未通过"
+        return word, f"与参照比较，{name} {rc.value:.6f}{tol}"
+    mine = _values(r)
+    for other in runs:
+        if other is r or other.kind != r.kind or other.model != r.model:
+            continue
+        theirs = _values(other)
+        common = [k for k in mine if k in theirs]
+        if common:
+            gap = max(abs(mine[k] - theirs[k]) for k in common)
+            word = "通过" if gap <= CROSS_RUN_TOLERANCE else "未通过"
+            return word, (f"与另一种推理方式（{_MODE_ZH.get(other.mode, other.mode)}）的 {len(common)} 个相同输入的得分比较，"
+                          f"最大差 {gap:.4f}，容差 ≤ {CROSS_RUN_TOLERANCE:g}")
+    if not mine:
+        return "未通过", "没有得分"
+    return "未判定", "没有参照结果可比较，只记录了得分"
+
+
+def embedding_verdict(results: Results) -> list[tuple[str, str]]:
+    """One line per embedding / reranker run for the conclusion: (text, section)."""
+    out = []
+    for kind, number, name in (("embedding", 5, "向量模型"), ("reranker", 6, "重排序模型")):
+        runs = [r for r in results.embeddings if r.kind == kind]
+        models: list[str] = []
+        for r in runs:
+            if r.model not in models:
+                models.append(r.model)
+        ordered = sorted(runs, key=lambda r: models.index(r.model))
+        for i, r in enumerate(ordered, start=1):
+            word, reason = run_verdict(r, runs)
+            model = r.model.rstrip("/").rsplit("/", 1)[-1]
+            out.append((f"{name} {model}（{_MODE_ZH.get(r.mode, r.mode)}）：{word}，{reason}。", f"{number}.{i}"))
+    return out

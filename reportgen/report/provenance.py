@@ -1,0 +1,187 @@
+"""Where every figure came from, kept out of the reader's text: the appendices
+「原始测试输出」 (the benchmark and evaluation output as printed) and
+「数据来源与可追溯性」 (sources, formats, how each value was obtained, the tool's version,
+the results file and the command lines that wrote it), and the evaluation period.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from reportgen.report import formatting as fmt
+from reportgen.results import Results
+from reportgen.validity import cell_order
+
+_DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
+
+
+@dataclass
+class RawBlock:
+    title: str
+    text: str
+
+
+@dataclass
+class ProvenanceGroup:
+    title: str
+    lines: list[str]
+
+
+@dataclass
+class ProvenanceView:
+    groups: list[ProvenanceGroup]  # one per part of the document: how each value was obtained
+    tool: str
+    results_file: str
+    commands: list[str]
+    notes: list[str]
+
+
+def _dates_in(text: str | None) -> list[date]:
+    out = []
+    for y, m, d in _DATE.findall(text or ""):
+        try:
+            out.append(date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
+    return out
+
+
+def evaluation_period(results: Results) -> str | None:
+    """Earliest – latest measurement; for imported data, the dates the imported text prints."""
+    if results.subject.period:
+        return results.subject.period
+    stamps: list[date] = []
+    for v in results.variants:
+        for c in v.serving:
+            for t in (c.started_at, c.finished_at):
+                if t is not None and c.source == "measured":
+                    stamps.append(t.date())
+        for a in v.accuracy:
+            for t in (a.started_at, a.finished_at):
+                if t is not None and a.source == "measured":
+                    stamps.append(t.date())
+    for r in results.embeddings:
+        for t in (r.started_at, r.finished_at):
+            if t is not None and r.origin == "measured":
+                stamps.append(t.date())
+    if not stamps:
+        texts: list[str | None] = [s.output for s in results.deployment] + [r.output for r in results.embeddings]
+        texts += [a.import_info.text for v in results.variants for a in v.accuracy if a.import_info]
+        texts += [c.import_info.text for v in results.variants for c in v.serving if c.import_info]
+        for text in texts:
+            stamps += _dates_in(text)
+    if not stamps:
+        return None
+    lo, hi = min(stamps), max(stamps)
+    return lo.isoformat() if lo == hi else f"{lo.isoformat()} 至 {hi.isoformat()}"
+
+
+def raw_blocks(results: Results) -> list[RawBlock]:
+    """The benchmark and evaluation output as printed, one block each."""
+    out: list[RawBlock] = []
+    for v in results.variants:
+        for c in sorted(v.serving, key=cell_order):
+            if c.import_info and c.import_info.text:
+                out.append(RawBlock(f"{v.label} · 批大小 {c.batch_size} · 输入 {c.input_len} / 输出 {c.output_len} 词元：性能测试输出",
+                                    c.import_info.text))
+    for v in results.variants:
+        seen: list[str] = []
+        for a in v.accuracy:
+            text = a.import_info.text if a.import_info else None
+            if text and text not in seen:
+                seen.append(text)
+        for i, text in enumerate(seen, start=1):
+            suffix = f"（第 {i} 段）" if len(seen) > 1 else ""
+            out.append(RawBlock(f"{v.label}：精度评测输出{suffix}", text))
+    return out
+
+
+_ORIGIN_HOW = {
+    "measured": "本工具实测",
+    "spec_sheet": "厂商规格书",
+    "imported": "取自已有文档（未在本机重新执行）",
+    "user": "用户提供",
+}
+
+
+def provenance(results: Results, source: str | None) -> ProvenanceView:
+    groups: list[ProvenanceGroup] = []
+    facts = results.environment.facts
+    lines = []
+    by_how: dict[str, list[str]] = {}
+    for key, f in facts.items():
+        how = _ORIGIN_HOW.get(f.origin, f.origin)
+        if f.source:
+            by_how.setdefault(f"{how}，命令 {f.source}", []).append(key)
+        elif f.origin == "spec_sheet" and f.detail:
+            by_how.setdefault(f"{how}（{f.detail}）", []).append(key)
+        else:
+            by_how.setdefault(how, []).append(key)
+    for how, keys in by_how.items():
+        lines.append(f"{how}：{'、'.join(keys)}")
+    if lines:
+        groups.append(ProvenanceGroup("第 1 节 环境规格", lines))
+    imported_steps = [s.title for s in results.deployment if s.origin == "imported"]
+    if imported_steps:
+        groups.append(ProvenanceGroup("第 2 节 环境部署", [f"{len(imported_steps)} 个步骤{_ORIGIN_HOW['imported']}，命令与输出按原文转录。"]))
+    lines = []
+    for v in results.variants:
+        fc = v.functional_check
+        if fc is not None:
+            line = f"3.2 {v.label} 功能测试：{_ORIGIN_HOW.get(fc.origin, fc.origin)}"
+            if fc.completion_tokens is None and fc.raw_response and "total_tokens" in fc.raw_response:
+                line += "；原文响应被截断，输出词元数由 total_tokens − prompt_tokens 得出"
+            lines.append(line)
+        for c in sorted(v.serving, key=cell_order):
+            info = c.import_info
+            where = f"3.3 {v.label} 批大小 {c.batch_size}（输入 {c.input_len} / 输出 {c.output_len}）"
+            if info is not None:
+                how = f"{_ORIGIN_HOW['imported']}：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
+                if info.derived and c.metrics is not None:
+                    vals = []
+                    for name in info.derived:
+                        val = getattr(c.metrics, name, None)
+                        vals.append(f"{name} = {fmt.number(val, 2) if isinstance(val, float) else val}")
+                    how += "；原文未打印、由所印数值计算：" + "，".join(vals)
+                lines.append(f"{where}：{how}")
+            else:
+                how = _ORIGIN_HOW.get(c.source, c.source)
+                if c.requests:
+                    how += f"，{len(c.requests)} 条逐请求记录，统计量由记录计算"
+                lines.append(f"{where}：{how}")
+                lines += [f"{where}：{n}" for n in c.notes]
+    if lines:
+        groups.append(ProvenanceGroup("第 3 节 性能测试", lines))
+    lines = []
+    for v in results.variants:
+        for a in v.accuracy:
+            info = a.import_info
+            how = _ORIGIN_HOW.get(a.source, a.source)
+            if info is not None:
+                how += f"：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
+            how += f"；评分模式 {a.mode}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
+            lines.append(f"4 {v.label} {a.benchmark}：{how}")
+    if lines:
+        groups.append(ProvenanceGroup("第 4 节 精度评测", lines))
+    lines = []
+    for r in results.embeddings:
+        how = _ORIGIN_HOW.get(r.origin, r.origin)
+        extra = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "",
+                                       f"服务 {r.base_url}" if r.base_url else "") if x)
+        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
+    if lines:
+        groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
+    commands = [" ".join(_quote(a) for a in inv.argv) for inv in results.invocations]
+    return ProvenanceView(
+        groups=groups,
+        tool=f"{results.tool.name} {results.tool.version}",
+        results_file=source or "未记录",
+        commands=commands,
+        notes=list(results.notes),
+    )
+
+
+def _quote(arg: str) -> str:
+    return arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else "'" + arg.replace("'", "'\\''") + "'"

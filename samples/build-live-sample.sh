@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Build samples/live-cpu.json: a clean results file from a real run of `reportgen collect --plan`
+# against vLLM on this machine's CPU (tiny models, both labels, accuracy on a small --limit,
+# embedding and reranker checks), from samples/live-cpu.plan.toml.
+#   usage: samples/build-live-sample.sh [OUT.json]          (default: samples/live-cpu.json)
+# Variables (repo-relative defaults):
+#   VLLM_VENV    the vLLM CPU venv                 (.cache/vllm-venv; scripts/setup-vllm-cpu.sh)
+#   TINY_MODELS  tiny-qwen2, tiny-bert-embed, tiny-xlmr-rerank   (.cache/tiny-models)
+#   DATASETS     ceval/ gsm8k/ mmlu/ in their original formats   (datasets)
+#   PORT         where the server listens on 127.0.0.1           (18765)
+#   REPORTGEN    the reportgen command (default: .venv/bin/reportgen, else reportgen on PATH)
+# Only one real vLLM server at a time on a shared machine: wrap the call in `flock /tmp/vllm.lock`.
+# The plan is filled in under a temporary folder; the results file is written beside OUT and
+# renamed over it, so a failed run leaves the old sample untouched. Paths of this machine are
+# replaced by placeholders in the saved file (the sample names no machine path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-samples/live-cpu.json}"
+venv="${VLLM_VENV:-.cache/vllm-venv}"
+models="${TINY_MODELS:-.cache/tiny-models}"
+datasets="${DATASETS:-datasets}"
+port="${PORT:-18765}"
+if [[ -n "${REPORTGEN:-}" ]]; then rg=($REPORTGEN)
+elif [[ -x .venv/bin/reportgen ]]; then rg=(.venv/bin/reportgen)
+elif command -v reportgen >/dev/null; then rg=(reportgen)
+else echo "build-live-sample.sh: reportgen not found: run scripts/setup.sh first" >&2; exit 2; fi
+for need in "$venv/bin/vllm" "$models/tiny-qwen2" "$models/tiny-bert-embed" "$models/tiny-xlmr-rerank" "$datasets/gsm8k"; do
+  [[ -e "$need" ]] || { echo "build-live-sample.sh: $need not found (see the variables at the top)" >&2; exit 2; }
+done
+venv="$(cd "$venv" && pwd)"; models="$(cd "$models" && pwd)"; datasets="$(cd "$datasets" && pwd)"
+work="$(mktemp -d /tmp/rg-live-XXXXXX)"   # short: vLLM's IPC socket paths must stay under 107 characters
+part="${out%.json}.partial.json"
+trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+mkdir -p "$work/cache" "$work/tmp"
+serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --dtype bfloat16 --enforce-eager"
+env_lines=$(cat <<ENV
+VLLM_AMX_PERM = "1"
+VLLM_CPU_KVCACHE_SPACE = "1"
+VLLM_CPU_OMP_THREADS_BIND = "auto"
+HF_HUB_OFFLINE = "1"
+TRANSFORMERS_OFFLINE = "1"
+VLLM_NO_USAGE_STATS = "1"
+DO_NOT_TRACK = "1"
+VLLM_CACHE_ROOT = "$work/cache/vllm"
+XDG_CACHE_HOME = "$work/cache"
+HF_HOME = "$work/cache/hf"
+TMPDIR = "$work/tmp"
+ENV
+)
+python3 - "$work/plan.toml" "$port" "$models" "$datasets" "$serve" "$env_lines" <<'PY'
+import sys
+dst, port, models, datasets, serve, env = sys.argv[1:]
+text = open("samples/live-cpu.plan.toml", encoding="utf-8").read()
+for key, value in (("@PORT@", port), ("@MODELS@", models), ("@DATASETS@", datasets), ("@SERVE@", serve), ("@ENV@", env)):
+    text = text.replace(key, value)
+open(dst, "w", encoding="utf-8").write(text)
+PY
+rm -f "$part"
+HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part"
+# The sample names no path of the machine it was made on.
+python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" <<'PY'
+import sys
+path, venv, models, datasets, work, repo = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+for real, placeholder in ((work, "<work>"), (venv, "<vllm-venv>"), (models, "<tiny-models>"),
+                          (datasets, "<datasets>"), (repo, ".")):
+    text = text.replace(real, placeholder)
+open(path, "w", encoding="utf-8").write(text)
+PY
+"${rg[@]}" validate "$part" >/dev/null || echo "build-live-sample.sh: validate reports findings (see: reportgen validate $out)" >&2
+chmod 644 "$part"
+mv "$part" "$out"
+echo "built $out"

@@ -1,0 +1,103 @@
+"""Cover, 目录 and metadata: cover → 目录 → 结论 → 1 in PDF and DOCX; a real TOC field and core
+properties in the DOCX; PDF bookmarks; 3.4's header words unbroken in the DOCX."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from reportgen.report.formats import write_all
+from reportgen.report.markdown import render_markdown
+from reportgen.report.mdparse import display_width
+from reportgen.results import load_results
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "samples" / "seed-bi150.json"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("front")
+    r = load_results(SEED)
+    r.subject.tester = "张三"
+    write_all(r, "samples/seed-bi150.json", out)
+    return out
+
+
+def test_cover_has_period_from_the_data_and_blanks_to_sign_but_no_tool_or_path() -> None:
+    md = render_markdown(load_results(SEED), source="samples/seed-bi150.json")
+    cover = md.split("\n## ", 1)[0]
+    assert "| 评测时间 | 2024-06-27 至 2024-09-02 |" in cover  # the imported logs' own dates
+    for item in ("评测单位", "报告编号", "测试人员", "审核人员", "签发日期"):
+        assert re.search(rf"\| {item} \| (\\_)+ \|", cover), item
+    assert "reportgen" not in cover and "samples/" not in cover and "工具版本" not in cover
+
+
+def test_pdf_opens_with_cover_toc_conclusion_then_section_1(rendered: Path) -> None:
+    pdf = rendered / "seed-bi150.pdf"
+
+    def page(n: int) -> str:
+        return subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+
+    assert "算力卡推理评测" in page(1) and "签发日期" in page(1)
+    assert page(2).lstrip().startswith("目录") and re.search(r"3\.4 基于vLLM性能测试数据汇总 \.+ ?\d+", page(2))
+    third = page(3)
+    assert third.lstrip().startswith("结论")
+    assert "8 个性能用例没有一个可以使用" in third and "生成提前结束" in third and "P99 低于中位数" in third
+    assert "1. 环境规格" not in third  # section 1 starts on its own page
+
+
+def test_pdf_headings_are_bookmarks() -> None:
+    import weasyprint
+
+    from reportgen.report.html import markdown_to_html
+
+    md = re.sub(r"^!\[.*$", "", render_markdown(load_results(SEED)), flags=re.M)  # charts are not needed here
+    html = markdown_to_html(md, title="t", assets=None, self_contained=False)
+    labels: list[str] = []
+
+    def walk(nodes) -> None:  # noqa: ANN001 - (label, target, children, state) tuples
+        for label, _, children, _ in nodes:
+            labels.append(label)
+            walk(children)
+
+    walk(weasyprint.HTML(string=html).render().make_bookmark_tree())
+    assert "结论" in labels and "1. 环境规格" in labels and "附录 D 数据来源与可追溯性" in labels
+
+
+def test_docx_has_a_toc_field_and_core_properties(rendered: Path) -> None:
+    doc = Document(str(rendered / "seed-bi150.docx"))
+    instr = [el.text for el in doc.element.body.iter(qn("w:instrText"))]
+    assert any(t.strip().startswith("TOC ") for t in instr)
+    upd = doc.settings.element.find(qn("w:updateFields"))
+    assert upd is not None and upd.get(qn("w:val")) == "true"
+    props = doc.core_properties
+    assert props.title == "算力卡推理评测" and props.author == "张三" and props.language == "zh-CN"
+    assert props.created is not None
+    created = props.created if props.created.tzinfo else props.created.replace(tzinfo=timezone.utc)
+    assert abs(datetime.now(timezone.utc) - created) < timedelta(hours=1)
+    texts = [p.text for p in doc.paragraphs]
+    assert texts.index("目录") < texts.index("结论") < texts.index("1. 环境规格")
+
+
+def test_docx_summary_header_words_fit_their_columns(rendered: Path) -> None:
+    doc = Document(str(rendered / "seed-bi150.docx"))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "用例" and t.rows[0].cells[1].text == "TPS (tok/s)")
+    cells = table.rows[0].cells
+    assert [c.text for c in cells[:5]] == ["用例", "TPS (tok/s)", "TPOT 均值 (ms)", "TTFT 均值 (ms)", "测试时长 (s)"]
+    # a short table stays on one page: every row but the last keeps with the next (no lone last row)
+    keep = [row.cells[0].paragraphs[0].paragraph_format.keep_with_next for row in table.rows]
+    assert all(keep[:-1]) and not keep[-1]
+    size_pt = 7  # a wide table
+    for c in cells:
+        longest = max(display_width(w) for w in re.findall(r"[^\s\u2e80-\u9fff\uff00-\uffef]+", c.text) or ["x"])
+        # the column holds its longest Latin word plus the cell margins (widths in EMU; ~0.6 em per cell)
+        need_emu = (longest + 2) * size_pt * 0.6 * 12700
+        assert c.width >= need_emu, (c.text, c.width, need_emu)
