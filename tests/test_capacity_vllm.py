@@ -1,6 +1,8 @@
 """A capacity search against real vLLM on CPU (tiny random-weight Qwen2, at most 2 sequences
-at once): it finishes in CI time, every probe's verdict agrees with its measured P99, and the
-answer is bracketed (the next concurrency was probed and missed the SLO)."""
+at once, 64 in / 16 out, P99 TTFT <= 150 ms): it finishes in CI time, every probe's verdict
+agrees with its measured P99 and failures, and the answer is bracketed (the next concurrency
+was probed and missed the SLO). The value itself depends on the machine's load (requests this
+short queue for less than the limit, so it is not bounded by the 2 sequences)."""
 
 from __future__ import annotations
 
@@ -44,4 +46,3 @@ def test_capacity_search_on_real_vllm(tmp_path) -> None:
     else:
         assert values[s.capacity] is True
         assert s.capacity == 8 or values.get(s.capacity + 1) is False
-        assert s.capacity <= 2 or "ttft" not in s.slo  # a 3rd request waits a whole request for a slot

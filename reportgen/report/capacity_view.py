@@ -149,7 +149,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
         tpj = _tokens_per_joule(at.cell)
         if tpj is not None:
             notes.append(f"容量点的能效：每焦耳 {tpj:.3g} 个输出词元。")
-    notes.append("搜索假定延迟随负载增大而单调上升；“不满足”的测试点之上未再测试。")
+    notes.append("搜索假定延迟随负载增大而单调上升：加倍加压在第一个不满足要求的测试点停止，其上不再测试。")
     has_chart = any(p.cell.metrics is not None for p in search.probes)
     lengths = f"输入 {search.input_len} / 输出 {search.output_len}"
     return CapacitySearchView(

@@ -322,12 +322,14 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
                                 markerfacecolor=color if met else "white", markeredgewidth=1.2)
                     if limit is not None:
                         ax.axhline(limit, color="#555", linestyle="--", linewidth=1.0, label=f"限值 {limit:g}")
-                        ax.legend(frameon=False, fontsize=7, loc="upper left")
+                        ax.legend(frameon=False, fontsize=7, loc="best")
                     if search.capacity is not None:
                         ax.axvline(search.capacity, color="#2ca02c", linestyle=":", linewidth=1.2)
                     if search.by == "concurrency":
                         ax.set_xscale("log", base=2)
-                        ax.set_xticks(xs, [f"{x:g}" for x in xs])
+                        # powers of two only: bisection points crowd together (24, 28, 29, 30, 32)
+                        ticks = [2**k for k in range(int(max(xs)).bit_length()) if 2**k <= max(xs)]
+                        ax.set_xticks(ticks, [str(t) for t in ticks])
                         ax.minorticks_off()
                     ax.set_xlabel("并发数" if search.by == "concurrency" else "请求速率 (请求/秒)")
                     ax.set_ylabel(ylabel)
