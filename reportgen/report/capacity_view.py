@@ -220,6 +220,8 @@ def capacity_points(results: Results) -> list[CapacityPoint]:
         at = next((p for p in s.probes if s.capacity is not None and p.value == s.capacity), None)
         if s.capacity is None:
             text = f"在 {slo_zh(s.slo)} 的要求下无满足要求的{_unit(s.by)}"
+        elif s.max_value is not None and s.capacity >= s.max_value:
+            text = f"{_unit(s.by)}不低于 {_value(s.by, s.capacity)}（{slo_zh(s.slo)}；已达测试上限，实际容量可能更高）"
         else:
             text = f"{_unit(s.by)} {_value(s.by, s.capacity)}（{slo_zh(s.slo)}）"
         out.append(CapacityPoint(
