@@ -158,3 +158,35 @@ def slo_option(required: bool = False) -> Callable[[F], F]:
         "or ttft_ms=2000,tpot_ms=100 (per request: goodput, as vllm bench serve --goodput). "
         "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN.",
     )
+
+
+def recorded_argv(ctx: click.Context | None = None) -> list[str]:
+    """The command line recorded in a results file (``Invocation.argv``, a cell's ``command``):
+    ``reportgen <command>`` and every argument and option the user gave, rebuilt from click's
+    parsed values, so it reads the same whatever launched the command (a shell, a test runner).
+    Secret values are masked when the results are saved (``reportgen.redact``)."""
+    ctx = ctx or click.get_current_context()
+    argv = ["reportgen", *ctx.command_path.split()[1:]]
+    for p in ctx.command.params:
+        if ctx.get_parameter_source(p.name or "") != click.core.ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params.get(p.name or "")
+        if isinstance(p, click.Argument):
+            argv += [str(v) for v in value] if isinstance(value, (tuple, list)) else [str(value)]
+            continue
+        if not isinstance(p, click.Option):
+            continue
+        flag = max(p.opts, key=len)  # the long form
+        if p.is_flag:
+            if value == p.flag_value or value is True:
+                argv.append(flag)
+            elif p.secondary_opts:
+                argv.append(max(p.secondary_opts, key=len))
+        elif p.multiple:
+            for v in value or ():
+                argv += [flag, str(v)]
+        elif isinstance(value, (tuple, list)):
+            argv += [flag, ",".join(map(str, value))]
+        else:
+            argv += [flag, str(value)]
+    return argv

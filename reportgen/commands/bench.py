@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from collectors.serving.progress import ConsoleProgress, summary_table
-from collectors.serving.server import served_models
-from collectors.serving.stage import check_alive, identify_server, measure_variant
+from collectors.serving.stage import check_alive, measure_variant
+from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
     dataset_option,
-    host_of_url,
     request_options,
-    results_path,
     server_options,
     slo_option,
 )
 from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
-from reportgen.results import Invocation, ResultsStore, utc_now
 
 
 def _rate_list(text: str) -> list[float]:
@@ -100,34 +95,11 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
         request_rates=_rate_list(request_rate) if request_rate else [], burstiness=burstiness,
         num_requests=num_requests, dataset=dataset, repeats=repeats, slo=parse_slo(slo) if slo else {},
     )
-    models = served_models(base_url)  # fail fast, before any file is written
-    if models and model not in models:
-        raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(results_path(output, host_of_url(base_url), resume=resume))
-    inv = Invocation(argv=["reportgen", *sys.argv[1:]], started_at=utc_now())
-    store.results.invocations.append(inv)
-    variant = store.results.variant(label)
-    variant.served_model_name = model
-    variant.server.base_url = base_url.rstrip("/")
-    variant.server.launched = False
-    variant.server.served_models = models
-    identify_server(variant.server, base_url.rstrip("/"))
-    sampler = None
-    if telemetry:
-        from collectors.execution import LocalHost
-        from collectors.hardware.telemetry import TelemetrySampler
-
-        sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
-    ok = False
-    try:
-        measure_variant(base_url.rstrip("/"), variant, settings, store, model=model, tokenizer_dir=tokenizer,
-                        resume=resume, progress=ConsoleProgress(), sampler=sampler)
-        ok = True
-    finally:
-        if ok or store.saves:  # failed before the first cell was saved: the file stays byte-identical
-            inv.finished_at = utc_now()
-            store.results.finished_at = inv.finished_at
-            store.save()
+    with attached_run(base_url, model, label, output, resume=resume, telemetry=telemetry,
+                      telemetry_interval=telemetry_interval) as run:
+        measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
+                        resume=resume, progress=ConsoleProgress(), sampler=run.sampler)
+    store, variant = run.store, run.variant
     click.echo(summary_table([variant]), err=True)
     click.echo(f"results: {store.path}", err=True)
     try:

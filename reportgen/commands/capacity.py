@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from collectors.serving.capacity import SearchSettings, capacity_line
 from collectors.serving.progress import ConsoleProgress
-from collectors.serving.server import served_models
-from collectors.serving.stage import identify_server, measure_capacity
+from collectors.serving.stage import measure_capacity
+from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
     dataset_option,
-    host_of_url,
     request_options,
-    results_path,
     server_options,
     slo_option,
 )
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
-from reportgen.results import Invocation, ResultsStore, utc_now
 from reportgen.slo import parse_slo, percentile_keys
 
 
@@ -76,33 +71,9 @@ def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, s
         ignore_eos=not no_ignore_eos, min_tokens=not no_ignore_eos, seed=seed,
         request_timeout_s=request_timeout, stall_timeout_s=stall_timeout, dataset=dataset,
     )
-    models = served_models(base_url)  # fail fast, before any file is written
-    if models and model not in models:
-        raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(results_path(output, host_of_url(base_url)))
-    argv = ["reportgen", *sys.argv[1:]]
-    inv = Invocation(argv=argv, started_at=utc_now())
-    store.results.invocations.append(inv)
-    variant = store.results.variant(label)
-    variant.served_model_name = model
-    variant.server.base_url = base_url.rstrip("/")
-    variant.server.served_models = models
-    identify_server(variant.server, base_url.rstrip("/"))
-    sampler = None
-    if telemetry:
-        from collectors.execution import LocalHost
-        from collectors.hardware.telemetry import TelemetrySampler
-
-        sampler = TelemetrySampler(LocalHost(), interval_s=telemetry_interval)
-    ok = False
-    try:
-        search = measure_capacity(base_url.rstrip("/"), variant, settings, serving, store, model=model,
-                                  tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=sampler)
-        ok = True
-    finally:
-        if ok or store.saves:  # failed before anything was saved: the file stays as it was
-            inv.finished_at = utc_now()
-            store.results.finished_at = inv.finished_at
-            store.save()
+    with attached_run(base_url, model, label, output, telemetry=telemetry,
+                      telemetry_interval=telemetry_interval) as run:
+        search = measure_capacity(base_url.rstrip("/"), run.variant, settings, serving, run.store, model=model,
+                                  tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=run.sampler)
     click.echo(capacity_line(label, search))
-    click.echo(f"results: {store.path}", err=True)
+    click.echo(f"results: {run.store.path}", err=True)

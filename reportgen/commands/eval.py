@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from reportgen.commands._options import host_of_url, results_path
+from reportgen.commands._options import host_of_url, recorded_argv, results_path
 from reportgen.errors import ReportgenError
 
 
@@ -54,7 +53,7 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
             raise ReportgenError(f"environment variable {api_key_env} is not set")
     path = results_path(output, host_of_url(base_url), resume=resume)
     store = ResultsStore.open(path)
-    argv = ["reportgen", *sys.argv[1:]] if sys.argv and "reportgen" in Path(sys.argv[0]).name else None
+    argv = recorded_argv()
     cfg = EvalConfig(
         base_url=base_url, model=model, data_dir=data_dir, tasks=parse_tasks(tasks), mode=mode,
         precision=precision, limit=limit, concurrency=concurrency, resume=resume, max_tokens=max_tokens,
