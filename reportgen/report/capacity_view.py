@@ -124,7 +124,7 @@ def _answer(search: CapacitySearch, label: str) -> str:
 
 
 def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -> CapacitySearchView:
-    headers = [_unit(search.by), "请求数", "TTFT P99 (ms)", "TPOT P99 (ms)", "输出吞吐 (tokens/s)", "是否满足", "有效性"]
+    headers = [_unit(search.by), "请求数", "TTFT P99 (ms)", "TPOT P99 (ms)", "TPS (tok/s)", "是否满足", "有效性"]
     rows: list[list[str]] = []
     notes: list[str] = []
     for p in sorted(search.probes, key=lambda p: p.value):
@@ -187,7 +187,7 @@ def _repeats(results: Results) -> RowsView | None:
             ])
     if not rows:
         return None
-    headers = ["精度", "负载", "输入 / 输出", "重复次数", "输出吞吐 (tokens/s)", "TTFT P99 (ms)", "TPOT P99 (ms)"]
+    headers = ["精度", "负载", "输入 / 输出", "重复次数", "TPS (tok/s)", "TTFT P99 (ms)", "TPOT P99 (ms)"]
     return RowsView(headers=headers, rows=rows)
 
 

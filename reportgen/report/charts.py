@@ -308,7 +308,7 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
             def draw(fig, probes=probes, search=search, title=title) -> None:  # noqa: ANN001
                 xs = [p.value for p in probes]
                 panels = (
-                    ("输出吞吐 (tokens/s)", [p.cell.metrics.output_throughput for p in probes], None),  # type: ignore[union-attr]
+                    ("TPS (tok/s)", [p.cell.metrics.output_throughput for p in probes], None),  # type: ignore[union-attr]
                     ("P99 TTFT (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
                     ("P99 TPOT (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
                 )
