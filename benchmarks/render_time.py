@@ -46,6 +46,7 @@ def main() -> None:
     from reportgen.report.markdown import render_markdown
     from reportgen.report.pdf import html_to_pdf
     from reportgen.results import load_results
+    from reportgen.validity import check_results
 
     print(f"imports: {time.perf_counter() - t0:.2f} s")
     notdef: list[str] = []
@@ -71,8 +72,10 @@ def main() -> None:
                 steps[name] = time.perf_counter() - t
                 return value
 
-            md = step("md", render_markdown, results, source=str(args.results))
-            assets = step("charts", lambda: chart_assets(all_charts(results)))
+            # as `reportgen render` does (reportgen.report.formats): the findings once, for the text and the charts
+            findings = step("findings", check_results, results)
+            md = step("md", render_markdown, results, source=str(args.results), findings=findings)
+            assets = step("charts", lambda f=findings: chart_assets(all_charts(results, f)))
             html = step("html", markdown_to_html, md, title=results.title, assets=assets)
             step("pdf", html_to_pdf, html, out / "report.pdf")
             step("docx", markdown_to_docx, md, out / "report.docx", assets=assets, title=results.title)
