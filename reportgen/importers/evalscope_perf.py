@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
 from reportgen.importers.labels import model_name_from_path, precision_from_label
-from reportgen.importers.vllm_log import ImportedCell, RunParams, stats_from
-from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats
+from reportgen.importers.vllm_log import RATE_FIELDS, ImportedCell, RunParams, summary_metrics
+from reportgen.results import ImportInfo, ServingCell
 
 _SUMMARY = re.compile(r"Benchmarking summary\s*:?", re.IGNORECASE)
 _CELLS = re.compile(r"[│|┃]")
@@ -255,40 +255,18 @@ def _cell(s: _Summary, lines: list[str], source: str, block: int, opts: RunParam
     tin = round(v["avg_in"] * completed) if "avg_in" in v else 0
     tout = round(v["avg_out"] * completed) if "avg_out" in v else 0
     derived += ["total_input_tokens", "total_output_tokens"]
-    rates = {}
-    for name, count in (
-        ("request_throughput", completed),
-        ("input_throughput", tin),
-        ("output_throughput", tout),
-        ("total_token_throughput", tin + tout),
-    ):
+    given: dict[str, dict[str, float]] = {}
+    for name in ("ttft", "tpot", "itl", "e2el"):
+        g = dict(s.pct.get(name, {}))
         if name in v:
-            rates[name] = v[name]
-        else:
-            rates[name] = count / duration if duration > 0 else 0.0
-            derived.append(name)
-
-    def stats(name: str) -> Stats | None:
-        given = dict(s.pct.get(name, {}))
-        if name in v:
-            given["mean"] = v[name]
-        if "p50" in given:
-            given.setdefault("median", given["p50"])
-        return stats_from(given, completed) if given else None
-
-    metrics = ServingMetrics(
-        completed=completed,
-        failed=failed,
-        duration_s=duration,
-        total_input_tokens=tin,
-        total_output_tokens=tout,
-        ttft_ms=stats("ttft") or Stats(n=completed),
-        tpot_ms=stats("tpot") or Stats(n=completed),
-        itl_ms=stats("itl"),
-        e2el_ms=stats("e2el"),
-        extra=s.extra,
-        **rates,
-    )
+            g["mean"] = v[name]
+        if "p50" in g:
+            g.setdefault("median", g["p50"])
+        if g:
+            given[name] = g
+    values = {"completed": completed, "duration_s": duration, "total_input_tokens": tin, "total_output_tokens": tout}
+    values.update({k: v[k] for k in RATE_FIELDS if k in v})
+    metrics = summary_metrics(values, given, failed=failed, derived=derived, extra=s.extra)
     total = int(v.get("total", completed + failed))
     conc = v.get("concurrency")
     if opts.batch_size is not None:

@@ -77,6 +77,7 @@ _RATES: tuple[tuple[str, Callable[[int, int, int], int]], ...] = (
     ("output_throughput", lambda n, tin, tout: tout),
     ("total_token_throughput", lambda n, tin, tout: tin + tout),
 )
+RATE_FIELDS = tuple(name for name, _ in _RATES)  # the throughputs a summary may print
 
 
 def stats_from(given: Mapping[str, float], n: int) -> Stats:
