@@ -44,6 +44,7 @@ def main() -> None:
     from reportgen.report.docx import markdown_to_docx
     from reportgen.report.html import markdown_to_html
     from reportgen.report.markdown import render_markdown
+    from reportgen.report.mdparse import parse_markdown
     from reportgen.report.pdf import html_to_pdf
     from reportgen.results import load_results
     from reportgen.validity import check_results
@@ -76,9 +77,10 @@ def main() -> None:
             findings = step("findings", check_results, results)
             md = step("md", render_markdown, results, source=str(args.results), findings=findings)
             assets = step("charts", lambda f=findings: chart_assets(all_charts(results, f)))
-            html = step("html", markdown_to_html, md, title=results.title, assets=assets)
+            parsed = step("parse", parse_markdown, md)  # once for the HTML (PDF) and the DOCX, as write_all
+            html = step("html", markdown_to_html, parsed, title=results.title, assets=assets)
             step("pdf", html_to_pdf, html, out / "report.pdf")
-            step("docx", markdown_to_docx, md, out / "report.docx", assets=assets, title=results.title)
+            step("docx", markdown_to_docx, parsed, out / "report.docx", assets=assets, title=results.title)
             rounds.append((steps, time.process_time() - cpu))
         for i, (steps, cpu) in enumerate(rounds, 1):
             parts = "  ".join(f"{k} {v:.2f}" for k, v in steps.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+import xml.etree.ElementTree as ET
 
 import pytest
 from formats_sample import ACCURACY, SUMMARY, sample_results
@@ -22,8 +23,9 @@ def _user_warnings_are_errors():  # noqa: ANN202 - missing glyphs are UserWarnin
 
 
 def _svg_texts(svg: bytes) -> list[str]:
-    """matplotlib writes each text drawn as paths after an XML comment holding the text."""
-    return [t.strip() for t in re.findall(r"<!-- (.*?) -->", svg.decode("utf-8"))]
+    """The charts' texts are SVG <text> elements (svg.fonttype none), in drawing order."""
+    root = ET.fromstring(svg)
+    return ["".join(t.itertext()).strip() for t in root.iter("{http://www.w3.org/2000/svg}text")]
 
 
 def test_cjk_font_is_found_through_fontconfig() -> None:

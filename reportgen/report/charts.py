@@ -73,9 +73,9 @@ def _style() -> dict[str, object]:
         "font.family": "sans-serif",
         "font.sans-serif": [CJK_FAMILY, "DejaVu Sans"],
         "axes.unicode_minus": False,
-        "svg.fonttype": "path",
+        "svg.fonttype": "none",  # text as text: selectable, and a quarter of the SVG to lay out
         "svg.hashsalt": "reportgen",
-        "figure.dpi": 100,
+        "figure.dpi": PNG_DPI,
         "font.size": 9,
         "axes.titlesize": 11,
         "axes.grid": True,

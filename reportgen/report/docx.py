@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -41,11 +40,13 @@ from reportgen.errors import RenderError
 from reportgen.report.mdparse import (
     BOX_RUN,
     BR_TAG,
-    SHORT_CELL,
+    TEXT_WIDTH_PT,
+    ParsedDocument,
     cell_alignment,
-    display_width,
     image_source,
     parse_markdown,
+    table_columns,
+    table_font_pt,
 )
 
 BODY_FONT = "Microsoft YaHei"
@@ -55,7 +56,7 @@ CODE_FILL = "F6F7F9"
 HEADER_FILL = "E8EEF5"
 INVALID_FILL = "FDE7E7"
 INVALID_COLOR = RGBColor(0xA4, 0x00, 0x00)
-TEXT_WIDTH = Cm(17.4)  # A4 (21 cm) minus 1.8 cm margins
+TEXT_WIDTH = Pt(TEXT_WIDTH_PT)  # A4 (21 cm) minus 1.8 cm margins
 IMAGE_WIDTH = Cm(15.5)
 
 # Child order Word insists on (LibreOffice is lenient); used to insert elements in place.
@@ -157,6 +158,12 @@ def _setup_styles(doc: DocxDocument) -> None:
         st.paragraph_format.keep_with_next = True
     doc.styles["Title"].paragraph_format.space_after = Pt(24)
 
+    cell = doc.styles.add_style("Table Text", 1)  # a table cell's paragraph: one style, not 3 settings per cell
+    cell.base_style = doc.styles["Normal"]
+    cell.paragraph_format.space_before = Pt(1.5)
+    cell.paragraph_format.space_after = Pt(1.5)
+    cell.paragraph_format.line_spacing = 1.1
+
     code = doc.styles.add_style("Code Block", 1)  # WD_STYLE_TYPE.PARAGRAPH
     code.base_style = doc.styles["Normal"]
     code.font.size = Pt(7.5)
@@ -238,8 +245,10 @@ def _run(
     paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, block: bool = False, box: bool = False
 ) -> Run:
     run = paragraph.add_run(text)
-    run.bold = st.bold or None
-    run.italic = st.italic or None
+    if st.bold:  # setting False/None would still add an empty <w:rPr> to every run
+        run.bold = True
+    if st.italic:
+        run.italic = True
     if st.strike:
         run.font.strike = True
     if st.size is not None:
@@ -258,48 +267,12 @@ def _run(
     return run
 
 
-_WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
-
-
-def _column_widths(rows: list[tuple[bool, list[tuple[Token, Token]]]], ncols: int, size: Pt) -> list[int]:
-    """Column widths (EMU) the way a browser lays out an auto table: each column has a
-    minimum and a maximum (its longest line); the text width gives every column its maximum
-    when it can, else its minimum plus a share of the rest in proportion to what it lacks.
-    The minimum is the longest unbreakable word, and at least the longest line up to
-    ``SHORT_CELL`` columns (short cells do not wrap, text columns keep a readable width).
-    Widths are counted in ~0.6 em cells of the font size; header cells count only their
-    longest word (headers wrap between words, never inside one: "tokens_per_second" stays whole)."""
-    pad = 3  # the cell's left and right margins, in cells
-    lo, hi = [3] * ncols, [3] * ncols
-    for head, cells in rows:
-        for c, (_, inline) in enumerate(cells):
-            text = inline.content.replace("\\", "")
-            for line in BR_TAG.split(text):
-                words = [display_width(w) for w in _WORD.findall(line)] or [0]
-                if head:  # headers wrap between words, not inside one
-                    hi[c] = max(hi[c], max(words) + pad)
-                    lo[c] = max(lo[c], max(words) + pad)
-                else:
-                    width = display_width(line.strip())
-                    hi[c] = max(hi[c], width + pad)
-                    lo[c] = max(lo[c], max(max(words), min(width, SHORT_CELL)) + pad)
-    avail = TEXT_WIDTH / (size * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
-    if sum(hi) <= avail:
-        share = [h * avail / sum(hi) for h in hi]
-    elif sum(lo) >= avail:
-        share = [x * avail / sum(lo) for x in lo]
-    else:
-        lack = [h - x for h, x in zip(hi, lo)]
-        share = [x + (avail - sum(lo)) * d / sum(lack) for x, d in zip(lo, lack)]
-    return [int(TEXT_WIDTH * c / sum(share)) for c in share]
-
-
 class _Writer:
     def __init__(self, doc: DocxDocument, assets: dict[str, bytes]) -> None:
         self.doc = doc
         self.assets = assets
         # python-docx resolves a style name by scanning styles.xml each time: look them up once
-        names = ["Title", "Quote", "Code Block", "Table Grid"] + [f"Heading {n}" for n in range(1, 6)]
+        names = ["Title", "Quote", "Code Block", "Table Grid", "Table Text"] + [f"Heading {n}" for n in range(1, 6)]
         self.style_ids = {name: doc.styles[name].style_id for name in names}
         self.lists: list[list] = []  # stack of [kind, next number]
         self.item_first_para = False
@@ -400,41 +373,29 @@ class _Writer:
 
     def table(self, tokens: list[Token], i: int) -> int:
         start = i
-        rows: list[tuple[bool, list[tuple[Token, Token]]]] = []
-        in_head = False
-        while tokens[i].type != "table_close":
-            t = tokens[i]
-            if t.type == "thead_open":
-                in_head = True
-            elif t.type == "thead_close":
-                in_head = False
-            elif t.type == "tr_open":
-                rows.append((in_head, []))
-            elif t.type in ("th_open", "td_open"):
-                rows[-1][1].append((t, tokens[i + 1]))
-            i += 1
-        ncols = max(len(cells) for _, cells in rows)
+        rows, shares, i = table_columns(tokens, i)
+        ncols = len(shares)
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table._tbl.tblPr.style = self.style_ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        size = Pt(7) if "wide" in str(tokens[start].attrGet("class") or "") else Pt(8.5)
-        widths = _column_widths(rows, ncols, size)
+        font_pt = table_font_pt(tokens[start])
+        size = Pt(font_pt)
+        widths = [int(TEXT_WIDTH * share) for share in shares]
         for c, width in enumerate(widths):
             table.columns[c].width = width
         for r, (head, cells) in enumerate(rows):
             row = table.rows[r]
+            row_cells = row.cells  # python-docx rebuilds this list on every access
             trpr = row._tr.get_or_add_trPr()
             _set_child(trpr, "cantSplit", _TRPR_ORDER)
             if head:
                 _set_child(trpr, "tblHeader", _TRPR_ORDER)
             for c, (open_tok, inline) in enumerate(cells):
-                cell = row.cells[c]
+                cell = row_cells[c]
                 cell.width = widths[c]
                 para = cell.paragraphs[0]
-                para.paragraph_format.space_before = Pt(1.5)
-                para.paragraph_format.space_after = Pt(1.5)
-                para.paragraph_format.line_spacing = 1.1
+                para._p.get_or_add_pPr().get_or_add_pStyle().val = self.style_ids["Table Text"]
                 if len(rows) <= KEEP_TOGETHER_ROWS and r < len(rows) - 1:
                     para.paragraph_format.keep_with_next = True  # a short table is not split: no lone last row
                 align = cell_alignment(open_tok)
@@ -557,7 +518,7 @@ def _toc(doc: DocxDocument, body: list[Token]) -> None:
 
 
 def markdown_to_docx(
-    md: str,
+    md: str | ParsedDocument,
     path: str | os.PathLike[str],
     *,
     assets: dict[str, bytes] | None = None,
@@ -565,7 +526,8 @@ def markdown_to_docx(
     author: str | None = None,
     created: datetime | None = None,
 ) -> Path:
-    """Write the Markdown document as DOCX to ``path`` and return the path.
+    """Write the Markdown document as DOCX to ``path`` and return the path (``md``: the
+    Markdown, or its ``parse_markdown``, which the HTML writer can share: parsed once).
 
     ``assets`` maps the image paths used in the Markdown to their bytes; a ``.svg``
     reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
@@ -582,7 +544,7 @@ def markdown_to_docx(
     props.last_modified_by = author or ""
     props.created = props.modified = created or datetime.now(timezone.utc).replace(microsecond=0)
     props.comments = ""
-    parsed = parse_markdown(md)
+    parsed = parse_markdown(md) if isinstance(md, str) else md
     writer = _Writer(doc, dict(assets or {}))
     if parsed.cover:
         doc.sections[0].different_first_page_header_footer = True  # no page number on the cover

@@ -17,6 +17,7 @@ from reportgen.report.charts import all_charts, chart_assets
 from reportgen.report.docx import markdown_to_docx
 from reportgen.report.html import markdown_to_html
 from reportgen.report.markdown import render_markdown
+from reportgen.report.mdparse import parse_markdown
 from reportgen.report.pdf import html_to_pdf
 from reportgen.results import Finding, Results
 from reportgen.validity import check_results
@@ -78,9 +79,10 @@ def write_all(results: Results, source: str, out_dir: Path) -> Path:
     _write(out_dir / f"{stem}.md", md.encode("utf-8"))
     for key, data in assets.items():
         _write(out_dir / key, data)
-    html = markdown_to_html(md, title=results.title, assets=assets)
+    parsed = parse_markdown(md)  # one parse for the HTML (and PDF) and the DOCX
+    html = markdown_to_html(parsed, title=results.title, assets=assets)
     _write(out_dir / f"{stem}.html", html.encode("utf-8"))
-    markdown_to_docx(md, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))
+    markdown_to_docx(parsed, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))
     html_to_pdf(html, out_dir / f"{stem}.pdf")
     return out_dir
 

@@ -20,7 +20,15 @@ from markdown_it.utils import OptionsDict
 
 from reportgen._resources import templates_dir
 from reportgen.errors import RenderError
-from reportgen.report.mdparse import BOX_RUN, BR_TAG, image_source, make_parser, parse_markdown
+from reportgen.report.mdparse import (
+    BOX_RUN,
+    BR_TAG,
+    ParsedDocument,
+    image_source,
+    make_parser,
+    parse_markdown,
+    table_columns,
+)
 
 MIME = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
 
@@ -56,6 +64,19 @@ def _rule_html_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, opt
 
 def _rule_html_block(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
     return f'<p class="raw">{escapeHtml(tokens[idx].content.rstrip())}</p>\n'
+
+
+def _rule_table_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    """``<table>`` and a ``<colgroup>`` with the columns the DOCX writer gives the same table
+    (report.css lays tables out fixed: the same columns in Word and PDF, at a third of the cost)."""
+    html = self.renderToken(tokens, idx, options, env)
+    if not env.get("colgroups", True):
+        return html
+    _, shares, _ = table_columns(list(tokens), idx)
+    if not shares:
+        return html
+    cols = "".join(f'<col style="width: {100 * s:.2f}%">' for s in shares)
+    return f"{html}<colgroup>{cols}</colgroup>\n"
 
 
 def _rule_image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
@@ -99,14 +120,15 @@ def _toc(body: Sequence[Token]) -> str:
 
 
 def markdown_to_html(
-    md: str,
+    md: str | ParsedDocument,
     *,
     title: str,
     assets: dict[str, bytes] | None = None,
     css: str | None = None,
     self_contained: bool = True,
 ) -> str:
-    """One HTML5 document (``lang="zh-CN"``) with the CSS embedded.
+    """One HTML5 document (``lang="zh-CN"``) with the CSS embedded, from the Markdown or its
+    ``parse_markdown`` (which the DOCX writer can share: parsed once).
 
     ``assets`` maps the relative paths used in the Markdown (``charts/serving_tps.png``)
     to file contents. With ``self_contained`` every image is inlined and a reference to
@@ -121,14 +143,16 @@ def markdown_to_html(
         "html_inline": _rule_html_inline,
         "html_block": _rule_html_block,
         "image": _rule_image,
+        "table_open": _rule_table_open,
     }.items():
         parser.add_render_rule(name, rule)
-    doc = parse_markdown(md, parser)
+    doc = parse_markdown(md, parser) if isinstance(md, str) else md  # rendering never changes the tokens
     env = {"assets": assets or {}, "self_contained": self_contained}
     render = parser.renderer.render
     parts = []
     if doc.cover:
-        parts.append(f'<section class="cover">\n{render(doc.cover, parser.options, env)}</section>\n')
+        cover_env = {**env, "colgroups": False}  # the cover's key/value table keeps its natural width
+        parts.append(f'<section class="cover">\n{render(doc.cover, parser.options, cover_env)}</section>\n')
         parts.append(_toc(doc.body))
     parts.append(f'<main>\n{render(doc.body, parser.options, env)}</main>\n')
     style = (default_css() if css is None else css).replace("</", "<\\/")  # no early </style>

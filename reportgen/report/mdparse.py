@@ -77,8 +77,9 @@ SHORT_CELL = 10  # cells this narrow (in half-em columns: CJK counts two) never 
 
 
 def display_width(text: str) -> int:
-    """Columns a line takes in a monospace sense: CJK and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns a line takes in a monospace sense: CJK and full-width characters count two, and so do
+    the ambiguous ones ("·", "×", "÷", "“"), which the document's CJK font draws full width."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def mark_tables(tokens: list[Token]) -> None:
@@ -100,6 +101,90 @@ def mark_tables(tokens: list[Token]) -> None:
                 t.attrJoin("class", "short")
             if t.type == "td_open" and INVALID_MARK in tokens[i + 1].content:
                 t.attrJoin("class", "invalid")
+
+
+# ---- table geometry, shared by the DOCX and HTML/PDF writers
+
+TableRows = list[tuple[bool, list[tuple[Token, Token]]]]  # (header row?, [(th/td open token, inline)])
+TEXT_WIDTH_PT = 493.2  # A4 (210 mm) minus 18 mm margins each side: the text width of both writers
+_WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def table_rows(tokens: list[Token], i: int) -> tuple[TableRows, int]:
+    """The rows of the table whose ``table_open`` is ``tokens[i]``, and the index of its ``table_close``."""
+    rows: TableRows = []
+    in_head = False
+    while tokens[i].type != "table_close":
+        t = tokens[i]
+        if t.type == "thead_open":
+            in_head = True
+        elif t.type == "thead_close":
+            in_head = False
+        elif t.type == "tr_open":
+            rows.append((in_head, []))
+        elif t.type in ("th_open", "td_open"):
+            rows[-1][1].append((t, tokens[i + 1]))
+        i += 1
+    return rows, i
+
+
+def is_wide(table_open: Token) -> bool:
+    return "wide" in str(table_open.attrGet("class") or "")
+
+
+def table_font_pt(table_open: Token) -> float:
+    """The table's font size in both writers (report.css: 8.5 pt, ``wide`` tables 7 pt)."""
+    return 7.0 if is_wide(table_open) else 8.5
+
+
+def table_columns(tokens: list[Token], i: int) -> tuple[TableRows, list[float], int]:
+    """The rows of the table opened at ``tokens[i]``, its column shares (``column_shares``) and
+    the index of its ``table_close``: the one table geometry of the DOCX and HTML writers."""
+    rows, end = table_rows(tokens, i)
+    ncols = max((len(cells) for _, cells in rows), default=0)
+    shares = column_shares(rows, ncols, table_font_pt(tokens[i]), nowrap_first=is_wide(tokens[i])) if ncols else []
+    return rows, shares, end
+
+
+def column_shares(rows: TableRows, ncols: int, font_pt: float, *, nowrap_first: bool = False) -> list[float]:
+    """Each column's share of the text width (summing to 1), the way a browser lays out an
+    auto table: each column has a minimum and a maximum (its longest line); the text width
+    gives every column its maximum when it can, else its minimum plus a share of the rest in
+    proportion to what it lacks. The minimum is the longest unbreakable word, and at least
+    the longest line up to ``SHORT_CELL`` columns (short cells do not wrap, text columns keep
+    a readable width). Widths are counted in ~0.6 em cells of the font size; header cells
+    count only their longest word (headers wrap between words, never inside one:
+    "tokens_per_second" stays whole). Computed here once, so that Word and the PDF (a fixed
+    table layout: WeasyPrint's auto layout measures every cell twice) give the same columns.
+    ``nowrap_first``: the first column's lines never wrap (row labels of wide tables)."""
+    pad = 3  # the cell's left and right margins, in cells
+    lo, hi = [3] * ncols, [3] * ncols
+    for head, cells in rows:
+        for c, (_, inline) in enumerate(cells):
+            text = inline.content.replace("\\", "")
+            for line in BR_TAG.split(text):
+                words = [display_width(w) for w in _WORD.findall(line)] or [0]
+                if head:  # headers wrap between words, not inside one; short ones ("成功请求数") not at all
+                    width = display_width(line.strip())
+                    whole = width if width <= SHORT_CELL else max(words)
+                    hi[c] = max(hi[c], whole + pad)
+                    lo[c] = max(lo[c], whole + pad)
+                else:
+                    width = display_width(line.strip())
+                    hi[c] = max(hi[c], width + pad)
+                    lo[c] = max(lo[c], max(max(words), min(width, SHORT_CELL)) + pad)
+    if nowrap_first:
+        lo[0] = hi[0]
+    avail = TEXT_WIDTH_PT / (font_pt * 0.6)  # cells of ~0.6 em (Latin average; CJK counts two)
+    if sum(hi) <= avail:
+        share = [float(h) for h in hi]
+    elif sum(lo) >= avail:
+        share = [float(x) for x in lo]
+    else:
+        lack = [h - x for h, x in zip(hi, lo)]
+        share = [x + (avail - sum(lo)) * d / sum(lack) for x, d in zip(lo, lack)]
+    total = sum(share)
+    return [c / total for c in share]
 
 
 def split_cover(tokens: list[Token]) -> ParsedDocument:

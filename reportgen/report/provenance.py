@@ -106,7 +106,8 @@ _ORIGIN_HOW = {
 }
 
 
-def provenance(results: Results, source: str | None) -> ProvenanceView:
+def provenance(results: Results, source: str | None, unlabelled: list[str] | None = None) -> ProvenanceView:
+    """``unlabelled``: fact keys section 1 has no row for; listed here with their values."""
     groups: list[ProvenanceGroup] = []
     facts = results.environment.facts
     lines = []
@@ -121,6 +122,9 @@ def provenance(results: Results, source: str | None) -> ProvenanceView:
             by_how.setdefault(how, []).append(key)
     for how, keys in by_how.items():
         lines.append(f"{how}：{'、'.join(keys)}")
+    unlisted = [f"{k} = {fmt.fact_text(facts[k])}" for k in unlabelled or [] if k in facts]
+    if unlisted:
+        lines.append("第 1 节表格未列出的采集项：" + "；".join(unlisted))
     if lines:
         groups.append(ProvenanceGroup("第 1 节 环境规格", lines))
     imported_steps = [s.title for s in results.deployment if s.origin == "imported"]

@@ -334,13 +334,17 @@ _ACCEL_ROWS: list[tuple[str, list[str], str]] = [
     ("TDP", ["accelerator.tdp_w"], " "),
     ("最大操作温度", ["accelerator.max_temperature_c"], " "),
     ("驱动", ["driver.version"], " "),
-    ("SDK", ["sdk.version"], " "),
+    ("SDK", ["sdk.name", "sdk.version"], " "),
 ]
 # Facts shown only when the file has them: key -> (group, label).
 _EXTRA_FACTS: dict[str, tuple[str, str]] = {
     "cpu.sockets": ("server", "CPU路数"),
     "cpu.threads": ("server", "CPU线程数"),
     "accelerator.chips": ("accel", "芯片数"),
+    "accelerator.memory_bytes_per_chip": ("accel", "单芯片显存"),
+    "accelerator.pcie_downgraded": ("accel", "PCIe 链路降级"),
+    "sdk.cuda_version": ("accel", "CUDA 兼容版本"),
+    "smi.tool": ("accel", "管理工具"),
     "kernel.version": ("software", "内核版本"),
     "docker.version": ("software", "Docker"),
     "software.python": ("software", "Python"),
@@ -349,6 +353,26 @@ _EXTRA_FACTS: dict[str, tuple[str, str]] = {
     "software.transformers": ("software", "Transformers"),
 }
 _SHOWN_ELSEWHERE = {"host"}
+
+
+def _repeats(key: str, facts: dict[str, Fact]) -> bool:
+    """An extra fact that only repeats a row shown already: per-chip memory on a one-chip board,
+    the CUDA version where the SDK is CUDA itself."""
+    def value(k: str) -> object:
+        f = facts.get(k)
+        return f.value if f is not None and f.present else None
+    if key == "accelerator.memory_bytes_per_chip":
+        return value(key) == value("accelerator.memory_bytes")
+    if key == "sdk.cuda_version":
+        return value(key) == value("sdk.version")
+    return False
+
+
+def unlabelled_facts(results: Results) -> list[str]:
+    """Fact keys the environment table has no row for (a newer collector, a hand-written TOML):
+    listed with their values in the traceability appendix, never as raw keys in the main text."""
+    known = {k for _, keys, _ in _SERVER_ROWS + _ACCEL_ROWS for k in keys} | set(_EXTRA_FACTS) | _SHOWN_ELSEWHERE
+    return sorted(set(results.environment.facts) - known)
 
 
 def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
@@ -375,7 +399,8 @@ def _environment(results: Results) -> EnvironmentView:
     rows: list[list[str]] = []
     for label, keys, joiner in _SERVER_ROWS:
         rows.append(_fact_row(server, label, keys, joiner, facts))
-    extras = {g: [(k, lab) for k, (gg, lab) in _EXTRA_FACTS.items() if gg == g and k in facts] for g in ("server", "accel", "software")}
+    extras = {g: [(k, lab) for k, (gg, lab) in _EXTRA_FACTS.items() if gg == g and k in facts and not _repeats(k, facts)]
+              for g in ("server", "accel", "software")}
     for k, lab in extras["server"]:
         rows.append(_fact_row(server, lab, [k], " ", facts))
     count = facts.get("accelerator.count")
@@ -393,15 +418,12 @@ def _environment(results: Results) -> EnvironmentView:
             rows.append(_fact_row(accel, lab, [k], " ", facts))
     for k, lab in extras["software"]:
         rows.append(_fact_row("软件", lab, [k], " ", facts))
-    known = {k for _, keys, _ in _SERVER_ROWS + _ACCEL_ROWS for k in keys} | set(_EXTRA_FACTS) | _SHOWN_ELSEWHERE
-    for k in sorted(set(facts) - known):
-        rows.append(_fact_row("其他", k, [k], " ", facts))
 
     devices = None
     if env.accelerators:
         dev_rows = []
         for a in env.accelerators:
-            model = " ".join(x for x in (a.vendor, a.model) if x) or UNRECORDED
+            model = _join_distinct([x for x in (a.vendor, a.model) if x], " ") or UNRECORDED
             mem = fmt.byte_size(a.memory_bytes) if a.memory_bytes else UNRECORDED
             link = a.pcie_link_status or UNRECORDED
             if a.pcie_downgraded:
@@ -1121,7 +1143,7 @@ def build_view(
         accuracy_extra=accuracy_view(results),
         capacity=capacity_view(results),
         raw=raw_blocks(results),
-        provenance=provenance(results, source),
+        provenance=provenance(results, source, unlabelled_facts(results)),
     )
 
 

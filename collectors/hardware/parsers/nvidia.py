@@ -114,7 +114,7 @@ def parse_query(text: str) -> SmiReport:
         dev.pcie_width_current = _width(d.get("PCI/GPU Link Info/Link Width/Current"))
         dev.memory_total_bytes = size_bytes(na(d.get("FB Memory Usage/Total")))
         dev.memory_used_bytes = size_bytes(na(d.get("FB Memory Usage/Used")))
-        dev.utilization_pct = num(na(d.get("Utilization/Gpu")))
+        dev.utilization_pct = num(na(first_key(d, "Utilization/Gpu", "Utilization/GPU")))  # "GPU" from driver 5xx
         dev.temperature_c = num(na(d.get("Temperature/GPU Current Temp")))
         # Older drivers print absolute limits; newer ones print "T.Limit" values relative to
         # the limit (e.g. -8 C), which are not temperatures: kept in extra, not as limits.
@@ -125,7 +125,9 @@ def parse_query(text: str) -> SmiReport:
             v = na(d.get(f"Temperature/{key}"))
             if v is not None:
                 dev.extra[key] = v
-        power = first_key(d, "GPU Power Readings/Power Draw", "Power Readings/Power Draw")
+        # driver 580 prints "Average" (what --query-gpu=power.draw reports) and "Instantaneous" only
+        power = first_key(d, "GPU Power Readings/Power Draw", "Power Readings/Power Draw",
+                          "GPU Power Readings/Average Power Draw", "GPU Power Readings/Instantaneous Power Draw")
         dev.power_w = num(na(power))
         cap = first_key(d, "GPU Power Readings/Current Power Limit", "Power Readings/Power Limit",
                         "Power Readings/Current Power Limit")
