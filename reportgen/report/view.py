@@ -375,13 +375,38 @@ def unlabelled_facts(results: Results) -> list[str]:
     return sorted(set(results.environment.facts) - known)
 
 
+# structured peak-compute facts (collectors.hardware.collect._compute_facts), in the order shown
+_PEAK_KEYS = (("accelerator.peak_fp16_flops", "FP16", "TFLOPS"), ("accelerator.peak_bf16_flops", "BF16", "TFLOPS"),
+              ("accelerator.peak_int8_ops", "INT8", "TOPS"), ("accelerator.peak_fp32_flops", "FP32", "TFLOPS"))
+
+
+def _peak_compute(facts: dict[str, Fact]) -> str:
+    """「FP16 989.4 TFLOPS、…（每卡，厂商规格）」 from the structured spec-sheet facts."""
+    parts = [f"{name} {float(facts[k].value) / 1e12:g} {unit}" for k, name, unit in _PEAK_KEYS  # type: ignore[arg-type]
+             if k in facts and facts[k].present]
+    chips = facts.get("accelerator.chips")
+    count = facts.get("accelerator.count")
+    per = "每卡"
+    if chips is not None and count is not None and chips.present and count.present and count.value:
+        per_board = int(chips.value) // int(count.value)  # type: ignore[call-overload]
+        if per_board > 1:
+            per = f"每卡 {per_board} 颗芯片合计"
+    return "、".join(parts) + f"（{per}，厂商规格）"
+
+
 def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
     """(hardware, component, value): where each value came from is in the provenance appendix;
     a spec-sheet value says so, since it was not measured on this machine."""
     present = [facts[k] for k in keys if k in facts and facts[k].present]
+    if keys == ["accelerator.peak_compute"] and _PEAK_KEYS[0][0] in facts:
+        return [hardware, label, _peak_compute(facts)]
     if present:
-        value = _join_distinct([fmt.fact_value(f) for f in present], joiner)
-        if any(f.origin == "spec_sheet" for f in present):
+        spec = [f.origin == "spec_sheet" for f in present]
+        texts = [fmt.fact_value(f) for f in present]
+        if any(spec) and not all(spec):  # tag only the parts the machine did not report
+            texts = [t + "（厂商规格）" if s else t for t, s in zip(texts, spec)]
+        value = _join_distinct(texts, joiner)
+        if all(spec):
             value += "（厂商规格）"
         return [hardware, label, value]
     first_missing = next((facts[k] for k in keys if k in facts), None)
