@@ -388,7 +388,7 @@ def _peak_compute(facts: dict[str, Fact]) -> str:
     count = facts.get("accelerator.count")
     per = "每卡"
     if chips is not None and count is not None and chips.present and count.present and count.value:
-        per_board = int(chips.value) // int(count.value)  # type: ignore[call-overload]
+        per_board = int(chips.value) // int(count.value)  # type: ignore[arg-type]
         if per_board > 1:
             per = f"每卡 {per_board} 颗芯片合计"
     return "、".join(parts) + f"（{per}，厂商规格）"
