@@ -77,6 +77,10 @@ class Fact(_Model):
     unit: str | None = None  # SI unit of a numeric value: "B", "W", "C", "Hz", "GT/s"
     reason: MissingReason | None = None
     detail: str | None = None  # human-readable extra: the error line, the spec sheet's source
+    # why a measured fact is missing, as a code of reportgen.messages.FACT_NOTES and its arguments:
+    # the document renders it in Chinese from the same row as ``detail``'s English
+    note: str | None = None
+    note_args: dict[str, str | int | float] = Field(default_factory=dict)
     origin: FactOrigin = "measured"
     source: str | None = None  # the source id (key into raw_outputs[].id) or, for spec values, the spec source
 
@@ -95,8 +99,14 @@ class Fact(_Model):
         return cls(value=value, **kw)
 
     @classmethod
-    def missing(cls, reason: MissingReason, detail: str | None = None, **kw: Any) -> Fact:
-        return cls(reason=reason, detail=detail, **kw)
+    def missing(cls, reason: MissingReason, detail: str | None = None, *, note: str | None = None,
+                note_args: dict[str, str | int | float] | None = None, **kw: Any) -> Fact:
+        """A missing fact; with a ``note`` code the English ``detail`` is rendered from it."""
+        if note is not None and detail is None:
+            from reportgen.messages import note_text
+
+            detail = note_text(note, note_args)
+        return cls(reason=reason, detail=detail, note=note, note_args=dict(note_args or {}), **kw)
 
 
 class CommandOutput(_Model):

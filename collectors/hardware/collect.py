@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from collectors.execution import NOT_FOUND_EXIT, CommandResult, Host, in_container
@@ -19,6 +19,7 @@ from collectors.hardware.parsers import ParseError, SmiReport
 from collectors.hardware.parsers.pci import PciDevice, pcie_gen
 from collectors.hardware.parsers.system import os_name
 from collectors.hardware.specs import CardSpec, find_spec
+from reportgen.messages import note_text
 from reportgen.results import Accelerator, CommandOutput, Environment, Fact, MissingReason, utc_now
 
 MAX_LSPCI_VVV = 16  # link details for at most this many accelerator functions
@@ -32,7 +33,12 @@ class Outcome:
     result: CommandResult
     value: Any = None
     reason: MissingReason | None = None
-    detail: str | None = None
+    note: str | None = None  # reportgen.messages.FACT_NOTES code
+    args: dict[str, str | int | float] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str | None:
+        return note_text(self.note, self.args) if self.note else None
 
 
 def _first_line(text: str) -> str:
@@ -42,22 +48,25 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def reason_of(src: sources.Source, r: CommandResult) -> tuple[MissingReason | None, str | None]:
-    """Why a command gave nothing usable (None when it ran fine)."""
+Why = tuple[MissingReason | None, str | None, dict[str, str | int | float]]  # reason, note code, its args
+
+
+def reason_of(src: sources.Source, r: CommandResult) -> Why:
+    """Why a command gave nothing usable (None when it ran fine), as a reason and a note."""
     err = _first_line(r.stderr) or _first_line(r.stdout)
     if r.timed_out:
-        return "timed_out", f"no answer within {src.timeout_s:g} s"
+        return "timed_out", "timed_out", {"command": src.id, "seconds": f"{src.timeout_s:g}"}
     if r.exit_code == 0:
-        return None, None
+        return None, None, {}
     low = (r.stderr + r.stdout).lower()
     if r.exit_code == 126 or "password is required" in low or "permission denied" in low or (
         "operation not permitted" in low
     ) or "must be root" in low or "needs root" in low:
-        return "needs_root", err or "needs root privileges"
+        return "needs_root", "needs_root", {"command": src.id, "error": err or "-"}
     if r.exit_code == NOT_FOUND_EXIT or "not found" in low and (src.tool or "") in low:
         tool = src.tool or src.command.split()[0]
-        return "not_installed", f"{tool} is not installed" + (f" ({err})" if err else "")
-    return "failed", f"exit {r.exit_code}: {err}" if err else f"exit {r.exit_code}"
+        return "not_installed", "tool_not_installed", {"tool": tool, "error": err or "-"}
+    return "failed", "command_failed", {"command": src.id, "code": str(r.exit_code), "error": err or "-"}
 
 
 def run_sources(host: Host, srcs: list[sources.Source], env: Environment,
@@ -71,15 +80,16 @@ def run_sources(host: Host, srcs: list[sources.Source], env: Environment,
     out: dict[str, Outcome] = {}
     for src, res in zip(srcs, results):
         oc = Outcome(src, res)
-        oc.reason, oc.detail = reason_of(src, res)
+        oc.reason, oc.note, oc.args = reason_of(src, res)
         if oc.reason is None:
             try:
                 oc.value = src.parser(res.stdout)
             except (ParseError, ValueError, KeyError, IndexError) as e:
-                oc.reason, oc.detail = "unparsable", f"{src.id}: {e}"
+                oc.reason, oc.note, oc.args = "unparsable", "unparsable", {"command": src.id, "error": str(e)}
             if oc.reason is None and (oc.value is None or oc.value == {} or oc.value == []):
                 # the dmidecode failure case prints to stdout and exits 0 on some versions
-                oc.reason, oc.detail = "not_found", f"{src.id} printed nothing usable: {_first_line(res.stdout + res.stderr)}"
+                oc.reason, oc.note, oc.args = "not_found", "printed_nothing", {
+                    "command": src.id, "output": _first_line(res.stdout + res.stderr) or "-"}
         env.raw_outputs.append(CommandOutput(
             id=src.id, command=res.command, exit_code=res.exit_code, stdout=res.stdout, stderr=res.stderr,
             duration_s=round(res.duration_s, 4), timed_out=res.timed_out, host=host.name,
@@ -92,7 +102,7 @@ def run_sources(host: Host, srcs: list[sources.Source], env: Environment,
 def _missing(oc: Outcome | None, **kw: Any) -> Fact:
     if oc is None:
         return Fact.missing("not_collected", **kw)
-    return Fact.missing(oc.reason or "not_found", oc.detail, source=oc.source.id, **kw)
+    return Fact.missing(oc.reason or "not_found", note=oc.note, note_args=oc.args, source=oc.source.id, **kw)
 
 
 # --------------------------------------------------------------------------- host facts
@@ -116,8 +126,8 @@ def _host_facts(env: Environment, oc: dict[str, Outcome], host: Host) -> None:
             f[key] = _missing(dmidecode or dmi)
             if dmidecode is not None and dmi is not None:
                 f[key] = Fact.missing(
-                    dmidecode.reason or "not_found",
-                    f"no DMI data in sysfs; dmidecode: {dmidecode.detail or 'no System Information'}",
+                    dmidecode.reason or "not_found", note="no_dmi",
+                    note_args={"tool": "dmidecode", "why": dmidecode.detail or "no System Information"},
                     source="dmidecode",
                 )
 
@@ -127,7 +137,7 @@ def _host_facts(env: Environment, oc: dict[str, Outcome], host: Host) -> None:
                           ("cpu.threads", "threads")):
             v = getattr(cpu.value, attr)
             f[key] = Fact.of(v, source="lscpu") if v is not None else Fact.missing(
-                "not_found", f"lscpu has no {attr}", source="lscpu")
+                "not_found", note="lscpu_field_missing", note_args={"field": attr}, source="lscpu")
     else:
         for key in ("cpu.model", "cpu.sockets", "cpu.cores", "cpu.threads"):
             f[key] = _missing(cpu)
@@ -147,12 +157,14 @@ def _host_facts(env: Environment, oc: dict[str, Outcome], host: Host) -> None:
 def _software_facts(env: Environment, oc: Outcome | None) -> None:
     vals = oc.value if oc and oc.value else {}
     where = f"container {env.container}" if env.container else "the host"
+    where_zh = f"容器 {env.container}" if env.container else "主机"
     for pkg in ("python", "vllm", "torch", "transformers"):
         key = f"software.{pkg}"
         if vals.get(pkg):
             env.facts[key] = Fact.of(vals[pkg], source="software")
         elif oc is not None and oc.reason is None:
-            env.facts[key] = Fact.missing("not_installed", f"{pkg} is not installed in {where}", source="software")
+            env.facts[key] = Fact.missing("not_installed", note="package_not_installed", source="software",
+                                          note_args={"package": pkg, "where": where, "where_zh": where_zh})
         else:
             env.facts[key] = _missing(oc)
 
@@ -218,11 +230,12 @@ def _smi_missing(smi: dict[str, Outcome], what: str) -> Fact:
     if bad:
         sid, o = bad[0]
         reason: MissingReason = o.reason or "not_found"
-        return Fact.missing(reason, f"{what}: {sid} {reason}" + (f" ({o.detail})" if o.detail else ""), source=sid)
+        return Fact.missing(reason, note="smi_failed", source=sid,
+                            note_args={"what": what, "tool": sid, "reason": reason, "error": o.detail or "-"})
     if smi:
         sid = next(iter(smi))
-        return Fact.missing("not_found", f"{what}: {sid} listed no device", source=sid)
-    return Fact.missing("not_installed", "no SMI tool found (searched PATH and vendor folders)")
+        return Fact.missing("not_found", note="smi_no_device", note_args={"what": what, "tool": sid}, source=sid)
+    return Fact.missing("not_installed", note="no_smi_tool")
 
 
 def _fmt_num(x: float) -> str:
@@ -253,27 +266,27 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
         # A tool is installed but gave nothing usable, and PCI shows nothing: unknown, not zero.
         sid, o = next(iter(smi.items()))
         reason: MissingReason = o.reason or "not_found"
-        detail = "SMI tool found but unusable: " + "; ".join(
-            f"{k}: {v.reason}{' (' + v.detail + ')' if v.detail else ''}" for k, v in smi.items())
+        failures = "; ".join(f"{k}: {v.reason}{' (' + v.detail + ')' if v.detail else ''}" for k, v in smi.items())
+        unusable: dict[str, str | int | float] = {"why": failures, "tools": ", ".join(smi)}
         for key in ("accelerator.count", "accelerator.chips", "accelerator.vendor", "accelerator.model",
                     "accelerator.memory_bytes", "accelerator.memory_type", "accelerator.memory_bandwidth",
                     "accelerator.interface", "accelerator.peak_compute", "accelerator.tdp_w",
                     "accelerator.max_temperature_c", "driver.version", "sdk.version"):
-            f[key] = Fact.missing(reason, detail, source=sid)
+            f[key] = Fact.missing(reason, note="smi_unusable", note_args=unusable, source=sid)
         return
     if not accel_pci and primary is None:
         why = []
         why.append(f"no PCI device with a known accelerator id or class among {len(pci_devs)} "
                    f"({pci_src or 'no PCI listing'})")
         why.append("no SMI tool found" if not tools else f"SMI tool(s) {', '.join(tools)} listed no device")
-        detail = "no accelerator on this machine: " + "; ".join(why)
+        detail = note_text("no_accelerator", {"why": "; ".join(why)})
         f["accelerator.count"] = Fact.of(0, detail=detail, source=pci_src or "smi_probe")
         f["accelerator.chips"] = Fact.of(0, detail=detail, source=pci_src or "smi_probe")
         for key in ("accelerator.vendor", "accelerator.model", "accelerator.memory_bytes",
                     "accelerator.memory_type", "accelerator.memory_bandwidth", "accelerator.interface",
                     "accelerator.peak_compute", "accelerator.tdp_w", "accelerator.max_temperature_c",
                     "driver.version", "sdk.version"):
-            f[key] = Fact.missing("not_applicable", detail)
+            f[key] = Fact.missing("not_applicable", note="no_accelerator", note_args={"why": "; ".join(why)})
         return
 
     # Vendor: from the PCI id, else from the SMI tool.
@@ -311,7 +324,8 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     f["accelerator.chips"] = Fact.of(chips, source=count_src)
     f["accelerator.vendor"] = (Fact.of(vendor.name, source=pci_src or primary_id,
                                        detail=f"PCI vendor {vendor.id} ({vendor.name_zh})")
-                               if vendor else Fact.missing("not_found", "vendor id not in the table"))
+                               if vendor else Fact.missing("not_found", note="vendor_unknown",
+                                                           note_args={"vendor_id": (accel_pci[0].vendor_id if accel_pci else None) or "?"}))
     if product:
         f["accelerator.model"] = Fact.of(product, source="npu-smi info -t product",
                                          detail=f"chips: {primary.devices[0].name if primary else '?'}")
@@ -322,7 +336,7 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
                                          detail=f"PCI id {accel_pci[0].vendor_id}:{accel_pci[0].device_id}")
     else:
         f["accelerator.model"] = Fact.missing(
-            "not_found", f"PCI id {accel_pci[0].vendor_id}:{accel_pci[0].device_id} not in the table and no SMI tool")
+            "not_found", note="model_unknown", note_args={"pci_id": f"{accel_pci[0].vendor_id}:{accel_pci[0].device_id}"})
     if primary is not None:
         f["smi.tool"] = Fact.of(primary.tool, source=primary_id, detail=tools.get(primary.tool.split()[0]))
 
@@ -356,19 +370,19 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     elif spec and spec.memory_gb:
         f["accelerator.memory_bytes"] = _spec_fact(int(spec.memory_gb * 2**30), spec, "B")
     else:
-        f["accelerator.memory_bytes"] = Fact.missing("not_found", "no SMI tool reported memory and no spec entry")
+        f["accelerator.memory_bytes"] = Fact.missing("not_found", note="no_memory")
     kind = next((d.memory_kind for d in primary.devices if d.memory_kind), None) if primary else None
     if spec and spec.memory_type:
         f["accelerator.memory_type"] = _spec_fact(spec.memory_type, spec)
     elif kind:
         f["accelerator.memory_type"] = Fact.of(kind, source=primary_id)
     else:
-        f["accelerator.memory_type"] = Fact.missing("not_found", _no_spec(spec, smi_name or pci_product))
+        f["accelerator.memory_type"] = _no_spec(spec, smi_name or pci_product)
     if spec and spec.bandwidth_gbs:
         f["accelerator.memory_bandwidth"] = _spec_fact(
             spec.bandwidth_gbs * 1e9, spec, "B/s", "approximate" if spec.approximate else "")
     else:
-        f["accelerator.memory_bandwidth"] = Fact.missing("not_found", _no_spec(spec, smi_name or pci_product))
+        f["accelerator.memory_bandwidth"] = _no_spec(spec, smi_name or pci_product)
 
     _interface_fact(env, spec, primary, primary_id, pci_src)
     _compute_facts(env, spec, smi_name or pci_product)
@@ -381,7 +395,8 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     elif spec and spec.tdp_w:
         f["accelerator.tdp_w"] = _spec_fact(spec.tdp_w, spec, "W")
     else:
-        f["accelerator.tdp_w"] = Fact.missing("not_found", "no power cap from the tool; " + _no_spec(spec, smi_name))
+        f["accelerator.tdp_w"] = Fact.missing("not_found", note="no_power_cap",
+                                              note_args={"name": spec.model if spec else str(smi_name)})
     temps = [d.temp_max_operating_c for d in primary.devices if d.temp_max_operating_c] if primary else []
     if temps:
         f["accelerator.max_temperature_c"] = Fact.of(min(temps), unit="C", source=primary_id,
@@ -390,23 +405,21 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
         f["accelerator.max_temperature_c"] = _spec_fact(spec.max_temperature_c, spec, "C")
     else:
         rel = primary.devices[0].extra.get("GPU Max Operating T.Limit Temp") if primary and primary.devices else None
-        f["accelerator.max_temperature_c"] = Fact.missing(
-            "not_found",
-            "the tool prints limits relative to T.Limit only (" + rel + "), not a temperature" if rel
-            else "no max operating temperature from the tool or the spec sheet",
-            source=primary_id)
+        f["accelerator.max_temperature_c"] = (
+            Fact.missing("not_found", note="tlimit_only", note_args={"value": rel}, source=primary_id) if rel
+            else Fact.missing("not_found", note="no_max_temperature", source=primary_id))
 
     if primary is not None and primary.driver_version:
         f["driver.version"] = Fact.of(primary.driver_version, source=origin.get("driver_version", primary_id))
     elif primary is not None:
-        f["driver.version"] = Fact.missing("not_found", "the SMI tool printed no driver version", source=primary_id)
+        f["driver.version"] = Fact.missing("not_found", note="no_driver_version", source=primary_id)
     else:
         f["driver.version"] = _smi_missing(smi, "driver version")
     if primary is not None and primary.sdk_version:
         f["sdk.version"] = Fact.of(primary.sdk_version, source=origin.get("sdk_version", primary_id))
         f["sdk.name"] = Fact.of(primary.sdk_name, source=origin.get("sdk_name", origin.get("sdk_version", primary_id)))
     elif primary is not None:
-        f["sdk.version"] = Fact.missing("not_found", "the SMI tool printed no SDK version", source=primary_id)
+        f["sdk.version"] = Fact.missing("not_found", note="no_sdk_version", source=primary_id)
     else:
         f["sdk.version"] = _smi_missing(smi, "SDK version")
     if primary is not None and primary.cuda_version:
@@ -429,8 +442,10 @@ def na_(v: str | None) -> str | None:
     return None if v in (None, "", "NA", "N/A") else v
 
 
-def _no_spec(spec: CardSpec | None, name: str | None) -> str:
-    return f"the spec sheet has no such value for {spec.model}" if spec else f"no spec sheet entry for {name!r}"
+def _no_spec(spec: CardSpec | None, name: str | None) -> Fact:
+    if spec:
+        return Fact.missing("not_found", note="no_spec_value", note_args={"model": spec.model})
+    return Fact.missing("not_found", note="no_spec_entry", note_args={"name": str(name)})
 
 
 def _accel(index: int, p: PciDevice | None, dev: Any, board: int, chip: int | None,
@@ -493,7 +508,7 @@ def _interface_fact(env: Environment, spec: CardSpec | None, primary: SmiReport 
         f["accelerator.interface"] = _spec_fact(spec.host_link, spec,
                                                 note="no link capability readable (lspci -vvv needs root)")
     else:
-        f["accelerator.interface"] = Fact.missing("not_found", "no PCIe link capability in sysfs, lspci or the SMI tool")
+        f["accelerator.interface"] = Fact.missing("not_found", note="no_pcie_capability")
     down = [a.pci_address for a in env.accelerators if a.pcie_downgraded]
     known = [a for a in env.accelerators if a.pcie_downgraded is not None]
     if known:
@@ -505,7 +520,7 @@ def _interface_fact(env: Environment, spec: CardSpec | None, primary: SmiReport 
 def _compute_facts(env: Environment, spec: CardSpec | None, name: str | None) -> None:
     f = env.facts
     if spec is None or not any((spec.fp16_tflops, spec.bf16_tflops, spec.int8_tops, spec.fp32_tflops)):
-        f["accelerator.peak_compute"] = Fact.missing("not_found", _no_spec(spec, name))
+        f["accelerator.peak_compute"] = _no_spec(spec, name)
         return
     parts = []
     for label, v, unit, key in (("FP32", spec.fp32_tflops, "TFLOPS", "peak_fp32_flops"),

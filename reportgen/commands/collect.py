@@ -273,7 +273,7 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
 
         if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
             store.results.environment.host = label
-            store.results.environment.facts["host"] = Fact.missing("unreachable", str(e))
+            store.results.environment.facts["host"] = Fact.missing("unreachable", note="unreachable", note_args={"error": str(e)})
             inv.finished_at = utc_now()
             store.save()
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from reportgen.messages import note_text
 from reportgen.results import Fact
 
 NOT_TESTED = "未测试"
@@ -132,12 +133,16 @@ def fact_value(fact: Fact) -> str:
 
 
 def fact_text(fact: Fact | None) -> str:
-    """A fact's value, or ``未测试（reason：detail）``; an absent fact was never collected."""
+    """A fact's value, or ``未测试（reason：note）``; an absent fact was never collected."""
     if fact is None:
         return missing("not_collected")
     if fact.present:
         return fact_value(fact)
-    return missing(fact.reason, fact.detail)
+    if fact.note:  # the collector's note, in Chinese from the same table as its English detail
+        return missing(fact.reason, note_text(fact.note, fact.note_args, "zh"))
+    if fact.origin in ("imported", "user"):  # the document's or the user's own words
+        return missing(fact.reason, fact.detail)
+    return missing(fact.reason)  # an English detail of an older file stays in the JSON, not the text
 
 
 def fact_origin(fact: Fact) -> str:

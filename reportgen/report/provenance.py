@@ -122,6 +122,10 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
             by_how.setdefault(how, []).append(key)
     for how, keys in by_how.items():
         lines.append(f"{how}：{'、'.join(keys)}")
+    recorded = [f"{k}：{f.detail}" for k, f in facts.items()
+                if not f.present and f.detail and not f.note and f.origin not in ("imported", "user")]
+    if recorded:  # an older file's English collector detail: kept here, not in the main text
+        lines.append("缺失项的采集记录（原文）：" + "；".join(recorded))
     unlisted = [f"{k} = {fmt.fact_text(facts[k])}" for k in unlabelled or [] if k in facts]
     if unlisted:
         lines.append("第 1 节表格未列出的采集项：" + "；".join(unlisted))
