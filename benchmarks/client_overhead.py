@@ -92,6 +92,13 @@ def run_vllm(vllm: str, core: str, port: int, tokenizer: str, c: int, tokens: in
             "errors": doc["failed"]}
 
 
+
+def _portable(args: dict) -> dict:
+    """The recorded arguments with paths inside this checkout made relative to it: a results file
+    names no path of the machine it was made on."""
+    repo = str(Path(__file__).resolve().parent.parent) + "/"
+    return {k: v.replace(repo, "") if isinstance(v, str) else v for k, v in args.items()}
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", action="store_true")
@@ -142,7 +149,7 @@ def main() -> None:
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M")
-    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({"args": vars(a), "runs": rows, "summary": summary}, indent=1))
+    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({"args": _portable(vars(a)), "runs": rows, "summary": summary}, indent=1))
     try:
         import matplotlib
 

@@ -75,6 +75,13 @@ def run_vllm(vllm: str, base_url: str, model: str, c: int, rounds: int, inp: int
             "duration_s": doc["duration"]}
 
 
+
+def _portable(args: dict) -> dict:
+    """The recorded arguments with paths inside this checkout made relative to it: a results file
+    names no path of the machine it was made on."""
+    repo = str(Path(__file__).resolve().parent.parent) + "/"
+    return {k: v.replace(repo, "") if isinstance(v, str) else v for k, v in args.items()}
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", required=True)
@@ -117,7 +124,7 @@ def main() -> None:
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M")
-    (out / f"fidelity-{stamp}.json").write_text(json.dumps({"args": vars(a), "runs": rows, "summary": summary}, indent=1))
+    (out / f"fidelity-{stamp}.json").write_text(json.dumps({"args": _portable(vars(a)), "runs": rows, "summary": summary}, indent=1))
     try:
         import matplotlib
 

@@ -58,12 +58,12 @@ PY
 rm -f "$part"
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part"
 # The sample names no path of the machine it was made on.
-python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" <<'PY'
+python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" <<'PY'
 import sys
-path, venv, models, datasets, work, repo = sys.argv[1:]
+path, venv, models, datasets, work, repo, home = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
 for real, placeholder in ((work, "<work>"), (venv, "<vllm-venv>"), (models, "<tiny-models>"),
-                          (datasets, "<datasets>"), (repo, ".")):
+                          (datasets, "<datasets>"), (repo, "."), (home + "/", "<home>/")):
     text = text.replace(real, placeholder)
 open(path, "w", encoding="utf-8").write(text)
 PY

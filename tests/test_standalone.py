@@ -4,6 +4,7 @@ and the data they need is inside it, intact and with its licences."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from conftest import DATASETS, FIXTURES
@@ -47,3 +48,15 @@ def test_fixtures_keep_their_sources() -> None:
             if f.name != "SOURCES.md" and "-this-machine" not in f.name:
                 assert f.name in sources or "-".join(f.name.split("-")[:3]) + "-" in sources, f.name
     assert (FIXTURES / "vllm-bench" / "README.md").is_file() and (FIXTURES / "card-specs.md").is_file()
+
+
+def test_samples_and_docs_name_no_path_of_the_machine_they_were_made_on(repo: Path) -> None:
+    """Samples, docs and benchmark results read the same on every machine: no absolute path of
+    ours (this checkout, a temporary folder, a home folder). The seed's own paths (the evaluated
+    server's /home/... in the imported document) are the document's content, not ours."""
+    ours = re.compile(r"(?<![\w.<])/(?:tmp|work|root)/(?!vllm\.lock)[\w.-]+")
+    files = [*repo.glob("samples/*.json"), *repo.glob("docs/*.md"), repo / "README.md",
+             *repo.glob("benchmarks/results/*")]
+    found = {str(p.relative_to(repo)): m.group(0) for p in files if p.is_file()
+             for m in [ours.search(p.read_text(encoding="utf-8", errors="replace"))] if m}
+    assert not found, found
