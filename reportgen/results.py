@@ -28,9 +28,9 @@ import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
@@ -77,7 +77,7 @@ class Fact(_Model):
     unit: str | None = None  # SI unit of a numeric value: "B", "W", "C", "Hz", "GT/s"
     reason: MissingReason | None = None
     detail: str | None = None  # human-readable extra: the error line, the spec sheet's source
-    # why a measured fact is missing, as a code of reportgen.messages.FACT_NOTES and its arguments:
+    # why a measured fact is missing, as a code of reportgen.messages.NOTES and its arguments:
     # the document renders it in Chinese from the same row as ``detail``'s English
     note: str | None = None
     note_args: dict[str, str | int | float] = Field(default_factory=dict)
@@ -613,14 +613,51 @@ class ReferenceItem(_Model):
     ok: bool
 
 
+class Note(_Model):
+    """A message as data: a code of ``reportgen.messages.NOTES`` and its arguments, rendered in
+    English (``str(note)``, logs, ``validate``) and Chinese (``note.text("zh")``, the document)."""
+
+    code: str
+    args: dict[str, str | int | float] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: str, **args: str | int | float) -> Note:
+        return cls(code=code, args=args)
+
+    def text(self, lang: str = "en") -> str:
+        from reportgen.messages import note_text
+
+        return note_text(self.code, self.args, lang)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def _note(value: Any) -> Any:
+    """A plain string (a file written before notes, or free text) is kept as it is: code ``text``."""
+    return {"code": "text", "args": {"text": value}} if isinstance(value, str) else value
+
+
+def _notes(value: Any) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, str):  # an older file joined its lines with "; "
+        value = [value]
+    return [_note(v) for v in value] if isinstance(value, list) else value
+
+
+NoteField = Annotated[Note, BeforeValidator(_note)]
+NoteList = Annotated[list[Note], BeforeValidator(_notes)]
+
+
 class ReferenceCheck(_Model):
     status: Literal["pass", "fail", "none"] = "none"
     source: Literal["float32-cpu", "recorded"] | None = None
-    reference: str | None = None  # what it was compared with
+    reference: NoteField | None = None  # what it was compared with
     metric: str | None = None  # "min cosine", "max |diff|"
     value: float | None = None  # the worst item's value of ``metric``
     threshold: float | None = None
-    detail: str | None = None  # why there is no check, or what failed
+    detail: NoteList = Field(default_factory=list)  # why there is no check, or what failed
     items: list[ReferenceItem] = Field(default_factory=list)
 
 
@@ -660,7 +697,7 @@ class EmbeddingRun(_Model):
     matrices: list[ScoreMatrix] = Field(default_factory=list)
     reference_check: ReferenceCheck = Field(default_factory=ReferenceCheck)
     throughput: list[ThroughputPoint] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)  # non-fatal problems (a throughput point failed, ...)
+    warnings: NoteList = Field(default_factory=list)  # non-fatal problems (a throughput point failed, ...)
     note: str | None = None  # a remark the document shows under the run's heading (why it differs from the source)
     error: str | None = None  # why the check did not complete
     origin: FactOrigin = "measured"

@@ -35,7 +35,6 @@ from typing import Any, Literal
 
 from reportgen import reference_scores as ref
 from reportgen.card_bounds import CardBounds, card_bounds, model_params, weight_bytes_per_param
-from reportgen.embedding_text import to_zh
 from reportgen.energy import cell_energy
 from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import output_tokens, serving_metrics, timed_requests
@@ -1340,7 +1339,7 @@ def _embedding_error(results: Results) -> Iterator[Issue]:
             who = _embedding_who(r)
             yield Issue(
                 "error",
-                Msg(f"{who.en}: the check did not complete: {r.error}", f"{who.zh}：测试未完成：{to_zh(r.error)}"),
+                Msg(f"{who.en}: the check did not complete: {r.error}", f"{who.zh}：测试未完成：“{r.error}”"),
                 embedding=r,
             )
 
@@ -1378,9 +1377,9 @@ def _embedding_reference(results: Results) -> Iterator[Issue]:
                 )
             msg += Msg(f"; {len(bad)} of {len(rc.items)} items out of tolerance, worst ", f"；{len(rc.items)} 项中 {len(bad)} 项超出阈值，最差为") + item
         if rc.reference:
-            msg += Msg(f" (reference: {rc.reference})", f"（参照：{to_zh(rc.reference)}）")
+            msg += Msg(f" (reference: {rc.reference})", f"（参照：{rc.reference.text('zh')}）")
         if rc.detail and not rc.items:
-            msg += Msg(f"; {rc.detail}", f"；{to_zh(rc.detail)}")
+            msg += Msg("; ", "；") + _joined(Msg(str(n), n.text("zh")) for n in rc.detail)
         yield Issue("error", msg, embedding=r)
 
 
@@ -1389,7 +1388,7 @@ def _embedding_warning(results: Results) -> Iterator[Issue]:
     for r in results.embeddings:
         who = _embedding_who(r)
         for w in r.warnings:
-            yield Issue("warning", Msg(f"{who.en}: {w}", f"{who.zh}：{to_zh(w)}"), embedding=r)
+            yield Issue("warning", Msg(f"{who.en}: {w}", f"{who.zh}：{w.text('zh')}"), embedding=r)
 
 
 #: The checks about embedding and reranker runs (the document lists their findings apart).

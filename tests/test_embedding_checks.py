@@ -110,7 +110,7 @@ def test_reranker_script_raw_and_sigmoid_for_single_and_batch() -> None:
 def test_reranker_batch_that_disagrees_with_single_pairs_is_reported() -> None:
     res = checks.run_reranker_script(FakeScorer(SEED_SCORES, batch_shift=0.3), DEFAULT_INPUTS)
     assert len(res.warnings) == 2
-    assert "in a batch but" in res.warnings[0] and "|diff| 0.3000 > 0.05" in res.warnings[0]
+    assert "in a batch but" in str(res.warnings[0]) and "|diff| 0.3000 > 0.05" in str(res.warnings[0])
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_compare_embeddings_threshold_per_embedding() -> None:
     assert chk.status == "fail" and chk.source == "float32-cpu" and chk.metric == "min cosine"
     assert [i.ok for i in chk.items] == [True, True, False]
     assert chk.value == pytest.approx(1 / math.sqrt(1 + 0.05**2))
-    assert chk.threshold == 0.999 and chk.detail == "1 of 3 embeddings below cosine 0.999"
+    assert chk.threshold == 0.999 and "; ".join(map(str, chk.detail)) == "1 of 3 embeddings below cosine 0.999"
     assert checks.compare_embeddings(["a"], ref[:1] * 7, ref[:1], reference_name="ref").status == "pass"
     assert checks.compare_embeddings(["a"], np.ones((1, 2)), np.ones((1, 3)), reference_name="ref").status == "fail"
 
@@ -192,7 +192,7 @@ def test_recorded_embedding_values_apply_only_to_the_same_texts() -> None:
     pairs = [ScoredPair(a="样例数据-1", b="样例数据-3", score=0.851), ScoredPair(a=BGE_QUERY_INSTRUCTION + "query_1", b="样例文档-1", score=0.1)]
     chk = checks.check_recorded(pairs, rec)
     assert chk is not None and chk.status == "pass" and len(chk.items) == 1  # the instruction differs from the seed's 5.2 one
-    assert chk.detail == "1 of 8 recorded values apply to these inputs"
+    assert "; ".join(map(str, chk.detail)) == "1 of 8 recorded values apply to these inputs"
 
 
 def test_fit_to_tokens_hits_the_target() -> None:

@@ -129,7 +129,7 @@ def test_failing_reference_check_reads_failed_and_is_listed_in_section_7(sample:
     assert "\n对照检查未通过；参照：" in sub and "最大绝对差 0.250000，要求 ≤ 0.05；共比较 3 项，1 项超出阈值。" in sub
     table = next(t for t in _tables(sub) if t[0][0] == "文本对（查询 | 段落）")
     assert table[2] == [bad.label, f"{bad.expected + 0.25:.4f}", f"{bad.expected:.4f}", "0.2500", "未通过"]
-    assert "未测试（执行失败：HTTP 503 from /v1/rerank）" in sub
+    assert "未测试（执行失败：“HTTP 503 from /v1/rerank”）" in sub  # the error text quoted as recorded
     sec7 = doc.split("\n## 7. ", 1)[1].split("\n## ", 1)[0]
     assert "、5 项向量/重排序模型测试：发现错误 2 项、警告 2 项。" in sec7
     group = sec7.split("### 7.1 向量与重排序模型", 1)[1]
@@ -139,7 +139,7 @@ def test_failing_reference_check_reads_failed_and_is_listed_in_section_7(sample:
     ref_row = by_check["向量/重排序模型结果应与参照一致（余弦相似度 ≥ 阈值，或得分差 ≤ 容差）"]
     assert ref_row[1:3] == ["错误", "bf16"]
     assert ref_row[4].startswith("tiny-xlmr-rerank（重排序模型，HTTP 服务 /v1/rerank，cpu，bf16）：对照检查未通过：最大绝对差 0.250000 > 0.05；3 项中 1 项超出阈值")
-    assert by_check["向量/重排序模型测试应完整运行"][4].endswith("：测试未完成：HTTP 503 from /v1/rerank")
+    assert by_check["向量/重排序模型测试应完整运行"][4].endswith("：测试未完成：“HTTP 503 from /v1/rerank”")
 
 
 def test_seed_runs_still_render_their_scripts_outputs_and_matrices() -> None:

@@ -77,13 +77,13 @@ def test_minilm_similarities_match_sentence_transformers(minilm_dir: Path, st_mo
     assert qp.rows[1] == "为这个句子生成表示以用于检索相关文章：query_2"
     # a float32 CPU run is its own reference; MiniLM has no recorded values
     assert run.reference_check.status == "none"
-    assert run.reference_check.detail == "this run is itself the float32 CPU reference; no recorded values for this model"
+    assert "; ".join(map(str, run.reference_check.detail)) == "this run is itself the float32 CPU reference; no recorded values for this model"
     explicit = run_embedding_stage(None, model=str(minilm_dir), kind="embedding", precision="FP32", throughput=False)
     assert explicit.precision == "FP32" and explicit.reference_check.status == "none"
     # throughput: short texts and 512-token texts, cut to MiniLM's 256-token limit
     assert [(t.text_kind, t.batch_size) for t in run.throughput] == [("short", 1), ("short", 8), ("512-token", 1), ("512-token", 8)]
     assert run.throughput[2].tokens_per_item == 256.0
-    assert run.warnings == ["the model takes at most 256 tokens: 512-token texts were truncated to 256"]
+    assert [str(w) for w in run.warnings] == ["the model takes at most 256 tokens: 512-token texts were truncated to 256"]
     for t in run.throughput:
         assert t.items_per_s == pytest.approx(t.batch_size * t.n / sum(t.latencies_s))
     assert "mean pooling" in (run.script or "") and "max_length=256" in (run.script or "")
@@ -149,7 +149,7 @@ def test_recorded_seed_values_fail_for_a_model_that_is_not_bge(tiny_reranker: Pa
     ref = run.reference_check
     assert ref.source == "recorded" and ref.status == "fail"
     assert [i.expected for i in ref.items] == [-5.65234375, -8.1875, 5.26171875]
-    assert ref.detail is not None and ref.detail.startswith("this run is itself the float32 CPU reference")
+    assert "; ".join(map(str, ref.detail)).startswith("this run is itself the float32 CPU reference")
 
 
 def test_cli_local_reranker(tiny_reranker: Path, tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_device_failures_during_a_run_are_recorded(tiny_reranker: Path, monkeypa
     monkeypatch.setattr(LocalReranker, "score", oom)
     run = run_embedding_stage(None, model=str(tiny_reranker), kind="reranker", batch_sizes=(1, 8), rounds=1, reference=False)
     assert run.error is None and [(t.text_kind, t.batch_size) for t in run.throughput] == [("short", 1), ("512-token", 1)]
-    assert run.warnings == [
+    assert [str(w) for w in run.warnings] == [
         "throughput, short texts, batch 8: cpu (float32), batch of 8: CUDA out of memory. Tried to allocate 2.00 GiB",
         "throughput, 512-token texts, batch 8: cpu (float32), batch of 8: CUDA out of memory. Tried to allocate 2.00 GiB",
     ]

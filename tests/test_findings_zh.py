@@ -21,6 +21,7 @@ from reportgen.results import (
     EmbeddingRun,
     Finding,
     ImportInfo,
+    Note,
     ReferenceCheck,
     ReferenceItem,
     RequestRecord,
@@ -131,7 +132,7 @@ def _embedding() -> Results:
             items=[ReferenceItem(label="what is panda? | hi", value=-7.8875, expected=-8.1875, delta=0.3, ok=False),
                    ReferenceItem(label="what is panda? | The giant panda", value=5.25, expected=5.2617, delta=0.0117, ok=True)],
         ),
-        warnings=["throughput, 512-token texts, batch 32: HTTP 500: out of memory"],
+        warnings=[Note.of("throughput_failed", kind="512-token", kind_zh="512 词元文本", batch=32, error="HTTP 500: out of memory")],
     ))
     r.embeddings.append(EmbeddingRun(model="bge-large-zh-v1.5", kind="embedding", mode="local", device="cuda", error="CUDA out of memory"))
     return r
@@ -291,8 +292,8 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：对照检查未通过：最大绝对差 0.300000 > 0.05；"
      "2 项中 1 项超出阈值，最差为“what is panda? | hi”得分 -7.8875，参照 -8.1875（参照：seed 6.1）"),
     ("embedding", "embedding_warning", "fp16", None,
-     "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，batch 32）失败：HTTP 500: out of memory"),
-    ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：CUDA out of memory"),
+     "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，批大小 32）失败：“HTTP 500: out of memory”"),
+    ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：“CUDA out of memory”"),
 ]
 
 

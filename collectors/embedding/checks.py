@@ -25,7 +25,7 @@ from collectors.embedding.data import (
 )
 from reportgen.errors import ServerError
 from reportgen.metrics import stats
-from reportgen.results import ReferenceCheck, ReferenceItem, ScoredPair, ScoreMatrix, ThroughputPoint
+from reportgen.results import Note, ReferenceCheck, ReferenceItem, ScoredPair, ScoreMatrix, ThroughputPoint
 
 
 class EmbeddingOutputError(ServerError):
@@ -169,7 +169,7 @@ def run_embedding_script(embedder: Embedder, inputs: EmbeddingInputs, *, expecte
 class RerankerScriptResult:
     pairs: list[ScoredPair]
     output: str
-    warnings: list[str]
+    warnings: list[Note]
 
 
 def run_reranker_script(scorer: Scorer, inputs: EmbeddingInputs) -> RerankerScriptResult:
@@ -185,10 +185,9 @@ def run_reranker_script(scorer: Scorer, inputs: EmbeddingInputs) -> RerankerScri
     for (q, p), s in zip(batch_pairs, batch):
         alone = float(validate_scores(scorer.score([(q, p)]), 1, what="score of a batch pair alone")[0])
         if abs(alone - float(s)) > MAX_SCORE_DIFF:
-            warnings.append(
-                f"pair ({q!r}, {_short(p)!r}) scores {float(s):.4f} in a batch but {alone:.4f} alone "
-                f"(|diff| {abs(alone - float(s)):.4f} > {MAX_SCORE_DIFF})"
-            )
+            warnings.append(Note.of(
+                "batch_pair_differs", query=q, passage=_short(p), batch_score=f"{float(s):.4f}", alone=f"{alone:.4f}",
+                diff=f"{abs(alone - float(s)):.4f}", threshold=MAX_SCORE_DIFF))
     output = "\n".join(
         [
             repr([float(single[0])]),
@@ -207,12 +206,12 @@ def _short(text: str, n: int = 40) -> str:
 # --------------------------------------------------------------------------- reference checks
 
 
-def compare_embeddings(texts: Sequence[str], vectors: np.ndarray, reference: np.ndarray, *, reference_name: str, min_cosine: float = MIN_COSINE) -> ReferenceCheck:
+def compare_embeddings(texts: Sequence[str], vectors: np.ndarray, reference: np.ndarray, *, reference_name: Note, min_cosine: float = MIN_COSINE) -> ReferenceCheck:
     """Per-embedding cosine between a run and its reference; pass when every one >= ``min_cosine``."""
     if reference.shape != vectors.shape:
         return ReferenceCheck(
             status="fail", source="float32-cpu", reference=reference_name, metric="min cosine", threshold=min_cosine,
-            detail=f"the reference has shape {reference.shape}, the run {vectors.shape}",
+            detail=[Note.of("shape_mismatch", reference=str(reference.shape), run=str(vectors.shape))],
         )
     cos = np.sum(normalize(vectors) * normalize(reference), axis=1)
     items = [ReferenceItem(label=t, value=float(c), expected=1.0, delta=float(1.0 - c), ok=bool(c >= min_cosine)) for t, c in zip(texts, cos)]
@@ -220,12 +219,12 @@ def compare_embeddings(texts: Sequence[str], vectors: np.ndarray, reference: np.
     return ReferenceCheck(
         status="pass" if all(i.ok for i in items) else "fail",
         source="float32-cpu", reference=reference_name, metric="min cosine", value=worst, threshold=min_cosine,
-        detail=None if worst >= min_cosine else f"{sum(not i.ok for i in items)} of {len(items)} embeddings below cosine {min_cosine}",
+        detail=[] if worst >= min_cosine else [Note.of("embeddings_below", n=sum(not i.ok for i in items), m=len(items), threshold=min_cosine)],
         items=items,
     )
 
 
-def compare_scores(pairs: Sequence[ScoredPair], reference: Sequence[float], *, reference_name: str, max_diff: float = MAX_SCORE_DIFF) -> ReferenceCheck:
+def compare_scores(pairs: Sequence[ScoredPair], reference: Sequence[float], *, reference_name: Note, max_diff: float = MAX_SCORE_DIFF) -> ReferenceCheck:
     """|score - reference| per pair; pass when every one <= ``max_diff``."""
     items = [
         ReferenceItem(label=f"{p.a} | {p.b}", value=p.score, expected=float(r), delta=abs(p.score - float(r)), ok=abs(p.score - float(r)) <= max_diff)
@@ -235,7 +234,7 @@ def compare_scores(pairs: Sequence[ScoredPair], reference: Sequence[float], *, r
     return ReferenceCheck(
         status="pass" if all(i.ok for i in items) else "fail",
         source="float32-cpu", reference=reference_name, metric="max |diff|", value=worst, threshold=max_diff,
-        detail=None if worst <= max_diff else f"{sum(not i.ok for i in items)} of {len(items)} scores differ by more than {max_diff}",
+        detail=[] if worst <= max_diff else [Note.of("scores_differ", n=sum(not i.ok for i in items), m=len(items), threshold=max_diff)],
         items=items,
     )
 
@@ -260,8 +259,8 @@ def check_recorded(pairs: Sequence[ScoredPair], recorded: RecordedModel) -> Refe
     worst = max(i.delta for i in items)
     return ReferenceCheck(
         status="pass" if all(i.ok for i in items) else "fail",
-        source="recorded", reference="; ".join(sources), metric="max |diff|", value=worst, threshold=tolerance,
-        detail=f"{len(items)} of {len(recorded.expected)} recorded values apply to these inputs",
+        source="recorded", reference=Note.of("recorded_values", sources="; ".join(sources)), metric="max |diff|",
+        value=worst, threshold=tolerance, detail=[Note.of("recorded_apply", n=len(items), m=len(recorded.expected))],
         items=items,
     )
 

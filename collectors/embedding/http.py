@@ -21,6 +21,7 @@ import httpx
 
 from collectors.embedding.checks import EmbeddingOutputError
 from reportgen.errors import ServerError
+from reportgen.results import Note
 
 RERANK_ENDPOINTS = ("/v1/rerank", "/rerank", "/score")
 RAW_SCORE_FLAGS = {"use_activation": False, "raw_scores": True}
@@ -60,7 +61,7 @@ class HttpBackend:
         self.client = client or httpx.Client(timeout=timeout_s)
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._owns_client = client is None
-        self.notes: list[str] = []
+        self.notes: list[Note] = []
         self.served_model = self._resolve_model(model)
         self._can_tokenize: bool | None = None
         self.max_length: int | None = None
@@ -103,7 +104,7 @@ class HttpBackend:
             if str(i).rstrip("/").rsplit("/", 1)[-1] == base:
                 return str(i)
         if len(ids) == 1:
-            self.notes.append(f"the server does not list {model!r}; it serves {ids[0]!r}, which was used")
+            self.notes.append(Note.of("served_other_model", model=model, served=ids[0]))
             return str(ids[0])
         raise ServerError(f"{self.base_url} does not serve {model!r}; it serves: {', '.join(map(str, ids))}")
 
@@ -117,7 +118,7 @@ class HttpBackend:
             if self._can_tokenize:  # it worked before: a real failure
                 raise
             self._can_tokenize = False
-            self.notes.append(f"no vLLM-style /tokenize ({e}): token counts come from the server's usage where it reports them")
+            self.notes.append(Note.of("no_tokenize", error=str(e)))
             return self._count_without_tokenize(text)
         self._can_tokenize = True
         if isinstance(doc, dict):
@@ -203,7 +204,7 @@ class HttpReranker(HttpBackend):
                 if e.status not in (400, 422) or self.raw_scores is True:
                     raise
             self.raw_scores = False
-            self.notes.append(f"{endpoint} rejected the raw-score flags ({', '.join(RAW_SCORE_FLAGS)}): its scores are the server's normalized ones")
+            self.notes.append(Note.of("raw_scores_rejected", endpoint=endpoint, flags=", ".join(RAW_SCORE_FLAGS)))
         return self.post(endpoint, body)
 
     @staticmethod

@@ -27,8 +27,9 @@ from collectors.embedding.data import (
     EmbeddingInputs,
     recorded_for,
 )
+from reportgen.embedding_text import text_kind_zh
 from reportgen.errors import ReportgenError
-from reportgen.results import EmbeddingRun, ReferenceCheck, ResultsStore, utc_now
+from reportgen.results import EmbeddingRun, Note, ReferenceCheck, ResultsStore, utc_now
 
 Kind = Literal["embedding", "reranker"]
 
@@ -136,7 +137,7 @@ def run_embedding_stage(
         run.error = str(e)
     finally:
         if backend is not None and hasattr(backend, "notes"):
-            run.warnings += [n for n in backend.notes if n not in run.warnings]
+            run.warnings += [n for n in backend.notes if n not in run.warnings]  # Notes compare by value
         if backend is not None and hasattr(backend, "close"):
             backend.close()
         run.finished_at = utc_now()
@@ -206,33 +207,33 @@ def _is_reference_itself(run: EmbeddingRun) -> bool:
 
 
 def _reference(run: EmbeddingRun, kind: Kind, vectors: tuple[list[str], np.ndarray] | None) -> ReferenceCheck:
-    reasons = []
+    reasons: list[Note] = []
     if run.model_path and not _is_reference_itself(run):
         try:
             return _float32_reference(run, kind, vectors)
         except ReportgenError as e:
-            reasons.append(f"no float32 CPU reference: {e}")
+            reasons.append(Note.of("no_cpu_reference", error=str(e)))
     elif _is_reference_itself(run):
-        reasons.append("this run is itself the float32 CPU reference")
+        reasons.append(Note.of("reference_is_self"))
     else:
-        reasons.append(f"no float32 CPU reference: {run.model!r} is not a local model directory")
+        reasons.append(Note.of("not_local_model", name=run.model))
     rec = recorded_for(run.model_path or run.model, kind)
     if rec is not None:
         checked = checks.check_recorded(run.pairs, rec)
         if checked is not None:
-            checked.detail = "; ".join(reasons + [checked.detail or ""]).strip("; ")
+            checked.detail = reasons + checked.detail
             return checked
-        reasons.append(f"the seed's recorded values for {rec.name} are for other texts")
+        reasons.append(Note.of("recorded_other_texts", name=rec.name))
     else:
-        reasons.append("no recorded values for this model")
-    return ReferenceCheck(status="none", detail="; ".join(reasons))
+        reasons.append(Note.of("no_recorded_values"))
+    return ReferenceCheck(status="none", detail=reasons)
 
 
 def _float32_reference(run: EmbeddingRun, kind: Kind, vectors: tuple[list[str], np.ndarray] | None) -> ReferenceCheck:
     from collectors.embedding.local import LocalEmbedder, LocalReranker
 
     assert run.model_path
-    name = f"float32 CPU run of {run.model_path} (transformers)"
+    name = Note.of("cpu_reference_of", path=run.model_path, library="transformers")
     if kind == "embedding":
         assert vectors is not None
         texts, vecs = vectors
@@ -246,7 +247,7 @@ def _float32_reference(run: EmbeddingRun, kind: Kind, vectors: tuple[list[str], 
     ref_scores = checks.validate_scores(ref_r.score(pairs), len(pairs), what="reference scores")
     if run.raw_scores is False:
         ref_scores = np.array([checks.sigmoid(float(s)) for s in ref_scores])
-        name += ", sigmoid-normalized (the server returned normalized scores)"
+        name = Note.of("cpu_reference_of_sigmoid", path=run.model_path, library="transformers")
     return checks.compare_scores(run.pairs, ref_scores.tolist(), reference_name=name)
 
 
@@ -262,14 +263,14 @@ def _throughput(
         # distinct texts (a server may cache repeated ones), each cut to the token target
         long = [checks.fit_to_tokens(count, target, offset=17 * i)[0] for i in range(n)]
     except ReportgenError as e:
-        run.warnings.append(f"throughput not measured: cannot size the {long_tokens}-token texts: {e}")
+        run.warnings.append(Note.of("cannot_size", tokens=long_tokens, error=str(e)))
         return
     max_len = getattr(backend, "max_length", None)
     for text_kind, texts in (("short", short), (f"{long_tokens}-token", long)):
         if text_kind != "short" and max_len and max_len < long_tokens:
-            run.warnings.append(f"the model takes at most {max_len} tokens: {text_kind} texts were truncated to {max_len}")
+            run.warnings.append(Note.of("truncated", tokens=max_len, kind=text_kind, kind_zh=text_kind_zh(text_kind)))
         if text_kind != "short" and count(texts[0]) is None:
-            run.warnings.append(f"the server counts no tokens: the {text_kind} texts were cut to {len(texts[0])} characters, their token count is unknown")
+            run.warnings.append(Note.of("no_token_count", kind=text_kind, kind_zh=text_kind_zh(text_kind), chars=len(texts[0])))
         for bs in batch_sizes:
             say(f"{kind} {run.model}: throughput, {text_kind} texts, batch {bs}")
             batch = texts[:bs]
@@ -288,7 +289,8 @@ def _throughput(
             try:
                 lat = checks.time_calls(call, rounds)
             except ReportgenError as e:
-                run.warnings.append(f"throughput, {text_kind} texts, batch {bs}: {e}")
+                run.warnings.append(Note.of("throughput_failed", kind=text_kind, kind_zh=text_kind_zh(text_kind),
+                                            batch=bs, error=str(e)))
                 continue
             run.throughput.append(checks.throughput_point(bs, text_kind, lat, tokens))
             save()

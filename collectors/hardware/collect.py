@@ -33,7 +33,7 @@ class Outcome:
     result: CommandResult
     value: Any = None
     reason: MissingReason | None = None
-    note: str | None = None  # reportgen.messages.FACT_NOTES code
+    note: str | None = None  # reportgen.messages.NOTES code
     args: dict[str, str | int | float] = field(default_factory=dict)
 
     @property

@@ -105,7 +105,7 @@ def embed_cmd(
     ref = run.reference_check
     verdict = {"pass": "PASS", "fail": "FAIL", "none": "none"}[ref.status]
     numbers = f" ({ref.metric} {ref.value:.6g}, threshold {ref.threshold:g})" if ref.value is not None and ref.threshold is not None else ""
-    click.echo(f"reference check: {verdict}{numbers}" + (f": {ref.detail}" if ref.detail else ""))
+    click.echo(f"reference check: {verdict}{numbers}" + (": " + "; ".join(map(str, ref.detail)) if ref.detail else ""))
     for p in run.throughput:
         unit = "texts/s" if kind == "embedding" else "pairs/s"
         click.echo(f"throughput {p.text_kind:>9} batch {p.batch_size:>3}: {p.items_per_s:10.1f} {unit}, mean {p.mean_latency_ms:.1f} ms, P99 {p.p99_latency_ms:.1f} ms")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from reportgen.embedding_text import text_kind_zh, to_zh
+from reportgen.embedding_text import text_kind_zh
 from reportgen.results import EmbeddingRun, ThroughputPoint
 
 Table = tuple[list[str], list[list[str]]]  # (headers, rows)
@@ -52,7 +52,7 @@ def matrix_title(name: str) -> str:
 def reference_line(run: EmbeddingRun) -> str:
     rc = run.reference_check
     parts = [f"对照检查{_VERDICT[rc.status]}"]
-    ref = to_zh(rc.reference) if rc.reference else None
+    ref = rc.reference.text("zh") if rc.reference else None
     if rc.source == "float32-cpu" and ref:
         parts.append(f"参照：{ref}")  # "<dir> 的 float32 CPU 推理（transformers）"
     elif rc.source:
@@ -69,8 +69,7 @@ def reference_line(run: EmbeddingRun) -> str:
     if rc.items:
         bad = sum(not i.ok for i in rc.items)
         parts.append(f"共比较 {len(rc.items)} 项，{bad} 项超出阈值" if bad else f"共比较 {len(rc.items)} 项，全部在阈值内")
-    if rc.detail:
-        parts.append(to_zh(rc.detail))
+    parts += [n.text("zh") for n in rc.detail]
     return "；".join(parts) + "。"
 
 
@@ -171,4 +170,4 @@ def throughput_table(run: EmbeddingRun) -> Table | None:
 
 
 def warning_lines(run: EmbeddingRun) -> list[str]:
-    return [f"注：{to_zh(w)}" for w in run.warnings]
+    return [f"注：{w.text('zh')}" for w in run.warnings]

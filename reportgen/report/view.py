@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen import metrics
-from reportgen.embedding_text import to_zh
 from reportgen.energy import cell_energy
 from reportgen.reference_scores import (
     BBH_ITEMS,
@@ -1044,7 +1043,7 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[Embedd
         reference_table=Table(*ref_table) if ref_table else None,
         throughput=[(caption, Table(*t)) for caption, t in ev.throughput_tables(r)],
         notes=([f"注：{r.note}"] if r.note else []) + ev.warning_lines(r),
-        error=fmt.missing("failed", to_zh(r.error)) if r.error else None,
+        error=fmt.missing("failed", f"“{r.error}”") if r.error else None,
     )
 
 
