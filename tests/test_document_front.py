@@ -1,10 +1,12 @@
 """Cover, 目录 and metadata: cover → 目录 → 结论 → 1 in PDF and DOCX; a real TOC field and core
-properties in the DOCX; PDF bookmarks; 3.4's header words unbroken in the DOCX."""
+properties in the DOCX; PDF bookmarks; 3.4's header words unbroken in the DOCX; section
+references as internal links in the DOCX (and in LibreOffice's PDF of it)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from reportgen.report.docx import LINK_STYLE, bookmark_name, markdown_to_docx
 from reportgen.report.formats import write_all
 from reportgen.report.markdown import render_markdown
 from reportgen.report.mdparse import display_width
@@ -103,3 +106,79 @@ def test_docx_summary_header_words_fit_their_columns(rendered: Path) -> None:
         # the column holds its longest Latin word plus the cell margins (widths in EMU; ~0.6 em per cell)
         need_emu = (longest + 2) * size_pt * 0.6 * 12700
         assert c.width >= need_emu, (c.text, c.width, need_emu)
+
+
+# --------------------------------------------------------------------------- internal links
+
+
+def _bookmarks(body) -> dict[str, str]:  # noqa: ANN001 - the w:body element
+    """Bookmark name -> the text of the paragraph it marks."""
+    out = {}
+    for start in body.iter(qn("w:bookmarkStart")):
+        p = start.getparent()
+        assert p.tag == qn("w:p")
+        out[start.get(qn("w:name"))] = "".join(t.text or "" for t in p.iter(qn("w:t")))
+    return out
+
+
+def test_docx_section_references_link_to_heading_bookmarks(rendered: Path) -> None:
+    doc = Document(str(rendered / "seed-bi150.docx"))
+    body = doc.element.body
+    marks = _bookmarks(body)
+    ids = [s.get(qn("w:id")) for s in body.iter(qn("w:bookmarkStart"))]
+    assert len(set(ids)) == len(ids) == len(list(body.iter(qn("w:bookmarkEnd"))))
+    # every heading is a bookmark, named after its anchor ("3.4 …" -> s3.4 -> s3_4)
+    headings = [p for p in doc.paragraphs if p.style.name == "Title" or p.style.name.startswith("Heading")]
+    assert len(headings) > 20
+    for p in headings:
+        assert p._p.find(qn("w:bookmarkStart")) is not None, p.text
+    assert marks["s3_4"].startswith("3.4 ") and marks["conclusion"] == "结论" and marks["appB"].startswith("附录 B")
+    links = list(body.iter(qn("w:hyperlink")))
+    md = (rendered / "seed-bi150.md").read_text(encoding="utf-8")
+    assert len(links) == len(re.findall(r"\]\(#[^)]+\)", md)) > 10  # every section reference, no other link
+    for link in links:
+        assert link.get(qn("w:anchor")) in marks, link.get(qn("w:anchor"))
+        assert link.get(qn("r:id")) is None  # no external target
+        for r in link.iter(qn("w:r")):
+            assert r.find(qn("w:rPr")).find(qn("w:rStyle")).get(qn("w:val")) == doc.styles[LINK_STYLE].style_id
+    # 结论's first point refers to 3.4: a link to the bookmark on the 3.4 heading
+    texts = [p.text for p in doc.paragraphs]
+    first = doc.paragraphs[texts.index("结论") + 1]
+    assert first.text.endswith("（见 3.4）")
+    (link,) = first._p.findall(qn("w:hyperlink"))
+    assert link.get(qn("w:anchor")) == "s3_4" and "".join(t.text for t in link.iter(qn("w:t"))) == "3.4"
+    assert doc.styles[LINK_STYLE].font.underline is False
+
+
+def test_docx_links_only_to_headings_that_exist(tmp_path: Path) -> None:
+    md = ("# T\n\n[1](#s1), [nowhere](#s9), [web](https://example.com) [2](#s1.1)\n\n"
+          "## A\n\n### B\n\ntext [](#s1)\n")
+    doc = Document(str(markdown_to_docx(md, tmp_path / "l.docx", title="t")))
+    body = doc.element.body
+    assert [(h.get(qn("w:anchor")), "".join(t.text for t in h.iter(qn("w:t")))) for h in body.iter(qn("w:hyperlink"))] \
+        == [("s1", "1"), ("s1_1", "2")]
+    assert set(_bookmarks(body)) == {"h0", "s1", "s1_1"}
+    p = doc.paragraphs[1]
+    assert p.text == "1, nowhere, web 2"
+    # a missing anchor and an external link stay coloured text, as before: no link that leads nowhere
+    plain = {r.text: r for r in p.runs}
+    assert plain["nowhere"].font.color.rgb == plain["web"].font.color.rgb == doc.styles[LINK_STYLE].font.color.rgb
+    assert not doc.part.rels or all(not r.is_external for r in doc.part.rels.values())
+
+
+def test_bookmark_names_are_valid_word_names() -> None:
+    assert bookmark_name("s3.4") == "s3_4" and bookmark_name("appB") == "appB" and bookmark_name("h12") == "h12"
+    assert bookmark_name("s3.4-17") == "s3_4_17" and bookmark_name("9x") == "b9x"
+    long = bookmark_name("s" + ".1" * 40)
+    assert len(long) == 40 and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", long)
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_docx_links_survive_libreoffice_pdf_conversion(rendered: Path, libreoffice_pdf: Callable[[Path], Path]) -> None:
+    out = libreoffice_pdf(rendered / "seed-bi150.docx")
+    pdf = out.read_bytes()
+    if b"/ObjStm" not in pdf:  # annotations readable as plain text (LibreOffice writes no object streams)
+        links = len(list(Document(str(rendered / "seed-bi150.docx")).element.body.iter(qn("w:hyperlink"))))
+        # a link broken over two lines is two annotations; without a character style LibreOffice exports none
+        assert len(re.findall(rb"/Subtype\s*/Link\b(?:(?!>>).)*?/Dest\b", pdf, re.S)) >= links

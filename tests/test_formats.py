@@ -7,9 +7,9 @@ import dataclasses
 import http.server
 import logging
 import re
-import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -334,18 +334,10 @@ def test_docx_refuses_svg_only_images(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.libreoffice
-def test_docx_converts_with_libreoffice_and_keeps_the_values(docx_path: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.fail("LibreOffice (soffice) is not installed: scripts/setup.sh --test installs libreoffice-writer-nogui")
-    profile = tmp_path / "lo-profile"
-    proc = subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(docx_path)],
-        capture_output=True, text=True, timeout=180,
-    )
-    out = tmp_path / "report.pdf"
-    assert out.is_file(), f"LibreOffice wrote no PDF (exit {proc.returncode}): {proc.stderr[-500:]}"
+def test_docx_converts_with_libreoffice_and_keeps_the_values(
+    docx_path: Path, libreoffice_pdf: Callable[[Path], Path]
+) -> None:
+    out = libreoffice_pdf(docx_path)
     text = _pdftotext(out)
     flat = _flat(text)
     for heading in HEADINGS:

@@ -12,12 +12,17 @@ and Latin text (what Windows users have; the font table entry carries its GB2312
 charset and family so Word substitutes a Chinese sans font, e.g. SimSun/DengXian, where
 it is missing, and LibreOffice falls back to Noto Sans CJK SC through fontconfig),
 Consolas for code. docDefaults say ``w:lang w:eastAsia="zh-CN"``.
+
+Links: every heading carries a bookmark named after its anchor id (``bookmark_name``), and
+a ``#anchor`` link becomes a ``w:hyperlink`` to that bookmark; other links (external ones,
+or an anchor no heading has) stay coloured text, never a link that leads nowhere.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,6 +34,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.paragraph import CT_P
 from docx.shared import Cm, Emu, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -58,6 +64,7 @@ INVALID_FILL = "FDE7E7"
 INVALID_COLOR = RGBColor(0xA4, 0x00, 0x00)
 TEXT_WIDTH = Pt(TEXT_WIDTH_PT)  # A4 (21 cm) minus 1.8 cm margins
 IMAGE_WIDTH = Cm(15.5)
+LINK_STYLE = "Hyperlink"  # the character style of internal links (Word's own name for it)
 
 # Child order Word insists on (LibreOffice is lenient); used to insert elements in place.
 _PPR_ORDER = (
@@ -164,6 +171,11 @@ def _setup_styles(doc: DocxDocument) -> None:
     cell.paragraph_format.space_after = Pt(1.5)
     cell.paragraph_format.line_spacing = 1.1
 
+    # Word's name for link text; LibreOffice's PDF export drops a link whose runs have no character style
+    link = doc.styles.add_style(LINK_STYLE, 2)  # WD_STYLE_TYPE.CHARACTER
+    link.font.color.rgb = HEADING_COLOR
+    link.font.underline = False
+
     code = doc.styles.add_style("Code Block", 1)  # WD_STYLE_TYPE.PARAGRAPH
     code.base_style = doc.styles["Normal"]
     code.font.size = Pt(7.5)
@@ -213,6 +225,67 @@ def _page_numbers(section) -> None:  # noqa: ANN001 - docx.section.Section
 
 def _shade(parent_pr: etree._Element, order: list[str], fill: str) -> None:
     _set_child(parent_pr, "shd", order, val="clear", color="auto", fill=fill)
+
+
+# --------------------------------------------------------------------------- bookmarks and links
+
+_BOOKMARK_MAX = 40  # Word drops (LibreOffice truncates) longer bookmark names
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_]")
+
+
+def bookmark_name(anchor: str) -> str:
+    """The Word bookmark name of a heading anchor id (``s3.4`` -> ``s3_4``): letters, digits and
+    ``_`` only, starting with a letter (a leading ``_`` would make it a hidden bookmark)."""
+    name = _NOT_NAME.sub("_", anchor)
+    if not name[:1].isalpha():
+        name = "b" + name
+    return name[:_BOOKMARK_MAX]
+
+
+def bookmark_names(tokens: Iterable[Token]) -> dict[str, str]:
+    """Anchor id -> bookmark name for every heading in ``tokens``, names unique (two ids that map
+    to one name, or that only differ past 40 characters, get a numbered suffix)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for t in tokens:
+        anchor = t.attrGet("id") if t.type == "heading_open" else None
+        if not anchor or str(anchor) in names:
+            continue
+        name = base = bookmark_name(str(anchor))
+        n = 1
+        while name in taken:
+            n += 1
+            name = f"{base[: _BOOKMARK_MAX - len(str(n)) - 1]}_{n}"
+        taken.add(name)
+        names[str(anchor)] = name
+    return names
+
+
+def _bookmark(p: CT_P, name: str, bid: int) -> None:
+    """Bookmark the whole paragraph: start after its properties, end after its last run."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bid))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bid))
+    p.insert(1 if p.pPr is not None else 0, start)
+    p.append(end)
+
+
+def _wrap_hyperlink(p: CT_P, first: int, anchor: str, style_id: str) -> None:
+    """Move the children of ``p`` from index ``first`` on (the link's runs) into a ``w:hyperlink``,
+    in the character style ``style_id``."""
+    runs = list(p)[first:]
+    if not runs:  # "[](#s3)": nothing to click
+        return
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    link.set(qn("w:history"), "1")
+    for child in runs:
+        if child.tag == qn("w:r"):
+            _set_child(child.get_or_add_rPr(), "rStyle", _RPR_ORDER, val=style_id)
+        link.append(child)  # lxml moves the element
+    p.append(link)
 
 
 # --------------------------------------------------------------------------- inline runs
@@ -272,16 +345,19 @@ class _Writer:
         self.doc = doc
         self.assets = assets
         # python-docx resolves a style name by scanning styles.xml each time: look them up once
-        names = ["Title", "Quote", "Code Block", "Table Grid", "Table Text"] + [f"Heading {n}" for n in range(1, 6)]
+        names = ["Title", "Quote", "Code Block", "Table Grid", "Table Text", LINK_STYLE] + [f"Heading {n}" for n in range(1, 6)]
         self.style_ids = {name: doc.styles[name].style_id for name in names}
         self.lists: list[list] = []  # stack of [kind, next number]
         self.item_first_para = False
         self.quote = 0
+        self.bookmarks: dict[str, str] = {}  # heading anchor id -> bookmark name (the whole document's)
+        self.bookmark_id = 0
 
     # ---- inline
 
     def inline(self, paragraph: Paragraph, children: Iterable[Token], base: _RunStyle | None = None) -> None:
         st = _RunStyle(**vars(base)) if base else _RunStyle()
+        link: tuple[int, str] | None = None  # an open internal link: (first child index in w:p, bookmark)
         for tok in children:
             t = tok.type
             if t == "text":
@@ -303,8 +379,16 @@ class _Writer:
                 st.italic = t == "em_open"
             elif t in ("s_open", "s_close"):
                 st.strike = t == "s_open"
-            elif t in ("link_open", "link_close"):
-                st.link = t == "link_open"
+            elif t == "link_open":
+                st.link = True
+                href = str(tok.attrGet("href") or "")
+                target = self.bookmarks.get(href[1:]) if href.startswith("#") else None
+                link = (len(paragraph._p), target) if target else None
+            elif t == "link_close":
+                st.link = False
+                if link is not None:
+                    _wrap_hyperlink(paragraph._p, *link, self.style_ids[LINK_STYLE])
+                    link = None
             elif t == "image":
                 self.image(paragraph, tok)
             else:  # unknown inline token: keep its text
@@ -424,6 +508,10 @@ class _Writer:
                 p = self.doc.add_paragraph()
                 p._p.style = self.style_ids[style]
                 self.inline(p, tokens[i + 1].children or [])
+                name = self.bookmarks.get(str(t.attrGet("id") or ""))
+                if name:
+                    self.bookmark_id += 1
+                    _bookmark(p._p, name, self.bookmark_id)
                 i += 2
             elif kind == "paragraph_open":
                 p = self.paragraph()
@@ -546,6 +634,7 @@ def markdown_to_docx(
     props.comments = ""
     parsed = parse_markdown(md) if isinstance(md, str) else md
     writer = _Writer(doc, dict(assets or {}))
+    writer.bookmarks = bookmark_names(parsed.cover + parsed.body)  # links may point forward
     if parsed.cover:
         doc.sections[0].different_first_page_header_footer = True  # no page number on the cover
         writer.blocks(parsed.cover)
