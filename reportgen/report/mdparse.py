@@ -108,6 +108,9 @@ def mark_tables(tokens: list[Token]) -> None:
 TableRows = list[tuple[bool, list[tuple[Token, Token]]]]  # (header row?, [(th/td open token, inline)])
 TEXT_WIDTH_PT = 493.2  # A4 (210 mm) minus 18 mm margins each side: the text width of both writers
 _WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,2}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+# a header's CJK term keeps up to four characters together ("测试时长", "平均功耗"): it may wrap
+# between terms, never inside a short one
+_HEAD_WORD = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]{1,4}|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 
 
 def table_rows(tokens: list[Token], i: int) -> tuple[TableRows, int]:
@@ -163,7 +166,7 @@ def column_shares(rows: TableRows, ncols: int, font_pt: float, *, nowrap_first: 
         for c, (_, inline) in enumerate(cells):
             text = inline.content.replace("\\", "")
             for line in BR_TAG.split(text):
-                words = [display_width(w) for w in _WORD.findall(line)] or [0]
+                words = [display_width(w) for w in (_HEAD_WORD if head else _WORD).findall(line)] or [0]
                 if head:  # headers wrap between words, not inside one; short ones ("成功请求数") not at all
                     width = display_width(line.strip())
                     whole = width if width <= SHORT_CELL else max(words)
