@@ -11,8 +11,8 @@ display strings (Chinese labels, formatted numbers); none of them computes a mea
 * ``fact_rows``        the run's settings: mode, device, precision, endpoint, pooling, dimensions
 * ``warning_lines``    non-fatal problems, as the document lists them ("注：...")
 
-The collector's English lines (warnings, reference names, details) are shown in Chinese
-through ``reportgen.embedding_text.to_zh``.
+The collector's warnings and reference notes are ``Note``s: shown in Chinese from the same row of
+``reportgen.messages.NOTES`` as their English.
 """
 
 from __future__ import annotations

@@ -1,0 +1,71 @@
+"""Section 7 (findings): every check result, grouped, numbered for the references in 3.4."""
+
+from __future__ import annotations
+
+from reportgen.report import formatting as fmt
+from reportgen.report.view_helpers import UNRECORDED
+from reportgen.report.view_types import FindingGroupView, FindingsView, Table
+from reportgen.results import Finding, Results
+from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+
+
+def _group(f: Finding) -> int:
+    if f.cell is not None:
+        return 0
+    if f.benchmark is not None:
+        return 1
+    if f.check in EMBEDDING_CHECKS:
+        return 2
+    return 3
+
+
+_GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "其他"]
+
+
+def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
+    ordered = sorted(
+        findings,
+        key=lambda f: (_group(f), 0 if f.severity == "error" else 1, f.precision or "", f.cell.batch_size if f.cell else 0),
+    )
+    numbers = {id(f): i for i, f in enumerate(ordered, start=1)}
+    groups = []
+    for g, title in enumerate(_GROUP_TITLES):
+        mine = [f for f in ordered if _group(f) == g]
+        if not mine:
+            continue
+        if g == 2:  # embedding runs: the model is named in the message; no batch or benchmark column
+            headers = ["编号", "级别", "精度", "检查项", "说明"]
+            rows = [[
+                f"#{numbers[id(f)]}",
+                SEVERITY_ZH.get(f.severity, f.severity),
+                f.precision or UNRECORDED,
+                CHECK_TITLES_ZH.get(f.check) or f.check,
+                f.message_zh or f.message,
+            ] for f in mine]
+        else:
+            headers = ["编号", "级别", "精度", "基准" if g == 1 else "用例", "检查项", "说明"]
+            rows = [[
+                f"#{numbers[id(f)]}",
+                SEVERITY_ZH.get(f.severity, f.severity),
+                f.precision or fmt.NOT_APPLICABLE,
+                f"批大小 {f.cell.batch_size}" if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+                CHECK_TITLES_ZH.get(f.check) or f.check,
+                f.message_zh or f.message,
+            ] for f in mine]
+        groups.append(FindingGroupView(title=title, table=Table(headers, rows)))
+    n_cells = sum(len(v.serving) for v in results.variants)
+    n_acc = sum(len(v.accuracy) for v in results.variants)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    checked = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果"
+    if results.embeddings:
+        checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
+    if findings:
+        summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项。"
+    elif n_cells or n_acc or results.embeddings:
+        summary = f"{checked}：未发现问题。"
+    else:
+        summary = fmt.missing("not_collected", "没有可检查的数据")
+    return FindingsView(summary=summary, groups=groups), numbers
