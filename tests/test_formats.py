@@ -378,3 +378,15 @@ def test_unwritable_output_is_one_render_error(tmp_path: Path) -> None:
         markdown_to_docx("# t\n", blocker / "x.docx", title="t")
     with pytest.raises(RenderError, match="cannot write the PDF"):
         html_to_pdf(markdown_to_html("# t\n", title="t"), blocker / "x.pdf")
+
+
+def test_rendering_collects_less_often_and_restores_the_collector() -> None:
+    import gc
+
+    from reportgen.report.formats import GC_YOUNG_THRESHOLD, rendering
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), rendering():
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD > before[0]
+        raise RuntimeError("a renderer failed")
+    assert gc.get_threshold() == before

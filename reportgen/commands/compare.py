@@ -11,6 +11,7 @@ from reportgen.compare.document import FORMATS, write_comparison
 from reportgen.compare.messages import say
 from reportgen.compare.model import compare
 from reportgen.errors import CompareError
+from reportgen.report.formats import rendering
 from reportgen.results import Results, load_results
 
 
@@ -59,6 +60,8 @@ def compare_cmd(results_files: tuple[str, ...], baseline: str | None, fmt: str, 
     files, index = load_all(results_files, baseline)
     comparison = compare(files, baseline=index)
     make_output_dir(out_dir)
-    for path in write_comparison(comparison, fmt, out_dir):
+    with rendering():
+        written = write_comparison(comparison, fmt, out_dir)
+    for path in written:
         if path.suffix in (".md", ".html", ".docx", ".pdf"):
             click.echo(str(path))

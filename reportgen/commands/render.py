@@ -11,7 +11,7 @@ from reportgen._atomic import write_atomic as _write_atomic
 from reportgen.commands._options import make_output_dir, resolve_results_path
 from reportgen.errors import RenderError
 from reportgen.report.formats import WRITERS as FORMAT_WRITERS
-from reportgen.report.formats import write_charts
+from reportgen.report.formats import rendering, write_charts
 from reportgen.report.markdown import render_markdown
 from reportgen.results import Results, load_results
 from reportgen.validity import check_results
@@ -63,5 +63,6 @@ def render_cmd(results_file: str | None, fmt: str, out_dir: Path) -> None:
     results = load_results(path)
     results.redact()  # a file written elsewhere may hold secrets: none reaches the document
     make_output_dir(out_dir)
-    written = WRITERS[fmt](results, str(path), out_dir)
+    with rendering():
+        written = WRITERS[fmt](results, str(path), out_dir)
     click.echo(str(written))
