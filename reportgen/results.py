@@ -366,12 +366,21 @@ class CellKey(BaseModel):
     input_len: int
     output_len: int
     request_rate: float | None = None
+    burstiness: float | None = None  # open loop and not Poisson only (see ``key_burstiness``)
     dataset: str = "random"
     repeat: int = 0
 
     def case(self) -> CellKey:
         """The key without the repeat number: what repeats of one case share."""
         return self.model_copy(update={"repeat": 0})
+
+
+def key_burstiness(request_rate: float | None, burstiness: float | None) -> float | None:
+    """A cell's burstiness as part of its key: None for a closed loop and for Poisson arrivals (1),
+    so that the usual cells keep the keys they always had; another gamma shape is another cell."""
+    if request_rate is None or burstiness is None or burstiness == 1.0:
+        return None
+    return burstiness
 
 
 #: Datasets whose prompts have exactly the requested lengths (the exact-length checks apply).
@@ -433,7 +442,8 @@ class ServingCell(_Model):
     def key(self) -> CellKey:
         return CellKey(
             batch_size=self.batch_size, input_len=self.input_len, output_len=self.output_len,
-            request_rate=self.request_rate, dataset=self.dataset, repeat=self.repeat,
+            request_rate=self.request_rate, burstiness=key_burstiness(self.request_rate, self.burstiness),
+            dataset=self.dataset, repeat=self.repeat,
         )
 
 

@@ -367,7 +367,9 @@ def test_reasoning_stream_records_the_first_answer_token(stub, tok) -> None:
     cell = asyncio.run(go())
     m = cell.metrics
     assert m is not None and m.tfat_ms is not None and m.tfat_ms.n == 2
-    assert m.tfat_ms.mean - m.ttft_ms.mean == pytest.approx(100, abs=30)  # 10 reasoning tokens x 10 ms
+    # 10 reasoning tokens x 10 ms come before the first answer token: at least ~100 ms later; a
+    # loaded machine only delays the stub's tokens further (the upper bound is loose on purpose)
+    assert 70 <= m.tfat_ms.mean - m.ttft_ms.mean <= 1000
     plain = RequestParams(model="stub-model", max_tokens=20)
 
     async def go2() -> ServingCell:

@@ -48,7 +48,7 @@ def test_validate_exit_1_and_json_keys(seed_file: Path) -> None:
     assert items[0] == {
         "severity": "error",
         "precision": "FP16",
-        "cell": {"batch_size": 1, "input_len": 8192, "output_len": 256, "request_rate": None, "dataset": "random",
+        "cell": {"batch_size": 1, "input_len": 8192, "output_len": 256, "request_rate": None, "burstiness": None, "dataset": "random",
                  "repeat": 0},
         "benchmark": None,
         "check": "throughput_consistency",

@@ -41,7 +41,15 @@ from collectors.serving.datasets import parse_dataset
 from collectors.serving.prompts import PromptFactory, PromptSample
 from reportgen.energy import recompute as recompute_energy
 from reportgen.metrics import serving_metrics
-from reportgen.results import CellKey, ModelVariant, RequestRecord, ServingCell, TelemetrySeries, utc_now
+from reportgen.results import (
+    CellKey,
+    ModelVariant,
+    RequestRecord,
+    ServingCell,
+    TelemetrySeries,
+    key_burstiness,
+    utc_now,
+)
 
 __all__ = ["CellPlan", "Progress", "Sampler", "cell_problems", "find_cell", "run_cell", "run_matrix"]
 
@@ -88,7 +96,8 @@ class CellPlan:
     def key(self) -> CellKey:
         return CellKey(
             batch_size=self.concurrency, input_len=self.input_len, output_len=self.output_len,
-            request_rate=self.request_rate, dataset=parse_dataset(self.dataset).name, repeat=self.repeat,
+            request_rate=self.request_rate, burstiness=key_burstiness(self.request_rate, self.burstiness),
+            dataset=parse_dataset(self.dataset).name, repeat=self.repeat,
         )
 
 

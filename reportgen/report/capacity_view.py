@@ -178,7 +178,7 @@ def _repeats(results: Results) -> RowsView | None:
             ms = [c.metrics for c in cells if c.metrics is not None]
             if len(ms) < 2:
                 continue
-            shape = f"{key.request_rate:g} 请求/秒" if key.request_rate is not None else f"批大小 {key.batch_size}"
+            shape = fmt.cell_name(key)
             rows.append([
                 v.label, shape, f"{key.input_len} / {key.output_len}", str(len(ms)),
                 ci([m.output_throughput for m in ms]),

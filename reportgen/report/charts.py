@@ -138,12 +138,16 @@ def serving_lines(
         findings = check_results(results)
     lines = []
     for variant in results.variants:
-        shapes = sorted({(c.input_len, c.output_len) for c in variant.serving if c.metrics is not None})
+        # against batch size: the closed-loop cells (an open-loop cell's batch size is its request
+        # count, not a load: those are in 3.4 and the capacity curves)
+        closed = [c for c in variant.serving if c.metrics is not None and c.request_rate is None]
+        shapes = sorted({(c.input_len, c.output_len) for c in closed})
         for shape in shapes:
             points = []
-            for cell in sorted(variant.serving, key=lambda c: c.batch_size):
-                if cell.metrics is None or (cell.input_len, cell.output_len) != shape:
+            for cell in sorted(closed, key=lambda c: c.batch_size):
+                if (cell.input_len, cell.output_len) != shape:
                     continue
+                assert cell.metrics is not None  # closed holds measured cells only
                 y = value(cell.metrics)
                 if y is not None:
                     points.append(Mark(variant.label, cell.key, y, cell_status(findings, variant.label, cell.key)))

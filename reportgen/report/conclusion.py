@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from reportgen import metrics
 from reportgen.report import causes
+from reportgen.report import formatting as fmt
 from reportgen.report.accuracy_verdict import variant_accuracy
 from reportgen.report.checks_view import embedding_verdict, functional_verdict
 from reportgen.results import Finding, ModelVariant, Results, ServingCell
@@ -44,6 +45,7 @@ class VariantConclusion:
     speedup: str
     accuracy: str
     functional: str
+    has_operating_point: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,20 @@ def operating_point(v: ModelVariant, findings: list[Finding], *, allow: tuple[st
     plan's latency limits."""
     ok = [c for c in v.serving if c.metrics is not None and c.metrics.completed
           and cell_status(findings, v.label, c.key) in allow and _slo_met(c)]
-    if not ok:
-        return None
-    return max(ok, key=lambda c: (c.batch_size, -c.input_len, -c.output_len))
+    closed = [c for c in ok if c.request_rate is None]
+    if closed:  # the seed's operating point is a batch size; open-loop cells only where there is none
+        return max(closed, key=lambda c: (c.batch_size, -c.input_len, -c.output_len))
+    return max(ok, key=lambda c: (c.request_rate or 0.0, -c.input_len, -c.output_len)) if ok else None
 
 
-def _batches(cells: list[ServingCell]) -> str:
-    return "、".join(str(b) for b in sorted({c.batch_size for c in cells}))
+def _cells_text(cells: list[ServingCell]) -> str:
+    """「批大小 1、2、4」, 「1、2 请求/秒」, or both: the cells a statement is about, by their load."""
+    batches = sorted({c.batch_size for c in cells if c.request_rate is None})
+    rates = sorted({c.request_rate for c in cells if c.request_rate is not None})
+    parts = [f"批大小 {'、'.join(map(str, batches))}"] if batches else []
+    if rates:
+        parts.append(f"{'、'.join(f'{r:g}' for r in rates)} 请求/秒")
+    return "，".join(parts)
 
 
 def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findings: list[Finding],
@@ -115,9 +124,9 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
         usable = "部分可用"
         parts = [f"{len(valid)} 个有效"] if valid else []
         if warn:
-            parts.append(f"{len(warn)} 个存疑（批大小 {_batches(warn)}）")
+            parts.append(f"{len(warn)} 个存疑（{_cells_text(warn)}）")
         if bad:
-            parts.append(f"{len(bad)} 个无效（批大小 {_batches(bad)}）")
+            parts.append(f"{len(bad)} 个无效（{_cells_text(bad)}）")
         detail = f"{len(measured)} 个用例中 " + "、".join(parts)
     else:
         usable, detail = "可用", f"{len(measured)} 个用例全部有效"
@@ -131,7 +140,7 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
             point = "无（没有有效用例）"
     else:
         m = op.metrics
-        point = f"批大小 {op.batch_size}（存疑用例中最大，没有有效用例）" if doubtful else f"批大小 {op.batch_size}（有效用例中最大）"
+        point = f"{fmt.cell_name(op.key)}（{'存疑用例中最大，没有有效用例' if doubtful else '有效用例中最大'}）"
         tps = f"{m.output_throughput:.2f} tok/s"
         tpot = f"{m.tpot_ms.mean:.2f} ms" if m.tpot_ms.mean is not None else dash
         ttft = f"{m.ttft_ms.mean:.2f} ms" if m.ttft_ms.mean is not None else dash
@@ -145,7 +154,7 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
             for c in measured:
                 if status[id(c)] not in ok:
                     continue
-                bc = next((b for b in base.serving if (b.batch_size, b.input_len, b.output_len) == (c.batch_size, c.input_len, c.output_len)), None)
+                bc = next((b for b in base.serving if b.key.case() == c.key.case()), None)  # the same load and lengths
                 if bc is not None and bc.metrics is not None and cell_status(findings, base.label, bc.key) in ok:
                     out.append((c, bc))
             return out
@@ -154,15 +163,16 @@ def _variant(results: Results, v: ModelVariant, base: ModelVariant | None, findi
         if not pairs:
             pairs, note = pairs_of(("VALID", "WARNING")), "，存疑"
         if pairs:
-            c, bc = max(pairs, key=lambda p: p[0].batch_size)
+            c, bc = max(pairs, key=lambda p: (p[0].request_rate is None, p[0].batch_size, p[0].request_rate or 0.0))
             assert c.metrics is not None and bc.metrics is not None
             s = metrics.speedup(bc.metrics.output_throughput, c.metrics.output_throughput, True)
-            speed = f"{s:.2f}×（批大小 {c.batch_size}{note}）" if s is not None else dash
+            speed = f"{s:.2f}×（{fmt.cell_name(c.key)}{note}）" if s is not None else dash
         else:
             speed = "无法给出（没有两者都可用的同条件用例）" if measured else dash
     return VariantConclusion(
         label=v.label, usable=usable, usable_detail=detail, operating_point=point, tps=tps, tpot=tpot, ttft=ttft,
         speedup=speed, accuracy=accuracy.get(v.label, "未测"), functional=functional,
+        has_operating_point=op is not None and op.metrics is not None,
     )
 
 
@@ -195,7 +205,7 @@ def _remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup
             words = "TTFT 短得不可能：" + "、".join(str(n) for n in inputs) + " 词元的输入在这么短的时间内无法完成预填充"
         if cause.key == "short_output":
             words = _short_output_words(by_variant)
-        cells = "；".join(f"{label} 批大小 {_batches(cs)}" for label, cs in by_variant.items())
+        cells = "；".join(f"{label} {_cells_text(cs)}" for label, cs in by_variant.items())
         out.append(RemeasureGroup(cause=words, cells=cells, remedy=cause.remedy, severity=severity))
     return out
 
@@ -221,7 +231,7 @@ def _limits(results: Results, findings: list[Finding]) -> list[Statement]:
         shapes = sorted({(c.input_len, c.output_len) for c in cells})
         if len(shapes) == 1:
             out.append(Statement(f"性能只测了一种输入、输出长度（{shapes[0][0]} / {shapes[0][1]} 词元），"
-                                 f"批大小 {_batches(cells)}；其他长度与并发下的表现未测。", "3.1"))
+                                 f"{_cells_text(cells)}；其他长度与并发下的表现未测。", "3.1"))
         if not any(c.telemetry is not None and c.telemetry.samples for c in cells):
             out.append(Statement("未采集加速卡功耗与温度，能效未评价。", "3.3"))
         if all(c.source != "measured" for c in cells):
@@ -257,7 +267,7 @@ def conclusion(results: Results, findings: list[Finding], *, extra: list[Stateme
         for r in rows:
             if r.usable == "未测":
                 continue
-            if r.operating_point.startswith("批大小"):
+            if r.has_operating_point:
                 headline.append(Statement(
                     f"{r.label} 性能数据{r.usable}（{r.usable_detail}）；推荐工作点 {r.operating_point}：TPS {r.tps}，"
                     f"TPOT {r.tpot}，TTFT {r.ttft}" + (f"；相对 {base.label} 的加速比 {r.speedup}" if base and r.label != base.label and r.speedup not in ('—',) else "") + "。",

@@ -50,7 +50,7 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
                 f"#{numbers[id(f)]}",
                 SEVERITY_ZH.get(f.severity, f.severity),
                 f.precision or fmt.NOT_APPLICABLE,
-                f"批大小 {f.cell.batch_size}" if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
+                fmt.cell_name(f.cell) if f.cell is not None else (f.benchmark or fmt.NOT_APPLICABLE),
                 CHECK_TITLES_ZH.get(f.check) or f.check,
                 f.message_zh or f.message,
             ] for f in mine]

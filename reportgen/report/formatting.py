@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from reportgen.messages import note_text
-from reportgen.results import Fact
+from reportgen.results import CellKey, Fact
 
 NOT_TESTED = "未测试"
 
@@ -108,6 +108,26 @@ def byte_size(value: float) -> str:
     if value % 10**9 == 0:
         return f"{int(value // 10**9)} GB"
     return f"{gib:.1f} GiB"
+
+
+def cell_name(key: CellKey, *, lengths: bool = False, dataset: bool = False) -> str:
+    """What the document calls a serving cell, from its key (the one naming of a cell): 「批大小 8」
+    for a closed loop, 「2 请求/秒」 (「（突发度 0.5）」 when not Poisson) for an open loop, then the
+    repeat; ``dataset`` adds the dataset (where the cells named side by side differ in it),
+    ``lengths`` 「输入 8192 / 输出 256 词元」."""
+    if key.request_rate is None:
+        name = f"批大小 {key.batch_size}"
+    else:
+        name = f"{key.request_rate:g} 请求/秒"
+        if key.burstiness is not None:
+            name += f"（突发度 {key.burstiness:g}）"
+    if dataset:
+        name += f" · {key.dataset}"
+    if key.repeat:
+        name += f" · 第 {key.repeat + 1} 次"
+    if lengths:
+        name += f" · 输入 {key.input_len} / 输出 {key.output_len} 词元"
+    return name
 
 
 def fact_value(fact: Fact) -> str:

@@ -84,7 +84,7 @@ def raw_blocks(results: Results) -> list[RawBlock]:
     for v in results.variants:
         for c in sorted(v.serving, key=cell_order):
             if c.import_info and c.import_info.text:
-                out.append(RawBlock(f"{v.label} · 批大小 {c.batch_size} · 输入 {c.input_len} / 输出 {c.output_len} 词元：性能测试输出",
+                out.append(RawBlock(f"{v.label} · {fmt.cell_name(c.key, lengths=True)}：性能测试输出",
                                     c.import_info.text))
     for v in results.variants:
         seen: list[str] = []
@@ -144,7 +144,7 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
             lines.append(line)
         for c in sorted(v.serving, key=cell_order):
             info = c.import_info
-            where = f"3.3 {v.label} 批大小 {c.batch_size}（输入 {c.input_len} / 输出 {c.output_len}）"
+            where = f"3.3 {v.label} {fmt.cell_name(c.key, lengths=True)}"
             if info is not None:
                 how = f"{_ORIGIN_HOW['imported']}：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
                 if info.derived and c.metrics is not None:

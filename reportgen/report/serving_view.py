@@ -32,10 +32,6 @@ def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
     return sorted(v.serving, key=cell_order)
 
 
-def _case_key(c: ServingCell) -> tuple[int, int, int]:
-    return (c.batch_size, c.input_len, c.output_len)
-
-
 def _cell_missing_reason(c: ServingCell) -> str:
     m = c.metrics
     if m is not None and m.completed == 0 and m.failed > 0:
@@ -208,7 +204,7 @@ def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: lis
         m = c.metrics
         assert m is not None
         rows.append([
-            f"{v.label} · 批大小 {c.batch_size}", str(m.completed), str(m.failed), str(m.total_input_tokens),
+            f"{v.label} · {fmt.cell_name(c.key, dataset=_datasets_differ(cells))}", str(m.completed), str(m.failed), str(m.total_input_tokens),
             str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
             fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
             STATUS_ZH[cell_status(findings, v.label, c.key)],
@@ -221,8 +217,13 @@ def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: lis
     return table, (commands.pop() if len(commands) == 1 else None)
 
 
-def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding]) -> CaseView:
-    heading = f"{letter}. {v.label} · 批大小 {c.batch_size} · 输入 {c.input_len} / 输出 {c.output_len} 词元"
+def _datasets_differ(cells: list[tuple[ModelVariant, ServingCell]]) -> bool:
+    """Name the dataset in a cell's label only where the cells shown together differ in it."""
+    return len({c.dataset for _, c in cells}) > 1
+
+
+def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False) -> CaseView:
+    heading = f"{letter}. {v.label} · {fmt.cell_name(c.key, lengths=True, dataset=dataset)}"
     overview = latency = None
     missing = None
     if c.metrics is not None:
@@ -284,7 +285,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     if not cells:
         return None, [], None
     base = baseline(results.variants)
-    base_cells = {_case_key(c): c for c in base.serving} if base else {}
+    base_cells = {c.key.case(): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
     base_label = base.label if base else "FP16"
     shapes = sorted({(c.input_len, c.output_len) for _, c in cells})
@@ -312,7 +313,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     rows = []
     notes: list[str] = []
     for v, c in cells:
-        label_cell = f"{v.label} · 批大小 {c.batch_size}"
+        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=_datasets_differ(cells))}"
         if len(shapes) > 1:
             label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
@@ -346,7 +347,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
         elif not is_quantized(v):
             speed = fmt.NOT_APPLICABLE
         else:
-            bc = base_cells.get(_case_key(c))
+            bc = base_cells.get(c.key.case())
             if bc is None or bc.metrics is None or m is None:
                 speed = fmt.missing("not_collected", f"无 {base.label} 同条件用例" if bc is None else None)
             else:
@@ -410,7 +411,8 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
     compact, compact_command = _imported_cases(cells, findings)
-    cases = [] if compact is not None else [_case(_letter(i), v, c, findings) for i, (v, c) in enumerate(cells)]
+    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=_datasets_differ(cells))
+                                            for i, (v, c) in enumerate(cells)]
     summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
