@@ -17,6 +17,7 @@ SERVING_COLUMNS: tuple[str, ...] = (
     "precision",
     "batch_size",
     "request_rate",
+    "burstiness",
     "input_len",
     "output_len",
     "dataset",
@@ -46,7 +47,7 @@ PROBE_KEYS: tuple[str, ...] = ("value", "met", "ttft_p99_ms", "tpot_p99_ms", "ou
 # Repeats of one case: the mean and the 95 % CI half width of these row values.
 REPEAT_METRICS: tuple[str, ...] = ("ttft_mean_ms", "ttft_p99_ms", "tpot_mean_ms", "tpot_p99_ms", "output_tps", "goodput_rps")
 REPEAT_COLUMNS: tuple[str, ...] = (
-    "precision", "batch_size", "request_rate", "input_len", "output_len", "dataset", "repeats",
+    "precision", "batch_size", "request_rate", "burstiness", "input_len", "output_len", "dataset", "repeats",
     *(f"{m}{suffix}" for m in REPEAT_METRICS for suffix in ("", "_ci95")),
 )
 
@@ -81,6 +82,7 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
                 "precision": v.label,
                 "batch_size": c.batch_size,
                 "request_rate": c.request_rate,
+                "burstiness": c.key.burstiness,  # only an open loop's non-Poisson gamma shape
                 "input_len": c.input_len,
                 "output_len": c.output_len,
                 "dataset": c.dataset,
@@ -115,11 +117,12 @@ def repeat_rows(results: Results, findings: list[Finding] | None = None) -> list
     rows = serving_rows(results, findings)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in rows:
-        groups.setdefault((r["precision"], r["batch_size"], r["request_rate"], r["input_len"], r["output_len"], r["dataset"]), []).append(r)
+        groups.setdefault((r["precision"], r["batch_size"], r["request_rate"], r["burstiness"], r["input_len"],
+                           r["output_len"], r["dataset"]), []).append(r)
     out: list[dict[str, Any]] = []
-    for (label, b, rate, i, o, ds), rs in groups.items():
-        row: dict[str, Any] = {"precision": label, "batch_size": b, "request_rate": rate, "input_len": i,
-                               "output_len": o, "dataset": ds, "repeats": len(rs)}
+    for (label, b, rate, g, i, o, ds), rs in groups.items():
+        row: dict[str, Any] = {"precision": label, "batch_size": b, "request_rate": rate, "burstiness": g,
+                               "input_len": i, "output_len": o, "dataset": ds, "repeats": len(rs)}
         for name in REPEAT_METRICS:
             st = repeat_stat([r[name] for r in rs if r[name] is not None])
             row[name] = st.mean if st else None

@@ -86,15 +86,16 @@ def summary_cmd(results_files: tuple[str, ...], fmt: str, what: str | None, base
 
     \b
     Columns (serving): precision, batch_size, request_rate (empty for a closed loop),
-      input_len, output_len, dataset, repeat, requests, failed, input_tokens,
-      output_tokens, duration_s, ttft_mean_ms, ttft_median_ms, ttft_p99_ms, tpot_mean_ms,
+      burstiness (an open loop's gamma shape, empty for Poisson), input_len, output_len,
+      dataset, repeat, requests, failed, input_tokens, output_tokens, duration_s,
+      ttft_mean_ms, ttft_median_ms, ttft_p99_ms, tpot_mean_ms,
       tpot_median_ms, tpot_p99_ms, itl_mean_ms, e2el_mean_ms, output_tps, total_tps,
       goodput_rps, valid
     Columns (--accuracy): precision, benchmark, mode, n, correct, micro, macro (fractions 0-1)
     Columns (--capacity): precision, input_len, output_len, slo, by, capacity, probes
       (JSON: probes is a list of {value, met, ttft_p99_ms, tpot_p99_ms, output_tps};
       table and CSV: "1:met 2:met 4:miss")
-    Columns (--repeats): precision, batch_size, request_rate, input_len, output_len,
+    Columns (--repeats): precision, batch_size, request_rate, burstiness, input_len, output_len,
       dataset, repeats, then ttft_mean_ms, ttft_p99_ms, tpot_mean_ms, tpot_p99_ms,
       output_tps, goodput_rps each with its _ci95 (half width of the 95 % interval)
 
