@@ -17,12 +17,13 @@ import pytest
 from serving_helpers import STUB, free_port, make_tokenizer
 from test_hw_sshd import Server, sshd  # noqa: F401  (the module-scoped sshd fixture)
 
+from collectors.serving.server import HostServer
 from reportgen.cli import main
 from reportgen.results import load_results
 
 pytestmark = [pytest.mark.slow, pytest.mark.sshd]
 
-LABEL = "FP16-sshd"  # its own /tmp/reportgen-server-<label>.* files, apart from other tests'
+LABEL = "FP16-sshd"  # its own /tmp/reportgen-server-<label>-XXXXXX folder, apart from other tests'
 
 
 def gone(pid: int) -> bool:
@@ -59,23 +60,36 @@ served_model_name = "tiny"
 tokenizer = {json.dumps(str(tokdir))}
 launch_command = {json.dumps(cmd)}
 """)
-    files = [Path(f"/tmp/reportgen-server-{LABEL}.{s}") for s in ("log", "pid", "status")]
-    for f in files:
-        f.unlink(missing_ok=True)
+    seen: dict[str, object] = {}
+    close = HostServer.close
+
+    def record_then_close(self: HostServer) -> None:
+        # the private folder as the host had it (the sshd is this machine: its files are ours to stat)
+        assert self.dir is not None
+        seen.update(dir=self.dir, mode=os.stat(self.dir).st_mode & 0o777, pgid=self.pgid,
+                    files=sorted(os.listdir(self.dir)))
+        close(self)
+
+    monkeypatch.setattr(HostServer, "close", record_then_close)
     monkeypatch.setenv("REPORTGEN_SSH_PASSWORD", "s3cret-not-to-be-saved")
     out = tmp_path / "out.json"
-    pgid = None
     try:
         with pytest.raises(SystemExit) as e:
             main(["collect", *sshd.cli_args(), "--plan", str(plan), "--only", "serving", "-o", str(out)])
         assert e.value.code == 0
-        pgid = int(files[1].read_text())  # the remote wrapper's process group (setsid)
     finally:
-        if pgid is None and files[1].exists():  # a failed run must not leave the stub behind
-            try:
-                os.killpg(int(files[1].read_text()), 9)
-            except (ProcessLookupError, ValueError):
-                pass
+        if "pgid" not in seen:  # a failed run must not leave the stub behind
+            for pid_file in Path("/tmp").glob(f"reportgen-server-{LABEL}-*/server.pid"):
+                try:
+                    os.killpg(int(pid_file.read_text()), 9)
+                except (ProcessLookupError, ValueError):
+                    pass
+    # log, PID and status in a folder of its own, readable by its owner only, removed afterwards
+    assert str(seen["dir"]).startswith(f"/tmp/reportgen-server-{LABEL}-") and seen["mode"] == 0o700
+    assert seen["files"] == ["server.log", "server.pid", "server.status"]
+    assert not Path(str(seen["dir"])).exists()
+    pgid = seen["pgid"]
+    assert isinstance(pgid, int)  # the remote wrapper's process group (setsid)
 
     res = load_results(out)
     v = res.variant(LABEL)
@@ -102,11 +116,9 @@ launch_command = {json.dumps(cmd)}
         os.killpg(pgid, 0)
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-    assert files[2].read_text().strip() == "143"
+    # the status file said 143 (recorded as exit_code above) before its folder was removed
 
     text = out.read_text()
     assert "s3cret-not-to-be-saved" not in text
     key_body = [ln for ln in sshd.key.read_text().splitlines() if not ln.startswith("-----")]
     assert key_body and not any(ln in text for ln in key_body)
-    for f in files:
-        f.unlink(missing_ok=True)

@@ -111,7 +111,12 @@ class HostServer:
     """The launch command run in the background on a ``collectors.execution.Host`` (SSH or
     local), through ``host.run``: ``setsid`` gives it its own process group, whose id goes to
     a PID file; its exit status goes to a status file; ``stop`` signals the group.
-    With ``container``, the same script runs under ``docker exec -d``."""
+    With ``container``, the same script runs under ``docker exec -d``.
+
+    The log, PID and status files live in a private folder of their own (``mktemp -d``: mode
+    0700, an unpredictable name): the log may echo a token, and other users of a shared GPU
+    server must neither read it nor plant a file at a name we would write. ``close`` removes
+    the folder once the log's tail is recorded (redacted) in the results file."""
 
     def __init__(self, host: Any, command: str, *, label: str, env: dict[str, str] | None = None,
                  container: str | None = None, workdir: str = "/tmp") -> None:
@@ -119,8 +124,10 @@ class HostServer:
         self.command = command
         self.container = container
         self.env = env or {}
-        base = f"{workdir}/reportgen-server-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}"
-        self.log_path, self.pid_path, self.status_path = f"{base}.log", f"{base}.pid", f"{base}.status"
+        self.prefix = f"{workdir}/reportgen-server-{re.sub(r'[^A-Za-z0-9_.-]', '_', label)}-"
+        self.dir: str | None = None  # the private folder, once started
+        self.log_path = self.pid_path = self.status_path = "/dev/null"
+        self.pgid: int | None = None
         self.started_at: float | None = None
         self._last_check = 0.0
         self._code: int | None = None
@@ -131,43 +138,60 @@ class HostServer:
         return self.host.run([command], timeout_s=timeout_s)[0]
 
     def start(self) -> None:
-        envs = " ".join(shlex.quote(f"{k}={v}") for k, v in self.env.items())
+        made = self._run(f"mktemp -d {shlex.quote(self.prefix)}XXXXXX")
+        folder = (made.stdout or "").strip()
+        if made.exit_code != 0 or not folder.startswith(self.prefix):
+            raise ServerError(f"cannot make a private folder on {getattr(self.host, 'name', 'the host')}: "
+                              f"{(made.stderr or made.stdout).strip()[:200]}")
+        self.dir = folder
+        q = shlex.quote
+        self.log_path, self.pid_path, self.status_path = (f"{folder}/server.log", f"{folder}/server.pid",
+                                                          f"{folder}/server.status")
+        envs = " ".join(q(f"{k}={v}") for k, v in self.env.items())
         # the wrapper survives the group's SIGTERM (a handler, unlike an ignore, is not
         # inherited by the command) to record the command's exit status
-        inner = f'trap true TERM; echo $$ > {self.pid_path}; env {envs} sh -c "$0"; echo $? > {self.status_path}'
+        inner = f'trap true TERM; echo $$ > {q(self.pid_path)}; env {envs} sh -c "$0"; echo $? > {q(self.status_path)}'
         script = (
-            f"rm -f {self.pid_path} {self.status_path}; "
-            f"setsid sh -c {shlex.quote(inner)} {shlex.quote(self.command)} > {self.log_path} 2>&1 < /dev/null & "
-            f"sleep 0.2; cat {self.pid_path}"
+            f"setsid sh -c {q(inner)} {q(self.command)} > {q(self.log_path)} 2>&1 < /dev/null & "
+            f"sleep 0.2; cat {q(self.pid_path)}"
         )
         r = self._run(script)
         if r.exit_code != 0:
             raise ServerError(f"cannot launch the server on {getattr(self.host, 'name', 'the host')}: {(r.stderr or r.stdout).strip()[:200]}")
+        pid = (r.stdout or "").strip()
+        self.pgid = int(pid) if pid.isdigit() else None
         self.started_at = time.monotonic()
+
+    def close(self) -> None:
+        """Remove the private folder (log, PID and status files) from the host."""
+        if self.dir is not None and self.dir.startswith(self.prefix):
+            self._run(f"rm -rf -- {shlex.quote(self.dir)}")
+            self.dir = None
 
     def exit_code(self) -> int | None:
         """None while it runs; checked at most every 2 s (each check is a round trip)."""
         if self._code is not None or time.monotonic() - self._last_check < 2.0:
             return self._code
         self._last_check = time.monotonic()
-        r = self._run(f"cat {self.status_path} 2>/dev/null || (kill -0 -$(cat {self.pid_path}) 2>/dev/null && echo running) || echo gone")
+        st, pid = shlex.quote(self.status_path), shlex.quote(self.pid_path)
+        r = self._run(f"cat {st} 2>/dev/null || (kill -0 -$(cat {pid}) 2>/dev/null && echo running) || echo gone")
         out = (r.stdout or "").strip()
         if out and out not in ("running",):
             self._code = int(out) if out.lstrip("-").isdigit() else -1
         return self._code
 
     def log_tail(self, lines: int = 200) -> str:
-        return str(self._run(f"tail -n {int(lines)} {self.log_path}").stdout or "")
+        return str(self._run(f"tail -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
-        self._run(f"kill -TERM -$(cat {self.pid_path}) 2>/dev/null; true")
+        self._run(f"kill -TERM -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self._last_check = 0.0
             if self.exit_code() is not None:
                 return self._code
             time.sleep(0.5)
-        self._run(f"kill -KILL -$(cat {self.pid_path}) 2>/dev/null; true")
+        self._run(f"kill -KILL -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")
         self._last_check = 0.0
         return self.exit_code()
 
@@ -212,7 +236,7 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
                 raise ServerError(
                     f"the server exited with status {code} before answering /health"
                     + (f": {cause[:300]}" if cause else "")
-                    + f" (log: {proc.log_path})"
+                    + (f" (log: {proc.log_path})" if isinstance(proc, ServerProcess) else " (the log's end is in the results file)")
                 )
             try:
                 h = c.get(base + "/health")

@@ -322,5 +322,7 @@ def _run_variant(
             s.exit_code = server.stop(plan.server.stop_timeout_s)
             s.log_tail = server.log_tail(plan.server.log_tail_lines)
             store.save()
+            if isinstance(server, HostServer):
+                server.close()  # the tail is in the results (redacted); nothing stays on the host
             if isinstance(server, ServerProcess):
                 redact_file(server.log_path, store.results.secret_values)  # the kept log holds no secret either
