@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reportgen.results import CellKey, ModelVariant, ServingCell
 
-__all__ = ["RepeatStat", "cases", "repeat_stat"]
+__all__ = ["RepeatStat", "cases", "ratio_interval", "repeat_stat"]
 
 # t(0.975, df) for df = 1..30; beyond, the normal 1.96 is within 2 %.
 _T975 = (
@@ -42,6 +42,33 @@ def repeat_stat(values: Sequence[float]) -> RepeatStat | None:
     s = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
     t = _T975[n - 2] if n - 2 < len(_T975) else 1.96
     return RepeatStat(n, mean, t * s / math.sqrt(n), s / mean if mean else None)
+
+
+def _t975(df: float) -> float:
+    return _T975[max(1, math.floor(df)) - 1] if df < len(_T975) + 1 else 1.96
+
+
+def ratio_interval(base: Sequence[float], other: Sequence[float]) -> tuple[float, float] | None:
+    """95 % interval of mean(other) ÷ mean(base) from the repeats of both: on the log scale,
+    se² = s_o² / (n_o·m_o²) + s_b² / (n_b·m_b²) (the delta method), Student's t with the
+    Welch–Satterthwaite degrees of freedom; None unless both sides have 2 repeats or more and
+    positive means."""
+    if len(base) < 2 or len(other) < 2:
+        return None
+    parts = []
+    for xs in (other, base):
+        n, m = len(xs), math.fsum(xs) / len(xs)
+        if m <= 0:
+            return None
+        var = math.fsum((x - m) ** 2 for x in xs) / (n - 1)
+        parts.append((var / (n * m * m), n, m))
+    (vo, no, mo), (vb, nb, mb) = parts
+    r = mo / mb
+    if vo + vb == 0:
+        return (r, r)
+    df = (vo + vb) ** 2 / (vo**2 / (no - 1) + vb**2 / (nb - 1))
+    half = _t975(df) * math.sqrt(vo + vb)
+    return (r * math.exp(-half), r * math.exp(half))
 
 
 def cases(v: ModelVariant) -> dict[CellKey, list[ServingCell]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from _clean_run import clean_results, fail_one_cut_one
+from _clean_run import clean_results, fail_one_cut_one, refresh
 from _compare_pairs import halved, pair, with_env
 
 from reportgen.compare import compare, newcombe, wilson
 from reportgen.errors import CompareError
-from reportgen.results import Results
+from reportgen.results import Results, ServingCell
 from reportgen.validity import check_results
 from reportgen.variant_roles import variant_kind
 
@@ -196,3 +196,58 @@ def test_same_card_and_file_name_get_distinct_labels() -> None:
     a, _ = pair()
     c = compare([("x/run.json", a), ("y/run.json", a.model_copy(deep=True))])
     assert [s.label for s in c.sources] == ["Card A（run）", "Card A（run）（第 2 个文件）"]
+
+
+def _scaled(cell: ServingCell, factor: float, repeat: int) -> ServingCell:
+    """The cell with every time multiplied by ``factor`` (same tokens), as repeat ``repeat``."""
+    out = cell.model_copy(deep=True)
+    out.repeat = repeat
+    out.requests = [q.model_copy(update={
+        "start_s": q.start_s * factor,
+        "first_token_s": None if q.first_token_s is None else q.first_token_s * factor,
+        "end_s": None if q.end_s is None else q.end_s * factor,
+        "chunk_times_s": [t * factor for t in q.chunk_times_s],
+    }) for q in cell.requests]
+    if out.duration_s is not None:
+        out.duration_s *= factor
+    refresh(out)
+    return out
+
+
+def test_repeats_on_both_sides_give_the_ratio_an_interval() -> None:
+    """Three repeats a side: the ratio's 95 % interval (log-scale delta method, Welch's t); a card
+    within its own run-to-run spread of the baseline is said to be no different."""
+    import math
+
+    from reportgen.compare.texts import ratio_text
+    from reportgen.repeats import ratio_interval
+
+    a, _ = pair()
+    base_cell = a.variants[0].serving[0]
+    spreads = {"faster": (0.50, 0.51, 0.49), "same": (1.0, 1.01, 0.99)}
+    rows = {}
+    for name, factors in spreads.items():
+        x, y = pair()
+        x.variants[0].serving[0:1] = [_scaled(base_cell, f, i) for i, f in enumerate((1.0, 1.02, 0.98))]
+        y.variants[0].serving[0:1] = [_scaled(base_cell, f, i) for i, f in enumerate(factors)]
+        c = compare([("a.json", x), ("b.json", y)])
+        rows[name] = next(r for r in c.cases if r.key.kind == "FP16" and r.key.batch_size == 1).ratios[1]["output_tps"]
+        tps_a = [cc.metrics.output_throughput for cc in x.variants[0].serving[:3]]  # type: ignore[union-attr]
+        tps_b = [cc.metrics.output_throughput for cc in y.variants[0].serving[:3]]  # type: ignore[union-attr]
+        # the interval, computed here from the repeats' TPS by the formula in the docstring
+        ma, mb = sum(tps_a) / 3, sum(tps_b) / 3
+        va = sum((t - ma) ** 2 for t in tps_a) / 2 / (3 * ma * ma)
+        vb = sum((t - mb) ** 2 for t in tps_b) / 2 / (3 * mb * mb)
+        df = (va + vb) ** 2 / (va**2 / 2 + vb**2 / 2)
+        t = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776}[math.floor(df)]
+        want = (mb / ma * math.exp(-t * math.sqrt(va + vb)), mb / ma * math.exp(t * math.sqrt(va + vb)))
+        assert rows[name].interval == pytest.approx(want)
+        assert ratio_interval(tps_a, tps_b) == pytest.approx(want)
+    assert rows["faster"].value == pytest.approx(2.0, rel=0.02) and not rows["faster"].within_noise
+    assert rows["faster"].interval[0] > 1.5  # type: ignore[index]
+    assert rows["same"].within_noise and "差异不显著" in ratio_text(rows["same"])
+    assert "95% 区间" in ratio_text(rows["faster"]) and "差异不显著" not in ratio_text(rows["faster"])
+    # one run on a side: no interval, the text as before
+    single = compare(list(zip(("a.json", "b.json"), pair())))
+    r1 = next(r for r in single.cases if r.key.kind == "FP16" and r.key.batch_size == 1).ratios[1]["output_tps"]
+    assert r1.interval is None and ratio_text(r1) == "2.00×"

@@ -60,3 +60,9 @@ class Ratio:
     value: float | None
     reason: ReasonCode | None = None
     doubtful: bool = False  # an input is WARNING (存疑)
+    interval: tuple[float, float] | None = None  # 95 %, where both cells have repeats (repeats.ratio_interval)
+
+    @property
+    def within_noise(self) -> bool:
+        """The interval holds 1: the repeats do not show a difference."""
+        return self.interval is not None and self.interval[0] <= 1.0 <= self.interval[1]

@@ -41,6 +41,7 @@ from reportgen.compare.side_by_side import (
 )
 from reportgen.energy import cell_energy
 from reportgen.errors import CompareError
+from reportgen.repeats import ratio_interval
 from reportgen.results import Finding, ModelVariant, Results, ServingCell, ServingMetrics
 from reportgen.validity import CellStatus, Msg, cell_findings, cell_status
 from reportgen.variant_roles import variant_kind
@@ -87,6 +88,7 @@ class Point:
     values: dict[str, float | None]  # METRICS and ENERGY_METRICS names -> pooled value
     findings: list[Finding]
     imported: bool
+    samples: dict[str, list[float]] = field(default_factory=dict)  # per metric, the value of each repeat used
 
     @property
     def usable(self) -> bool:
@@ -103,7 +105,8 @@ def ratio(base: Point | None, other: Point | None, metric: str) -> Ratio:
     b, o = base.values.get(metric), other.values.get(metric)
     if b is None or o is None or b <= 0 or o <= 0:
         return Ratio(None, "missing")
-    return Ratio(o / b, doubtful=base.status == "WARNING" or other.status == "WARNING")
+    return Ratio(o / b, doubtful=base.status == "WARNING" or other.status == "WARNING",
+                 interval=ratio_interval(base.samples.get(metric, []), other.samples.get(metric, [])))
 
 
 def _tdp_total(results: Results) -> float | None:
@@ -145,9 +148,11 @@ def _point(source: Source, members: list[tuple[ModelVariant, ServingCell]]) -> P
         xs = [vals[name] for vals in per_cell]
         pooled[name] = None if any(x is None for x in xs) or not xs else math.fsum(x for x in xs if x is not None) / len(xs)
     findings = [f for v, c in members for f in cell_findings(source.findings, v.label, c.key)]
+    samples = {name: [x for x in (vals[name] for vals in per_cell) if x is not None] for name in HIGHER_IS_BETTER
+               if pooled[name] is not None}
     return Point(
         variant=members[0][0].label, status=status, repeats=len(members), used=len(used), values=pooled,
-        findings=findings, imported=any(c.source == "imported" for _, c in members),
+        findings=findings, imported=any(c.source == "imported" for _, c in members), samples=samples,
     )
 
 

@@ -47,7 +47,11 @@ def source_label(s: Source, c: Comparison) -> str:
 def ratio_text(r: Ratio) -> str:
     if r.value is None:
         return REASON_ZH.get(r.reason or "missing", fmt.missing("not_collected"))
-    return fmt.ratio(r.value) + ("（存疑）" if r.doubtful else "")
+    text = fmt.ratio(r.value)
+    if r.interval is not None:  # repeats on both sides: how sure the ratio is
+        low, high = r.interval
+        text += f"（95% 区间 {fmt.ratio(low)}～{fmt.ratio(high)}" + ("，差异不显著）" if r.within_noise else "）")
+    return text + ("（存疑）" if r.doubtful else "")
 
 
 def summary_text(s: Summary) -> str:
