@@ -105,3 +105,17 @@ def test_live_sample_conclusion_gives_operating_point_speedup_and_verdicts() -> 
     md = render_markdown(r, source="samples/live-cpu.json")
     text = _conclusion_text(md)
     assert "推荐工作点" in text and "没有一个可以使用" not in text
+
+
+def test_functional_verdict_says_why_an_answer_is_empty() -> None:
+    from reportgen.report.checks_view import functional_verdict
+    from reportgen.results import FunctionalCheck, ModelVariant
+
+    v = ModelVariant(label="FP16", precision="fp16")
+    v.functional_check = FunctionalCheck(response_text="", finish_reason="length", prompt_tokens=14, completion_tokens=256)
+    assert functional_verdict(v) == ("未通过", "未通过：返回内容为空（生成了 256 个词元，解码后没有文字）")
+    v.functional_check = FunctionalCheck(response_text="  ", finish_reason="stop")
+    assert functional_verdict(v) == ("未通过", "未通过：返回内容为空")
+    v.functional_check = FunctionalCheck(response_text="你好，我是一个语言模型。", finish_reason="stop", completion_tokens=9)
+    word, line = functional_verdict(v)
+    assert word == "通过" and "9 个词元" in line, line

@@ -39,9 +39,11 @@ def functional_verdict(v: ModelVariant) -> tuple[str, str]:
     if fc.error:
         return "未通过", f"未通过：请求出错（{fc.error}）"
     text = (fc.response_text or "").strip()
-    if not text:
-        return "未通过", "未通过：返回内容为空"
     prompt, completion, _ = functional_tokens(fc)
+    if not text:
+        if completion:  # the server generated tokens that decode to nothing (special or blank tokens)
+            return "未通过", f"未通过：返回内容为空（生成了 {completion} 个词元，解码后没有文字）"
+        return "未通过", "未通过：返回内容为空"
     if fc.finish_reason not in (None, "stop", "length"):
         return "未通过", f"未通过：结束原因为 {fc.finish_reason}"
     parts = [f"返回 {len(text)} 个字符的中文回答"]
