@@ -490,3 +490,29 @@ launch_command = {json.dumps(cmd)}
     run_serving_stage(plan, store, resume=True)  # nothing left to do: the server is not even launched
     again = load_results(tmp_path / "r.json").variant("FP16")
     assert again.capacity[0].started_at == before
+
+
+def test_section_7_lists_the_probe_cells_under_the_cell_checks() -> None:
+    """A probe whose answers stopped short (5 of 11 tokens) is listed in section 7 with the check
+    that found it, numbered after the other findings, and counted in the summary line."""
+    from reportgen.report.capacity_view import probe_status
+    from reportgen.report.markdown import render_markdown
+
+    res = _results_with_search()
+    short = res.variants[0].capacity[0].probes[1].cell  # concurrency 2
+    for q in short.requests:
+        q.completion_tokens = 5
+    short.metrics = serving_metrics(short.requests, 1.0, short.slo)
+    assert probe_status(short, res.variants[0]) == "INVALID"
+    md = render_markdown(res)
+    s7 = md[md.index("## 7."):]
+    assert "### 7.1 容量搜索探测点" in s7
+    rows = [ln for ln in s7.split("### 7.1 容量搜索探测点", 1)[1].split("\n### ", 1)[0].splitlines() if ln.startswith("| #")]
+    mine = [r for r in rows if "| 并发数 2（输入 8 / 输出 11） |" in r]
+    (short_row,) = [r for r in mine if "生成词元总数应等于输出长度 × 成功请求数" in r]
+    assert "| 错误 | FP16 |" in short_row and "10 个请求中有 10 个生成 5" in short_row
+    # every probe issue of 3.5's notes is a row here, with the same message
+    sec35 = md[md.index("### 3\\.5 容量"):md.index("## 4.")]
+    for r in rows:
+        assert r.split(" | ")[-1].rstrip(" |") in sec35
+    assert "4 个容量搜索探测点" in s7 and f"发现错误 {sum('| 错误 |' in r for r in rows)} 项" in s7

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -375,9 +376,11 @@ env = {{ STUB_MARK = "it's quoted" }}
     assert v.server.exit_code == 143  # SIGTERM, recorded by the wrapper
     assert v.functional_check.completion_tokens == 8
     assert v.serving[0].metrics.completed == 2
-    assert host.commands[0].startswith("rm -f /tmp/reportgen-server-INT4.pid")
-    assert "STUB_MARK=it" in host.commands[0]
-    for suffix in ("log", "pid", "status"):
-        Path(f"/tmp/reportgen-server-INT4.{suffix}").unlink(missing_ok=True)
+    # a private folder first, the launch script in it, the folder removed at the end
+    assert host.commands[0] == "mktemp -d /tmp/reportgen-server-INT4-XXXXXX"
+    m = re.search(r"(/tmp/reportgen-server-INT4-\w{6})/server\.log", host.commands[1])
+    assert m and "STUB_MARK=it" in host.commands[1]
+    folder = m.group(1)
+    assert host.commands[-1] == f"rm -rf -- {folder}" and not Path(folder).exists()
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)

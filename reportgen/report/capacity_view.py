@@ -91,9 +91,15 @@ def _value(by: str, x: float) -> str:
     return f"{x:g}" if by == "concurrency" else f"{x:.3g}"
 
 
+def probe_checks(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str, str]]:
+    """(check name, severity, Chinese message) of every cell check that concerns a probe's cell
+    (section 7 lists them; 3.5 notes them under the search's table)."""
+    return [(c.name, i.severity, i.message.zh) for c in CHECKS if c.scope == "cell" for i in c.fn(cell, v)]
+
+
 def probe_issues(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str]]:
     """(severity, Chinese message) of every cell check that concerns a probe's cell."""
-    return [(i.severity, i.message.zh) for c in CHECKS if c.scope == "cell" for i in c.fn(cell, v)]
+    return [(sev, msg) for _, sev, msg in probe_checks(cell, v)]
 
 
 def probe_status(cell: ServingCell, v: ModelVariant) -> str:

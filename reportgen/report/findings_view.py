@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportgen.report import formatting as fmt
+from reportgen.report.capacity_view import probe_checks
 from reportgen.report.view_helpers import UNRECORDED
 from reportgen.report.view_types import FindingGroupView, FindingsView, Table
 from reportgen.results import Finding, Results
@@ -22,6 +23,23 @@ def _group(f: Finding) -> int:
 
 
 _GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "其他"]
+
+
+def _probe_group(results: Results, start: int) -> FindingGroupView | None:
+    """The capacity searches' probe cells under the same cell checks (3.5 gives each its status)."""
+    rows: list[list[str]] = []
+    for v in results.variants:
+        for search in v.capacity:
+            load = "并发数" if search.by == "concurrency" else "请求速率"
+            for p in sorted(search.probes, key=lambda p: p.value):
+                for name, sev, msg in probe_checks(p.cell, v):
+                    rows.append([f"#{start + len(rows)}", SEVERITY_ZH.get(sev, sev), v.label,
+                                 f"{load} {p.value:g}（输入 {search.input_len} / 输出 {search.output_len}）",
+                                 CHECK_TITLES_ZH.get(name) or name, msg])
+    if not rows:
+        return None
+    return FindingGroupView(title="容量搜索探测点",
+                            table=Table(["编号", "级别", "精度", "探测点", "检查项", "说明"], rows))
 
 
 def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
@@ -55,16 +73,21 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
                 f.message_zh or f.message,
             ] for f in mine]
         groups.append(FindingGroupView(title=title, table=Table(headers, rows)))
+    probes = _probe_group(results, start=len(ordered) + 1)
+    if probes is not None:  # right after the performance cells' group
+        groups.insert(1 if any(_group(f) == 0 for f in ordered) else 0, probes)
     n_cells = sum(len(v.serving) for v in results.variants)
+    n_probes = sum(len(s.probes) for v in results.variants for s in v.capacity)
     n_acc = sum(len(v.accuracy) for v in results.variants)
-    errors = sum(1 for f in findings if f.severity == "error")
-    warnings = len(findings) - errors
-    checked = f"共检查 {n_cells} 个性能用例、{n_acc} 项精度结果"
+    probe_rows = probes.table.rows if probes is not None else []
+    errors = sum(1 for f in findings if f.severity == "error") + sum(1 for r in probe_rows if r[1] == SEVERITY_ZH["error"])
+    warnings = len(findings) + len(probe_rows) - errors
+    checked = f"共检查 {n_cells} 个性能用例" + (f"、{n_probes} 个容量搜索探测点" if n_probes else "") + f"、{n_acc} 项精度结果"
     if results.embeddings:
         checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
-    if findings:
+    if findings or probe_rows:
         summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项。"
-    elif n_cells or n_acc or results.embeddings:
+    elif n_cells or n_probes or n_acc or results.embeddings:
         summary = f"{checked}：未发现问题。"
     else:
         summary = fmt.missing("not_collected", "没有可检查的数据")
