@@ -83,9 +83,18 @@ class _Args(dict):  # type: ignore[type-arg]
         return "?"
 
 
+def format_row(row: tuple[str, str], args: Mapping[str, object], lang: str, *, lenient: bool = False) -> str:
+    """One row of a message table — (English, Chinese) templates — in ``lang`` ("en" or "zh"):
+    the one way this project words a message in both languages (``NOTES`` here, the comparison's
+    table in ``reportgen.compare.messages``). ``lenient``: a missing argument reads "?" (a note read
+    from a file an older version wrote) instead of raising ``KeyError`` (a caller's mistake)."""
+    template = row[0 if lang == "en" else 1]
+    return template.format_map(_Args(args)) if lenient else template.format(**args)
+
+
 def note_text(code: str, args: NoteArgs | None = None, lang: str = "en") -> str:
     """The note in English (``lang="en"``) or Chinese (``"zh"``); an unknown code reads as itself."""
     row = NOTES.get(code)
     if row is None:
         return code
-    return row[0 if lang == "en" else 1].format_map(_Args(args or {}))
+    return format_row(row, args or {}, lang, lenient=True)

@@ -7,6 +7,7 @@ What a fact or setting is called comes from ``THINGS`` so that one name is used 
 
 from __future__ import annotations
 
+from reportgen.messages import format_row
 from reportgen.validity import Msg
 
 # code -> (English template, Chinese template); placeholders are filled by ``say``
@@ -97,10 +98,10 @@ THINGS: dict[str, tuple[str, str]] = {
 def say(code: str, **values: object) -> Msg:
     """The message ``code`` in both languages; ``values`` may be ``Msg`` (each language
     takes its own text) or plain values (the same text in both)."""
-    en, zh = MESSAGES[code]
+    row = MESSAGES[code]
     return Msg(
-        en.format(**{k: (v.en if isinstance(v, Msg) else v) for k, v in values.items()}),
-        zh.format(**{k: (v.zh if isinstance(v, Msg) else v) for k, v in values.items()}),
+        format_row(row, {k: (v.en if isinstance(v, Msg) else v) for k, v in values.items()}, "en"),
+        format_row(row, {k: (v.zh if isinstance(v, Msg) else v) for k, v in values.items()}, "zh"),
     )
 
 
