@@ -117,7 +117,7 @@ def test_bench_request_rate_sends_a_poisson_process(stub, tokdir, tmp_path) -> N
     retried (at most 3 runs); the send-time assertions apply to the first punctual run."""
     for b, want_cv in (("1", 1.0), ("4", 0.5)):
         for attempt in range(3):
-            out = tmp_path / f"r{b}-{attempt}.json"  # burstiness is not part of the cell key: one file each
+            out = tmp_path / f"r{b}-{attempt}.json"  # one file per burstiness and attempt
             r = _cli("bench", "--base-url", stub.base_url, "--model", "stub-model", "--tokenizer", str(tokdir),
                      "--request-rate", "20", "--num-requests", "200", "--input-len", "16", "--output-len", "4",
                      "--seed", str(7 + attempt), "--no-telemetry", "--burstiness", b, "-o", str(out))
