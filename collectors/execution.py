@@ -62,8 +62,11 @@ class Host(Protocol):
 
     name: str
 
-    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
-        """Run each command (a ``sh`` command line) in order, each with its own timeout."""
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S, *,
+            stdin: bytes | None = None) -> list[CommandResult]:
+        """Run each command (a ``sh`` command line) in order, each with its own timeout.
+        ``stdin``: bytes each command reads on its standard input (a secret that must not appear
+        on a command line, where other users of the host could read it with ``ps``)."""
         ...
 
     def close(self) -> None: ...
@@ -98,15 +101,16 @@ class LocalHost:
     def __init__(self, name: str = "localhost") -> None:
         self.name = name
 
-    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
-        return [self._run_one(c, timeout_s) for c in commands]
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S, *,
+            stdin: bytes | None = None) -> list[CommandResult]:
+        return [self._run_one(c, timeout_s, stdin) for c in commands]
 
-    def _run_one(self, command: str, timeout_s: float) -> CommandResult:
+    def _run_one(self, command: str, timeout_s: float, stdin: bytes | None = None) -> CommandResult:
         t0 = time.perf_counter()
         try:
             proc = subprocess.Popen(
                 ["sh", "-c", command],
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # its own process group, so a timeout kills the children too
@@ -114,7 +118,7 @@ class LocalHost:
         except OSError as e:
             return CommandResult(command, None, "", f"cannot start sh: {e}", time.perf_counter() - t0)
         try:
-            out, err = proc.communicate(timeout=timeout_s)
+            out, err = proc.communicate(input=stdin, timeout=timeout_s)
         except subprocess.TimeoutExpired:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -151,7 +155,8 @@ class ReplayHost:
         self.fallback = fallback
         self.seen: list[str] = []
 
-    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S, *,
+            stdin: bytes | None = None) -> list[CommandResult]:
         out = []
         for c in commands:
             self.seen.append(c)
@@ -315,10 +320,11 @@ class SSHHost:
         if target.key_file and not Path(target.key_file).exists():  # pragma: no cover - paramiko fails first
             raise HostError(f"{target.key_file}: no such key file")
 
-    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[CommandResult]:
-        return [self._run_one(c, timeout_s) for c in commands]
+    def run(self, commands: Sequence[str], timeout_s: float = DEFAULT_TIMEOUT_S, *,
+            stdin: bytes | None = None) -> list[CommandResult]:
+        return [self._run_one(c, timeout_s, stdin) for c in commands]
 
-    def _run_one(self, command: str, timeout_s: float) -> CommandResult:
+    def _run_one(self, command: str, timeout_s: float, stdin: bytes | None = None) -> CommandResult:
         import paramiko
 
         # The remote side kills the command itself; the client waits a little longer as a backstop.
@@ -332,6 +338,8 @@ class SSHHost:
                 raise HostError(f"ssh {self.name}: the connection was lost")
             chan = transport.open_session(timeout=10)
             chan.exec_command(wrapped)
+            if stdin:
+                chan.sendall(stdin)
             chan.shutdown_write()
             out, err = bytearray(), bytearray()
             chan.settimeout(0.2)

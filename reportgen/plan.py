@@ -8,6 +8,7 @@ matrix: Qwen2-7B-Instruct FP16 and GPTQ-Int4, batch sizes 1/2/4/8, 8192 tokens i
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Literal
@@ -150,6 +151,14 @@ class VariantPlan(_Plan):
     launch_command: str | None = None  # run locally (or in `container`) and stopped afterwards; none: attach
     container: str | None = None  # docker container to run launch_command in
     env: dict[str, str] = Field(default_factory=dict)  # extra environment for launch_command
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in env if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not an environment variable name (letters, digits, _)")
+        return env
 
     @property
     def request_model(self) -> str:

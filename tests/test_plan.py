@@ -42,6 +42,8 @@ def test_uncommenting_the_launch_lines_keeps_it_valid() -> None:
         ("[serving]\nendpoint = 'embeddings'\n", "serving.endpoint: Input should be 'completions' or 'chat'"),
         ("[[variants]]\nlabel = 'A'\n[[variants]]\nlabel = 'A'\n", "variant label 'A' appears twice"),
         ("[serving\n", "not valid TOML"),
+        ("[[variants]]\nlabel = 'A'\nenv = { 'HF-TOKEN' = 'x' }\n",
+         "variants.0.env: Value error, 'HF-TOKEN' is not an environment variable name"),
     ],
 )
 def test_bad_plans_fail_with_one_line(text: str, message: str) -> None:

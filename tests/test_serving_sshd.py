@@ -39,7 +39,8 @@ def test_collect_launches_the_server_over_ssh(sshd: Server, tmp_path: Path, monk
     port = free_port()
     # the project's venv python by absolute path: the remote PATH does not hold it
     py = Path(sys.executable).absolute()
-    cmd = f"{shlex.quote(str(py))} {shlex.quote(str(STUB))} --port {port} --model tiny --tokenizer {shlex.quote(str(tokdir))}"
+    cmd = (f"test -n \"$HF_TOKEN\" && echo TOKEN_SET=yes; exec {shlex.quote(str(py))} {shlex.quote(str(STUB))} --port {port} "
+           f"--model tiny --tokenizer {shlex.quote(str(tokdir))}")
     plan = tmp_path / "plan.toml"
     plan.write_text(f"""
 [server]
@@ -59,6 +60,7 @@ precision = "FP16"
 served_model_name = "tiny"
 tokenizer = {json.dumps(str(tokdir))}
 launch_command = {json.dumps(cmd)}
+env = {{ HF_TOKEN = "hf_s3cretTokenNotOnAnyCommandLine" }}
 """)
     seen: dict[str, object] = {}
     close = HostServer.close
@@ -67,7 +69,7 @@ launch_command = {json.dumps(cmd)}
         # the private folder as the host had it (the sshd is this machine: its files are ours to stat)
         assert self.dir is not None
         seen.update(dir=self.dir, mode=os.stat(self.dir).st_mode & 0o777, pgid=self.pgid,
-                    files=sorted(os.listdir(self.dir)))
+                    files=sorted(os.listdir(self.dir)), env_mode=os.stat(f"{self.dir}/server.env").st_mode & 0o777)
         close(self)
 
     monkeypatch.setattr(HostServer, "close", record_then_close)
@@ -86,7 +88,7 @@ launch_command = {json.dumps(cmd)}
                     pass
     # log, PID and status in a folder of its own, readable by its owner only, removed afterwards
     assert str(seen["dir"]).startswith(f"/tmp/reportgen-server-{LABEL}-") and seen["mode"] == 0o700
-    assert seen["files"] == ["server.log", "server.pid", "server.status"]
+    assert seen["files"] == ["server.env", "server.log", "server.pid", "server.status"] and seen["env_mode"] == 0o600
     assert not Path(str(seen["dir"])).exists()
     pgid = seen["pgid"]
     assert isinstance(pgid, int)  # the remote wrapper's process group (setsid)
@@ -98,6 +100,7 @@ launch_command = {json.dumps(cmd)}
     assert s.error is None
     assert s.exit_code == 143  # SIGTERM to the group, recorded by the remote wrapper
     assert f"PORT {port}" in s.log_tail  # the stub's own first line, read back over SSH
+    assert "TOKEN_SET=yes" in s.log_tail  # the environment reached the server (through a file, not argv)
     assert v.functional_check.error is None and v.functional_check.completion_tokens == 8
     assert [c.batch_size for c in v.serving] == [1, 2]
     for c in v.serving:
@@ -119,6 +122,6 @@ launch_command = {json.dumps(cmd)}
     # the status file said 143 (recorded as exit_code above) before its folder was removed
 
     text = out.read_text()
-    assert "s3cret-not-to-be-saved" not in text
+    assert "s3cret-not-to-be-saved" not in text and "hf_s3cretTokenNotOnAnyCommandLine" not in text
     key_body = [ln for ln in sshd.key.read_text().splitlines() if not ln.startswith("-----")]
     assert key_body and not any(ln in text for ln in key_body)

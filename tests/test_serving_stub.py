@@ -332,15 +332,18 @@ class ShellHost:
 
     def __init__(self):
         self.commands = []
+        self.inputs = []  # what each command read on its standard input
 
-    def run(self, commands, timeout_s=60.0):
+    def run(self, commands, timeout_s=60.0, *, stdin=None):
         import subprocess
         from types import SimpleNamespace
 
         out = []
         for c in commands:
             self.commands.append(c)
-            p = subprocess.run(["sh", "-c", c], capture_output=True, text=True, timeout=timeout_s)
+            self.inputs.append(stdin)
+            p = subprocess.run(["sh", "-c", c], capture_output=True, text=True, timeout=timeout_s,
+                               input=None if stdin is None else stdin.decode(), stdin=None if stdin else subprocess.DEVNULL)
             out.append(SimpleNamespace(command=c, exit_code=p.returncode, stdout=p.stdout, stderr=p.stderr))
         return out
 
@@ -349,7 +352,9 @@ def test_stage_launches_through_a_host_and_stops_the_process_group(tokdir, tmp_p
     import httpx
 
     port = free_port()
-    cmd = f"{sys.executable} {Path(__file__).parent / 'serving_stub.py'} --port {port} --model tiny --tokenizer {tokdir}"
+    # the command echoes the variable it was given, so the log shows it arrived
+    cmd = (f"echo MARK=$STUB_MARK; exec {sys.executable} {Path(__file__).parent / 'serving_stub.py'} --port {port} "
+           f"--model tiny --tokenizer {tokdir}")
     plan = parse_plan(f"""
 [server]
 base_url = "http://127.0.0.1:{port}"
@@ -376,10 +381,14 @@ env = {{ STUB_MARK = "it's quoted" }}
     assert v.server.exit_code == 143  # SIGTERM, recorded by the wrapper
     assert v.functional_check.completion_tokens == 8
     assert v.serving[0].metrics.completed == 2
-    # a private folder first, the launch script in it, the folder removed at the end
+    # a private folder first, the environment written into it through standard input (never on a
+    # command line, where ps shows it), the launch script, the folder removed at the end
     assert host.commands[0] == "mktemp -d /tmp/reportgen-server-INT4-XXXXXX"
-    m = re.search(r"(/tmp/reportgen-server-INT4-\w{6})/server\.log", host.commands[1])
-    assert m and "STUB_MARK=it" in host.commands[1]
+    m = re.search(r"(/tmp/reportgen-server-INT4-\w{6})/server\.env", host.commands[1])
+    assert m and host.commands[1].startswith("umask 077; cat > ")
+    assert host.inputs[1] == b"STUB_MARK='it'\"'\"'s quoted'\n"
+    assert not any("quoted" in c for c in host.commands)
+    assert "MARK=it's quoted" in v.server.log_tail  # the server got it
     folder = m.group(1)
     assert host.commands[-1] == f"rm -rf -- {folder}" and not Path(folder).exists()
     with pytest.raises(httpx.HTTPError):

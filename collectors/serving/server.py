@@ -132,9 +132,11 @@ class HostServer:
         self._last_check = 0.0
         self._code: int | None = None
 
-    def _run(self, command: str, timeout_s: float = 60.0) -> Any:
+    def _run(self, command: str, timeout_s: float = 60.0, stdin: bytes | None = None) -> Any:
         if self.container:
-            command = f"docker exec {shlex.quote(self.container)} sh -c {shlex.quote(command)}"
+            command = f"docker exec{' -i' if stdin is not None else ''} {shlex.quote(self.container)} sh -c {shlex.quote(command)}"
+        if stdin is not None:
+            return self.host.run([command], timeout_s=timeout_s, stdin=stdin)[0]
         return self.host.run([command], timeout_s=timeout_s)[0]
 
     def start(self) -> None:
@@ -147,10 +149,22 @@ class HostServer:
         q = shlex.quote
         self.log_path, self.pid_path, self.status_path = (f"{folder}/server.log", f"{folder}/server.pid",
                                                           f"{folder}/server.status")
-        envs = " ".join(q(f"{k}={v}") for k, v in self.env.items())
+        env_path = f"{folder}/server.env"
+        if self.env:
+            # the values (a token, say) go through standard input into a file only its owner reads,
+            # never onto a command line, where other users of the host could read them with ps
+            bad = [k for k in self.env if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+            if bad:
+                raise ServerError(f"{bad[0]!r} is not an environment variable name")
+            lines = "".join(f"{k}={q(v)}\n" for k, v in self.env.items())
+            wrote = self._run(f"umask 077; cat > {q(env_path)}", stdin=lines.encode("utf-8"))
+            if wrote.exit_code != 0:
+                raise ServerError(f"cannot write the server's environment on {getattr(self.host, 'name', 'the host')}: "
+                                  f"{(wrote.stderr or wrote.stdout).strip()[:200]}")
+        load_env = f"set -a; . {q(env_path)}; set +a; " if self.env else ""
         # the wrapper survives the group's SIGTERM (a handler, unlike an ignore, is not
         # inherited by the command) to record the command's exit status
-        inner = f'trap true TERM; echo $$ > {q(self.pid_path)}; env {envs} sh -c "$0"; echo $? > {q(self.status_path)}'
+        inner = f'trap true TERM; echo $$ > {q(self.pid_path)}; {load_env}sh -c "$0"; echo $? > {q(self.status_path)}'
         script = (
             f"setsid sh -c {q(inner)} {q(self.command)} > {q(self.log_path)} 2>&1 < /dev/null & "
             f"sleep 0.2; cat {q(self.pid_path)}"
