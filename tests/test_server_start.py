@@ -99,3 +99,29 @@ tokenizer = {str(tok)!r}
     assert v.model_path == "/models/tiny" and v.served_model_name == "tiny" and v.server.error is None
     assert v.functional_check is not None and v.functional_check.request["model"] == "tiny"
     assert v.functional_check.error is None and [r.ok for r in v.serving[0].requests] == [True, True]
+
+
+def test_a_failed_remote_start_leaves_nothing_on_the_host() -> None:
+    """The environment cannot be written (disk full): the start fails in one line and the private
+    folder, which may already hold part of the environment, is removed."""
+    from collectors.execution import ReplayHost
+    from collectors.serving.server import HostServer
+    from reportgen.errors import ServerError
+
+    folder = "/tmp/reportgen-server-FP16-Ab3dEf"
+
+    def answer(command: str) -> tuple[int, str] | None:
+        if command.startswith("mktemp -d /tmp/reportgen-server-FP16-"):
+            return 0, folder + "\n"
+        if command.startswith("umask 077; cat > "):
+            return 1, "cat: write error: No space left on device"
+        if command == f"rm -rf -- {folder}":
+            return 0, ""
+        return None
+
+    host = ReplayHost(fallback=answer)
+    server = HostServer(host, "vllm serve m", label="FP16", env={"HF_TOKEN": "hf_x"})
+    with pytest.raises(ServerError, match="cannot write the server's environment on replay: cat: write error"):
+        server.start()
+    assert host.seen[-1] == f"rm -rf -- {folder}" and server.dir is None
+    assert not any("hf_x" in c for c in host.seen)

@@ -146,6 +146,13 @@ class HostServer:
             raise ServerError(f"cannot make a private folder on {getattr(self.host, 'name', 'the host')}: "
                               f"{(made.stderr or made.stdout).strip()[:200]}")
         self.dir = folder
+        try:
+            self._launch(folder)
+        except ServerError:
+            self.close()  # nothing of a failed start (the environment file) stays on the host
+            raise
+
+    def _launch(self, folder: str) -> None:
         q = shlex.quote
         self.log_path, self.pid_path, self.status_path = (f"{folder}/server.log", f"{folder}/server.pid",
                                                           f"{folder}/server.status")
