@@ -137,6 +137,9 @@ class FunctionalCheckPlan(_Plan):
     temperature: float = 0.01
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell accepts as a variable name
+
+
 class VariantPlan(_Plan):
     """One model at one precision, served by one server."""
 
@@ -155,7 +158,7 @@ class VariantPlan(_Plan):
     @field_validator("env")
     @classmethod
     def _env_names(cls, env: dict[str, str]) -> dict[str, str]:
-        bad = [k for k in env if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+        bad = [k for k in env if not ENV_NAME.fullmatch(k)]
         if bad:
             raise ValueError(f"{bad[0]!r} is not an environment variable name (letters, digits, _)")
         return env

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from reportgen.errors import ServerError
+from reportgen.plan import ENV_NAME
 from reportgen.results import FunctionalCheck
 
 __all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]
@@ -160,7 +161,7 @@ class HostServer:
         if self.env:
             # the values (a token, say) go through standard input into a file only its owner reads,
             # never onto a command line, where other users of the host could read them with ps
-            bad = [k for k in self.env if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)]
+            bad = [k for k in self.env if not ENV_NAME.fullmatch(k)]
             if bad:
                 raise ServerError(f"{bad[0]!r} is not an environment variable name")
             lines = "".join(f"{k}={q(v)}\n" for k, v in self.env.items())

@@ -199,12 +199,13 @@ def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: lis
     if not cells or any(c.source == "measured" or c.metrics is None for _, c in cells):
         return None, None
     absent = fmt.missing("not_collected")
+    dataset = _datasets_differ(cells)
     rows = []
     for v, c in cells:
         m = c.metrics
         assert m is not None
         rows.append([
-            f"{v.label} · {fmt.cell_name(c.key, dataset=_datasets_differ(cells))}", str(m.completed), str(m.failed), str(m.total_input_tokens),
+            f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}", str(m.completed), str(m.failed), str(m.total_input_tokens),
             str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
             fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
             STATUS_ZH[cell_status(findings, v.label, c.key)],
@@ -312,8 +313,9 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
     rows = []
     notes: list[str] = []
+    dataset = _datasets_differ(cells)
     for v, c in cells:
-        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=_datasets_differ(cells))}"
+        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}"
         if len(shapes) > 1:
             label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
@@ -411,7 +413,8 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
     compact, compact_command = _imported_cases(cells, findings)
-    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=_datasets_differ(cells))
+    dataset = _datasets_differ(cells)
+    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset)
                                             for i, (v, c) in enumerate(cells)]
     summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
