@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from reportgen.report.sections import section_numbers
 from reportgen.results import EmbeddingRun, FunctionalCheck, ModelVariant, Results
 
 # Two ways of running the same fp16 model (FlagEmbedding vs transformers) agree to about 1e-2
@@ -100,7 +101,8 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> tuple[str, str]:
 def embedding_verdict(results: Results) -> list[tuple[str, str]]:
     """One line per embedding / reranker run for the conclusion: (text, section)."""
     out = []
-    for kind, number, name in (("embedding", 5, "向量模型"), ("reranker", 6, "重排序模型")):
+    sections = section_numbers(results)
+    for kind, number, name in (("embedding", sections.embedding, "向量模型"), ("reranker", sections.reranker, "重排序模型")):
         runs = [r for r in results.embeddings if r.kind == kind]
         models: list[str] = []
         for r in runs:
