@@ -22,6 +22,8 @@ from reportgen.errors import InputFormatError
 
 def _overrides(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """``--threshold half.top1_pass=0.97`` (repeatable) -> {"half": {"top1_pass": 0.97}}."""
+    from pydantic import ValidationError
+
     from reportgen.plan import ConsistencyPlan
 
     out: dict[str, dict[str, float]] = {}
@@ -34,8 +36,8 @@ def _overrides(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
             raise click.BadParameter(f"{item!r}: expected PROFILE.KEY=NUMBER (half.top1_pass=0.97)") from None
     try:
         ConsistencyPlan(thresholds=out)
-    except ValueError as e:
-        raise click.BadParameter(str(e).splitlines()[-1].strip()) from None
+    except ValidationError as e:
+        raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, ")) from None
     return out
 
 
