@@ -595,6 +595,7 @@ class ConsistencyPrompt(_Model):
     kl: list[float] = Field(default_factory=list)  # KL(baseline || card), nats, top-k plus one bin for the rest
     abs_dlogprob: list[float] = Field(default_factory=list)  # |card - baseline| log-probability of the baseline token
     bounded: int = 0  # positions where a baseline top-k token was outside the card's list (probability bounded)
+    topk_mass: float | None = None  # mean over the positions of the baseline's top-k probability sum (how much the KL bins cover)
     error: str | None = None  # why this prompt was not compared
 
 

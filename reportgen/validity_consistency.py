@@ -13,8 +13,9 @@ answering the same questions for the same model. So:
   prompts (the comparison sends the reference's tokens, so the figures stand, but the card's own
   deployment would answer other inputs).
 * ``consistency_evidence`` (warning): the verdict rests on fewer than 50 prompts, on the common
-  prefix only (the server offered no teacher forcing), or on more than 5 % of KL positions whose
-  card probability is only bounded; or the run stopped early.
+  prefix only (the server offered no teacher forcing), on more than 5 % of KL positions whose
+  card probability is only bounded, or on KL bins that cover less than half of the probability
+  (a flat distribution: the KL is a loose lower bound); or the run stopped early.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from reportgen.validity import CHECK_TITLES_ZH, Issue, Msg, _check
 MAX_FAILED_SHARE = 0.10  # prompts not compared: above this share, no verdict
 MIN_PROMPTS = 50  # fewer compared prompts: the verdict rests on a small sample
 MAX_BOUNDED_SHARE = 0.05  # KL positions whose card probability is an upper bound only
+MIN_TOPK_MASS = 0.5  # the KL's bins (the reference's top-k) should hold at least this much probability
 
 CONSISTENCY_CHECKS = frozenset({"consistency_reference", "consistency_coverage", "consistency_template", "consistency_evidence"})
 
@@ -105,7 +107,8 @@ def _template(v: ModelVariant) -> Iterator[Issue]:
 
 
 @_check("consistency_evidence", "variant",
-        "consistency: fewer than 50 prompts, no teacher forcing, more than 5 % bounded KL positions, or a run stopped early -> warning")
+        "consistency: fewer than 50 prompts, no teacher forcing, more than 5 % bounded KL positions, top-k bins holding "
+        "under 50 % of the probability, or a run stopped early -> warning")
 def _evidence(v: ModelVariant) -> Iterator[Issue]:
     from reportgen.consistency.metrics import pass_summary
 
@@ -131,6 +134,13 @@ def _evidence(v: ModelVariant) -> Iterator[Issue]:
                 "probability (a reference top-k token outside the card's list): the mean KL is an estimate",
                 f"{s.positions} 个位置中有 {s.bounded} 个（{s.bounded / s.positions:.0%}）的 KL 使用了被测卡概率的上界"
                 "（参考的前 k 个词元不在被测卡的列表中）：平均 KL 为估计值"))
+        if s.topk_mass is not None and s.topk_mass < MIN_TOPK_MASS:
+            yield Issue("warning", Msg(
+                f"the reference's top-{check.reference.top_k} tokens hold {s.topk_mass:.1%} of the probability on average "
+                f"(below {MIN_TOPK_MASS:.0%}): the rest is one KL bin, so the mean KL is a loose lower bound; "
+                "read top-1 agreement and |Δ logprob|",
+                f"参考前 {check.reference.top_k} 个词元平均只占 {s.topk_mass:.1%} 的概率（低于 {MIN_TOPK_MASS:.0%}）："
+                "其余词元合为一项，平均 KL 是很松的下界，应以 top-1 一致率与 |Δ logprob| 为准"))
 
 
 CHECK_TITLES_ZH.update(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from collectors.consistency.client import AnswerError, ConsistencyClient, Generation, TeacherForcing
-from reportgen.consistency.metrics import Position, card_position, common_prefix, compare_positions
+from reportgen.consistency.metrics import Position, card_position, common_prefix, compare_positions, topk_mass
 from reportgen.consistency.prompts import Prompt
 from reportgen.consistency.reference import ReferenceFile, ReferencePrompt
 from reportgen.errors import ServerError
@@ -167,6 +167,7 @@ def _record(r: ReferencePrompt, a: _CardAnswer, base_tokens: list[int], base_tex
     else:
         base, card = _prefix_positions(base_tokens, base_pos, a.gen)
     rec.top1, rec.kl, rec.abs_dlogprob, rec.bounded = compare_positions(base, card, k)
+    rec.topk_mass = topk_mass(base, k)
     return rec
 
 

@@ -112,6 +112,14 @@ def compare_positions(base: Sequence[Position], card: Sequence[Position], k: int
     return top1, kl, dlp, bounded
 
 
+def topk_mass(base: Sequence[Position], k: int) -> float | None:
+    """The mean over ``base``'s positions of the probability its ``k`` most likely tokens hold: how much
+    of the distribution the KL's own bins cover (the rest is one bin)."""
+    if not base:
+        return None
+    return float(np.mean([sum(math.exp(lp) for _, lp in sorted(b.top, key=lambda t: -t[1])[:k]) for b in base]))
+
+
 def card_position(token: int, top: TopK) -> Position:
     """The card's view of a position from its own generation: the log-probability of ``token``
     (the baseline's) where listed, else the least listed one (an upper bound)."""
@@ -165,6 +173,7 @@ class PassSummary:
     dlogprob_max: float | None
     bounded: int  # positions whose KL used an upper bound
     template_mismatches: int  # prompts the card's server templated differently from the reference's
+    topk_mass: float | None = None  # mean probability the baseline's top-k tokens hold (the KL's bins)
 
 
 def summarize(prompts: Iterable[ConsistencyPrompt]) -> PassSummary:
@@ -204,6 +213,7 @@ def summarize(prompts: Iterable[ConsistencyPrompt]) -> PassSummary:
         dlogprob_max=float(dlp.max()) if dlp.size else None,
         bounded=sum(p.bounded for p in ok),
         template_mismatches=sum(1 for p in items if p.template_match is False),
+        topk_mass=float(np.mean(masses)) if (masses := [p.topk_mass for p in ok if p.topk_mass is not None]) else None,
     )
 
 

@@ -79,7 +79,7 @@ def _excerpt(text: str | None, n: int = EXCERPT) -> str:
 
 def _summary_cells(s: PassSummary) -> list[str]:
     if not s.prompts:
-        return [f"0（失败 {s.errors}）"] + [DASH] * 6
+        return [f"0（失败 {s.errors}）"] + [DASH] * 7
     prefix = f"{s.prefix_mean:.1f} / {s.baseline_len_mean:.1f}" if s.prefix_mean is not None and s.baseline_len_mean is not None else DASH
     kl = DASH if s.kl_mean is None else f"{kl_text(s.kl_mean)}（P99 {kl_text(s.kl_p99 or 0.0)}，最大 {kl_text(s.kl_max or 0.0)}）"
     dlp = DASH if s.dlogprob_p50 is None else (
@@ -91,12 +91,13 @@ def _summary_cells(s: PassSummary) -> list[str]:
         prefix,
         pct(s.top1) if s.top1 is not None else DASH,
         kl,
+        pct(s.topk_mass) if s.topk_mass is not None else DASH,
         dlp,
     ]
 
 
 _ROW_NAMES = ["比较的提示词数", "首词元一致率", "完全一致率", "平均共同前缀（词元，参考平均长度）", "top-1 一致率",
-              "平均 KL（nats）", "|Δ logprob| 中位数 / P90 / P99 / 最大"]
+              "平均 KL（nats）", "KL 覆盖的概率（参考前 k 个词元概率和的均值）", "|Δ logprob| 中位数 / P90 / P99 / 最大"]
 
 
 def thresholds_text(t: ConsistencyThresholds) -> str:
@@ -173,7 +174,7 @@ def _batch(checked: list[tuple[ModelVariant, ConsistencyCheck, ConsistencyVerdic
 def _model(c: ConsistencyCheck) -> str:
     """The reference's model: its display name or served name, and the folder the server loaded (its last part)."""
     r = c.reference
-    name = r.model_name or r.model
+    name = r.model_name or r.model or "未记录"
     root = r.model_root.rstrip("/").rsplit("/", 1)[-1] if r.model_root else None
     return name + (f"（加载 {root}）" if root and root != name else "")
 
