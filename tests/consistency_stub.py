@@ -81,6 +81,9 @@ class ConsistencyStub:
         return web.json_response({"object": "list", "data": [{"id": self.model, "object": "model", "root": self.root,
                                                                "max_model_len": 4096}]})
 
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(text="")
+
     async def _version(self, request: web.Request) -> web.Response:
         return web.json_response({"version": "0.0-stub"})
 
@@ -165,6 +168,7 @@ class ConsistencyStub:
             self._loop = loop
             asyncio.set_event_loop(loop)
             app = web.Application()
+            app.router.add_get("/health", self._health)
             app.router.add_get("/v1/models", self._models)
             app.router.add_get("/version", self._version)
             app.router.add_post("/tokenize", self._tokenize)

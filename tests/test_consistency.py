@@ -331,3 +331,59 @@ def test_batch_pass_sends_batch_size_requests_at_once(reference: Path, tmp_path:
     check = load_results(tmp_path / "r.json").variants[0].consistency
     assert check is not None and reference_pass(check) is not None and batch_pass(check) is not None
     assert batch_pass(check).batch_size == 4  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- compare and collect
+
+
+def test_compare_puts_two_cards_side_by_side(reference: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    with ConsistencyStub() as url:
+        assert compare(url, reference, a)[0] == 0
+    with ConsistencyStub(noise=0.5) as url:
+        assert compare(url, reference, b)[0] == 0
+    out = tmp_path / "cmp"
+    code, text = invoke("compare", str(a), str(b), "--format", "md", "-o", str(out))
+    assert code == 0, text
+    md = next(out.glob("*.md")).read_text(encoding="utf-8")
+    section = md.split("### 4.1 与参考卡输出一致性", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in section.splitlines() if line.startswith("| FP16 |"))
+    a_cell, b_cell = row.split(" | ")[1:3]
+    assert a_cell.startswith("一致（FP16）<br>top-1 一致率 100.0%，平均 KL 0<br>完全一致率 100.0%，首词元一致率 100.0%")
+    want = consistency_verdict(load_results(b))[0]
+    assert want.summary is not None and want.summary.kl_mean is not None and want.summary.kl_mean > 0
+    assert b_cell.startswith(f"{want.judgement.verdict_zh}（FP16）<br>top-1 一致率 {want.summary.top1 * 100:.1f}%")  # type: ignore[operator]
+    assert a_cell.endswith("参考：参考 GPU（fp16，vllm 0.0-stub）") and b_cell.endswith("参考：参考 GPU（fp16，vllm 0.0-stub）")
+
+
+def test_collect_stage_consistency_from_a_plan(reference: Path, tmp_path: Path) -> None:
+    with ConsistencyStub(noise=0.05) as url:
+        plan = tmp_path / "plan.toml"
+        plan.write_text(f"""
+[serving]
+batch_sizes = [1, 2]
+[[variants]]
+label = "BF16"
+model = "Toy-7B"
+precision = "bf16"
+served_model_name = "toy"
+base_url = "{url}"
+[consistency]
+reference = "{reference}"
+limit = 6
+thresholds = {{ half = {{ kl_pass = 0.5 }} }}
+""", encoding="utf-8")
+        out = tmp_path / "r.json"
+        code, text = invoke("collect", "--plan", str(plan), "--only", "consistency", "-o", str(out))
+    assert code == 0, text
+    check = load_results(out).variants[0].consistency
+    assert check is not None and check.thresholds.profile == "half" and check.thresholds.kl_pass == 0.5
+    assert [(p.baseline, p.batch_size, len(p.prompts)) for p in check.passes] == [("reference", 1, 6), ("batch1", 2, 6)]
+    assert "consistency: BF16 vs the reference card" in text
+
+
+def test_plan_rejects_an_unknown_threshold(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[consistency]\nreference = "r.json"\nthresholds = { half = { top_1 = 0.9 } }\n', encoding="utf-8")
+    code, text = invoke("collect", "--plan", str(plan), "--only", "consistency", "-o", str(tmp_path / "r.json"))
+    assert code == 2 and "half.top_1: not a threshold" in text and "Traceback" not in text
