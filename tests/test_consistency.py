@@ -348,7 +348,7 @@ def test_compare_puts_two_cards_side_by_side(reference: Path, tmp_path: Path) ->
     md = next(out.glob("*.md")).read_text(encoding="utf-8")
     section = md.split("### 4.1 与参考卡输出一致性", 1)[1].split("\n## ", 1)[0]
     row = next(line for line in section.splitlines() if line.startswith("| FP16 |"))
-    a_cell, b_cell = row.split(" | ")[1:3]
+    a_cell, b_cell = row.removesuffix(" |").split(" | ")[1:3]
     assert a_cell.startswith("一致（FP16）<br>top-1 一致率 100.0%，平均 KL 0<br>完全一致率 100.0%，首词元一致率 100.0%")
     want = consistency_verdict(load_results(b))[0]
     assert want.summary is not None and want.summary.kl_mean is not None and want.summary.kl_mean > 0
