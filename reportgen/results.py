@@ -584,6 +584,7 @@ class ConsistencyPrompt(_Model):
     sha256: str  # of the prompt's messages (canonical JSON): the same question the baseline answered
     lang: str | None = None  # "zh", "en"
     length: str | None = None  # "short" (0-shot) or "long" (few-shot)
+    prompt_excerpt: str | None = None  # the last user message, its first 200 characters (the whole prompt is in the reference)
     prompt_tokens: int | None = None  # as the reference's server templated and tokenized it
     template_match: bool | None = None  # the card's server templated the messages into the same tokens
     baseline_tokens: list[int] = Field(default_factory=list)  # the baseline's greedy continuation

@@ -217,7 +217,9 @@ def test_a_card_that_flips_one_token_is_caught_at_that_position(reference: Path,
     worst = worst_prompts(first)
     assert [w.prompt.id for w in worst] == [target.id] and worst[0].first_difference == pos
     md = render_markdown(load_results(out))
-    assert f"| {md_cell(target.id)} | 第 {pos + 1} 个词元 |" in md
+    row = next(line for line in md.splitlines() if line.startswith(f"| {md_cell(target.id)}<br>"))
+    assert f" | 第 {pos + 1} 个词元 | " in row
+    assert md_cell(target.messages[-1]["content"].replace("\n", "↵")[:60]) in row  # the prompt, as the card was asked it
 
 
 def test_a_noisy_card_shows_a_nonzero_divergence_and_is_judged_by_its_precision(reference: Path, tmp_path: Path) -> None:
@@ -241,7 +243,7 @@ def test_thresholds_from_the_command_line_are_recorded_and_judge(reference: Path
     assert code == 0, text
     cv = consistency_verdict(load_results(out))[0]
     assert cv.thresholds.profile == "int4" and cv.thresholds.kl_pass == 1e-9 and cv.thresholds.kl_fail == 0.5
-    assert cv.verdict in ("deviates", "inconsistent") and "按4 比特量化阈值" in cv.statement_zh
+    assert cv.verdict in ("deviates", "inconsistent") and "按 4 比特量化阈值" in cv.statement_zh
     code, text = compare("http://127.0.0.1:9", reference, out, "--threshold", "int4.top1_pass=2")
     assert code == 2 and "agreements lie in 0..1" in text
 

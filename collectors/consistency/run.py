@@ -29,6 +29,7 @@ Echo = Callable[[str], None]
 #: the card is asked for more alternatives than the reference kept, so the reference's top-k tokens
 #: are found in its list more often (fewer bounded KL terms); vLLM serves up to 20 by default
 CARD_TOP_K_MAX = 20
+PROMPT_EXCERPT = 200  # characters of each prompt's last message kept in the results (the worst-cases table)
 
 
 def card_top_k(reference_top_k: int) -> int:
@@ -152,7 +153,8 @@ async def _ask(client: ConsistencyClient, run: CardRun, r: ReferencePrompt, *, t
 def _record(r: ReferencePrompt, a: _CardAnswer, base_tokens: list[int], base_text: str | None, base_pos: list[Position] | None,
             k: int) -> ConsistencyPrompt:
     rec = ConsistencyPrompt(id=r.id, sha256=r.sha256, lang=r.lang or None, length=r.length or None,
-                            prompt_tokens=len(r.prompt_tokens), baseline_tokens=list(base_tokens), baseline_text=base_text)
+                            prompt_excerpt=r.messages[-1]["content"][:PROMPT_EXCERPT], prompt_tokens=len(r.prompt_tokens),
+                            baseline_tokens=list(base_tokens), baseline_text=base_text)
     if a.template is not None:
         rec.template_match = a.template == r.prompt_tokens
     if a.error is not None or a.gen is None:

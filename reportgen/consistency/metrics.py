@@ -96,9 +96,15 @@ def first_difference(baseline: Sequence[int], tokens: Sequence[int]) -> int | No
     return None if n == len(baseline) == len(tokens) else n
 
 
+def _sig(x: float, digits: int = 5) -> float:
+    """``x`` to ``digits`` significant digits: what the figures need, a third of the bytes in the results."""
+    return float(f"{x:.{digits}g}")
+
+
 def compare_positions(base: Sequence[Position], card: Sequence[Position], k: int,
                       ) -> tuple[list[bool], list[float], list[float], int]:
-    """(top-1 agreement, KL, |Δ logprob|, bounded count) position by position over the shorter list."""
+    """(top-1 agreement, KL, |Δ logprob|, bounded count) position by position over the shorter list;
+    KL and |Δ logprob| kept to 5 significant digits."""
     top1: list[bool] = []
     kl: list[float] = []
     dlp: list[float] = []
@@ -106,9 +112,9 @@ def compare_positions(base: Sequence[Position], card: Sequence[Position], k: int
     for b, c in zip(base, card):
         top1.append(top1_agrees(b.top, c.top))
         value, was_bounded = kl_topk(b.top, c.top, k)
-        kl.append(value)
+        kl.append(_sig(value))
         bounded += was_bounded
-        dlp.append(abs(c.logprob - b.logprob))
+        dlp.append(_sig(abs(c.logprob - b.logprob)))
     return top1, kl, dlp, bounded
 
 

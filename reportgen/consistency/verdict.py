@@ -36,6 +36,12 @@ PROFILES: dict[str, ConsistencyThresholds] = {
     )
 }
 PROFILE_ZH = {"same": "同精度", "half": "不同浮点精度", "int8": "8 比特量化", "int4": "4 比特量化"}
+
+
+def by_profile_zh(profile: str) -> str:
+    """"按同精度阈值", "按 4 比特量化阈值" (a space between a Chinese character and a digit, as the document writes)."""
+    name = PROFILE_ZH.get(profile, profile)
+    return f"按{' ' if name[:1].isascii() else ''}{name}阈值"
 THRESHOLD_KEYS = ("top1_pass", "kl_pass", "top1_fail", "kl_fail", "first_token_fail")
 #: the batch-invariance pass compares the card with itself: only the order of operations differs
 BATCH_PROFILE = "same"
@@ -218,7 +224,7 @@ class ConsistencyVerdict:
         """The 结论's line: "FP16 与参考卡输出一致性：存在偏差（…；参考：…；按不同浮点精度阈值）；批大小 8 的批次不变性：一致"."""
         t = self.thresholds
         text = (f"{self.label} 与参考卡输出一致性：{self.judgement.verdict_zh}（{self.judgement.reason_zh}；"
-                f"参考：{self.reference}；按{PROFILE_ZH.get(t.profile, t.profile)}阈值）")
+                f"参考：{self.reference}；{by_profile_zh(t.profile)}）")
         if self.batch is not None:
             text += f"；批大小 {self.batch.batch_size} 的批次不变性：{self.batch.judgement.verdict_zh}"
         return text

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from reportgen.consistency.metrics import PassSummary, summarize, worst_prompts
 from reportgen.consistency.verdict import (
-    PROFILE_ZH,
     ConsistencyVerdict,
     batch_pass,
+    by_profile_zh,
     consistency_verdict,
     kl_text,
     pct,
@@ -33,7 +33,8 @@ from reportgen.validity_consistency import CONSISTENCY_CHECKS
 __all__ = ["ConsistencyView", "WorstCases", "consistency_statements", "consistency_view"]
 
 DASH = fmt.NOT_APPLICABLE
-EXCERPT = 80  # characters of a prompt or continuation shown in the worst-cases table
+EXCERPT = 80  # characters of a text shown in a table cell
+CONTINUATION = 48  # characters of a continuation in the worst-cases table
 _LANG_ZH = {"zh": "中文", "en": "英文"}
 _LENGTH_ZH = {"short": "短（0 样本）", "long": "长（少样本）"}
 _METHOD_ZH = {
@@ -101,7 +102,7 @@ _ROW_NAMES = ["比较的提示词数", "首词元一致率", "完全一致率", 
 
 
 def thresholds_text(t: ConsistencyThresholds) -> str:
-    return (f"按{PROFILE_ZH.get(t.profile, t.profile)}阈值：一致须 top-1 ≥ {pct(t.top1_pass)} 且平均 KL ≤ {kl_text(t.kl_pass)}；"
+    return (f"{by_profile_zh(t.profile)}：一致须 top-1 ≥ {pct(t.top1_pass)} 且平均 KL ≤ {kl_text(t.kl_pass)}；"
             f"top-1 < {pct(t.top1_fail)}、平均 KL > {kl_text(t.kl_fail)} 或首词元 < {pct(t.first_token_fail)} 为不一致")
 
 
@@ -146,12 +147,13 @@ def _worst(label: str, p: ConsistencyPass, n: int = 5) -> WorstCases:
     rows = []
     for f in figs:
         x = f.prompt
-        where = "输出相同" if f.first_difference is None else f"第 {f.first_difference + 1} 个词元"
+        prompt = x.id + (f"\n{_excerpt(x.prompt_excerpt, 60)}" if x.prompt_excerpt else "")
         rows.append([
-            x.id, where, _excerpt(x.baseline_text), _excerpt(x.text),
-            pct(f.top1) if f.top1 is not None else DASH, kl_text(f.kl_mean) if f.kl_mean is not None else DASH,
+            prompt, "无" if f.first_difference is None else f"第 {f.first_difference + 1} 个词元",
+            _excerpt(x.baseline_text, CONTINUATION), _excerpt(x.text, CONTINUATION),
+            (pct(f.top1) if f.top1 is not None else DASH) + "\n" + (kl_text(f.kl_mean) if f.kl_mean is not None else DASH),
         ])
-    return WorstCases(label, Table(["提示词", "首个差异位置", "参考卡输出", "被测卡输出", "top-1 一致率", "平均 KL"], rows), None)
+    return WorstCases(label, Table(["提示词", "首个差异", "参考卡输出", "被测卡输出", "top-1 / KL"], rows), None)
 
 
 def _batch(checked: list[tuple[ModelVariant, ConsistencyCheck, ConsistencyVerdict]]) -> Table | None:

@@ -88,9 +88,12 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
     checked = f"共检查 {n_cells} 个性能用例" + (f"、{n_probes} 个容量搜索探测点" if n_probes else "") + f"、{n_acc} 项精度结果"
     if results.embeddings:
         checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
+    n_consistency = sum(v.consistency is not None for v in results.variants)
+    if n_consistency:
+        checked += f"、{n_consistency} 项与参考卡的一致性比较"
     if findings or probe_rows:
         summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项。"
-    elif n_cells or n_probes or n_acc or results.embeddings:
+    elif n_cells or n_probes or n_acc or results.embeddings or n_consistency:
         summary = f"{checked}：未发现问题。"
     else:
         summary = fmt.missing("not_collected", "没有可检查的数据")
