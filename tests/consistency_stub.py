@@ -19,18 +19,18 @@ It runs on a real socket (aiohttp, in a thread), like ``chat_stub.ChatStub``.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from aiohttp import web
+from aiohttp_thread import ThreadedApp
 
 VOCAB = 64
 EOS = 0
 
 
-class ConsistencyStub:
+class ConsistencyStub(ThreadedApp):
     def __init__(self, *, model: str = "toy", root: str = "/models/toy-7b", noise: float = 0.0,
                  flips: dict[tuple[int, ...], int] | None = None, prompt_logprobs: bool = True, echo: bool = True,
                  template_tag: int = 1, fail_prompts: Sequence[tuple[int, ...]] = ()) -> None:
@@ -43,10 +43,7 @@ class ConsistencyStub:
         self._cache: dict[tuple[int, ...], np.ndarray] = {}
         self.max_in_flight = 0
         self._in_flight = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        super().__init__()
 
     # ------------------------------------------------------------------ the toy model
     def logprobs(self, prefix: Sequence[int]) -> np.ndarray:
@@ -160,41 +157,12 @@ class ConsistencyStub:
                                   "usage": {"prompt_tokens": len(prompt), "completion_tokens": len(tokens)}})
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> str:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            app = web.Application()
-            app.router.add_get("/health", self._health)
-            app.router.add_get("/v1/models", self._models)
-            app.router.add_get("/version", self._version)
-            app.router.add_post("/tokenize", self._tokenize)
-            app.router.add_post("/v1/completions", self._completions)
-            self._runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/version", self._version)
+        app.router.add_post("/tokenize", self._tokenize)
+        app.router.add_post("/v1/completions", self._completions)
 
     def __enter__(self) -> str:
         return self.start()

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen import __version__
-from reportgen._io import parse_json
+from reportgen._io import parse_json, read_text
 from reportgen.consistency.prompts import Prompt, messages_sha256, set_sha256
 from reportgen.errors import InputFormatError
 
@@ -124,15 +124,9 @@ def file_sha256(path: Path) -> str:
 def load_reference(path: Path) -> ReferenceFile:
     """The reference file, validated; ``InputFormatError`` (one line) when it is not one, or when a
     prompt or the set no longer matches its recorded hash."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputFormatError(f"{path}: no such reference file (record one with 'reportgen reference record')") from None
-    except IsADirectoryError:
-        raise InputFormatError(f"{path}: is a directory, not a reference file") from None
-    except OSError as e:
-        raise InputFormatError(f"{path}: cannot read: {e.strerror or e}") from None
-    doc = parse_json(data, str(path))
+    if not path.exists():
+        raise InputFormatError(f"{path}: no such reference file (record one with 'reportgen reference record')")
+    doc = parse_json(read_text(path), str(path))
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputFormatError(f"{path}: not a reportgen consistency reference (no \"format\": \"{FORMAT}\")")
     try:
