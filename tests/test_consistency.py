@@ -166,6 +166,18 @@ def test_reference_file_records_identity_and_is_never_rewritten(reference: Path)
     assert reference.read_bytes() == before
 
 
+def test_url_credentials_never_reach_the_reference(tmp_path: Path) -> None:
+    out = tmp_path / "ref.json"
+    with ConsistencyStub() as url:
+        code, text = invoke("reference", "record", "--base-url", url.replace("http://", "http://admin:hunter2secret@"),
+                            "--model", "toy", "--limit", "2", "--max-tokens", "4", "-o", str(out))
+    assert code == 0, text
+    data = out.read_text(encoding="utf-8")
+    assert "hunter2secret" not in data and "admin:" not in data
+    ref = load_reference(out)
+    assert ref.base_url == url and ref.command is not None and "***" in ref.command
+
+
 def test_an_edited_reference_is_refused(reference: Path, tmp_path: Path) -> None:
     doc = json.loads(reference.read_text(encoding="utf-8"))
     doc["prompts"][3]["messages"][-1]["content"] += " "

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import httpx
 
+from collectors.serving.client import url_and_auth
 from reportgen.consistency.metrics import LOGPROB_FLOOR, Position
 from reportgen.errors import ServerError
 
@@ -170,7 +171,8 @@ class ConsistencyClient:
 
     def __init__(self, base_url: str, model: str, *, concurrency: int = 1, timeout_s: float = 600.0,
                  api_key: str | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
+        url, auth = url_and_auth(base_url)
+        self.base_url = str(url)  # for messages: no credentials
         self.model = model
         if transport is None:
             from httpx_aiohttp import AiohttpTransport
@@ -178,7 +180,7 @@ class ConsistencyClient:
             limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
             transport = AiohttpTransport(limits=limits, trust_env=False)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=self.base_url, transport=transport, headers=headers,
+        self._client = httpx.AsyncClient(base_url=url, auth=auth, transport=transport, headers=headers,
                                          timeout=httpx.Timeout(timeout_s, connect=30.0), trust_env=False)
 
     async def aclose(self) -> None:

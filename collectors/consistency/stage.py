@@ -181,6 +181,7 @@ def record_reference_file(
     from collectors.consistency.run import record_reference
     from reportgen.consistency.prompts import set_sha256
     from reportgen.consistency.reference import save_reference
+    from reportgen.redact import redact_optional
 
     if out.exists():  # checked before hours of requests, and again when writing
         raise ReportgenError(f"{out}: exists; a reference is never rewritten (choose another file name)")
@@ -207,7 +208,7 @@ def record_reference_file(
     if failed:
         echo(f"reference: {len(failed)} of {len(recs)} prompts could not be recorded (first: {failed[0].id}: {failed[0].error})")
     ref = ReferenceFile(
-        recorded_at=started, command=command, base_url=_server_root(base_url), model=model,
+        recorded_at=started, command=redact_optional(command), base_url=_server_root(base_url), model=model,
         model_root=ident.get("root"), model_name=model_name, max_model_len=ident.get("max_model_len"),
         dtype=dtype, quantization=quantization, engine=ident.get("engine"), engine_version=ident.get("engine_version"),
         card=card, prompt_set=ps.name, prompt_set_sha256=set_sha256([(p.id, p.sha256) for p in prompts]),
