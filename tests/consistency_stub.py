@@ -11,7 +11,8 @@ Knobs that make it a different card:
 * ``prompt_logprobs`` / ``echo`` False: the server answers HTTP 400 to them (teacher forcing falls
   back, or is unavailable);
 * ``template_tag``: the chat template's system token (another value: the card templates differently);
-* ``root``: the model folder /v1/models reports (another name: another model).
+* ``root``: the model folder /v1/models reports (another name: another model);
+* ``tokenize`` False: no ``/tokenize`` (HTTP 404).
 
 It runs on a real socket (aiohttp, in a thread), like ``chat_stub.ChatStub``.
 """
@@ -33,11 +34,12 @@ EOS = 0
 class ConsistencyStub(ThreadedApp):
     def __init__(self, *, model: str = "toy", root: str = "/models/toy-7b", noise: float = 0.0,
                  flips: dict[tuple[int, ...], int] | None = None, prompt_logprobs: bool = True, echo: bool = True,
-                 template_tag: int = 1, fail_prompts: Sequence[tuple[int, ...]] = ()) -> None:
+                 template_tag: int = 1, fail_prompts: Sequence[tuple[int, ...]] = (), tokenize: bool = True) -> None:
         self.model, self.root, self.noise = model, root, noise
         self.flips = dict(flips or {})
         self.allow_prompt_logprobs, self.allow_echo = prompt_logprobs, echo
         self.template_tag = template_tag
+        self.allow_tokenize = tokenize
         self.fail_prompts = set(fail_prompts)
         self.requests = 0
         self._cache: dict[tuple[int, ...], np.ndarray] = {}
@@ -85,6 +87,8 @@ class ConsistencyStub(ThreadedApp):
         return web.json_response({"version": "0.0-stub"})
 
     async def _tokenize(self, request: web.Request) -> web.Response:
+        if not self.allow_tokenize:
+            return web.json_response({"detail": "Not Found"}, status=404)
         body = await request.json()
         return web.json_response({"count": 0, "tokens": self.tokenize(body["messages"])})
 

@@ -316,6 +316,18 @@ def test_template_mismatch_and_failed_prompts_are_findings(reference: Path, tmp_
     assert "1 of 12 prompts failed" in by["consistency_coverage"].message
 
 
+def test_a_card_without_tokenize_is_compared_and_a_reference_server_without_it_is_one_line(reference: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    with ConsistencyStub(tokenize=False) as url:
+        code, text = compare(url, reference, out)
+        assert code == 0, text
+        code2, text2 = invoke("reference", "record", "--base-url", url, "--model", "toy", "--limit", "2", "-o", str(tmp_path / "x.json"))
+    p = load_results(out).variants[0].consistency.passes[0]  # type: ignore[union-attr]
+    assert {x.template_match for x in p.prompts} == {None} and pass_summary(p).exact == 1.0
+    assert code2 == 2 and "no prompt could be recorded (first: /tokenize: HTTP 404" in text2 and "Traceback" not in text2
+    assert not (tmp_path / "x.json").exists()
+
+
 def test_the_document_section_numbers_follow_it(reference: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     with ConsistencyStub() as url:

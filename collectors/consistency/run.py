@@ -139,9 +139,12 @@ class CardRun:
 
 async def _ask(client: ConsistencyClient, run: CardRun, r: ReferencePrompt, *, template: bool) -> _CardAnswer:
     a = _CardAnswer()
-    try:
-        if template:
+    if template:  # only a check of the card's chat template: a server without /tokenize is still compared
+        try:
             a.template = await client.tokenize(r.messages)
+        except AnswerError:
+            a.template = None
+    try:
         a.gen = await client.generate(r.prompt_tokens, run.reference.max_tokens, card_top_k(run.k))
         if run.method is not None:
             a.tf = await client.teacher_force(run.method, r.prompt_tokens, r.tokens, card_top_k(run.k))
