@@ -413,3 +413,24 @@ def test_plan_rejects_an_unknown_threshold(tmp_path: Path) -> None:
     plan.write_text('[consistency]\nreference = "r.json"\nthresholds = { half = { top_1 = 0.9 } }\n', encoding="utf-8")
     code, text = invoke("collect", "--plan", str(plan), "--only", "consistency", "-o", str(tmp_path / "r.json"))
     assert code == 2 and "half.top_1: not a threshold" in text and "Traceback" not in text
+
+
+LIVE = Path(__file__).resolve().parent.parent / "samples" / "live-cpu.json"
+
+
+@pytest.mark.skipif(not LIVE.is_file() or '"consistency": {' not in LIVE.read_text(encoding="utf-8"),
+                    reason="samples/live-cpu.json predates the consistency step: rebuild it with samples/build-live-sample.sh")
+def test_live_sample_compares_the_bfloat16_variants_with_a_float32_reference() -> None:
+    results = load_results(LIVE)
+    verdicts = {cv.label: cv for cv in consistency_verdict(results)}
+    assert set(verdicts) == {"FP16", "INT4"}
+    for v in results.variants:
+        check = v.consistency
+        assert check is not None and check.reference.dtype == "fp32" and check.reference.prompts == 60
+        assert [(p.baseline, p.batch_size, len(p.prompts)) for p in check.passes] == [("reference", 1, 60), ("batch1", 8, 60)]
+        s = pass_summary(check.passes[0])
+        assert s.errors == 0 and s.kl_mean is not None and s.kl_mean > 0  # bfloat16 against float32: not identical
+        assert verdicts[v.label].verdict != "undetermined"
+    assert verdicts["FP16"].thresholds.profile == "half" and verdicts["INT4"].thresholds.profile == "int4"
+    md = render_markdown(results)
+    assert "\n## 5. 与参考卡输出一致性\n" in md and "\n## 8. 数据有效性检查\n" in md
