@@ -41,6 +41,7 @@ class ImportedAccuracy:
     model: str | None = None
     command: str | None = None
     results: list[AccuracyResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, printed by ``reportgen import``
 
     @property
     def label(self) -> str:
@@ -69,6 +70,36 @@ def _command_at(lines: list[str], i: int) -> tuple[str, int]:
 def _option(command: str, name: str) -> str | None:
     m = re.search(rf"--{name}(?:\s+|=)(\S+)", command)
     return m.group(1) if m else None
+
+
+def find_swift_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """Each ``[INFO:swift] result:`` line (with the ``[INFO:swift]`` lines after it) and each
+    ``Report table:`` with its table."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _RESULT.search(line):
+            last = i
+            while last + 1 < len(lines) and _SWIFT_INFO.match(lines[last + 1]) and not _RESULT.search(lines[last + 1]):
+                last += 1
+        elif _TABLE_START.search(line):
+            last = i
+            for j in range(i + 1, len(lines)):
+                row = lines[j]
+                if not row.strip():
+                    if last > i:
+                        break
+                    continue
+                if not (row.lstrip().startswith(("|", "+")) or "\t" in row or _CELL.search(row) or row.strip().startswith("Model")):
+                    break
+                last = j
+        else:
+            i += 1
+            continue
+        out.append((i, last))
+        i = last + 1
+    return out
 
 
 def parse_swift_eval(

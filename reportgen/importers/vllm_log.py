@@ -34,6 +34,7 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
+from reportgen.importers.ledger import Reading
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
@@ -93,12 +94,24 @@ def stats_from(given: Mapping[str, float], n: int) -> Stats:
     return Stats(n=n, percentiles=pct, **kw)
 
 
+_STAT_FIELDS = ("mean", "median", "std", "min", "max", "p90", "p99")
+
+
+def stat_path(metric: str, stat: str) -> str:
+    """``("ttft", "p95")`` -> ``metrics.ttft_ms.percentiles.p95``; ``("e2el", "mean")`` ->
+    ``metrics.e2el_ms.mean``: where a printed statistic goes."""
+    where = stat if stat in _STAT_FIELDS else f"percentiles.{stat}"
+    return f"metrics.{metric}_ms.{where}"
+
+
 def summary_metrics(
     values: Mapping[str, float],
     stats: Mapping[str, Mapping[str, float]],
     *,
     failed: int,
     derived: list[str],
+    reading: Reading | None = None,
+    labels: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> ServingMetrics:
     """``ServingMetrics`` from a printed (or saved) summary, shared by the serving importers.
@@ -106,17 +119,32 @@ def summary_metrics(
     ``values`` holds ``completed``, ``duration_s``, ``total_input_tokens``, ``total_output_tokens``
     and whichever throughputs were given (by field name); a throughput not given is count /
     duration and its name is appended to ``derived``. ``stats``: metric ("ttft", "tpot", "itl",
-    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields."""
+    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields.
+    With a ``reading``, each field is recorded as resting on its printed label (``labels``: value
+    key or ``"ttft.p99"`` -> label), a throughput computed here on the labels of its inputs."""
     completed = int(values["completed"])
     duration = values["duration_s"]
     tin, tout = int(values["total_input_tokens"]), int(values["total_output_tokens"])
+    lab = dict(labels or {})
     rates: dict[str, float] = {}
+    inputs = {"request_throughput": ("completed",), "input_throughput": ("total_input_tokens",),
+              "output_throughput": ("total_output_tokens",), "total_token_throughput": ("total_input_tokens", "total_output_tokens")}
     for name, count in _RATES:
         if name in values:
             rates[name] = float(values[name])
         else:
             derived.append(name)
             rates[name] = count(completed, tin, tout) / duration if duration > 0 else 0.0
+            if reading is not None:
+                reading.rests_on[f"metrics.{name}"] = [lab.get(k, f"metrics.{k}") for k in (*inputs[name], "duration_s")]
+    if reading is not None:
+        for key in values:
+            if key in lab and key not in ("failed",):
+                reading.read(f"metrics.{key}", lab[key])
+        for metric, given in stats.items():
+            for stat in given:
+                if f"{metric}.{stat}" in lab:
+                    reading.read(stat_path(metric, stat), lab[f"{metric}.{stat}"])
 
     def mk_stats(name: str) -> Stats | None:
         got = stats.get(name)
@@ -317,6 +345,12 @@ def requested_lengths(ns: Mapping[str, Any]) -> tuple[Any, Any]:
     return _pick(ns, ins), _pick(ns, outs)
 
 
+def _length_keys(ns: Mapping[str, Any], path: str) -> list[str]:
+    """The Namespace keys ``requested_lengths`` looks at for ``input_len``/``output_len``."""
+    ds = str(ns.get("dataset_name") or "").strip().lower()
+    return ([f"{ds}_{path}"] if ds else []) + [path]
+
+
 def dataset_of(ns: Mapping[str, Any]) -> str | None:
     """The dataset a Namespace (or saved JSON) names: ``dataset_name``, else (vLLM 0.4's
     ``dataset='ShareGPT_V3...json'``) the file's kind."""
@@ -419,6 +453,49 @@ def _block_end(lines: list[str], start: int, stop: int, prefix: str) -> tuple[in
     return last, False
 
 
+_PROGRESS = re.compile(r"\d+%\s*\||(?:it/s|s/it)\]")
+
+
+def _context_start(lines: list[str], header: int, floor: int, prefix: str) -> int:
+    """The first line of what set up the run printed at ``header``: the nearest ``Namespace(``
+    or benchmark command before it (not before ``floor``), else the settings lines printed just
+    before it (``Traffic request rate``, ``Maximum request concurrency``, ...)."""
+    for k in range(header - 1, max(floor, header - 200) - 1, -1):
+        if "Namespace(" in lines[k] or _BENCH_CMD.search(lines[k]):
+            return k
+    first = header
+    for k in range(header - 1, floor - 1, -1):
+        line = _strip_prefix(lines[k], prefix)
+        if not line.strip() or _PROGRESS.search(line):
+            continue
+        m = _LABEL.match(halfwidth(line))
+        if m and _norm(m.group("label")) in _PARAMS | {"starting initial single prompt test run...", "initial test run completed. starting main benchmark run..."}:
+            first = k
+            continue
+        break
+    return first
+
+
+def _is_sglang(inside: list[_Line]) -> bool:
+    return any(_norm(x.label) in ("backend", "traffic request rate") or "e2e latency" in _norm(x.label) for x in inside)
+
+
+def find_blocks(lines: list[str], *, sglang: bool) -> list[tuple[int, int]]:
+    """The spans of the ``Serving Benchmark Result`` blocks printed by SGLang (``sglang``) or by
+    vLLM: from the run's command, Namespace or settings lines to the closing ruler."""
+    headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
+    out: list[tuple[int, int]] = []
+    prev_end = -1
+    for n, (s, pre) in enumerate(headers):
+        nxt = headers[n + 1][0] if n + 1 < len(headers) else len(lines)
+        prefix = pre if pre.strip() and not re.search(r"it/s\]|s/it\]|\|", pre) else ""
+        e, _ = _block_end(lines, s, nxt, prefix)
+        if _is_sglang(_labels(lines, s + 1, e + 1, prefix)) == sglang:
+            out.append((_context_start(lines, s, prev_end + 1, prefix), e))
+        prev_end = e
+    return out
+
+
 def parse_vllm_text(
     text: str,
     source: str,
@@ -456,10 +533,11 @@ def parse_vllm_text(
         before = _labels(lines, prev_end + 1, s, prefix)
         inside = _labels(lines, s + 1, e + 1, prefix)
         first = ns.first_line if ns else s
+        ctx = _context_start(lines, s, prev_end + 1, prefix)
         cells.append(
             _cell_from_block(
-                lines, first, s, e, closed, before, inside, ns.args if ns else {}, source, block_no, opts,
-                sglang=any(_norm(x.label) in ("backend", "traffic request rate") or "e2e latency" in _norm(x.label) for x in inside),
+                lines, first, s, e, closed, [x for x in before if x.no >= ctx or _norm(x.label) in _PARAMS], inside,
+                ns.args if ns else {}, source, block_no, opts, sglang=_is_sglang(inside), ns_line=ns.first_line if ns else None,
             )
         )
         prev_end = e
@@ -480,38 +558,44 @@ def _cell_from_block(
     opts: RunParams,
     *,
     sglang: bool,
+    ns_line: int | None = None,
 ) -> ImportedCell:
     where = f"{source}:{start + 1}"
-    printed: dict[str, str] = {}
+    rd = Reading(source, "vllm-text", block_no)
     values: dict[str, float] = {}
+    labels: dict[str, str] = {}  # field / "metric.stat" -> printed label
     stats: dict[str, dict[str, float]] = {}
     extra: dict[str, float] = {}
-    params: dict[str, str] = {}
+    params: dict[str, tuple[str, str]] = {}  # normalised label -> (value, label kept)
     notes: list[str] = []
     run = re.search(r"=+", lines[start])
     legacy = run is not None and len(run.group(0)) < 10 and not sglang  # "=====" vs "============"
     for x in before:
+        label = rd.saw(x.label, x.value, x.no) if x.value else x.label
         if _norm(x.label) in _PARAMS:
-            params[_norm(x.label)] = x.value
+            params[_norm(x.label)] = (x.value, label)
     for x in inside:
-        printed[x.label] = x.value
+        label = rd.saw(x.label, x.value, x.no)
         key = _norm(x.label)
         if x.note:
             notes.append(f"原文在“{x.label}”的数值后附注：{x.note}")
         if key in _PARAMS:
-            params[key] = x.value
+            params[key] = (x.value, label)
         elif key in _FIELDS:
             if not x.value:
                 continue
             values[_FIELDS[key]] = _number(x.value, x.label, source, x.no + 1)
+            labels[_FIELDS[key]] = label
             if key == "latency per token (ms)":
                 legacy = True
         elif sm := _STAT.match(key):
             if x.value:
                 metric = _STAT_NAME.get(sm.group(2), sm.group(2))
                 stats.setdefault(metric, {})[sm.group(1)] = _number(x.value, x.label, source, x.no + 1)
+                labels[f"{metric}.{sm.group(1)}"] = label
         elif (v := to_float(x.value)) is not None:
             extra[x.label] = v
+            rd.read(f"metrics.extra.{x.label}", label)
     for need, label in (
         ("completed", "Successful requests"),
         ("duration_s", "Benchmark duration (s)"),
@@ -523,45 +607,66 @@ def _cell_from_block(
     if not closed:
         notes.append("结果块没有结尾分隔线（粘贴的文本可能不完整）：只导入了所印的各行")
 
+    def ns_label(key: str) -> str:
+        """A Namespace/command value a field rests on, kept as printed."""
+        return rd.saw(f"Namespace.{key}", repr(ns[key]), ns_line)
+
     # ------------------------------------------------------------ what the cell is
     derived: list[str] = []
+    rd.derived = derived
     completed = int(values["completed"])
     num_prompts = ns.get("num_prompts") if isinstance(ns.get("num_prompts"), int) else None
+    if num_prompts is not None:
+        rd.read("num_requests", ns_label("num_prompts"))
     if "failed" in values:
         failed = int(values["failed"])
+        rd.read("metrics.failed", labels["failed"])
     elif num_prompts is not None:
         failed = max(num_prompts - completed, 0)
-        derived.append("failed")
+        rd.derive("metrics.failed", "Namespace.num_prompts", labels["completed"], name="failed")
     else:
         failed = 0
-        derived.append("failed")
+        rd.derive("metrics.failed", labels["completed"], name="failed")  # nothing says any failed
     sent = completed + failed
 
-    def param(names: tuple[str, ...]) -> float | None:
+    def param(names: tuple[str, ...], path: str) -> float | None:
         for n in names:
             if n in params:
-                return to_float(params[n])
+                v = to_float(params[n][0])
+                if v is not None:
+                    rd.read(path, params[n][1])
+                return v
         return None
 
-    rate = param(_RATE)
+    rate = param(_RATE, "request_rate")
     if rate is None and isinstance(ns.get("request_rate"), (int, float)):
         rate = float(ns["request_rate"])
-    request_rate = rate if rate is not None and rate != float("inf") and rate > 0 else None
-    max_conc = param(_MAX_CONC)
+        rd.read("request_rate", ns_label("request_rate"))
+    request_rate = rate if rate is not None and rate != float("inf") and rate > 0 else None  # else a closed loop
+    max_conc = param(_MAX_CONC, "batch_size")
     if max_conc is None and isinstance(ns.get("max_concurrency"), int):
         max_conc = float(ns["max_concurrency"])
-    burst = param(_BURST)
+        rd.read("batch_size", ns_label("max_concurrency"))
+    burst = param(_BURST, "burstiness")
     if burst is None and isinstance(ns.get("burstiness"), (int, float)):
         burst = float(ns["burstiness"])
+        rd.read("burstiness", ns_label("burstiness"))
+    if request_rate is None:
+        rd.rests_on.pop("burstiness", None)
     planned = num_prompts if num_prompts is not None else sent
     if opts.batch_size is not None:
         bs = opts.batch_size
+        rd.rests_on["batch_size"] = ["--batch-size"]
     elif max_conc is not None:
         bs = int(min(max_conc, planned)) if planned else int(max_conc)
+        if planned and planned < max_conc:  # capped by the requests sent
+            rd.rests_on["batch_size"] = [*rd.rests_on.get("batch_size", []), "Namespace.num_prompts" if num_prompts is not None else labels["completed"]]
     elif num_prompts is not None or ns or any(_norm(x.label) in _RATE + _MAX_CONC for x in before + inside):
         bs = planned  # no cap: every request may be in flight at once
         if num_prompts is None:
-            derived.append("batch_size")
+            rd.derive("batch_size", labels["completed"], labels.get("failed", labels["completed"]))
+        else:
+            rd.read("batch_size", "Namespace.num_prompts")
     else:
         raise InputFormatError(f"{where}: cannot tell the batch size (no Namespace num_prompts/max_concurrency); pass --batch-size")
 
@@ -570,14 +675,20 @@ def _cell_from_block(
     ns_in, ns_out = requested_lengths(ns)
     il = opts.input_len if opts.input_len is not None else ns_in
     ol = opts.output_len if opts.output_len is not None else ns_out
+    for path, given, from_ns in (("input_len", opts.input_len, ns_in), ("output_len", opts.output_len, ns_out)):
+        if given is not None:
+            rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
+        elif from_ns is not None:
+            key = next(k for k in _length_keys(ns, path) if ns.get(k) is not None)
+            rd.read(path, ns_label(key))
     ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
     warnings: list[str] = []
     if il is None:
         il = round(values["total_input_tokens"] / completed) if completed else 0
-        derived.append("input_len")
+        rd.derive("input_len", labels["total_input_tokens"], labels["completed"])
     if ol is None:
         ol = round(values["total_output_tokens"] / completed) if completed else 0
-        derived.append("output_len")
+        rd.derive("output_len", labels["total_output_tokens"], labels["completed"])
     if "input_len" in derived or "output_len" in derived:
         which = "/".join(n for n in ("input_len", "output_len") if n in derived)
         notes.append(f"原文未记录所要求的长度（{which}）：取每个成功请求的平均词元数")
@@ -594,36 +705,31 @@ def _cell_from_block(
 
     # ------------------------------------------------------------ metrics
     duration = values["duration_s"]
+    rd.read("duration_s", labels["duration_s"])
     tin = int(values["total_input_tokens"])
     eff = values.get("effective_concurrency")
     e2el_mean = stats.get("e2el", {}).get("mean")
     if eff is None and e2el_mean is not None and duration > 0:
         eff = e2el_mean / 1000.0 * completed / duration  # mean x n = sum of E2EL
-        derived.append("effective_concurrency")
+        rd.derive("metrics.effective_concurrency", labels["e2el.mean"], labels["completed"], labels["duration_s"])
     pf = prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean"))
     if pf is not None:
-        derived.append("prefill_tps")
+        rd.derive("metrics.prefill_tps", labels["total_input_tokens"], labels["completed"], labels["ttft.mean"])
     metrics = summary_metrics(
         values,
         stats,
         failed=failed,
         derived=derived,
+        reading=rd,
+        labels=labels,
         effective_concurrency=eff,
         prefill_tps=pf,
         legacy_latency_per_token_ms=values.get("legacy_latency_per_token_ms"),
         goodput_rps=values.get("goodput_rps"),
         extra=extra,
     )
-    fmt = "sglang-text" if sglang else ("vllm-legacy-text" if legacy else "vllm-text")
-    info = ImportInfo(
-        file=source,
-        block=block_no,
-        format=fmt,
-        printed=printed,
-        text="\n".join(lines[first : end + 1]),
-        derived=derived,
-        complete=closed,
-    )
+    rd.format = "sglang-text" if sglang else ("vllm-legacy-text" if legacy else "vllm-text")
+    info = rd.info(text="\n".join(lines[first : end + 1]), complete=closed)
     computed = [d for d in derived if d not in ("prefill_tps", "input_len", "output_len")]
     if computed:
         notes.insert(0, "原文未打印、由导入程序根据所印数值计算：" + "、".join(computed))
