@@ -5,15 +5,17 @@ then saved once, atomically."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from reportgen._io import read_text
-from reportgen.importers.formats import list_formats, parse_any
+from reportgen.importers.blocks import Block, infos_of, read_blocks
+from reportgen.importers.formats import formats_of, list_formats, no_format
 from reportgen.importers.manual import apply_manual, parse_manual
-from reportgen.importers.merge import add_accuracy, add_cell, number_repeats
+from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, number_repeats
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
@@ -68,28 +70,85 @@ def import_group() -> None:
     """Import results printed by other tools, or recorded by hand, into a results file."""
 
 
-def _read_all(files: tuple[Path, ...], opts: RunParams, kind: str | None) -> tuple[list[str], list[ImportedCell], list[ImportedAccuracy]]:
-    """Parse every file (nothing is written before all parse). Lines to print, cells, scores."""
-    lines: list[str] = []
-    cells: list[ImportedCell] = []
-    scores: list[ImportedAccuracy] = []
+@dataclass
+class _Read:
+    """Everything read from the files of one import, before anything is written."""
+
+    lines: list[str] = field(default_factory=list)  # per block, then warnings
+    cells: list[ImportedCell] = field(default_factory=list)
+    scores: list[ImportedAccuracy] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # one line per file (with --explain: the details)
+
+
+def _first_text(lines: list[str], b: Block) -> str:
+    text = next((ln.strip() for ln in lines[b.first : b.last + 1] if ln.strip()), "")
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _read_all(files: tuple[Path, ...], opts: RunParams, kind: str | None, *, explain: bool = False) -> _Read:
+    """Parse every file block by block (nothing is written before all parse)."""
+    out = _Read()
     for f in files:
-        fmt, items = parse_any(read_text(f), str(f), opts, kind=kind)
-        lines.append(f"{f}: {fmt.name} ({fmt.title})")
-        for it in items:
-            if isinstance(it, ImportedCell):
-                cells.append(it)
-                lines.extend(f"warning: {w}" for w in it.warnings)
+        text_lines, blocks = read_blocks(read_text(f), str(f), opts, formats_of(kind), kind=kind)
+        imported = [b for b in blocks if b.items]
+        if not imported:
+            raise no_format(str(f), kind)
+        for b in blocks:
+            where = f"{f}:{b.lines}"
+            if b.items and b.fmt is not None:
+                out.lines.append(f"{where}: {b.fmt.name} ({b.fmt.title})")
+            elif b.fmt is not None:
+                out.lines.append(f"{where}: {b.fmt.name}: {b.note}")
             else:
-                scores.append(it)
-    return lines, cells, scores
+                out.lines.append(f"{where}: no known format{': ' + b.note if b.note else ''} ({_first_text(text_lines, b)!r}): not imported")
+            out.lines += [f"warning: {w}" for w in b.warnings]
+            for it in b.items:
+                (out.cells if isinstance(it, ImportedCell) else out.scores).append(it)
+        out.accounts += _account_lines(str(f), text_lines, blocks, explain=explain)
+    return out
 
 
-def _apply(lines: list[str], cells: list[ImportedCell], scores: list[ImportedAccuracy]) -> Callable[[Results], Sequence[str]]:
+def _account_lines(name: str, text_lines: list[str], blocks: list[Block], *, explain: bool) -> list[str]:
+    """The file's accounting line; with ``explain``, what was not used and where each field came from."""
+    imported = [b for b in blocks if b.items]
+    unclaimed = [b for b in blocks if b.fmt is None]
+    other = len(blocks) - len(imported) - len(unclaimed)
+    read = sum(b.account.read for b in imported if b.account)
+    used = sum(b.account.used for b in imported if b.account)
+    unused = [(b, u) for b in imported if b.account for u in b.account.unused]
+    parts = [f"{len(blocks)} block{'s' if len(blocks) != 1 else ''} found, {len(imported)} imported"]
+    if other:
+        parts.append(f"{other} recognised, not imported")
+    if unclaimed:
+        parts.append(f"{len(unclaimed)} no known format claims (lines {', '.join(b.lines for b in unclaimed)})")
+    line = f"{name}: " + ", ".join(parts) + f"; {read} printed numbers read, {used} used, {len(unused)} not used"
+    if unused and not explain:
+        line += " (--explain lists them)"
+    out = [line]
+    if explain:
+        for b, u in unused:
+            where = f"line {u.line}" if u.line else b.fmt.name if b.fmt else "?"
+            how = "not used" if u.seen else "not read by the importer"
+            out.append(f"  {name}:{where}: {u.label} = {u.text}: {how}")
+        for b in imported:
+            for info in infos_of(b.items):
+                for path in info.derived:
+                    full = next((k for k in info.rests_on if k == path or k.endswith("." + path)), path)
+                    src = ", ".join(info.rests_on.get(full, [])) or "-"
+                    out.append(f"  {name}:{b.lines}: {full} derived from {src}")
+        for b in unclaimed:
+            out.append(f"  {name}:{b.lines}: no known format claims these lines: {_first_text(text_lines, b)!r}")
+    return out
+
+
+def _apply(read: _Read) -> Callable[[Results], Sequence[str]]:
     def apply(r: Results) -> list[str]:
-        out = list(lines)
+        out = list(read.lines)
+        cells, merged = merge_renderings(read.cells)
+        out += merged
         out += [add_cell(r, it) for it in number_repeats(cells)]
-        out += [line for g in scores for line in add_accuracy(r, g)]
+        out += [line for g in read.scores for line in add_accuracy(r, g)]
+        out += read.accounts
         return out
 
     return apply
@@ -103,6 +162,7 @@ _run_options = [
     click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say."),
     click.option("--dataset", help="Dataset of the run when the file does not say (random, sharegpt, sonnet, ...)."),
     click.option("--command", "client_command", help="The client command that produced the output (kept with the cell)."),
+    click.option("--explain", is_flag=True, help="List every printed number not used (with its label and line), every derived figure and what it rests on, and every run of lines no format claims."),
 ]
 
 
@@ -132,8 +192,7 @@ def auto_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, clien
     Example:
       reportgen import auto bench.txt result.json lm_eval_results.json -o results.json
     """
-    lines, cells, scores = _read_all(files, _opts(client_command, kw), None)
-    _import(ctx, output, _apply(lines, cells, scores))
+    _import(ctx, output, _apply(_read_all(files, _opts(client_command, kw), None, explain=kw.get("explain", False))))
 
 
 @import_group.command("vllm-log")
@@ -151,8 +210,7 @@ def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, c
       reportgen import vllm-log samples/seed/serving/*.log -o results.json
       reportgen import vllm-log bench.json -o results.json --precision GPTQ-Int4
     """
-    lines, cells, scores = _read_all(files, _opts(client_command, kw), "serving")
-    _import(ctx, output, _apply(lines, cells, scores))
+    _import(ctx, output, _apply(_read_all(files, _opts(client_command, kw), "serving", explain=kw.get("explain", False))))
 
 
 @import_group.command("swift-eval")
@@ -160,8 +218,9 @@ def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, c
 @_output_option
 @click.option("--precision", help="Variant label (default: from --model_id_or_path of the swift eval command, or the table's model).")
 @click.option("--model", help="Model name (default: from the model path).")
+@click.option("--explain", is_flag=True, help="List every printed number not used, every derived figure, and every run of lines no format claims.")
 @click.pass_context
-def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, precision: str | None, model: str | None) -> None:
+def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, precision: str | None, model: str | None, explain: bool) -> None:
     """Import accuracy scores: ms-swift 'swift eval' logs ('[INFO:swift] result:' lines,
     llmuses 'Report table:'), evalscope report tables, lm-evaluation-harness results JSON and
     tables, OpenCompass summaries (detected from the content; see --list-formats).
@@ -170,8 +229,7 @@ def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, pr
     Example:
       reportgen import swift-eval samples/seed/accuracy/*.log -o results.json
     """
-    lines, cells, scores = _read_all(files, RunParams(precision=precision, model=model), "accuracy")
-    _import(ctx, output, _apply(lines, cells, scores))
+    _import(ctx, output, _apply(_read_all(files, RunParams(precision=precision, model=model), "accuracy", explain=explain)))
 
 
 @import_group.command("manual")

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reportgen.errors import InputFormatError
 from reportgen.importers.ledger import Account, Number, account, json_numbers, text_numbers
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Block:
     items: list[Any] = field(default_factory=list)
     account: Account | None = None
     warnings: list[str] = field(default_factory=list)
+    error: InputFormatError | None = None  # why a claimed block could not be read
 
     @property
     def lines(self) -> str:
@@ -127,7 +129,8 @@ def segment(lines: Sequence[str], formats: Sequence[ImportFormat]) -> list[Block
             note = "JSON object of no known format"
         found.append((span.first, span.last, fmt, note))
         _mask(view, span.first, span.last)
-    for f in formats:
+    # SMI screens first: their boxes would otherwise extend a result table printed just above them
+    for f in sorted(formats, key=lambda f: f.kind != "hardware"):
         if f.find is None:
             continue
         for first, last in f.find(view):
@@ -208,11 +211,18 @@ def read_blocks(text: str, source: str, opts: RunParams, formats: Sequence[Impor
         if b.fmt.kind == "hardware":
             b.note = b.fmt.parse_hardware(block_view(lines, blocks, b)) if b.fmt.parse_hardware else "hardware"
             continue
-        b.items = parse_block(b.fmt, block_view(lines, blocks, b), source, opts)
+        try:
+            b.items = parse_block(b.fmt, block_view(lines, blocks, b), source, opts)
+        except InputFormatError as e:  # listed with its reason; fatal only when no block of the file imports
+            b.note, b.error = f"not imported: {e}", e
+            continue
         for info in infos_of(b.items):
             info.block = b.index
             info.first_line, info.last_line = b.first + 1, b.last + 1
         for it in b.items:
             b.warnings += list(getattr(it, "warnings", []) or [])
         b.account = account(infos_of(b.items), scan(lines, b))
+    failed = [b for b in blocks if b.error is not None]
+    if failed and not any(b.items for b in blocks):
+        raise failed[0].error
     return lines, blocks

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reportgen.errors import InputFormatError
+from reportgen.importers import smi_blocks
 from reportgen.importers.evalscope_table import find_evalscope_tables, parse_evalscope_table
 from reportgen.importers.lm_eval import (
     find_lm_eval_tables,
@@ -169,6 +170,33 @@ FORMATS: tuple[ImportFormat, ...] = (
         "every printed line, the settings from the Namespace, the command or the lines printed before the block",
         _serving_text, find=lambda lines: find_blocks(lines, sglang=False),
     ),
+)
+
+_SMI_DOC = {  # versions in the corpus, an example line from it
+    "nvidia-smi-q": ("driver 418, 580", "==============NVSMI LOG=============="),
+    "nvidia-smi": ("NVIDIA-SMI 470, 515, 550, 580", "| NVIDIA-SMI 515.65.01    Driver Version: 515.65.01    CUDA Version: 11.7     |"),
+    "npu-smi": ("npu-smi 1.9.3, 23.0.rc3, 26.0.rc2", "| npu-smi 1.9.3                    Version: 21.0.rc1"),
+    "hy-smi": ("DTK 23.10", "============System Management Interface ============"),
+    "rocm-smi": ("ROC-smi 2017, ROCm 2.1, 3.3, 4.0, 5.x, 6.x", "========================ROCm System Management Interface========================"),
+    "cnmon": ("CNMON v4.20, v5.10", "| CNMON v5.10.13"),
+    "mx-smi": ("mx-smi 2.1.12 (MOFFETT-SMI of the same name refused)", "mx-smi  version: 2.1.12"),
+    "mthreads-gmi": ("mthreads-gmi 2.2.0, 2.3.2", "    mthreads-gmi:2.3.2           Driver Version:3.3.5-server"),
+    "efsmi": ("efsmi 1.2, 1.4, 1.6 (table); -q and list views", "| EFSMI: 1.6.3.12          Driver Ver: 1.6.3.12"),
+    "xpu-smi": ("runtime 4.31", "Runtime Version: 4.31"),
+}
+
+
+def _not_results(text: str, source: str, o: RunParams) -> Imported:
+    raise InputFormatError(f"{source}: an SMI screen holds hardware facts, not results")
+
+
+FORMATS = FORMATS + tuple(
+    ImportFormat(
+        s.name, "hardware", s.title, _SMI_DOC[s.name][0], _SMI_DOC[s.name][1],
+        "recognised and listed (tool, version, devices); hardware facts are not imported",
+        _not_results, find=smi_blocks.finder(s), parse_hardware=smi_blocks.summary(s), aligned=True,
+    )
+    for s in smi_blocks.SCREENS
 )
 
 BY_NAME = {f.name: f for f in FORMATS}

@@ -1,5 +1,13 @@
 """Add imported items to a results document.
 
+One run, one cell: the same run seen twice -- printed and saved as JSON, or pasted twice -- is
+recognised by what it printed (successful and failed requests, input and output token totals,
+the duration to its printed rounding; tokens read, not derived) and merged into one cell: the
+richer rendering (request records, then the fields read rather than derived) is kept, the
+settings only the other one read (requested lengths, dataset, concurrency) are taken from it,
+and both spans are recorded (``ImportInfo.also``). Where the two disagree on a figure they both
+printed, a warning says so.
+
 Within one import, blocks with the same cell key (variant, concurrency, lengths, request rate,
 dataset) are different runs of one case: they are kept apart as repeats 0, 1, ... (``number_repeats``).
 Against the results file, a cell with the same key is replaced -- and the line says so -- unless
@@ -16,7 +24,7 @@ from typing import TypeVar
 from reportgen.importers.labels import PrecisionInfo
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell
-from reportgen.results import CellKey, ModelVariant, Results, ServingCell
+from reportgen.results import CellKey, ImportInfo, ModelVariant, Rendering, Results, ServingCell
 
 
 def variant_for(
@@ -63,6 +71,108 @@ def number_repeats(items: list[ImportedCell]) -> list[ImportedCell]:
     return items
 
 
+# --------------------------------------------------------------------------- one run, one cell
+
+_DURATION_TOL_S = 0.006  # a duration printed to 2 decimals against the same run saved in full
+
+
+def same_run(a: ServingCell, b: ServingCell) -> bool:
+    """Whether two imported cells are one run: the same printed counts and token totals (read,
+    not derived) and the same duration to the printed rounding."""
+    ma, mb, ia, ib = a.metrics, b.metrics, a.import_info, b.import_info
+    if ma is None or mb is None or ia is None or ib is None or not ma.completed:
+        return False
+    for info in (ia, ib):
+        if {"total_input_tokens", "total_output_tokens"} & set(info.derived):
+            return False
+    failed_known = "failed" not in ia.derived and "failed" not in ib.derived
+    return (
+        (ma.completed, ma.total_input_tokens, ma.total_output_tokens) == (mb.completed, mb.total_input_tokens, mb.total_output_tokens)
+        and (not failed_known or ma.failed == mb.failed)
+        and abs(ma.duration_s - mb.duration_s) <= _DURATION_TOL_S
+    )
+
+
+def _richness(it: ImportedCell) -> tuple[int, int, int]:
+    info = it.cell.import_info
+    read = len(info.rests_on) - len(info.derived) if info else 0
+    return (len(it.cell.requests), read, len(info.printed) if info else 0)
+
+
+def _rendering(info: ImportInfo) -> Rendering:
+    return Rendering(file=info.file, block=info.block, format=info.format, first_line=info.first_line,
+                     last_line=info.last_line, printed=dict(info.printed))
+
+
+_SETTINGS = ("input_len", "output_len", "batch_size", "request_rate", "burstiness", "num_requests")
+_CROSS = (("completed", "completed"), ("duration_s", "duration_s"), ("request_throughput", "request_throughput"),
+          ("output_throughput", "output_throughput"))
+
+
+def merge_into(base: ImportedCell, other: ImportedCell) -> list[str]:
+    """Merge ``other`` (another rendering of the same run) into ``base``; the lines to print."""
+    b, o = base.cell, other.cell
+    bi, oi = b.import_info, o.import_info
+    assert bi is not None and oi is not None and b.metrics is not None and o.metrics is not None
+    n = len(bi.also)
+    taken: list[str] = []
+    for f in _SETTINGS:
+        b_read = f in bi.rests_on and f not in bi.derived
+        o_read = f in oi.rests_on and f not in oi.derived
+        if o_read and not b_read and getattr(o, f) is not None:
+            setattr(b, f, getattr(o, f))
+            bi.rests_on[f] = [f"also {n}: {x}" for x in oi.rests_on[f]]
+            if f in bi.derived:
+                bi.derived.remove(f)
+            if f in ("input_len", "output_len"):
+                setattr(b, f"{f}_exact", getattr(o, f"{f}_exact"))
+            taken.append(f)
+    if b.dataset == "unknown" and o.dataset != "unknown":
+        b.dataset = o.dataset
+        taken.append("dataset")
+    if b.endpoint is None and o.endpoint is not None:
+        b.endpoint = o.endpoint
+    if b.command is None and o.command is not None:
+        b.command = o.command
+    if base.model_path is None and other.model_path is not None:
+        base.model_path = other.model_path
+    if base.model is None:
+        base.model = other.model
+    bi.also.append(_rendering(oi))
+    bi.also.extend(oi.also)
+    if {"input_len", "output_len"} & set(taken):
+        b.notes = [x for x in b.notes if "所要求的长度" not in x]
+        base.warnings = [w for w in base.warnings if "not recorded" not in w]
+    b.notes.append(f"同一次运行的另一份输出（{oi.file} 第 {oi.first_line}–{oi.last_line} 行，{oi.format}）已合并到此单元")
+    where_b = f"{bi.file}:{bi.first_line}-{bi.last_line}"
+    where_o = f"{oi.file}:{oi.first_line}-{oi.last_line}"
+    lines = [f"{where_o}: the same run as {where_b} ({b.metrics.completed} ok, {b.metrics.total_output_tokens} tokens in "
+             f"{b.metrics.duration_s:g} s): merged into one cell" + (f", {', '.join(taken)} from {oi.format}" if taken else "")]
+    for fb, fo in _CROSS:
+        vb, vo = getattr(b.metrics, fb), getattr(o.metrics, fo)
+        if vb and vo and abs(vb - vo) > max(0.006, 0.006 * abs(vb)):
+            lines.append(f"warning: {where_b} and {where_o} print {fb} {vb:g} and {vo:g} for the same run")
+    if base.label != other.label:
+        lines.append(f"warning: {where_b} is labelled {base.label}, {where_o} {other.label}: kept {base.label}")
+    return lines
+
+
+def merge_renderings(items: list[ImportedCell]) -> tuple[list[ImportedCell], list[str]]:
+    """Items with the renderings of one run merged (the richer kept); the lines to print."""
+    out: list[ImportedCell] = []
+    lines: list[str] = []
+    for it in items:
+        twin = next((x for x in out if same_run(x.cell, it.cell)), None)
+        if twin is None:
+            out.append(it)
+            continue
+        if _richness(it) > _richness(twin) or (twin.model_path is None and it.model_path is not None and _richness(it) == _richness(twin)):
+            out[out.index(twin)] = it
+            twin, it = it, twin
+        lines += merge_into(twin, it)
+    return out, lines
+
+
 def _same_block(a: ServingCell, b: ServingCell) -> bool:
     ia, ib = a.import_info, b.import_info
     return ia is not None and ib is not None and ia.printed == ib.printed and ia.text == ib.text and ia.format == ib.format
@@ -73,8 +183,20 @@ def add_cell(results: Results, item: ImportedCell) -> str:
     c = item.cell
     same = next((x for x in v.serving if x.key == c.key), None)
     unchanged = same is not None and _same_block(same, c)
-    replaced = _put(v.serving, c, lambda x: x.key == c.key)
-    action = "unchanged (the same block was imported before)" if unchanged else ("replaced the existing cell" if replaced else "added")
+    twin = None if unchanged else next((x for x in v.serving if x.source == "imported" and not _same_block(x, c) and same_run(x, c)), None)
+    if twin is not None:  # another rendering of a run already imported: one cell
+        existing = ImportedCell(cell=twin, precision=item.precision)
+        if _richness(item) > _richness(existing):
+            merge_into(item, existing)
+            v.serving[v.serving.index(twin)] = c
+        else:
+            merge_into(existing, item)
+            c = twin
+        action = "merged with the existing cell of the same run"
+        replaced = False
+    else:
+        replaced = _put(v.serving, c, lambda x: x.key == c.key)
+        action = "unchanged (the same block was imported before)" if unchanged else ("replaced the existing cell" if replaced else "added")
     m = c.metrics
     info = c.import_info
     where = f"{info.file} block {info.block}" if info else "?"
