@@ -284,10 +284,17 @@ def _cell(s: _Summary, lines: list[str], source: str, block: int, opts: RunParam
         rd.read("metrics.failed", lab["failed"])
     else:
         rd.derive("metrics.failed", lab["completed"], name="failed")
-    tin = round(v["avg_in"] * completed) if "avg_in" in v else 0
-    tout = round(v["avg_out"] * completed) if "avg_out" in v else 0
-    rd.derive("metrics.total_input_tokens", *[lab[k] for k in ("avg_in", "completed") if k in lab])
-    rd.derive("metrics.total_output_tokens", *[lab[k] for k in ("avg_out", "completed") if k in lab])
+    for key, flag, label in (("avg_in", opts.input_len, "Average input tokens per request"), ("avg_out", opts.output_len, "Average output tokens per request")):
+        if key not in v and flag is None:  # never a silent zero: the token totals would be wrong
+            unknown = ", ".join(repr(x) for x in s.extra if "token" in x.lower() and "per request" in x.lower())
+            raise InputFormatError(
+                f"{where}: evalscope perf summary prints no '{label}'" + (f" (unknown rows: {unknown})" if unknown else "")
+                + f"; pass --{'input' if key == 'avg_in' else 'output'}-len"
+            )
+    tin = round(v["avg_in"] * completed) if "avg_in" in v else int(opts.input_len or 0) * completed
+    tout = round(v["avg_out"] * completed) if "avg_out" in v else int(opts.output_len or 0) * completed
+    rd.derive("metrics.total_input_tokens", *[lab[k] for k in ("avg_in", "completed") if k in lab], *(["--input-len"] if "avg_in" not in v else []))
+    rd.derive("metrics.total_output_tokens", *[lab[k] for k in ("avg_out", "completed") if k in lab], *(["--output-len"] if "avg_out" not in v else []))
     given: dict[str, dict[str, float]] = {}
     for name in ("ttft", "tpot", "itl", "e2el"):
         g = dict(s.pct.get(name, {}))
@@ -304,7 +311,8 @@ def _cell(s: _Summary, lines: list[str], source: str, block: int, opts: RunParam
     metric_labels = {k: x for k, x in lab.items() if k not in ("total_input_tokens", "total_output_tokens")}
     metrics = summary_metrics(values, given, failed=failed, derived=derived, reading=rd, labels=metric_labels, extra=s.extra)
     for k in ("total_input_tokens", "total_output_tokens"):
-        rd.rests_on[f"metrics.{k}"] = [lab[x] for x in ("avg_in" if "input" in k else "avg_out", "completed") if x in lab]
+        avg = "avg_in" if "input" in k else "avg_out"
+        rd.rests_on[f"metrics.{k}"] = [lab[x] for x in (avg, "completed") if x in lab] + ([] if avg in lab else [f"--{k.split('_')[1]}-len"])
     rd.read("duration_s", lab["duration_s"])
     total = int(v.get("total", completed + failed))
     conc = v.get("concurrency")

@@ -18,6 +18,9 @@ from typing import Any, Literal
 
 from reportgen.errors import InputFormatError
 from reportgen.importers import smi_blocks
+from reportgen.importers.aiperf_table import find_aiperf_tables, parse_aiperf_table
+from reportgen.importers.vllm_early import find_early_blocks, parse_early
+from reportgen.importers.guidellm import find_guidellm, parse_guidellm
 from reportgen.importers.evalscope_table import find_evalscope_tables, parse_evalscope_table
 from reportgen.importers.lm_eval import (
     find_lm_eval_tables,
@@ -141,6 +144,22 @@ FORMATS: tuple[ImportFormat, ...] = (
         lambda t, s, o: parse_evalscope_perf(t, s, o), find=find_summaries,
     ),
     ImportFormat(
+        "guidellm", "serving", "guidellm benchmark console report (one cell per benchmark row)",
+        "guidellm 0.1 (boxed report), 0.2 (Benchmarks Metadata / Info / Stats)",
+        "  synchronous|       0.23|        1.00|        58.7|       293.7| 4.36|   4.27| 4.91|  59.8|   59.1|   63.1|",
+        "per benchmark: requests completed/failed, duration, token totals (or means), throughputs, concurrency, latency statistics; "
+        "the load from the benchmark's kind; a request latency printed under (ms) in seconds is read as seconds",
+        lambda t, s, o: parse_guidellm(t, s, o), find=find_guidellm,
+    ),
+    ImportFormat(
+        "aiperf-table", "serving", "NVIDIA AIPerf / GenAI-Perf console table (LLM Metrics)",
+        "GenAI-Perf 2024 (ns, refused: no request count), AIPerf 0.1 (2025)",
+        "│             Request Count (requests) │    711.00 │    N/A │    N/A │    N/A │    N/A │    N/A │   N/A │",
+        "every statistic of every row (inter-token latency as TPOT); duration and token totals derived from count, throughput "
+        "and mean lengths; the concurrency only from the command above the table when its --request-count agrees",
+        lambda t, s, o: parse_aiperf_table(t, s, o), find=find_aiperf_tables,
+    ),
+    ImportFormat(
         "lm-eval-markdown", "accuracy", "lm-evaluation-harness printed results table", "lm-eval 0.3 and 0.4 (fraction or percent read from the values)",
         "| ceval-valid                           |      2 | none   | 0      | acc_norm |↑  | 0.7325 |±  | 0.0112|",
         "every task and group row: metric, filter, n-shot, value and stderr; the model from the header line",
@@ -163,6 +182,14 @@ FORMATS: tuple[ImportFormat, ...] = (
         "Max request concurrency:                 330       ",
         "every printed line: counts, throughputs, every latency statistic, Concurrency, retokenized counts",
         _serving_text, find=lambda lines: find_blocks(lines, sglang=True),
+    ),
+    ImportFormat(
+        "vllm-early-text", "serving", "vLLM's first benchmark_serving.py (Total time / Throughput / Average latency)",
+        "vLLM 0.1 - 0.2 (2023), also its copies (LightLLM) and one-line pastes",
+        "Average latency per output token: 1.10 s",
+        "duration, request throughput, mean latency and latency per token; requests from the Namespace's num_prompts; "
+        "refused unless the token totals can be told (--input-len/--output-len)",
+        lambda t, s, o: parse_early(t, s, o), find=find_early_blocks,
     ),
     ImportFormat(
         "vllm-text", "serving", "vLLM benchmark_serving.py / vllm bench serve printed result (with its Namespace or command)",

@@ -32,7 +32,7 @@ _RULE = re.compile(r"^[\s+\-=|│┃─━┄┈┼┤├┬┴╋┣┫┏┓�
 _PROGRESS = re.compile(r"\d+%\s*\||(?:it/s|s/it)\]|\[\d+:\d+(?::\d+)?<")
 # "label: value": the label has a letter and no quoting or assignment; the value starts with a number
 _LABEL_LINE = re.compile(
-    r"^\s*(?P<label>[A-Za-z\u4e00-\u9fff][^:=\"'{}\[\]<>|│┃]*?)\s*[:：]\s*(?P<value>(?:" + NUMBER + r")(?:[^\d:].*)?)$"
+    r"^\s*(?P<label>[A-Za-z\u4e00-\u9fff][^:=\"'`{}\[\]<>|│┃]{0,60}?)\s*[:：]\s*(?P<value>(?:" + NUMBER + r")(?![\d.:])(?:[^\d:].*)?)$"
 )
 # a table cell that is a number (with a unit or percent sign), or "a / b / c"
 _CELL_NUM = re.compile(
@@ -223,7 +223,9 @@ def account(infos: Iterable[ImportInfo], scanned: Iterable[Number]) -> Account:
     for (line, _label), value in seen.items():
         by_line.setdefault(line, []).append(value)
     for n in scanned:
-        if n.line and any(n.text in _numbers_in(v) or n.text == v.strip() for v in by_line.get(n.line, [])):
+        # a wrapped table cell goes on over the next lines: its printed value sits on the row above
+        near = [v for d in (0, 1, 2) for v in by_line.get(n.line - d if n.line else None, [])]
+        if n.line and any(n.text in _numbers_in(v) or n.text == v.strip() for v in near):
             continue
         if not n.line and n.label in labels_seen:
             continue

@@ -18,13 +18,14 @@ the CLI prints for the item.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from reportgen.importers.labels import PrecisionInfo
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell
-from reportgen.results import CellKey, ImportInfo, ModelVariant, Rendering, Results, ServingCell
+from reportgen.results import AccuracyResult, CellKey, ImportInfo, ModelVariant, Rendering, Results, ServingCell
 
 
 def variant_for(
@@ -211,11 +212,46 @@ def add_cell(results: Results, item: ImportedCell) -> str:
     )
 
 
+def _score_tolerance(r: AccuracyResult) -> float:
+    """Half a unit of the last printed digit of a score, as a fraction."""
+    info = r.import_info
+    texts = [info.printed[x] for x in (info.rests_on.get("score", []) if info else []) if x in info.printed] if info else []
+    if not texts:
+        return 0.0
+    digits = min(len(t.split(".", 1)[1]) if "." in t else 0 for t in (re.sub(r"[^\d.]", "", x) for x in texts))
+    percent = r.settings.get("printed_scale") == "percent"
+    return 0.5 * 10.0**-digits / (100.0 if percent else 1.0)
+
+
+def same_score(a: AccuracyResult, b: AccuracyResult) -> bool:
+    """One score printed twice (a log line and its summary table, two pastes): same benchmark,
+    mode and metric, values equal to the coarser printed rounding."""
+    if a.source != "imported" or b.source != "imported" or a.score is None or b.score is None:
+        return False
+    if (a.benchmark, a.mode, a.settings.get("metric"), a.settings.get("model")) != (b.benchmark, b.mode, b.settings.get("metric"), b.settings.get("model")):
+        return False
+    if a.import_info and b.import_info and (a.import_info.file, a.import_info.block) == (b.import_info.file, b.import_info.block):
+        return False  # the same block imported again: a replacement, as before
+    return abs(a.score - b.score) <= max(_score_tolerance(a), _score_tolerance(b)) + 1e-12
+
+
 def add_accuracy(results: Results, item: ImportedAccuracy) -> list[str]:
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     lines: list[str] = []
     for r in item.results:
         same = (r.benchmark, r.mode)
+        twin = next((x for x in v.accuracy if (x.benchmark, x.mode) == same and same_score(x, r)), None)
+        if twin is not None and twin.import_info is not None and r.import_info is not None:
+            keep, other = (twin, r) if _score_tolerance(twin) <= _score_tolerance(r) else (r, twin)
+            assert keep.import_info is not None and other.import_info is not None
+            keep.import_info.also.append(_rendering(other.import_info))
+            if keep is r:
+                v.accuracy[v.accuracy.index(twin)] = r
+            info = r.import_info
+            lines.append(f"{info.file} block {info.block}: {v.label} {r.benchmark} = {r.score:g} ({r.mode}): the same score as "
+                         f"{twin.import_info.file if twin.import_info else '?'} block {twin.import_info.block if twin.import_info else '?'}, "
+                         f"merged (kept the more precise, both recorded)")
+            continue
         replaced = _put(v.accuracy, r, lambda x, same=same: (x.benchmark, x.mode) == same)  # type: ignore[misc]
         action = "replaced the existing score" if replaced else "added"
         info = r.import_info

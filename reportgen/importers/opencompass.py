@@ -32,7 +32,11 @@ def _body(line: str) -> tuple[str, str]:
     """(prefix, rest): the comment marker / indentation / bold markup before a row, and the row."""
     m = _PREFIX.match(line)
     prefix = m.group(0) if m else ""
-    return ("#" if "#" in prefix else ""), line[len(prefix):].strip().rstrip("*").strip()
+    body = line[len(prefix):].strip().rstrip("*").strip()
+    if body.startswith("|"):  # a markdown table: "| dataset | version | ..."
+        body = body.strip("|").strip()
+        return ("#" if "#" in prefix else "") + "|", body.replace(" | ", " | ")
+    return ("#" if "#" in prefix else ""), body
 
 
 def looks_like_opencompass(text: str) -> bool:
@@ -91,7 +95,7 @@ def parse_opencompass(text: str, source: str, *, precision: str | None = None, m
         if not body:
             continue
         if _HEADER.match(body):
-            sep = "," if "," in body else ("|" if "|" in body else None)
+            sep = "|" if mark.endswith("|") else ("," if "," in body else None)
             tables.append((k, _split(body, sep), sep, []))
             continue
         if not tables or _RULER.match(body):
