@@ -2,7 +2,9 @@
 
 Each corpus file has ``<stem>.expected.json`` next to it:
 
-* ``format``: the format ``reportgen import`` must detect;
+* ``format``: the format of the first block ``reportgen import`` imports;
+* ``blocks`` (files of several blocks): each block's format (null: no format claims it) and lines;
+* ``not_used``: the labels of the printed numbers no field uses (tests/test_import_accounting.py);
 * ``cells`` (serving) / ``scores`` (accuracy): one object per imported item, in order, each a
   map of dotted paths (``metrics.ttft_ms.p99``, ``settings.metric``, ``label``) to the value;
   a key ending in ``~`` means "the text contains" (notes, derived lists);
@@ -25,7 +27,8 @@ import pytest
 
 from collectors.hardware.parsers._common import ParseError
 from reportgen.errors import InputFormatError
-from reportgen.importers.formats import parse_any
+from reportgen.importers.blocks import read_blocks
+from reportgen.importers.formats import FORMATS, parse_any
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -112,19 +115,24 @@ def _import(path: Path, expected: dict[str, Any], options: dict[str, Any]) -> No
         return
     fmt, items = parse_any(text, name, RunParams(**options))
     assert fmt.name == expected["format"], f"{name}: detected {fmt.name}"
-    if "cells" in expected:
-        assert all(isinstance(i, ImportedCell) for i in items)
-        assert len(items) == len(expected["cells"]), f"{name}: {len(items)} cells"
-        for n, (it, want) in enumerate(zip(items, expected["cells"], strict=True)):
+    if "blocks" in expected and not options:  # every block of the file: its format (None: no format claims it) and lines
+        _, blocks = read_blocks(text, name, RunParams(), FORMATS)
+        assert [[b.fmt.name if b.fmt else None, b.lines] for b in blocks] == expected["blocks"], name
+    cells = [i for i in items if isinstance(i, ImportedCell)]
+    if "cells" in expected or cells:
+        assert len(cells) == len(expected.get("cells", [])), f"{name}: {len(cells)} cells"
+        for n, (it, want) in enumerate(zip(cells, expected["cells"], strict=True)):
             # what the CLI does before merging: repeats of one case kept apart
             from reportgen.importers.merge import number_repeats
 
-            number_repeats(items)
+            number_repeats(cells)
             flat = {"label": it.label, "model": it.model}
             _check(it.cell, {k: v for k, v in want.items() if k not in flat}, f"{name} cell {n}")
             _check(flat, {k: v for k, v in want.items() if k in flat}, f"{name} cell {n}")
-    if "scores" in expected:
-        flat_scores = [_Flat(g.label, r) for g in items for r in g.results]
+    groups = [i for i in items if not isinstance(i, ImportedCell)]
+    if "scores" in expected or groups:
+        flat_scores = [_Flat(g.label, r) for g in groups for r in g.results]
+        assert len(flat_scores) == len(expected.get("scores", [])), f"{name}: {[(s.label, s.benchmark) for s in flat_scores]}"
         assert len(flat_scores) == len(expected["scores"]), f"{name}: {[(s.label, s.benchmark) for s in flat_scores]}"
         for n, (s, want) in enumerate(zip(flat_scores, expected["scores"], strict=True)):
             _check(s, want, f"{name} score {n}")

@@ -145,6 +145,9 @@ def _cell(lines: list[str], first: int, last: int, source: str, block: int, opts
             if kind == "stat":
                 stats.setdefault(where, {})[st] = round(v * _SCALE_MS.get(unit, 1.0), 9)
                 labels[f"{where}.{st}"] = label
+                if st == "p50":  # the median, as in the JSON export
+                    stats[where]["median"] = stats[where]["p50"]
+                    labels[f"{where}.median"] = label
             elif kind == "value" and st == "mean":
                 values[where] = v
                 labels[where] = label

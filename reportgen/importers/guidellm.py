@@ -187,6 +187,15 @@ def _data_lengths(text: str) -> tuple[int | None, int | None, str]:
     return (int(pin.group(1)) if pin else None, int(pout.group(1)) if pout else None, "synthetic" if synthetic else "unknown")
 
 
+def _data_labels(rd: Reading, lab: dict[str, str], lines: list[str], at: int | None) -> None:
+    """The requested lengths as printed in the data arguments (``prompt_tokens=512``)."""
+    if at is None:
+        return
+    for key, rx in (("data_in", r"prompt_tokens=(\d+)"), ("data_out", r"(?:output|generated)_tokens=(\d+)")):
+        if m := re.search(rx, lines[at]):
+            lab[key] = rd.saw(f"data {m.group(0).split('=')[0]}", m.group(1), at)
+
+
 def _num(text: str | None) -> float | None:
     if text is None:
         return None
@@ -238,8 +247,9 @@ def _v2_cells(lines: list[str], first: int, last: int, source: str, opts: RunPar
                 if _num(txt) is not None and not re.match(r"^\d+:\d+", txt) and col != "Metadata/Benchmark":
                     lab[col] = rd.saw(f"{name} {col}", txt, row.line)
         lab["name"] = rd.saw(f"{name} Benchmark", name, srow.line)
-        if data_line is not None:
-            lab["data"] = rd.saw("data", re.search(r"data='?([^' ]+)", lines[data_line]).group(1), data_line)  # type: ignore[union-attr]
+        _data_labels(rd, lab, lines, data_line)
+        if (dur := next((k for k in range(first, last + 1) if re.match(r"^\s*Duration:\s*[\d.]+", lines[k])), None)) is not None:
+            rd.saw("Benchmarks Metadata Duration (all benchmarks)", lines[dur].split(":", 1)[1].strip(), dur)
         v = {c: _num(t) for c, t in {**irow.cells, **srow.cells}.items()}
 
         def get(col: str) -> float:
@@ -333,8 +343,8 @@ def _cell(name: str, completed: int, failed: int, inc: int, il: int | None, ol: 
     for path, given, printed, total in (("input_len", opts.input_len, il, "total_input_tokens"), ("output_len", opts.output_len, ol, "total_output_tokens")):
         if given is not None:
             rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
-        elif printed is not None and "data" in lab:
-            rd.read(path, lab["data"])
+        elif printed is not None and ("data_in" if path == "input_len" else "data_out") in lab:
+            rd.read(path, lab["data_in" if path == "input_len" else "data_out"])
         else:
             rd.derive(path, *[x for x in (rd.rests_on.get(f"metrics.{total}", []) + counts[:1])])
             warnings.append(f"{source}:{line + 1}: requested {path.replace('_len', ' length')} not printed; using the mean per request")
@@ -367,11 +377,10 @@ def _v1_cells(lines: list[str], first: int, last: int, source: str, opts: RunPar
             if row is None:
                 continue
             for col, txt in row.cells.items():
-                if col != "Benchmark" and re.search(r"\d", txt) and not re.match(r"^\d+:\d+:\d+$", txt):
+                if col != "Benchmark" and re.search(r"\d", txt) and not re.match(r"^\d+:\d+:\d+$", txt) and ", " not in txt:  # lists: per value below
                     lab[f"{table}/{col}"] = rd.saw(f"{name} {col}", txt, row.line)
         lab["name"] = rd.saw(f"{name} Benchmark", name, rrow.line)
-        if data_line is not None:
-            lab["data"] = rd.saw("data", re.search(r"source=([^ ]+)", lines[data_line]).group(1).rstrip(","), data_line)  # type: ignore[union-attr]
+        _data_labels(rd, lab, lines, data_line)
         done = re.match(r"(\d+)\s*/\s*(\d+)", rrow.cells.get("Requests Completed", ""))
         fail = re.match(r"(\d+)\s*/\s*(\d+)", rrow.cells.get("Request Failed", ""))
         dur = _num(rrow.cells.get("Duration"))
@@ -407,12 +416,13 @@ def _v1_cells(lines: list[str], first: int, last: int, source: str, opts: RunPar
                 pcol = next((c for c in prow.cells if c.startswith(col_start)), None)
                 if pcol:
                     names = re.findall(r"(\d+)%", pcol)
-                    nums = [to_float(x) for x in re.findall(r"[\d.]+", prow.cells[pcol])]
-                    if len(names) == len(nums):
-                        for p, x in zip(names, nums, strict=True):
+                    texts = re.findall(r"[\d.]+", prow.cells[pcol])
+                    if len(names) == len(texts):
+                        for p, t in zip(names, texts, strict=True):
+                            x = to_float(t)
                             if x is not None:
                                 stats_given.setdefault(metric, {})[f"p{p}"] = round(x * to_ms, 9)
-                                labels[f"{metric}.p{p}"] = lab[f"Stats/{pcol}"]
+                                labels[f"{metric}.p{p}"] = rd.saw(f"{name} {col_start} p{p}", t, prow.line)
         if "e2el" in stats_given and "p50" in stats_given["e2el"]:
             stats_given["e2el"]["median"] = stats_given["e2el"]["p50"]
             labels["e2el.median"] = labels["e2el.p50"]
@@ -424,12 +434,11 @@ def _v1_cells(lines: list[str], first: int, last: int, source: str, opts: RunPar
         if trow:
             for col in ("Prompt (1%, 5%, 50%, 95%, 99%)", "Output (1%, 5%, 50%, 95%, 99%)"):
                 if col in trow.cells:
-                    nums = [to_float(x) for x in re.findall(r"[\d.]+", trow.cells[col])]
-                    for p, x in zip(("p1", "p5", "p50", "p95", "p99"), nums, strict=False):
-                        if x is not None:
+                    for p, t in zip(("p1", "p5", "p50", "p95", "p99"), re.findall(r"[\d.]+", trow.cells[col]), strict=False):
+                        if (x := to_float(t)) is not None:
                             key = f"{col.split(' ')[0].lower()} tokens {p}"
                             extra[key] = x
-                            rd.read(f"metrics.extra.{key}", lab[f"Tokens/{col}"])
+                            rd.read(f"metrics.extra.{key}", rd.saw(f"{name} {key}", t, trow.line))
             for col, key in (("Prompt", "mean prompt tokens"), ("Output", "mean output tokens")):
                 extra[key] = _num(trow.cells[col])  # type: ignore[assignment]
                 rd.read(f"metrics.extra.{key}", lab[f"Tokens/{col}"])
