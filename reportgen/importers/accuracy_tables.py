@@ -30,7 +30,7 @@ def table_rows(lines: list[str]) -> list[tuple[int, list[str]]]:
     for k, line in enumerate(lines):
         if not _SEP.search(line) or _RULE.match(line):
             continue
-        cells = [c.strip() for c in _SEP.split(line.strip())]
+        cells = [c.strip().strip("`").strip() for c in _SEP.split(line.strip())]  # markdown code spans: `gsm8k`
         if cells and cells[0] == "":
             cells = cells[1:]
         if cells and cells[-1] == "":
@@ -95,7 +95,7 @@ class Scale:
 
     def fraction(self, cell: str) -> float | None:
         v = number_of(cell)
-        return None if v is None else (v / 100.0 if self.percent else v)
+        return None if v is None else (round(v / 100.0, 12) if self.percent else v)  # 77.71 -> 0.7771, not 0.77709999...
 
     def settings(self) -> dict[str, Any]:
         return {"printed_scale": "percent" if self.percent else "fraction", "scale_from": self.why}

@@ -40,6 +40,7 @@ _CELL_NUM = re.compile(
 )
 # first cells of a header row whose other cells may look numeric ("│ Metric │ 1% │ 5% │")
 _HEADER_WORDS = {"metric", "metrics", "percentile", "percentiles", "statistic", "benchmark", "tasks", "groups", "dataset", "model", "key"}
+_HASH = re.compile(r"^[0-9a-f]{6}$")  # an OpenCompass dataset version ("8e312c", "393424"): a hash, not a number
 _ALIGNED_SPLIT = re.compile(r"\s{2,}|\t|,")
 
 
@@ -87,7 +88,7 @@ def text_numbers(lines: Sequence[str], first: int, last: int, *, aligned: bool =
                 continue
             name = next((c for c, n in zip(cells, numeric, strict=True) if not n and c), "")
             for i, (c, n) in enumerate(zip(cells, numeric, strict=True)):
-                if n:
+                if n and not (i == 0 and re.search(r"[A-Za-z]", c)):  # a first cell "16k" names the row
                     col = header[i] if i < len(header) and header[i] else str(i)
                     out += [Number(k + 1, f"{name}/{col}".strip("/"), t) for t in _numbers_in(c)]
             continue
@@ -99,8 +100,9 @@ def text_numbers(lines: Sequence[str], first: int, last: int, *, aligned: bool =
         if aligned and not _RULE.match(line):
             cells = [c for c in _ALIGNED_SPLIT.split(line.strip()) if c]
             if len(cells) >= 2:
-                name = next((c for c in cells if not _CELL_NUM.match(c)), "")
-                out += [Number(k + 1, name, t) for c in cells if _CELL_NUM.match(c) for t in _numbers_in(c)]
+                name = cells[0] if re.search(r"[A-Za-z]", cells[0]) else next((c for c in cells if not _CELL_NUM.match(c)), "")
+                body = cells[1:] if name == cells[0] else cells
+                out += [Number(k + 1, name, t) for c in body if _CELL_NUM.match(c) and not _HASH.match(c) for t in _numbers_in(c)]
     return out
 
 

@@ -176,13 +176,13 @@ def parse_lm_eval_markdown(text: str, source: str, *, precision: str | None = No
     lines = clean_lines(text)
     model_path = None
     head: dict[str, Any] = {}
-    for line in lines:
-        if m := re.search(r"pretrained=([^,\s)]+)", line):
+    for n_line, line in enumerate(lines):
+        if m := re.search(r"(?:pretrained|model_args\s+model)=([^,\s)]+)", line):
             model_path = m.group(1)
         if _SUMMARY_LINE.search(line):
             for key in ("limit", "num_fewshot", "batch_size"):
                 if km := re.search(rf"\b{key}:\s*([^,\s]+)", line):
-                    head[key] = km.group(1)
+                    head[key] = (km.group(1), n_line)
     parsed: list[tuple[int, list[str], list[str]]] = []  # line, header, cells
     cut: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
@@ -220,24 +220,28 @@ def parse_lm_eval_markdown(text: str, source: str, *, precision: str | None = No
         stderr_text = cells[stderr_i] if stderr_i is not None and stderr_i < len(cells) else ""
         task = name.lstrip(" -").strip() if name else (top.benchmark if top else "")
         nested = bool(name) and (name.startswith("-") or name.startswith(" "))
-        if name and not nested or top is None or rd is None:
+        again = top is not None and not nested and task == top.benchmark  # the task printed again on its next filter's row
+        if name and not nested and not again or top is None or rd is None:
             if g is None:
                 g = group_for(groups, model_path, precision, model)
                 g.model_path = model_path
             rd = Reading(source, "lm-eval-markdown")
             settings: dict[str, Any] = {"metric": metric, **({"filter": filt} if filt else {}), **(scale.settings() if prop else {})}
-            settings.update({k2: v for k2, v in head.items() if k2 == "limit"})
+            settings.update({k2: v[0] for k2, v in head.items() if k2 == "limit"})
             top = AccuracyResult(benchmark=task, mode="unknown", source="imported", score=score, settings=settings)
             rd.read("score", rd.saw(f"{task}/{mkey}/Value", vtext, k))
             if to_float(shots_text) is not None:
                 top.shots = int(to_float(shots_text) or 0)
                 rd.read("shots", rd.saw(f"{task}/n-shot", shots_text, k))
+            elif "n-shot" not in col and "num_fewshot" in head and to_float(head["num_fewshot"][0]) is not None:  # 0.3: no n-shot column
+                top.shots = int(to_float(head["num_fewshot"][0]) or 0)
+                rd.read("shots", rd.saw("num_fewshot", head["num_fewshot"][0], head["num_fewshot"][1]))
             if version:
                 top.task_version = version
                 if to_float(version) is not None:
                     rd.read("task_version", rd.saw(f"{task}/Version", version, k))
             if number_of(stderr_text) is not None:
-                settings["stderr"] = number_of(stderr_text)
+                top.settings["stderr"] = number_of(stderr_text)
                 rd.read("settings.stderr", rd.saw(f"{task}/{mkey}/Stderr", stderr_text, k))
             top.import_info = rd.info(text=lines[k])
             g.results = [r for r in g.results if r.benchmark != task] + [top]

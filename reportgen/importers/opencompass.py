@@ -22,7 +22,11 @@ from reportgen.importers.ledger import Reading
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.results import AccuracyResult
 
-_HEADER = re.compile(r"^dataset\s*[,|│\s]\s*version\s*[,|│\s]\s*metric\s*[,|│\s]\s*mode\b", re.IGNORECASE)
+_HEADER = re.compile(
+    r"^(?:model\s*[,|│\s]\s*)?dataset\s*[,|│\s]\s*(?:version|model)\s*[,|│\s]\s*(?:version\s*[,|│\s]\s*)?metric\s*[,|│\s]\s*mode\b",
+    re.IGNORECASE,
+)
+_ROLES = ("dataset", "version", "metric", "mode", "model")
 _PREFIX = re.compile(r"^\s*(?:#+\s?)?\s*(?:\*\*)?")
 _RULER = re.compile(r"^[\s\-|:+=]+$")
 _TASK = re.compile(r"Task \[(?P<abbr>[^\]/]+)/(?P<dataset>[^\]]+)\]\s*:\s*(?P<dict>\{.*\})\s*$")
@@ -107,20 +111,27 @@ def parse_opencompass(text: str, source: str, *, precision: str | None = None, m
     groups: dict[str, ImportedAccuracy] = {}
     warnings: list[str] = []
     for h_line, header, _sep, rows in tables:
-        models = header[4:]
-        scale = decide_scale([c for _, cells, _ in rows for c in cells[4:]], convention_percent=True)
+        role = {name.lower(): i for i, name in enumerate(header) if name.lower() in _ROLES}
+        score_cols = [i for i in range(len(header)) if header[i].lower() not in _ROLES]
+        scale = decide_scale([cells[i] for _, cells, _ in rows for i in score_cols], convention_percent=True)
         if (w := scale_warning(scale, source, "OpenCompass score", h_line + 1)) is not None:
             warnings.append(w)
+        # the variants: a model column names one per row; otherwise each score column is one
+        models = list(dict.fromkeys(cells[role["model"]] for _, cells, _ in rows)) if "model" in role else [header[i] for i in score_cols]
         labels = column_labels(models) if len(models) > 1 else {}
         for k, cells, raw in rows:
-            dataset, version, metric, mode = cells[:4]
-            for col, value in zip(models, cells[4:], strict=True):
-                g = group_for(groups, col, precision, model, label=labels.get(col))
+            dataset = cells[role["dataset"]]
+            version = cells[role["version"]] if "version" in role else ""
+            metric, mode = cells[role["metric"]], cells[role["mode"]]
+            for i in score_cols:
+                col, value = header[i], cells[i]
+                name = cells[role["model"]] if "model" in role else col
+                g = group_for(groups, name, precision, model, label=labels.get(name))
                 rd = Reading(source, "opencompass-summary")
-                label = rd.saw(f"{dataset}/{col}", value, k)
-                if version and number_of(version) is not None and not re.search(r"[a-f]", version):
-                    rd.saw(f"{dataset}/version", version, k)  # a hash of digits only: printed, not a score
-                settings: dict[str, Any] = {"metric": metric, "version": version, "mode": mode, "model": col, **scale.settings()}
+                label = rd.saw(f"{dataset}/{name}" + (f"/{col}" if "model" in role else ""), value, k)
+                settings: dict[str, Any] = {"metric": metric, "version": version, "mode": mode, "model": name, **scale.settings()}
+                if "model" in role:
+                    settings["column"] = col  # the API / model abbreviation the score column is named by
                 if raw.strip().lstrip("#").strip().startswith("**"):
                     settings["printed_markup"] = "bold"
                 score = scale.fraction(value)
@@ -135,6 +146,15 @@ def parse_opencompass(text: str, source: str, *, precision: str | None = None, m
                     benchmark=dataset, mode="unknown", source="imported", score=score, settings=settings,
                     import_info=rd.info(text=raw),
                 )
+                before = next((r for r in g.results if r.benchmark == dataset), None)
+                if before is not None and before.score == score and before.import_info is not None:
+                    for lab, val in before.import_info.printed.items():  # the same score printed twice: both rows kept
+                        at = before.import_info.printed_at.get(lab)
+                        rd.read("score", *rd.rests_on.get("score", []), rd.saw(lab, val, at - 1 if at else None))
+                    result.import_info = rd.info(text=raw)
+                elif before is not None and before.score != score:  # a dataset printed twice with two scores: never silently one
+                    warnings.append(f"{source}:{k + 1}: {dataset} ({name}) printed again with {value}, earlier "
+                                    f"{before.import_info.printed.get(next(iter(before.import_info.printed)), '?') if before.import_info else '?'}: the later row is kept")
                 g.results = [r for r in g.results if r.benchmark != dataset] + [result]
     if not groups:
         raise InputFormatError(f"{source}: no OpenCompass summary (dataset,version,metric,mode,...) found")
