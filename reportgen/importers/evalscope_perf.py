@@ -36,6 +36,7 @@ _KV = re.compile(r'^\s*"?(?P<k>[A-Za-z][^":]*?)"?\s*:\s*(?P<v>.+?)\s*,?\s*$')
 _KEYS: dict[str, tuple[str, str]] = {
     "time taken for tests (s)": ("duration_s", ""),
     "time taken for tests": ("duration_s", ""),
+    "time taken for tests (senconds)": ("duration_s", ""),  # evalscope 0.7's spelling
     "test duration (s)": ("duration_s", ""),
     "number of concurrency": ("concurrency", ""),
     "concurrency": ("concurrency", ""),
@@ -74,6 +75,7 @@ _KEYS: dict[str, tuple[str, str]] = {
 _PCT_METRICS = {
     "ttft": "ttft",
     "time to first token": "ttft",
+    "first chunk latency": "ttft",  # evalscope 0.7
     "itl": "itl",
     "tpot": "tpot",
     "latency": "e2el",

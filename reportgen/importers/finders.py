@@ -24,6 +24,7 @@ def structured(line: str) -> bool:
     s = line.strip()
     return bool(
         _SEP.search(s) or (_RULER.match(s) and s) or _KV.match(s) or _JSONISH.match(s) or (s.endswith(":") and len(s) < 80)
+        or re.search(r" - (?:INFO|WARNING)\b", s)  # a log line between a summary and its percentiles
     )
 
 

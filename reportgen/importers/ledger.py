@@ -29,10 +29,10 @@ NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?|[-+]
 _NUM_RX = re.compile(NUMBER)
 _SEP = re.compile(r"[│|┃]")
 _RULE = re.compile(r"^[\s+\-=|│┃─━┄┈┼┤├┬┴╋┣┫┏┓┗┛╭╮╰╯╇╈┡┩┌┐└┘╞╡╪═:*]*$")
-_PROGRESS = re.compile(r"\d+%\s*\||(?:it/s|s/it)\]|\[\d+:\d+(?::\d+)?<")
+_PROGRESS = re.compile(r"\d+%\|[^|]*\|\s*\d+/\d+|(?:it/s|s/it)\]|\[\d+:\d+(?::\d+)?<")  # tqdm, not "| 10% |" rows
 # "label: value": the label has a letter and no quoting or assignment; the value starts with a number
 _LABEL_LINE = re.compile(
-    r"^\s*(?P<label>[A-Za-z\u4e00-\u9fff][^:=\"'`{}\[\]<>|│┃]{0,60}?)\s*[:：]\s*(?P<value>(?:" + NUMBER + r")(?![\d.:])(?:[^\d:].*)?)$"
+    r"^\s*(?P<label>(?:[A-Za-z\u4e00-\u9fff]|\d+(?:\.\d+)?%)[^:=\"'`{}\[\]<>|│┃]{0,60}?)\s*[:：]\s*(?P<value>(?:" + NUMBER + r")(?![\d.:])(?:[^\d:].*)?)$"
 )
 # a table cell that is a number (with a unit or percent sign), or "a / b / c"
 _CELL_NUM = re.compile(
@@ -88,7 +88,7 @@ def text_numbers(lines: Sequence[str], first: int, last: int, *, aligned: bool =
                 continue
             name = next((c for c, n in zip(cells, numeric, strict=True) if not n and c), "")
             for i, (c, n) in enumerate(zip(cells, numeric, strict=True)):
-                if n and not (i == 0 and re.search(r"[A-Za-z]", c)):  # a first cell "16k" names the row
+                if n and not (i == 0 and re.search(r"[A-Za-z]|^\d+(?:\.\d+)?%$", c)):  # a first cell "16k" / "10%" names the row
                     col = header[i] if i < len(header) and header[i] else str(i)
                     out += [Number(k + 1, f"{name}/{col}".strip("/"), t) for t in _numbers_in(c)]
             continue

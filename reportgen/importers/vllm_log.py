@@ -415,10 +415,16 @@ class _Line:
     note: str | None
 
 
+_QPS = re.compile(r"^\s*qps\s+(inf|\d+(?:\.\d+)?)\s*:\s*$", re.IGNORECASE)  # vllm-ascend's sweep script: "qps 4:"
+
+
 def _labels(lines: list[str], first: int, last: int, prefix: str) -> list[_Line]:
     out: list[_Line] = []
     for k in range(first, last):
         line = _strip_prefix(lines[k], prefix)
+        if q := _QPS.match(line):
+            out.append(_Line(k, "Traffic request rate", q.group(1), "qps"))
+            continue
         m = _LABEL.match(halfwidth(line))
         if m:
             value, note = split_value(m.group("value") or "")
@@ -469,7 +475,7 @@ def _context_start(lines: list[str], header: int, floor: int, prefix: str) -> in
         if not line.strip() or _PROGRESS.search(line):
             continue
         m = _LABEL.match(halfwidth(line))
-        if m and _norm(m.group("label")) in _PARAMS | {"starting initial single prompt test run...", "initial test run completed. starting main benchmark run..."}:
+        if _QPS.match(line) or m and _norm(m.group("label")) in _PARAMS | {"starting initial single prompt test run...", "initial test run completed. starting main benchmark run..."}:
             first = k
             continue
         break
