@@ -15,7 +15,7 @@ from reportgen._io import read_text
 from reportgen.importers.blocks import Block, infos_of, read_blocks
 from reportgen.importers.formats import formats_of, list_formats, no_format
 from reportgen.importers.manual import apply_manual, parse_manual
-from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, number_repeats
+from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, merge_samples, number_repeats
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
@@ -145,9 +145,10 @@ def _apply(read: _Read) -> Callable[[Results], Sequence[str]]:
     def apply(r: Results) -> list[str]:
         out = list(read.lines)
         cells, merged = merge_renderings(read.cells)
-        out += merged
+        scores, joined = merge_samples(read.scores)
+        out += merged + joined
         out += [add_cell(r, it) for it in number_repeats(cells)]
-        out += [line for g in read.scores for line in add_accuracy(r, g)]
+        out += [line for g in scores for line in add_accuracy(r, g)]
         out += read.accounts
         return out
 

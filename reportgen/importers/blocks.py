@@ -127,7 +127,12 @@ def segment(lines: Sequence[str], formats: Sequence[ImportFormat]) -> list[Block
         note = None if span.doc is not None or fmt is not None and fmt.name == "lm-eval-json" else "JSON object cut short"
         if fmt is None and span.doc is not None:
             note = "JSON object of no known format"
-        found.append((span.first, span.last, fmt, note))
+        prev = found[-1] if found else None
+        if (fmt is not None and fmt.json_group and prev is not None and prev[2] is fmt
+                and all(not view[k].strip() for k in range(prev[1] + 1, span.first))):
+            found[-1] = (prev[0], span.last, fmt, None)  # one record per line: one block for the file's run of them
+        else:
+            found.append((span.first, span.last, fmt, note))
         _mask(view, span.first, span.last)
     # SMI screens first: their boxes would otherwise extend a result table printed just above them
     for f in sorted(formats, key=lambda f: f.kind != "hardware"):
@@ -171,6 +176,15 @@ def block_view(lines: Sequence[str], blocks: Sequence[Block], block: Block) -> s
 def scan(lines: Sequence[str], block: Block) -> list[Number]:
     """The format-blind numbers of a block (what the accounting holds the importer to)."""
     fmt = block.fmt
+    if fmt is not None and fmt.json_group:
+        out: list[Number] = []
+        for k in range(block.first, block.last + 1):
+            try:
+                doc, _ = _DECODER.raw_decode(lines[k].strip())
+            except (json.JSONDecodeError, RecursionError):
+                continue
+            out += json_numbers(fmt.json_scope(doc) if fmt.json_scope else doc, line=k + 1)
+        return out
     if fmt is not None and fmt.json_doc is not None:
         try:
             doc, _ = _DECODER.raw_decode("\n".join(lines[block.first : block.last + 1]).lstrip())

@@ -24,10 +24,13 @@ from reportgen.importers.guidellm import find_guidellm, parse_guidellm
 from reportgen.importers.evalscope_table import find_evalscope_tables, parse_evalscope_table
 from reportgen.importers.lm_eval import (
     find_lm_eval_tables,
+    is_sample,
     json_scope,
     looks_like_lm_eval_json,
     parse_lm_eval_json,
     parse_lm_eval_markdown,
+    parse_lm_eval_samples,
+    samples_scope,
 )
 from reportgen.importers.opencompass import find_opencompass_tables, parse_opencompass
 from reportgen.importers.aiperf import json_scope as aiperf_scope
@@ -54,6 +57,7 @@ class ImportFormat:
     json_doc: Callable[[Any], bool] | None = None  # a decoded JSON object of this format
     json_cut: Callable[[str], bool] | None = None  # a JSON object of this format cut short
     json_scope: Callable[[Any], Any] | None = None  # the part of the object the accounting counts
+    json_group: bool = False  # one object per line, all of them one block (per-sample records)
     aligned: bool = False  # tables aligned by spaces (for the format-blind number scan)
     parse_hardware: Callable[[str], str] | None = None  # hardware: a one-line summary
 
@@ -115,6 +119,14 @@ FORMATS: tuple[ImportFormat, ...] = (
         "every task's metrics and stderr, n-shot, the model from config.model_args",
         lambda t, s, o: parse_lm_eval_json(t, s, precision=o.precision, model=o.model),
         json_doc=_is_lm_eval, json_cut=looks_like_lm_eval_json, json_scope=json_scope,
+    ),
+    ImportFormat(
+        "lm-eval-samples", "accuracy", "lm-evaluation-harness per-sample records (--log_samples: samples_<task>_<date>.jsonl)",
+        "lm-eval 0.4.10", '{"doc_id": 0, "doc": {"id": "0", "text": "Kwan jii maromo 796 mane oyudi ni nigi Covid-19 ei kawuononi",',
+        "n per metric and filter; for 0/1 per-sample scores the correct count, the score and its 95 % Wilson interval; "
+        "the task from the file name",
+        lambda t, s, o: parse_lm_eval_samples(t, s, precision=o.precision, model=o.model),
+        json_doc=is_sample, json_scope=samples_scope, json_group=True,
     ),
     ImportFormat(
         "vllm-json", "serving", "vllm bench serve / benchmark_serving.py --save-result JSON (with or without --save-detailed)",

@@ -86,9 +86,13 @@ def parse_lm_eval_json(text: str, source: str, *, precision: str | None = None, 
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), dict):
         raise InputFormatError(f"{source}: no \"results\" object: looked for an lm-evaluation-harness results file")
     cfg: dict[str, Any] = doc["config"] if isinstance(doc.get("config"), dict) else {}
-    args = str(cfg.get("model_args") or doc.get("model_name") or "")
-    path_m = re.search(r"pretrained=([^,\s]+)", args)
-    model_path = path_m.group(1) if path_m else (args or None)
+    margs = cfg.get("model_args")
+    if isinstance(margs, dict):  # lm-eval 0.4.8+: a dict, not "pretrained=...,dtype=..."
+        model_path = str(margs.get("pretrained") or margs.get("model") or doc.get("model_name") or "") or None
+    else:
+        args = str(margs or doc.get("model_name") or "")
+        path_m = re.search(r"(?:pretrained|model)=([^,\s]+)", args)
+        model_path = path_m.group(1) if path_m else (args or None)
     nshot: dict[str, Any] = doc["n-shot"] if isinstance(doc.get("n-shot"), dict) else {}
     nsamples: dict[str, Any] = doc["n-samples"] if isinstance(doc.get("n-samples"), dict) else {}
     groups: dict[str, ImportedAccuracy] = {}
@@ -131,11 +135,14 @@ def parse_lm_eval_json(text: str, source: str, *, precision: str | None = None, 
             rd.read("n", rd.saw(f"n-samples.{task}.effective", str(n)))
             if isinstance(ns.get("original"), int):
                 rd.read("n_total", rd.saw(f"n-samples.{task}.original", str(ns["original"])))
+        shots = nshot.get(task) if isinstance(nshot.get(task), int) and not isinstance(nshot.get(task), bool) else None
+        if shots is not None:
+            rd.read("shots", rd.saw(f"n-shot.{task}", str(shots)))
         g.results.append(
             AccuracyResult(
                 benchmark=task, mode="unknown", source="imported", score=vals[primary], n=n,
                 n_total=ns["original"] if isinstance(ns, dict) and isinstance(ns.get("original"), int) else None,
-                shots=int(nshot[task]) if isinstance(nshot.get(task), int) else None,
+                shots=shots,
                 settings=settings, import_info=rd.info(),
             )
         )
@@ -281,3 +288,86 @@ def parse_lm_eval_markdown(text: str, source: str, *, precision: str | None = No
             top.import_info = rd.info(text=top.import_info.text if top.import_info else None)
         out[0].warnings.append(f"{source}:{k + 1}: table row cut short ({' | '.join(cells)}): not imported")
     return out
+
+
+# --------------------------------------------------------------------------- --log_samples
+
+_SAMPLES_FILE = re.compile(r"samples_(?P<task>.+?)_\d{4}-\d\d-\d\dT[\d\-.]+\.jsonl?$")
+
+
+def is_sample(doc: Any) -> bool:
+    """One line of ``samples_<task>_<date>.jsonl`` (``--log_samples``)."""
+    return isinstance(doc, dict) and "doc_id" in doc and isinstance(doc.get("metrics"), list) and ("resps" in doc or "filtered_resps" in doc)
+
+
+def samples_scope(doc: Any) -> Any:
+    """What the accounting counts of a sample: its metric values, by metric."""
+    if not is_sample(doc):
+        return {}
+    return {m: doc[m] for m in doc["metrics"] if isinstance(m, str) and m in doc}
+
+
+def _binary(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and v in (0, 1) for v in values)
+
+
+def parse_lm_eval_samples(text: str, source: str, *, precision: str | None = None, model: str | None = None) -> list[ImportedAccuracy]:
+    """The per-sample records of one task (one ``--log_samples`` file): n per metric and filter,
+    and -- for a metric scored 0/1 per sample -- the correct count, the score and its 95 % Wilson
+    interval. A corpus-level metric (F1 over all spans: pairs per sample) gives n only. The task
+    comes from the file name (``samples_gsm8k_2024-...jsonl``), as lm-eval names it."""
+    import json
+
+    from reportgen.compare.side_by_side import wilson
+
+    docs: list[tuple[int, dict[str, Any]]] = []
+    decoder = json.JSONDecoder()
+    for k, line in enumerate(clean_lines(text)):
+        s = line.strip()
+        if not s.startswith("{"):
+            continue
+        try:
+            doc, _ = decoder.raw_decode(s)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if is_sample(doc):
+            docs.append((k, doc))
+    if not docs:
+        raise InputFormatError(f"{source}: no lm-eval sample records (doc_id, metrics, resps) found")
+    m = _SAMPLES_FILE.search(source.replace("\\", "/").rsplit("/", 1)[-1])
+    task = m.group("task") if m else "unknown"
+    groups: dict[str, ImportedAccuracy] = {}
+    g = group_for(groups, None, precision, model)
+    by_key: dict[str, list[tuple[int, Any]]] = {}
+    for k, doc in docs:
+        filt = doc.get("filter") or "none"
+        for metric in doc["metrics"]:
+            if isinstance(metric, str) and metric in doc:
+                by_key.setdefault(f"{metric},{filt}", []).append((k, doc[metric]))
+    for key, rows in by_key.items():
+        rd = Reading(source, "lm-eval-samples")
+        values = [v for _, v in rows]
+        labels = [rd.saw(f"doc {docs[i][1]['doc_id']}/{key}", json.dumps(v), k) for i, (k, v) in enumerate(rows)]
+        n = len(rows)
+        settings: dict[str, Any] = {"metric": key, "per_sample": True}
+        score = correct = None
+        rd.derive("n", *labels[:1], *(["..."] if n > 1 else []))
+        if _binary(values):
+            correct = int(sum(values))
+            score = correct / n if n else None
+            lo, hi = wilson(correct, n)
+            settings["interval_95"] = [lo, hi]
+            rd.derive("score", *labels[:1], *(["..."] if n > 1 else []))
+            rd.derive("correct", *labels[:1])
+            rd.derive("settings.interval_95.0", *labels[:1])
+            rd.derive("settings.interval_95.1", *labels[:1])
+        else:
+            settings["per_sample_values"] = "not 0/1 scores (a corpus-level metric): n only"
+        rd.rests_on = {path: [x for x in labs if x != "..."] + (labels[1:] if "..." in labs else []) for path, labs in rd.rests_on.items()}
+        g.results.append(AccuracyResult(
+            benchmark=task, mode="unknown", source="imported", n=n, correct=correct, score=score, settings=settings,
+            import_info=rd.info(),
+        ))
+    if task == "unknown":
+        g.warnings.append(f"{source}: the task is named only by the file name (samples_<task>_<date>.jsonl); this one does not say it")
+    return list(groups.values())

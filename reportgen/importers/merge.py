@@ -259,3 +259,35 @@ def add_accuracy(results: Results, item: ImportedAccuracy) -> list[str]:
         printed = info.printed.get(r.benchmark) if info else None
         lines.append(f"{where}: {v.label} {r.benchmark} = {printed if printed is not None else r.score} ({r.mode}): {action}")
     return lines
+
+
+def merge_samples(groups: list[ImportedAccuracy]) -> tuple[list[ImportedAccuracy], list[str]]:
+    """lm-eval's per-sample records (``--log_samples``) and the results JSON of the same run:
+    one score. A per-sample result joins the result of the same task and metric (its n agreeing
+    with the results' n-samples where printed): n, the correct count and the interval are added,
+    both renderings recorded; unmatched per-sample results stay on their own."""
+    lines: list[str] = []
+    scored = [(g, r) for g in groups for r in g.results if not r.settings.get("per_sample")]
+    for g in groups:
+        keep = []
+        for r in g.results:
+            if not r.settings.get("per_sample"):
+                keep.append(r)
+                continue
+            metric = str(r.settings.get("metric", ""))
+            twin = next(((tg, t) for tg, t in scored if t.benchmark == r.benchmark
+                         and (t.settings.get("metric") == metric or metric.split(",")[0] == str(t.settings.get("metric", "")).split(",")[0])
+                         and (t.n is None or t.n == r.n)), None)
+            if twin is None or twin[1].import_info is None or r.import_info is None:
+                keep.append(r)
+                continue
+            t = twin[1]
+            t.n = r.n
+            if r.correct is not None:
+                t.correct = r.correct
+                t.settings["interval_95"] = r.settings.get("interval_95")
+            t.import_info.also.append(_rendering(r.import_info))
+            lines.append(f"{r.import_info.file}: the per-sample records of {r.benchmark} ({metric}, n = {r.n}) joined the score of "
+                         f"{t.import_info.file}" + ("" if r.correct is not None else " (n only: the metric is not scored 0/1 per sample)"))
+        g.results = keep
+    return [g for g in groups if g.results], lines
