@@ -8,7 +8,8 @@ Each corpus file has ``<stem>.expected.json`` next to it:
 * ``cells`` (serving) / ``scores`` (accuracy): one object per imported item, in order, each a
   map of dotted paths (``metrics.ttft_ms.p99``, ``settings.metric``, ``label``) to the value;
   a key ending in ``~`` means "the text contains" (notes, derived lists);
-* ``error``: the import must fail with one line containing this;
+* ``error``: the import must fail with one line containing this (``format`` null: no format claims
+  the file, and the line lists its ``blocks``);
 * ``then``: further imports of the same file with ``options`` (what a user would pass);
 * ``smi``: an SMI parser (``module:function``) and the report's fields and devices.
 
@@ -111,7 +112,11 @@ def _import(path: Path, expected: dict[str, Any], options: dict[str, Any]) -> No
         with pytest.raises(InputFormatError) as err:
             parse_any(text, name, RunParams(**options))
         msg = str(err.value)
-        assert "\n" not in msg and expected["error"] in msg and msg.startswith(expected["format"] + ":"), msg
+        # a format refused it (the message names the format), or none claims it: every block listed by its lines
+        assert "\n" not in msg and expected["error"] in msg and msg.startswith(f"{expected['format'] or name}:"), msg
+        if "blocks" in expected:
+            _, blocks = read_blocks(text, name, RunParams(), FORMATS)
+            assert [[b.fmt.name if b.fmt else None, b.lines] for b in blocks] == expected["blocks"], name
         return
     fmt, items = parse_any(text, name, RunParams(**options))
     assert fmt.name == expected["format"], f"{name}: detected {fmt.name}"

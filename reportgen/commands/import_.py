@@ -89,10 +89,10 @@ def _read_all(files: tuple[Path, ...], opts: RunParams, kind: str | None, *, exp
     """Parse every file block by block (nothing is written before all parse)."""
     out = _Read()
     for f in files:
-        text_lines, blocks = read_blocks(read_text(f), str(f), opts, formats_of(kind), kind=kind)
+        text_lines, blocks = read_blocks(read_text(f), str(f), opts, formats_of(None), kind=kind)
         imported = [b for b in blocks if b.items]
         if not imported:
-            raise no_format(str(f), kind)
+            raise no_format(str(f), kind, blocks)
         for b in blocks:
             where = f"{f}:{b.lines}"
             if b.items and b.fmt is not None:
@@ -133,7 +133,8 @@ def _account_lines(name: str, text_lines: list[str], blocks: list[Block], *, exp
         for b in imported:
             for info in infos_of(b.items):
                 for path in info.derived:
-                    full = next((k for k in info.rests_on if k == path or k.endswith("." + path)), path)
+                    field_ = path.split(" ", 1)[0]  # "input_len from input_lens": the field, then how
+                    full = next((k for k in info.rests_on if k == field_ or k.endswith("." + field_)), field_)
                     src = ", ".join(info.rests_on.get(full, [])) or "-"
                     out.append(f"  {name}:{b.lines}: {full} derived from {src}")
         for b in unclaimed:

@@ -88,6 +88,16 @@ def number_of(cell: str) -> float | None:
     return to_float(value)
 
 
+_SCORE_CELL = re.compile(r"^[↑↓]?\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*\*?$")
+
+
+def is_score_cell(cell: str) -> bool:
+    """Whether a cell prints a score alone (``72.5``, ``72%``, ``↑ 0.73``) or nothing (``-``):
+    ``1 Atlas 800 A3 (64GB × 16)`` in a note column is not a score of 1."""
+    c = cell.strip()
+    return c in ("", "-", "--", "N/A", "n/a") or bool(_SCORE_CELL.match(c))
+
+
 @dataclass(frozen=True)
 class Scale:
     percent: bool

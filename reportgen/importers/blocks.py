@@ -59,7 +59,7 @@ def json_spans(lines: Sequence[str]) -> list[JsonSpan]:
         begin = starts[i] + len(lines[i]) - len(stripped)
         try:
             doc, end = _DECODER.raw_decode(text, begin)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
             doc, end = None, -1
         if isinstance(doc, dict):
             last = i
@@ -181,14 +181,14 @@ def scan(lines: Sequence[str], block: Block) -> list[Number]:
         for k in range(block.first, block.last + 1):
             try:
                 doc, _ = _DECODER.raw_decode(lines[k].strip())
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
                 continue
             out += json_numbers(fmt.json_scope(doc) if fmt.json_scope else doc, line=k + 1)
         return out
     if fmt is not None and fmt.json_doc is not None:
         try:
             doc, _ = _DECODER.raw_decode("\n".join(lines[block.first : block.last + 1]).lstrip())
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
             return []
         return json_numbers(fmt.json_scope(doc) if fmt.json_scope else doc)
     return text_numbers(lines, block.first, block.last, aligned=bool(fmt and fmt.aligned))

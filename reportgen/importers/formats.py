@@ -12,7 +12,7 @@ same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -268,14 +268,18 @@ def parse_any(text: str, source: str, opts: RunParams, *, kind: str | None = Non
     _, blocks = read_blocks(text, source, opts, formats_of(None), kind=kind)
     imported = [b for b in blocks if b.items]
     if not imported:
-        raise no_format(source, kind)
+        raise no_format(source, kind, blocks)
     items: list[Any] = [it for b in imported for it in b.items]
     return imported[0].fmt, items  # type: ignore[return-value]
 
 
-def no_format(source: str, kind: str | None) -> InputFormatError:
+def no_format(source: str, kind: str | None, blocks: Sequence[Any] = ()) -> InputFormatError:
+    """Nothing of ``source`` imports: the formats looked for, and every block by its lines (numbers
+    no format claims, a block of another kind, a screen) so that nothing is silently dropped."""
     names = ", ".join(f.name for f in FORMATS if f.kind != "hardware" and (kind is None or f.kind == kind))
-    return InputFormatError(f"{source}: no known {kind + ' ' if kind else ''}format recognised (looked for: {names})")
+    seen = [f"lines {b.lines} " + (f"{b.fmt.name}: {b.note}" if b.fmt is not None else "print numbers no format claims") for b in blocks]
+    found = f"; found: {'; '.join(seen)}" if seen else ""
+    return InputFormatError(f"{source}: no known {kind + ' ' if kind else ''}format recognised (looked for: {names}){found}")
 
 
 def detect(text: str) -> ImportFormat | None:

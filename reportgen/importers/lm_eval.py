@@ -328,7 +328,7 @@ def parse_lm_eval_samples(text: str, source: str, *, precision: str | None = Non
             continue
         try:
             doc, _ = decoder.raw_decode(s)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError, or an integer too long to convert
             continue
         if is_sample(doc):
             docs.append((k, doc))

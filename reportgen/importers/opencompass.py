@@ -17,7 +17,7 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines
-from reportgen.importers.accuracy_tables import column_labels, decide_scale, group_for, number_of, scale_warning
+from reportgen.importers.accuracy_tables import is_score_cell, column_labels, decide_scale, group_for, number_of, scale_warning
 from reportgen.importers.ledger import Reading
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.results import AccuracyResult
@@ -113,6 +113,9 @@ def parse_opencompass(text: str, source: str, *, precision: str | None = None, m
     for h_line, header, _sep, rows in tables:
         role = {name.lower(): i for i, name in enumerate(header) if name.lower() in _ROLES}
         score_cols = [i for i in range(len(header)) if header[i].lower() not in _ROLES]
+        for i in [i for i in score_cols if not all(is_score_cell(cells[i]) for _, cells, _ in rows)]:
+            score_cols.remove(i)  # a note column after the model columns: text, never a score
+            warnings.append(f"{source}:{h_line + 1}: column '{header[i]}' holds text, not scores: not read")
         scale = decide_scale([cells[i] for _, cells, _ in rows for i in score_cols], convention_percent=True)
         if (w := scale_warning(scale, source, "OpenCompass score", h_line + 1)) is not None:
             warnings.append(w)

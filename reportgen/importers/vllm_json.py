@@ -85,6 +85,44 @@ def rebuild_records(doc: dict[str, Any], source: str) -> list[RequestRecord]:
 _STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_(ttft|tpot|itl|e2el|e2e_latency)_ms$")
 
 
+_EXTRA_SKIP = {"completed", "failed", "duration", "num_prompts", "max_concurrency", "request_rate", "burstiness",
+               "random_input_len", "random_output_len", "random_range_ratio", "request_goodput", "concurrency",
+               "input_throughput", "request_throughput", "output_throughput", "total_token_throughput",
+               "total_input_tokens", "total_output_tokens"}
+_RECOMPUTED = ("completed", "total_input_tokens", "total_output_tokens", "request_throughput", "output_throughput",
+               "total_token_throughput")
+
+
+def _check_recomputed(doc: dict[str, Any], metrics: ServingMetrics, rd: Reading, source: str) -> list[str]:
+    """The file's own summary figures against the ones recomputed from its request records: each
+    that agrees is what the recomputed field is checked against (so it counts as used); one that
+    does not is a warning line -- the records win, and the difference is said."""
+    out: list[str] = []
+    pairs: list[tuple[str, str, float | None]] = [(k, k, getattr(metrics, k)) for k in _RECOMPUTED]
+    for k in doc:
+        if (m := _STAT_KEY.match(k)) and not isinstance(doc[k], bool):
+            stats = getattr(metrics, f"{'e2el' if m.group(2) == 'e2e_latency' else m.group(2)}_ms", None)
+            pairs.append((f"{'e2el' if m.group(2) == 'e2e_latency' else m.group(2)}_ms.{m.group(1)}", k,
+                          _stat(stats, m.group(1)) if stats is not None else None))
+    for path, key, mine in pairs:
+        printed = doc.get(key)
+        if mine is None or isinstance(printed, bool) or not isinstance(printed, (int, float)):
+            continue
+        if abs(mine - printed) <= 1e-6 * max(abs(printed), 1.0):
+            rd.read(f"metrics.{path}", "requests", key)
+        else:
+            out.append(f"{source}: {key} recomputed from the request records is {mine:.6g}, the file says {printed:.6g}: the records are kept")
+    return out
+
+
+def _stat(stats: Any, name: str) -> float | None:
+    if name in ("mean", "median", "std", "min", "max", "p90", "p99"):
+        v = getattr(stats, name, None)
+    else:
+        v = stats.percentiles.get(name[1:]) if name.startswith("p") else None
+    return float(v) if isinstance(v, (int, float)) else None
+
+
 def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str], rd: Reading) -> ServingMetrics:
     values = {
         "completed": _num(doc, "completed", source),
@@ -230,6 +268,12 @@ def cell_from_result(
         notes.append("指标由保存的 JSON 中逐请求数据重新计算")
         rd.read("requests", *[k for k in _ARRAYS if k in rd.printed])
         rd.rests_on["metrics"] = ["requests", "duration"]  # every metric recomputed from the records (said in the notes)
+        warnings_early = _check_recomputed(doc, metrics, rd, source)
+        for k, v in doc.items():  # what the records do not give (peak throughput, peak concurrency ...): kept as saved
+            if k in _EXTRA_SKIP or k in _ARRAYS or _STAT_KEY.match(k) or isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            metrics.extra[k] = float(v)
+            rd.read(f"metrics.extra.{k}", k)
     else:
         metrics = _summary_metrics(doc, source, derived, rd)
     if "failed" in doc:
@@ -279,13 +323,13 @@ def cell_from_result(
         il = _one_length(doc.get("input_lens"), doc.get("errors"))
         if il is not None:
             notes.append("输入长度取自逐请求 input_lens（JSON 未保存请求的长度）")
-            rd.derive("input_len", "input_lens")
+            rd.derive("input_len", "input_lens", name="input_len from input_lens")  # one length for every request: not the mean
     if ol is None:
         ol = _one_length(doc.get("output_lens"), doc.get("errors"))
         if ol is not None:
             notes.append("输出长度取自逐请求 output_lens（JSON 未保存请求的长度）")
-            rd.derive("output_len", "output_lens")
-    warnings: list[str] = []
+            rd.derive("output_len", "output_lens", name="output_len from output_lens")  # one length for every request: not the mean
+    warnings: list[str] = list(warnings_early) if records else []
     missing = []
     if il is None:
         il = round(metrics.total_input_tokens / metrics.completed) if metrics.completed else 0
