@@ -28,7 +28,8 @@ import pytest
 
 from collectors.hardware.parsers._common import ParseError
 from reportgen.errors import InputFormatError
-from reportgen.importers.blocks import read_blocks
+from reportgen.importers._text import clean_lines
+from reportgen.importers.blocks import read_blocks, segment
 from reportgen.importers.formats import FORMATS, parse_any
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 
@@ -115,7 +116,7 @@ def _import(path: Path, expected: dict[str, Any], options: dict[str, Any]) -> No
         # a format refused it (the message names the format), or none claims it: every block listed by its lines
         assert "\n" not in msg and expected["error"] in msg and msg.startswith(f"{expected['format'] or name}:"), msg
         if "blocks" in expected:
-            _, blocks = read_blocks(text, name, RunParams(), FORMATS)
+            blocks = segment(clean_lines(text), FORMATS)
             assert [[b.fmt.name if b.fmt else None, b.lines] for b in blocks] == expected["blocks"], name
         return
     fmt, items = parse_any(text, name, RunParams(**options))

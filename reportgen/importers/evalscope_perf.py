@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
-from reportgen.importers.finders import extent
+from reportgen.importers.finders import extent, structured
 from reportgen.importers.ledger import Reading
 from reportgen.importers.labels import model_name_from_path, precision_from_label
 from reportgen.importers.vllm_log import RATE_FIELDS, ImportedCell, RunParams, summary_metrics
@@ -87,13 +87,28 @@ _JSON_LOG = re.compile(r"evalscope.*\{\s*$")
 
 
 def find_summaries(lines: list[str]) -> list[tuple[int, int]]:
-    """Each ``Benchmarking summary`` (or 0.12's JSON log line) to the end of its percentile table."""
+    """Each ``Benchmarking summary`` (or 0.12's JSON log line) to the end of its percentile table;
+    each 1.x multi-run report (``Performance Test Summary Report`` / ``Performance Overview``),
+    which is recognised so that it can be refused with its reason."""
     heads = [i for i, line in enumerate(lines) if _SUMMARY.search(line)] or [i for i, line in enumerate(lines) if _JSON_LOG.search(line)]
+    reports = [i for i, line in enumerate(lines) if _REPORT.search(line)]
+    reports = [i for n, i in enumerate(reports) if not (n and i - reports[n - 1] < 40 and _OVERVIEW_ONLY.search(lines[i]))]
+    reports = [i - 1 if i and lines[i - 1].strip().startswith("╭") else i for i in reports]
+    starts = sorted(heads + reports)
     out: list[tuple[int, int]] = []
-    for n, s in enumerate(heads):
-        stop = heads[n + 1] if n + 1 < len(heads) else None
-        out.append((s, extent(lines, s, stop, blank_run=3)))
+    for n, s in enumerate(starts):
+        stop = starts[n + 1] if n + 1 < len(starts) else None
+        if s in reports:  # the report's tables, two blank lines apart, each under a centred title
+            out.append((s, extent(lines, s, stop, blank_run=4, keep=lambda ln: structured(ln) or bool(_REPORT_TITLE.match(ln)))))
+        else:
+            out.append((s, extent(lines, s, stop, blank_run=3)))
     return out
+
+
+# evalscope 1.x, several --parallel values: one report over all runs, then nothing per run on the console
+_REPORT = re.compile(r"Performance Test Summary Report|^\s*Performance Overview\s*$")
+_OVERVIEW_ONLY = re.compile(r"^\s*Performance Overview\s*$")
+_REPORT_TITLE = re.compile(r"^\s*(Performance Overview|Per-Request Metrics|Per-Trace Metrics|Workload Throughput)\s*$")
 
 
 def looks_like_evalscope_perf(text: str) -> bool:
@@ -263,6 +278,13 @@ def parse_evalscope_perf(text: str, source: str, opts: RunParams | None = None) 
     lines = clean_lines(text)
     found = _summaries(lines, source)
     if not found:
+        report = next((k for k, line in enumerate(lines) if _REPORT.search(line)), None)
+        if report is not None:
+            raise InputFormatError(
+                f"{source}:{report + 1}: an evalscope perf report over several runs (Performance Overview): it prints each run's "
+                "rate rounded and no run's duration, token totals or latency spread; import the 'Benchmarking summary' "
+                "evalscope prints for each run (also in its benchmark.log)"
+            )
         raise InputFormatError(f"{source}: not an evalscope perf summary (no 'Benchmarking summary')")
     cells = []
     for block, s in enumerate(found):
@@ -344,6 +366,13 @@ def _cell(s: _Summary, lines: list[str], source: str, block: int, opts: RunParam
             f"({il} in / {ol} out); pass --input-len/--output-len if known"
         )
     notes.insert(0, "原文未打印、由导入程序根据所印数值计算：" + "、".join(d for d in derived if d not in ("input_len", "output_len")))
+    if "ttft" in v and "e2el" in v and v["ttft"] == v["e2el"] and v["e2el"] > 0:
+        # evalscope perf without --stream: the "first token" arrives with the whole answer
+        notes.append("首词元时间等于请求延迟：压测未使用流式输出（--stream），TTFT/TPOT/ITL 不是逐词元的测量值")
+        warnings.append(
+            f"{where}: the average time to first token equals the average latency ({v['e2el'] / 1000:g} s): the run was not "
+            "streamed, so TTFT is the whole request and TPOT/ITL measure nothing per token"
+        )
     num_requests = int(v["expected"]) if "expected" in v else total
     rd.read("num_requests", lab["expected"] if "expected" in v else lab.get("total", lab["completed"]))
     if "expected" not in v and "total" not in v:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 _SEP = re.compile(r"[│|┃]")
-_RULER = re.compile(r"^[\s+\-=|│┃─━┄┈┼┤├┬┴╋┣┫┏┓┗┛╭╮╰╯╇╈┡┩┌┐└┘╞╡╪═:*#]*$")
+_RULER = re.compile(r"^[\s+\-=|│┃─━┄┈┼┤├┬┴┳┻┯┷╤╧╋┣┫┏┓┗┛╭╮╰╯╇╈┡┩┌┐└┘╞╡╪═:*#]*$")
 _KV = re.compile(r"^\s*[\"']?[A-Za-z\u4e00-\u9fff][^:]{0,80}[\"']?\s*[:：]\s*\S")
 _JSONISH = re.compile(r'^\s*(?:"[^"]+"\s*:|[{}\]],?\s*$)')
 
