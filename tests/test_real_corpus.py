@@ -180,11 +180,21 @@ def test_smi_parser_reads_the_real_output(path: Path) -> None:
 
 
 def test_corpus_size_and_sources() -> None:
-    """At least 60 real outputs, each with a line in SOURCES.md."""
+    """At least 120 real outputs, each with one line in SOURCES.md naming its origin; at least 30
+    from Chinese sources or Chinese cards."""
     sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
-    assert len(FILES) >= 60, len(FILES)
+    assert len(FILES) >= 120, len(FILES)
+    origin: dict[str, str] = {}
+    for line in sources.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == 5 and cells[0] != "file" and not cells[0].startswith("---"):
+            origin[cells[0]] = cells[4]
     for p in FILES:
-        assert f"| {p.relative_to(CORPUS)} |" in sources, f"{p.relative_to(CORPUS)} has no SOURCES.md line"
+        name = str(p.relative_to(CORPUS))
+        assert name in origin, f"{name} has no SOURCES.md line"
+        assert origin[name] in ("en", "zh", "domestic", "zh, domestic"), f"{name}: origin {origin[name]!r}"
+    assert set(origin) == {str(p.relative_to(CORPUS)) for p in FILES}, "a SOURCES.md line names no file"
+    assert sum(o != "en" for o in origin.values()) >= 30
 
 
 def _cuts(text: str) -> list[str]:

@@ -162,15 +162,18 @@ def _unclaimed(view: Sequence[str]) -> list[tuple[int, int]]:
     return out
 
 
-def block_view(lines: Sequence[str], blocks: Sequence[Block], block: Block) -> str:
+def block_view(lines: Sequence[str], blocks: Sequence[Block], block: Block, *, ends_whole: bool = True) -> str:
     """The text a parser reads for ``block``: its own lines and the unclaimed lines before it;
-    every other block's lines, and everything after it, blank (line numbers stay the file's)."""
+    every other block's lines, and everything after it, blank (line numbers stay the file's).
+    It ends with a line end unless the block is the file's end and the file stops mid-line
+    (``ends_whole`` false: a paste cut short, whose last value may be cut too)."""
     out = list(lines[: block.last + 1])
     for b in blocks:
         if b is block or b.fmt is None or b.first > block.last:
             continue
         _mask(out, b.first, min(b.last, block.last))
-    return "\n".join(out)
+    whole = ends_whole or block.last < len(lines) - 1
+    return "\n".join(out) + ("\n" if whole else "")
 
 
 def scan(lines: Sequence[str], block: Block) -> list[Number]:
@@ -216,6 +219,7 @@ def read_blocks(text: str, source: str, opts: RunParams, formats: Sequence[Impor
 
     lines = clean_lines(text)
     blocks = segment(lines, formats)
+    ends_whole = text.endswith(("\n", "\r")) or not text.strip()
     for b in blocks:
         if b.fmt is None or b.note:
             continue
@@ -226,7 +230,7 @@ def read_blocks(text: str, source: str, opts: RunParams, formats: Sequence[Impor
             b.note = b.fmt.parse_hardware(block_view(lines, blocks, b)) if b.fmt.parse_hardware else "hardware"
             continue
         try:
-            b.items = parse_block(b.fmt, block_view(lines, blocks, b), source, opts)
+            b.items = parse_block(b.fmt, block_view(lines, blocks, b, ends_whole=ends_whole), source, opts)
         except InputFormatError as e:  # listed with its reason; fatal only when no block of the file imports
             b.note, b.error = f"not imported: {e}", e
             continue

@@ -3,7 +3,8 @@
 ``Model | Dataset | Metric | Subset | Num | Score`` of 0.5 onwards and ``Model Name | Dataset
 Name | Metric Name | Category Name | Subset Name | Num | Score`` of 1.x, with or without the
 model column and the category column (``Cat.0``), as ``tabulate`` printed them (grid, psql,
-pipe) or box-drawn. A dataset's score is its ``OVERALL`` row, its only row, or -- when neither
+pipe) or box-drawn; and a data collection's ``task_type | metric | dataset_name | average_score |
+count`` (one row per dataset and metric: the first metric is the score, the others go with it). A dataset's score is its ``OVERALL`` row, its only row, or -- when neither
 is printed -- the sample-weighted mean of its subsets (derived, and said so). Scores printed as
 percentages (``72%`` cells, or values above 1) are read as such.
 """
@@ -29,8 +30,14 @@ _ROLES = {
     "subset": "subset", "subset name": "subset",
     "cat.0": "category", "category name": "category", "category": "category",
     "num": "num", "score": "score",
+    # a data collection's report (evalscope 0.15+): task_type | metric | dataset_name | average_score | count
+    "task_type": "task_type", "dataset_name": "dataset", "average_score": "score", "count": "num",
 }
-_HEADER = re.compile(r"Dataset(?: Name)?\s*[|│┃]\s*Metric(?: Name)?\s*[|│┃].*\bNum\s*[|│┃]\s*Score", re.IGNORECASE)
+_HEADER = re.compile(
+    r"Dataset(?: Name)?\s*[|│┃]\s*Metric(?: Name)?\s*[|│┃].*\bNum\s*[|│┃]\s*Score"
+    r"|\bmetric\s*[|│┃]\s*dataset_name\s*[|│┃]\s*average_score\s*[|│┃]\s*count\b",
+    re.IGNORECASE,
+)
 
 
 def looks_like_evalscope_table(text: str) -> bool:
@@ -99,6 +106,8 @@ def _result(dataset: str, mname: str, items: list[tuple[int, dict[str, str]]], l
     settings: dict[str, Any] = {"metric": first_metric, **scale.settings()}
     if mname:
         settings["model"] = mname
+    if items[0][1].get("task_type"):
+        settings["task_type"] = items[0][1]["task_type"]
     chosen = "OVERALL" if "OVERALL" in subsets else (next(iter(subsets)) if len(subsets) == 1 else None)
     if chosen is not None:
         score, n, s_label, n_label = subsets[chosen]

@@ -35,7 +35,7 @@ from typing import Any
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
 from reportgen.importers.ledger import Reading
-from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
+from reportgen.importers.labels import match_precision, PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
 from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats, is_exact_length
@@ -522,6 +522,7 @@ def parse_vllm_text(
     no block is found or a block is unusable."""
     opts = RunParams(batch_size, precision, model, input_len, output_len, dataset, redact_optional(command))
     lines = clean_lines(redact(text))
+    cut_at = len(lines) - 1 if text and not text.endswith(("\n", "\r")) else None  # the text stops mid-line
     namespaces = _find_namespaces(lines, source, strict=strict_namespace)
     headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
     if not headers:
@@ -544,10 +545,26 @@ def parse_vllm_text(
             _cell_from_block(
                 lines, first, s, e, closed, [x for x in before if x.no >= ctx or _norm(x.label) in _PARAMS], inside,
                 ns.args if ns else {}, source, block_no, opts, sglang=_is_sglang(inside), ns_line=ns.first_line if ns else None,
+                cut_line=cut_at if not closed and e == cut_at else None,
             )
         )
         prev_end = e
     return cells
+
+
+def _not_this_run(ns: dict[str, Any], values: dict[str, float], params: dict[str, tuple[str, str]]) -> list[str]:
+    """What a block printed that the command or Namespace before it contradicts."""
+    out: list[str] = []
+    sent = values.get("completed", 0) + values.get("failed", 0)
+    if isinstance(ns.get("num_prompts"), int) and sent > ns["num_prompts"]:
+        out.append(f"num_prompts {ns['num_prompts']}, {int(sent)} requests printed")
+    printed_conc = next((to_float(params[n][0]) for n in _MAX_CONC if n in params), None)
+    if isinstance(ns.get("max_concurrency"), int) and printed_conc is not None and printed_conc != ns["max_concurrency"]:
+        out.append(f"max_concurrency {ns['max_concurrency']}, {printed_conc:g} printed")
+    printed_rate = next((to_float(params[n][0]) for n in _RATE if n in params), None)
+    if isinstance(ns.get("request_rate"), (int, float)) and printed_rate is not None and float(ns["request_rate"]) != printed_rate:
+        out.append(f"request_rate {ns['request_rate']}, {printed_rate:g} printed")
+    return out
 
 
 def _cell_from_block(
@@ -565,9 +582,11 @@ def _cell_from_block(
     *,
     sglang: bool,
     ns_line: int | None = None,
+    cut_line: int | None = None,
 ) -> ImportedCell:
     where = f"{source}:{start + 1}"
     rd = Reading(source, "vllm-text", block_no)
+    early: list[str] = []  # warnings found before the cell is made
     values: dict[str, float] = {}
     labels: dict[str, str] = {}  # field / "metric.stat" -> printed label
     stats: dict[str, dict[str, float]] = {}
@@ -583,6 +602,11 @@ def _cell_from_block(
     for x in inside:
         label = rd.saw(x.label, x.value, x.no)
         key = _norm(x.label)
+        if x.no == cut_line and x.value:  # "Median TTFT (ms): 3147" where the paste stops: 3147 may be 31474.20
+            notes.append(f"文本在“{x.label}”一行中断，其数值可能不完整，未导入")
+            early.append(f"{source}:{x.no + 1}: the text stops on '{x.label}: {x.value}' without a line end: the value may be "
+                         "cut short and is not read")
+            continue
         if x.note:
             notes.append(f"原文在“{x.label}”的数值后附注：{x.note}")
         if key in _PARAMS:
@@ -612,6 +636,12 @@ def _cell_from_block(
             raise InputFormatError(f"{where}: result block has no '{label}' line")
     if not closed:
         notes.append("结果块没有结尾分隔线（粘贴的文本可能不完整）：只导入了所印的各行")
+    if ns and (conflicts := _not_this_run(ns, values, params)):
+        # a page that lists its commands first and its results after: the nearest command is another run's
+        early.append(f"{where}: the {'Namespace' if ns_line is not None and ns_line < start else 'command'} printed before this block "
+                     f"is not this run's ({'; '.join(conflicts)}): its settings are not used")
+        notes.append("结果块前的命令与所印结果不符（" + "；".join(conflicts) + "），未采用其参数")
+        ns, ns_line = {}, None
 
     def ns_label(key: str) -> str:
         """A Namespace/command value a field rests on, kept as printed."""
@@ -677,6 +707,11 @@ def _cell_from_block(
         raise InputFormatError(f"{where}: cannot tell the batch size (no Namespace num_prompts/max_concurrency); pass --batch-size")
 
     model_path = ns.get("model") if isinstance(ns.get("model"), str) else None
+    tokenizer = ns.get("tokenizer") if isinstance(ns.get("tokenizer"), str) else None
+    if tokenizer and match_precision(model_path) is None and match_precision(tokenizer) is not None:
+        # a served name ("--model auto") says nothing; the tokenizer's path is the checkpoint's (/DeepSeek-R1-W8A8)
+        model_path = tokenizer
+        notes.append(f"模型名 {ns.get('model')!r} 不含精度信息：精度取自 --tokenizer 路径 {tokenizer}")
     prec = precision_from_label(opts.precision) if opts.precision else precision_from_path(model_path)
     ns_in, ns_out = requested_lengths(ns)
     il = opts.input_len if opts.input_len is not None else ns_in
@@ -688,7 +723,7 @@ def _cell_from_block(
             key = next(k for k in _length_keys(ns, path) if ns.get(k) is not None)
             rd.read(path, ns_label(key))
     ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
-    warnings: list[str] = []
+    warnings: list[str] = early
     if il is None:
         il = round(values["total_input_tokens"] / completed) if completed else 0
         rd.derive("input_len", labels["total_input_tokens"], labels["completed"])
