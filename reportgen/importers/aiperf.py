@@ -169,7 +169,7 @@ def parse_aiperf(text: str, source: str, opts: RunParams | None = None) -> Impor
         rd.rests_on["batch_size"] = ["--batch-size"]
     elif isinstance(conc, int):
         bs = min(conc, planned) if planned else conc
-        rd.read("batch_size", "input_config.loadgen.concurrency", *(["input_config.loadgen.request_count"] if planned < conc else []))
+        rd.read("batch_size", "input_config.loadgen.concurrency", *(["input_config.loadgen.request_count"] if planned is not None and planned < conc else []))
     else:
         raise InputFormatError(f"{source}: AIPerf export without input_config.loadgen.concurrency; pass --batch-size")
     rate = loadgen.get("request_rate")

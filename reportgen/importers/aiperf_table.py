@@ -136,11 +136,11 @@ def _cell(lines: list[str], first: int, last: int, source: str, block: int, opts
         m = re.match(r"^(?P<n>.*?)\s*(?:\((?P<u>[^)]*)\))?\s*$", name)
         base, unit = (m.group("n").strip().lower(), (m.group("u") or "").strip().lower()) if m else (name.lower(), "")
         where, kind = _ROWS.get(base, (base, "extra"))
-        for stat, cell in zip(header, cells, strict=False):
-            v = to_float(cell)
+        for stat, text in zip(header, cells, strict=False):
+            v = to_float(text)
             if v is None:
                 continue
-            label = rd.saw(f"{name} {stat}", cell, k)
+            label = rd.saw(f"{name} {stat}", text, k)
             st = "mean" if stat == "avg" else stat
             if kind == "stat":
                 stats.setdefault(where, {})[st] = round(v * _SCALE_MS.get(unit, 1.0), 9)

@@ -241,6 +241,6 @@ def read_blocks(text: str, source: str, opts: RunParams, formats: Sequence[Impor
             b.warnings += list(getattr(it, "warnings", []) or [])
         b.account = account(infos_of(b.items), scan(lines, b))
     failed = [b for b in blocks if b.error is not None]
-    if failed and not any(b.items for b in blocks):
+    if failed and not any(b.items for b in blocks) and failed[0].error is not None:
         raise failed[0].error
     return lines, blocks

@@ -64,9 +64,9 @@ def parse_evalscope_table(text: str, source: str, *, precision: str | None = Non
     roles: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     for k, cells in table_rows(lines):
-        r = _roles(cells)
-        if r is not None:
-            roles = r
+        found = _roles(cells)
+        if found is not None:
+            roles = found
             continue
         if roles is None or len(cells) != len(roles):
             continue
@@ -126,7 +126,7 @@ def _result(dataset: str, mname: str, items: list[tuple[int, dict[str, str]]], l
         rd.derive("n", *[x[3] for x in subsets.values() if x[3]])
     if len(subsets) > 1:
         settings["subsets"] = {}
-        for name, (s, num, s_label, n_label) in subsets.items():
+        for name, (s, num, s_label, _n_label) in subsets.items():
             if name == "OVERALL":
                 continue
             settings["subsets"][name] = {"score": s, "num": num}

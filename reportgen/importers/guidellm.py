@@ -252,7 +252,7 @@ def _v2_cells(lines: list[str], first: int, last: int, source: str, opts: RunPar
             rd.saw("Benchmarks Metadata Duration (all benchmarks)", lines[dur].split(":", 1)[1].strip(), dur)
         v = {c: _num(t) for c, t in {**irow.cells, **srow.cells}.items()}
 
-        def get(col: str) -> float:
+        def get(col: str, v: dict[str, float | None] = v, srow: Any = srow, name: str = name) -> float:
             x = v.get(col)
             if x is None:
                 raise InputFormatError(f"{source}:{srow.line + 1}: guidellm benchmark {name!r} has no '{col}' column")

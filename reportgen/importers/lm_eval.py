@@ -253,7 +253,7 @@ def parse_lm_eval_markdown(text: str, source: str, *, precision: str | None = No
             top.import_info = rd.info(text=lines[k])
             g.results = [r for r in g.results if r.benchmark != task] + [top]
             continue
-        info_text = top.import_info.text if top.import_info else ""
+        info_text = (top.import_info.text if top.import_info else "") or ""
         if nested:  # a subtask of the group above
             sub: dict[str, Any] = {"metric": metric, "score": score}
             path = f"settings.subsets.{task}"

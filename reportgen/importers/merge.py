@@ -247,8 +247,8 @@ def add_accuracy(results: Results, item: ImportedAccuracy) -> list[str]:
             keep.import_info.also.append(_rendering(other.import_info))
             if keep is r:
                 v.accuracy[v.accuracy.index(twin)] = r
-            info = r.import_info
-            lines.append(f"{info.file} block {info.block}: {v.label} {r.benchmark} = {r.score:g} ({r.mode}): the same score as "
+            mine = r.import_info
+            lines.append(f"{mine.file} block {mine.block}: {v.label} {r.benchmark} = {r.score:g} ({r.mode}): the same score as "
                          f"{twin.import_info.file if twin.import_info else '?'} block {twin.import_info.block if twin.import_info else '?'}, "
                          f"merged (kept the more precise, both recorded)")
             continue
@@ -282,6 +282,7 @@ def merge_samples(groups: list[ImportedAccuracy]) -> tuple[list[ImportedAccuracy
                 keep.append(r)
                 continue
             t = twin[1]
+            assert t.import_info is not None
             t.n = r.n
             if r.correct is not None:
                 t.correct = r.correct

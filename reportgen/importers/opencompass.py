@@ -17,7 +17,14 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines
-from reportgen.importers.accuracy_tables import is_score_cell, column_labels, decide_scale, group_for, number_of, scale_warning
+from reportgen.importers.accuracy_tables import (
+    column_labels,
+    decide_scale,
+    group_for,
+    is_score_cell,
+    number_of,
+    scale_warning,
+)
 from reportgen.importers.ledger import Reading
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.results import AccuracyResult

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
-from reportgen.redact import redact
 from reportgen.importers.ledger import Reading
+from reportgen.redact import redact
 from reportgen.results import AccuracyResult, ImportInfo
 
 _RESULT = re.compile(r"\[INFO:swift\]\s*result:\s*(\{.*\})\s*$")

@@ -34,11 +34,17 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
+from reportgen.importers.labels import (
+    PrecisionInfo,
+    match_precision,
+    model_name_from_path,
+    precision_from_label,
+    precision_from_path,
+)
 from reportgen.importers.ledger import Reading
-from reportgen.importers.labels import match_precision, PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats, is_exact_length
+from reportgen.results import ServingCell, ServingMetrics, Stats, is_exact_length
 
 _HEADER = re.compile(r"^(?P<pre>.*?)=+\s*Serving Benchmark Result\b[^=]*=+\s*$")
 _RULER = re.compile(r"^\s*[-=]{3,}.*[-=]{3,}\s*$|^\s*={3,}\s*$")
