@@ -205,7 +205,8 @@ def auto_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, clien
 def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **kw: Any) -> None:
     """Import serving benchmark results: vLLM benchmark_serving.py / vllm bench serve prints
     and --save-result JSON, SGLang bench_serving prints and --output-file lines, evalscope perf
-    summaries, AIPerf exports (detected from the content; see --list-formats).
+    summaries, guidellm reports, AIPerf exports and console tables (detected block by block
+    from the content; see --list-formats). Blocks of other kinds are listed, not read.
 
     \b
     Example:
@@ -224,8 +225,9 @@ def vllm_log_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, c
 @click.pass_context
 def swift_eval_cmd(ctx: click.Context, files: tuple[Path, ...], output: Path, precision: str | None, model: str | None, explain: bool) -> None:
     """Import accuracy scores: ms-swift 'swift eval' logs ('[INFO:swift] result:' lines,
-    llmuses 'Report table:'), evalscope report tables, lm-evaluation-harness results JSON and
-    tables, OpenCompass summaries (detected from the content; see --list-formats).
+    llmuses 'Report table:'), evalscope report tables, lm-evaluation-harness results JSON,
+    --log_samples records and tables, OpenCompass / AISBench summaries (detected block by block
+    from the content; see --list-formats).
 
     \b
     Example:

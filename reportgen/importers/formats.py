@@ -142,9 +142,11 @@ FORMATS: tuple[ImportFormat, ...] = (
     ),
     ImportFormat(
         "evalscope-table", "accuracy", "evalscope eval report table (Model | Dataset | Metric | Subset | Num | Score)",
-        "evalscope 0.5 - 1.x (grid, psql, box-drawing; with or without the Model column)",
+        "evalscope 0.5 - 1.x (grid, psql, box-drawing; with or without the Model column; 1.x 'Model Name' headers); "
+        "data-collection reports (task_type | metric | dataset_name | average_score | count)",
         "| Qwen2.5-7B-1 | gsm8k     | AverageAccuracy | main     |  1319 |  0.0379 | default |",
-        "each dataset's OVERALL (or only) row as the score, every subset and metric, Num as n",
+        "each dataset's OVERALL (or only) row as the score -- without one, the sample-weighted mean of its subsets "
+        "(marked derived) --, every subset and metric, Num as n, percent cells",
         lambda t, s, o: parse_evalscope_table(t, s, precision=o.precision, model=o.model),
         find=find_evalscope_tables,
     ),
