@@ -136,3 +136,40 @@ def test_verdict_states_are_a_closed_set() -> None:
     assert [STATE_ZH[s] for s in STATES] == ["可用", "存疑", "不可用", "无法判定"]
     with pytest.raises(ValueError):
         Verdict("passed")  # type: ignore[arg-type]
+
+
+LEGACY = '''
+from reportgen.validity import CHECK_TITLES_ZH, Issue, Msg, _check
+
+
+@_check("too_many_cells", "variant", "more than 3 serving cells -> warning")
+def _too_many(v):
+    if len(v.serving) > 3:
+        yield Issue("warning", Msg(f"{len(v.serving)} cells", f"{len(v.serving)} 个用例"))
+
+
+CHECK_TITLES_ZH.update({"too_many_cells": "用例不应超过 3 个"})
+'''
+
+
+def test_a_module_written_against_the_older_registry_still_registers(tmp_path: Path) -> None:
+    """Other branches add rules as reportgen/validity_<name>.py with the older ``_check``: named in
+    RULE_MODULES they register and find, until they are folded into a family module."""
+    import subprocess
+    import sys
+
+    (tmp_path / "validity_legacy_example.py").write_text(LEGACY, encoding="utf-8")
+    code = (
+        "import importlib, sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r}); sys.path.insert(0, {str(REPO / 'tests')!r})\n"
+        "import reportgen.validity as v\n"
+        "importlib.import_module('validity_legacy_example')\n"
+        "from _clean_run import clean_results\n"
+        "r = clean_results(); r.variants[0].serving *= 2\n"
+        "f = [f for f in v.check_results(r) if f.check == 'too_many_cells']\n"
+        "assert [(x.message, x.message_zh, x.message_row, x.args) for x in f] == [('6 cells', '6 个用例', None, {})], f\n"
+        "assert v.title_zh('too_many_cells') == '用例不应超过 3 个'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -11,7 +11,11 @@ this package imports the rule modules, which registers them, and re-exports the 
 * ``runner``        -- ``check_results``, ``check_cell``, ``cell_findings``, ``cell_status``, ``cell_order``.
 
 A module of rules is registered by naming it in ``RULE_MODULES`` (importing it registers its
-rules); their order is the registry order, the order of findings within one cell.
+rules); their order is the registry order, the order of findings within one cell. A module
+written against the older registry (``from reportgen.validity import CHECK_TITLES_ZH, Issue, Msg,
+_check``; ``@_check(name, scope, description)``) still registers when named here; it is folded in by
+declaring its rules with ``@rule`` and its messages as rows of ``message_table`` (the registry tests
+say what is missing).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from reportgen.validity.registry import (
     Rule,
     Severity,
     Source,
+    _check,
     codes_of,
     remedy_of,
     rule,
