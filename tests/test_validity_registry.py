@@ -173,3 +173,30 @@ def test_a_module_written_against_the_older_registry_still_registers(tmp_path: P
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_existing_verdicts_carry_their_state_and_reasons() -> None:
+    """Phase 1 wires the document's verdict words to the closed set without changing them."""
+    from reportgen.results import load_results
+    from reportgen.verdicts.conclusion import conclusion_verdicts
+    from reportgen.verdicts.states import cell_verdict
+
+    seed = load_results(REPO / "samples" / "seed-bi150.json")
+    found = check_results(seed)
+    int4 = seed.variant("GPTQ-Int4")
+    status, verdict = cell_verdict(found, int4.label, int4.serving[0].key)
+    assert status == "INVALID" and verdict.state == "unusable" and verdict.zh == "不可用"
+    assert "output_tokens" in {r.code for r in verdict.reasons}
+    c = conclusion_verdicts(seed, found)
+    by_label = {vv.variant.label: vv for vv in c.variants}
+    perf = by_label["GPTQ-Int4"].performance
+    assert perf.word == "不可用" and perf.outcome.state == "unusable"
+    assert {"output_tokens", "percentile_order"} <= {r.code for r in perf.outcome.reasons}
+    acc = by_label["GPTQ-Int4"].accuracy
+    assert acc.verdict == "通过" and acc.outcome.state == "usable"
+    assert "evaluator_defect" in {r.code for r in acc.outcome.reasons}  # bbh, excluded
+    assert by_label["FP16"].accuracy.outcome.state == "usable"  # the baseline
+    live = load_results(REPO / "samples" / "live-cpu.json")
+    lc = conclusion_verdicts(live, check_results(live))
+    assert {vv.performance.outcome.state for vv in lc.variants} <= {"usable", "doubtful"}
+    assert {vv.functional.word: vv.functional.outcome.state for vv in lc.variants}.get("未通过") in (None, "unusable")
