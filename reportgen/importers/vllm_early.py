@@ -24,7 +24,8 @@ from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, to_float
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import NUMBER, Reading
-from reportgen.importers.vllm_log import ImportedCell, RunParams, _find_namespaces, command_args, summary_metrics
+from reportgen.importers.run_settings import command_args, find_namespaces
+from reportgen.importers.vllm_log import ImportedCell, RunParams, summary_metrics
 from reportgen.results import ServingCell
 
 _FIELDS = (
@@ -85,7 +86,7 @@ def _cell(lines: list[str], first: int, last: int, source: str, block: int, opts
         if m2 := _OUT_TPUT.search(lines[k]):
             out_tput = (to_float(m2.group(2)) or 0.0, rd.saw(m2.group(1), m2.group(2), k))
     where = f"{source}:{first + 1}"
-    namespaces = _find_namespaces(lines, source, strict=False)
+    namespaces = find_namespaces(lines, source, strict=False)
     ns = namespaces[-1].args if namespaces else command_args(lines[first : last + 1])
     ns_line = namespaces[-1].first_line if namespaces else first
     for need in ("duration_s", "request_throughput"):

@@ -26,7 +26,8 @@ from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import Reading
-from reportgen.importers.vllm_log import ImportedCell, _length_keys, dataset_of, requested_lengths, summary_metrics
+from reportgen.importers.run_settings import dataset_of, length_keys, requested_lengths
+from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
 from reportgen.redact import redact, redact_optional
 from reportgen.results import RequestRecord, ServingCell, ServingMetrics, is_exact_length
@@ -315,7 +316,7 @@ def cell_from_result(
         if given is not None:
             rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
         elif isinstance(found, int):
-            rd.read(path, next(k for k in _length_keys(doc, path) if doc.get(k) is not None))
+            rd.read(path, next(k for k in length_keys(doc, path) if doc.get(k) is not None))
     il = input_len if input_len is not None else (ns_in if isinstance(ns_in, int) else None)
     ol = output_len if output_len is not None else (ns_out if isinstance(ns_out, int) else None)
     ds = dataset or dataset_of(doc) or ("random" if il is not None and ol is not None else "unknown")

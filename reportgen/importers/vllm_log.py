@@ -25,9 +25,7 @@ recorded anywhere, the mean lengths (tokens / successful requests) are used, nam
 
 from __future__ import annotations
 
-import ast
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +40,15 @@ from reportgen.importers.labels import (
     precision_from_path,
 )
 from reportgen.importers.ledger import Reading
+from reportgen.importers.run_settings import (
+    BENCH_CMD,
+    RunNamespace,
+    command_args,
+    dataset_of,
+    find_namespaces,
+    length_keys,
+    requested_lengths,
+)
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
 from reportgen.results import ServingCell, ServingMetrics, Stats, is_exact_length
@@ -200,128 +207,6 @@ class RunParams:
     command: str | None = None
 
 
-# --------------------------------------------------------------------------- Namespace(...)
-
-
-def _split_top_level(s: str) -> list[str]:
-    """Split ``a=1, b='x, y', c=(1, 2)`` at commas outside quotes and brackets."""
-    parts: list[str] = []
-    depth = 0
-    quote: str | None = None
-    cur: list[str] = []
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if quote:
-            cur.append(ch)
-            if ch == "\\" and i + 1 < len(s):
-                cur.append(s[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            cur.append(ch)
-        elif ch in "([{<":
-            depth += 1
-            cur.append(ch)
-        elif ch in ")]}>":
-            depth -= 1
-            cur.append(ch)
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    if "".join(cur).strip():
-        parts.append("".join(cur))
-    return parts
-
-
-def _balance(s: str) -> int:
-    """Open minus closed parentheses outside quotes."""
-    depth = 0
-    quote: str | None = None
-    escaped = False
-    for ch in s:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-    return depth
-
-
-def _value(raw: str) -> Any:
-    raw = raw.strip()
-    if raw == "inf":
-        return float("inf")
-    try:
-        return ast.literal_eval(raw)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return raw  # <function ...>, LoggingConfig(...): kept as text
-
-
-def parse_namespace(text: str) -> dict[str, Any]:
-    """``Namespace(a=1, b='x')`` -> ``{'a': 1, 'b': 'x'}``.
-
-    ``text`` is the Namespace with PDF line wraps already removed (lines joined with no
-    separator). Keys mangled by extraction (``dataset name``) get their spaces turned
-    into underscores; values that are not Python literals are kept as text.
-    """
-    start = text.index("Namespace(") + len("Namespace(")
-    end = text.rstrip().rfind(")")
-    body = text[start:end]
-    out: dict[str, Any] = {}
-    for part in _split_top_level(body):
-        if "=" not in part:
-            continue
-        key, _, raw = part.partition("=")
-        key = re.sub(r"\s+", "_", key.strip())
-        out[key] = _value(raw)
-    return out
-
-
-@dataclass
-class _Namespace:
-    first_line: int
-    last_line: int
-    args: dict[str, Any]
-
-
-def _find_namespaces(lines: list[str], source: str, *, strict: bool) -> list[_Namespace]:
-    found: list[_Namespace] = []
-    i = 0
-    while i < len(lines):
-        pos = lines[i].find("Namespace(")
-        if pos < 0:
-            i += 1
-            continue
-        joined = lines[i][pos:]
-        j = i
-        while _balance(joined) > 0 and j + 1 < len(lines) and j - i < 60:
-            j += 1
-            joined += lines[j]  # PDF wraps split words: join with no separator
-        if _balance(joined) > 0:
-            if strict:
-                raise InputFormatError(f"{source}:{i + 1}: Namespace(...) is not closed")
-            i += 1  # a pasted Namespace cut short: its values cannot be trusted, the block still can
-            continue
-        found.append(_Namespace(i, j, parse_namespace(joined)))
-        i = j + 1
-    return found
-
-
-
 # --------------------------------------------------------------------------- result blocks
 
 
@@ -334,83 +219,6 @@ def _number(value: str, label: str, source: str, line: int) -> float:
     if v is None:
         raise InputFormatError(f"{source}:{line}: {label!r} is not a number: {value!r}")
     return v
-
-
-def _pick(ns: Mapping[str, Any], keys: list[str]) -> Any:
-    for k in keys:
-        if ns.get(k) is not None:
-            return ns[k]
-    return None
-
-
-def requested_lengths(ns: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The input/output length a Namespace (or a saved JSON) asked for, if any."""
-    ds = str(ns.get("dataset_name") or "").strip().lower()
-    ins = ([f"{ds}_input_len"] if ds else []) + ["input_len"]
-    outs = ([f"{ds}_output_len"] if ds else []) + ["output_len"]
-    return _pick(ns, ins), _pick(ns, outs)
-
-
-def _length_keys(ns: Mapping[str, Any], path: str) -> list[str]:
-    """The Namespace keys ``requested_lengths`` looks at for ``input_len``/``output_len``."""
-    ds = str(ns.get("dataset_name") or "").strip().lower()
-    return ([f"{ds}_{path}"] if ds else []) + [path]
-
-
-def dataset_of(ns: Mapping[str, Any]) -> str | None:
-    """The dataset a Namespace (or saved JSON) names: ``dataset_name``, else (vLLM 0.4's
-    ``dataset='ShareGPT_V3...json'``) the file's kind."""
-    name = ns.get("dataset_name")
-    if isinstance(name, str) and name.strip():
-        name = name.strip().lower()
-        if name == "random" and ns.get("random_prefix_len"):
-            return f"prefix:{ns['random_prefix_len']}"
-        return name
-    path = ns.get("dataset") or ns.get("dataset_path")
-    if isinstance(path, str) and path:
-        low = path.lower()
-        for known in ("sharegpt", "sonnet", "burstgpt"):
-            if known in low:
-                return known
-        return "file"
-    return None
-
-
-_BENCH_CMD = re.compile(r"(vllm\s+bench\s+serve|benchmark_serving\w*\.py|sglang\.bench_serving)\b")
-
-
-def command_args(lines: list[str]) -> dict[str, Any]:
-    """The flags of the last benchmark command line among ``lines`` (``\\`` continuations
-    joined), as Namespace keys: ``--max-concurrency 4`` -> ``{"max_concurrency": 4}``."""
-    found: dict[str, Any] = {}
-    i = 0
-    while i < len(lines):
-        if not _BENCH_CMD.search(lines[i]):
-            i += 1
-            continue
-        cmd = lines[i]
-        while cmd.rstrip().endswith("\\") and i + 1 < len(lines):
-            i += 1
-            cmd = cmd.rstrip()[:-1] + " " + lines[i]
-        try:
-            words = shlex.split(cmd, comments=False)
-        except ValueError:
-            words = cmd.split()
-        args: dict[str, Any] = {}
-        for k, w in enumerate(words):
-            if not w.startswith("--") or len(w) < 3:
-                continue
-            name, eq, val = w[2:].partition("=")
-            if not eq:
-                nxt = words[k + 1] if k + 1 < len(words) else ""
-                val = nxt if nxt and not nxt.startswith("--") else "true"
-            key = name.replace("-", "_")
-            key = {"num_prompt": "num_prompts", "random_input": "random_input_len", "random_output": "random_output_len"}.get(key, key)
-            args[key] = _value(val) if re.fullmatch(r"[-+]?\d+(\.\d+)?|inf", val) else val
-        if args:
-            found = args
-        i += 1
-    return found
 
 
 @dataclass
@@ -473,7 +281,7 @@ def _context_start(lines: list[str], header: int, floor: int, prefix: str) -> in
     or benchmark command before it (not before ``floor``), else the settings lines printed just
     before it (``Traffic request rate``, ``Maximum request concurrency``, ...)."""
     for k in range(header - 1, max(floor, header - 200) - 1, -1):
-        if "Namespace(" in lines[k] or _BENCH_CMD.search(lines[k]):
+        if "Namespace(" in lines[k] or BENCH_CMD.search(lines[k]):
             return k
     first = header
     for k in range(header - 1, floor - 1, -1):
@@ -529,7 +337,7 @@ def parse_vllm_text(
     opts = RunParams(batch_size, precision, model, input_len, output_len, dataset, redact_optional(command))
     lines = clean_lines(redact(text))
     cut_at = len(lines) - 1 if text and not text.endswith(("\n", "\r")) else None  # the text stops mid-line
-    namespaces = _find_namespaces(lines, source, strict=strict_namespace)
+    namespaces = find_namespaces(lines, source, strict=strict_namespace)
     headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
     if not headers:
         raise InputFormatError(f"{source}: no vLLM 'Serving Benchmark Result' block found")
@@ -542,7 +350,7 @@ def parse_vllm_text(
         ns = next((n for n in reversed(namespaces) if prev_end < n.first_line and n.last_line < s), None)
         if ns is None:
             args = command_args(lines[prev_end + 1 : s])
-            ns = _Namespace(s, s, args) if args else None
+            ns = RunNamespace(s, s, args) if args else None
         before = _labels(lines, prev_end + 1, s, prefix)
         inside = _labels(lines, s + 1, e + 1, prefix)
         first = ns.first_line if ns else s
@@ -726,7 +534,7 @@ def _cell_from_block(
         if given is not None:
             rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
         elif from_ns is not None:
-            key = next(k for k in _length_keys(ns, path) if ns.get(k) is not None)
+            key = next(k for k in length_keys(ns, path) if ns.get(k) is not None)
             rd.read(path, ns_label(key))
     ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
     warnings: list[str] = early
