@@ -12,10 +12,12 @@ from typing import Any
 import click
 
 from reportgen._io import read_text
+from reportgen.errors import InputFormatError
 from reportgen.importers.blocks import Block, infos_of, read_blocks
 from reportgen.importers.formats import formats_of, list_formats, no_format
 from reportgen.importers.manual import apply_manual, parse_manual
 from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, merge_samples, number_repeats
+from reportgen.importers.sweep import SweepRun, apply_sweep, sweep_runs
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
@@ -85,11 +87,32 @@ def _first_text(lines: list[str], b: Block) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
+def _expand(files: tuple[Path, ...], out: _Read) -> list[tuple[Path, SweepRun | None]]:
+    """Files as given; a ``vllm bench sweep`` output folder becomes its runs (the files it holds
+    besides are listed, not read)."""
+    found: list[tuple[Path, SweepRun | None]] = []
+    for f in files:
+        if not f.is_dir():
+            found.append((f, None))
+            continue
+        runs, skipped = sweep_runs(f)
+        if not runs:
+            raise InputFormatError(f"{f}: a folder without 'vllm bench sweep' results (no run=N.json under it)")
+        out.lines += skipped
+        found += [(r.path, r) for r in runs]
+    return found
+
+
 def _read_all(files: tuple[Path, ...], opts: RunParams, kind: str | None, *, explain: bool = False) -> _Read:
     """Parse every file block by block (nothing is written before all parse)."""
     out = _Read()
-    for f in files:
+    for f, run in _expand(files, out):
         text_lines, blocks = read_blocks(read_text(f), str(f), opts, formats_of(None), kind=kind)
+        if run is not None:
+            for b in blocks:
+                for it in b.items:
+                    if isinstance(it, ImportedCell):
+                        apply_sweep(it, run)
         imported = [b for b in blocks if b.items]
         if not imported:
             raise no_format(str(f), kind, blocks)
@@ -188,7 +211,8 @@ def _opts(client_command: str | None, kw: dict[str, Any]) -> RunParams:
 @click.pass_context
 def auto_cmd(ctx: click.Context, /, files: tuple[Path, ...], output: Path, client_command: str | None, **kw: Any) -> None:
     """Import serving or accuracy results of any known format, detected from the content
-    (see --list-formats); the detected format is named for every file.
+    block by block (see --list-formats); every block is named with its lines and format. A
+    folder is read as a 'vllm bench sweep serve' output folder (its run=N.json files).
 
     \b
     Example:

@@ -89,7 +89,7 @@ _STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_(ttft|tpot|it
 _EXTRA_SKIP = {"completed", "failed", "duration", "num_prompts", "max_concurrency", "request_rate", "burstiness",
                "random_input_len", "random_output_len", "random_range_ratio", "request_goodput", "concurrency",
                "input_throughput", "request_throughput", "output_throughput", "total_token_throughput",
-               "total_input_tokens", "total_output_tokens"}
+               "total_input_tokens", "total_output_tokens", "run_number"}
 _RECOMPUTED = ("completed", "total_input_tokens", "total_output_tokens", "request_throughput", "output_throughput",
                "total_token_throughput")
 
@@ -140,7 +140,8 @@ def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str], rd: R
     stats: dict[str, dict[str, float]] = {}
     extra: dict[str, float] = {}
     known = set(_ARRAYS) | set(values) | {"completed", "duration", "failed", "num_prompts", "max_concurrency", "request_rate",
-                                         "burstiness", "random_input_len", "random_output_len", "random_range_ratio"}
+                                         "burstiness", "random_input_len", "random_output_len", "random_range_ratio",
+                                         "run_number"}  # run_number: added by vllm bench sweep
     for k, v in doc.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             continue
