@@ -284,7 +284,7 @@ def test_a_reference_of_another_model_is_not_compared(reference: Path, tmp_path:
     with ConsistencyStub(root="/models/other-1.5b", model="other") as url:
         code, text = invoke("consistency", "--reference", str(reference), "--base-url", url, "--model", "other",
                             "--model-name", "Other-1.5B-GPTQ-Int4", "--precision", "INT4", "-o", str(out))
-    assert code == 2 and "not compared: the reference is of model 'Toy-7B'" in text
+    assert code == 2 and "not compared: the reference is of model Toy-7B, this variant of Other-1.5B-GPTQ-Int4" in text
     results = load_results(out)
     check = results.variants[0].consistency
     assert check is not None and not check.passes and check.error is not None

@@ -85,7 +85,7 @@ def run_consistency(
     """Compare ``variant``'s server at ``base_url`` with ``reference``; the check is stored in
     ``variant.consistency`` and saved after each pass. ``ReportgenError`` (after saving what it
     found) when the reference may not be compared or the server failed."""
-    from reportgen.validity_consistency import not_comparable
+    from reportgen.validity.consistency import not_comparable
 
     ref = load_reference(reference)
     prof = profile or profile_for(ref.dtype, ref.quantization, variant.precision, variant.quantization)
@@ -114,7 +114,7 @@ def run_consistency(
                 variant.server.engine, variant.server.engine_version = ident["engine"], ident["engine_version"]
             refused = not_comparable(check)
             if refused:  # before a single request: hours of requests must not end in "not compared"
-                check.error = "not compared: " + "; ".join(en for en, _ in refused)
+                check.error = "not compared: " + "; ".join(m.en for m in refused)
                 check.finished_at = utc_now()
                 store.save()
                 raise ReportgenError(f"{reference}: {check.error}")

@@ -164,7 +164,10 @@ def stage_serving(ctx: CollectContext) -> None:
         parts.append(_ConsistencyWhileUp(ctx))
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
                       sampler=TelemetrySampler(ctx.host), while_up=_WhileUp(parts) if parts else None)  # type: ignore[arg-type]
-    ctx.echo(summary_table(ctx.store.results.variants))
+    from reportgen.validity import check_results
+
+    results = ctx.store.results
+    ctx.echo(summary_table(results.variants, check_results(results)))
 
 
 def stage_accuracy(ctx: CollectContext) -> None:

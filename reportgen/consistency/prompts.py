@@ -3,7 +3,7 @@
 A prompt's ``sha256`` covers its messages (canonical JSON: sorted keys, no spaces, UTF-8), so
 two files agree on a question exactly when they hold the same messages; the set's ``sha256``
 covers every prompt's id and hash in order. The reference file records both, and a comparison
-is made only where they match (``reportgen.validity_consistency``).
+is made only where they match (``reportgen.validity.consistency``).
 """
 
 from __future__ import annotations

@@ -256,8 +256,8 @@ def reference_text_en(check: ConsistencyCheck) -> str:
 
 def variant_verdict(v: ModelVariant) -> ConsistencyVerdict | None:
     """The verdict of ``v``'s consistency check (None: not checked). A check the evidence rules
-    refuse (``reportgen.validity_consistency.not_comparable``) is 无法判定 with the reason."""
-    from reportgen.validity_consistency import not_comparable
+    refuse (``reportgen.validity.consistency.not_comparable``) is 无法判定 with the reason."""
+    from reportgen.validity.consistency import not_comparable
 
     check = v.consistency
     if check is None:
@@ -266,8 +266,8 @@ def variant_verdict(v: ModelVariant) -> ConsistencyVerdict | None:
     summary = pass_summary(ref_pass) if ref_pass is not None else None
     why = not_comparable(check)
     if why:
-        en = "; ".join(m[0] for m in why)
-        zh = "；".join(m[1] for m in why)
+        en = "; ".join(m.en for m in why)
+        zh = "；".join(m.zh for m in why)
         judgement = Judgement("undetermined", _say("not_comparable", "en", why=en), _say("not_comparable", "zh", why=zh))
     elif summary is None:
         judgement = Judgement("undetermined", *_joined([("no_data", {})]))

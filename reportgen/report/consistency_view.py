@@ -5,7 +5,7 @@ verdict and the limits it was judged by, the figures by language and prompt leng
 that differ most (prompt, reference continuation, card continuation, first differing position),
 and the batch-invariance pass, reported apart from the verdict. The figures come from
 ``reportgen.consistency.metrics``, the verdicts from ``reportgen.consistency.verdict``, the notes
-from the evidence rules (``reportgen.validity_consistency``) through this render's findings.
+from the evidence rules (``reportgen.validity.consistency``) through this render's findings.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from reportgen.consistency.verdict import (
     variant_verdict,
 )
 from reportgen.report import formatting as fmt
-from reportgen.report.conclusion import Statement
-from reportgen.report.sections import section_numbers
 from reportgen.report.view_types import Table
 from reportgen.results import ConsistencyCheck, ConsistencyPass, ConsistencyThresholds, Finding, ModelVariant, Results
-from reportgen.validity_consistency import CONSISTENCY_CHECKS
+from reportgen.validity import CONSISTENCY_CHECKS
+from reportgen.verdicts.sections import section_numbers
+from reportgen.verdicts.states import Statement
 
 __all__ = ["ConsistencyView", "WorstCases", "consistency_statements", "consistency_view"]
 

@@ -7,8 +7,7 @@ from reportgen.report.capacity_view import probe_checks
 from reportgen.report.view_helpers import UNRECORDED
 from reportgen.report.view_types import FindingGroupView, FindingsView, Table
 from reportgen.results import Finding, Results
-from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS
-from reportgen.validity_consistency import CONSISTENCY_CHECKS
+from reportgen.validity import CHECK_TITLES_ZH, CONSISTENCY_CHECKS, EMBEDDING_CHECKS
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 

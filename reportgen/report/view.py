@@ -30,9 +30,7 @@ from reportgen.report.embedding_runs_view import embedding_runs_view
 from reportgen.report.environment_view import environment_view, unlabelled_facts
 from reportgen.report.findings_view import findings_view
 from reportgen.report.provenance import ProvenanceView, RawBlock, provenance, raw_blocks
-from reportgen.report.sections import SectionNumbers, section_numbers
 from reportgen.report.serving_view import serving_view
-from reportgen.report.view_helpers import STATUS_ZH
 from reportgen.report.view_types import (
     AccuracyVariantView,
     AccuracyView,
@@ -54,6 +52,8 @@ from reportgen.results import Finding, Results
 # check_results is looked up here at call time (tests replace it); CHECK_TITLES_ZH is the dict
 # the findings section reads, importable from here as before the split.
 from reportgen.validity import CHECK_TITLES_ZH, check_results
+from reportgen.verdicts.sections import SectionNumbers, section_numbers
+from reportgen.verdicts.states import STATUS_ZH
 
 # --------------------------------------------------------------------------- document view type
 
