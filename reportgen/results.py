@@ -37,7 +37,7 @@ from reportgen._atomic import write_atomic
 from reportgen._io import parse_json
 from reportgen.errors import ResultsError, ResultsSchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
@@ -224,6 +224,7 @@ class DeploymentStep(_Model):
     title: str
     description: str | None = None
     commands: list[str] = Field(default_factory=list)
+    screen: str | None = None  # what an interactive installer showed (its menu), quoted as shown
     output: str | None = None
     origin: FactOrigin = "measured"
 
@@ -474,6 +475,9 @@ class ServerSettings(_Model):
     container: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     log_tail: str | None = None
+    # the first lines of the server's log, read when it answered: what section 2 quotes to show the
+    # server starting (the tail, read after it stopped, holds the shutdown)
+    startup_log: str | None = None
     launched: bool = False  # True: reportgen started (and stopped) it; False: attached
     startup_s: float | None = None  # launch -> /health and /v1/models answered
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
@@ -869,7 +873,19 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v3_pages(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (pages): ``ServerSettings.startup_log`` and ``DeploymentStep.screen``, both optional
+    (None in older files: section 2 then quotes no log lines rather than the shutdown the tail
+    holds, and no installer screen). Nothing to convert."""
+    return doc
+
+
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3: every change of this release's results model (each helper's ``_v3_<name>``)."""
+    return _v3_pages(doc)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:

@@ -1130,7 +1130,8 @@ def variant_key(v: ModelVariant) -> str | None:
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:.2f} %"
+    """The documents' one percent format: two decimals, no space ("77.20%")."""
+    return f"{x * 100:.2f}%"
 
 
 @_check(
@@ -1190,7 +1191,7 @@ def _accuracy_incomplete(v: ModelVariant) -> Iterator[Issue]:
 
 def _settings(a: AccuracyResult) -> Msg:
     """"mode swift2024, 5-shot" / "评分模式：swift2024 兼容，5-shot"."""
-    parts = [Msg(f"mode {a.mode}", f"评分模式：{MODE_ZH.get(a.mode, a.mode)}")]
+    parts = [Msg(f"mode {a.mode}", f"评分口径：{MODE_ZH.get(a.mode, a.mode)}")]
     if a.shots is not None:
         parts.append(Msg(f"{a.shots}-shot", f"{a.shots}-shot"))
     if a.split:
@@ -1223,7 +1224,7 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
             continue
         gap = a.score * 100 - r.score_pct
         if abs(gap) > ACCURACY_REFERENCE_POINTS:
-            published, run = f"{r.score_pct:.1f} %", _settings(a)
+            published, run = f"{r.score_pct:.2f}%", _settings(a)
             yield Issue(
                 "warning",
                 _points_off(a, a.score, gap, Msg(f"the published {published} ({r.source})", f"官方公布的 {published}（{r.source_zh}）"))
@@ -1239,7 +1240,7 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
     "bbh_bracket_bug",
     "variant",
     "bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.3746 ceiling): "
-    "multiple-choice gold labels keep their brackets and never match -> warning with the free-form accuracy",
+    "multiple-choice gold labels keep their brackets and never match -> warning with the 2439/6511 ceiling",
 )
 def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
     for a in v.accuracy:
@@ -1254,22 +1255,22 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
             free = sum(s.n for s in a.subsets if s.name not in ref.BBH_MULTIPLE_CHOICE_TASKS) or free
             total = sum(s.n for s in a.subsets) or total
         mc = total - free
-        free_acc = f"{a.score * total / free * 100:.1f}" if free else "nan"
-        score, cap = f"{a.score:.4f}", f"{ceiling:.4f}"
+        score = _pct(a.score)
+        cap = f"{_pct(ceiling)}（{ref.BBH_SWIFT2024_CEILING_ITEMS}/{ref.BBH_ITEMS}）"
+        cap_en = f"{_pct(ceiling)} ({ref.BBH_SWIFT2024_CEILING_ITEMS}/{ref.BBH_ITEMS})"
         lead = (
-            Msg("was scored in swift 2024 mode", "按 swift 2024 模式评分")
+            Msg("was scored in swift2024 mode", f"按{MODE_ZH['swift2024']}评分")
             if a.mode == "swift2024"
-            else Msg(f"is below the {cap} ceiling of swift 2024 scoring", f"低于 swift 2024 评分的上限 {cap}")
+            else Msg(f"is at or below the {cap_en} ceiling of swift2024 scoring", f"不高于{MODE_ZH['swift2024']}的得分上限 {cap}")
         )
         yield Issue(
             "warning",
             Msg(
                 f"bbh {score} {lead.en}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
-                f"as '(A)' so they never match; {score} x {total} / {free} = {free_acc} % on the free-form tasks: "
+                f"as '(A)' so they never match, which caps the score at {cap_en}: "
                 f"not a model accuracy (fixed in evalscope PR #306; rerun in corrected mode)",
-                f"bbh {score} {lead.zh}：llmuses 0.4.x 将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配；"
-                f"{score} × {total} ÷ {free} = {free_acc} %，即自由作答任务上的准确率：不代表模型能力"
-                f"（evalscope PR #306 已修复；请以修正版模式重新评测）",
+                f"bbh {score} {lead.zh}：该评测程序（llmuses 0.4）将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配，"
+                f"得分上限为 {cap}：不代表模型能力，须以{MODE_ZH['corrected']}重新评测",
             ),
             benchmark=a.benchmark,
         )
@@ -1301,7 +1302,7 @@ def _accuracy_precision_gap(results: Results) -> Iterator[Issue]:
             if a.mode != b.mode:
                 msg += Msg(
                     f"; the runs used different scoring modes ({a.mode} vs {b.mode})",
-                    f"；两次评测的评分模式不同（{MODE_ZH.get(a.mode, a.mode)} vs {MODE_ZH.get(b.mode, b.mode)}）",
+                    f"；两次评测的评分口径不同（{MODE_ZH.get(a.mode, a.mode)} vs {MODE_ZH.get(b.mode, b.mode)}）",
                 )
             yield Issue("warning", msg, variant=v, benchmark=a.benchmark)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import results_path, ssh_host_key_option
+from reportgen.commands._options import recorded_argv, results_path, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -262,7 +262,7 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     label = host or "localhost"
     path = results_path(output, host, resume=resume)
     store = ResultsStore.open(path)
-    inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
+    inv = Invocation(argv=recorded_argv(), started_at=utc_now(), host=label)
     store.results.invocations.append(inv)
     try:
         h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
@@ -328,16 +328,3 @@ def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only:
         if name != "hardware" and plan is None:
             raise ReportgenError(f"the {name} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
     return plan, stages
-
-
-def _argv(params: dict[str, object]) -> list[str]:
-    """The command line as recorded, rebuilt from the parsed options (no password is an option)."""
-    cmd = click.get_current_context().command
-    argv = ["reportgen", "collect"]
-    for p in cmd.params:
-        value = params.get(p.name or "")
-        if value is None or value is False or value == p.default:
-            continue
-        flag = max(p.opts, key=len)  # the long form
-        argv += [flag] if value is True else [flag, str(value)]
-    return argv

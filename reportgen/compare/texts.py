@@ -25,7 +25,7 @@ REASON_ZH = {
 ACC_REASON_ZH = {
     "no_partner": "无对照结果",
     "model": "不可比（模型不同）",
-    "mode": "不可比（评分模式不同）",
+    "mode": "不可比（评分口径不同）",
     "samples": "不可比（样本数不同）",
     "missing": fmt.missing("not_collected"),
 }
@@ -78,15 +78,18 @@ def slo_text(key: str, value: float) -> str:
     return f"{key} ≤ {fmt.compact(value)}"
 
 
+def _load(k: CaseKey) -> str:
+    """The load as the evaluation document names a cell (``formatting.cell_name``)."""
+    return f"批大小 {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} 请求/秒"
+
+
 def case_line(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s"
-    text = f"{load}；{k.input_len}/{k.output_len}"
-    return text + (f"；{k.dataset}" if k.dataset != "random" else "")
+    text = f"{_load(k)}；输入 {k.input_len} / 输出 {k.output_len} 词元"
+    return text + (f"；数据集 {k.dataset}" if k.dataset != "random" else "")
 
 
 def case_text(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s（并发上限 {k.batch_size}）"
-    text = f"{load}\ninput_len = {k.input_len}\noutput_len = {k.output_len}"
+    text = f"{_load(k)}\n输入 {k.input_len} / 输出 {k.output_len} 词元"
     if k.dataset != "random":
         text += f"\n数据集 {k.dataset}"
     return text

@@ -89,7 +89,7 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         "可用 --resume 补测。",
     ]
     if any(a.mode == "swift2024" for _, a in measured):
-        notes.append("swift2024 兼容模式的得分按 llmuses 的方式保留 4 位小数；修正版模式相同口径但去掉了已知缺陷。")
+        notes.append(f"{MODE_ZH['swift2024']}的得分按 llmuses 的方式保留 4 位小数；{MODE_ZH['corrected']}的题目与抽取方式相同，但去掉了已知缺陷。")
     appendix = []
     for v, a in measured:
         if not a.subsets:
@@ -111,7 +111,7 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         ),
         "verdict_headers": verdict_table(results)[0],
         "verdict_rows": verdict_rows(results),
-        "summary_headers": ["版本", "基准", "评分模式", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
+        "summary_headers": ["版本", "基准", "评分口径", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
         "summary_rows": [_summary_row(v, a) for v, a in measured],
         "notes": notes,
         "appendix": appendix,

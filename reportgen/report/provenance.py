@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from reportgen.report import formatting as fmt
 from reportgen.results import Results
 from reportgen.validity import cell_order
+from reportgen.variant_roles import MODE_ZH
 
 _DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
 
@@ -76,6 +77,23 @@ def evaluation_period(results: Results) -> str | None:
         return None
     lo, hi = min(stamps), max(stamps)
     return lo.isoformat() if lo == hi else f"{lo.isoformat()} 至 {hi.isoformat()}"
+
+
+def command_line(argv: list[str]) -> str:
+    """An invocation as a shell line (values quoted where a shell needs it)."""
+    return " ".join(_quote(a) for a in argv)
+
+
+def run_command(results: Results, when: datetime | None) -> str | None:
+    """The command that measured something at ``when``: the invocation (``reportgen collect``,
+    ``bench``, ``eval``) running at that time, or None. For cells and scores whose own
+    ``command`` is empty because the tool ran them inside a larger run."""
+    if when is None:
+        return None
+    for inv in results.invocations:
+        if inv.started_at <= when and (inv.finished_at is None or when <= inv.finished_at):
+            return command_line(inv.argv)
+    return None
 
 
 def raw_blocks(results: Results) -> list[RawBlock]:
@@ -169,7 +187,7 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
             how = _ORIGIN_HOW.get(a.source, a.source)
             if info is not None:
                 how += f"：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
-            how += f"；评分模式 {a.mode}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
+            how += f"；评分口径 {MODE_ZH.get(a.mode, a.mode)}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
             lines.append(f"4 {v.label} {a.benchmark}：{how}")
     if lines:
         groups.append(ProvenanceGroup("第 4 节 精度评测", lines))
@@ -181,7 +199,7 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
         lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
     if lines:
         groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
-    commands = [" ".join(_quote(a) for a in inv.argv) for inv in results.invocations]
+    commands = [command_line(inv.argv) for inv in results.invocations]
     return ProvenanceView(
         groups=groups,
         tool=f"{results.tool.name} {results.tool.version}",

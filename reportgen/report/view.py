@@ -97,7 +97,7 @@ def build_view(
         environment=environment_view(results),
         deployment=deployment_view(results),
         serving=serving_view(results, findings, numbers),
-        accuracy=accuracy_scores_view(results),
+        accuracy=accuracy_scores_view(results, findings),
         embedding=embedding_runs_view(results, "embedding", 5, "bge-large-zh-v1.5", "模型推理部署"),
         reranker=embedding_runs_view(results, "reranker", 6, "bge-reranker-v2-m3", "模型推理"),
         findings=findings_section,

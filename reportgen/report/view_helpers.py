@@ -28,6 +28,15 @@ def model_name(results: Results) -> str | None:
     return None
 
 
+def card_name(results: Results) -> str | None:
+    """The card a file evaluated: the plan's or TOML's name, else the accelerator's vendor and model."""
+    if results.subject.card:
+        return results.subject.card
+    facts = results.environment.facts
+    parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
+    return join_distinct(parts, " ") or None
+
+
 def join_distinct(texts: list[str], joiner: str) -> str:
     """Join, dropping a part a later one already contains ("Iluvatar" + "Iluvatar BI-V150")."""
     kept = [t for i, t in enumerate(texts) if not any(t.lower() in later.lower() for later in texts[i + 1:])]
