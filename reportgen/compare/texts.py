@@ -33,8 +33,8 @@ METRIC_ZH = {
     "output_tps": "输出吞吐 TPS",
     "ttft_mean_ms": "TTFT 均值",
     "tpot_mean_ms": "TPOT 均值",
-    "ttft_p99_ms": "P99 TTFT",
-    "tpot_p99_ms": "P99 TPOT",
+    "ttft_p99_ms": "TTFT P99",
+    "tpot_p99_ms": "TPOT P99",
     "tokens_per_joule": "每焦耳输出词元数",
     "tps_per_tdp_w": "每瓦 TDP 输出吞吐",
 }
@@ -65,17 +65,6 @@ def summary_text(s: Summary) -> str:
     if s.doubtful:
         text += f"；其中 {s.doubtful} 个存疑"
     return text
-
-
-STAT_ZH = {"mean": "均值", "median": "中位数", "p90": "P90", "p95": "P95", "p99": "P99"}
-
-
-def slo_text(key: str, value: float) -> str:
-    """"ttft_p99_ms" 2000 -> "TTFT P99 ≤ 2000 ms"; other keys as they are."""
-    parts = key.split("_")
-    if len(parts) == 3 and parts[2] == "ms":
-        return f"{parts[0].upper()} {STAT_ZH.get(parts[1], parts[1])} ≤ {fmt.compact(value)} ms"
-    return f"{key} ≤ {fmt.compact(value)}"
 
 
 def _load(k: CaseKey) -> str:

@@ -22,13 +22,13 @@ from reportgen.compare.texts import (
     case_line,
     case_text,
     ratio_text,
-    slo_text,
     source_label,
     status_text,
     summary_text,
     value_text,
 )
 from reportgen.report import formatting as fmt
+from reportgen.report.capacity_view import slo_zh
 from reportgen.report.cover_view import period_text, signature_rows
 from reportgen.report.embedding_view import mode_name
 from reportgen.report.findings_view import finding_totals
@@ -114,7 +114,7 @@ def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
     if c.capacity:
         cells = []
         for s in others:
-            parts = [f"{r.kind}，{'、'.join(slo_text(k, v) for k, v in r.slo)}：{ratio_text(r.ratios[s.index])}"
+            parts = [f"{r.kind}，{slo_zh(dict(r.slo))}：{ratio_text(r.ratios[s.index])}"
                      for r in c.capacity if r.ratios[s.index].value is not None]
             cells.append("\n".join(parts) or "无同 SLO 的容量结果")
         rows.append(["同 SLO 下的容量比值（大于 1 更好）"] + cells)
@@ -209,7 +209,7 @@ def _performance(c: Comparison) -> tuple[list[SectionTable], Table | None]:
                         ratio_text(r.ratios[s.index][m]) for m in ("tokens_per_joule", "tps_per_tdp_w")]
                     energy_rows.append([f"{model} {kind}\n" + case_text(r.key), source_label(s, c), value_text(p, "tokens_per_joule"),
                                         value_text(p, "tps_per_tdp_w"), status_text(p), *eratios])
-        headers = ["用例", "加速卡", "TPS (tok/s)", "TTFT 均值 (ms)", "TPOT 均值 (ms)", "P99 TTFT (ms)", "有效性",
+        headers = ["用例", "加速卡", "TPS (tok/s)", "TTFT 均值 (ms)", "TPOT 均值 (ms)", "TTFT P99 (ms)", "有效性",
                    "TPS 比值", "TTFT 比值", "TPOT 比值"]
         tables.append(SectionTable(f"{model} · {kind}", Table(headers, out)))
     energy = None
@@ -224,8 +224,9 @@ def _capacity(c: Comparison) -> Table | None:
         return None
     rows = []
     for r in c.capacity:
-        slo = "；".join(slo_text(k, v) for k, v in r.slo)
-        case = f"{r.model} {r.kind}\n{r.input_len}/{r.output_len}，{'并发' if r.by == 'concurrency' else '请求速率'}\nSLO：{slo}"
+        slo = slo_zh(dict(r.slo))  # worded as the evaluation document words it (3.5, 结论)
+        case = (f"{r.model} {r.kind}\n输入 {r.input_len} / 输出 {r.output_len} 词元，按{'并发数' if r.by == 'concurrency' else '请求速率'}搜索"
+                f"\n延迟要求：{slo}")
         for s in c.sources:
             v = r.values[s.index]
             if v == "absent":

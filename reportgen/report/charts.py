@@ -375,8 +375,8 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
                 xs = [p.value for p in probes]
                 panels = (
                     ("TPS (tok/s)", [p.cell.metrics.output_throughput for p in probes], None),  # type: ignore[union-attr]
-                    ("P99 TTFT (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
-                    ("P99 TPOT (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
+                    ("TTFT P99 (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
+                    ("TPOT P99 (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
                 )
                 for k, (ylabel, ys, limit) in enumerate(panels):
                     color = (COLORS[0], COLORS[1], COLORS[3])[k]  # not green: the capacity line is
