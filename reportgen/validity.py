@@ -1261,14 +1261,15 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
         lead = (
             Msg("was scored in swift2024 mode", f"按{MODE_ZH['swift2024']}评分")
             if a.mode == "swift2024"
-            else Msg(f"is at or below the {cap_en} ceiling of swift2024 scoring", f"不高于{MODE_ZH['swift2024']}的得分上限 {cap}")
+            else Msg("has no recorded scoring mode and is under the swift2024 ceiling",
+                     f"未注明评分口径，且不高于{MODE_ZH['swift2024']}的得分上限")
         )
         yield Issue(
             "warning",
             Msg(
                 f"bbh {score} {lead.en}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
                 f"as '(A)' so they never match, which caps the score at {cap_en}: "
-                f"not a model accuracy (fixed in evalscope PR #306; rerun in corrected mode)",
+                "not a model accuracy (rerun in corrected mode)",
                 f"bbh {score} {lead.zh}：该评测程序（llmuses 0.4）将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配，"
                 f"得分上限为 {cap}：不代表模型能力，须以{MODE_ZH['corrected']}重新评测",
             ),

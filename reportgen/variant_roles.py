@@ -9,7 +9,7 @@ from reportgen.results import ModelVariant
 
 BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
 # The scoring modes' one Chinese name each, in every table, note and finding of both documents.
-MODE_ZH: dict[str, str] = {"corrected": "修正版口径", "swift2024": "swift 原版口径", "unknown": "口径未注明"}
+MODE_ZH: dict[str, str] = {"corrected": "修正版口径", "swift2024": "swift 原版口径", "unknown": "未注明"}
 
 
 def bench_key(name: str) -> tuple[int, str]:

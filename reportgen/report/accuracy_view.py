@@ -129,6 +129,7 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         rule += "下表各行" + "，".join(same) + "。"
     return {
         "present": bool(measured),
+        "any": any(v.accuracy for v in results.variants),  # imported scores without per-question detail count
         "baseline": base.label if base else None,
         "verdict_rule": rule,
         "verdict_headers": verdict_headers,

@@ -315,6 +315,9 @@ class _RunStyle:
     link: bool = False
     size: Pt | None = None
     color: RGBColor | None = None
+    # a table cell whose lines wrap: its text carries word joiners, and no East Asian language,
+    # since LibreOffice's Chinese line breaker ignores joiners (the Unicode rules it uses otherwise keep them)
+    guard: bool = False
 
 
 def _add_text(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, block: bool = False) -> None:
@@ -346,6 +349,8 @@ def _run(
         run.font.color.rgb = st.color
     elif st.link:
         run.font.color.rgb = HEADING_COLOR
+    if st.guard:
+        _set_child(run._r.get_or_add_rPr(), "lang", _RPR_ORDER, eastAsia="x-none")
     if code or box:
         rpr = run._r.get_or_add_rPr()
         _set_fonts(rpr, CODE_FONT, CODE_FONT if box else BODY_FONT)
@@ -509,9 +514,10 @@ class _Writer:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                                       "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]
                 invalid = "invalid" in str(open_tok.attrGet("class") or "")
-                st = _RunStyle(bold=head or invalid, size=size, color=INVALID_COLOR if invalid else None)
                 # a cell that wraps: its units joined (WORD_JOINER)
                 self.guard = ("head" if head else "body") if (r, c) in geometry.guard else False
+                st = _RunStyle(bold=head or invalid, size=size, color=INVALID_COLOR if invalid else None,
+                               guard=bool(self.guard))
                 self.inline(para, inline.children or [], st)
                 self.guard = False
                 fill = HEADER_FILL if head else INVALID_FILL if invalid else None

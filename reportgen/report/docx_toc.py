@@ -33,7 +33,7 @@ def _tools() -> tuple[str, str] | None:
 
 def _squeeze(text: str) -> str:
     """Text without white space: LibreOffice spaces CJK from Latin text ("基于 vLLM")."""
-    return "".join(text.replace("\u2060", "").split())
+    return "".join(text.replace("\u2060", "").replace("\u200b", "").split())
 
 
 def toc_pages(docx: Path, headings: list[str]) -> dict[str, int] | None:

@@ -134,6 +134,7 @@ TableRows = list[tuple[bool, list[tuple[Token, Token]]]]  # (header row?, [(th/t
 TEXT_WIDTH_PT = 493.2  # A4 (210 mm) minus 18 mm margins each side: the text width of both writers
 LANDSCAPE_WIDTH_PT = 739.8  # A4 landscape (297 mm) minus the same margins
 CELL_PAD_PT = 12.0  # a cell's left and right padding (PDF 2 x 5 pt, Word's default 2 x 5.4 pt) and its borders
+GUARD_FILL = 0.8  # a cell line longer than this share of its column is treated as one that may wrap
 SHORT_TERM = 4  # CJK terms up to this many characters stay whole ("测试时长", "评分口径", "未判定")
 HEADER_TERM = 6  # in a column head, up to this many ("输入词元总数", "预填充吞吐"): heads are few words
 
@@ -148,6 +149,7 @@ BOLD = (348, 456, 574, 838, 696, 1002, 872, 325, 457, 457, 523, 838, 380, 415, 3
         716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
         582, 712, 365, 712, 838)
 WORD_JOINER = "\u2060"  # joins what must not break, in the DOCX (LibreOffice and Word honour it)
+BREAK_HERE = "\u200b"  # a break opportunity between two units with no space between them ("、" then "P90")
 
 _IDEOGRAPH = "\u3400-\u9fff\uf900-\ufaff"
 _FULLWIDTH_PUNCT = "\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026"
@@ -164,7 +166,7 @@ def text_width_em(text: str, *, bold: bool = False) -> float:
         o = ord(ch)
         if 0x20 <= o < 0x7F:
             em += table[o - 0x20] / 1000
-        elif ch == WORD_JOINER:
+        elif ch in (WORD_JOINER, BREAK_HERE):
             continue
         elif unicodedata.east_asian_width(ch) in "WFA":
             em += 1.0  # CJK, full-width, and the ambiguous "·", "×", "÷", "“" a CJK font draws full width
@@ -210,7 +212,9 @@ def _unit_min_em(u: Unit, bold: bool) -> float:
 
 def guard_text(line: str, joiner: str = WORD_JOINER, *, longest: int = SHORT_TERM) -> str:
     """``line`` with ``joiner`` between the characters of every short CJK term and after each
-    in-word break opportunity of a Latin unit: for writers that cannot mark a span as no-wrap."""
+    in-word break opportunity of a Latin unit, and ``BREAK_HERE`` between two units that touch
+    (LibreOffice sees no break between "、" and "P90": the units would run together into one too
+    wide for the column): for writers that cannot mark a span as no-wrap."""
     out = []
     for piece in re.split(r"(\s+)", line):
         if not piece or piece.isspace():
@@ -223,7 +227,7 @@ def guard_text(line: str, joiner: str = WORD_JOINER, *, longest: int = SHORT_TER
                 text = joiner.join(text) if re.search(f"[{_IDEOGRAPH}]", text) else _GUARD_INSIDE.sub(
                     lambda m: m.group(0) + joiner, text)
             joined.append(text)
-        out.append("".join(joined))
+        out.append(BREAK_HERE.join(joined))
     return "".join(out)
 
 
@@ -361,8 +365,9 @@ def layout_table(rows: list[list[tuple[bool, list[str]]]], font_pt: float, *, no
         widths = _spread(lo, hi, widths_em, font_pt, avail)
     scale = avail / sum(widths)  # the table spans the text width
     widths = [w * scale for w in widths]
+    # cells that wrap, or may: Word and LibreOffice measure Latin text up to a fifth wider than the estimate
     guard = {(ri, c) for ri, row in enumerate(widths_em) for c, line_em in enumerate(row)
-             if any(e * font_pt + CELL_PAD_PT > widths[c] + 0.01 for e in line_em)}
+             if any(e * font_pt + CELL_PAD_PT > GUARD_FILL * widths[c] for e in line_em)}
     return TableGeometry(font_pt, landscape, widths, guard)
 
 

@@ -67,6 +67,11 @@ def evaluation_period(results: Results) -> str | None:
         for t in (r.started_at, r.finished_at):
             if t is not None and r.origin == "measured":
                 stamps.append(t.date())
+    if not stamps and any(f.origin == "measured" for f in results.environment.facts.values()):
+        # only facts were collected (a hardware-only run): the days the collecting ran
+        for inv in results.invocations:
+            if inv.argv[1:2] == ["collect"]:
+                stamps += [t.date() for t in (inv.started_at, inv.finished_at) if t is not None]
     if not stamps:
         texts: list[str | None] = [s.output for s in results.deployment] + [r.output for r in results.embeddings]
         texts += [a.import_info.text for v in results.variants for a in v.accuracy if a.import_info]

@@ -34,6 +34,9 @@ def card_name(results: Results) -> str | None:
         return results.subject.card
     facts = results.environment.facts
     parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
+    count = facts.get("accelerator.count")
+    if not parts and count is not None and count.present and count.value == 0:
+        return "无（本机未发现加速卡）"
     return join_distinct(parts, " ") or None
 
 
