@@ -386,15 +386,19 @@ def _spread(lo: list[float], hi: list[float], widths_em: list[list[list[float]]]
         return [sum(max(1.0, e * font_pt / inner) for e in row[c]) if row[c] else 1.0 for row in cells]  # type: ignore[index]
 
     current = [col_lines(c, widths[c]) for c in range(ncols)]  # per column, per row: lines
+    nrows = len(cells)
     for _ in range(steps):
-        heights = [max(current[c][r] for c in range(ncols)) for r in range(len(cells))]
+        # per row: the tallest cell, its column, and the tallest of the others (a row's height without c)
+        top = [max(range(ncols), key=lambda k, r=r: current[k][r]) for r in range(nrows)]
+        first = [current[top[r]][r] for r in range(nrows)]
+        second = [max((current[k][r] for k in range(ncols) if k != top[r]), default=1.0) for r in range(nrows)]
+        total = sum(first)
         best, gain = None, 0.0
         for c in range(ncols):
             if widths[c] >= hi[c]:
                 continue
             trial = col_lines(c, min(hi[c], widths[c] + step))
-            others = [max((current[k][r] for k in range(ncols) if k != c), default=1.0) for r in range(len(cells))]
-            g = sum(heights) - sum(max(t, o) for t, o in zip(trial, others))
+            g = total - sum(max(t, second[r] if top[r] == c else first[r]) for r, t in enumerate(trial))
             if g > gain + 1e-9:
                 best, gain = c, g
         if best is None:  # no single column shortens the table: share what is left as browsers do

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reportgen.report import formatting as fmt
+from reportgen.report.embedding_view import mode_name
 from reportgen.results import Results
 from reportgen.validity import cell_order
 from reportgen.variant_roles import MODE_ZH
@@ -201,7 +202,7 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
         how = _ORIGIN_HOW.get(r.origin, r.origin)
         extra = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "",
                                        f"服务 {r.base_url}" if r.base_url else "") if x)
-        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
+        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{mode_name(r.mode)}）：{how}" + (f"；{extra}" if extra else ""))
     if lines:
         groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
     commands = [command_line(inv.argv) for inv in results.invocations]
