@@ -252,7 +252,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分口径：未注明）"),
     # one percent format and the one bbh ceiling of section 4 (2439/6511), in the scoring modes' one names
     ("seed", "bbh_bracket_bug", "FP16", None,
-     "bbh 24.39% 未注明评分口径，且不高于swift 原版口径的得分上限：该评测程序（llmuses 0.4）将 6511 题中 4074 道多选题的"
+     "bbh 24.39% 未注明评分口径，且不高于 swift 原版口径的得分上限：该评测程序（llmuses 0.4）将 6511 题中 4074 道多选题的"
      "标准答案保留为“(A)”，永远无法匹配，得分上限为 37.46%（2439/6511）：不代表模型能力，须以修正版口径重新评测"),
     ("open_loop_and_repeats", "open_loop_rate", "FP16", 100,
      "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
@@ -392,7 +392,9 @@ def test_validate_json_keys_unchanged_and_english(repo: Path, tmp_path: Path) ->
     out = CliRunner().invoke(cli, ["validate", str(path), "--json"])
     assert out.exit_code == 1
     items = json.loads(out.stdout)
-    assert items and all(list(item) == ["severity", "precision", "cell", "benchmark", "check", "message"] for item in items)
+    keys = ["severity", "precision", "cell", "benchmark", "check", "message", "args", "remedy"]
+    assert items and all(list(item) == keys for item in items)
+    assert items[0]["args"]["value"] == "790.90" and items[0]["remedy"].startswith("re-run and keep the raw output")
     assert "message_zh" not in out.stdout
     assert "input token throughput printed 790.90 tok/s but 8192 / 24.37 s = 336.15 tok/s" in items[0]["message"]
     table = CliRunner().invoke(cli, ["validate", str(path)])

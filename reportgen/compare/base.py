@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reportgen.report.view_helpers import card_name
 from reportgen.results import Finding, Results
 from reportgen.validity import check_results
+from reportgen.variant_roles import card_name
 
 # --------------------------------------------------------------------------- sources
 

@@ -16,9 +16,9 @@ from typing import Literal
 
 from reportgen.compare.base import Ratio, Source
 from reportgen.compare.matching import model_id, model_name
-from reportgen.report.checks_view import run_verdict
 from reportgen.results import AccuracyResult
 from reportgen.variant_roles import bench_key, variant_kind
+from reportgen.verdicts.checks import run_verdict
 
 Z95 = 1.959963984540054
 

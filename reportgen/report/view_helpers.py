@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 from reportgen.results import Results
+from reportgen.variant_roles import card_name
 
-STATUS_ZH = {"VALID": "有效", "INVALID": "无效", "WARNING": "存疑"}
+__all__ = ["UNRECORDED", "basename", "card_name", "join_distinct", "model_name"]
+
 UNRECORDED = "未记录"
 
 
@@ -26,18 +28,6 @@ def model_name(results: Results) -> str | None:
         if name:
             return name
     return None
-
-
-def card_name(results: Results) -> str | None:
-    """The card a file evaluated: the plan's or TOML's name, else the accelerator's vendor and model."""
-    if results.subject.card:
-        return results.subject.card
-    facts = results.environment.facts
-    parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
-    count = facts.get("accelerator.count")
-    if not parts and count is not None and count.present and count.value == 0:
-        return "无（本机未发现加速卡）"
-    return join_distinct(parts, " ") or None
 
 
 def join_distinct(texts: list[str], joiner: str) -> str:
