@@ -151,7 +151,8 @@ def embedding_rows(sources: list[Source], baseline: int) -> tuple[list[Embedding
             p = rows.setdefault(key, {}).setdefault(s.index, EmbeddingPoint([], [], 0))
             p.modes.append(r.mode)
             # the verdict of the evaluation document's sections 5/6 and 结论, from the same function
-            p.verdicts.append(run_verdict(r, [x for x in s.results.embeddings if x.kind == r.kind]))
+            rv = run_verdict(r, [x for x in s.results.embeddings if x.kind == r.kind])
+            p.verdicts.append((rv.word, rv.text))
             p.errors += r.error is not None
             for t in r.throughput:
                 tput.setdefault((*key, t.text_kind, t.batch_size), {}).setdefault(s.index, t.items_per_s)

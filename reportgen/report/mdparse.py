@@ -381,15 +381,15 @@ def _spread(lo: list[float], hi: list[float], widths_em: list[list[list[float]]]
     step = (avail - sum(lo)) / steps
     cells = [[row[c] if c < len(row) else [] for c in range(ncols)] for row in widths_em]
 
-    def col_lines(c: float, width: float) -> list[float]:
+    def col_lines(c: int, width: float) -> list[float]:
         inner = max(width - CELL_PAD_PT, 1.0)
-        return [sum(max(1.0, e * font_pt / inner) for e in row[c]) if row[c] else 1.0 for row in cells]  # type: ignore[index]
+        return [sum(max(1.0, e * font_pt / inner) for e in row[c]) if row[c] else 1.0 for row in cells]
 
     current = [col_lines(c, widths[c]) for c in range(ncols)]  # per column, per row: lines
     nrows = len(cells)
     for _ in range(steps):
         # per row: the tallest cell, its column, and the tallest of the others (a row's height without c)
-        top = [max(range(ncols), key=lambda k, r=r: current[k][r]) for r in range(nrows)]
+        top = [max(range(ncols), key=[col[r] for col in current].__getitem__) for r in range(nrows)]
         first = [current[top[r]][r] for r in range(nrows)]
         second = [max((current[k][r] for k in range(ncols) if k != top[r]), default=1.0) for r in range(nrows)]
         total = sum(first)
