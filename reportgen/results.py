@@ -224,6 +224,7 @@ class DeploymentStep(_Model):
     title: str
     description: str | None = None
     commands: list[str] = Field(default_factory=list)
+    screen: str | None = None  # what an interactive installer showed (its menu), quoted as shown
     output: str | None = None
     origin: FactOrigin = "measured"
 
@@ -497,6 +498,9 @@ class ServerSettings(_Model):
     container: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     log_tail: str | None = None
+    # the first lines of the server's log, read when it answered: what section 2 quotes to show the
+    # server starting (the tail, read after it stopped, holds the shutdown)
+    startup_log: str | None = None
     launched: bool = False  # True: reportgen started (and stopped) it; False: attached
     startup_s: float | None = None  # launch -> /health and /v1/models answered
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
@@ -1003,6 +1007,13 @@ def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_pages(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (pages): ``ServerSettings.startup_log`` and ``DeploymentStep.screen``, both optional
+    (None in older files: section 2 then quotes no log lines rather than the shutdown the tail
+    holds, and no installer screen). Nothing to convert."""
+    return doc
+
+
 def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 words a finding from a row of the message table with its evidence values
     (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
@@ -1020,8 +1031,8 @@ def _v3_consistency(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """Every results-model change of schema 3, one function per branch."""
-    return _v3_consistency(_v3_verdicts(_v3_imports(doc)))
+    """Every results-model change of schema 3, one function per topic."""
+    return _v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
