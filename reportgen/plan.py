@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AccuracyPlan", "CapacityPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
+__all__ = ["AccuracyPlan", "CapacityPlan", "ConsistencyPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
 
 
 class _Plan(BaseModel):
@@ -179,6 +179,30 @@ class AccuracyPlan(_Plan):
     concurrency: int = 64
 
 
+class ConsistencyPlan(_Plan):
+    """与参考卡输出一致性: each variant compared with a reference card's recording
+    (``reportgen reference record``), while its server is up (docs/consistency.md)."""
+
+    reference: str | None = None  # the reference file, relative to the plan's folder; set: the stage runs
+    limit: int | None = Field(None, ge=1)  # prompts, evenly spaced through the reference's; None: all
+    batch_size: int | None = Field(None, ge=1)  # batch-invariance pass; None: the largest [serving] batch size; 1: none
+    profiles: dict[str, str] = Field(default_factory=dict)  # variant label -> threshold profile (default: from the precisions)
+    thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)  # profile -> {top1_pass = 0.98, kl_pass = ...}
+
+    @field_validator("thresholds")
+    @classmethod
+    def _limits(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        from reportgen.consistency.verdict import THRESHOLD_KEYS
+
+        for profile, limits in v.items():
+            for key, value in limits.items():
+                if key not in THRESHOLD_KEYS:
+                    raise ValueError(f"{profile}.{key}: not a threshold (known: {', '.join(THRESHOLD_KEYS)})")
+                if not value >= 0 or (key != "kl_pass" and key != "kl_fail" and value > 1):
+                    raise ValueError(f"{profile}.{key} = {value}: agreements lie in 0..1, KL limits are >= 0")
+        return v
+
+
 class EmbeddingPlan(_Plan):
     """Sections 5 and 6: one embedding or reranker check."""
 
@@ -213,6 +237,7 @@ class Plan(_Plan):
     variants: list[VariantPlan] = Field(default_factory=list)
     accuracy: AccuracyPlan = Field(default_factory=AccuracyPlan)
     capacity: CapacityPlan = Field(default_factory=CapacityPlan)
+    consistency: ConsistencyPlan = Field(default_factory=ConsistencyPlan)
     embedding: list[EmbeddingPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -336,6 +361,12 @@ enabled = false                       # runs after each variant's matrix, while 
 slo = {{ ttft_p99_ms = 2000, tpot_p99_ms = 100 }}   # MLPerf's Llama-3.1-8B server limits
 by = "concurrency"                    # or "rate" (requests/s, to 5 %)
 max_concurrency = 256
+
+[consistency]                         # 与参考卡输出一致性: the same prompts as a reference card, token by token
+# reference = "ref.json"              # recorded there with: reportgen reference record --base-url ... --model ... -o ref.json
+# limit = 200                         # prompts (evenly spaced through the reference's); default: all
+# batch_size = 8                      # batch-invariance pass; default: the largest [serving] batch size
+# thresholds = {{ int4 = {{ top1_pass = 0.90, kl_pass = 0.06 }} }}   # docs/consistency.md argues the defaults
 
 # Sections 5 and 6: one [[embedding]] per check. Without base_url the model runs locally
 # (transformers + torch: pip install 'reportgen[local-models]').

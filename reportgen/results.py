@@ -596,6 +596,103 @@ class CapacitySearch(_Model):
     reason: str | None = None  # why the search stopped without an answer
 
 
+# --------------------------------------------------------------------------- consistency with a reference card
+
+
+class ConsistencyPrompt(_Model):
+    """One prompt of a consistency pass: what the card generated and how it compares, position by
+    position, with the baseline (the reference card's recording, or the card's own batch-1 pass).
+
+    The per-position lists run over the baseline's greedy continuation: under teacher forcing the
+    card is given the baseline's tokens as its prefix, so a difference early on does not hide the
+    positions after it (``reportgen.consistency.metrics``)."""
+
+    id: str  # the prompt set's id: "ceval/0shot/accountant/12"
+    sha256: str  # of the prompt's messages (canonical JSON): the same question the baseline answered
+    lang: str | None = None  # "zh", "en"
+    length: str | None = None  # "short" (0-shot) or "long" (few-shot)
+    prompt_excerpt: str | None = None  # the last user message, its first 200 characters (the whole prompt is in the reference)
+    prompt_tokens: int | None = None  # as the reference's server templated and tokenized it
+    template_match: bool | None = None  # the card's server templated the messages into the same tokens
+    baseline_tokens: list[int] = Field(default_factory=list)  # the baseline's greedy continuation
+    tokens: list[int] = Field(default_factory=list)  # the card's greedy continuation
+    baseline_text: str | None = None
+    text: str | None = None
+    finish_reason: str | None = None
+    top1: list[bool] = Field(default_factory=list)  # the card's most likely token is the baseline's
+    kl: list[float] = Field(default_factory=list)  # KL(baseline || card), nats, top-k plus one bin for the rest
+    abs_dlogprob: list[float] = Field(default_factory=list)  # |card - baseline| log-probability of the baseline token
+    bounded: int = 0  # positions where a baseline top-k token was outside the card's list (probability bounded)
+    topk_mass: float | None = None  # mean over the positions of the baseline's top-k probability sum (how much the KL bins cover)
+    error: str | None = None  # why this prompt was not compared
+
+
+class ConsistencyPass(_Model):
+    """The prompt set sent once, at one concurrency, and compared with one baseline."""
+
+    batch_size: int  # requests kept in flight
+    baseline: Literal["reference", "batch1"]  # the reference card, or this card at batch size 1 (batch invariance)
+    # how the per-position lists were made: teacher forcing through vLLM's prompt_logprobs or the
+    # legacy echo, or (servers with neither) the generated tokens' own log-probabilities over the
+    # common prefix only
+    method: Literal["prompt_logprobs", "echo", "common_prefix"]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    prompts: list[ConsistencyPrompt] = Field(default_factory=list)
+
+
+class ConsistencyThresholds(_Model):
+    """The limits a verdict is judged by (``reportgen.consistency.verdict``; defaults argued in
+    docs/consistency.md). 一致: top-1 agreement >= top1_pass and mean KL <= kl_pass; 不一致: top-1
+    agreement < top1_fail, mean KL > kl_fail or first-token agreement < first_token_fail;
+    otherwise 存在偏差."""
+
+    profile: str  # "same", "half", "int8", "int4" (or the plan's own name)
+    top1_pass: float
+    kl_pass: float
+    top1_fail: float
+    kl_fail: float
+    first_token_fail: float
+
+
+class ConsistencyReference(_Model):
+    """What the card was compared with, as its reference file records it."""
+
+    file: str | None = None  # the file's name as given
+    file_sha256: str | None = None
+    recorded_at: datetime | None = None
+    model: str | None = None  # the name the reference server served
+    model_root: str | None = None  # what that server loaded (/v1/models "root")
+    model_name: str | None = None  # the display name given when recording
+    dtype: str | None = None  # "fp16", "bf16", "fp32"
+    quantization: str | None = None
+    engine: str | None = None
+    engine_version: str | None = None
+    card: str | None = None
+    prompt_set: str  # "reportgen-consistency-v1"
+    prompt_set_sha256: str
+    prompts: int  # in the reference file
+    max_tokens: int
+    top_k: int
+    teacher_forcing: Literal["prompt_logprobs", "echo"] | None = None
+
+
+class ConsistencyCheck(_Model):
+    """A variant compared with a reference card's recording (document section 与参考卡输出一致性)."""
+
+    reference: ConsistencyReference
+    model_names: list[str] = Field(default_factory=list)  # the card's model as named (display, path, served)
+    prompt_set_sha256: str  # of the reference's prompts as this run read them
+    thresholds: ConsistencyThresholds
+    batch_thresholds: ConsistencyThresholds  # for the batch-invariance pass
+    passes: list[ConsistencyPass] = Field(default_factory=list)
+    command: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None  # why the check stopped (the passes hold what was done)
+
+
 # --------------------------------------------------------------------------- variants
 
 
@@ -614,6 +711,7 @@ class ModelVariant(_Model):
     serving: list[ServingCell] = Field(default_factory=list)
     accuracy: list[AccuracyResult] = Field(default_factory=list)
     capacity: list[CapacitySearch] = Field(default_factory=list)
+    consistency: ConsistencyCheck | None = None  # compared with a reference card (reportgen.consistency)
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -926,9 +1024,15 @@ def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_consistency(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 (consistency): ``ModelVariant.consistency``, optional with default None: a v2 file
+    needs no change."""
+    return doc
+
+
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     """Every results-model change of schema 3, one function per topic."""
-    return _v3_pages(_v3_verdicts(_v3_imports(doc)))
+    return _v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}

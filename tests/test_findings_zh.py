@@ -194,7 +194,30 @@ def _spec_bounds() -> Results:
     return r
 
 
+def _consistency() -> Results:
+    """A check against a reference of another model, with failed prompts, a differing chat template, no
+    teacher forcing, bounded KL terms and flat distributions, cut short."""
+    from reportgen.consistency.verdict import thresholds
+    from reportgen.results import ConsistencyCheck, ConsistencyPass, ConsistencyPrompt, ConsistencyReference
+
+    r = Results()
+    v = r.variant("INT4", model="Qwen2-1.5B-Instruct-GPTQ-Int4", precision="int4")
+    prompts = [ConsistencyPrompt(id=f"ceval/0shot/law/{i}", sha256="x", template_match=i != 3, baseline_tokens=[1, 2],
+                                 tokens=[1, 2], top1=[True, True], kl=[0.0, 0.0], abs_dlogprob=[0.0, 0.0], bounded=1,
+                                 topk_mass=0.25) for i in range(8)]
+    prompts += [ConsistencyPrompt(id=f"mmlu/0shot/law/{i}", sha256="x", error="HTTP 400: too long") for i in range(2)]
+    ref = ConsistencyReference(model="qwen2-7b", model_name="Qwen2-7B-Instruct", dtype="fp16", prompt_set="reportgen-consistency-v1",
+                               prompt_set_sha256="a" * 64, prompts=200, max_tokens=64, top_k=5)
+    v.consistency = ConsistencyCheck(reference=ref, model_names=["Qwen2-1.5B-Instruct-GPTQ-Int4"], prompt_set_sha256="b" * 64,
+                                     thresholds=thresholds("int4"), batch_thresholds=thresholds("same"),
+                                     passes=[ConsistencyPass(batch_size=1, baseline="reference", method="common_prefix",
+                                                             prompts=prompts)],
+                                     error="HTTP 503 from the server")
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "consistency": _consistency,
     "open_loop_and_repeats": _open_loop_and_repeats,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
@@ -295,6 +318,13 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("embedding", "embedding_warning", "fp16", None,
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，批大小 32）失败：“HTTP 500: out of memory”"),
     ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：“CUDA out of memory”"),
+    ("consistency", "consistency_reference", "INT4", None,
+     "不与参考比较：发送的提示词集（bbbbbbbbbbbb）与参考的提示词集（aaaaaaaaaaaa）不同"),
+    ("consistency", "consistency_coverage", "INT4", None,
+     "与参考的比较中 10 个提示词有 2 个请求失败（20%；首个：“HTTP 400: too long”）"),
+    ("consistency", "consistency_template", "INT4", None,
+     "8 个提示词中有 1 个经被测卡服务端的对话模板处理后与参考的词元不同（首个：ceval/0shot/law/3）：对话模板不一致；比较使用的是参考的词元"),
+    ("consistency", "consistency_evidence", "INT4", None, "一致性测试提前停止：“HTTP 503 from the server”"),
 ]
 
 

@@ -124,13 +124,38 @@ def _apply(*options: Callable[[F], F]) -> Callable[[F], F]:
     return deco
 
 
+base_url_option = click.option(
+    "--base-url", required=True, help="Server root, e.g. http://127.0.0.1:8000 (the tool adds /v1/completions, /tokenize, /metrics).")
+model_option = click.option("--model", required=True, help="Model name as the server knows it (the request's \"model\").")
+precision_option = click.option(
+    "--precision", "label", default="default", show_default=True, help="Variant label in the results (FP16, INT4, ...).")
+
 #: --base-url, --model, --tokenizer, --precision
 server_options = _apply(
-    click.option("--base-url", required=True, help="Server root, e.g. http://127.0.0.1:8000 (the tool adds /v1/completions, /tokenize, /metrics)."),
-    click.option("--model", required=True, help="Model name as the server knows it (the request's \"model\")."),
+    base_url_option,
+    model_option,
     click.option("--tokenizer", type=click.Path(exists=True, file_okay=False), help="Local tokenizer dir for exact-length prompts (default: the server's /tokenize)."),
-    click.option("--precision", "label", default="default", show_default=True, help="Variant label in the results (FP16, INT4, ...)."),
+    precision_option,
 )
+
+#: --api-key-env VAR (read with ``api_key_from_env``)
+api_key_env_option = click.option(
+    "--api-key-env", default=None, metavar="VAR",
+    help="Environment variable holding the server's API key (sent as a bearer token, never saved).")
+
+
+def api_key_from_env(var: str | None) -> str | None:
+    """The API key in environment variable ``var`` (None without one); an unset variable is an error."""
+    import os
+
+    from reportgen.errors import InputFormatError
+
+    if not var:
+        return None
+    key = os.environ.get(var)
+    if not key:
+        raise InputFormatError(f"--api-key-env {var}: that environment variable is not set")
+    return key
 
 #: --warmup, --endpoint, --no-ignore-eos, --seed, --request-timeout, --stall-timeout
 request_options = _apply(

@@ -3,8 +3,8 @@
 A stage is a function ``(CollectContext) -> None`` registered by name in ``STAGES``; it writes
 into ``ctx.store.results`` and calls ``ctx.store.save()`` when it has something worth keeping.
 Stages: ``hardware`` (always possible), and from the plan ``serving`` (launch or attach, functional
-check, the matrix), ``accuracy`` (run inside the serving stage while each variant's server is up,
-or attached to running servers) and ``embedding``.
+check, the matrix), ``accuracy`` and ``consistency`` (run inside the serving stage while each
+variant's server is up, or attached to running servers) and ``embedding``.
 """
 
 from __future__ import annotations
@@ -90,6 +90,65 @@ class _AccuracyWhileUp:
         )
 
 
+class _ConsistencyWhileUp:
+    """The consistency stage, run on each variant while the serving stage has its server up: the
+    same prompts as the plan's reference card, then the batch-invariance pass at the plan's largest
+    batch size. A reference that may not be compared, or a failed run, is recorded and said in one
+    line; the other variants still run."""
+
+    def __init__(self, ctx: CollectContext) -> None:
+        self.ctx = ctx
+        plan = ctx.need_plan("consistency")
+        self.cp = plan.consistency
+        if not self.cp.reference:
+            raise ReportgenError("the consistency stage needs [consistency] reference = \"ref.json\" in the plan "
+                                 "(record one with 'reportgen reference record')")
+        ref = Path(self.cp.reference)
+        if not ref.is_absolute() and ctx.plan_path:
+            ref = Path(ctx.plan_path).parent / ref
+        if not ref.is_file():
+            raise ReportgenError(f"{ref}: no such reference file ([consistency] reference in the plan)")
+        self.reference = ref
+        self.batch_size = self.cp.batch_size or max(plan.serving.batch_sizes)
+
+    def done(self, vp: VariantPlan, variant: ModelVariant) -> bool:
+        from collectors.consistency.stage import consistency_done
+
+        return consistency_done(variant, self.reference, self.batch_size)
+
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None:
+        from collectors.consistency.stage import run_consistency
+        from reportgen.consistency.verdict import variant_verdict
+
+        if self.ctx.resume and self.done(vp, variant):
+            return
+        self.ctx.echo(f"consistency: {vp.label}: against {self.reference}")
+        try:
+            run_consistency(self.ctx.store, variant, reference=self.reference, base_url=base_url, model=model,
+                            batch_size=self.batch_size, limit=self.cp.limit, profile=self.cp.profiles.get(vp.label),
+                            overrides=self.cp.thresholds, echo=self.ctx.echo)
+        except ReportgenError as e:
+            self.ctx.echo(f"consistency: {vp.label}: {e}")
+            return
+        cv = variant_verdict(variant)
+        if cv is not None:
+            self.ctx.echo(f"consistency: {cv.statement_en}")
+
+
+class _WhileUp:
+    """Several pieces of work per variant while its server is up, in order (accuracy, consistency)."""
+
+    def __init__(self, parts: list[_AccuracyWhileUp | _ConsistencyWhileUp]) -> None:
+        self.parts = parts
+
+    def done(self, vp: VariantPlan, variant: ModelVariant) -> bool:
+        return all(p.done(vp, variant) for p in self.parts)
+
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None:
+        for p in self.parts:
+            p.run(vp, variant, base_url, model)
+
+
 def stage_serving(ctx: CollectContext) -> None:
     from collectors.hardware.telemetry import TelemetrySampler
     from collectors.serving.progress import ConsoleProgress, summary_table
@@ -98,9 +157,13 @@ def stage_serving(ctx: CollectContext) -> None:
     plan = ctx.need_plan("serving")
     if not plan.variants:
         raise ReportgenError(f"{ctx.plan_path}: the plan has no [[variants]] to measure")
-    while_up = _AccuracyWhileUp(ctx) if "accuracy" in ctx.stages and plan.accuracy.enabled else None
+    parts: list[_AccuracyWhileUp | _ConsistencyWhileUp] = []
+    if "accuracy" in ctx.stages and plan.accuracy.enabled:
+        parts.append(_AccuracyWhileUp(ctx))
+    if "consistency" in ctx.stages:
+        parts.append(_ConsistencyWhileUp(ctx))
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
-                      sampler=TelemetrySampler(ctx.host), while_up=while_up)  # type: ignore[arg-type]
+                      sampler=TelemetrySampler(ctx.host), while_up=_WhileUp(parts) if parts else None)  # type: ignore[arg-type]
     from reportgen.validity import check_results
 
     results = ctx.store.results
@@ -112,20 +175,34 @@ def stage_accuracy(ctx: CollectContext) -> None:
     if "serving" in ctx.stages or not plan.accuracy.enabled:
         return  # with serving it runs inside that stage, while each variant's server is up
     # Without the serving stage: attach to each variant's running server.
+    _attached(ctx, plan, _AccuracyWhileUp(ctx))
+
+
+def _attached(ctx: CollectContext, plan: Plan, work: _AccuracyWhileUp | _ConsistencyWhileUp) -> None:
+    """``work`` on each variant's running server (without the serving stage: nothing is launched)."""
     from collectors.serving.server import wait_ready
     from collectors.serving.stage import resolve_model
 
-    acc = _AccuracyWhileUp(ctx)
     for vp in plan.variants:
         variant = ctx.store.results.variant(vp.label, model=vp.model, precision=vp.precision,
                                             quantization=vp.quantization)
-        if ctx.resume and acc.done(vp, variant):
+        if ctx.resume and work.done(vp, variant):
             continue
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
         served = wait_ready(base_url, 30.0)
         model = resolve_model(vp.request_model, served, explicit=vp.served_model_name is not None)
         variant.served_model_name = model
-        acc.run(vp, variant, base_url, model)
+        work.run(vp, variant, base_url, model)
+
+
+def stage_consistency(ctx: CollectContext) -> None:
+    plan = ctx.need_plan("consistency")
+    if "serving" in ctx.stages:
+        return  # with serving it runs inside that stage, while each variant's server is up
+    work = _ConsistencyWhileUp(ctx)
+    if not plan.variants:
+        raise ReportgenError(f"{ctx.plan_path}: the plan has no [[variants]] to compare with the reference")
+    _attached(ctx, plan, work)
 
 
 def stage_embedding(ctx: CollectContext) -> None:
@@ -145,6 +222,7 @@ STAGES: dict[str, Callable[[CollectContext], None]] = {
     "hardware": stage_hardware,
     "serving": stage_serving,
     "accuracy": stage_accuracy,
+    "consistency": stage_consistency,
     "embedding": stage_embedding,
 }
 
@@ -157,6 +235,8 @@ def default_stages(plan: Plan | None) -> list[str]:
             stages.append("serving")
         if plan.accuracy.enabled:
             stages.append("accuracy")
+        if plan.consistency.reference and plan.variants:
+            stages.append("consistency")
         if plan.embedding:
             stages.append("embedding")
     return stages

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import socket
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import host_of_url, results_path
+from reportgen.commands._options import api_key_env_option, api_key_from_env, host_of_url, results_path
 from reportgen.errors import InputFormatError, ReportgenError
 from reportgen.results import Invocation, ResultsStore, utc_now
 
@@ -50,7 +49,7 @@ def _argv(ctx: click.Context) -> list[str]:
 @click.option("--device", metavar="DEVICE", help="Local mode: torch device (cpu, cuda, cuda:1, ...; default cpu). HTTP mode: a label.")
 @click.option("--precision", metavar="LABEL", help="fp32, fp16 or bf16 in local mode (default fp32 on CPU, fp16 elsewhere); a label in HTTP mode.")
 @click.option("--endpoint", type=click.Choice(["/v1/rerank", "/rerank", "/score", "/v1/score"]), help="Reranker endpoint (default: the first of /v1/rerank, /rerank, /score that exists).")
-@click.option("--api-key-env", metavar="VAR", help="Environment variable holding the server's API key (sent as a bearer token, never saved).")
+@api_key_env_option
 @click.option("--inputs", "inputs_path", type=click.Path(exists=True, dir_okay=False), help="JSON object replacing the seed's texts (keys: sentences_1, sentences_2, queries, passages, instruction, single_pair, batch_pairs).")
 @click.option("--batch-sizes", default="1,8,32", show_default=True, callback=_batch_sizes, help="Throughput batch sizes.")
 @click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="Timed calls per throughput point (after one warm-up call).")
@@ -77,11 +76,7 @@ def embed_cmd(
     from collectors.embedding.data import DEFAULT_INPUTS, EmbeddingInputs
     from collectors.embedding.stage import run_embedding_stage
 
-    api_key = None
-    if api_key_env:
-        api_key = os.environ.get(api_key_env)
-        if not api_key:
-            raise InputFormatError(f"--api-key-env {api_key_env}: that environment variable is not set")
+    api_key = api_key_from_env(api_key_env)
     inputs = DEFAULT_INPUTS
     if inputs_path:
         try:

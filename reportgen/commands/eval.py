@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 
 import click
 
-from reportgen.commands._options import host_of_url, recorded_argv, results_path
-from reportgen.errors import ReportgenError
+from reportgen.commands._options import api_key_env_option, api_key_from_env, host_of_url, recorded_argv, results_path
 
 
 @click.command("eval")
@@ -31,8 +29,7 @@ from reportgen.errors import ReportgenError
 @click.option("--resume", is_flag=True, help="Continue a run in the same file: skip questions already scored.")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=512, show_default=True)
 @click.option("--keep-prompts", is_flag=True, help="Store every prompt in the results (large).")
-@click.option("--api-key-env", default=None, metavar="VAR",
-              help="Name of an environment variable holding an API key (sent, never stored).")
+@api_key_env_option
 def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, limit: int | None,
              concurrency: int, precision: str, output: Path | None, resume: bool, max_tokens: int,
              keep_prompts: bool, api_key_env: str | None) -> None:
@@ -46,11 +43,7 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
     from collectors.accuracy.runner import EvalConfig, parse_tasks, run_eval
     from reportgen.results import ResultsStore
 
-    api_key = None
-    if api_key_env:
-        api_key = os.environ.get(api_key_env)
-        if not api_key:
-            raise ReportgenError(f"environment variable {api_key_env} is not set")
+    api_key = api_key_from_env(api_key_env)
     path = results_path(output, host_of_url(base_url), resume=resume)
     store = ResultsStore.open(path)
     argv = recorded_argv()

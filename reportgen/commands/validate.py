@@ -91,8 +91,10 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
             click.echo(remedies_text(findings))
         cells = sum(len(v.serving) for v in results.variants)
         scores = sum(len(v.accuracy) for v in results.variants)
-        click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s) and {scores} accuracy result(s)")
-        if not cells and not scores and not results.embeddings:
+        checks = sum(v.consistency is not None for v in results.variants)
+        also = f", {checks} consistency check(s)" if checks else ""
+        click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s){also} and {scores} accuracy result(s)")
+        if not cells and not scores and not results.embeddings and not checks:
             click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results, no embedding runs)", err=True)
     if errors:
         raise SystemExit(1)

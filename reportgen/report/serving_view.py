@@ -27,6 +27,7 @@ from reportgen.validity import cell_findings, cell_order, cell_status
 from reportgen.variant_roles import baseline, is_quantized
 from reportgen.verdicts import causes
 from reportgen.verdicts.checks import functional_tokens, functional_verdict
+from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import STATUS_ZH
 
 
@@ -233,7 +234,7 @@ def cell_command(results: Results, c: ServingCell) -> str | None:
 
 
 def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False,
-          command: str | None = None) -> CaseView:
+          command: str | None = None, findings_section: str = "7") -> CaseView:
     heading = f"{letter}. {v.label} · {fmt.cell_name(c.key, lengths=True, dataset=dataset)}"
     overview = latency = None
     missing = None
@@ -263,7 +264,7 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding],
         notes.append("只列出原始输出中打印了的统计量。")
     status = cell_status(findings, v.label, c.key)
     if c.metrics is not None and status != "VALID":
-        notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 7 节。")
+        notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 {findings_section} 节。")
     printed_note = "原始测试输出见[附录 B](#appB)。" if c.import_info and c.import_info.text else None
     return CaseView(heading=heading, command=command, printed=None, printed_note=printed_note,
                     overview=overview, latency=latency, notes=notes, missing=missing,
@@ -289,7 +290,8 @@ def _worst(*statuses: str) -> str:
     return "VALID"
 
 
-def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str], str | None]:
+def _summary(results: Results, findings: list[Finding], numbers: dict[int, int], findings_section: str = "7",
+             ) -> tuple[Table | None, list[str], str | None]:
     """3.4 at a glance: the seed's four columns first (TPS, TPOT, TTFT, duration), then P99s,
     prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note."""
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
@@ -386,14 +388,14 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 w = causes.cause_words(f, c)
                 if w not in words:
                     words.append(w)
-            where = f"（第 7 节 {'、'.join(refs)}）" if refs else ""
+            where = f"（第 {findings_section} 节 {'、'.join(refs)}）" if refs else ""
             notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}{where}。")
     general = [
         "TPS 为输出吞吐（输出词元总数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为第 99 百分位。",
         f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
         "任一输入无效时不给出数值（记为“—（无效）”）。",
         f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
-        "详见第 7 节。" if notes else "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；本表各用例均未发现问题（见第 7 节）。",
+        f"详见第 {findings_section} 节。" if notes else f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；本表各用例均未发现问题（见第 {findings_section} 节）。",
     ]
     if power:
         general.append(
@@ -424,14 +426,15 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
     compact, compact_command = _imported_cases(cells, findings)
     dataset = _datasets_differ(cells)
+    sec = section_numbers(results).findings
     commands = [cell_command(results, c) for _, c in cells]
     shared = commands[0] if commands and all(cmd == commands[0] for cmd in commands) else None
     cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset,
-                                                  command=None if shared else cmd)
+                                                  command=None if shared else cmd, findings_section=sec)
                                             for i, ((v, c), cmd) in enumerate(zip(cells, commands))]
     if compact is None and shared:
         compact_command = shared  # one command measured every cell: printed once, before the cells
-    summary, notes, caption = _summary(results, findings, numbers)
+    summary, notes, caption = _summary(results, findings, numbers, sec)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
         engine=engine_name,

@@ -10,7 +10,7 @@ Table cells are plain text (multi-line with ``\\n``); the template escapes them 
 Markdown. Code blocks are raw text, fenced by the template.
 
 Each section is built in its own module (``cover_view``, ``environment_view``, ``deployment_view``,
-``serving_view``, ``accuracy_scores_view``, ``embedding_runs_view``, ``findings_view``; the data
+``serving_view``, ``accuracy_scores_view``, ``consistency_view``, ``embedding_runs_view``, ``findings_view``; the data
 types are in ``view_types``); this module assembles them into one ``DocumentView``.
 """
 
@@ -23,6 +23,7 @@ from reportgen.report.accuracy_scores_view import accuracy_scores_view
 from reportgen.report.accuracy_view import accuracy_view
 from reportgen.report.capacity_view import capacity_statements, capacity_view
 from reportgen.report.conclusion import ConclusionView, Statement, conclusion
+from reportgen.report.consistency_view import ConsistencyView, consistency_statements, consistency_view
 from reportgen.report.cover_view import cover_view
 from reportgen.report.deployment_view import deployment_view
 from reportgen.report.embedding_runs_view import embedding_runs_view
@@ -51,6 +52,7 @@ from reportgen.results import Finding, Results
 # check_results is looked up here at call time (tests replace it); CHECK_TITLES_ZH is the dict
 # the findings section reads, importable from here as before the split.
 from reportgen.validity import CHECK_TITLES_ZH, check_results
+from reportgen.verdicts.sections import SectionNumbers, section_numbers
 from reportgen.verdicts.states import STATUS_ZH
 
 # --------------------------------------------------------------------------- document view type
@@ -69,6 +71,8 @@ class DocumentView:
     findings: FindingsView
     accuracy_extra: dict[str, Any]  # reportgen.report.accuracy_view: verdicts, run summary, per-subject appendix
     capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
+    consistency: ConsistencyView | None = None  # 与参考卡输出一致性, right after section 4 (left out when absent)
+    sections: SectionNumbers = SectionNumbers(consistency=None, embedding="5", reranker="6", findings="7")
     raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
     provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
 
@@ -90,7 +94,8 @@ def build_view(
     if findings is None:
         findings = check_results(results)
     findings_section, numbers = findings_view(results, findings)
-    extra = capacity_statements(results) + list(conclusion_extra or [])
+    extra = capacity_statements(results) + consistency_statements(results) + list(conclusion_extra or [])
+    sections = section_numbers(results)
     return DocumentView(
         cover=cover_view(results, source),
         conclusion=conclusion(results, findings, extra=extra),
@@ -98,11 +103,13 @@ def build_view(
         deployment=deployment_view(results),
         serving=serving_view(results, findings, numbers),
         accuracy=accuracy_scores_view(results, findings),
-        embedding=embedding_runs_view(results, "embedding", 5, "模型推理部署"),
-        reranker=embedding_runs_view(results, "reranker", 6, "模型推理"),
+        embedding=embedding_runs_view(results, "embedding", int(sections.embedding), "模型推理部署"),
+        reranker=embedding_runs_view(results, "reranker", int(sections.reranker), "模型推理"),
         findings=findings_section,
         accuracy_extra=accuracy_view(results),
         capacity=capacity_view(results),
+        consistency=consistency_view(results, findings),
+        sections=sections,
         raw=raw_blocks(results),
         provenance=provenance(results, source, unlabelled_facts(results)),
     )

@@ -280,4 +280,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "embedding_reference.reference": (" (reference: {reference})", "（参照：{reference}）"),
     "embedding_reference.detail": ("; {notes}", "；{notes}"),
     "embedding_warning": ("{who}: {warning}", "{who}：{warning}"),
+    # ---- consistency with a reference card
+    "consistency_reference": ("not compared with the reference: {why}", "不与参考比较：{why}"),
+    "consistency_reference.prompt_set": (
+        "the prompts sent (set {sent}) are not the reference's (set {reference})",
+        "发送的提示词集（{sent}）与参考的提示词集（{reference}）不同",
+    ),
+    "consistency_reference.model": (
+        "the reference is of model {reference}, this variant of {card}",
+        "参考的模型为 {reference}，本精度的模型为 {card}",
+    ),
+    "consistency_reference.tokenizer": (
+        "the card's server tokenized every prompt differently from the reference's (another tokenizer)",
+        "被测卡的服务端对全部提示词的分词结果都与参考不同（分词器不同）",
+    ),
+    "consistency_coverage": (
+        "{what}: {failed} of {prompts} prompts failed ({share:.0%}; first: {first})",
+        "{what}中 {prompts} 个提示词有 {failed} 个请求失败（{share:.0%}；首个：“{first}”）",
+    ),
+    "consistency_coverage.reference": ("the comparison with the reference", "与参考的比较"),
+    "consistency_coverage.batch": ("the batch-invariance pass (batch size {batch_size})", "批次不变性测试（批大小 {batch_size}）"),
+    "consistency_template": (
+        "{bad} of {asked} prompts were templated into other tokens than the reference's (first: {first}): "
+        "the chat template differs; the comparison used the reference's tokens",
+        "{asked} 个提示词中有 {bad} 个经被测卡服务端的对话模板处理后与参考的词元不同（首个：{first}）："
+        "对话模板不一致；比较使用的是参考的词元",
+    ),
+    "consistency_evidence": ("{why}", "{why}"),
+    "consistency_evidence.stopped": ("the consistency run stopped early: {error}", "一致性测试提前停止：“{error}”"),
+    "consistency_evidence.few": (
+        "the verdict rests on {prompts} prompts (fewer than {minimum})", "判定只基于 {prompts} 个提示词（少于 {minimum} 个）"),
+    "consistency_evidence.no_teacher_forcing": (
+        "the server offered no teacher forcing (prompt_logprobs, echo): top-1 and KL cover the common prefix only",
+        "服务端不支持教师强制（prompt_logprobs、echo）：top-1 一致率与 KL 只覆盖共同前缀",
+    ),
+    "consistency_evidence.bounded": (
+        "{bounded} of {positions} KL positions ({share:.0%}) use an upper bound of the card's probability "
+        "(a reference top-k token outside the card's list): the mean KL is an estimate",
+        "{positions} 个位置中有 {bounded} 个（{share:.0%}）的 KL 使用了被测卡概率的上界"
+        "（参考的前 k 个词元不在被测卡的列表中）：平均 KL 为估计值",
+    ),
+    "consistency_evidence.flat": (
+        "the reference's top-{k} tokens hold {mass:.1%} of the probability on average (below {minimum:.0%}): the rest "
+        "is one KL bin, so the mean KL is a loose lower bound; read top-1 agreement and |Δ logprob|",
+        "参考前 {k} 个词元平均只占 {mass:.1%} 的概率（低于 {minimum:.0%}）：其余词元合为一项，平均 KL 是很松的下界，"
+        "应以 top-1 一致率与 |Δ logprob| 为准",
+    ),
 }

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from reportgen.results import EmbeddingRun, FunctionalCheck, ModelVariant, Results
+from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import Reason, State, Statement, Verdict
 
 # Two ways of running the same fp16 model (FlagEmbedding vs transformers) agree to about 1e-2
@@ -122,7 +123,8 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> CheckVerdict:
 def embedding_verdict(results: Results) -> list[Statement]:
     """One sentence per embedding / reranker run for the conclusion, with its section."""
     out = []
-    for kind, number, name in (("embedding", 5, "向量模型"), ("reranker", 6, "重排序模型")):
+    sections = section_numbers(results)
+    for kind, number, name in (("embedding", sections.embedding, "向量模型"), ("reranker", sections.reranker, "重排序模型")):
         runs = [r for r in results.embeddings if r.kind == kind]
         models: list[str] = []
         for r in runs:
