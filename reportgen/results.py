@@ -843,6 +843,12 @@ class FrontierSettings(_Model):
     currency: str | None = None  # "元", "USD", ... (as the plan writes it)
     price_note: str | None = None  # what the price is ("按需租用价，2026-12")
 
+    @model_validator(mode="after")
+    def _levels(self) -> FrontierSettings:
+        if any(not (x > 0 and math.isfinite(x)) for x in self.interactivity):
+            raise ValueError("interactivity levels must be positive numbers (tok/s per user)")
+        return self
+
 
 class Results(_Model):
     schema_version: int = SCHEMA_VERSION

@@ -25,19 +25,29 @@ from reportgen.errors import ReportgenError, ServerError
 from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
 from reportgen.redact import is_secret_name, redact_file
 from reportgen.results import CapacitySearch, ModelVariant, ResultsStore, ServingCell
+from reportgen.slo import resolve_slo
 
 __all__ = [
     "capacity_settings", "cell_plans", "check_alive", "identify_server", "measure_capacity", "measure_variant",
-    "resolve_model", "run_serving_stage",
+    "resolve_model", "run_serving_stage", "variant_slo",
 ]
 
 
-def cell_plans(s: ServingPlan) -> list[CellPlan]:
+def variant_slo(spec: dict[str, float] | str, variant: ModelVariant) -> tuple[dict[str, float], str | None]:
+    """A plan's (or --slo's) limits for this variant: a preset resolved for its model's class."""
+    if not spec:
+        return {}, None
+    return resolve_slo(spec, variant.model, variant.served_model_name, variant.model_path)
+
+
+def cell_plans(s: ServingPlan, slo: tuple[dict[str, float], str | None] | None = None) -> list[CellPlan]:
     """The cells of the matrix: each batch size (closed loop) or, when ``request_rates`` is set,
-    each rate (open loop); every cell ``repeats`` times (repeats of one case next to each other)."""
+    each rate (open loop); every cell ``repeats`` times (repeats of one case next to each other).
+    ``slo``: the limits resolved for the variant (``variant_slo``); by default the plan's table."""
+    limits, preset = slo if slo is not None else (s.slo if isinstance(s.slo, dict) else {}, None)
     common = dict(
         input_len=s.input_len, output_len=s.output_len, rounds=s.rounds, warmup_requests=s.warmup_requests,
-        endpoint=s.endpoint, dataset=s.dataset, slo=tuple(s.slo.items()),
+        endpoint=s.endpoint, dataset=s.dataset, slo=tuple(limits.items()), slo_preset=preset,
     )
     out: list[CellPlan] = []
     if s.request_rates:
@@ -79,7 +89,7 @@ def measure_variant(
     sampler: Sampler | None = None,
 ) -> list[ServingCell]:
     """Run the matrix of ``settings`` against ``base_url`` into ``variant``; saves after each cell."""
-    plans = cell_plans(settings)
+    plans = cell_plans(settings, variant_slo(settings.slo, variant))
     if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans):
         for p in plans:
             (progress or Progress()).cell_skipped(variant.label, p)
@@ -109,10 +119,12 @@ def measure_variant(
             tok.close()
 
 
-def capacity_settings(cp: CapacityPlan, serving: ServingPlan) -> SearchSettings:
-    """The search a plan's ``[capacity]`` asks for (lengths default to ``[serving]``'s)."""
+def capacity_settings(cp: CapacityPlan, serving: ServingPlan, variant: ModelVariant) -> SearchSettings:
+    """The search a plan's ``[capacity]`` asks for (lengths default to ``[serving]``'s; a preset
+    resolved for the variant's model)."""
+    limits, preset = variant_slo(cp.slo, variant)
     return SearchSettings(
-        slo=dict(cp.slo), by=cp.by, input_len=cp.input_len or serving.input_len, output_len=cp.output_len or serving.output_len,
+        slo=limits, slo_preset=preset, by=cp.by, input_len=cp.input_len or serving.input_len, output_len=cp.output_len or serving.output_len,
         max_value=cp.max_concurrency if cp.by == "concurrency" else cp.max_rate, start=cp.start, rounds=cp.rounds,
         num_requests=cp.num_requests, warmup_requests=serving.warmup_requests, endpoint=serving.endpoint,
         dataset=serving.dataset, burstiness=serving.burstiness,
@@ -166,6 +178,8 @@ def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
             setattr(v, name, val)
     if vp.served_model_name:
         v.served_model_name = vp.served_model_name
+    if vp.cards is not None:
+        v.cards = vp.cards
     return v
 
 
@@ -258,7 +272,8 @@ def run_serving_stage(
         if resume and all((c := find_cell(variant, p)) is not None and not c.interrupted for p in plans) and (
             not plan.functional_check.enabled or (variant.functional_check and not variant.functional_check.error)
         ) and (while_up is None or while_up.done(vp, variant)) and (
-            not plan.capacity.enabled or find_search(variant, capacity_settings(plan.capacity, plan.serving)) is not None
+            not plan.capacity.enabled
+            or find_search(variant, capacity_settings(plan.capacity, plan.serving, variant)) is not None
         ):
             for p in plans:
                 (progress or Progress()).cell_skipped(vp.label, p)
@@ -311,7 +326,7 @@ def _run_variant(
         )
         if plan.capacity.enabled:
             measure_capacity(
-                base_url, variant, capacity_settings(plan.capacity, plan.serving), plan.serving, store,
+                base_url, variant, capacity_settings(plan.capacity, plan.serving, variant), plan.serving, store,
                 model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
             )
         if while_up is not None:

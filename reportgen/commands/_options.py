@@ -151,13 +151,23 @@ dataset_option = click.option(
 
 
 def slo_option(required: bool = False) -> Callable[[F], F]:
-    """--slo KEY=MS,...: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
+    """--slo KEY=MS,... or a preset: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
     return click.option(
         "--slo", required=required,
         help="Latency limits in ms, e.g. ttft_p99_ms=2000,tpot_p99_ms=100 (cell statistics: met / not met) "
         "or ttft_ms=2000,tpot_ms=100 (per request: goodput, as vllm bench serve --goodput). "
-        "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN.",
+        "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN. Or a preset: mlperf-server, "
+        "mlperf-interactive (MLPerf's P99 TTFT/TPOT limits for the model's class, read from --model; "
+        "name the class with mlperf-server:llama2-70b).",
     )
+
+
+#: --cards
+cards_option = click.option(
+    "--cards", type=click.IntRange(min=1), default=None,
+    help="Cards the server uses (tensor x pipeline x data parallel), recorded so per-card figures are exact "
+    "(default: read from the server's launch command where known).",
+)
 
 
 def recorded_argv(ctx: click.Context | None = None) -> list[str]:
