@@ -1508,5 +1508,7 @@ def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellSt
     return "WARNING" if mine else "VALID"
 
 
-# Open-loop, repeat and capacity checks live in their own module; importing it registers them.
+# Open-loop, repeat and capacity checks, and the frontier's power validity and soak rules, live in
+# their own modules; importing them registers them.
+from reportgen import validity_frontier as _validity_frontier  # noqa: E402,F401
 from reportgen import validity_load as _validity_load  # noqa: E402,F401

@@ -17,19 +17,21 @@ import httpx
 
 from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
+from collectors.serving.progress import ConsoleProgress
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
 from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
+from collectors.serving.soak import SoakProgress, SoakSettings, find_soak, run_soak
 from reportgen._io import safe_file_name
 from reportgen.errors import ReportgenError, ServerError
-from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, VariantPlan
+from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, SoakPlan, VariantPlan
 from reportgen.redact import is_secret_name, redact_file
-from reportgen.results import CapacitySearch, ModelVariant, ResultsStore, ServingCell
+from reportgen.results import CapacitySearch, ModelVariant, Results, ResultsStore, ServingCell, SoakRun
 from reportgen.slo import resolve_slo
 
 __all__ = [
     "capacity_settings", "cell_plans", "check_alive", "identify_server", "measure_capacity", "measure_variant",
-    "resolve_model", "run_serving_stage", "variant_slo",
+    "measure_soak", "resolve_model", "run_serving_stage", "soak_settings", "variant_slo",
 ]
 
 
@@ -170,6 +172,68 @@ def measure_capacity(
             tok.close()
 
 
+def soak_settings(sp: SoakPlan, serving: ServingPlan, results: Results, variant: ModelVariant) -> SoakSettings:
+    """The soak a plan's ``[soak]`` asks for: its load, or the variant's recommended operating point
+    (``reportgen.soak.recommended_load``); lengths default to ``[serving]``'s, limits to none."""
+    from reportgen.soak import recommended_load
+
+    concurrency, rate, origin = sp.concurrency, sp.request_rate, "given"
+    if concurrency is None and rate is None:
+        rec = recommended_load(results, variant)
+        if rec is None:
+            raise ReportgenError(
+                f"{variant.label}: no load for the soak: the plan's [soak] gives no concurrency or request_rate, and "
+                "the variant has no capacity search answer or valid batch-size cell to take the operating point from")
+        by, value, origin = rec
+        concurrency, rate = (int(value), None) if by == "concurrency" else (None, value)
+    limits, preset = variant_slo(sp.slo, variant)
+    return SoakSettings(
+        duration_s=sp.duration_s, window_s=sp.window_s, concurrency=concurrency, request_rate=rate,
+        input_len=sp.input_len or serving.input_len, output_len=sp.output_len or serving.output_len,
+        warmup_requests=serving.warmup_requests, endpoint=serving.endpoint, slo=limits, slo_preset=preset,
+        load_origin=origin,
+    )
+
+
+def measure_soak(
+    base_url: str,
+    variant: ModelVariant,
+    settings: SoakSettings,
+    serving: ServingPlan,
+    store: ResultsStore,
+    *,
+    model: str,
+    tokenizer_dir: str | None = None,
+    resume: bool = False,
+    progress: SoakProgress | None = None,
+    transport: Any = None,
+    sampler: Sampler | None = None,
+    command: str | None = None,
+) -> SoakRun:
+    """Run (or continue, with ``resume``) one soak against ``base_url`` into ``variant.soak``; saves after each window."""
+    if resume and (done := find_soak(variant, settings, unfinished=False)) is not None:
+        return done
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    seed = serving.seed if serving.seed is not None else secrets.randbits(31)
+    factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
+    params = request_params(serving, model)
+    pool = settings.concurrency or max(64, int((settings.request_rate or 1) * 30))
+
+    async def go() -> SoakRun:
+        client = make_client(base_url, pool, transport=transport)
+        try:
+            return await run_soak(client, factory, variant, settings, params, save=store.save, progress=progress,
+                                  sampler=sampler, command=command, resume=resume)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        if isinstance(tok, ServerTokenizer):
+            tok.close()
+
+
 def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:
     v = store.results.variant(vp.label)
     for name in ("model", "model_path", "precision", "quantization", "tokenizer"):
@@ -274,7 +338,7 @@ def run_serving_stage(
         ) and (while_up is None or while_up.done(vp, variant)) and (
             not plan.capacity.enabled
             or find_search(variant, capacity_settings(plan.capacity, plan.serving, variant)) is not None
-        ):
+        ) and (not plan.soak.enabled or any(r.finished_at is not None for r in variant.soak)):
             for p in plans:
                 (progress or Progress()).cell_skipped(vp.label, p)
             continue
@@ -331,6 +395,14 @@ def _run_variant(
             )
         if while_up is not None:
             while_up.run(vp, variant, base_url, model)
+        if plan.soak.enabled:
+            from collectors.serving.progress import ConsoleSoakProgress
+
+            measure_soak(
+                base_url, variant, soak_settings(plan.soak, plan.serving, store.results, variant), plan.serving, store,
+                model=model, tokenizer_dir=vp.tokenizer, resume=resume, sampler=sampler,
+                progress=ConsoleSoakProgress() if isinstance(progress, ConsoleProgress) else None,
+            )
         check_alive(base_url, server)
     finally:
         if server is not None:

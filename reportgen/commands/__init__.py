@@ -14,6 +14,7 @@ from reportgen.commands.import_ import import_group
 from reportgen.commands.init import init_cmd
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
+from reportgen.commands.soak import soak_cmd
 from reportgen.commands.summary import summary_cmd
 from reportgen.commands.validate import validate_cmd
 
@@ -22,6 +23,7 @@ COMMANDS: list[click.Command] = [
     collect_cmd,
     bench_cmd,
     capacity_cmd,
+    soak_cmd,
     eval_cmd,
     embed_cmd,
     import_group,

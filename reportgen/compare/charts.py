@@ -43,7 +43,9 @@ def _lines(c: Comparison, metric: str) -> list[Line]:
 
 def chart_plan(c: Comparison) -> list[tuple[str, str]]:
     """(name, title) of the charts ``compare_charts`` draws, without drawing them."""
-    return [(name, spec[0]) for name, spec in SERIES.items() if _lines(c, spec[2])]
+    from reportgen.compare.frontier import compare_frontier_plan
+
+    return [(name, spec[0]) for name, spec in SERIES.items() if _lines(c, spec[2])] + compare_frontier_plan(c)
 
 
 def compare_charts(c: Comparison) -> list[Chart]:
@@ -80,4 +82,9 @@ def compare_charts(c: Comparison) -> list[Chart]:
             ax.legend(frameon=False, fontsize=7)
 
         charts.append(render_chart(name, title, draw))
+    from reportgen.compare.frontier import compare_frontier_chart
+
+    fr = compare_frontier_chart(c)
+    if fr is not None:
+        charts.append(fr)
     return charts
