@@ -6,8 +6,9 @@ module reads those windows (pure functions, no I/O); ``reportgen.validity_fronti
 results into findings and ``reportgen.report.soak_view`` into the section 稳定性测试.
 
 * **Drift**: the least-squares slope of the windows' mean TPOT and output throughput against the
-  windows' mid times, with its 95 % interval (Student's t, n − 2 degrees of freedom).
-  「无显著漂移」 when the interval holds 0. The relative change over the run is slope × span ÷ mean.
+  windows' mid times, with its 95 % interval (Student's t; the windows' effective number corrected
+  for the residuals' autocorrelation, ``linear_trend``). 「无显著漂移」 when the interval holds 0. The
+  relative change over the run is slope × span ÷ mean.
 * **Errors**: failed ÷ all requests (windows and the tail), and the bursts: runs of consecutive
   windows with failures.
 * **Throttling**: a window whose mean compute clock is more than 10 % below the run's highest
@@ -15,9 +16,7 @@ results into findings and ``reportgen.report.soak_view`` into the section 稳定
   affects latency when the throttled windows' mean TPOT is more than 5 % above the others'.
 * **Restart**: the server's ``process_start_time_seconds`` (``/metrics``) changed between windows.
 
-Interrupted windows are kept in the file and left out of everything here. The windows are
-treated as independent samples: a slow oscillation (a cooling cycle) makes the interval too
-narrow, which the document says.
+Interrupted windows are kept in the file and left out of everything here.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from reportgen.results import ModelVariant, Results, SoakRun, SoakWindow
 __all__ = [
     "CLOCK_DROP", "DRIFT_REL_MAX", "ERROR_RATE_MAX", "MIN_WINDOWS", "THROTTLE_LATENCY_REL",
     "ErrorSummary", "Restart", "SoakAnalysis", "SoakStatement", "Throttling", "Trend", "analyze", "linear_trend",
-    "recommended_load", "soak_verdict", "temperature_limit", "window_clock_mhz", "window_temperature_c",
+    "RecommendedLoad", "recommended_load", "soak_verdict", "temperature_limit", "window_clock_mhz", "window_temperature_c",
 ]
 
 MIN_WINDOWS = 3  # fewer usable windows: no trend can be judged
@@ -53,6 +52,7 @@ class Trend:
     ci95: tuple[float, float]  # of the slope
     mean: float
     span_h: float  # first to last window mid time
+    n_eff: float | None = None  # windows' effective number after the residuals' lag-1 autocorrelation
 
     @property
     def significant(self) -> bool:
@@ -67,7 +67,14 @@ class Trend:
 
 def linear_trend(ts_h: Sequence[float], ys: Sequence[float]) -> Trend | None:
     """Ordinary least squares with the slope's 95 % interval; None for fewer than 3 points or
-    all at one time."""
+    all at one time.
+
+    Neighbouring windows are not independent when something changes slowly (the machine's other
+    load, a cooling cycle): positively autocorrelated residuals make the ordinary interval too
+    narrow. The interval therefore uses the effective number of windows
+    n_eff = n (1 − r₁) / (1 + r₁), r₁ the residuals' lag-1 autocorrelation when positive (Santer et
+    al. 2000, J. Geophys. Res. 105, 7337): the standard error grows by √((n − 2) / (n_eff − 2)) and
+    the t quantile has n_eff − 2 degrees of freedom; with n_eff ≤ 2 the interval is unbounded."""
     n = len(ts_h)
     if n < MIN_WINDOWS or n != len(ys):
         return None
@@ -76,10 +83,16 @@ def linear_trend(ts_h: Sequence[float], ys: Sequence[float]) -> Trend | None:
     if sxx <= 0:
         return None
     slope = math.fsum((t - mt) * (y - my) for t, y in zip(ts_h, ys)) / sxx
-    resid = math.fsum((y - (my + slope * (t - mt))) ** 2 for t, y in zip(ts_h, ys))
-    se = math.sqrt(resid / (n - 2) / sxx)
-    half = t975(n - 2) * se
-    return Trend(n, slope, (slope - half, slope + half), my, max(ts_h) - min(ts_h))
+    order = sorted(range(n), key=lambda i: ts_h[i])
+    res = [ys[i] - (my + slope * (ts_h[i] - mt)) for i in order]
+    ss = math.fsum(r * r for r in res)
+    r1 = math.fsum(a * b for a, b in zip(res, res[1:])) / ss if ss > 0 else 0.0
+    n_eff = n * (1 - r1) / (1 + r1) if r1 > 0 else float(n)
+    if n_eff <= 2:
+        return Trend(n, slope, (-math.inf, math.inf), my, max(ts_h) - min(ts_h), n_eff)
+    se = math.sqrt(ss / (n - 2) / sxx) * math.sqrt((n - 2) / (n_eff - 2))
+    half = t975(n_eff - 2) * se
+    return Trend(n, slope, (slope - half, slope + half), my, max(ts_h) - min(ts_h), n_eff)
 
 
 def window_clock_mhz(w: SoakWindow) -> float | None:
@@ -244,13 +257,24 @@ def analyze(run: SoakRun, temp_limit: float | None = None) -> SoakAnalysis:
     return a
 
 
-def recommended_load(results: Results, v: ModelVariant) -> tuple[str, float, Literal["capacity", "operating_point"]] | None:
-    """The load a soak holds when none is given: (by, value, origin). The capacity search's answer
-    (the most load within the SLOs) when there is one, else the document's recommended operating
-    point (the largest valid batch within the plan's limits, ``conclusion.operating_point``)."""
+@dataclass(frozen=True)
+class RecommendedLoad:
+    """The load a soak holds when none is given, and the lengths it was found at."""
+
+    by: Literal["concurrency", "rate"]
+    value: float
+    origin: Literal["capacity", "operating_point"]
+    input_len: int
+    output_len: int
+
+
+def recommended_load(results: Results, v: ModelVariant) -> RecommendedLoad | None:
+    """The capacity search's answer (the most load within the SLOs) when there is one, else the
+    document's recommended operating point (the largest valid batch within the plan's limits,
+    ``conclusion.operating_point``); None when there is neither."""
     for search in reversed(v.capacity):
         if search.capacity is not None:
-            return search.by, search.capacity, "capacity"
+            return RecommendedLoad(search.by, search.capacity, "capacity", search.input_len, search.output_len)
     from reportgen.report.conclusion import operating_point
     from reportgen.validity import check_results
 
@@ -258,8 +282,8 @@ def recommended_load(results: Results, v: ModelVariant) -> tuple[str, float, Lit
     if op is None:
         return None
     if op.request_rate is not None:
-        return "rate", op.request_rate, "operating_point"
-    return "concurrency", float(op.batch_size), "operating_point"
+        return RecommendedLoad("rate", op.request_rate, "operating_point", op.input_len, op.output_len)
+    return RecommendedLoad("concurrency", float(op.batch_size), "operating_point", op.input_len, op.output_len)
 
 
 def temperature_limit(results: Results) -> float | None:

@@ -3,7 +3,7 @@
 **Power validity** (``power_problems``, reason codes as InferenceX's ``power_valid``): a cell's
 power may enter J/token only when none of these holds —
 
-* ``no_telemetry``: no telemetry series for the cell;
+* ``no_telemetry``: no telemetry series for the cell, or no SMI tool to take one;
 * ``no_power_readings``: the series has no usable power readings (no SMI tool, < 2 readings per device);
 * ``coverage_below_min``: power readings span less than 80 % of the timed window (``telemetry_coverage``);
 * ``sampling_gap_exceeded``: two consecutive power readings of a device (or the window's start or end
@@ -65,8 +65,8 @@ def power_problems(cell: ServingCell, cards: int | None) -> list[str]:
     """Reason codes why this cell's power cannot enter J/token (empty: valid). ``cards``: the
     cards the server used, when known."""
     e = cell_energy(cell)
-    if cell.telemetry is None or e is None:
-        return ["no_telemetry"]
+    if cell.telemetry is None or e is None or cell.telemetry.reason == "not_installed":
+        return ["no_telemetry"]  # no series, or no SMI tool on the machine
     if e.energy_j is None or e.avg_power_w is None:
         return ["no_power_readings"]
     out = []

@@ -149,8 +149,8 @@ def test_full_coverage_and_no_tool_raise_nothing() -> None:
 FAKE_SMI = """#!/bin/sh
 # fake nvidia-smi: answers the telemetry query with two cards, like the real CSV (noheader, nounits)
 case "$*" in
-  *--query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used*)
-    printf '0, 312.50, 61, 98, 70000\\n1, 305.10, 59, 97, 69000\\n' ;;
+  *--query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used,clocks.sm*)
+    printf '0, 312.50, 61, 98, 70000, 1980\\n1, 305.10, 59, 97, 69000, 1965\\n' ;;
   *) echo "fake nvidia-smi: unsupported arguments: $*" >&2; exit 2 ;;
 esac
 """

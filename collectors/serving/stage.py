@@ -174,22 +174,24 @@ def measure_capacity(
 
 def soak_settings(sp: SoakPlan, serving: ServingPlan, results: Results, variant: ModelVariant) -> SoakSettings:
     """The soak a plan's ``[soak]`` asks for: its load, or the variant's recommended operating point
-    (``reportgen.soak.recommended_load``); lengths default to ``[serving]``'s, limits to none."""
+    (``reportgen.soak.recommended_load``, at the lengths it was found at); lengths default to
+    ``[serving]``'s, limits to none."""
     from reportgen.soak import recommended_load
 
     concurrency, rate, origin = sp.concurrency, sp.request_rate, "given"
+    in_len, out_len = serving.input_len, serving.output_len
     if concurrency is None and rate is None:
         rec = recommended_load(results, variant)
         if rec is None:
             raise ReportgenError(
                 f"{variant.label}: no load for the soak: the plan's [soak] gives no concurrency or request_rate, and "
                 "the variant has no capacity search answer or valid batch-size cell to take the operating point from")
-        by, value, origin = rec
-        concurrency, rate = (int(value), None) if by == "concurrency" else (None, value)
+        origin, in_len, out_len = rec.origin, rec.input_len, rec.output_len  # the lengths the load was found at
+        concurrency, rate = (int(rec.value), None) if rec.by == "concurrency" else (None, rec.value)
     limits, preset = variant_slo(sp.slo, variant)
     return SoakSettings(
         duration_s=sp.duration_s, window_s=sp.window_s, concurrency=concurrency, request_rate=rate,
-        input_len=sp.input_len or serving.input_len, output_len=sp.output_len or serving.output_len,
+        input_len=sp.input_len or in_len, output_len=sp.output_len or out_len,
         warmup_requests=serving.warmup_requests, endpoint=serving.endpoint, slo=limits, slo_preset=preset,
         load_origin=origin,
     )

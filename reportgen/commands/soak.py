@@ -22,7 +22,8 @@ from reportgen.validity_frontier import signed
 @click.option("--window", default="60s", show_default=True, help="Window length (each window's figures are one point of the trends).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Closed loop: concurrent requests.")
 @click.option("--request-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Open loop instead: Poisson arrivals/s.")
-@click.option("--input-len", type=click.IntRange(min=1), default=2048, show_default=True)
+@click.option("--input-len", type=click.IntRange(min=1), default=2048, show_default=True,
+              help="Prompt tokens (with the operating point taken from the results: its lengths unless given).")
 @click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
 @slo_option()
 @request_options
@@ -81,8 +82,10 @@ def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, durat
                 raise InputFormatError(
                     f"no --concurrency or --request-rate, and {run.store.path} has no capacity answer or valid batch-size "
                     f"cell for {label!r} to take the operating point from")
-            by, value, origin = rec
-            concurrency, request_rate = (int(value), None) if by == "concurrency" else (None, value)
+            origin = rec.origin
+            concurrency, request_rate = (int(rec.value), None) if rec.by == "concurrency" else (None, rec.value)
+            if ctx_default(click.get_current_context(), "input_len"):
+                input_len, output_len = rec.input_len, rec.output_len  # the lengths the load was found at
         resolved, preset = variant_slo(limits, run.variant)
         settings = SoakSettings(
             duration_s=duration_s, window_s=window_s, concurrency=concurrency, request_rate=request_rate,
@@ -97,6 +100,11 @@ def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, durat
     a = analyze(soak, temperature_limit(run.store.results))
     click.echo(_line(label, a))
     click.echo(f"results: {run.store.path}", err=True)
+
+
+def ctx_default(ctx: click.Context, name: str) -> bool:
+    """Whether the option was left at its default (not given on the command line)."""
+    return ctx.get_parameter_source(name) != click.core.ParameterSource.COMMANDLINE
 
 
 def _line(label: str, a: SoakAnalysis) -> str:

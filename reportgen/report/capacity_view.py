@@ -21,6 +21,7 @@ from reportgen.report.charts import capacity_chart_name, capacity_chart_title
 from reportgen.report.conclusion import Statement
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
+from reportgen.slo_presets import preset_text_zh
 from reportgen.validity import CHECKS
 
 __all__ = ["CapacityPoint", "CapacitySearchView", "CapacityView", "capacity_points", "capacity_view", "slo_zh"]
@@ -160,7 +161,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
     lengths = f"输入 {search.input_len} / 输出 {search.output_len}"
     return CapacitySearchView(
         heading=f"{number} {v.label}（{lengths}，按{_unit(search.by).split('（')[0]}）",
-        slo=slo_zh(search.slo),
+        slo=slo_zh(search.slo) + (f"（{src}）" if (src := preset_text_zh(search.slo_preset)) else ""),
         answer=_answer(search, v.label),
         table=RowsView(headers, rows),
         chart=(capacity_chart_name(v.label, i, search), capacity_chart_title(v.label, search.by)) if has_chart else None,

@@ -12,7 +12,6 @@ from reportgen.report import formatting as fmt
 from reportgen.report.capacity_view import RowsView, slo_zh
 from reportgen.results import ModelVariant, Results, SoakRun, SoakWindow
 from reportgen.slo_presets import preset_text_zh
-from reportgen.validity_frontier import signed
 from reportgen.soak import (
     CLOCK_DROP,
     DRIFT_REL_MAX,
@@ -26,6 +25,7 @@ from reportgen.soak import (
     window_clock_mhz,
     window_temperature_c,
 )
+from reportgen.validity_frontier import signed
 
 __all__ = ["SoakRunView", "SoakView", "soak_view", "verdict_sentence"]
 
@@ -238,8 +238,10 @@ def soak_view(results: Results, number: str) -> SoakView:
     method = (
         "以恒定负载（推荐工作点或指定的并发数、请求速率）持续运行，按固定长度的窗口统计每个窗口内结束的请求："
         "吞吐、TTFT 与 TPOT、失败请求数，以及同一窗口的加速卡功耗、温度与频率；每个窗口结束时读取服务的进程启动时间。"
-        "漂移为各窗口数值对时间的最小二乘斜率，其 95% 置信区间（t 分布，自由度 n − 2）包含 0 时判为「无显著漂移」；"
-        f"区间不含 0 且测试期间变化超过 {DRIFT_REL_MAX:.0%} 判为不稳定。各窗口按相互独立处理，周期性波动会使区间偏窄。"
+        "漂移为各窗口数值对时间的最小二乘斜率，其 95% 置信区间包含 0 时判为「无显著漂移」；"
+        f"区间不含 0 且测试期间变化超过 {DRIFT_REL_MAX:.0%} 判为不稳定。相邻窗口受同一缓慢变化影响时并不独立："
+        "置信区间按残差的一阶自相关折算有效窗口数 n_eff = n(1 − r₁)/(1 + r₁)（t 分布，自由度 n_eff − 2），"
+        "不会因窗口多而过窄。"
         "测试中断后可续测（--resume），已完成的窗口不丢失；最后一个窗口结束时仍在处理的请求不计入任何窗口，只计入失败请求数。"
     )
     return SoakView(heading=f"{number} 稳定性测试", present=bool(runs), method=method, runs=runs)
