@@ -338,19 +338,30 @@ class FrontierStatement:
 
 
 def frontier_summary(results: Results, findings: list[Finding] | None = None) -> list[FrontierStatement]:
-    """Per frontier with points: the throughput per card at each level (or 不可达), with J/token and
-    cost where they exist, as the document's 3.x frontier table states them."""
-    from reportgen.report.frontier_view import iso_phrase
+    """Per frontier with points, one sentence: the throughput per card at every level (「不可达」 outside
+    the measured range), and J/token and cost where they exist, as the 性能前沿 table states them."""
+    from reportgen.report.frontier_view import kind_zh, level_text
 
     levels = frontier_levels(results)
     st = settings_of(results)
+    tokens = "输出词元" if st.throughput == "output" else "词元（输入 + 输出）"
+    cur = f" {st.currency}" if st.currency else ""
     out = []
     for fr in frontiers(results, findings):
         if not fr.points:
             continue
-        parts = [iso_phrase(read_at(fr, x, st.card_hour_price), fr.kind, st.currency) for x in levels.values]
-        shape = f"（输入 {fr.shape[0]} / 输出 {fr.shape[1]}）"
+        isos = [read_at(fr, x, st.card_hour_price) for x in levels.values]
         rng = fr.measured_range
-        span = f"，测得交互性 {rng[0]:.3g}–{rng[1]:.3g} tok/s/用户" if rng else "，没有有效数据点"
-        out.append(FrontierStatement(fr.label, f"{fr.label}{shape}性能前沿{span}：" + "；".join(parts)))
+        span = f"（测得交互性 {rng[0]:.3g}–{rng[1]:.3g} tok/s/用户）" if rng else "（没有有效用例）"
+        at = "、".join(level_text(x) for x in levels.values)
+        parts = [f"{kind_zh(fr.kind)} " + "、".join(f"{i.throughput:.2f}" if i.throughput is not None else "不可达"
+                                                  for i in isos) + " tok/s"]
+        if any(i.joules_per_token is not None for i in isos):
+            parts.append(f"每{tokens}能耗 " + "、".join(f"{i.joules_per_token:.3g}" if i.joules_per_token is not None
+                                                     else "—" for i in isos) + " J")
+        if any(i.cost_per_mtok is not None for i in isos):
+            parts.append(f"每百万{tokens}成本 " + "、".join(f"{i.cost_per_mtok:.4g}" if i.cost_per_mtok is not None
+                                                        else "—" for i in isos) + cur)
+        text = f"{fr.label}（输入 {fr.shape[0]} / 输出 {fr.shape[1]}）性能前沿{span}：交互性 {at} tok/s/用户时，" + "；".join(parts)
+        out.append(FrontierStatement(fr.label, text))
     return out

@@ -277,3 +277,24 @@ def test_compare_overlays_two_frontiers(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     md = next((tmp_path / "cmp").glob("*.md")).read_text(encoding="utf-8")
     assert "性能前沿对比" in md and "](charts/compare_frontier-" in md
+
+
+def test_the_live_sample_plan_prices_the_frontier_and_runs_a_soak() -> None:
+    from reportgen.plan import parse_plan
+
+    text = (REPO / "samples" / "live-cpu.plan.toml").read_text(encoding="utf-8")
+    for key, value in (("@PORT@", "8000"), ("@MODELS@", "/m"), ("@DATASETS@", "/d"), ("@SERVE@", "vllm serve /m"),
+                       ("@ENV@", 'A = "1"')):
+        text = text.replace(key, value)
+    plan = parse_plan(text)
+    assert plan.frontier.card_hour_price == 2.0 and plan.frontier.currency == "元"
+    assert plan.frontier.interactivity == [150, 250, 350]
+    assert plan.soak.enabled and plan.soak.duration_s == 120 and plan.soak.window_s == 15
+    assert all(v.cards == 1 for v in plan.variants)
+    # the levels lie inside the sample's measured ranges: the rebuilt document gives values, not 不可达
+    r = load_results(LIVE)
+    r.frontier = plan.frontier
+    for fr in frontiers(r):
+        for x in plan.frontier.interactivity:
+            iso = read_at(fr, x, 2.0)
+            assert iso.throughput is not None and iso.cost_per_mtok is not None, (fr.label, fr.shape, x)

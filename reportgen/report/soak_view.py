@@ -139,9 +139,9 @@ def verdict_sentence(v: ModelVariant, a: SoakAnalysis) -> str:
     if a.verdict == "unknown":
         return head + f"（有效窗口不足 {MIN_WINDOWS} 个）"
     parts: list[str] = []
-    for code, tr, name in (("drift_tpot", a.tpot, "TPOT"), ("drift_throughput", a.throughput, "输出吞吐")):
+    for code, tr, name in (("drift_tpot", a.tpot, "TPOT "), ("drift_throughput", a.throughput, "输出吞吐")):
         if code in a.reasons and tr is not None and tr.rel_change is not None:
-            parts.append(f"{name} 测试期间{'上升' if tr.slope_per_h > 0 else '下降'} {abs(tr.rel_change):.1%}")
+            parts.append(f"{name}测试期间{'上升' if tr.slope_per_h > 0 else '下降'} {abs(tr.rel_change):.1%}")
     if not any(c.startswith("drift") for c in a.reasons):
         parts.append("无显著漂移" if not ((a.tpot and a.tpot.significant) or (a.throughput and a.throughput.significant))
                      else f"漂移显著但不超过 {DRIFT_REL_MAX:.0%}")
