@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -121,6 +122,32 @@ def measure_variant(
             tok.close()
 
 
+T = TypeVar("T")
+
+
+def _with_client(base_url: str, model: str, tokenizer_dir: str | None, serving: ServingPlan, endpoint: str, pool: int,
+                 transport: Any, work: Callable[[httpx.AsyncClient, PromptFactory, RequestParams], Awaitable[T]]) -> T:
+    """Run ``work`` with a client of ``pool`` connections and a prompt factory in the model's tokenizer
+    (local directory, else the server's /tokenize), closing both afterwards."""
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    seed = serving.seed if serving.seed is not None else secrets.randbits(31)
+    factory = PromptFactory(tok, seed, chat=endpoint == "chat")
+    params = request_params(serving, model)
+
+    async def go() -> T:
+        client = make_client(base_url, pool, transport=transport)
+        try:
+            return await work(client, factory, params)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        if isinstance(tok, ServerTokenizer):
+            tok.close()
+
+
 def capacity_settings(cp: CapacityPlan, serving: ServingPlan, variant: ModelVariant) -> SearchSettings:
     """The search a plan's ``[capacity]`` asks for (lengths default to ``[serving]``'s; a preset
     resolved for the variant's model)."""
@@ -151,25 +178,13 @@ def measure_capacity(
     """Run one capacity search against ``base_url`` into ``variant.capacity``; saves after each probe."""
     if resume and (done := find_search(variant, search)) is not None:
         return done
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
-    seed = serving.seed if serving.seed is not None else secrets.randbits(31)
-    factory = PromptFactory(tok, seed, chat=search.endpoint == "chat")
-    params = request_params(serving, model)
     pool = int(search.max_value) if search.by == "concurrency" else max(100, search.num_requests)
-
-    async def go() -> CapacitySearch:
-        client = make_client(base_url, pool, transport=transport)
-        try:
-            return await run_search(client, factory, variant, search, params, save=store.save, progress=progress,
-                                    scrape_metrics=serving.scrape_metrics, sampler=sampler, command=command)
-        finally:
-            await client.aclose()
-
-    try:
-        return asyncio.run(go())
-    finally:
-        if isinstance(tok, ServerTokenizer):
-            tok.close()
+    return _with_client(
+        base_url, model, tokenizer_dir, serving, search.endpoint, pool, transport,
+        lambda client, factory, params: run_search(client, factory, variant, search, params, save=store.save,
+                                                   progress=progress, scrape_metrics=serving.scrape_metrics,
+                                                   sampler=sampler, command=command),
+    )
 
 
 def soak_settings(sp: SoakPlan, serving: ServingPlan, results: Results, variant: ModelVariant) -> SoakSettings:
@@ -215,25 +230,12 @@ def measure_soak(
     """Run (or continue, with ``resume``) one soak against ``base_url`` into ``variant.soak``; saves after each window."""
     if resume and (done := find_soak(variant, settings, unfinished=False)) is not None:
         return done
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
-    seed = serving.seed if serving.seed is not None else secrets.randbits(31)
-    factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
-    params = request_params(serving, model)
     pool = settings.concurrency or max(64, int((settings.request_rate or 1) * 30))
-
-    async def go() -> SoakRun:
-        client = make_client(base_url, pool, transport=transport)
-        try:
-            return await run_soak(client, factory, variant, settings, params, save=store.save, progress=progress,
-                                  sampler=sampler, command=command, resume=resume)
-        finally:
-            await client.aclose()
-
-    try:
-        return asyncio.run(go())
-    finally:
-        if isinstance(tok, ServerTokenizer):
-            tok.close()
+    return _with_client(
+        base_url, model, tokenizer_dir, serving, settings.endpoint, pool, transport,
+        lambda client, factory, params: run_soak(client, factory, variant, settings, params, save=store.save,
+                                                 progress=progress, sampler=sampler, command=command, resume=resume),
+    )
 
 
 def _variant(store: ResultsStore, vp: VariantPlan) -> ModelVariant:

@@ -162,6 +162,21 @@ def slo_option(required: bool = False) -> Callable[[F], F]:
     )
 
 
+#: --telemetry/--no-telemetry, --telemetry-interval (bench, capacity, soak)
+telemetry_options = _apply(
+    click.option("--telemetry/--no-telemetry", default=True, show_default=True,
+                 help="Sample this machine's cards (power, temperature, clock) with the vendor's SMI tool during each "
+                 "cell, probe or soak window; without one, the results say why. Only meaningful when the server runs "
+                 "on this machine."),
+    click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+                 help="Seconds between telemetry samples."),
+)
+
+#: -o/--output of the measuring commands
+output_option = click.option(
+    "-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+    help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+
 #: --cards
 cards_option = click.option(
     "--cards", type=click.IntRange(min=1), default=None,

@@ -10,9 +10,11 @@ from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
     cards_option,
     dataset_option,
+    output_option,
     request_options,
     server_options,
     slo_option,
+    telemetry_options,
 )
 from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
@@ -52,12 +54,9 @@ def _int_list(text: str) -> list[int]:
 @dataset_option
 @slo_option()
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+@output_option
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
+@telemetry_options
 @cards_option
 def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, request_rate: str | None,
               burstiness: float, num_requests: int, input_len: int, output_len: int, rounds: int, repeats: int,

@@ -11,9 +11,11 @@ from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
     cards_option,
     dataset_option,
+    output_option,
     request_options,
     server_options,
     slo_option,
+    telemetry_options,
 )
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
@@ -34,11 +36,8 @@ from reportgen.slo import percentile_keys, resolve_slo
 @click.option("--num-requests", type=click.IntRange(min=100), default=100, show_default=True, help="By rate: requests per probe.")
 @dataset_option
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards during each probe (tokens per joule at the capacity point).")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
+@output_option
+@telemetry_options
 @cards_option
 def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, slo: str, by: str, input_len: int,
                  output_len: int, max_concurrency: int, max_rate: float, start: float, rounds: int, num_requests: int,

@@ -8,7 +8,15 @@ from collectors.serving.progress import ConsoleSoakProgress
 from collectors.serving.soak import SoakSettings
 from collectors.serving.stage import measure_soak, variant_slo
 from reportgen.commands._attached import attached_run
-from reportgen.commands._options import cards_option, recorded_argv, request_options, server_options, slo_option
+from reportgen.commands._options import (
+    cards_option,
+    output_option,
+    recorded_argv,
+    request_options,
+    server_options,
+    slo_option,
+    telemetry_options,
+)
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan, parse_duration
 from reportgen.slo import slo_spec
@@ -27,12 +35,9 @@ from reportgen.validity_frontier import signed
 @click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
 @slo_option()
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+@output_option
 @click.option("--resume", is_flag=True, help="Continue this variant's unfinished soak with the same settings (finished windows are kept).")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards (power, temperature, clock) in every window.")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
+@telemetry_options
 @cards_option
 def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, duration: str, window: str,
              concurrency: int | None, request_rate: float | None, input_len: int, output_len: int, slo: str | None,
