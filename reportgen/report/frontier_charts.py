@@ -67,21 +67,18 @@ def draw_frontiers(lines: list[tuple[str, Frontier]], levels: list[float], kind:
     def draw(fig) -> None:  # noqa: ANN001
         ax = fig.add_subplot()
         statuses: set[str] = set()
-        xs_all: list[float] = []
         for k, (label, fr) in enumerate(lines):
             ci = colors[k] if colors is not None else owners.index(label.split(" · ")[0])
             color, marker = COLORS[ci % len(COLORS)], MARKERS[ci % len(MARKERS)]
             style = _STYLES[shapes.index(fr.shape) % len(_STYLES)]
             shape = f"（{fr.shape[0]}/{fr.shape[1]}）" if len(shapes) > 1 else ""
-            for p in fr.points:
-                statuses.add(p.status)
-                xs_all.append(p.interactivity)
-                if p.status == "INVALID":
-                    ax.plot([p.interactivity], [p.y(fr.kind)], marker=marker, markersize=5, color=INVALID_COLOR,
-                            markerfacecolor="white", markeredgewidth=1.2, linestyle="none")
-                else:
-                    ax.plot([p.interactivity], [p.y(fr.kind)], marker=marker, markersize=5, color=color, linestyle="none",
-                            markerfacecolor=color if p.status == "VALID" else "white", markeredgewidth=1.2, alpha=0.9)
+            for status, edge, face in (("VALID", color, color), ("WARNING", color, "white"),
+                                       ("INVALID", INVALID_COLOR, "white")):
+                pts = [p for p in fr.points if p.status == status]  # one artist per status: fast to draw
+                if pts:
+                    statuses.add(status)
+                    ax.plot([p.interactivity for p in pts], [p.y(fr.kind) for p in pts], marker=marker, markersize=5,
+                            color=edge, markerfacecolor=face, markeredgewidth=1.2, linestyle="none", alpha=0.9)
             if fr.hull:
                 hx = [p.interactivity for p in fr.hull]
                 hy = [p.y(fr.kind) for p in fr.hull]
