@@ -156,7 +156,7 @@ def _soak_drift(results: Results) -> Iterator[Issue]:
             lo, hi = tr.ci95
             yield Issue("warning", Msg(
                 f"soak run {i + 1}: {en} drifts {_pct(tr.rel_change)} over the run ({signed(tr.slope_per_h)} {unit}/h, "
-                f"95 % interval {signed(lo)} to {signed(hi)}; limit {DRIFT_REL_MAX:.0%})",
+                f"95% interval {signed(lo)} to {signed(hi)}; limit {DRIFT_REL_MAX:.0%})",
                 f"稳定性测试 {i + 1}：{zh}在测试期间漂移 {_pct(tr.rel_change)}（每小时 {signed(tr.slope_per_h)} {unit}，"
                 f"95% 置信区间 {signed(lo)} 至 {signed(hi)}；上限 {DRIFT_REL_MAX:.0%}）"), variant=v)
 
@@ -168,7 +168,7 @@ def _soak_errors(results: Results) -> Iterator[Issue]:
         if not e.failed:
             continue
         bursts = "、".join(f"{x + 1}" if x == y else f"{x + 1}–{y + 1}" for x, y in e.bursts) or "—"
-        bursts_en = ", ".join(f"{x + 1}" if x == y else f"{x + 1}-{y + 1}" for x, y in e.bursts) or "-"
+        bursts_en = ", ".join(f"{x + 1}" if x == y else f"{x + 1}–{y + 1}" for x, y in e.bursts) or "-"
         yield Issue("error" if e.rate > ERROR_RATE_MAX else "warning", Msg(
             f"soak run {i + 1}: {e.failed} of {e.requests} requests failed ({e.rate:.2%}; in windows {bursts_en}); "
             f"first error: {e.first_error}",

@@ -135,12 +135,12 @@ def test_seed_against_clean_run_in_all_formats(tmp_path: Path) -> None:
     assert text.index("1. 结论") < text.index("2. 环境对比") < text.index("6. 可比性说明")
     assert "模型不同" in text and "vLLM 版本不同" in text
     html = (out_dir / f"{stem}.html").read_text(encoding="utf-8")
-    assert html.count("data:image/svg+xml;base64,") == 3
+    assert html.count("data:image/svg+xml;base64,") == 4  # TPS, TTFT, TPOT and the frontiers overlaid
     assert len(re.findall(r'<td class="[^"]*\binvalid\b[^"]*">无效</td>', html)) == 8  # the seed's 8 verdicts, drawn marked
     d = docx.Document(str(out_dir / f"{stem}.docx"))
     paragraphs = [p.text for p in d.paragraphs]
     assert any(p.endswith("可比性说明") for p in paragraphs) and any("模型不同" in p for p in paragraphs)
-    assert len(d.inline_shapes) == 3
+    assert len(d.inline_shapes) == 4
 
 
 def test_summary_baseline_option(ab: tuple[Path, Path]) -> None:
@@ -160,7 +160,8 @@ def test_charts_overlay_every_card_and_mark_invalid_points() -> None:
     a, b = pair()
     fail_one_cut_one(b.variants[0].serving[0])
     c = compare([("a.json", a), ("b.json", b)])
-    assert [name for name, _ in chart_plan(c)] == ["compare_tps", "compare_ttft", "compare_tpot"]
+    names = [name for name, _ in chart_plan(c)]
+    assert names[:3] == ["compare_tps", "compare_ttft", "compare_tpot"] and names[3].startswith("compare_frontier-")
     lines = _lines(c, "output_tps")
     assert [label for _, label, _ in lines] == ["Card A · FP16", "Card A · GPTQ-Int4", "Card B · FP16", "Card B · GPTQ-Int4"]
     assert [bad for _, _, bad in lines[2][2]] == [True, False, False]

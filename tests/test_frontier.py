@@ -235,13 +235,14 @@ def test_the_live_sample_renders_its_frontier(tmp_path: Path) -> None:
     assert "](charts/frontier-" in md
     assert "不可达（低于测量范围" in md  # MLPerf's 10 and 33 tok/s/user: below this CPU's measured range
     assert "每卡输出吞吐" in md and "1 张卡（由启动命令推断" in md
+    assert "用例期间未采集加速卡遥测，不计算每词元能耗。" in md and "未给出卡时价格" in md
     # the plan's levels and price: values inside the range, cost = price / (3600 × throughput) × 10⁶
     r.frontier = FrontierSettings(interactivity=[200.0], card_hour_price=9.0, currency="元")
     md = render_markdown(r)
     fr = next(f for f in frontiers(r) if f.label == "FP16" and f.shape[0] == 8192)
     iso = read_at(fr, 200.0, 9.0)
     assert iso.throughput is not None and iso.cost_per_mtok is not None
-    row = f"| FP16 | 8192 / 256 | 200 | {iso.throughput:.2f} | 无（无遥测） | {iso.cost_per_mtok:.4g} 元 |"
+    row = f"| FP16 | 8192 / 256 | 200 | {iso.throughput:.2f} | {iso.cost_per_mtok:.4g} 元 |"  # no J/token column: no telemetry
     assert row in md
     assert math.isclose(iso.cost_per_mtok, 9.0 / (3600 * iso.throughput) * 1e6)
 
@@ -298,3 +299,27 @@ def test_the_live_sample_plan_prices_the_frontier_and_runs_a_soak() -> None:
         for x in plan.frontier.interactivity:
             iso = read_at(fr, x, 2.0)
             assert iso.throughput is not None and iso.cost_per_mtok is not None, (fr.label, fr.shape, x)
+
+
+def test_the_document_gives_j_per_token_where_telemetry_allows() -> None:
+    r = load_results(LIVE)
+    v = r.variant("FP16")
+    v.cards = 1
+    for c in v.serving:  # 1 Hz power readings over each cell's window: 300 W at batch 1 … 450 W at batch 8
+        assert c.duration_s is not None
+        watts = 300.0 + 50.0 * (c.batch_size.bit_length() - 1)
+        c.telemetry = TelemetrySeries(stage="s", tool="nvidia-smi", interval_s=1.0, samples=[
+            TelemetrySample(t_s=float(t), device=0, power_w=watts) for t in range(int(c.duration_s) + 2)])
+        c.energy = recompute(c)
+    r.frontier = FrontierSettings(interactivity=[150.0, 250.0])
+    fr = next(f for f in frontiers(r) if f.label == "FP16" and f.shape[0] == 8192)
+    batches = {p.interactivity: p.key.batch_size for p in fr.hull}
+    iso = read_at(fr, 150.0)
+    lo, hi = max(x for x in batches if x <= 150), min(x for x in batches if x >= 150)  # the neighbours: batch 8 and 4
+    assert (batches[lo], batches[hi]) == (8, 4)
+    power = 450.0 + (150.0 - lo) / (hi - lo) * (400.0 - 450.0)
+    assert iso.power_per_card_w == pytest.approx(power)
+    assert iso.joules_per_token == pytest.approx(power / iso.throughput)  # type: ignore[operator]
+    md = render_markdown(r)
+    assert f"| FP16 | 8192 / 256 | 150 | {iso.throughput:.2f} | {iso.joules_per_token:.3g} |" in md
+    assert "| INT4 | 8192 / 256 | 150 |" in md and "无（无遥测） |" in md  # INT4 has no telemetry: said per row

@@ -269,7 +269,7 @@ def test_unknown_stage_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[st
         main(["collect", "--only", "hardware,bogus", "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["reportgen: error: unknown stage 'bogus' in --only (known: hardware, serving, accuracy, embedding)"]
+    assert err == ["reportgen: error: unknown stage 'bogus' in --only (known: hardware, serving, accuracy, soak, embedding)"]
     assert not (tmp_path / "x.json").exists()
 
 

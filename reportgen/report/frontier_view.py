@@ -119,10 +119,18 @@ def frontier_view(results: Results, findings: list[Finding], number: str) -> Fro
         "只在测得的交互性范围内读取，不外推：高于测得最高交互性的要求记为「不可达」；低于最低交互性的要求同样记为"
         "「不可达」（更高负载未测，不代表卡做不到）。",
         f"读取的交互性：{'、'.join(level_text(x) for x in levels.values)} tok/s/用户（{levels.source_zh}）。",
-        f"每{_tokens_zh(kind)}能耗 = 该交互性下的每卡平均功耗 ÷ 插值得到的{kind_zh(kind)}：功耗在相邻两个前沿点之间线性插值，"
-        "两点的功耗均须有效（遥测覆盖计时窗口至少 80%、采样间隔不超过 3 个采样周期、功耗设备数等于服务所用卡数）；"
-        f"每百万{_tokens_zh(kind)}成本 = 卡时价格 ÷ (3600 × {kind_zh(kind)}) × 10⁶。两者都由插值得到的吞吐换算，不单独插值。",
     ]
+    telemetry = any(p.power_problems != ("no_telemetry",) for f in frs for p in f.points)
+    price = st.card_hour_price is not None
+    if telemetry:
+        intro.append(
+            f"每{_tokens_zh(kind)}能耗 = 该交互性下的每卡平均功耗 ÷ 插值得到的{kind_zh(kind)}：功耗在相邻两个前沿点之间线性插值，"
+            "两点的功耗均须有效（遥测覆盖计时窗口至少 80%、采样间隔不超过 3 个采样周期、功耗设备数等于服务所用卡数），"
+            "由插值得到的吞吐换算，不单独插值。")
+    else:
+        intro.append("用例期间未采集加速卡遥测，不计算每词元能耗。")
+    if price:
+        intro.append(f"每百万{_tokens_zh(kind)}成本 = 卡时价格 ÷ (3600 × {kind_zh(kind)}) × 10⁶，由插值得到的吞吐换算，不单独插值。")
     cards_lines = []
     for label in dict.fromkeys(f.label for f in frs):
         c = next(f.cards for f in frs if f.label == label)
@@ -141,18 +149,21 @@ def frontier_view(results: Results, findings: list[Finding], number: str) -> Fro
 
     tokens = _tokens_zh(kind)
     cur = f"（{st.currency}）" if st.currency else ""
-    headers = ["精度", "输入 / 输出", "交互性 (tok/s/用户)", f"{kind_zh(kind)} (tok/s)", f"每{tokens}能耗 (J)",
-               f"每百万{tokens}成本{cur}"]
+    headers = ["精度", "输入 / 输出", "交互性 (tok/s/用户)", f"{kind_zh(kind)} (tok/s)"]
+    headers += [f"每{tokens}能耗 (J)"] if telemetry else []
+    headers += [f"每百万{tokens}成本{cur}"] if price else []
     rows: list[list[str]] = []
     for fr in frs:
         for x in levels.values:
             iso = read_at(fr, x, st.card_hour_price)
             if iso.throughput is None:
-                gone = unreachable_text(iso, fr)
-                rows.append([fr.label, _shape(fr), level_text(x), gone, fmt.NOT_APPLICABLE, fmt.NOT_APPLICABLE])
+                row = [fr.label, _shape(fr), level_text(x), unreachable_text(iso, fr)]
+                row += [fmt.NOT_APPLICABLE] * (telemetry + price)
             else:
-                rows.append([fr.label, _shape(fr), level_text(x), f"{iso.throughput:.2f}", _energy_text(iso),
-                             _cost_text(iso, st.currency)])
+                row = [fr.label, _shape(fr), level_text(x), f"{iso.throughput:.2f}"]
+                row += [_energy_text(iso)] if telemetry else []
+                row += [_cost_text(iso, st.currency)] if price else []
+            rows.append(row)
     p_headers = ["精度", "输入 / 输出", "用例", "交互性 (tok/s/用户)", "每卡输出吞吐 (tok/s)", "每卡总吞吐 (tok/s)",
                  "有效性", "在前沿上"]
     p_rows: list[list[str]] = []
