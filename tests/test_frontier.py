@@ -323,3 +323,15 @@ def test_the_document_gives_j_per_token_where_telemetry_allows() -> None:
     md = render_markdown(r)
     assert f"| FP16 | 8192 / 256 | 150 | {iso.throughput:.2f} | {iso.joules_per_token:.3g} |" in md
     assert "| INT4 | 8192 / 256 | 150 |" in md and "无（无遥测） |" in md  # INT4 has no telemetry: said per row
+
+
+def test_every_section_reference_finds_its_heading() -> None:
+    """The 结论's 「见 3.5」「见 3.6」 lead to 容量 and 性能前沿, whose headings the template writes as 「3\\.5 …」."""
+    import re
+
+    from reportgen.report.mdparse import parse_markdown
+
+    md = render_markdown(load_results(LIVE))
+    ids = {t.attrGet("id") for t in parse_markdown(md).body if t.type == "heading_open"}
+    targets = set(re.findall(r"\]\(#([^)]+)\)", md))
+    assert {"s3.5", "s3.6"} <= targets and targets <= ids
