@@ -350,10 +350,20 @@ def frontier_summary(results: Results, findings: list[Finding] | None = None) ->
     for fr in frontiers(results, findings):
         if not fr.points:
             continue
-        isos = [read_at(fr, x, st.card_hour_price) for x in levels.values]
+        head = f"{fr.label}（输入 {fr.shape[0]} / 输出 {fr.shape[1]}）性能前沿"
         rng = fr.measured_range
-        span = f"（测得交互性 {rng[0]:.3g}–{rng[1]:.3g} tok/s/用户）" if rng else "（没有有效用例）"
+        if rng is None:
+            out.append(FrontierStatement(fr.label, head + "：没有有效用例，无前沿可读"))
+            continue
+        isos = [read_at(fr, x, st.card_hour_price) for x in levels.values]
+        span = f"（测得交互性 {rng[0]:.3g}–{rng[1]:.3g} tok/s/用户）"
         at = "、".join(level_text(x) for x in levels.values)
+        if all(i.throughput is None for i in isos):
+            reasons = {i.reason for i in isos}
+            why = ("低于测量范围，更高负载未测" if reasons == {"below_range"} else
+                   "高于测得的最高交互性" if reasons == {"above_range"} else "超出测量范围")
+            out.append(FrontierStatement(fr.label, f"{head}{span}：交互性 {at} tok/s/用户均不可达（{why}）"))
+            continue
         parts = [f"{kind_zh(fr.kind)} " + "、".join(f"{i.throughput:.2f}" if i.throughput is not None else "不可达"
                                                   for i in isos) + " tok/s"]
         if any(i.joules_per_token is not None for i in isos):
@@ -362,6 +372,6 @@ def frontier_summary(results: Results, findings: list[Finding] | None = None) ->
         if any(i.cost_per_mtok is not None for i in isos):
             parts.append(f"每百万{tokens}成本 " + "、".join(f"{i.cost_per_mtok:.4g}" if i.cost_per_mtok is not None
                                                         else "—" for i in isos) + cur)
-        text = f"{fr.label}（输入 {fr.shape[0]} / 输出 {fr.shape[1]}）性能前沿{span}：交互性 {at} tok/s/用户时，" + "；".join(parts)
+        text = f"{head}{span}：交互性 {at} tok/s/用户时，" + "；".join(parts)
         out.append(FrontierStatement(fr.label, text))
     return out

@@ -335,3 +335,14 @@ def test_every_section_reference_finds_its_heading() -> None:
     ids = {t.attrGet("id") for t in parse_markdown(md).body if t.type == "heading_open"}
     targets = set(re.findall(r"\]\(#([^)]+)\)", md))
     assert {"s3.5", "s3.6"} <= targets and targets <= ids
+
+
+def test_the_seed_has_no_frontier_and_says_so() -> None:
+    from reportgen.frontier import frontier_summary
+
+    r = load_results(REPO / "samples" / "seed-bi150.json")  # every performance cell of the seed is 无效
+    assert [s.text for s in frontier_summary(r)] == [
+        "FP16（输入 8192 / 输出 256）性能前沿：没有有效用例，无前沿可读",
+        "GPTQ-Int4（输入 8192 / 输出 256）性能前沿：没有有效用例，无前沿可读",
+    ]
+    assert all(not f.hull and f.points for f in frontiers(r))  # drawn, never used
