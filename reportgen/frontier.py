@@ -22,7 +22,7 @@ load was not tried) and also 「不可达」, with that reason.
 **Energy and cost** at a level are reciprocals of the interpolated throughput, never splined
 themselves: J/token = P(level) / throughput(level), with the power per card P joined linearly
 between the two neighbouring frontier points (both must have valid power,
-``reportgen.validity_frontier.power_problems``); cost per million tokens = card-hour price ÷
+``reportgen.validity.frontier.power_problems``); cost per million tokens = card-hour price ÷
 (3600 × throughput(level)) × 10⁶.
 
 The levels are the plan's ``[frontier] interactivity``; by default 1000 / MLPerf's TPOT limits
@@ -120,7 +120,7 @@ class FrontierPoint:
     total_per_card: float  # (input + output) tok/s ÷ cards
     status: CellStatus
     power_per_card_w: float | None = None  # average power ÷ cards, only where the power is valid
-    power_problems: tuple[str, ...] = ()  # reason codes why there is no valid power (validity_frontier)
+    power_problems: tuple[str, ...] = ()  # reason codes why there is no valid power (reportgen.validity.frontier)
 
     def y(self, kind: Kind) -> float:
         return self.output_per_card if kind == "output" else self.total_per_card
@@ -235,7 +235,7 @@ def frontier_levels(results: Results) -> Levels:
 
 def _point(v: ModelVariant, cell: ServingCell, origin: Literal["matrix", "capacity"], status: CellStatus,
            cards: CardCount) -> FrontierPoint | None:
-    from reportgen.validity_frontier import power_problems
+    from reportgen.validity.frontier import power_problems
 
     m = cell.metrics
     if m is None or not m.completed or not m.tpot_ms.median or m.tpot_ms.median <= 0:

@@ -2,7 +2,7 @@
 
 A soak (``collectors.serving.soak``) holds one load for a long time and keeps, per window, the
 requests that finished in it, the card telemetry and the server's process start time. This
-module reads those windows (pure functions, no I/O); ``reportgen.validity_frontier`` turns the
+module reads those windows (pure functions, no I/O); ``reportgen.validity.frontier`` turns the
 results into findings and ``reportgen.report.soak_view`` into the section 稳定性测试.
 
 * **Drift**: the least-squares slope of the windows' mean TPOT and output throughput against the
@@ -32,7 +32,7 @@ from reportgen.results import ModelVariant, Results, SoakRun, SoakWindow
 __all__ = [
     "CLOCK_DROP", "DRIFT_REL_MAX", "ERROR_RATE_MAX", "MIN_WINDOWS", "THROTTLE_LATENCY_REL",
     "ErrorSummary", "Restart", "SoakAnalysis", "SoakStatement", "Throttling", "Trend", "analyze", "linear_trend",
-    "RecommendedLoad", "recommended_load", "soak_verdict", "temperature_limit", "window_clock_mhz", "window_temperature_c",
+    "RecommendedLoad", "recommended_load", "signed", "soak_verdict", "temperature_limit", "window_clock_mhz", "window_temperature_c",
 ]
 
 MIN_WINDOWS = 3  # fewer usable windows: no trend can be judged
@@ -275,8 +275,8 @@ def recommended_load(results: Results, v: ModelVariant) -> RecommendedLoad | Non
     for search in reversed(v.capacity):
         if search.capacity is not None:
             return RecommendedLoad(search.by, search.capacity, "capacity", search.input_len, search.output_len)
-    from reportgen.report.conclusion import operating_point
     from reportgen.validity import check_results
+    from reportgen.verdicts.performance import operating_point
 
     op = operating_point(v, check_results(results))
     if op is None:
@@ -286,9 +286,14 @@ def recommended_load(results: Results, v: ModelVariant) -> RecommendedLoad | Non
     return RecommendedLoad("concurrency", float(op.batch_size), "operating_point", op.input_len, op.output_len)
 
 
+def signed(x: float) -> str:
+    """A slope with its sign and no exponent: +3440, -1.15, +0.0123 (the document and the console)."""
+    return f"{x:+.0f}" if abs(x) >= 100 else f"{x:+.3g}"
+
+
 def temperature_limit(results: Results) -> float | None:
     """The card's maximum operating temperature (the fact, else the lowest any device reports)."""
-    from reportgen.validity import _max_temperature
+    from reportgen.validity.telemetry import _max_temperature
 
     limit = _max_temperature(results)
     return limit[0] if limit is not None else None

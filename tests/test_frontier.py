@@ -43,7 +43,7 @@ from reportgen.results import (
     load_results,
 )
 from reportgen.validity import check_results
-from reportgen.validity_frontier import power_problems
+from reportgen.validity.frontier import power_problems
 
 REPO = Path(__file__).resolve().parent.parent
 LIVE = REPO / "samples" / "live-cpu.json"

@@ -71,11 +71,12 @@ def test_every_older_version_has_a_migration() -> None:
 
 @pytest.mark.parametrize("version", sorted(released()))
 def test_a_file_of_each_released_version_loads(version: int, tmp_path: Path) -> None:
-    # v1 named a finding's cell by batch size, v2 by its whole key
-    where: dict[str, Any] = ({"batch_size": 1} if version == 1 else
-                             {"cell": {"batch_size": 1, "input_len": 8192, "output_len": 256}})
-    doc = {"schema_version": version, "findings": [
-        {"severity": "warning", "check": "sample_count", "message": "m", "precision": "FP16", **where}]}
+    finding: dict[str, Any] = {"severity": "warning", "check": "sample_count", "message": "m", "precision": "FP16"}
+    if version == 1:
+        finding["batch_size"] = 1
+    else:  # v2 names a finding's cell by its key
+        finding["cell"] = {"batch_size": 1, "input_len": 8192, "output_len": 256}
+    doc = {"schema_version": version, "findings": [finding]}
     jsonschema.validate(doc, load(released()[version]))  # a valid file of that release
     p = tmp_path / "old.json"
     p.write_text(json.dumps(doc), encoding="utf-8")

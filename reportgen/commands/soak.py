@@ -20,8 +20,7 @@ from reportgen.commands._options import (
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan, parse_duration
 from reportgen.slo import slo_spec
-from reportgen.soak import SoakAnalysis
-from reportgen.validity_frontier import signed
+from reportgen.soak import SoakAnalysis, signed
 
 
 @click.command("soak")

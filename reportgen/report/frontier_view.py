@@ -24,7 +24,7 @@ from reportgen.frontier import (
 from reportgen.report import formatting as fmt
 from reportgen.report.capacity_view import RowsView
 from reportgen.results import Finding, Results
-from reportgen.validity_frontier import POWER_PROBLEMS_ZH
+from reportgen.validity.frontier import POWER_PROBLEMS_ZH
 
 __all__ = ["FrontierView", "frontier_view", "iso_phrase", "kind_zh", "level_text", "unreachable_text"]
 

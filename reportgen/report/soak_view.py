@@ -21,11 +21,11 @@ from reportgen.soak import (
     SoakAnalysis,
     Trend,
     analyze,
+    signed,
     temperature_limit,
     window_clock_mhz,
     window_temperature_c,
 )
-from reportgen.validity_frontier import signed
 
 __all__ = ["SoakRunView", "SoakView", "soak_view", "verdict_sentence"]
 
