@@ -201,14 +201,24 @@ def _sampled_cell(drop: range, seconds: float = 1.2, interval: float = 0.1) -> S
     return c
 
 
+def _gap(c: ServingCell) -> float:
+    """The largest distance between readings (and the window's ends), read off the samples."""
+    ts = sorted(s.t_s for s in c.telemetry.samples if s.power_w is not None)  # type: ignore[union-attr]
+    edges = [0.0, *[t for t in ts if t <= (c.duration_s or 0.0)], c.duration_s or 0.0]
+    return max(b - a for a, b in zip(edges, edges[1:]))
+
+
 def test_a_telemetry_source_that_drops_samples_makes_the_power_invalid() -> None:
-    whole = _sampled_cell(range(0))
-    assert power_problems(whole, 1) == []
     gap = _sampled_cell(range(2, 9))  # 7 ticks of 0.1 s lost in the middle
     assert gap.telemetry is not None and gap.telemetry.errors == 7
-    assert power_problems(gap, 1) == ["sampling_gap_exceeded"]
-    assert power_problems(whole, 2) == ["expected_card_count_mismatch"]  # one device sampled, two cards used
-    assert all(s.clock_mhz == 1980.0 for s in whole.telemetry.samples)  # type: ignore[union-attr]
+    assert _gap(gap) >= 0.7 and "sampling_gap_exceeded" in power_problems(gap, 1)
+    whole = _sampled_cell(range(0))
+    assert whole.telemetry is not None and whole.telemetry.errors == 0
+    # nothing dropped: valid unless this machine starved the sampler thread for 3 intervals (then it is right to say so)
+    assert ("sampling_gap_exceeded" in power_problems(whole, 1)) == (_gap(whole) > 3 * 0.1)
+    assert "expected_card_count_mismatch" in power_problems(whole, 2)  # one device sampled, two cards used
+    assert "expected_card_count_mismatch" not in power_problems(whole, 1)
+    assert all(s.clock_mhz == 1980.0 for s in whole.telemetry.samples)
 
 
 def test_power_validity_finding_names_cells_and_keeps_their_status() -> None:
