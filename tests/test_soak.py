@@ -108,9 +108,16 @@ def test_errors_throttling_and_restart_from_windows() -> None:
 def test_recommended_load_is_the_capacity_else_the_operating_point() -> None:
     r = load_results(REPO / "samples" / "live-cpu.json")
     v = r.variant("FP16")
-    assert recommended_load(r, v) == RecommendedLoad("concurrency", 19.0, "capacity", 2048, 128)
+    (search,) = v.capacity
+    assert search.capacity is not None
+    assert recommended_load(r, v) == RecommendedLoad("concurrency", search.capacity, "capacity", search.input_len,
+                                                     search.output_len)
     v.capacity = []
-    assert recommended_load(r, v) == RecommendedLoad("concurrency", 8.0, "operating_point", 8192, 256)
+    from reportgen.verdicts.performance import operating_point
+
+    op = operating_point(v, check_results(r))  # the document's recommended operating point
+    assert op is not None
+    assert recommended_load(r, v) == RecommendedLoad("concurrency", float(op.batch_size), "operating_point", 8192, 256)
 
 
 # --------------------------------------------------------------------------- against the stub
