@@ -17,13 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reportgen._io import MAX_DEPTH, check_tree
 from reportgen.errors import InputFormatError
+from reportgen.results import FrontierSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AccuracyPlan", "CapacityPlan", "ConsistencyPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan", "ServingPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_plan"]
+__all__ = ["AccuracyPlan", "CapacityPlan", "ConsistencyPlan", "EmbeddingPlan", "FunctionalCheckPlan", "Plan", "ServerPlan",
+           "ServingPlan", "SoakPlan", "VariantPlan", "default_plan_toml", "load_plan", "parse_duration", "parse_plan"]
 
 
 class _Plan(BaseModel):
@@ -39,10 +41,20 @@ class ServerPlan(_Plan):
     log_tail_lines: int = 200  # kept in the results file
 
 
-def _parse_slo(v: dict[str, float]) -> dict[str, float]:
+def _parse_slo(v: dict[str, float] | str) -> dict[str, float] | str:
+    """A table of limits (checked now), or a preset name ("mlperf-server", "mlperf-interactive:llama2-70b"),
+    resolved for each variant's model when it is measured (``reportgen.slo.resolve_slo``)."""
     from reportgen.slo import parse_slo
+    from reportgen.slo_presets import find_class, is_preset
 
     try:
+        if isinstance(v, str):
+            if not is_preset(v):
+                return parse_slo(v)
+            cls = v.partition(":")[2]
+            if cls:
+                find_class(cls)
+            return v.strip()
         return parse_slo(v)
     except InputFormatError as e:
         raise ValueError(str(e)) from None
@@ -57,7 +69,8 @@ class ServingPlan(_Plan):
     num_requests: int = 200  # timed requests per open-loop cell
     dataset: str = "random"  # random, prefix:LEN, sharegpt:FILE, jsonl:FILE
     repeats: int = 1  # runs of each cell (fresh prompts each)
-    slo: dict[str, float] = Field(default_factory=dict)  # limits per cell: "ttft_p99_ms" = 2000, "tpot_ms" = 100 (goodput)
+    # limits per cell: { ttft_p99_ms = 2000, tpot_ms = 100 } (tpot_ms: goodput), or a preset: "mlperf-server"
+    slo: dict[str, float] | str = Field(default_factory=dict)
     input_len: int = 8192
     output_len: int = 256
     rounds: int = 5  # timed requests per cell = batch size x rounds
@@ -91,7 +104,7 @@ class ServingPlan(_Plan):
 
     @field_validator("slo")
     @classmethod
-    def _slo(cls, v: dict[str, float]) -> dict[str, float]:
+    def _slo(cls, v: dict[str, float] | str) -> dict[str, float] | str:
         return _parse_slo(v) if v else v
 
 
@@ -99,7 +112,8 @@ class CapacityPlan(_Plan):
     """Section 3.5: per variant, the largest concurrency (or rate) meeting every SLO (``reportgen capacity``)."""
 
     enabled: bool = False
-    slo: dict[str, float] = Field(default_factory=lambda: {"ttft_p99_ms": 2000.0, "tpot_p99_ms": 100.0})
+    # percentile limits, or a preset resolved for each variant's model ("mlperf-server", "mlperf-interactive")
+    slo: dict[str, float] | str = Field(default_factory=lambda: {"ttft_p99_ms": 2000.0, "tpot_p99_ms": 100.0})
     by: Literal["concurrency", "rate"] = "concurrency"
     input_len: int | None = None  # default: [serving]'s
     output_len: int | None = None
@@ -111,11 +125,11 @@ class CapacityPlan(_Plan):
 
     @field_validator("slo")
     @classmethod
-    def _slo(cls, v: dict[str, float]) -> dict[str, float]:
+    def _slo(cls, v: dict[str, float] | str) -> dict[str, float] | str:
         from reportgen.slo import percentile_keys
 
         out = _parse_slo(v)
-        if not percentile_keys(out):
+        if isinstance(out, dict) and not percentile_keys(out):
             raise ValueError("the capacity search needs percentile limits (ttft_p99_ms, tpot_p99_ms, ...)")
         return out
 
@@ -126,6 +140,68 @@ class CapacityPlan(_Plan):
         if self.rounds < 5 or self.num_requests < 100:
             raise ValueError("rounds must be >= 5 and num_requests >= 100 (enough requests for a P99)")
         return self
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|min|s)", re.IGNORECASE)
+
+
+def parse_duration(text: str | float | int, what: str = "duration") -> float:
+    """Seconds from ``7200``, ``"2h"``, ``"90m"``, ``"1h30m"``, ``"45s"``; ``InputFormatError`` otherwise."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        t = str(text).strip().replace(" ", "")
+        try:
+            seconds = float(t)
+        except ValueError:
+            parts = _DURATION.findall(t)
+            if not parts or "".join(n + u for n, u in parts).lower() != t.lower():
+                raise InputFormatError(f"{what}: {text!r} is not a duration (e.g. 2h, 90m, 1h30m, 600s or 600)") from None
+            scale = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
+            seconds = sum(float(n) * scale[u.lower()] for n, u in parts)
+    if not seconds > 0 or seconds == float("inf"):
+        raise InputFormatError(f"{what}: must be a positive time, not {text!r}")
+    return seconds
+
+
+class SoakPlan(_Plan):
+    """Section 稳定性测试: one constant load held for ``duration``, measured in windows (``reportgen soak``).
+    Without ``concurrency`` or ``request_rate`` the load is the recommended operating point: the
+    capacity search's answer when there is one, else the largest valid batch size of the matrix."""
+
+    enabled: bool = False
+    duration: str | float = "2h"  # 2h, 90m, 1h30m, or seconds
+    window: str | float = 60.0  # one window's length: 60, "1m", "30s"
+    concurrency: int | None = Field(None, ge=1)  # closed loop
+    request_rate: float | None = Field(None, gt=0)  # open loop, Poisson arrivals/s
+    input_len: int | None = Field(None, ge=1)  # default: [serving]'s
+    output_len: int | None = Field(None, ge=1)
+    slo: dict[str, float] | str = Field(default_factory=dict)  # limits each window is judged by (goodput); a preset name too
+
+    @property
+    def duration_s(self) -> float:
+        return parse_duration(self.duration, "[soak] duration")
+
+    @property
+    def window_s(self) -> float:
+        return parse_duration(self.window, "[soak] window")
+
+    @model_validator(mode="after")
+    def _check(self) -> SoakPlan:
+        try:
+            d, w = self.duration_s, self.window_s
+        except InputFormatError as e:
+            raise ValueError(str(e)) from None
+        if w > d:
+            raise ValueError(f"the window ({w:g} s) is longer than the soak ({d:g} s)")
+        if self.concurrency is not None and self.request_rate is not None:
+            raise ValueError("give concurrency or request_rate, not both")
+        return self
+
+    @field_validator("slo")
+    @classmethod
+    def _slo(cls, v: dict[str, float] | str) -> dict[str, float] | str:
+        return _parse_slo(v) if v else v
 
 
 class FunctionalCheckPlan(_Plan):
@@ -154,6 +230,7 @@ class VariantPlan(_Plan):
     launch_command: str | None = None  # run locally (or in `container`) and stopped afterwards; none: attach
     container: str | None = None  # docker container to run launch_command in
     env: dict[str, str] = Field(default_factory=dict)  # extra environment for launch_command
+    cards: int | None = Field(None, ge=1)  # cards the server uses (tp x pp x dp); default: read from launch_command
 
     @field_validator("env")
     @classmethod
@@ -238,6 +315,8 @@ class Plan(_Plan):
     accuracy: AccuracyPlan = Field(default_factory=AccuracyPlan)
     capacity: CapacityPlan = Field(default_factory=CapacityPlan)
     consistency: ConsistencyPlan = Field(default_factory=ConsistencyPlan)
+    soak: SoakPlan = Field(default_factory=SoakPlan)
+    frontier: FrontierSettings = Field(default_factory=FrontierSettings)  # interactivity levels, card-hour price
     embedding: list[EmbeddingPlan] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -367,6 +446,19 @@ max_concurrency = 256
 # limit = 200                         # prompts (evenly spaced through the reference's); default: all
 # batch_size = 8                      # batch-invariance pass; default: the largest [serving] batch size
 # thresholds = {{ int4 = {{ top1_pass = 0.90, kl_pass = 0.06 }} }}   # docs/consistency.md argues the defaults
+[frontier]                            # section 3: throughput per card against interactivity (1/TPOT)
+# interactivity = [10, 33.3]          # tok/s per user to read the frontier at; default: 1000 / MLPerf's TPOT limits
+throughput = "output"                 # the y axis and the cost basis: "output" tokens, or "total" (input + output)
+# card_hour_price = 12.5              # price of one card for one hour: gives the cost per million tokens
+# currency = "元"
+# price_note = "按需租用价"
+
+[soak]                                # section 稳定性测试: one load held for hours, measured in windows
+enabled = false
+duration = "2h"
+window = "1m"
+# concurrency = 8                     # default: the recommended operating point (capacity, else largest valid batch)
+# request_rate = 2.0                  # open loop instead
 
 # Sections 5 and 6: one [[embedding]] per check. Without base_url the model runs locally
 # (transformers + torch: pip install 'reportgen[local-models]').

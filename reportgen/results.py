@@ -156,6 +156,7 @@ class TelemetrySample(_Model):
     temperature_c: float | None = None
     utilization_pct: float | None = None
     memory_used_bytes: int | None = None
+    clock_mhz: float | None = None  # the compute (SM) clock, where the tool reports it (throttling)
 
 
 class TelemetrySeries(_Model):
@@ -433,6 +434,7 @@ class ServingCell(_Model):
     input_len_exact: bool | None = None
     output_len_exact: bool | None = None
     slo: dict[str, float] = Field(default_factory=dict)  # limits the cell was judged by: "ttft_p99_ms", "tpot_ms", ...
+    slo_preset: str | None = None  # the named preset ``slo`` was resolved from ("mlperf-server/llama3.1-8b"; reportgen.slo_presets)
     num_requests: int | None = None  # planned timed requests
     rounds: int | None = None
     endpoint: str | None = None  # "/v1/completions"
@@ -584,6 +586,7 @@ class CapacitySearch(_Model):
 
     by: Literal["concurrency", "rate"]
     slo: dict[str, float]  # "ttft_p99_ms": 2000, "tpot_p99_ms": 100, ...
+    slo_preset: str | None = None  # the named preset ``slo`` was resolved from (reportgen.slo_presets)
     input_len: int
     output_len: int
     dataset: str = "random"
@@ -691,6 +694,61 @@ class ConsistencyCheck(_Model):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None  # why the check stopped (the passes hold what was done)
+# --------------------------------------------------------------------------- soak (stability)
+
+
+class SoakWindow(_Model):
+    """One window of a soak run (``collectors.serving.soak``): the requests that finished in it and
+    what the card and the server said meanwhile. Times are seconds of measured soak time (an
+    interruption's pause is not counted), ``t_s = 0`` at the first window's start."""
+
+    index: int  # 0-based, in measured order (a resumed run continues the numbering)
+    start_s: float  # soak time at the window's start
+    duration_s: float  # the window's length (the last one may be shorter than window_s)
+    started_at: datetime | None = None  # wall clock
+    # requests that finished inside the window (request times are seconds since the window's start;
+    # chunk arrival times are not kept: a soak sends tens of thousands of requests)
+    requests: list[RequestRecord] = Field(default_factory=list)
+    metrics: ServingMetrics | None = None  # from ``requests`` over ``duration_s`` (reportgen.metrics)
+    telemetry: TelemetrySeries | None = None  # card telemetry during the window (its own series, t_s from the window's start)
+    energy: EnergyMetrics | None = None  # from ``telemetry`` (reportgen.energy), as for a cell
+    server_start_time_s: float | None = None  # /metrics process_start_time_seconds at the window's end (Unix s)
+    server_scrape_error: str | None = None  # why there is no start time (no such metric, scrape failed)
+    interrupted: bool = False  # cut short by an interrupt: kept, left out of every verdict
+
+
+class SoakRun(_Model):
+    """A constant load held for a long time, measured in windows (document section 稳定性测试)."""
+
+    by: Literal["concurrency", "rate"]
+    concurrency: int | None = None  # closed loop: concurrent workers
+    request_rate: float | None = None  # open loop: Poisson arrivals/s
+    load_origin: Literal["given", "operating_point", "capacity"] = "given"  # how the load was chosen
+    input_len: int
+    output_len: int
+    dataset: str = "random"
+    endpoint: str | None = None
+    duration_s: float  # planned measured time
+    window_s: float  # planned window length
+    slo: dict[str, float] = Field(default_factory=dict)
+    slo_preset: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None  # None: not finished (``--resume`` continues it)
+    resumed_at: list[datetime] = Field(default_factory=list)  # each time an interrupted run was continued
+    warmup_requests: int | None = None
+    prompt_seed: int | None = None
+    prompt_source: str | None = None
+    request_params: dict[str, Any] = Field(default_factory=dict)
+    command: str | None = None
+    windows: list[SoakWindow] = Field(default_factory=list)
+    # requests still in flight at the end, finished after the last window closed: not in any window
+    # (counting them would show the load tapering off), kept for the error count
+    tail_requests: list[RequestRecord] = Field(default_factory=list)
+
+    @property
+    def measured_s(self) -> float:
+        """Measured time so far: the windows that were not interrupted."""
+        return sum(w.duration_s for w in self.windows if not w.interrupted)
 
 
 # --------------------------------------------------------------------------- variants
@@ -712,6 +770,10 @@ class ModelVariant(_Model):
     accuracy: list[AccuracyResult] = Field(default_factory=list)
     capacity: list[CapacitySearch] = Field(default_factory=list)
     consistency: ConsistencyCheck | None = None  # compared with a reference card (reportgen.consistency)
+    # cards the server used (tensor x pipeline x data parallel): per-card figures divide by it;
+    # None: not recorded (``reportgen.frontier.variant_cards`` then reads the launch command)
+    cards: int | None = Field(None, ge=1)
+    soak: list[SoakRun] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -899,6 +961,24 @@ class Redaction(_Model):
     kind: str  # "api_key", "token", "password", "url_userinfo", "authorization", "secret_env"
 
 
+class FrontierSettings(_Model):
+    """How the document reads the performance frontier (the plan's ``[frontier]``; reportgen.frontier).
+    Absent: the defaults (interactivity levels from the MLPerf limits of the model's class, output
+    throughput, no price)."""
+
+    interactivity: list[float] = Field(default_factory=list)  # tok/s per user to read the frontier at; empty: MLPerf's
+    throughput: Literal["output", "total"] = "output"  # the frontier's y: output tokens or input + output tokens
+    card_hour_price: float | None = Field(None, gt=0)  # price of one card for one hour
+    currency: str | None = None  # "元", "USD", ... (as the plan writes it)
+    price_note: str | None = None  # what the price is ("按需租用价，2026-12")
+
+    @model_validator(mode="after")
+    def _levels(self) -> FrontierSettings:
+        if any(not (x > 0 and math.isfinite(x)) for x in self.interactivity):
+            raise ValueError("interactivity levels must be positive numbers (tok/s per user)")
+        return self
+
+
 class Results(_Model):
     schema_version: int = SCHEMA_VERSION
     tool: ToolInfo = Field(default_factory=ToolInfo)
@@ -911,6 +991,7 @@ class Results(_Model):
     deployment: list[DeploymentStep] = Field(default_factory=list)
     variants: list[ModelVariant] = Field(default_factory=list)
     embeddings: list[EmbeddingRun] = Field(default_factory=list)
+    frontier: FrontierSettings | None = None  # the plan's [frontier] (interactivity levels, price)
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     redactions: list[Redaction] = Field(default_factory=list)
@@ -1000,6 +1081,13 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_frontier(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (frontier): new optional fields only, each with a default that means "not recorded":
+    ``ModelVariant.cards``/``soak``, ``Results.frontier``, ``ServingCell.slo_preset``,
+    ``CapacitySearch.slo_preset``, ``TelemetrySample.clock_mhz``. Nothing to convert."""
+    return doc
+
+
 def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
     """Schema 3 (imports): ``ImportInfo`` gains the block's line span, the line of each printed
     value, the printed values each field rests on, and the other renderings merged into an
@@ -1032,7 +1120,7 @@ def _v3_consistency(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     """Every results-model change of schema 3, one function per topic."""
-    return _v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc))))
+    return _v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc)))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -16,7 +16,10 @@ sequences of KV cache): a further request waits for a free slot, and its ttft st
 the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
 Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
-stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+stream), --api-key (accepted, not checked); for soak tests --tpot-drift MS (every request's TPOT grows
+by MS milliseconds per minute since the stub started: a server that slows down on a schedule) and
+--error-burst PERIOD:LEN (a request arriving in the first LEN seconds of every PERIOD seconds since
+the start gets HTTP 500: errors in bursts); /metrics has process_start_time_seconds (the stub's start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -42,7 +45,11 @@ ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
 ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
 ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
 ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
+ap.add_argument("--tpot-drift", type=float, default=0.0, help="ms added to every request's TPOT per minute since start")
+ap.add_argument("--error-burst", default=None, help="PERIOD:LEN seconds: requests in the first LEN s of each PERIOD fail")
 args = ap.parse_args()
+STARTED = time.perf_counter()  # the schedules of --tpot-drift and --error-burst count from here
+STARTED_UNIX = time.time()
 SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
 TOK = None
@@ -99,6 +106,7 @@ async def models(_: web.Request) -> web.Response:
 
 async def metrics(_: web.Request) -> web.Response:
     lines = [f'{k}{{model_name="{args.model}"}} {v}' for k, v in COUNTERS.items()]
+    lines.append(f"process_start_time_seconds {STARTED_UNIX:.2f}")
     return web.Response(text="# HELP stub\n" + "\n".join(lines) + "\n")
 
 
@@ -140,6 +148,10 @@ async def _generate(req: web.Request) -> web.StreamResponse:
     fault = str(body.get("stub_fault") or "")
     kind, _, k = fault.partition(":")
     k_tokens = int(k) if k else 0
+    if args.error_burst:
+        period, length = (float(x) for x in args.error_burst.split(":"))
+        if (t_start - STARTED) % period < length:
+            kind = "http500"
     if kind == "http500":
         return web.json_response({"error": {"message": "injected failure", "code": 500}}, status=500)
     STREAMS[0] += 1
@@ -147,7 +159,7 @@ async def _generate(req: web.Request) -> web.StreamResponse:
         os._exit(3)
     n = int(body.get("max_tokens", 16))
     ttft = float(body.get("stub_ttft", args.ttft))
-    tpot = float(body.get("stub_tpot", args.tpot))
+    tpot = float(body.get("stub_tpot", args.tpot)) + args.tpot_drift / 1000.0 * (t_start - STARTED) / 60.0
     reasoning = int(body.get("stub_reasoning", 0))
     if chat:
         prompt_tokens = chat_count(body["messages"])

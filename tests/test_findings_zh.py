@@ -213,11 +213,39 @@ def _consistency() -> Results:
                                      passes=[ConsistencyPass(batch_size=1, baseline="reference", method="common_prefix",
                                                              prompts=prompts)],
                                      error="HTTP 503 from the server")
+def _soak() -> Results:
+    """A soak run of 5 windows of 10 s (of 100 s planned): TPOT 400 -> 560 ms (+160 ms over a mean of 480: +33.3 %), failures in windows
+    2, 3 and 5, the clock down to 1400 MHz from window 3 (TPOT higher there), a new process start
+    time from window 4; and a cell whose power came from 1 device of the 2 cards the server used."""
+    from reportgen.energy import recompute
+    from reportgen.metrics import serving_metrics
+    from reportgen.results import SoakRun, SoakWindow, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    v = r.variants[0]
+    v.cards = 2
+    c4 = v.serving[2]
+    c4.telemetry = TelemetrySeries(stage="s", tool="nvidia-smi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(12)])
+    c4.energy = recompute(c4)
+    windows = []
+    for i, (tpot, failed, clock, start) in enumerate(((400, 0, 1980, 1000.0), (440, 2, 1980, 1000.0), (480, 1, 1400, 1000.0),
+                                                      (520, 0, 1400, 1300.0), (560, 3, 1400, 1300.0))):
+        recs = [RequestRecord(index=k, start_s=k * 0.5, first_token_s=k * 0.5 + 0.05, end_s=k * 0.5 + 0.05 + tpot / 1000 * 9,
+                              prompt_tokens=8, completion_tokens=10) for k in range(6)]
+        recs += [RequestRecord(index=6 + k, start_s=0.1, error="HTTP 500: injected failure") for k in range(failed)]
+        tel = TelemetrySeries(stage="soak", interval_s=1.0, samples=[
+            TelemetrySample(t_s=float(t), device=0, clock_mhz=clock, temperature_c=70.0) for t in range(11)])
+        windows.append(SoakWindow(index=i, start_s=i * 10.0, duration_s=10.0, requests=recs,
+                                  metrics=serving_metrics(recs, 10.0), telemetry=tel, server_start_time_s=start))
+    v.soak = [SoakRun(by="concurrency", concurrency=4, input_len=8, output_len=10, duration_s=100.0, window_s=10.0,
+                      windows=windows)]
     return r
 
 
 CASES: dict[str, Callable[[], Results]] = {
     "consistency": _consistency,
+    "soak": _soak,
     "open_loop_and_repeats": _open_loop_and_repeats,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
@@ -305,6 +333,20 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("telemetry", "telemetry_coverage", "FP16", 2,
      "计时窗口 22.40 s 内加速卡遥测仅采样 1 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗"),
     ("telemetry", "peak_temperature", "FP16", 1, "峰值温度 95 °C 达到加速卡最大操作温度（90 °C）：测试期间加速卡可能降频"),
+    ("telemetry", "power_validity", "FP16", None,
+     "1 个用例的功耗读数间隔超过 3 个采样周期（sampling_gap_exceeded）：批大小 1（20.0 s）；其功耗不用于每词元能耗"),
+    ("soak", "power_validity", "FP16", None,
+     "1 个用例的功耗来自的设备数与服务所用的 2 张卡不符（expected_card_count_mismatch）：批大小 4（1 个设备）；其功耗不用于每词元能耗"),
+    ("soak", "soak_drift", "FP16", None,
+     "稳定性测试 1：平均 TPOT 在测试期间漂移 +33.3%（每小时 +14400 ms，95% 置信区间 +14400 至 +14400；上限 5%）"),
+    ("soak", "soak_errors", "FP16", None,
+     "稳定性测试 1：36 个请求中 6 个失败（16.67%；出现在第 2–3、5 个窗口）；首个错误：HTTP 500: injected failure"),
+    ("soak", "soak_throttling", "FP16", None,
+     "稳定性测试 1：加速卡在 3 个窗口中降频（最低频率 1400 MHz，最高 1980 MHz；最高温度 70 °C），这些窗口的平均 TPOT 为其余窗口的 1.24 倍"),
+    ("soak", "soak_restart", "FP16", None, "稳定性测试 1：服务进程曾重启（进程启动时间在第 4 个窗口前发生变化）"),
+    ("soak", "soak_incomplete", "FP16", None, "稳定性测试 1：计划 100 s，仅测得 50 s（未完成：可用 --resume 继续）"),
+    ("soak", "soak_window_length", "FP16", None,
+     "稳定性测试 1：请求端到端延迟中位数 4.4 s，超过 10 s 窗口的三分之一：窗口吞吐随整请求跳动（应加长窗口）"),
     ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 1120.1"),
     ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "批大小 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),

@@ -118,8 +118,8 @@ def build_scenarios(root: Path) -> None:
     write_exe(s / "bin" / "nvidia-smi",
               f'case "$*" in\n  -q) cat {smi / "nvidia-smi-q-h100-sxm-8gpu.txt"};;\n'
               f'  "") cat {smi / "nvidia-smi-table-h100-sxm-8gpu.txt"};;\n'
-              '  --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used*) '
-              'for i in 0 1 2 3 4 5 6 7; do echo "$i, 6$i.5, 3$i, 9$i, 1000$i"; done;;\n'
+              '  --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used,clocks.sm*) '
+              'for i in 0 1 2 3 4 5 6 7; do echo "$i, 6$i.5, 3$i, 9$i, 1000$i, 198$i"; done;;\n'
               '  *) echo "nvidia-smi: $* not in the fixture" >&2; exit 2;;\nesac\n')
     write_exe(s / "bin" / "docker", docker)
     for b in ("18", "2a", "3a", "5d", "9a", "ab", "ba", "db"):

@@ -24,8 +24,8 @@ from reportgen.results import TelemetrySample, TelemetrySeries, utc_now
 # tool -> (command sampled each tick, parser of its output)
 QUERIES: dict[str, tuple[str, Callable[[str], SmiReport]]] = {
     "nvidia-smi": (
-        f"nvidia-smi --query-gpu={','.join(nvidia.TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
-        lambda t: nvidia.parse_csv(t, nvidia.TELEMETRY_FIELDS),
+        f"nvidia-smi --query-gpu={','.join(nvidia.NVIDIA_TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
+        lambda t: nvidia.parse_csv(t, nvidia.NVIDIA_TELEMETRY_FIELDS),
     ),
     "ixsmi": (
         f"ixsmi --query-gpu={','.join(nvidia.TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
@@ -48,6 +48,7 @@ def samples_from(report: SmiReport, t_s: float) -> list[TelemetrySample]:
         TelemetrySample(
             t_s=round(t_s, 3), device=d.index, power_w=d.power_w, temperature_c=d.temperature_c,
             utilization_pct=d.utilization_pct, memory_used_bytes=d.memory_used_bytes,
+            clock_mhz=d.extra.get("clock_sm_mhz"),
         )
         for d in report.devices
     ]

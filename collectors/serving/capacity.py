@@ -47,6 +47,7 @@ class SearchSettings:
     dataset: str = "random"
     burstiness: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
+    slo_preset: str | None = None  # the preset ``slo`` was resolved from (``reportgen.slo_presets``)
 
     def __post_init__(self) -> None:
         if not percentile_keys(self.slo):
@@ -55,7 +56,7 @@ class SearchSettings:
     def plan(self, value: float) -> CellPlan:
         slo = tuple(self.slo.items())
         common = dict(input_len=self.input_len, output_len=self.output_len, warmup_requests=self.warmup_requests,
-                      endpoint=self.endpoint, dataset=self.dataset, slo=slo)
+                      endpoint=self.endpoint, dataset=self.dataset, slo=slo, slo_preset=self.slo_preset)
         if self.by == "rate":
             n = max(100, self.num_requests)
             return CellPlan(batch_size=n, request_rate=value, burstiness=self.burstiness, requests=n, **common)  # type: ignore[arg-type]
@@ -88,7 +89,8 @@ async def run_search(
 
     search = CapacitySearch(
         by=s.by,  # type: ignore[arg-type]
-        slo=dict(s.slo), input_len=s.input_len, output_len=s.output_len, dataset=parse_dataset(s.dataset).name,
+        slo=dict(s.slo), slo_preset=s.slo_preset, input_len=s.input_len, output_len=s.output_len,
+        dataset=parse_dataset(s.dataset).name,
         max_value=s.max_value, started_at=utc_now(), command=command,
     )
     variant.capacity = [

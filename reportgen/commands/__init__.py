@@ -16,6 +16,7 @@ from reportgen.commands.init import init_cmd
 from reportgen.commands.reference import reference_group
 from reportgen.commands.render import render_cmd
 from reportgen.commands.schema import schema_cmd
+from reportgen.commands.soak import soak_cmd
 from reportgen.commands.summary import summary_cmd
 from reportgen.commands.validate import validate_cmd
 
@@ -24,6 +25,7 @@ COMMANDS: list[click.Command] = [
     collect_cmd,
     bench_cmd,
     capacity_cmd,
+    soak_cmd,
     eval_cmd,
     reference_group,
     consistency_cmd,

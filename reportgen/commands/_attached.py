@@ -25,7 +25,7 @@ class AttachedRun:
 
 @contextmanager
 def attached_run(base_url: str, model: str, label: str, output: str | None, *, resume: bool = False,
-                 telemetry: bool = True, telemetry_interval: float = 1.0) -> Iterator[AttachedRun]:
+                 telemetry: bool = True, telemetry_interval: float = 1.0, cards: int | None = None) -> Iterator[AttachedRun]:
     """Open the results file for one variant measured on the server at ``base_url``. Raises
     ``InputFormatError`` (before anything is written) when the server does not serve ``model``.
     On leaving, the run is saved when it finished or had saved something already: a run that
@@ -42,6 +42,8 @@ def attached_run(base_url: str, model: str, label: str, output: str | None, *, r
     variant.server.base_url = url
     variant.server.launched = False
     variant.server.served_models = models
+    if cards is not None:
+        variant.cards = cards
     identify_server(variant.server, url)
     sampler = None
     if telemetry:

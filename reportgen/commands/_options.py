@@ -176,13 +176,38 @@ dataset_option = click.option(
 
 
 def slo_option(required: bool = False) -> Callable[[F], F]:
-    """--slo KEY=MS,...: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
+    """--slo KEY=MS,... or a preset: percentile limits (ttft_p99_ms) and per-request limits (tpot_ms, for goodput)."""
     return click.option(
         "--slo", required=required,
         help="Latency limits in ms, e.g. ttft_p99_ms=2000,tpot_p99_ms=100 (cell statistics: met / not met) "
         "or ttft_ms=2000,tpot_ms=100 (per request: goodput, as vllm bench serve --goodput). "
-        "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN.",
+        "Metrics: ttft, tpot, e2el, itl, tfat; statistics: mean, median, pNN. Or a preset: mlperf-server, "
+        "mlperf-interactive (MLPerf's P99 TTFT/TPOT limits for the model's class, read from --model; "
+        "name the class with mlperf-server:llama2-70b).",
     )
+
+
+#: --telemetry/--no-telemetry, --telemetry-interval (bench, capacity, soak)
+telemetry_options = _apply(
+    click.option("--telemetry/--no-telemetry", default=True, show_default=True,
+                 help="Sample this machine's cards (power, temperature, clock) with the vendor's SMI tool during each "
+                 "cell, probe or soak window; without one, the results say why. Only meaningful when the server runs "
+                 "on this machine."),
+    click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
+                 help="Seconds between telemetry samples."),
+)
+
+#: -o/--output of the measuring commands
+output_option = click.option(
+    "-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+    help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+
+#: --cards
+cards_option = click.option(
+    "--cards", type=click.IntRange(min=1), default=None,
+    help="Cards the server uses (tensor x pipeline x data parallel), recorded so per-card figures are exact "
+    "(default: read from the server's launch command where known).",
+)
 
 
 def recorded_argv(ctx: click.Context | None = None) -> list[str]:

@@ -8,10 +8,13 @@ from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.stage import check_alive, measure_variant
 from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
+    cards_option,
     dataset_option,
+    output_option,
     request_options,
     server_options,
     slo_option,
+    telemetry_options,
 )
 from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
@@ -52,17 +55,15 @@ def _int_list(text: str) -> list[int]:
 @dataset_option
 @slo_option()
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+@output_option
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
+@telemetry_options
+@cards_option
 def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, request_rate: str | None,
               burstiness: float, num_requests: int, input_len: int, output_len: int, rounds: int, repeats: int,
               dataset: str, slo: str | None, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
               request_timeout: float, stall_timeout: float, output: str | None, resume: bool, telemetry: bool,
-              telemetry_interval: float) -> None:
+              telemetry_interval: float, cards: int | None) -> None:
     """Measure TTFT, TPOT and throughput at each batch size (or request rate) against a running server.
 
     Every request streams, its prompt has exactly --input-len tokens and distinct
@@ -85,19 +86,21 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
           --num-requests 200 --slo ttft_p99_ms=2000,tpot_p99_ms=100,tpot_ms=100 -o results.json
     """
     from collectors.serving.datasets import parse_dataset
-    from reportgen.slo import parse_slo
+    from reportgen.slo import slo_spec
 
     parse_dataset(dataset)  # one clear line for a bad --dataset, before anything is written
+    limits = slo_spec(slo, model, tokenizer) if slo else {}  # a preset's class is known before anything is written
     settings = ServingPlan(
         batch_sizes=_int_list(batch_sizes), input_len=input_len, output_len=output_len, rounds=rounds,
         warmup_requests=warmup, endpoint=endpoint,  # type: ignore[arg-type]
         ignore_eos=not no_ignore_eos, min_tokens=not no_ignore_eos, seed=seed,
         request_timeout_s=request_timeout, stall_timeout_s=stall_timeout,
         request_rates=_rate_list(request_rate) if request_rate else [], burstiness=burstiness,
-        num_requests=num_requests, dataset=dataset, repeats=repeats, slo=parse_slo(slo) if slo else {},
+        num_requests=num_requests, dataset=dataset, repeats=repeats,
+        slo=limits,
     )
     with attached_run(base_url, model, label, output, resume=resume, telemetry=telemetry,
-                      telemetry_interval=telemetry_interval) as run:
+                      telemetry_interval=telemetry_interval, cards=cards) as run:
         measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=run.sampler)
     store, variant = run.store, run.variant

@@ -205,6 +205,30 @@ def stage_consistency(ctx: CollectContext) -> None:
     _attached(ctx, plan, work)
 
 
+def stage_soak(ctx: CollectContext) -> None:
+    """The plan's [soak]: inside the serving stage while each server is up; without it, attached to
+    each variant's running server."""
+    plan = ctx.need_plan("soak")
+    if "serving" in ctx.stages or not plan.soak.enabled:
+        return
+    from collectors.hardware.telemetry import TelemetrySampler
+    from collectors.serving.progress import ConsoleSoakProgress
+    from collectors.serving.server import wait_ready
+    from collectors.serving.stage import measure_soak, resolve_model, soak_settings
+
+    for vp in plan.variants:
+        variant = ctx.store.results.variant(vp.label, model=vp.model, precision=vp.precision,
+                                            quantization=vp.quantization)
+        if vp.cards is not None:
+            variant.cards = vp.cards
+        base_url = (vp.base_url or plan.server.base_url).rstrip("/")
+        model = resolve_model(vp.request_model, wait_ready(base_url, 30.0), explicit=vp.served_model_name is not None)
+        variant.served_model_name = model
+        measure_soak(base_url, variant, soak_settings(plan.soak, plan.serving, ctx.store.results, variant), plan.serving,
+                     ctx.store, model=model, tokenizer_dir=vp.tokenizer, resume=ctx.resume,
+                     progress=ConsoleSoakProgress(), sampler=TelemetrySampler(ctx.host))  # type: ignore[arg-type]
+
+
 def stage_embedding(ctx: CollectContext) -> None:
     from collectors.embedding.stage import run_embedding_stage
 
@@ -223,6 +247,7 @@ STAGES: dict[str, Callable[[CollectContext], None]] = {
     "serving": stage_serving,
     "accuracy": stage_accuracy,
     "consistency": stage_consistency,
+    "soak": stage_soak,
     "embedding": stage_embedding,
 }
 
@@ -237,6 +262,8 @@ def default_stages(plan: Plan | None) -> list[str]:
             stages.append("accuracy")
         if plan.consistency.reference and plan.variants:
             stages.append("consistency")
+        if plan.soak.enabled and plan.variants:
+            stages.append("soak")
         if plan.embedding:
             stages.append("embedding")
     return stages
@@ -402,6 +429,8 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
                          plan=plan, plan_path=plan_path, stages=stages, resume=resume)
     if plan is not None and plan.title:
         store.results.title = plan.title
+    if plan is not None and plan.frontier != type(plan.frontier)():  # the document reads the frontier as the plan says
+        store.results.frontier = plan.frontier.model_copy()
     if plan is not None:
         for name, value in plan.subject.model_dump(exclude_none=True).items():
             setattr(store.results.subject, name, value)

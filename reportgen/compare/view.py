@@ -63,6 +63,8 @@ class CompareView:
     energy: Table | None
     capacity: Table | None
     charts: list[tuple[str, str]]
+    frontier: Table | None  # every file's frontier read at the baseline's interactivity levels (compare.frontier)
+    frontier_notes: list[str]
     accuracy: Table | None
     accuracy_notes: list[str]
     consistency: Table | None
@@ -360,8 +362,11 @@ def _glossary() -> Table:
 
 
 def build_compare_view(c: Comparison) -> CompareView:
+    from reportgen.compare.frontier import compare_frontier_table
+
     headline, headline_notes = _headline(c)
     winners, winners_missing = _winners(c)
+    frontier_table, frontier_notes = compare_frontier_table(c)
     performance, energy = _performance(c)
     env, env_notes = _environment(c)
     acc, acc_notes = _accuracy(c)
@@ -401,6 +406,8 @@ def build_compare_view(c: Comparison) -> CompareView:
         energy=energy,
         capacity=_capacity(c),
         charts=chart_plan(c),
+        frontier=frontier_table,
+        frontier_notes=frontier_notes,
         accuracy=acc,
         accuracy_notes=acc_notes,
         consistency=cons,

@@ -20,6 +20,7 @@ from reportgen.report import formatting as fmt
 from reportgen.report.charts import capacity_chart_name, capacity_chart_title
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
+from reportgen.slo_presets import preset_text_zh
 from reportgen.validity import check_cell, status_of
 from reportgen.verdicts.states import STATUS_ZH, Statement
 
@@ -158,7 +159,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
     lengths = f"输入 {search.input_len} / 输出 {search.output_len}"
     return CapacitySearchView(
         heading=f"{number} {v.label}（{lengths}，按{_unit(search.by).split('（')[0]}）",
-        slo=slo_zh(search.slo),
+        slo=slo_zh(search.slo) + (f"（{src}）" if (src := preset_text_zh(search.slo_preset)) else ""),
         answer=_answer(search, v.label),
         table=RowsView(headers, rows),
         chart=(capacity_chart_name(v.label, i, search), capacity_chart_title(v.label, search.by)) if has_chart else None,

@@ -1,7 +1,8 @@
 """Charts of the document, drawn with matplotlib from the results as they are.
 
 ``serving_charts``: output TPS, TTFT and TPOT against batch size, one line per variant on
-the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
+the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). The
+frontier and soak charts are in ``frontier_charts``. ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
 variant. Each chart comes as SVG (text as paths: no font needed where it is viewed;
 deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
@@ -248,6 +249,10 @@ def chart_plan(results: Results, findings: list[Finding] | None = None) -> list[
             plan.append((_file_name(name, lines), serving_title(spec[0], lines)))
     plan += accuracy_chart_plan(results, findings)
     plan += capacity_chart_plan(results)
+    from reportgen.report.frontier_charts import frontier_chart_plan, soak_chart_plan  # they draw with this module
+
+    plan += frontier_chart_plan(results, findings)
+    plan += soak_chart_plan(results)
     return plan
 
 
@@ -259,6 +264,12 @@ def all_charts(results: Results, findings: list[Finding] | None = None) -> dict[
     if acc is not None:
         charts[acc.name] = acc
     charts.update(capacity_charts(results))
+    from reportgen.report.frontier_charts import frontier_chart, soak_charts
+
+    fr = frontier_chart(results, findings)
+    if fr is not None:
+        charts[fr.name] = fr
+    charts.update(soak_charts(results))
     return charts
 
 

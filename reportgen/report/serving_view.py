@@ -407,6 +407,18 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int],
     return Table(headers, rows), general + notes, caption
 
 
+def _slo_requirement(cells: list[tuple[ModelVariant, ServingCell]]) -> list[str]:
+    """「延迟要求：…（MLPerf … 限值）」 when the cells were judged by limits (one line per distinct set)."""
+    from reportgen.report.capacity_view import slo_zh
+    from reportgen.slo_presets import preset_text_zh
+
+    out = []
+    for slo, preset in dict.fromkeys((tuple(c.slo.items()), c.slo_preset) for _, c in cells if c.slo):
+        src = preset_text_zh(preset)
+        out.append(f"延迟要求：{slo_zh(dict(slo))}" + (f"（{src}）" if src else ""))
+    return out
+
+
 def serving_view(results: Results, findings: list[Finding], numbers: dict[int, int]) -> ServingView:
     model = model_name(results)
     engine = next((v.server.engine for v in results.variants if v.server.engine), None) or "vllm"
@@ -421,6 +433,7 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
             "输出长度 = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})) + " 词元",
             "精度：" + "、".join(v.label for v in results.variants if v.serving),
         ]
+        requirements += _slo_requirement(cells)
     else:
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]

@@ -29,8 +29,10 @@ from reportgen.report.deployment_view import deployment_view
 from reportgen.report.embedding_runs_view import embedding_runs_view
 from reportgen.report.environment_view import environment_view, unlabelled_facts
 from reportgen.report.findings_view import findings_view
+from reportgen.report.frontier_view import frontier_view
 from reportgen.report.provenance import ProvenanceView, RawBlock, provenance, raw_blocks
 from reportgen.report.serving_view import serving_view
+from reportgen.report.soak_view import soak_view
 from reportgen.report.view_types import (
     AccuracyVariantView,
     AccuracyView,
@@ -73,11 +75,27 @@ class DocumentView:
     capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
     consistency: ConsistencyView | None = None  # 与参考卡输出一致性, right after section 4 (left out when absent)
     sections: SectionNumbers = SectionNumbers(consistency=None, embedding="5", reranker="6", findings="7")
+    frontier: Any = None  # reportgen.report.frontier_view.FrontierView: 性能前沿 (after 3.5, or 3.5 without it)
+    soak: Any = None  # reportgen.report.soak_view.SoakView: 稳定性测试 (the next number)
     raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
     provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+def frontier_statements(results: Results, findings: list[Finding], section: str) -> list[Statement]:
+    """The 结论 page's frontier line per variant and shape (``reportgen.frontier.frontier_summary``)."""
+    from reportgen.frontier import frontier_summary
+
+    return [Statement(text=s.text, section=section) for s in frontier_summary(results, findings)]
+
+
+def soak_statements(results: Results, section: str) -> list[Statement]:
+    """The 结论 page's stability line per soak run (``reportgen.soak.soak_verdict``)."""
+    from reportgen.soak import soak_verdict
+
+    return [Statement(text=s.text, section=section) for s in soak_verdict(results)]
 
 
 def build_view(
@@ -94,8 +112,14 @@ def build_view(
     if findings is None:
         findings = check_results(results)
     findings_section, numbers = findings_view(results, findings)
-    extra = capacity_statements(results) + consistency_statements(results) + list(conclusion_extra or [])
     sections = section_numbers(results)
+    capacity = capacity_view(results)
+    n = 5 + capacity.present  # 3.5 容量 when there is one, then 性能前沿, then 稳定性测试
+    frontier = frontier_view(results, findings, f"3.{n}")
+    soak = soak_view(results, f"3.{n + frontier.present}")
+    extra = (capacity_statements(results) + frontier_statements(results, findings, frontier.heading.split()[0])
+             + soak_statements(results, soak.heading.split()[0]) + consistency_statements(results)
+             + list(conclusion_extra or []))
     return DocumentView(
         cover=cover_view(results, source),
         conclusion=conclusion(results, findings, extra=extra),
@@ -107,7 +131,9 @@ def build_view(
         reranker=embedding_runs_view(results, "reranker", int(sections.reranker), "模型推理"),
         findings=findings_section,
         accuracy_extra=accuracy_view(results),
-        capacity=capacity_view(results),
+        capacity=capacity,
+        frontier=frontier,
+        soak=soak,
         consistency=consistency_view(results, findings),
         sections=sections,
         raw=raw_blocks(results),

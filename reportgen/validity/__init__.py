@@ -63,6 +63,7 @@ RULE_MODULES: tuple[str, ...] = (
     "reportgen.validity.embedding",
     "reportgen.validity.open_loop",
     "reportgen.validity.consistency",
+    "reportgen.validity.frontier",
 )
 for _module in RULE_MODULES:
     importlib.import_module(_module)

@@ -50,7 +50,7 @@ Scope = Literal["cell", "variant", "results"]
 
 #: The families of evidence rules, in the order docs/validity.md lists them, with their names.
 Family = Literal["serving", "open_loop", "accuracy", "functional", "embedding", "consistency", "variant_identity", "telemetry",
-                 "derived"]
+                 "derived", "soak"]
 FAMILIES: dict[str, tuple[str, str]] = {
     "serving": ("serving cell", "性能用例"),
     "open_loop": ("open loop", "开环负载"),
@@ -61,6 +61,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "variant_identity": ("variant identity", "版本身份"),
     "telemetry": ("telemetry", "加速卡遥测"),
     "derived": ("derived value", "派生数值"),
+    "soak": ("soak / stability", "稳定性测试"),
 }
 
 #: Where a threshold comes from.
