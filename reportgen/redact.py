@@ -141,9 +141,25 @@ class Redactor:
                 for k, v in env.items()}
 
 
+# Secrets this process was given (an API key read from the environment): masked by ``redact``,
+# ``redact_model`` and ``redact_file`` from the moment they are registered.
+_REGISTERED: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask ``value`` in every line ``redact`` cleans and every document or log redacted from now
+    on (an API key: no output line or saved file may hold it, whatever echoes it)."""
+    if value and value.strip():
+        _REGISTERED.add(value)
+
+
+def registered_secrets() -> frozenset[str]:
+    return frozenset(_REGISTERED)
+
+
 def redact(text: str) -> str:
-    """``text`` with secret values replaced by ``***`` (patterns only)."""
-    return Redactor().text(text)
+    """``text`` with secret values replaced by ``***`` (patterns, and the registered secrets)."""
+    return Redactor(_REGISTERED).text(text)
 
 
 def redact_optional(text: str | None) -> str | None:
@@ -219,7 +235,7 @@ def _walk(obj: Any, where: str, r: Redactor) -> Any:
 def redact_model(obj: BaseModel, known: Iterable[str] = ()) -> Redactor:
     """Redact every string of ``obj`` in place (two passes when the first one learns values
     that occur in fields it had already passed). Returns the redactor (``found``, ``known``)."""
-    r = Redactor(known)
+    r = Redactor({*known, *_REGISTERED})
     before = set(r.known)
     _walk(obj, "", r)
     if r.known - before:
@@ -240,7 +256,7 @@ def redact_file(path: Any, known: Iterable[str]) -> bool:
         text = p.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    r = Redactor(known)
+    r = Redactor({*known, *_REGISTERED})
     new = r.text(text)
     if new == text:
         return False

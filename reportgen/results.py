@@ -561,6 +561,8 @@ class CapacitySearch(_Model):
     output_len: int
     dataset: str = "random"
     max_value: float | None = None  # the search's upper bound (--max-concurrency)
+    min_value: float | None = None  # its lower bound: concurrency 1, or the smallest rate
+    start: float | None = None  # the first value probed (then doubled up to max_value, then bisected)
     capacity: float | None = None  # None: not even the smallest value met the SLO
     probes: list[CapacityProbe] = Field(default_factory=list)
     started_at: datetime | None = None

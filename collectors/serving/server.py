@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from collectors.auth import bearer
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
 from reportgen.results import FunctionalCheck
@@ -245,12 +246,14 @@ def failure_line(log: str) -> str | None:
     return parsed[-1][2] if parsed else None
 
 
-def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
-    """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
+def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5,
+               api_key: str | None = None) -> list[str]:
+    """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids.
+    ``api_key``: sent as a bearer token with every request (``collectors.auth``)."""
     base = base_url.rstrip("/")
     deadline = time.monotonic() + timeout_s
     last = "no answer yet"
-    with httpx.Client(timeout=5.0) as c:
+    with httpx.Client(timeout=5.0, headers=bearer(api_key)) as c:
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
@@ -276,13 +279,16 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
             time.sleep(poll_s)
 
 
-def served_models(base_url: str, timeout_s: float = 10.0) -> list[str]:
+def served_models(base_url: str, timeout_s: float = 10.0, *, api_key: str | None = None) -> list[str]:
     """Model ids from ``/v1/models``; ``ServerError`` when the server cannot be reached."""
     url = base_url.rstrip("/") + "/v1/models"
     try:
-        r = httpx.get(url, timeout=timeout_s)
+        r = httpx.get(url, timeout=timeout_s, headers=bearer(api_key))
     except httpx.HTTPError as e:
         raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
+    if r.status_code == 401:
+        raise ServerError(f"{url}: HTTP 401: the server wants an API key"
+                          + (" and refused the one sent" if api_key else ": pass --api-key-env VAR"))
     if r.status_code != 200:
         raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]!r}")
     return model_ids(r, url)
@@ -301,10 +307,10 @@ def model_ids(r: httpx.Response, url: str) -> list[str]:
     return [d["id"] for d in data]
 
 
-def server_info(base_url: str) -> dict[str, str]:
+def server_info(base_url: str, *, api_key: str | None = None) -> dict[str, str]:
     """What the server says about itself (vLLM: ``/version``); empty when it says nothing."""
     try:
-        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0)
+        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0, headers=bearer(api_key))
         if r.status_code == 200:
             v = r.json().get("version")
             if v:
@@ -314,7 +320,8 @@ def server_info(base_url: str) -> dict[str, str]:
     return {}
 
 
-def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01, timeout_s: float = 600.0) -> FunctionalCheck:
+def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01,
+                     timeout_s: float = 600.0, api_key: str | None = None) -> FunctionalCheck:
     """POST one non-streamed completion as the seed's curl did; an error is recorded, not raised."""
     base = base_url.rstrip("/")
     body = {"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
@@ -325,7 +332,7 @@ def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int 
     check = FunctionalCheck(endpoint="/v1/completions", request=body, command=command)
     t = time.perf_counter()
     try:
-        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s)
+        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s, headers=bearer(api_key))
     except httpx.HTTPError as e:
         check.error = f"{type(e).__name__}: {e}"
         return check

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors.auth import ApiKey, bearer, variant_api_keys
 from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
@@ -77,6 +78,7 @@ def measure_variant(
     progress: Progress | None = None,
     transport: Any = None,
     sampler: Sampler | None = None,
+    api_key: str | None = None,
 ) -> list[ServingCell]:
     """Run the matrix of ``settings`` against ``base_url`` into ``variant``; saves after each cell."""
     plans = cell_plans(settings)
@@ -84,7 +86,7 @@ def measure_variant(
         for p in plans:
             (progress or Progress()).cell_skipped(variant.label, p)
         return [c for p in plans if (c := find_cell(variant, p)) is not None]
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model, api_key=api_key)
     variant.tokenizer = tokenizer_dir or variant.tokenizer
     seed = settings.seed if settings.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
@@ -92,7 +94,8 @@ def measure_variant(
     concurrency = max(p.concurrency for p in plans)
 
     async def go() -> list[ServingCell]:
-        client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport)
+        client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport,
+                             api_key=api_key)
         try:
             return await run_matrix(
                 client, factory, variant, plans, params,
@@ -133,18 +136,19 @@ def measure_capacity(
     transport: Any = None,
     sampler: Sampler | None = None,
     command: str | None = None,
+    api_key: str | None = None,
 ) -> CapacitySearch:
     """Run one capacity search against ``base_url`` into ``variant.capacity``; saves after each probe."""
     if resume and (done := find_search(variant, search)) is not None:
         return done
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model, api_key=api_key)
     seed = serving.seed if serving.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=search.endpoint == "chat")
     params = request_params(serving, model)
     pool = int(search.max_value) if search.by == "concurrency" else max(100, search.num_requests)
 
     async def go() -> CapacitySearch:
-        client = make_client(base_url, pool, transport=transport)
+        client = make_client(base_url, pool, transport=transport, api_key=api_key)
         try:
             return await run_search(client, factory, variant, search, params, save=store.save, progress=progress,
                                     scrape_metrics=serving.scrape_metrics, sampler=sampler, command=command)
@@ -181,7 +185,7 @@ def resolve_model(model: str, served: list[str], *, explicit: bool = False) -> s
     raise ServerError(f"the server serves {', '.join(repr(m) for m in served)}, not {model!r}: {hint}")
 
 
-def check_alive(base_url: str, server: ServerProcess | HostServer | None = None) -> None:
+def check_alive(base_url: str, server: ServerProcess | HostServer | None = None, *, api_key: str | None = None) -> None:
     """``ServerError`` when the server died or stopped answering during the measurements: its
     failed requests are recorded, and the run must not end as if all went well."""
     code = server.exit_code() if server is not None else None
@@ -189,27 +193,28 @@ def check_alive(base_url: str, server: ServerProcess | HostServer | None = None)
         where = f" (log: {server.log_path})" if server is not None else ""
         raise ServerError(f"the server exited with status {code} during the measurements{where}")
     try:
-        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0)
+        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0, headers=bearer(api_key))
     except httpx.HTTPError as e:
         raise ServerError(f"{base_url}: the server stopped answering during the measurements ({type(e).__name__}: {e})") from None
     if r.status_code >= 500:
         raise ServerError(f"{base_url}/health: HTTP {r.status_code} after the measurements")
 
 
-def identify_server(s: Any, base_url: str) -> None:
+def identify_server(s: Any, base_url: str, *, api_key: str | None = None) -> None:
     """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
-    version = server_info(base_url).get("engine_version")
+    version = server_info(base_url, api_key=api_key).get("engine_version")
     if version:
         s.engine, s.engine_version = "vllm", version
 
 
-def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool) -> None:
+def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool,
+                      api_key: str | None = None) -> None:
     if not fc.enabled:
         return
     if resume and variant.functional_check is not None and variant.functional_check.error is None:
         return
     variant.functional_check = functional_check(
-        base_url, model, fc.prompt, max_tokens=fc.max_tokens, temperature=fc.temperature
+        base_url, model, fc.prompt, max_tokens=fc.max_tokens, temperature=fc.temperature, api_key=api_key
     )
 
 
@@ -218,7 +223,7 @@ class WhileUp(Protocol):
 
     def done(self, vp: VariantPlan, variant: ModelVariant) -> bool: ...
 
-    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None: ...
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str, *, api_key: str | None = None) -> None: ...
 
 
 def run_serving_stage(
@@ -231,6 +236,7 @@ def run_serving_stage(
     log_dir: str | Path | None = None,
     sampler: Sampler | None = None,
     while_up: WhileUp | None = None,
+    api_key: ApiKey | None = None,
 ) -> None:
     """For each variant of the plan: launch its server if it has a launch command (locally,
     or in its container), else attach; wait for /health and /v1/models; run the
@@ -242,7 +248,9 @@ def run_serving_stage(
     (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``). ``while_up``:
     more work per variant while its server is up (the accuracy stage), with its own
     ``done(variant_plan, variant)`` test so that ``resume`` skips a variant only when both are done.
+    ``api_key``: sent to every server whose variant names no ``api_key_env`` of its own.
     """
+    keys = variant_api_keys(plan, api_key)  # every variable read before any server is touched
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
     failures: list[str] = []
     for vp in plan.variants:
@@ -265,7 +273,8 @@ def run_serving_stage(
             continue
 
         try:
-            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up)
+            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up,
+                         keys[vp.label])
         except ReportgenError as e:
             # recorded; the next variant still runs (its server may be fine)
             s.error = str(e)
@@ -278,7 +287,7 @@ def run_serving_stage(
 def _run_variant(
     plan: Plan, store: ResultsStore, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str,
     host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
-    while_up: WhileUp | None = None,
+    while_up: WhileUp | None = None, api_key: str | None = None,
 ) -> None:
     s = variant.server
     server: ServerProcess | HostServer | None = None
@@ -295,28 +304,30 @@ def _run_variant(
         s.launched = True
     try:
         s.served_models = wait_ready(
-            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server
+            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server,
+            api_key=api_key,
         )
         if server and server.started_at is not None:
             s.startup_s = time.monotonic() - server.started_at
         s.error = None
-        identify_server(s, base_url)
+        identify_server(s, base_url, api_key=api_key)
         model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)
         variant.served_model_name = model
-        _check_functional(base_url, model, plan.functional_check, variant, resume)
+        _check_functional(base_url, model, plan.functional_check, variant, resume, api_key)
         store.save()
         measure_variant(
             base_url, variant, plan.serving, store,
-            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler, api_key=api_key,
         )
         if plan.capacity.enabled:
             measure_capacity(
                 base_url, variant, capacity_settings(plan.capacity, plan.serving), plan.serving, store,
                 model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+                api_key=api_key,
             )
         if while_up is not None:
-            while_up.run(vp, variant, base_url, model)
-        check_alive(base_url, server)
+            while_up.run(vp, variant, base_url, model, api_key=api_key)
+        check_alive(base_url, server, api_key=api_key)
     finally:
         if server is not None:
             s.exit_code = server.stop(plan.server.stop_timeout_s)

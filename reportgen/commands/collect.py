@@ -16,9 +16,11 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import results_path, ssh_host_key_option
+from collectors.auth import ApiKey, api_key_from_env, embedding_api_key, variant_api_keys
+from reportgen.commands._options import api_key_option, number, results_path, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
+from reportgen.ranges import Port, Seconds
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
 
 PASSWORD_ENV = "REPORTGEN_SSH_PASSWORD"
@@ -36,6 +38,7 @@ class CollectContext:
     plan_path: str | None = None
     stages: list[str] = field(default_factory=list)
     resume: bool = False
+    api_key: ApiKey | None = None  # --api-key-env: the servers' key unless the plan names another
 
     def need_plan(self, stage: str) -> Plan:
         if self.plan is None:
@@ -76,7 +79,7 @@ class _AccuracyWhileUp:
         have = {(a.benchmark, a.mode) for a in variant.accuracy if a.source == "measured" and a.n}
         return all((t, self.acc.mode) in have for t in self.acc.tasks)
 
-    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None:
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str, *, api_key: str | None = None) -> None:
         from collectors.accuracy.stage import run_accuracy_stage
 
         data_dir = Path(self.acc.data_dir)
@@ -87,6 +90,7 @@ class _AccuracyWhileUp:
             self.ctx.store, base_url=base_url, model=model, data_dir=data_dir, precision=vp.label,
             tasks=self.acc.tasks, mode=self.acc.mode, limit=self.acc.limit, concurrency=self.acc.concurrency,
             resume=True,  # a repeated collect adds what is missing instead of refusing
+            api_key=api_key,
         )
 
 
@@ -100,7 +104,7 @@ def stage_serving(ctx: CollectContext) -> None:
         raise ReportgenError(f"{ctx.plan_path}: the plan has no [[variants]] to measure")
     while_up = _AccuracyWhileUp(ctx) if "accuracy" in ctx.stages and plan.accuracy.enabled else None
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
-                      sampler=TelemetrySampler(ctx.host), while_up=while_up)  # type: ignore[arg-type]
+                      sampler=TelemetrySampler(ctx.host), while_up=while_up, api_key=ctx.api_key)  # type: ignore[arg-type]
     ctx.echo(summary_table(ctx.store.results.variants))
 
 
@@ -113,16 +117,17 @@ def stage_accuracy(ctx: CollectContext) -> None:
     from collectors.serving.stage import resolve_model
 
     acc = _AccuracyWhileUp(ctx)
+    keys = variant_api_keys(plan, ctx.api_key)
     for vp in plan.variants:
         variant = ctx.store.results.variant(vp.label, model=vp.model, precision=vp.precision,
                                             quantization=vp.quantization)
         if ctx.resume and acc.done(vp, variant):
             continue
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
-        served = wait_ready(base_url, 30.0)
+        served = wait_ready(base_url, 30.0, api_key=keys[vp.label])
         model = resolve_model(vp.request_model, served, explicit=vp.served_model_name is not None)
         variant.served_model_name = model
-        acc.run(vp, variant, base_url, model)
+        acc.run(vp, variant, base_url, model, api_key=keys[vp.label])
 
 
 def stage_embedding(ctx: CollectContext) -> None:
@@ -133,6 +138,7 @@ def stage_embedding(ctx: CollectContext) -> None:
         run = run_embedding_stage(
             ctx.store, model=e.model, kind=e.kind, base_url=e.base_url, device=e.device, precision=e.precision,
             endpoint=e.endpoint, reference=e.reference, throughput=e.throughput, progress=ctx.echo,
+            api_key=embedding_api_key(plan, e, ctx.api_key) if e.base_url else None,
         )
         status = f"error: {run.error}" if run.error else f"reference check {run.reference_check.status}"
         ctx.echo(f"embedding: {e.kind} {e.model}: {status}")
@@ -160,7 +166,8 @@ def default_stages(plan: Plan | None) -> list[str]:
 
 
 def with_discovery(host: str | None, plan: Plan | None, stages: list[str], *, explicit: bool, data: Path | None,
-                   ports: tuple[int, ...] = (), echo: Callable[[str], None] = lambda s: None) -> tuple[Plan | None, list[str], list[str]]:
+                   ports: tuple[int, ...] = (), echo: Callable[[str], None] = lambda s: None,
+                   api_key: str | None = None) -> tuple[Plan | None, list[str], list[str]]:
     """A plan without [[variants]]: look for a server (the plan's ports, then 8000) and measure what it
     serves with the plan's (or the default) matrix; accuracy too when ``data`` is given.
     Returns (plan, stages, what was skipped and why). ``explicit``: --only asked for serving or
@@ -170,7 +177,7 @@ def with_discovery(host: str | None, plan: Plan | None, stages: list[str], *, ex
     skipped: list[str] = []
     wants_server = not explicit or "serving" in stages or "accuracy" in stages
     if wants_server and not (plan is not None and plan.variants):
-        found = discover_server(candidate_urls(host, plan, ports))
+        found = discover_server(candidate_urls(host, plan, ports), api_key=api_key)
         if found.base_url is None:
             if explicit:
                 raise ReportgenError(f"no OpenAI-compatible server found: {found.why_not()} (name one with a plan's "
@@ -212,13 +219,13 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--host", default=None, help="Machine to evaluate (default: this one). localhost/127.0.0.1 "
               "run locally unless an SSH user, port or key is given.")
 @click.option("--ssh-user", default=None, help="SSH user (default: the local user name; ~/.ssh/config is not read).")
-@click.option("--ssh-port", default=22, show_default=True, type=int)
+@click.option("--ssh-port", default=22, show_default=True, type=number(Port))
 @click.option("--ssh-key", default=None, type=click.Path(dir_okay=False), help="Private key file.")
 @click.option("--ask-pass", is_flag=True, help=f"Prompt for the SSH password (or set {PASSWORD_ENV}).")
 @ssh_host_key_option
 @click.option("--container", default=None, help="Docker container whose python/vllm/torch versions to record.")
 @click.option("--only", default=None, help=f"Comma list of stages to run (known: {', '.join(STAGES)}).")
-@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--timeout", "timeout_s", default=20.0, show_default=True, type=number(Seconds),
               help="Seconds each command may run.")
 @click.option("--plan", "plan_path", default=None, type=click.Path(dir_okay=False),
               help="TOML plan (reportgen init): variants, serving matrix, accuracy, embedding checks.")
@@ -226,16 +233,17 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--data", "data_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Accuracy data sets (ceval/ gsm8k/ mmlu/ bbh/, e.g. the repository's datasets/): run the "
                    "accuracy evals on each served model.")
-@click.option("--server-port", "server_ports", multiple=True, type=click.IntRange(1, 65535),
+@click.option("--server-port", "server_ports", multiple=True, type=number(Port),
               help="Without [[variants]] in a plan: port to look for an OpenAI-compatible server on "
                    "(repeatable; default: the plan's, then 8000).")
+@api_key_option
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Results JSON (default ./reportgen-results/<host>-<timestamp>.json; with --resume: that host's "
                    "newest); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
                 known_hosts: str | None, ssh_host_key: str, container: str | None, only: str | None, timeout_s: float,
                 plan_path: str | None, resume: bool, data_dir: Path | None, server_ports: tuple[int, ...],
-                output: str | None) -> None:
+                api_key: ApiKey | None, output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
 
     Without a plan (or one without [[variants]]) it does what it can: hardware facts, then the
@@ -253,6 +261,10 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     from collectors.execution import open_host
 
     plan = load_plan(plan_path) if plan_path else None
+    if plan is not None:  # every API key variable is read now: an unset one stops the run before it starts
+        variant_api_keys(plan, api_key)
+        for e in plan.embedding:
+            embedding_api_key(plan, e, api_key)
     stages = parse_stages(only, plan)
     password = None
     if ask_pass:
@@ -281,12 +293,12 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     if note:
         click.echo(note, err=True)
     try:  # after the host answered: find its server, or say why not (nothing is written on failure)
-        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports)
+        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports, api_key)
     except BaseException:
         h.close()
         raise
     ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
-                         plan=plan, plan_path=plan_path, stages=stages, resume=resume)
+                         plan=plan, plan_path=plan_path, stages=stages, resume=resume, api_key=api_key)
     if plan is not None and plan.title:
         store.results.title = plan.title
     if plan is not None:
@@ -316,12 +328,15 @@ def _record_deployment(ctx: CollectContext) -> None:
 
 
 def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only: str | None, data_dir: Path | None,
-                   server_ports: tuple[int, ...]) -> tuple[Plan | None, list[str]]:
+                   server_ports: tuple[int, ...], api_key: ApiKey | None = None) -> tuple[Plan | None, list[str]]:
     def echo(s: str) -> None:
         click.echo(s, err=True)
 
+    default = api_key.value if api_key is not None else None
+    if default is None and plan is not None and plan.server.api_key_env:
+        default = api_key_from_env(plan.server.api_key_env, what="[server] api_key_env").value
     plan, stages, skipped = with_discovery(host, plan, stages, explicit=only is not None, data=data_dir,
-                                           ports=server_ports, echo=echo)
+                                           ports=server_ports, echo=echo, api_key=default)
     if skipped:
         echo("collect: skipped " + "; ".join(skipped))
     for name in stages:

@@ -11,11 +11,13 @@ from typing import Any
 import click
 
 from reportgen._io import read_text
+from reportgen.commands._options import number
 from reportgen.importers.formats import list_formats, parse_any
 from reportgen.importers.manual import apply_manual, parse_manual
 from reportgen.importers.merge import add_accuracy, add_cell, number_repeats
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell, RunParams
+from reportgen.ranges import Concurrency, Tokens
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
 
 
@@ -96,11 +98,11 @@ def _apply(lines: list[str], cells: list[ImportedCell], scores: list[ImportedAcc
 
 
 _run_options = [
-    click.option("--batch-size", type=click.IntRange(min=1), help="Override the concurrency (default: min(num_prompts, max_concurrency) as printed)."),
+    click.option("--batch-size", type=number(Concurrency), help="Override the concurrency (default: min(num_prompts, max_concurrency) as printed)."),
     click.option("--precision", help="Variant label, e.g. FP16, GPTQ-Int4, W8A8 (default: from the model path or name)."),
     click.option("--model", help="Model name (default: from the model path)."),
-    click.option("--input-len", type=click.IntRange(min=1), help="Requested input length when the file does not say."),
-    click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say."),
+    click.option("--input-len", type=number(Tokens), help="Requested input length when the file does not say."),
+    click.option("--output-len", type=number(Tokens), help="Requested output length when the file does not say."),
     click.option("--dataset", help="Dataset of the run when the file does not say (random, sharegpt, sonnet, ...)."),
     click.option("--command", "client_command", help="The client command that produced the output (kept with the cell)."),
 ]
