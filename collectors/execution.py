@@ -15,6 +15,11 @@ from the user (a container name, a path) is put in with ``shlex.quote`` (see ``q
 Host keys are checked as OpenSSH does, against reportgen's own known-hosts file (see ``SSHHost``).
 Connection failures (unreachable, refused key, host-key mismatch) raise ``HostError`` with one
 line; a command that fails, hangs or is missing is *data*: a ``CommandResult`` saying so.
+
+Every capture is bounded: of each stream the first ``MAX_CAPTURE_BYTES`` are kept and the rest is
+read, counted and dropped (``CommandResult.stdout_bytes``), locally and over SSH, so a card tool
+that floods its output cannot fill the memory or the results file; a stream that never ends is
+cut by the command's timeout.
 """
 
 from __future__ import annotations
@@ -24,16 +29,19 @@ import hashlib
 import logging
 import os
 import re
+import selectors
 import shlex
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from reportgen.errors import HostError
+from reportgen.ranges import MAX_CAPTURE_BYTES
 
 DEFAULT_TIMEOUT_S = 20.0
 # Exit status of a command killed by ``timeout`` (coreutils) and of "command not found" (sh).
@@ -43,7 +51,9 @@ NOT_FOUND_EXIT = 127
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What one command did. ``exit_code`` is None when it never finished."""
+    """What one command did. ``exit_code`` is None when it never finished. ``stdout_bytes`` /
+    ``stderr_bytes``: how many bytes the stream carried in all when more than
+    ``MAX_CAPTURE_BYTES`` arrived (only those were kept); None when it was kept whole."""
 
     command: str
     exit_code: int | None
@@ -51,10 +61,47 @@ class CommandResult:
     stderr: str = ""
     duration_s: float = 0.0
     timed_out: bool = False
+    stdout_bytes: int | None = None
+    stderr_bytes: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def truncated(self) -> bool:
+        return self.stdout_bytes is not None or self.stderr_bytes is not None
+
+
+class Capture:
+    """One output stream, bounded: the first ``limit`` bytes kept, every byte counted."""
+
+    __slots__ = ("data", "limit", "total")
+
+    def __init__(self, limit: int = MAX_CAPTURE_BYTES) -> None:
+        self.data = bytearray()
+        self.limit = limit
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+
+    def text(self) -> str:
+        return _decode(bytes(self.data))
+
+    @property
+    def dropped_total(self) -> int | None:
+        """The stream's full size when bytes were dropped, else None."""
+        return self.total if self.total > len(self.data) else None
+
+
+def captured(command: str, exit_code: int | None, out: Capture, err: Capture, duration_s: float,
+             timed_out: bool = False) -> CommandResult:
+    return CommandResult(command, exit_code, out.text(), err.text(), duration_s, timed_out,
+                         out.dropped_total, err.dropped_total)
 
 
 class Host(Protocol):
@@ -117,21 +164,63 @@ class LocalHost:
             )
         except OSError as e:
             return CommandResult(command, None, "", f"cannot start sh: {e}", time.perf_counter() - t0)
-        try:
-            out, err = proc.communicate(input=stdin, timeout=timeout_s)
-        except subprocess.TimeoutExpired:
+        out, err = Capture(), Capture()
+        if proc.stdin is not None:
+            _feed(proc.stdin, stdin or b"")
+        finished = _drain(proc, {proc.stdout: out, proc.stderr: err}, t0 + timeout_s)  # type: ignore[dict-item]
+        if not finished:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
-            out, err = proc.communicate()
-            return CommandResult(
-                command, None, _decode(out), _decode(err), time.perf_counter() - t0, timed_out=True
-            )
-        return CommandResult(command, proc.returncode, _decode(out), _decode(err), time.perf_counter() - t0)
+            _drain(proc, {proc.stdout: out, proc.stderr: err}, time.perf_counter() + 2.0)  # type: ignore[dict-item]
+            proc.wait()
+            return captured(command, None, out, err, time.perf_counter() - t0, timed_out=True)
+        return captured(command, proc.wait(), out, err, time.perf_counter() - t0)
 
     def close(self) -> None:
         pass
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to a child's standard input from a thread, then close it (a child that does
+    not read must not block us; the data are small: an environment file)."""
+    def write() -> None:
+        try:
+            pipe.write(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+    threading.Thread(target=write, daemon=True).start()
+
+
+def _drain(proc: subprocess.Popen[bytes], streams: dict[IO[bytes], Capture], deadline: float) -> bool:
+    """Read every stream into its capture until all are closed and ``proc`` has exited (True), or
+    ``deadline`` passes (False). Bounded memory whatever the child writes."""
+    with selectors.DefaultSelector() as sel:
+        for pipe, cap in streams.items():
+            if pipe is not None and not pipe.closed:
+                sel.register(pipe, selectors.EVENT_READ, cap)
+        while sel.get_map():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            for key, _ in sel.select(min(left, 1.0)):
+                chunk = os.read(key.fd, 1 << 16)
+                if chunk:
+                    key.data.add(chunk)
+                else:
+                    sel.unregister(key.fileobj)
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- replay
@@ -341,24 +430,21 @@ class SSHHost:
             if stdin:
                 chan.sendall(stdin)
             chan.shutdown_write()
-            out, err = bytearray(), bytearray()
+            out, err = Capture(), Capture()
             chan.settimeout(0.2)
             while True:
                 got = False
                 if chan.recv_ready():
-                    out += chan.recv(65536)
+                    out.add(chan.recv(1 << 20))
                     got = True
                 if chan.recv_stderr_ready():
-                    err += chan.recv_stderr(65536)
+                    err.add(chan.recv_stderr(1 << 20))
                     got = True
                 if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
                 if time.perf_counter() > deadline:
                     chan.close()
-                    return CommandResult(
-                        command, None, _decode(bytes(out)), _decode(bytes(err)),
-                        time.perf_counter() - t0, timed_out=True,
-                    )
+                    return captured(command, None, out, err, time.perf_counter() - t0, timed_out=True)
                 if not got:
                     time.sleep(0.02)
             rc = chan.recv_exit_status()
@@ -368,9 +454,7 @@ class SSHHost:
         dt = time.perf_counter() - t0
         # timeout(1) exits 124, or 137 when it had to SIGKILL after the grace period.
         timed_out = rc == TIMEOUT_EXIT or (rc == 128 + 9 and dt >= secs)
-        return CommandResult(
-            command, None if timed_out else rc, _decode(bytes(out)), _decode(bytes(err)), dt, timed_out
-        )
+        return captured(command, None if timed_out else rc, out, err, dt, timed_out)
 
     def close(self) -> None:
         self._client.close()

@@ -20,7 +20,7 @@ from pydantic import Field
 from pydantic.fields import FieldInfo
 
 __all__ = [
-    "MAX_CONCURRENCY", "MAX_COUNT", "MAX_TOKENS", "Bounds", "Burstiness", "Concurrency", "Count", "Interval", "LogLines",
+    "MAX_CAPTURE_BYTES", "MAX_CONCURRENCY", "MAX_COUNT", "MAX_TOKENS", "Bounds", "Burstiness", "Concurrency", "Count", "Interval", "LogLines",
     "MaxTokens", "Milliseconds", "NonNegCount", "Port", "Rate", "Repeats", "Seconds", "Seed", "Temperature", "Tokens",
     "bounds",
 ]
@@ -30,6 +30,9 @@ MAX_CONCURRENCY = 100_000  # requests in flight (each is a connection and a task
 MAX_COUNT = 10_000_000  # requests, rounds, questions per run
 MAX_SECONDS = 7 * 86400.0  # a week: any timeout or wait
 MAX_RATE = 1_000_000.0  # requests per second
+#: Bytes kept of each output stream of a command run on the machine under test, and of a server
+#: log's tail (no SMI tool, lspci or log needs more; a flooding tool must not fill the results)
+MAX_CAPTURE_BYTES = 1 << 20
 
 Tokens = Annotated[int, Field(ge=1, le=MAX_TOKENS)]
 MaxTokens = Tokens

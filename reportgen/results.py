@@ -122,6 +122,10 @@ class CommandOutput(_Model):
     host: str | None = None
     container: str | None = None  # run inside this docker container
     reason: MissingReason | None = None  # why it gave no usable output, if it did not
+    # the stream's full size when it carried more than the capture limit (1 MiB): only its
+    # first bytes are kept in ``stdout``/``stderr`` (None: kept whole)
+    stdout_bytes: int | None = None
+    stderr_bytes: int | None = None
 
 
 class Accelerator(_Model):

@@ -27,6 +27,7 @@ import httpx
 from collectors.auth import bearer
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
+from reportgen.ranges import MAX_CAPTURE_BYTES
 from reportgen.results import FunctionalCheck
 
 __all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]
@@ -78,11 +79,18 @@ class ServerProcess:
         return self.proc.poll() if self.proc is not None else None
 
     def log_tail(self, lines: int = 200) -> str:
+        """The log's last ``lines`` lines, from its last ``MAX_CAPTURE_BYTES`` only (a server that
+        writes one endless line must not fill the memory or the results file)."""
         try:
             with open(self.log_path, "rb") as f:
-                tail = deque(f, maxlen=lines)
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - MAX_CAPTURE_BYTES))
+                data = f.read(MAX_CAPTURE_BYTES)
         except OSError:
             return ""
+        if size > MAX_CAPTURE_BYTES:
+            data = data.split(b"\n", 1)[1] if b"\n" in data else data  # drop the partial first line
+        tail = deque(data.splitlines(keepends=True), maxlen=lines) if lines > 0 else deque()
         return b"".join(tail).decode("utf-8", "replace")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
@@ -204,7 +212,8 @@ class HostServer:
         return self._code
 
     def log_tail(self, lines: int = 200) -> str:
-        return str(self._run(f"tail -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
+        path = shlex.quote(self.log_path)
+        return str(self._run(f"tail -c {MAX_CAPTURE_BYTES} {path} | tail -n {int(lines)}").stdout or "")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         self._run(f"kill -TERM -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")
