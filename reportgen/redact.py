@@ -157,9 +157,14 @@ def registered_secrets() -> frozenset[str]:
     return frozenset(_REGISTERED)
 
 
-def redact(text: str) -> str:
-    """``text`` with secret values replaced by ``***`` (patterns, and the registered secrets)."""
-    return Redactor(_REGISTERED).text(text)
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with secret values replaced by ``***``: patterns, the registered secrets and ``known``."""
+    return Redactor({*known, *_REGISTERED}).text(text)
+
+
+def env_secrets(env: dict[str, str]) -> set[str]:
+    """The values of an environment that are secrets by their names (``HF_TOKEN``, ``*_KEY``, ...)."""
+    return {v for k, v in env.items() if is_secret_name(k)}
 
 
 def redact_optional(text: str | None) -> str | None:

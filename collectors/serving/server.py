@@ -3,7 +3,10 @@ Also the functional check of section 3.2 (one non-streamed request, as the seed 
 
 ``ServerProcess`` runs the plan's launch command locally (``bash -c``, its own
 process group, output to a log file), or inside a docker container (``docker exec``;
-the in-container PID is written to a file so ``stop`` can signal it). ``wait_ready``
+the in-container PID is written to a file so ``stop`` can signal it; the plan's environment
+travels through standard input, never on the ``docker exec`` command line, where ``ps`` shows it).
+A server's log is read through ``log_tail``, which masks the secrets it was given (its
+environment's tokens, the run's API keys) before anyone prints or stores a line of it. ``wait_ready``
 polls ``/health`` and ``/v1/models`` until both answer 200, failing early with the
 log's tail when the process exits. ``stop`` sends SIGTERM to the process group, then
 SIGKILL after the timeout.
@@ -27,6 +30,7 @@ import httpx
 from collectors.auth import bearer
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
+from reportgen.redact import env_secrets, redact
 from reportgen.ranges import MAX_CAPTURE_BYTES
 from reportgen.results import FunctionalCheck
 
@@ -47,28 +51,45 @@ class ServerProcess:
     @property
     def argv(self) -> list[str]:
         if self.container:
-            # sh records its PID, then exec's the command in its place: `stop` can signal it.
-            script = f"echo $$ > {_PIDFILE} && exec sh -c \"$1\""
-            envs = [a for k, v in self.env.items() for a in ("-e", f"{k}={v}")]
-            return ["docker", "exec", *envs, self.container, "sh", "-c", script, "sh", self.command]
+            # sh reads the environment from standard input (values never on a command line), records
+            # its PID, then exec's the command in its place: `stop` can signal it.
+            load_env = "set -a; . /dev/stdin; set +a; " if self.env else ""
+            script = f"{load_env}echo $$ > {_PIDFILE} && exec sh -c \"$1\" < /dev/null"
+            return ["docker", "exec", *(["-i"] if self.env else []), self.container, "sh", "-c", script, "sh", self.command]
         return ["bash", "-c", self.command]
+
+    def _env_script(self) -> bytes:
+        bad = [k for k in self.env if not ENV_NAME.fullmatch(k)]
+        if bad:
+            raise ServerError(f"{bad[0]!r} is not an environment variable name")
+        return "".join(f"{k}={shlex.quote(v)}\n" for k, v in self.env.items()).encode("utf-8")
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        piped = bool(self.container and self.env)
+        script = self._env_script() if piped else b""
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
                 self.argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: stop() reaches its children
-                env={**os.environ, **self.env},
+                # in a container the environment arrives through standard input; locally, as the
+                # child's environment (readable by its owner only)
+                env=None if self.container else {**os.environ, **self.env},
             )
         except OSError as e:
             raise ServerError(f"cannot launch the server ({self.argv[0]}): {e}") from None
         finally:
             log.close()
+        if piped and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.write(script)
+                self.proc.stdin.close()
+            except OSError:
+                pass  # it exited at once: wait_ready reports the log's cause
         self.started_at = time.monotonic()
 
     def running(self) -> bool:
@@ -80,7 +101,7 @@ class ServerProcess:
 
     def log_tail(self, lines: int = 200) -> str:
         """The log's last ``lines`` lines, from its last ``MAX_CAPTURE_BYTES`` only (a server that
-        writes one endless line must not fill the memory or the results file)."""
+        writes one endless line must not fill the memory or the results file), redacted."""
         try:
             with open(self.log_path, "rb") as f:
                 size = f.seek(0, os.SEEK_END)
@@ -91,7 +112,7 @@ class ServerProcess:
         if size > MAX_CAPTURE_BYTES:
             data = data.split(b"\n", 1)[1] if b"\n" in data else data  # drop the partial first line
         tail = deque(data.splitlines(keepends=True), maxlen=lines) if lines > 0 else deque()
-        return b"".join(tail).decode("utf-8", "replace")
+        return redact(b"".join(tail).decode("utf-8", "replace"), env_secrets(self.env))
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         """Stop the server; returns its exit code (None if it never started)."""
@@ -212,8 +233,10 @@ class HostServer:
         return self._code
 
     def log_tail(self, lines: int = 200) -> str:
+        """The log's last ``lines`` lines (of its last ``MAX_CAPTURE_BYTES``), redacted."""
         path = shlex.quote(self.log_path)
-        return str(self._run(f"tail -c {MAX_CAPTURE_BYTES} {path} | tail -n {int(lines)}").stdout or "")
+        raw = str(self._run(f"tail -c {MAX_CAPTURE_BYTES} {path} | tail -n {int(lines)}").stdout or "")
+        return redact(raw, env_secrets(self.env))
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         self._run(f"kill -TERM -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")
