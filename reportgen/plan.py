@@ -15,9 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reportgen._io import MAX_DEPTH, check_tree
+from reportgen._io import MAX_DEPTH, check_tree, read_limited
 from reportgen.errors import InputFormatError
 from reportgen.ranges import (
+    MAX_PLAN_BYTES,
     Burstiness,
     Concurrency,
     Count,
@@ -261,13 +262,9 @@ def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
 
 def load_plan(path: str | Path) -> Plan:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFormatError(f"{p}: no such plan file (write one with 'reportgen init')") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputFormatError(f"{p}: cannot read: {e}") from None
-    return parse_plan(text, source=str(p))
+    if not p.exists():
+        raise InputFormatError(f"{p}: no such plan file (write one with 'reportgen init')")
+    return parse_plan(read_limited(p, MAX_PLAN_BYTES, what="a plan", text_only=True), source=str(p))
 
 
 def _q(s: str) -> str:

@@ -20,7 +20,8 @@ from pydantic import Field
 from pydantic.fields import FieldInfo
 
 __all__ = [
-    "MAX_CAPTURE_BYTES", "MAX_CONCURRENCY", "MAX_COUNT", "MAX_TOKENS", "Bounds", "Burstiness", "Concurrency", "Count", "Interval", "LogLines",
+    "MAX_CAPTURE_BYTES", "MAX_CONCURRENCY", "MAX_DATASET_BYTES", "MAX_INPUT_BYTES", "MAX_PLAN_BYTES",
+    "MAX_FLOAT", "MAX_INT", "MAX_RESULTS_BYTES", "MAX_COUNT", "MAX_TOKENS", "Bounds", "Burstiness", "Concurrency", "Count", "Interval", "LogLines",
     "MaxTokens", "Milliseconds", "NonNegCount", "Port", "Rate", "Repeats", "Seconds", "Seed", "Temperature", "Tokens",
     "bounds",
 ]
@@ -33,6 +34,16 @@ MAX_RATE = 1_000_000.0  # requests per second
 #: Bytes kept of each output stream of a command run on the machine under test, and of a server
 #: log's tail (no SMI tool, lspci or log needs more; a flooding tool must not fill the results)
 MAX_CAPTURE_BYTES = 1 << 20
+#: The largest file of each kind reportgen reads (``reportgen._io.read_limited``): far above any
+#: real one, low enough that a wrong file or an endless device is one line, not a MemoryError.
+MAX_RESULTS_BYTES = 1 << 30  # a results file (a week of open-loop cells with every chunk time)
+MAX_INPUT_BYTES = 256 << 20  # a log, table, TOML or JSON to import, a data set file
+MAX_PLAN_BYTES = 1 << 20  # a plan is a page of TOML
+MAX_DATASET_BYTES = 2 << 30  # a workload file (ShareGPT's full dump is 0.65 GB)
+#: Every number of a results file lies within these: integers exact as floats (counts, bytes),
+#: other numbers far from overflow when summed or squared (statistics over millions of values).
+MAX_INT = 2**53
+MAX_FLOAT = 1e30
 
 Tokens = Annotated[int, Field(ge=1, le=MAX_TOKENS)]
 MaxTokens = Tokens

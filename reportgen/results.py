@@ -23,8 +23,10 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,8 +36,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
-from reportgen._io import parse_json
+from reportgen._io import parse_json, read_limited
 from reportgen.errors import ResultsError, ResultsSchemaError
+from reportgen.ranges import MAX_FLOAT, MAX_INT, MAX_RESULTS_BYTES
 
 SCHEMA_VERSION = 2
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
@@ -914,10 +917,37 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _number_out_of_range(doc: Any) -> tuple[str, Any] | None:
+    """(path, value) of the first number of a raw document outside the results' range
+    (``reportgen.ranges.MAX_INT``, ``MAX_FLOAT``), or None. Iterative (no recursion limit)."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            t = type(v)
+            if t is int and not -MAX_INT <= v <= MAX_INT or t is float and not -MAX_FLOAT <= v <= MAX_FLOAT:
+                return (f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)), v
+            if t is dict or t is list:
+                stack.append((v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)))
+    return None
+
+
+def _shown(v: Any) -> str:
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} digits)"
+
+
 def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
-    """Validate a raw dict (after migration) into ``Results``."""
+    """Validate a raw dict (after migration) into ``Results``. A number outside the range any
+    field can hold (a 4000-digit request count, ``1e308``) is refused with its field's path: it
+    would overflow wherever it is summed, squared or converted (validate, summary, render)."""
     if not isinstance(doc, dict):
         raise ResultsSchemaError(f"{source}: field (top level): expected a JSON object")
+    bad = _number_out_of_range(doc)
+    if bad is not None:
+        raise ResultsSchemaError(f"{source}: field {bad[0]}: {_shown(bad[1])} is outside the range a results "
+                                 f"file holds (|x| <= {MAX_INT} for integers, {MAX_FLOAT:g} for other numbers)")
     doc = migrate(doc, source=source)
     try:
         return Results.model_validate(doc)
@@ -930,15 +960,10 @@ def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
 def load_results(path: str | os.PathLike[str]) -> Results:
     """Read and validate a results file. Raises ``ResultsError``/``ResultsSchemaError``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ResultsError(f"{p}: is a directory, not a results file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{p}: cannot read: {e}") from None
-    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers: one line
+    if p.is_dir():
+        raise ResultsError(f"{p}: is a directory, not a results file")
+    text = read_limited(p, MAX_RESULTS_BYTES, what="a results file", error=ResultsError, text_only=True)
+    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers, duplicate keys: one line
     return results_from_dict(doc, source=str(p))
 
 
@@ -949,7 +974,16 @@ def dump_results(results: Results) -> str:
         where = _non_finite(results, "")
         if where is not None:
             raise ResultsError(f"field {where}: not a finite number; nothing was saved")
+    if _HUGE_NUMBER.search(text):  # rare: a string may hold such digits too, so look closer
+        bad = _number_out_of_range(json.loads(text))
+        if bad is not None:
+            raise ResultsError(f"field {bad[0]}: {_shown(bad[1])} is outside the range a results file holds; "
+                               "nothing was saved")
     return text
+
+
+# a JSON number of 16+ digits or with an exponent of 30 or more: maybe beyond MAX_INT / MAX_FLOAT
+_HUGE_NUMBER = re.compile(r"[:\[,]\s*-?(?:\d{16,}|\d[\d.]*[eE]\+?(?:[3-9]\d|\d{3,}))")
 
 
 def _non_finite(obj: Any, where: str) -> str | None:

@@ -30,8 +30,8 @@ import httpx
 from collectors.auth import bearer
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
-from reportgen.redact import env_secrets, redact
 from reportgen.ranges import MAX_CAPTURE_BYTES
+from reportgen.redact import env_secrets, redact
 from reportgen.results import FunctionalCheck
 
 __all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]

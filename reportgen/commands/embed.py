@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import socket
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import click
 
 from collectors.auth import ApiKey
+from reportgen._io import parse_json, read_text
 from reportgen.commands._options import NumberList, api_key_option, host_of_url, number, results_path
 from reportgen.errors import InputFormatError, ReportgenError
 from reportgen.ranges import Concurrency, Count
@@ -71,7 +71,7 @@ def embed_cmd(
     inputs = DEFAULT_INPUTS
     if inputs_path:
         try:
-            inputs = EmbeddingInputs.from_dict(json.loads(Path(inputs_path).read_text(encoding="utf-8")))
+            inputs = EmbeddingInputs.from_dict(parse_json(read_text(Path(inputs_path)), inputs_path))
         except (ValueError, AttributeError, TypeError) as e:
             raise InputFormatError(f"{inputs_path}: {e}") from None
     path = results_path(output, host_of_url(base_url))
