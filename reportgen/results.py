@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 from reportgen import __version__
 from reportgen._atomic import write_atomic
 from reportgen._io import parse_json, read_limited
+from reportgen._lock import ResultsLock
 from reportgen.errors import ResultsError, ResultsSchemaError
 from reportgen.ranges import MAX_FLOAT, MAX_INT, MAX_RESULTS_BYTES
 
@@ -1037,31 +1039,56 @@ class ResultsStore:
     """A results document bound to its file, saved after every change that matters.
 
     Collectors call ``save()`` the moment a cell finishes, so an interrupted run keeps
-    every finished cell and ``--resume`` can skip them.
+    every finished cell and ``--resume`` can skip them. ``open`` takes the file's writer lock
+    (``reportgen._lock``) before it reads the file, and ``close`` (or leaving a ``with`` block)
+    lets it go: one writer per results file, a second one waits and then adds to the first's.
     """
 
-    def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], results: Results | None = None,
+                 lock: ResultsLock | None = None) -> None:
         self.path = Path(path)
         self.results = results if results is not None else Results()
         self.existed = self.path.exists()
         self.saves = 0  # saves so far: a command that failed before the first one leaves the file as it was
+        self.lock = lock
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
-        """The file's document, or a new one. A new file's folder must exist, except the default
-        ``reportgen-results`` folder, created here (one level, nothing above it)."""
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True,
+             on_wait: Callable[[str], None] | None = None) -> ResultsStore:
+        """The file's document, or a new one, with the file's writer lock held (``on_wait``: the
+        line saying another process holds it, default stderr). A new file's folder must exist,
+        except the default ``reportgen-results`` folder, created here (one level, nothing above it)."""
         p = Path(path)
-        if p.exists():
-            return cls(p, load_results(p))
-        if not create:
-            raise ResultsError(f"{p}: no such file")
-        if not p.parent.is_dir():
-            cls.check_folder(p)
-            try:
-                p.parent.mkdir()
-            except OSError as e:
-                raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
-        return cls(p, Results(started_at=utc_now()))
+        if not p.exists():
+            if not create:
+                raise ResultsError(f"{p}: no such file")
+            if not p.parent.is_dir():
+                cls.check_folder(p)
+                try:
+                    p.parent.mkdir()
+                except OSError as e:
+                    raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
+        lock = ResultsLock(p)
+        lock.acquire(on_wait, who=" ".join(sys.argv[1:3]) or None)
+        try:  # read only under the lock: what another writer saved is in the file now
+            if p.exists():
+                return cls(p, load_results(p), lock)
+            return cls(p, Results(started_at=utc_now()), lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Let go of the file's writer lock (the process's exit does too)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @staticmethod
     def check_folder(path: str | os.PathLike[str]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import click
 
 from collectors.serving.runner import CellPlan, Progress, cell_problems
+from reportgen.redact import redact
 from reportgen.results import ModelVariant, RequestRecord, ServingCell
 
 __all__ = ["ConsoleProgress", "summary_table"]
@@ -48,8 +49,8 @@ class ConsoleProgress(Progress):
                 f"TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s, {m.duration_s:.1f} s"
             )
         problems = cell_problems(cell)
-        if problems:
-            text += "  [" + "; ".join(problems) + "]"
+        if problems:  # a request's error may quote a server's words: redacted like every printed line
+            text += "  [" + redact("; ".join(problems)) + "]"
         click.echo(("\r\033[K" if self.tty else "") + text, err=True)
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None:

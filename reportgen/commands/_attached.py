@@ -38,7 +38,7 @@ def attached_run(base_url: str, model: str, label: str, output: str | None, *, r
     models = served_models(url, api_key=key)  # fail fast, before any file is written
     if models and model not in models:
         raise InputFormatError(f"--model {model!r}: the server serves {', '.join(models)}")
-    store = ResultsStore.open(results_path(output, host_of_url(url), resume=resume))
+    store = ResultsStore.open(results_path(output, host_of_url(url), resume=resume))  # waits for another writer
     inv = Invocation(argv=recorded_argv(), started_at=utc_now())
     store.results.invocations.append(inv)
     variant = store.results.variant(label)
@@ -58,7 +58,10 @@ def attached_run(base_url: str, model: str, label: str, output: str | None, *, r
         yield AttachedRun(store, variant, sampler, key)
         ok = True
     finally:
-        if ok or store.saves:
-            inv.finished_at = utc_now()
-            store.results.finished_at = inv.finished_at
-            store.save()
+        try:
+            if ok or store.saves:
+                inv.finished_at = utc_now()
+                store.results.finished_at = inv.finished_at
+                store.save()
+        finally:
+            store.close()

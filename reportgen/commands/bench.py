@@ -86,12 +86,10 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, api_
                       telemetry_interval=telemetry_interval, api_key=api_key) as run:
         measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=run.sampler, api_key=run.api_key)
-    store, variant = run.store, run.variant
-    click.echo(summary_table([variant]), err=True)
-    click.echo(f"results: {store.path}", err=True)
-    try:
-        check_alive(base_url, api_key=run.api_key)
-    except ServerError as e:
-        variant.server.error = str(e)
-        store.save()
-        raise
+        click.echo(summary_table([run.variant]), err=True)
+        click.echo(f"results: {run.store.path}", err=True)
+        try:
+            check_alive(base_url, api_key=run.api_key)
+        except ServerError as e:
+            run.variant.server.error = str(e)  # saved on leaving attached_run (the cells were saved)
+            raise

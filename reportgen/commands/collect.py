@@ -274,48 +274,49 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     label = host or "localhost"
     path = results_path(output, host, resume=resume)
     store = ResultsStore.open(path)
-    inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
-    store.results.invocations.append(inv)
-    try:
-        h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
-                      known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0), host_key=ssh_host_key)
-    except HostError as e:
-        # Keep the reason in the results file too, then fail with one line.
-        from reportgen.results import Fact
+    with store:  # the file's writer lock, held until the run ends
+        inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
+        store.results.invocations.append(inv)
+        try:
+            h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
+                          known_hosts=known_hosts, connect_timeout_s=min(timeout_s, 15.0), host_key=ssh_host_key)
+        except HostError as e:
+            # Keep the reason in the results file too, then fail with one line.
+            from reportgen.results import Fact
 
-        if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
-            store.results.environment.host = label
-            store.results.environment.facts["host"] = Fact.missing("unreachable", note="unreachable", note_args={"error": str(e)})
-            inv.finished_at = utc_now()
-            store.save()
-        raise
-    note = getattr(h, "new_host_key", None)
-    if note:
-        click.echo(note, err=True)
-    try:  # after the host answered: find its server, or say why not (nothing is written on failure)
-        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports, api_key)
-    except BaseException:
-        h.close()
-        raise
-    ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
-                         plan=plan, plan_path=plan_path, stages=stages, resume=resume, api_key=api_key)
-    if plan is not None and plan.title:
-        store.results.title = plan.title
-    if plan is not None:
-        for name, value in plan.subject.model_dump(exclude_none=True).items():
-            setattr(store.results.subject, name, value)
-    ok = False
-    try:
-        for name in stages:
-            STAGES[name](ctx)
-        ok = True
-    finally:
-        _record_deployment(ctx)
-        h.close()
-        if ok or store.saves:  # a run that failed before saving anything leaves the file byte-identical
-            inv.finished_at = utc_now()
-            store.results.finished_at = inv.finished_at
-            store.save()
+            if not store.existed:  # an existing file keeps what it holds; a new one says why it is empty
+                store.results.environment.host = label
+                store.results.environment.facts["host"] = Fact.missing("unreachable", note="unreachable", note_args={"error": str(e)})
+                inv.finished_at = utc_now()
+                store.save()
+            raise
+        note = getattr(h, "new_host_key", None)
+        if note:
+            click.echo(note, err=True)
+        try:  # after the host answered: find its server, or say why not (nothing is written on failure)
+            plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports, api_key)
+        except BaseException:
+            h.close()
+            raise
+        ctx = CollectContext(host=h, host_label=label, store=store, container=container, timeout_s=timeout_s,
+                             plan=plan, plan_path=plan_path, stages=stages, resume=resume, api_key=api_key)
+        if plan is not None and plan.title:
+            store.results.title = plan.title
+        if plan is not None:
+            for name, value in plan.subject.model_dump(exclude_none=True).items():
+                setattr(store.results.subject, name, value)
+        ok = False
+        try:
+            for name in stages:
+                STAGES[name](ctx)
+            ok = True
+        finally:
+            _record_deployment(ctx)
+            h.close()
+            if ok or store.saves:  # a run that failed before saving anything leaves the file byte-identical
+                inv.finished_at = utc_now()
+                store.results.finished_at = inv.finished_at
+                store.save()
     click.echo(str(path))
 
 

@@ -14,6 +14,7 @@ from reportgen._io import parse_json, read_text
 from reportgen.commands._options import NumberList, api_key_option, host_of_url, number, results_path
 from reportgen.errors import InputFormatError, ReportgenError
 from reportgen.ranges import Concurrency, Count
+from reportgen.redact import redact
 from reportgen.results import Invocation, ResultsStore, utc_now
 
 
@@ -76,16 +77,17 @@ def embed_cmd(
             raise InputFormatError(f"{inputs_path}: {e}") from None
     path = results_path(output, host_of_url(base_url))
     store = ResultsStore.open(path)
-    argv = _argv(click.get_current_context())
-    inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())
-    store.results.invocations.append(inv)
-    run = run_embedding_stage(
-        store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
-        inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
-        batch_sizes=batch_sizes, rounds=rounds, api_key=api_key.value if api_key is not None else None, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
-    )
-    inv.finished_at = utc_now()
-    store.save()
+    with store:  # the file's writer lock, held until the run is saved
+        argv = _argv(click.get_current_context())
+        inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())
+        store.results.invocations.append(inv)
+        run = run_embedding_stage(
+            store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
+            inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
+            batch_sizes=batch_sizes, rounds=rounds, api_key=api_key.value if api_key is not None else None, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
+        )
+        inv.finished_at = utc_now()
+        store.save()
     if run.output:
         click.echo(run.output)
     ref = run.reference_check
@@ -96,7 +98,7 @@ def embed_cmd(
         unit = "texts/s" if kind == "embedding" else "pairs/s"
         click.echo(f"throughput {p.text_kind:>9} batch {p.batch_size:>3}: {p.items_per_s:10.1f} {unit}, mean {p.mean_latency_ms:.1f} ms, P99 {p.p99_latency_ms:.1f} ms")
     for w in run.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {redact(str(w))}", err=True)  # a server's words may echo the key
     click.echo(f"saved to {path}", err=True)
     if run.error:
         raise ReportgenError(f"{run.error} (recorded in {path})")

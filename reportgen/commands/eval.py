@@ -54,7 +54,8 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
         keep_prompts=keep_prompts, api_key=api_key.value if api_key is not None else None,
         command=shlex.join(argv) if argv else None,
     )
-    results = run_eval(store, cfg)
+    with store:  # the file's writer lock, held until the run ends
+        results = run_eval(store, cfg)
     for r in results:
         macro = f"{r.macro:.4f}" if r.macro is not None else "-"
         micro = f"{r.score:.4f}" if r.score is not None else "-"

@@ -36,11 +36,11 @@ def _argv(ctx: click.Context) -> list[str]:
 
 def _import(ctx: click.Context, output: Path, apply: Callable[[Results], Sequence[str]]) -> None:
     started = utc_now()
-    store = ResultsStore.open(output)
     existed = output.exists()
-    lines = apply(store.results)
-    store.results.invocations.append(Invocation(argv=_argv(ctx), started_at=started, finished_at=utc_now()))
-    store.save()
+    with ResultsStore.open(output) as store:  # another writer of the file: wait, then add to what it saved
+        lines = apply(store.results)
+        store.results.invocations.append(Invocation(argv=_argv(ctx), started_at=started, finished_at=utc_now()))
+        store.save()
     for line in lines:
         click.echo(line)
     click.echo(f"{'updated' if existed else 'wrote'} {output}")
