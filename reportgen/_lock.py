@@ -9,10 +9,11 @@ two runs from loading one server at once, which would spoil both measurements.
 
 The lock is ``fcntl.flock`` on ``.NAME.lock`` in the file's folder (the results file itself
 is replaced on every atomic save, so a lock on it would not survive one). The kernel drops
-the lock when its holder exits, however it exits: a crashed run never leaves the file locked.
-The lock file is never removed (removing it while another process waits would let a third
-one lock a new file beside the waiting one). Locks are re-entrant within one process: a
-command that opens the same file twice must not wait for itself.
+the lock when its holder exits, however it exits: a crashed run never leaves the file locked
+(only, then, an empty lock file). The holder removes the lock file before it lets go, and a
+waiter that wakes on a removed file starts again on the new one, so two writers never hold
+locks on two different files of one name. Locks are re-entrant within one process: a command
+that opens the same file twice must not wait for itself.
 """
 
 from __future__ import annotations
@@ -60,28 +61,34 @@ class ResultsLock:
             held[1] += 1
             self.held = True
             return 0.0
-        try:
-            fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise ResultsError(f"{self.path}: cannot create its lock file {self.file.name}: {e.strerror or e}") from None
-        waited = 0.0
-        try:
+        t0 = time.monotonic()
+        said = False
+        while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = _read(fd) or "another process"
-                (on_wait or _say)(f"{self.path}: another reportgen is writing this file ({holder}); "
-                                  "waiting for it to finish, then adding to what it saved")
-                t0 = time.monotonic()
-                fcntl.flock(fd, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
-                waited = time.monotonic() - t0
-            _write(fd, f"pid {os.getpid()}" + (f": {who}" if who else ""))
-        except BaseException:
-            os.close(fd)
-            raise
+                fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise ResultsError(f"{self.path}: cannot create its lock file {self.file.name}: {e.strerror or e}") from None
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if not said:
+                        holder = _read(fd) or "another process"
+                        (on_wait or _say)(f"{self.path}: another reportgen is writing this file ({holder}); "
+                                          "waiting for it to finish, then adding to what it saved")
+                        said = True
+                    fcntl.flock(fd, fcntl.LOCK_EX)  # Ctrl-C interrupts the wait
+                if not _same_file(fd, self.file):  # its holder removed it as it let go: lock the new one
+                    os.close(fd)
+                    continue
+                _write(fd, f"pid {os.getpid()}" + (f": {who}" if who else ""))
+            except BaseException:
+                os.close(fd)
+                raise
+            break
         _HELD[self._key] = [fd, 1]
         self.held = True
-        return waited
+        return time.monotonic() - t0 if said else 0.0
 
     def release(self) -> None:
         if not self.held:
@@ -96,12 +103,20 @@ class ResultsLock:
         del _HELD[self._key]
         fd = held[0]
         try:
-            os.ftruncate(fd, 0)
+            if _same_file(fd, self.file):
+                os.unlink(self.file)  # while still holding it: a waiter wakes on a removed file and starts again
             fcntl.flock(fd, fcntl.LOCK_UN)
         except OSError:
             pass
         finally:
             os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except OSError:
+        return False
 
 
 def _read(fd: int) -> str:

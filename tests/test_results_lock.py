@@ -81,7 +81,9 @@ def test_lock_is_reentrant_in_one_process_and_released(tmp_path: Path) -> None:
     with ResultsStore.open(out) as outer:
         with ResultsStore.open(out, on_wait=lambda s: pytest.fail(f"waited for itself: {s}")) as inner:
             assert inner.results is not outer.results
+        assert lock_path(out).exists() and lock_path(out).name == ".r.json.lock"
+    assert not lock_path(out).exists()  # removed when let go: nothing is left beside the results
     lock = ResultsLock(out)
     assert lock.acquire(on_wait=lambda s: pytest.fail(s)) == 0.0  # free again
     lock.release()
-    assert lock_path(out).exists() and lock_path(out).name == ".r.json.lock"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
