@@ -169,16 +169,16 @@ def read_limited(path: str | os.PathLike[str], limit: int, *, what: str = "an in
                 chunk = f.read(min(1 << 20, limit + 1 - got))
             except OSError as e:
                 raise error(f"{p}: cannot read: {e.strerror or e}") from None
+            try:
+                parts.append(decoder.decode(chunk, final=not chunk))
+            except UnicodeDecodeError as e:
+                raise error(f"{p}: not UTF-8 text ({e.reason} at byte {got + e.start})") from None
             nul = chunk.find(b"\0") if text_only else -1
             if nul >= 0:
                 raise error(f"{p}: holds a NUL byte (at byte {got + nul}): not a text file")
             got += len(chunk)
             if got > limit:
                 raise error(too_big)
-            try:
-                parts.append(decoder.decode(chunk, final=not chunk))
-            except UnicodeDecodeError as e:
-                raise error(f"{p}: not UTF-8 text ({e.reason} at byte {got - len(chunk) + e.start})") from None
             if not chunk:
                 return "".join(parts)
 

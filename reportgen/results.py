@@ -167,6 +167,16 @@ class TelemetrySample(_Model):
     memory_used_bytes: int | None = None
 
 
+class ExcludedReading(_Model):
+    """A telemetry reading outside physical ranges (``reportgen.energy.screen_samples``), left out
+    of every figure: power below 0 W or above the ceiling, temperature outside -40..150 °C."""
+
+    t_s: float
+    device: int
+    field: Literal["power_w", "temperature_c", "utilization_pct"]
+    value: str  # as read (a number far outside any range, kept as text: "1e+308")
+
+
 class TelemetrySeries(_Model):
     """Power/temperature/utilisation sampled while a stage ran."""
 
@@ -180,6 +190,11 @@ class TelemetrySeries(_Model):
     errors: int = 0  # ticks whose command failed or was not understood
     reason: MissingReason | None = None  # why there are no samples
     detail: str | None = None
+    # readings outside physical ranges, left out of ``samples`` (the reading set to None) and of every
+    # figure: how many, the power ceiling they were judged by (W per device), and the first few
+    excluded_count: int = 0
+    power_ceiling_w: float | None = None
+    excluded: list[ExcludedReading] = Field(default_factory=list)
 
 
 class Environment(_Model):

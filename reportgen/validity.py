@@ -1509,4 +1509,6 @@ def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellSt
 
 
 # Open-loop, repeat and capacity checks live in their own module; importing it registers them.
+# Telemetry outside physical ranges (issue 25), in its own module until the registry is restructured.
+from reportgen import validity_limits as _validity_limits  # noqa: E402,F401
 from reportgen import validity_load as _validity_load  # noqa: E402,F401

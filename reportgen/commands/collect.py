@@ -98,13 +98,15 @@ def stage_serving(ctx: CollectContext) -> None:
     from collectors.hardware.telemetry import TelemetrySampler
     from collectors.serving.progress import ConsoleProgress, summary_table
     from collectors.serving.stage import run_serving_stage
+    from reportgen.energy import tdp_of
 
     plan = ctx.need_plan("serving")
     if not plan.variants:
         raise ReportgenError(f"{ctx.plan_path}: the plan has no [[variants]] to measure")
     while_up = _AccuracyWhileUp(ctx) if "accuracy" in ctx.stages and plan.accuracy.enabled else None
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
-                      sampler=TelemetrySampler(ctx.host), while_up=while_up, api_key=ctx.api_key)  # type: ignore[arg-type]
+                      sampler=TelemetrySampler(ctx.host, tdp_w=tdp_of(ctx.store.results)),  # type: ignore[arg-type]
+                      while_up=while_up, api_key=ctx.api_key)
     ctx.echo(summary_table(ctx.store.results.variants))
 
 
