@@ -42,7 +42,7 @@ from reportgen._lock import ResultsLock
 from reportgen.errors import ResultsError, ResultsSchemaError
 from reportgen.ranges import MAX_FLOAT, MAX_INT, MAX_RESULTS_BYTES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
@@ -895,7 +895,20 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v3_limits(doc: dict[str, Any]) -> dict[str, Any]:
+    """Issue 25/26 (limits): v3 adds optional fields only, each with a default that reads a v2
+    file as it was: ``CommandOutput.stdout_bytes``/``stderr_bytes`` (a capture's full size when
+    it was cut), ``CapacitySearch.min_value``/``start`` (the search's bounds), and
+    ``TelemetrySeries.excluded_count``/``power_ceiling_w``/``excluded`` (readings outside physical
+    ranges). Nothing to convert."""
+    return doc
+
+
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    return _v3_limits(doc)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:

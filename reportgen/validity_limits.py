@@ -29,9 +29,9 @@ def _examples(readings: list[ExcludedReading], ceiling: float) -> Msg:
     en, zh = [], []
     lo, hi = TEMPERATURE_RANGE_C
     bounds = {
-        "power_w": (f"0..{ceiling:g} W", f"0～{ceiling:g} W"),
-        "temperature_c": (f"{lo:g}..{hi:g} C", f"{lo:g}～{hi:g} °C"),
-        "utilization_pct": ("0..100 %", "0～100%"),
+        "power_w": (f"0 to {ceiling:g} W", f"0～{ceiling:g} W"),
+        "temperature_c": (f"{lo:g} to {hi:g} C", f"{lo:g}～{hi:g} °C"),
+        "utilization_pct": ("0 to 100 %", "0～100%"),
     }
     for field, r in seen.items():
         (n_en, n_zh), (u_en, u_zh), (b_en, b_zh) = _NAME[field], _UNIT[field], bounds[field]
