@@ -26,6 +26,7 @@ check names with ``CHECK_TITLES_ZH``. The thresholds are the module constants be
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -192,6 +193,7 @@ for _metric in ("ttft", "tpot", "itl", "e2el"):
         _PRINTED_ALIASES[f"{_metric}.{_stat}"] = (f"{_stat}{_metric}ms", f"{_stat}{_metric}")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few printed labels, asked about for every cell
 def _norm(label: str) -> str:
     return re.sub(r"[^a-z0-9]", "", label.lower())
 
@@ -1493,10 +1495,30 @@ def check_results(results: Results) -> list[Finding]:
     return [f for _, f in keyed]
 
 
+# the last list asked about (held, so its identity cannot be reused), its length, and its findings by cell
+_BY_CELL: tuple[list[Finding], int, dict[tuple[str | None, CellKey], list[Finding]]] | None = None
+
+
+def _by_cell(findings: list[Finding]) -> dict[tuple[str | None, CellKey], list[Finding]]:
+    """The findings of one list indexed by cell, built once per list: a document asks about every
+    cell several times, and a scan per question made thousands of cells quadratic. (Findings
+    lists are built whole by ``check_results`` and not changed afterwards.)"""
+    global _BY_CELL
+    if _BY_CELL is None or _BY_CELL[0] is not findings or _BY_CELL[1] != len(findings):
+        index: dict[tuple[str | None, CellKey], list[Finding]] = {}
+        for f in findings:
+            if f.cell is not None:
+                index.setdefault((f.precision, f.cell), []).append(f)
+        _BY_CELL = (findings, len(findings), index)
+    return _BY_CELL[2]
+
+
 def cell_findings(findings: Iterable[Finding], label: str, key: CellKey) -> list[Finding]:
     """The findings that concern one serving cell (variant ``label``, cell ``key``): the one
     answer to "which findings are about this cell" for the table, the charts, the conclusion,
     ``summary`` and ``validate``."""
+    if isinstance(findings, list):
+        return list(_by_cell(findings).get((label, key), ()))
     return [f for f in findings if f.precision == label and f.cell == key]
 
 

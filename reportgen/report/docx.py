@@ -468,8 +468,9 @@ class _Writer:
         widths = [int(TEXT_WIDTH * share) for share in shares]
         for c, width in enumerate(widths):
             table.columns[c].width = width
+        table_rows = list(table.rows)  # indexing table.rows builds the list of every row: quadratic in rows
         for r, (head, cells) in enumerate(rows):
-            row = table.rows[r]
+            row = table_rows[r]
             row_cells = row.cells  # python-docx rebuilds this list on every access
             trpr = row._tr.get_or_add_trPr()
             _set_child(trpr, "cantSplit", _TRPR_ORDER)

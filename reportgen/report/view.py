@@ -29,7 +29,7 @@ from reportgen.report.embedding_runs_view import embedding_runs_view
 from reportgen.report.environment_view import environment_view, unlabelled_facts
 from reportgen.report.findings_view import findings_view
 from reportgen.report.provenance import ProvenanceView, RawBlock, provenance, raw_blocks
-from reportgen.report.serving_view import serving_view
+from reportgen.report.serving_view import DETAIL_LIMIT, serving_view
 from reportgen.report.view_helpers import STATUS_ZH
 from reportgen.report.view_types import (
     AccuracyVariantView,
@@ -71,6 +71,8 @@ class DocumentView:
     capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
     raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
     provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
+    raw_omitted: int = 0  # serving blocks left out of appendix B (more cells than DETAIL_LIMIT)
+    detail_limit: int = DETAIL_LIMIT
 
 
 # --------------------------------------------------------------------------- entry point
@@ -91,6 +93,7 @@ def build_view(
         findings = check_results(results)
     findings_section, numbers = findings_view(results, findings)
     extra = capacity_statements(results) + list(conclusion_extra or [])
+    raw, raw_omitted = raw_blocks(results, DETAIL_LIMIT)
     return DocumentView(
         cover=cover_view(results, source),
         conclusion=conclusion(results, findings, extra=extra),
@@ -103,7 +106,8 @@ def build_view(
         findings=findings_section,
         accuracy_extra=accuracy_view(results),
         capacity=capacity_view(results),
-        raw=raw_blocks(results),
+        raw=raw,
+        raw_omitted=raw_omitted,
         provenance=provenance(results, source, unlabelled_facts(results)),
     )
 
