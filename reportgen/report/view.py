@@ -71,8 +71,7 @@ class DocumentView:
     capacity: Any = None  # reportgen.report.capacity_view.CapacityView: section 3.5
     raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
     provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
-    raw_omitted: int = 0  # serving blocks left out of appendix B (more cells than DETAIL_LIMIT)
-    detail_limit: int = DETAIL_LIMIT
+    raw_note: str | None = None  # says how many serving blocks appendix B leaves out (more cells than DETAIL_LIMIT)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -107,7 +106,8 @@ def build_view(
         accuracy_extra=accuracy_view(results),
         capacity=capacity_view(results),
         raw=raw,
-        raw_omitted=raw_omitted,
+        raw_note=(f"另有 {raw_omitted} 段性能测试输出未在此列出（用例超过 {DETAIL_LIMIT} 个时只列前 {DETAIL_LIMIT} 段），"
+                  "原文完整保存在结果文件中（各用例的 import_info.text）。") if raw_omitted else None,
         provenance=provenance(results, source, unlabelled_facts(results)),
     )
 
