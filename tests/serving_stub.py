@@ -16,7 +16,8 @@ sequences of KV cache): a further request waits for a free slot, and its ttft st
 the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
 Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
-stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+stream), --api-key (accepted, not checked), --require-key KEY (401 without the bearer key, every
+path but /health; each path seen with the key is listed by GET /stub/keyed). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -42,6 +43,8 @@ ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
 ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
 ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
 ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
+ap.add_argument("--require-key", default=None,
+                help="answer 401 to any request but /health without 'Authorization: Bearer KEY' (a gateway)")
 args = ap.parse_args()
 SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
@@ -252,7 +255,21 @@ async def main() -> None:
     global SLOTS
     if args.slots > 0:
         SLOTS = asyncio.Semaphore(args.slots)
-    app = web.Application()
+    keyed: set[str] = set()
+
+    @web.middleware
+    async def require_key(req: web.Request, handler):  # noqa: ANN001, ANN202
+        if args.require_key and req.path not in ("/health", "/stub/keyed"):
+            if req.headers.get("Authorization") != f"Bearer {args.require_key}":
+                return web.json_response({"error": "Unauthorized"}, status=401)
+            keyed.add(req.path)
+        return await handler(req)
+
+    async def keyed_paths(req: web.Request) -> web.Response:
+        return web.json_response(sorted(keyed))
+
+    app = web.Application(middlewares=[require_key])
+    app.add_routes([web.get("/stub/keyed", keyed_paths)])
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),
         web.post("/tokenize", tokenize), web.post("/detokenize", detokenize),

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from collectors.serving.prompts import PromptFactory, PromptSample
 from reportgen._io import read_limited
 from reportgen.errors import InputFormatError
-from reportgen.ranges import MAX_DATASET_BYTES
+from reportgen.ranges import MAX_DATASET_BYTES, Tokens, bounds
 
 __all__ = ["Dataset", "FileDataset", "PrefixDataset", "RandomDataset", "parse_dataset"]
 
@@ -190,11 +190,11 @@ def parse_dataset(spec: str) -> Dataset:
         return RandomDataset()
     if kind == "prefix":
         try:
-            n = int(arg)
+            n = int(arg) if len(arg) <= 16 else 0
         except ValueError:
             n = 0
-        if n < 1:
-            raise InputFormatError(f"--dataset {spec!r}: expected prefix:LEN with LEN a positive number of tokens")
+        if not bounds(Tokens).contains(n):
+            raise InputFormatError(f"--dataset {spec[:40]!r}: expected prefix:LEN with LEN {bounds(Tokens).describe()} tokens")
         return PrefixDataset(n)
     if kind in ("sharegpt", "jsonl") and arg:
         p = Path(arg)

@@ -198,12 +198,8 @@ def _api_key_value(ctx: click.Context, param: click.Parameter, value: str | None
     if value is None:
         return None
     from collectors.auth import api_key_from_env
-    from reportgen.errors import InputFormatError
 
-    try:
-        return api_key_from_env(value)
-    except InputFormatError as e:
-        raise click.BadParameter(str(e).split(": ", 1)[1]) from None
+    return api_key_from_env(value)  # InputFormatError: "--api-key-env VAR: that environment variable is not set"
 
 
 #: --api-key-env VAR: every command that talks to a server. The value is a

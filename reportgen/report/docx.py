@@ -606,6 +606,16 @@ def _toc(doc: DocxDocument, body: list[Token]) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+#: python-docx refuses a core property (title, author, ...) of 256 characters or more.
+CORE_PROPERTY_MAX = 255
+
+
+def _core(text: str) -> str:
+    """``text`` as a core property: at most ``CORE_PROPERTY_MAX`` characters, one line."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= CORE_PROPERTY_MAX else one_line[: CORE_PROPERTY_MAX - 1] + "…"
+
+
 def markdown_to_docx(
     md: str | ParsedDocument,
     path: str | os.PathLike[str],
@@ -622,15 +632,17 @@ def markdown_to_docx(
     reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
     section) is followed by a page break and the table of contents (a TOC field).
     Core properties: ``title``, ``author`` (none: left empty, never "python-docx"),
-    ``created`` (default: now), language zh-CN.
+    ``created`` (default: now), language zh-CN; a title or author of ``CORE_PROPERTY_MAX``
+    characters or more (python-docx's limit) is cut there with "…" for the properties only:
+    the cover keeps it whole.
     """
     doc = Document()
     _setup_styles(doc)
     props = doc.core_properties
-    props.title = title
+    props.title = _core(title)
     props.language = "zh-CN"
-    props.author = author or ""
-    props.last_modified_by = author or ""
+    props.author = _core(author or "")
+    props.last_modified_by = _core(author or "")
     props.created = props.modified = created or datetime.now(timezone.utc).replace(microsecond=0)
     props.comments = ""
     parsed = parse_markdown(md) if isinstance(md, str) else md
