@@ -21,6 +21,7 @@ from reportgen.commands._options import (
 from reportgen.errors import ServerError
 from reportgen.plan import ServingPlan
 from reportgen.ranges import Burstiness, Concurrency, Count, Rate, Repeats
+from reportgen.validity import check_results
 
 
 @click.command("bench")
@@ -86,7 +87,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, api_
                       telemetry_interval=telemetry_interval, api_key=api_key) as run:
         measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=run.sampler, api_key=run.api_key)
-        click.echo(summary_table([run.variant]), err=True)
+        click.echo(summary_table([run.variant], check_results(run.store.results)), err=True)
         click.echo(f"results: {run.store.path}", err=True)
         try:
             check_alive(base_url, api_key=run.api_key)

@@ -107,7 +107,10 @@ def stage_serving(ctx: CollectContext) -> None:
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
                       sampler=TelemetrySampler(ctx.host, tdp_w=tdp_of(ctx.store.results)),  # type: ignore[arg-type]
                       while_up=while_up, api_key=ctx.api_key)
-    ctx.echo(summary_table(ctx.store.results.variants))
+    from reportgen.validity import check_results
+
+    results = ctx.store.results
+    ctx.echo(summary_table(results.variants, check_results(results)))
 
 
 def stage_accuracy(ctx: CollectContext) -> None:
