@@ -82,7 +82,8 @@ def test_an_endless_pipe_is_cut_at_the_limit(tmp_path: Path, monkeypatch: pytest
 def test_duplicate_key_names_the_key_and_its_lines(tmp_path: Path) -> None:
     doc = json.loads(SAMPLE.read_text())
     text = json.dumps(doc, indent=1)
-    dup = text.replace('\n "schema_version": 2,', '\n "schema_version": 99,\n "schema_version": 2,', 1)
+    v = doc["schema_version"]
+    dup = text.replace(f'\n "schema_version": {v},', f'\n "schema_version": 99,\n "schema_version": {v},', 1)
     assert dup != text
     f = tmp_path / "dup.json"
     f.write_text(dup)
