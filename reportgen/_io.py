@@ -10,6 +10,7 @@ duplicate keys (which ``json`` silently resolves to the last one), named with th
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import math
 import os
@@ -161,7 +162,8 @@ def read_limited(path: str | os.PathLike[str], limit: int, *, what: str = "an in
             raise error(f"{p}: is a directory")
         if stat.S_ISREG(st.st_mode) and st.st_size > limit:
             raise error(f"{p}: {st.st_size} bytes, larger than the {_size(limit)} {what} may have; nothing was read")
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        # UTF-8, and newlines as Path.read_text gives them (universal: \r\n and \r read as \n)
+        decoder = io.IncrementalNewlineDecoder(codecs.getincrementaldecoder("utf-8")("strict"), translate=True)
         parts: list[str] = []
         got = 0
         while True:

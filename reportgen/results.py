@@ -831,10 +831,10 @@ class Results(_Model):
 
     def redact(self) -> None:
         """Mask every secret in the document in place and record where (``reportgen.redact``)."""
-        from reportgen.redact import redact_model
+        from reportgen.redact import redact_model, registered_secrets
 
         r = redact_model(self, self._secrets)
-        self._secrets |= r.known
+        self._secrets |= r.known - registered_secrets()  # the process's own secrets stay the process's
         seen = {(x.where, x.kind) for x in self.redactions}
         for where, kind in r.found:
             if (where, kind) not in seen and not where.startswith("redactions"):
