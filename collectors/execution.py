@@ -29,19 +29,17 @@ import hashlib
 import logging
 import os
 import re
-import selectors
 import shlex
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
+from collectors.capture import Capture, drain, feed
 from reportgen.errors import HostError
-from reportgen.ranges import MAX_CAPTURE_BYTES
 
 DEFAULT_TIMEOUT_S = 20.0
 # Exit status of a command killed by ``timeout`` (coreutils) and of "command not found" (sh).
@@ -71,31 +69,6 @@ class CommandResult:
     @property
     def truncated(self) -> bool:
         return self.stdout_bytes is not None or self.stderr_bytes is not None
-
-
-class Capture:
-    """One output stream, bounded: the first ``limit`` bytes kept, every byte counted."""
-
-    __slots__ = ("data", "limit", "total")
-
-    def __init__(self, limit: int = MAX_CAPTURE_BYTES) -> None:
-        self.data = bytearray()
-        self.limit = limit
-        self.total = 0
-
-    def add(self, chunk: bytes) -> None:
-        self.total += len(chunk)
-        room = self.limit - len(self.data)
-        if room > 0:
-            self.data += chunk[:room]
-
-    def text(self) -> str:
-        return _decode(bytes(self.data))
-
-    @property
-    def dropped_total(self) -> int | None:
-        """The stream's full size when bytes were dropped, else None."""
-        return self.total if self.total > len(self.data) else None
 
 
 def captured(command: str, exit_code: int | None, out: Capture, err: Capture, duration_s: float,
@@ -166,61 +139,20 @@ class LocalHost:
             return CommandResult(command, None, "", f"cannot start sh: {e}", time.perf_counter() - t0)
         out, err = Capture(), Capture()
         if proc.stdin is not None:
-            _feed(proc.stdin, stdin or b"")
-        finished = _drain(proc, {proc.stdout: out, proc.stderr: err}, t0 + timeout_s)  # type: ignore[dict-item]
+            feed(proc.stdin, stdin or b"")
+        finished = drain(proc, {proc.stdout: out, proc.stderr: err}, t0 + timeout_s)  # type: ignore[dict-item]
         if not finished:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
-            _drain(proc, {proc.stdout: out, proc.stderr: err}, time.perf_counter() + 2.0)  # type: ignore[dict-item]
+            drain(proc, {proc.stdout: out, proc.stderr: err}, time.perf_counter() + 2.0)  # type: ignore[dict-item]
             proc.wait()
             return captured(command, None, out, err, time.perf_counter() - t0, timed_out=True)
         return captured(command, proc.wait(), out, err, time.perf_counter() - t0)
 
     def close(self) -> None:
         pass
-
-
-def _feed(pipe: IO[bytes], data: bytes) -> None:
-    """Write ``data`` to a child's standard input from a thread, then close it (a child that does
-    not read must not block us; the data are small: an environment file)."""
-    def write() -> None:
-        try:
-            pipe.write(data)
-        except OSError:
-            pass
-        finally:
-            try:
-                pipe.close()
-            except OSError:
-                pass
-
-    threading.Thread(target=write, daemon=True).start()
-
-
-def _drain(proc: subprocess.Popen[bytes], streams: dict[IO[bytes], Capture], deadline: float) -> bool:
-    """Read every stream into its capture until all are closed and ``proc`` has exited (True), or
-    ``deadline`` passes (False). Bounded memory whatever the child writes."""
-    with selectors.DefaultSelector() as sel:
-        for pipe, cap in streams.items():
-            if pipe is not None and not pipe.closed:
-                sel.register(pipe, selectors.EVENT_READ, cap)
-        while sel.get_map():
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return False
-            for key, _ in sel.select(min(left, 1.0)):
-                chunk = os.read(key.fd, 1 << 16)
-                if chunk:
-                    key.data.add(chunk)
-                else:
-                    sel.unregister(key.fileobj)
-    try:
-        proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
-    except subprocess.TimeoutExpired:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- replay

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.execution import Capture, LocalHost
+from collectors.capture import Capture
+from collectors.execution import LocalHost
 from collectors.serving.server import ServerProcess
 from reportgen.cli import main
 from reportgen.ranges import MAX_CAPTURE_BYTES
