@@ -11,12 +11,27 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reportgen._io import MAX_DEPTH, check_tree
+from reportgen._io import MAX_DEPTH, check_tree, read_limited
 from reportgen.errors import InputFormatError
+from reportgen.ranges import (
+    MAX_PLAN_BYTES,
+    Burstiness,
+    Concurrency,
+    Count,
+    LogLines,
+    NonNegCount,
+    Rate,
+    Repeats,
+    Seconds,
+    Seed,
+    Temperature,
+    Tokens,
+    capacity_start_problem,
+)
 from reportgen.results import FrontierSettings
 
 if sys.version_info >= (3, 11):
@@ -32,13 +47,28 @@ class _Plan(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell accepts as a variable name
+
+
+def _env_name(v: str | None) -> str | None:
+    if v is not None and not ENV_NAME.fullmatch(v):
+        raise ValueError(f"{v!r} is not an environment variable name (letters, digits, _)")
+    return v
+
+
+#: The name of an environment variable holding a server's API key (``collectors.auth``): sent as
+#: ``Authorization: Bearer``; the key itself is never written in a plan.
+ApiKeyEnv = Annotated[str | None, AfterValidator(_env_name)]
+
+
 class ServerPlan(_Plan):
     """Where the OpenAI-compatible server is, and how long to wait for it."""
 
     base_url: str = "http://127.0.0.1:8000"  # the server root; the tool adds /v1/completions, /metrics, ...
-    startup_timeout_s: float = Field(1800.0, gt=0)  # launch -> /health and /v1/models answer (a 7B model loads slowly)
-    stop_timeout_s: float = Field(60.0, gt=0)  # SIGTERM -> exit, then SIGKILL
-    log_tail_lines: int = 200  # kept in the results file
+    startup_timeout_s: Seconds = 1800.0  # launch -> /health and /v1/models answer (a 7B model loads slowly)
+    stop_timeout_s: Seconds = 60.0  # SIGTERM -> exit, then SIGKILL
+    log_tail_lines: LogLines = 200  # kept in the results file
+    api_key_env: ApiKeyEnv = None  # variable holding the servers' API key (a variant may name its own)
 
 
 def _parse_slo(v: dict[str, float] | str) -> dict[str, float] | str:
@@ -63,44 +93,34 @@ def _parse_slo(v: dict[str, float] | str) -> dict[str, float] | str:
 class ServingPlan(_Plan):
     """The serving matrix (document section 3.3/3.4)."""
 
-    batch_sizes: list[int] = Field(default_factory=lambda: [1, 2, 4, 8])
-    request_rates: list[float] = Field(default_factory=list)  # open loop (arrivals/s); set: these cells instead of batch_sizes
-    burstiness: float = 1.0  # gamma shape of the open-loop gaps (1: Poisson)
-    num_requests: int = 200  # timed requests per open-loop cell
+    batch_sizes: list[Concurrency] = Field(default_factory=lambda: [1, 2, 4, 8])
+    request_rates: list[Rate] = Field(default_factory=list)  # open loop (arrivals/s); set: these cells instead of batch_sizes
+    burstiness: Burstiness = 1.0  # gamma shape of the open-loop gaps (1: Poisson)
+    num_requests: Count = 200  # timed requests per open-loop cell
     dataset: str = "random"  # random, prefix:LEN, sharegpt:FILE, jsonl:FILE
-    repeats: int = 1  # runs of each cell (fresh prompts each)
+    repeats: Repeats = 1  # runs of each cell (fresh prompts each)
     # limits per cell: { ttft_p99_ms = 2000, tpot_ms = 100 } (tpot_ms: goodput), or a preset: "mlperf-server"
     slo: dict[str, float] | str = Field(default_factory=dict)
-    input_len: int = 8192
-    output_len: int = 256
-    rounds: int = 5  # timed requests per cell = batch size x rounds
-    warmup_requests: int = 1  # per cell, before the timed window, excluded from metrics
+    input_len: Tokens = 8192
+    output_len: Tokens = 256
+    rounds: Count = 5  # timed requests per cell = batch size x rounds
+    warmup_requests: NonNegCount = 1  # per cell, before the timed window, excluded from metrics
     endpoint: Literal["completions", "chat"] = "completions"
-    temperature: float = 0.0
+    temperature: Temperature = 0.0
     ignore_eos: bool = True  # vLLM extension; set false for servers that reject it
     min_tokens: bool = True  # vLLM extension (min_tokens = output_len); set false likewise
-    request_timeout_s: float = Field(1800.0, gt=0)  # 0 would mean "wait forever"
-    stall_timeout_s: float = Field(300.0, gt=0)  # longest silence inside one stream
-    seed: int | None = None  # prompt seed; None: a fresh one per run (recorded per cell)
+    request_timeout_s: Seconds = 1800.0  # 0 would mean "wait forever"
+    stall_timeout_s: Seconds = 300.0  # longest silence inside one stream
+    seed: Seed | None = None  # prompt seed; None: a fresh one per run (recorded per cell)
     keep_text: bool = False  # keep generated text in every request record
     scrape_metrics: bool = True  # Prometheus /metrics deltas per cell
 
     @field_validator("batch_sizes")
     @classmethod
-    def _positive(cls, v: list[int]) -> list[int]:
-        if not v or any(b < 1 for b in v):
-            raise ValueError("batch sizes must be positive integers")
+    def _some(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("batch sizes: give at least one")
         return v
-
-    @model_validator(mode="after")
-    def _lengths(self) -> ServingPlan:
-        if self.input_len < 1 or self.output_len < 1 or self.rounds < 1 or self.warmup_requests < 0:
-            raise ValueError("input_len, output_len and rounds must be >= 1, warmup_requests >= 0")
-        if any(not r > 0 for r in self.request_rates) or not self.burstiness > 0:
-            raise ValueError("request rates and burstiness must be positive")
-        if self.num_requests < 1 or self.repeats < 1:
-            raise ValueError("num_requests and repeats must be >= 1")
-        return self
 
     @field_validator("slo")
     @classmethod
@@ -115,13 +135,13 @@ class CapacityPlan(_Plan):
     # percentile limits, or a preset resolved for each variant's model ("mlperf-server", "mlperf-interactive")
     slo: dict[str, float] | str = Field(default_factory=lambda: {"ttft_p99_ms": 2000.0, "tpot_p99_ms": 100.0})
     by: Literal["concurrency", "rate"] = "concurrency"
-    input_len: int | None = None  # default: [serving]'s
-    output_len: int | None = None
-    max_concurrency: int = 256  # the search's upper bound (by concurrency)
-    max_rate: float = 256.0  # the search's upper bound (by rate)
-    start: float = 1.0  # the first value probed
-    rounds: int = 5  # by concurrency: requests per probe = rounds x concurrency (>= 5)
-    num_requests: int = 100  # by rate: requests per probe (>= 100 for a P99)
+    input_len: Tokens | None = None  # default: [serving]'s
+    output_len: Tokens | None = None
+    max_concurrency: Concurrency = 256  # the search's upper bound (by concurrency)
+    max_rate: Rate = 256.0  # the search's upper bound (by rate)
+    start: Rate = 1.0  # the first value probed: a whole number in [1, max_concurrency], or a rate in [MIN, max_rate]
+    rounds: Count = 5  # by concurrency: requests per probe = rounds x concurrency (>= 5)
+    num_requests: Count = 100  # by rate: requests per probe (>= 100 for a P99)
 
     @field_validator("slo")
     @classmethod
@@ -135,8 +155,9 @@ class CapacityPlan(_Plan):
 
     @model_validator(mode="after")
     def _bounds(self) -> CapacityPlan:
-        if self.max_concurrency < 1 or not self.max_rate > 0 or not self.start > 0:
-            raise ValueError("max_concurrency, max_rate and start must be positive")
+        why = capacity_start_problem(self.by, self.start, self.max_concurrency if self.by == "concurrency" else self.max_rate)
+        if why:
+            raise ValueError(f"start: {why}")
         if self.rounds < 5 or self.num_requests < 100:
             raise ValueError("rounds must be >= 5 and num_requests >= 100 (enough requests for a P99)")
         return self
@@ -209,11 +230,8 @@ class FunctionalCheckPlan(_Plan):
 
     enabled: bool = True
     prompt: str = "如何制作月饼"
-    max_tokens: int = 256
-    temperature: float = 0.01
-
-
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # what a shell accepts as a variable name
+    max_tokens: Tokens = 256
+    temperature: Temperature = 0.01
 
 
 class VariantPlan(_Plan):
@@ -231,6 +249,7 @@ class VariantPlan(_Plan):
     container: str | None = None  # docker container to run launch_command in
     env: dict[str, str] = Field(default_factory=dict)  # extra environment for launch_command
     cards: int | None = Field(None, ge=1)  # cards the server uses (tp x pp x dp); default: read from launch_command
+    api_key_env: ApiKeyEnv = None  # this variant's server wants another API key than [server]'s
 
     @field_validator("env")
     @classmethod
@@ -252,8 +271,8 @@ class AccuracyPlan(_Plan):
     data_dir: str = "datasets"  # laid out as ceval/ gsm8k/ mmlu/ bbh/ in their original formats
     tasks: list[str] = Field(default_factory=lambda: ["ceval", "gsm8k", "mmlu", "bbh"])
     mode: Literal["corrected", "swift2024"] = "corrected"
-    limit: int | None = None  # per benchmark, stratified by subject; None: every question
-    concurrency: int = 64
+    limit: Count | None = None  # per benchmark, stratified by subject; None: every question
+    concurrency: Concurrency = 64
 
 
 class ConsistencyPlan(_Plan):
@@ -291,6 +310,7 @@ class EmbeddingPlan(_Plan):
     endpoint: str | None = None
     throughput: bool = True
     reference: bool = True
+    api_key_env: ApiKeyEnv = None  # variable holding this server's API key (default: [server]'s)
 
 
 class SubjectPlan(_Plan):
@@ -346,13 +366,9 @@ def parse_plan(text: str, *, source: str = "<plan>") -> Plan:
 
 def load_plan(path: str | Path) -> Plan:
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFormatError(f"{p}: no such plan file (write one with 'reportgen init')") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputFormatError(f"{p}: cannot read: {e}") from None
-    return parse_plan(text, source=str(p))
+    if not p.exists():
+        raise InputFormatError(f"{p}: no such plan file (write one with 'reportgen init')")
+    return parse_plan(read_limited(p, MAX_PLAN_BYTES, what="a plan", text_only=True), source=str(p))
 
 
 def _q(s: str) -> str:

@@ -23,8 +23,11 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
+import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,8 +37,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
-from reportgen._io import parse_json
+from reportgen._io import parse_json, read_limited
+from reportgen._lock import ResultsLock
 from reportgen.errors import ResultsError, ResultsSchemaError
+from reportgen.ranges import MAX_FLOAT, MAX_INT, MAX_RESULTS_BYTES
 
 SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
@@ -122,6 +127,10 @@ class CommandOutput(_Model):
     host: str | None = None
     container: str | None = None  # run inside this docker container
     reason: MissingReason | None = None  # why it gave no usable output, if it did not
+    # the stream's full size when it carried more than the capture limit (1 MiB): only its
+    # first bytes are kept in ``stdout``/``stderr`` (None: kept whole)
+    stdout_bytes: int | None = None
+    stderr_bytes: int | None = None
 
 
 class Accelerator(_Model):
@@ -159,6 +168,16 @@ class TelemetrySample(_Model):
     clock_mhz: float | None = None  # the compute (SM) clock, where the tool reports it (throttling)
 
 
+class ExcludedReading(_Model):
+    """A telemetry reading outside physical ranges (``reportgen.energy.screen_samples``), left out
+    of every figure: power below 0 W or above the ceiling, temperature outside -40..150 °C."""
+
+    t_s: float
+    device: int
+    field: Literal["power_w", "temperature_c", "utilization_pct"]
+    value: str  # as read (a number far outside any range, kept as text: "1e+308")
+
+
 class TelemetrySeries(_Model):
     """Power/temperature/utilisation sampled while a stage ran."""
 
@@ -172,6 +191,11 @@ class TelemetrySeries(_Model):
     errors: int = 0  # ticks whose command failed or was not understood
     reason: MissingReason | None = None  # why there are no samples
     detail: str | None = None
+    # readings outside physical ranges, left out of ``samples`` (the reading set to None) and of every
+    # figure: how many, the power ceiling they were judged by (W per device), and the first few
+    excluded_count: int = 0
+    power_ceiling_w: float | None = None
+    excluded: list[ExcludedReading] = Field(default_factory=list)
 
 
 class Environment(_Model):
@@ -591,6 +615,8 @@ class CapacitySearch(_Model):
     output_len: int
     dataset: str = "random"
     max_value: float | None = None  # the search's upper bound (--max-concurrency)
+    min_value: float | None = None  # its lower bound: concurrency 1, or the smallest rate
+    start: float | None = None  # the first value probed (then doubled up to max_value, then bisected)
     capacity: float | None = None  # None: not even the smallest value met the SLO
     probes: list[CapacityProbe] = Field(default_factory=list)
     started_at: datetime | None = None
@@ -1011,10 +1037,10 @@ class Results(_Model):
 
     def redact(self) -> None:
         """Mask every secret in the document in place and record where (``reportgen.redact``)."""
-        from reportgen.redact import redact_model
+        from reportgen.redact import redact_model, registered_secrets
 
         r = redact_model(self, self._secrets)
-        self._secrets |= r.known
+        self._secrets |= r.known - registered_secrets()  # the process's own secrets stay the process's
         seen = {(x.where, x.kind) for x in self.redactions}
         for where, kind in r.found:
             if (where, kind) not in seen and not where.startswith("redactions"):
@@ -1118,9 +1144,18 @@ def _v3_consistency(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_limits(doc: dict[str, Any]) -> dict[str, Any]:
+    """Issues 25/26 (limits): v3 adds optional fields only, each with a default that reads a v2
+    file as it was: ``CommandOutput.stdout_bytes``/``stderr_bytes`` (a capture's full size when
+    it was cut), ``CapacitySearch.min_value``/``start`` (the search's bounds), and
+    ``TelemetrySeries.excluded_count``/``power_ceiling_w``/``excluded`` (readings outside physical
+    ranges). Nothing to convert."""
+    return doc
+
+
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     """Every results-model change of schema 3, one function per topic."""
-    return _v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc)))))
+    return _v3_limits(_v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc))))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
@@ -1162,10 +1197,37 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _number_out_of_range(doc: Any) -> tuple[str, Any] | None:
+    """(path, value) of the first number of a raw document outside the results' range
+    (``reportgen.ranges.MAX_INT``, ``MAX_FLOAT``), or None. Iterative (no recursion limit)."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            t = type(v)
+            if t is int and not -MAX_INT <= v <= MAX_INT or t is float and not -MAX_FLOAT <= v <= MAX_FLOAT:
+                return (f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)), v
+            if t is dict or t is list:
+                stack.append((v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)))
+    return None
+
+
+def _shown(v: Any) -> str:
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} digits)"
+
+
 def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
-    """Validate a raw dict (after migration) into ``Results``."""
+    """Validate a raw dict (after migration) into ``Results``. A number outside the range any
+    field can hold (a 4000-digit request count, ``1e308``) is refused with its field's path: it
+    would overflow wherever it is summed, squared or converted (validate, summary, render)."""
     if not isinstance(doc, dict):
         raise ResultsSchemaError(f"{source}: field (top level): expected a JSON object")
+    bad = _number_out_of_range(doc)
+    if bad is not None:
+        raise ResultsSchemaError(f"{source}: field {bad[0]}: {_shown(bad[1])} is outside the range a results "
+                                 f"file holds (|x| <= {MAX_INT} for integers, {MAX_FLOAT:g} for other numbers)")
     doc = migrate(doc, source=source)
     try:
         return Results.model_validate(doc)
@@ -1178,15 +1240,10 @@ def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
 def load_results(path: str | os.PathLike[str]) -> Results:
     """Read and validate a results file. Raises ``ResultsError``/``ResultsSchemaError``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ResultsError(f"{p}: is a directory, not a results file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{p}: cannot read: {e}") from None
-    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers: one line
+    if p.is_dir():
+        raise ResultsError(f"{p}: is a directory, not a results file")
+    text = read_limited(p, MAX_RESULTS_BYTES, what="a results file", error=ResultsError, text_only=True)
+    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers, duplicate keys: one line
     return results_from_dict(doc, source=str(p))
 
 
@@ -1197,7 +1254,16 @@ def dump_results(results: Results) -> str:
         where = _non_finite(results, "")
         if where is not None:
             raise ResultsError(f"field {where}: not a finite number; nothing was saved")
+    if _HUGE_NUMBER.search(text):  # rare: a string may hold such digits too, so look closer
+        bad = _number_out_of_range(json.loads(text))
+        if bad is not None:
+            raise ResultsError(f"field {bad[0]}: {_shown(bad[1])} is outside the range a results file holds; "
+                               "nothing was saved")
     return text
+
+
+# a JSON number of 16+ digits or with an exponent of 30 or more: maybe beyond MAX_INT / MAX_FLOAT
+_HUGE_NUMBER = re.compile(r"[:\[,]\s*-?(?:\d{16,}|\d[\d.]*[eE]\+?(?:[3-9]\d|\d{3,}))")
 
 
 def _non_finite(obj: Any, where: str) -> str | None:
@@ -1251,31 +1317,56 @@ class ResultsStore:
     """A results document bound to its file, saved after every change that matters.
 
     Collectors call ``save()`` the moment a cell finishes, so an interrupted run keeps
-    every finished cell and ``--resume`` can skip them.
+    every finished cell and ``--resume`` can skip them. ``open`` takes the file's writer lock
+    (``reportgen._lock``) before it reads the file, and ``close`` (or leaving a ``with`` block)
+    lets it go: one writer per results file, a second one waits and then adds to the first's.
     """
 
-    def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], results: Results | None = None,
+                 lock: ResultsLock | None = None) -> None:
         self.path = Path(path)
         self.results = results if results is not None else Results()
         self.existed = self.path.exists()
         self.saves = 0  # saves so far: a command that failed before the first one leaves the file as it was
+        self.lock = lock
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
-        """The file's document, or a new one. A new file's folder must exist, except the default
-        ``reportgen-results`` folder, created here (one level, nothing above it)."""
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True,
+             on_wait: Callable[[str], None] | None = None) -> ResultsStore:
+        """The file's document, or a new one, with the file's writer lock held (``on_wait``: the
+        line saying another process holds it, default stderr). A new file's folder must exist,
+        except the default ``reportgen-results`` folder, created here (one level, nothing above it)."""
         p = Path(path)
-        if p.exists():
-            return cls(p, load_results(p))
-        if not create:
-            raise ResultsError(f"{p}: no such file")
-        if not p.parent.is_dir():
-            cls.check_folder(p)
-            try:
-                p.parent.mkdir()
-            except OSError as e:
-                raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
-        return cls(p, Results(started_at=utc_now()))
+        if not p.exists():
+            if not create:
+                raise ResultsError(f"{p}: no such file")
+            if not p.parent.is_dir():
+                cls.check_folder(p)
+                try:
+                    p.parent.mkdir()
+                except OSError as e:
+                    raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
+        lock = ResultsLock(p)
+        lock.acquire(on_wait, who=" ".join(sys.argv[1:3]) or None)
+        try:  # read only under the lock: what another writer saved is in the file now
+            if p.exists():
+                return cls(p, load_results(p), lock)
+            return cls(p, Results(started_at=utc_now()), lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Let go of the file's writer lock (the process's exit does too)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @staticmethod
     def check_folder(path: str | os.PathLike[str]) -> None:

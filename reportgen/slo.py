@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reportgen.errors import InputFormatError
+from reportgen.ranges import Milliseconds, bounds
 from reportgen.results import RequestRecord, ServingMetrics, Stats
 
 __all__ = [
@@ -103,17 +104,19 @@ def parse_slo(text: str | Mapping[str, float]) -> dict[str, float]:
             items.append((name.strip(), val.strip()))
     else:
         items = list(text.items())
+    who = "--slo" if isinstance(text, str) else "SLO"  # the option, or a plan's table
     out: dict[str, float] = {}
     for k, v in items:
         key = SloKey.parse(k).name
         try:
             limit = float(v)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise InputFormatError(f"SLO {k}: {v!r} is not a number of milliseconds") from None
-        if not limit > 0 or limit != limit or limit == float("inf"):
-            raise InputFormatError(f"SLO {k}: the limit must be a positive number of milliseconds, not {v!r}")
+            raise InputFormatError(f"{who} {k}: {str(v)[:40]!r} is not a number of milliseconds") from None
+        if not bounds(Milliseconds).contains(limit):
+            raise InputFormatError(f"{who} {k}: the limit must be {bounds(Milliseconds).describe()} milliseconds, "
+                                   f"not {str(v)[:40]!r}")
         if key in out:
-            raise InputFormatError(f"SLO {k} given twice")
+            raise InputFormatError(f"{who} {k} given twice")
         out[key] = limit
     if not out:
         raise InputFormatError("--slo: no limit given (e.g. ttft_p99_ms=2000,tpot_p99_ms=100)")

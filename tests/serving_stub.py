@@ -16,10 +16,11 @@ sequences of KV cache): a further request waits for a free slot, and its ttft st
 the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
 Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
-stream), --api-key (accepted, not checked); for soak tests --tpot-drift MS (every request's TPOT grows
-by MS milliseconds per minute since the stub started: a server that slows down on a schedule) and
---error-burst PERIOD:LEN (a request arriving in the first LEN seconds of every PERIOD seconds since
-the start gets HTTP 500: errors in bursts); /metrics has process_start_time_seconds (the stub's start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+stream), --api-key (accepted, not checked), --require-key KEY (401 without the bearer key, every
+path but /health; each path seen with the key is listed by GET /stub/keyed); for soak tests --tpot-drift MS
+(every request's TPOT grows by MS milliseconds per minute since the stub started: a server that slows down
+on a schedule) and --error-burst PERIOD:LEN (a request arriving in the first LEN seconds of every PERIOD
+seconds since the start gets HTTP 500: errors in bursts); /metrics has process_start_time_seconds (the stub's start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -47,6 +48,8 @@ ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) whe
 ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
 ap.add_argument("--tpot-drift", type=float, default=0.0, help="ms added to every request's TPOT per minute since start")
 ap.add_argument("--error-burst", default=None, help="PERIOD:LEN seconds: requests in the first LEN s of each PERIOD fail")
+ap.add_argument("--require-key", default=None,
+                help="answer 401 to any request but /health without 'Authorization: Bearer KEY' (a gateway)")
 args = ap.parse_args()
 STARTED = time.perf_counter()  # the schedules of --tpot-drift and --error-burst count from here
 STARTED_UNIX = time.time()
@@ -264,7 +267,21 @@ async def main() -> None:
     global SLOTS
     if args.slots > 0:
         SLOTS = asyncio.Semaphore(args.slots)
-    app = web.Application()
+    keyed: set[str] = set()
+
+    @web.middleware
+    async def require_key(req: web.Request, handler):  # noqa: ANN001, ANN202
+        if args.require_key and req.path not in ("/health", "/stub/keyed"):
+            if req.headers.get("Authorization") != f"Bearer {args.require_key}":
+                return web.json_response({"error": "Unauthorized"}, status=401)
+            keyed.add(req.path)
+        return await handler(req)
+
+    async def keyed_paths(req: web.Request) -> web.Response:
+        return web.json_response(sorted(keyed))
+
+    app = web.Application(middlewares=[require_key])
+    app.add_routes([web.get("/stub/keyed", keyed_paths)])
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),
         web.post("/tokenize", tokenize), web.post("/detokenize", detokenize),

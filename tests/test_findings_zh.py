@@ -158,6 +158,22 @@ def _telemetry() -> Results:
     return r
 
 
+def _telemetry_range() -> Results:
+    """bs1: two impossible readings left out as recorded (700 W ceiling: TDP 350 W)."""
+    from reportgen.energy import recompute
+    from reportgen.results import ExcludedReading, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    c1 = r.variants[0].serving[0]
+    c1.telemetry = TelemetrySeries(
+        stage="s", tool="nvidia-smi", interval_s=1.0, power_ceiling_w=700.0, excluded_count=2,
+        excluded=[ExcludedReading(t_s=1.0, device=0, field="power_w", value="1e+308"),
+                  ExcludedReading(t_s=1.0, device=1, field="temperature_c", value="-300")],
+        samples=[TelemetrySample(t_s=float(t), device=0, power_w=300.0) for t in range(45)])
+    c1.energy = recompute(c1)
+    return r
+
+
 def _open_loop_and_repeats() -> Results:
     from _clean_run import refresh
 
@@ -249,6 +265,7 @@ CASES: dict[str, Callable[[], Results]] = {
     "open_loop_and_repeats": _open_loop_and_repeats,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
+    "telemetry_range": _telemetry_range,
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
@@ -348,6 +365,9 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("soak", "soak_window_length", "FP16", None,
      "稳定性测试 1：请求端到端延迟中位数 4.4 s，超过 10 s 窗口的三分之一：窗口吞吐随整请求跳动（应加长窗口）"),
     ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 1120.1"),
+    ("telemetry_range", "telemetry_out_of_range", "FP16", 1,
+     "2 个超出物理范围的遥测读数已从功耗与能耗数值中排除：设备 0 的功耗 1e+308 W（超出 0～700 W）；"
+     "设备 1 的温度 -300 °C（超出 -40～150 °C）（功耗上限 700 W，即 TDP 的 2 倍）"),
     ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "批大小 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),

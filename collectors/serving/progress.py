@@ -16,6 +16,7 @@ import click
 
 from collectors.serving.runner import CellPlan, Progress
 from collectors.serving.soak import SoakProgress
+from reportgen.redact import redact
 from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell, SoakRun, SoakWindow
 from reportgen.validity import cell_findings, check_cell, status_of
 
@@ -53,8 +54,8 @@ class ConsoleProgress(Progress):
                 f"TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s, {m.duration_s:.1f} s"
             )
         found = check_cell(cell, variant if variant is not None else ModelVariant(label=label))
-        if found:
-            text += f"  [{status_of(found)}: " + "; ".join(f"{f.check}: {f.message}" for f in found) + "]"
+        if found:  # a finding may quote a server's words: redacted like every printed line
+            text += f"  [{status_of(found)}: " + redact("; ".join(f"{f.check}: {f.message}" for f in found)) + "]"
         click.echo(("\r\033[K" if self.tty else "") + text, err=True)
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from collectors.auth import ApiKey, bearer, variant_api_keys
 from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.progress import ConsoleProgress
@@ -90,6 +91,7 @@ def measure_variant(
     progress: Progress | None = None,
     transport: Any = None,
     sampler: Sampler | None = None,
+    api_key: str | None = None,
 ) -> list[ServingCell]:
     """Run the matrix of ``settings`` against ``base_url`` into ``variant``; saves after each cell."""
     plans = cell_plans(settings, variant_slo(settings.slo, variant))
@@ -97,7 +99,7 @@ def measure_variant(
         for p in plans:
             (progress or Progress()).cell_skipped(variant.label, p)
         return [c for p in plans if (c := find_cell(variant, p)) is not None]
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model, api_key=api_key)
     variant.tokenizer = tokenizer_dir or variant.tokenizer
     seed = settings.seed if settings.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
@@ -105,7 +107,8 @@ def measure_variant(
     concurrency = max(p.concurrency for p in plans)
 
     async def go() -> list[ServingCell]:
-        client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport)
+        client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport,
+                             api_key=api_key)
         try:
             return await run_matrix(
                 client, factory, variant, plans, params,
@@ -126,16 +129,17 @@ T = TypeVar("T")
 
 
 def _with_client(base_url: str, model: str, tokenizer_dir: str | None, serving: ServingPlan, endpoint: str, pool: int,
-                 transport: Any, work: Callable[[httpx.AsyncClient, PromptFactory, RequestParams], Awaitable[T]]) -> T:
+                 transport: Any, work: Callable[[httpx.AsyncClient, PromptFactory, RequestParams], Awaitable[T]],
+                 api_key: str | None = None) -> T:
     """Run ``work`` with a client of ``pool`` connections and a prompt factory in the model's tokenizer
-    (local directory, else the server's /tokenize), closing both afterwards."""
-    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model)
+    (local directory, else the server's /tokenize), closing both afterwards (``api_key``: sent to both)."""
+    tok: Tokenizer = LocalTokenizer(tokenizer_dir) if tokenizer_dir else ServerTokenizer(base_url, model, api_key=api_key)
     seed = serving.seed if serving.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=endpoint == "chat")
     params = request_params(serving, model)
 
     async def go() -> T:
-        client = make_client(base_url, pool, transport=transport)
+        client = make_client(base_url, pool, transport=transport, api_key=api_key)
         try:
             return await work(client, factory, params)
         finally:
@@ -174,6 +178,7 @@ def measure_capacity(
     transport: Any = None,
     sampler: Sampler | None = None,
     command: str | None = None,
+    api_key: str | None = None,
 ) -> CapacitySearch:
     """Run one capacity search against ``base_url`` into ``variant.capacity``; saves after each probe."""
     if resume and (done := find_search(variant, search)) is not None:
@@ -184,6 +189,7 @@ def measure_capacity(
         lambda client, factory, params: run_search(client, factory, variant, search, params, save=store.save,
                                                    progress=progress, scrape_metrics=serving.scrape_metrics,
                                                    sampler=sampler, command=command),
+        api_key=api_key,
     )
 
 
@@ -226,6 +232,7 @@ def measure_soak(
     transport: Any = None,
     sampler: Sampler | None = None,
     command: str | None = None,
+    api_key: str | None = None,
 ) -> SoakRun:
     """Run (or continue, with ``resume``) one soak against ``base_url`` into ``variant.soak``; saves after each window."""
     if resume and (done := find_soak(variant, settings, unfinished=False)) is not None:
@@ -235,6 +242,7 @@ def measure_soak(
         base_url, model, tokenizer_dir, serving, settings.endpoint, pool, transport,
         lambda client, factory, params: run_soak(client, factory, variant, settings, params, save=store.save,
                                                  progress=progress, sampler=sampler, command=command, resume=resume),
+        api_key=api_key,
     )
 
 
@@ -263,7 +271,7 @@ def resolve_model(model: str, served: list[str], *, explicit: bool = False) -> s
     raise ServerError(f"the server serves {', '.join(repr(m) for m in served)}, not {model!r}: {hint}")
 
 
-def check_alive(base_url: str, server: ServerProcess | HostServer | None = None) -> None:
+def check_alive(base_url: str, server: ServerProcess | HostServer | None = None, *, api_key: str | None = None) -> None:
     """``ServerError`` when the server died or stopped answering during the measurements: its
     failed requests are recorded, and the run must not end as if all went well."""
     code = server.exit_code() if server is not None else None
@@ -271,27 +279,28 @@ def check_alive(base_url: str, server: ServerProcess | HostServer | None = None)
         where = f" (log: {server.log_path})" if server is not None else ""
         raise ServerError(f"the server exited with status {code} during the measurements{where}")
     try:
-        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0)
+        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0, headers=bearer(api_key))
     except httpx.HTTPError as e:
         raise ServerError(f"{base_url}: the server stopped answering during the measurements ({type(e).__name__}: {e})") from None
     if r.status_code >= 500:
         raise ServerError(f"{base_url}/health: HTTP {r.status_code} after the measurements")
 
 
-def identify_server(s: Any, base_url: str) -> None:
+def identify_server(s: Any, base_url: str, *, api_key: str | None = None) -> None:
     """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
-    version = server_info(base_url).get("engine_version")
+    version = server_info(base_url, api_key=api_key).get("engine_version")
     if version:
         s.engine, s.engine_version = "vllm", version
 
 
-def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool) -> None:
+def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool,
+                      api_key: str | None = None) -> None:
     if not fc.enabled:
         return
     if resume and variant.functional_check is not None and variant.functional_check.error is None:
         return
     variant.functional_check = functional_check(
-        base_url, model, fc.prompt, max_tokens=fc.max_tokens, temperature=fc.temperature
+        base_url, model, fc.prompt, max_tokens=fc.max_tokens, temperature=fc.temperature, api_key=api_key
     )
 
 
@@ -300,7 +309,7 @@ class WhileUp(Protocol):
 
     def done(self, vp: VariantPlan, variant: ModelVariant) -> bool: ...
 
-    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str) -> None: ...
+    def run(self, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str, *, api_key: str | None = None) -> None: ...
 
 
 def run_serving_stage(
@@ -313,6 +322,7 @@ def run_serving_stage(
     log_dir: str | Path | None = None,
     sampler: Sampler | None = None,
     while_up: WhileUp | None = None,
+    api_key: ApiKey | None = None,
 ) -> None:
     """For each variant of the plan: launch its server if it has a launch command (locally,
     or in its container), else attach; wait for /health and /v1/models; run the
@@ -324,7 +334,9 @@ def run_serving_stage(
     (``runner.Sampler``: ``start(stage)``, ``stop() -> TelemetrySeries``). ``while_up``:
     more work per variant while its server is up (the accuracy stage), with its own
     ``done(variant_plan, variant)`` test so that ``resume`` skips a variant only when both are done.
+    ``api_key``: sent to every server whose variant names no ``api_key_env`` of its own.
     """
+    keys = variant_api_keys(plan, api_key)  # every variable read before any server is touched
     log_dir = Path(log_dir) if log_dir else store.path.parent / f"{store.path.stem}-logs"
     failures: list[str] = []
     for vp in plan.variants:
@@ -348,7 +360,8 @@ def run_serving_stage(
             continue
 
         try:
-            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up)
+            _run_variant(plan, store, vp, variant, base_url, model, host, resume, progress, log_dir, sampler, while_up,
+                         keys[vp.label])
         except ReportgenError as e:
             # recorded; the next variant still runs (its server may be fine)
             s.error = str(e)
@@ -361,7 +374,7 @@ def run_serving_stage(
 def _run_variant(
     plan: Plan, store: ResultsStore, vp: VariantPlan, variant: ModelVariant, base_url: str, model: str,
     host: Any, resume: bool, progress: Progress | None, log_dir: Path, sampler: Sampler | None,
-    while_up: WhileUp | None = None,
+    while_up: WhileUp | None = None, api_key: str | None = None,
 ) -> None:
     s = variant.server
     server: ServerProcess | HostServer | None = None
@@ -378,38 +391,40 @@ def _run_variant(
         s.launched = True
     try:
         s.served_models = wait_ready(
-            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server
+            base_url, plan.server.startup_timeout_s if server else min(plan.server.startup_timeout_s, 30.0), proc=server,
+            api_key=api_key,
         )
         if server and server.started_at is not None:
             s.startup_s = time.monotonic() - server.started_at
         if server:
             s.startup_log = server.log_head(plan.server.log_tail_lines) or None  # section 2 quotes its start
         s.error = None
-        identify_server(s, base_url)
+        identify_server(s, base_url, api_key=api_key)
         model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)
         variant.served_model_name = model
-        _check_functional(base_url, model, plan.functional_check, variant, resume)
+        _check_functional(base_url, model, plan.functional_check, variant, resume, api_key)
         store.save()
         measure_variant(
             base_url, variant, plan.serving, store,
-            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+            model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler, api_key=api_key,
         )
         if plan.capacity.enabled:
             measure_capacity(
                 base_url, variant, capacity_settings(plan.capacity, plan.serving, variant), plan.serving, store,
                 model=model, tokenizer_dir=vp.tokenizer, resume=resume, progress=progress, sampler=sampler,
+                api_key=api_key,
             )
         if while_up is not None:
-            while_up.run(vp, variant, base_url, model)
+            while_up.run(vp, variant, base_url, model, api_key=api_key)
         if plan.soak.enabled:
             from collectors.serving.progress import ConsoleSoakProgress
 
             measure_soak(
                 base_url, variant, soak_settings(plan.soak, plan.serving, store.results, variant), plan.serving, store,
-                model=model, tokenizer_dir=vp.tokenizer, resume=resume, sampler=sampler,
+                model=model, tokenizer_dir=vp.tokenizer, resume=resume, sampler=sampler, api_key=api_key,
                 progress=ConsoleSoakProgress() if isinstance(progress, ConsoleProgress) else None,
             )
-        check_alive(base_url, server)
+        check_alive(base_url, server, api_key=api_key)
     finally:
         if server is not None:
             s.exit_code = server.stop(plan.server.stop_timeout_s)

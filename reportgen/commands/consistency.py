@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from collectors.auth import ApiKey
 from reportgen.commands._options import (
-    api_key_env_option,
-    api_key_from_env,
+    api_key_option,
     base_url_option,
     host_of_url,
     model_option,
@@ -59,10 +59,10 @@ def _overrides(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
               help="Change one limit, e.g. int4.top1_pass=0.9 (repeatable; keys: top1_pass, kl_pass, top1_fail, kl_fail, first_token_fail).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Results JSON (created or extended). Default: ./reportgen-results/<host>-<timestamp>.json.")
-@api_key_env_option
+@api_key_option
 def consistency_cmd(reference: Path, base_url: str, model: str, label: str, dtype: str | None, quantization: str | None,
                     model_name: str | None, batch_size: int, limit: int | None, profile: str | None,
-                    thresholds: dict[str, dict[str, float]], output: Path | None, api_key_env: str | None) -> None:
+                    thresholds: dict[str, dict[str, float]], output: Path | None, api_key: ApiKey | None) -> None:
     """Send a reference's prompts to the card under test and compare, token by token: first-token
     agreement, greedy exact match, common prefix, top-1 agreement and KL under teacher forcing,
     |Δ logprob|; then the same prompts --batch-size at a time (batch invariance). Prints the verdict
@@ -79,7 +79,6 @@ def consistency_cmd(reference: Path, base_url: str, model: str, label: str, dtyp
 
     if not reference.is_file():
         raise InputFormatError(f"{reference}: no such reference file (record one with 'reportgen reference record')")
-    api_key = api_key_from_env(api_key_env)
     path = results_path(output, host_of_url(base_url))
     store = ResultsStore.open(path)
     argv = recorded_argv()
@@ -93,7 +92,8 @@ def consistency_cmd(reference: Path, base_url: str, model: str, label: str, dtyp
     store.results.invocations.append(inv)
     try:
         run_consistency(store, variant, reference=reference, base_url=base_url, model=model, batch_size=batch_size,
-                        limit=limit, profile=profile, overrides=thresholds, api_key=api_key, command=shlex.join(argv),
+                        limit=limit, profile=profile, overrides=thresholds,
+                        api_key=api_key.value if api_key is not None else None, command=shlex.join(argv),
                         echo=lambda s: click.echo(s, err=True))
     finally:
         if store.saves:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from collectors.auth import ApiKey
 from reportgen.commands._options import (
-    api_key_env_option,
-    api_key_from_env,
+    api_key_option,
     base_url_option,
     model_option,
     recorded_argv,
@@ -37,10 +37,10 @@ def reference_group() -> None:
               help="Requests in flight (1: no batching effects in the reference).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Record only this many prompts, evenly spaced through the set (for trials; default: all 200).")
-@api_key_env_option
+@api_key_option
 def record_cmd(base_url: str, model: str, output: Path, dtype: str | None, quantization: str | None, card: str | None,
                model_name: str | None, max_tokens: int, top_k: int, concurrency: int, limit: int | None,
-               api_key_env: str | None) -> None:
+               api_key: ApiKey | None) -> None:
     """Record a reference card's greedy answers, top-k log-probabilities and teacher-forced
     log-probabilities for the shipped prompt set (200 prompts, Chinese and English, short to long).
 
@@ -54,7 +54,7 @@ def record_cmd(base_url: str, model: str, output: Path, dtype: str | None, quant
     ref = record_reference_file(
         output, base_url=base_url, model=model, max_tokens=max_tokens, top_k=top_k, concurrency=concurrency,
         limit=limit, dtype=dtype, quantization=quantization, card=card, model_name=model_name,
-        api_key=api_key_from_env(api_key_env), command=shlex.join(recorded_argv()),
+        api_key=api_key.value if api_key is not None else None, command=shlex.join(recorded_argv()),
         echo=lambda s: click.echo(s, err=True),
     )
     ok = sum(1 for p in ref.prompts if p.error is None)

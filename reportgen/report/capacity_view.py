@@ -42,6 +42,7 @@ class RowsView:
 class CapacitySearchView:
     heading: str
     slo: str
+    bounds: str  # "并发数 1–4，起点 1" (empty: an old file that did not record them)
     answer: str
     table: RowsView
     chart: tuple[str, str] | None  # (name, title): charts/<name>.png
@@ -128,6 +129,19 @@ def _answer(search: CapacitySearch, label: str) -> str:
     return text
 
 
+def _bounds(search: CapacitySearch) -> str:
+    """The range the search was allowed to probe and where it started (section 3.5 states it)."""
+    if search.max_value is None:
+        return ""
+    unit = _unit(search.by).split("（")[0]
+    lo = search.min_value if search.min_value is not None else (1.0 if search.by == "concurrency" else None)
+    span = f"{_value(search.by, lo)}–{_value(search.by, search.max_value)}" if lo is not None else f"不超过 {_value(search.by, search.max_value)}"
+    text = f"{unit} {span}" + ("" if search.by == "concurrency" else " 请求/秒")
+    if search.start is not None:
+        text += f"，起点 {_value(search.by, search.start)}（逐次加倍至上限，再二分；低于起点的负载未测试）"
+    return text
+
+
 def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -> CapacitySearchView:
     headers = [_unit(search.by), "请求数", "TTFT P99 (ms)", "TPOT P99 (ms)", "TPS (tok/s)", "是否满足", "有效性"]
     rows: list[list[str]] = []
@@ -160,6 +174,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
     return CapacitySearchView(
         heading=f"{number} {v.label}（{lengths}，按{_unit(search.by).split('（')[0]}）",
         slo=slo_zh(search.slo) + (f"（{src}）" if (src := preset_text_zh(search.slo_preset)) else ""),
+        bounds=_bounds(search),
         answer=_answer(search, v.label),
         table=RowsView(headers, rows),
         chart=(capacity_chart_name(v.label, i, search), capacity_chart_title(v.label, search.by)) if has_chart else None,
@@ -205,7 +220,7 @@ def capacity_view(results: Results) -> CapacityView:
             searches.append(_search_view(v, i, s, f"3.5.{n}"))
     repeats = _repeats(results)
     method = (
-        "在给定的延迟要求下，从并发数 1（或给定的起始请求速率）开始逐次加倍加压，直至某一测试点不满足要求；"
+        "在给定的延迟要求下，从起点（默认并发数 1）开始逐次加倍加压，直至某一测试点不满足要求或到达搜索上限；"
         "再在最后一个满足要求与第一个不满足要求的测试点之间二分查找，得到满足全部要求的最大并发数"
         "（按请求速率搜索时精确到 5%）。每个测试点的请求数不少于并发数的 5 倍（按请求速率为泊松到达、"
         "不少于 100 个请求），以保证 P99 有意义；有请求失败的测试点记为不满足。"

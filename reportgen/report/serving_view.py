@@ -30,9 +30,49 @@ from reportgen.verdicts.checks import functional_tokens, functional_verdict
 from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import STATUS_ZH
 
+#: More serving cells than this and the document summarises them: 3.3 gives no page per cell,
+#: 3.4 one row per case (the first run of repeated cases), and appendix E lists every cell in one
+#: table. A document of thousands of cells stays readable and renders in time linear in them.
+DETAIL_LIMIT = 64
+
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
     return sorted(v.serving, key=cell_order)
+
+
+def _first_runs(cells: list[tuple[ModelVariant, ServingCell]]) -> list[tuple[ModelVariant, ServingCell]]:
+    """One cell per case: the first run of repeated cells."""
+    seen: set[tuple[str, object]] = set()
+    out = []
+    for v, c in sorted(cells, key=lambda vc: vc[1].repeat):
+        k = (v.label, c.key.case())
+        if k not in seen:
+            seen.add(k)
+            out.append((v, c))
+    order = {id(c): i for i, (_, c) in enumerate(cells)}
+    return sorted(out, key=lambda vc: order[id(vc[1])])
+
+
+def _all_cells_table(cells: list[tuple[ModelVariant, ServingCell]], findings: list[Finding]) -> Table:
+    """Appendix E: every cell in one row (repeats too), the figures 3.3 would give per cell."""
+    dataset = _datasets_differ(cells)
+    shapes = len({(c.input_len, c.output_len) for _, c in cells}) > 1
+    rows = []
+    for v, c in cells:
+        m = c.metrics
+        name = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}" + (f" · {c.input_len}/{c.output_len}" if shapes else "")
+        if m is None:
+            rows.append([name] + [fmt.missing("not_collected")] * 9)
+            continue
+        reason = _cell_missing_reason(c)
+        rows.append([
+            name, str(m.completed), str(m.failed), fmt.seconds(m.duration_s), fmt.number(m.request_throughput, 2),
+            fmt.tok_s(m.output_throughput if m.completed else None, reason=reason), fmt.ms(m.ttft_ms.mean, reason=reason),
+            fmt.ms(m.tpot_ms.mean, reason=reason), fmt.ms(m.ttft_ms.p99, reason=reason),
+            STATUS_ZH[cell_status(findings, v.label, c.key)],
+        ])
+    return Table(["用例", "成功请求数", "失败请求数", "测试时长 (s)", "请求吞吐 (req/s)", "TPS (tok/s)", "TTFT 均值 (ms)",
+                  "TPOT 均值 (ms)", "TTFT P99 (ms)", "有效性"], rows)
 
 
 def _cell_missing_reason(c: ServingCell) -> str:
@@ -291,12 +331,15 @@ def _worst(*statuses: str) -> str:
 
 
 def _summary(results: Results, findings: list[Finding], numbers: dict[int, int], findings_section: str = "7",
-             ) -> tuple[Table | None, list[str], str | None]:
+             one_per_case: bool = False) -> tuple[Table | None, list[str], str | None]:
     """3.4 at a glance: the seed's four columns first (TPS, TPOT, TTFT, duration), then P99s,
-    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note."""
+    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note.
+    ``one_per_case``: a row per case only (the first run of repeated cells)."""
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
     if not cells:
         return None, [], None
+    if one_per_case:
+        cells = _first_runs(cells)
     base = baseline(results.variants)
     base_cells = {c.key.case(): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
@@ -437,17 +480,31 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
     else:
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
-    compact, compact_command = _imported_cases(cells, findings)
-    dataset = _datasets_differ(cells)
+    many = len(cells) > DETAIL_LIMIT
+    overflow = all_cells = None
     sec = section_numbers(results).findings
-    commands = [cell_command(results, c) for _, c in cells]
-    shared = commands[0] if commands and all(cmd == commands[0] for cmd in commands) else None
-    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset,
-                                                  command=None if shared else cmd, findings_section=sec)
-                                            for i, ((v, c), cmd) in enumerate(zip(cells, commands))]
-    if compact is None and shared:
-        compact_command = shared  # one command measured every cell: printed once, before the cells
-    summary, notes, caption = _summary(results, findings, numbers, sec)
+    if many:  # summarised: no page (or printed-values row) per cell in 3.3, every cell in appendix E
+        compact, compact_command, cases = None, None, []
+        first = _first_runs(cells)
+        repeats = len(first) < len(cells)
+        overflow = (
+            f"本文档共 {len(cells)} 个性能测试用例，超过 {DETAIL_LIMIT} 个，此处不再逐一列出每个用例的详细表："
+            f"3.4 汇总表每种负载一行（共 {len(first)} 行"
+            + ("；重复测试列出第 1 次，全部重复的均值与 95% 置信区间见 3.5" if repeats else "")
+            + f"），全部 {len(cells)} 个用例的数值见"
+        )
+        all_cells = _all_cells_table(cells, findings)
+    else:
+        compact, compact_command = _imported_cases(cells, findings)
+        dataset = _datasets_differ(cells)
+        commands = [cell_command(results, c) for _, c in cells]
+        shared = commands[0] if commands and all(cmd == commands[0] for cmd in commands) else None
+        cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset,
+                                                      command=None if shared else cmd, findings_section=sec)
+                                                for i, ((v, c), cmd) in enumerate(zip(cells, commands))]
+        if compact is None and shared:
+            compact_command = shared  # one command measured every cell: printed once, before the cells
+    summary, notes, caption = _summary(results, findings, numbers, sec, one_per_case=many)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
         engine=engine_name,
@@ -458,11 +515,13 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
         functional=functional,
         functional_missing=None if functional else fmt.missing("not_collected", "没有功能测试记录"),
         cases=cases,
-        cases_missing=None if cases or compact is not None else fmt.missing("not_collected", "没有性能测试用例"),
+        cases_missing=None if cases or compact is not None or many else fmt.missing("not_collected", "没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
         summary_caption=caption,
         cases_table=compact,
         cases_command=compact_command,
         charts=[(n, t) for n, t in chart_plan(results, findings) if n.startswith("serving_")],
+        overflow_note=overflow,
+        all_cells=all_cells,
     )

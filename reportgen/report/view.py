@@ -31,7 +31,7 @@ from reportgen.report.environment_view import environment_view, unlabelled_facts
 from reportgen.report.findings_view import findings_view
 from reportgen.report.frontier_view import frontier_view
 from reportgen.report.provenance import ProvenanceView, RawBlock, provenance, raw_blocks
-from reportgen.report.serving_view import serving_view
+from reportgen.report.serving_view import DETAIL_LIMIT, serving_view
 from reportgen.report.soak_view import soak_view
 from reportgen.report.view_types import (
     AccuracyVariantView,
@@ -79,6 +79,7 @@ class DocumentView:
     soak: Any = None  # reportgen.report.soak_view.SoakView: 稳定性测试 (the next number)
     raw: list[RawBlock] = field(default_factory=list)  # appendix: benchmark and evaluation output as printed
     provenance: ProvenanceView | None = None  # appendix 数据来源与可追溯性
+    raw_note: str | None = None  # says how many serving blocks appendix B leaves out (more cells than DETAIL_LIMIT)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -120,6 +121,7 @@ def build_view(
     extra = (capacity_statements(results) + frontier_statements(results, findings, frontier.heading.split()[0])
              + soak_statements(results, soak.heading.split()[0]) + consistency_statements(results)
              + list(conclusion_extra or []))
+    raw, raw_omitted = raw_blocks(results, DETAIL_LIMIT)
     return DocumentView(
         cover=cover_view(results, source),
         conclusion=conclusion(results, findings, extra=extra),
@@ -136,7 +138,9 @@ def build_view(
         soak=soak,
         consistency=consistency_view(results, findings),
         sections=sections,
-        raw=raw_blocks(results),
+        raw=raw,
+        raw_note=(f"另有 {raw_omitted} 段性能测试输出未在此列出（用例超过 {DETAIL_LIMIT} 个时只列前 {DETAIL_LIMIT} 段），"
+                  "原文完整保存在结果文件中（各用例的 import_info.text）。") if raw_omitted else None,
         provenance=provenance(results, source, unlabelled_facts(results)),
     )
 

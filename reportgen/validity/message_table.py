@@ -210,6 +210,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "fewer than 2 power readings per device, no power or energy figures",
         "计时窗口 {window} s 内加速卡遥测仅采样 {ticks} 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗",
     ),
+    "telemetry_out_of_range": (
+        "{count} telemetry reading(s) outside physical ranges were left out of the power and energy figures: "
+        "{examples}{ceiling}",
+        "{count} 个超出物理范围的遥测读数已从功耗与能耗数值中排除：{examples}{ceiling}",
+    ),
+    "telemetry_out_of_range.inside": (
+        "{count} telemetry reading(s) outside physical ranges are inside the cell's power and energy figures: "
+        "{examples}{ceiling}",
+        "{count} 个超出物理范围的遥测读数计入了本用例的功耗与能耗数值：{examples}{ceiling}",
+    ),
+    "telemetry_out_of_range.example": (
+        "{name} {value} {unit} on device {device} (outside {low:g} to {high:g} {unit})",
+        "设备 {device} 的{name} {value} {unit}（超出 {low:g}～{high:g} {unit}）",
+    ),
+    "telemetry_out_of_range.ceiling_tdp": (
+        " (power ceiling {ceiling:g} W = {multiple:g} x the card's TDP)", "（功耗上限 {ceiling:g} W，即 TDP 的 {multiple:g} 倍）",
+    ),
+    "telemetry_out_of_range.ceiling": (" (power ceiling {ceiling:g} W)", "（功耗上限 {ceiling:g} W）"),
     "energy_recomputed": ("power/energy figures differ from the telemetry samples: {diffs}", "功耗与能耗数值与遥测采样不符：{diffs}"),
     "energy_recomputed.diff": ("{field} stored {stored}, recomputed {recomputed}", "{field} 保存值 {stored}，重新计算 {recomputed}"),
     "energy_recomputed.no_telemetry": (
