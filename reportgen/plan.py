@@ -19,6 +19,7 @@ from reportgen._io import MAX_DEPTH, check_tree, read_limited
 from reportgen.errors import InputFormatError
 from reportgen.ranges import (
     MAX_PLAN_BYTES,
+    MAX_SECONDS,
     Burstiness,
     Concurrency,
     Count,
@@ -180,8 +181,8 @@ def parse_duration(text: str | float | int, what: str = "duration") -> float:
                 raise InputFormatError(f"{what}: {text!r} is not a duration (e.g. 2h, 90m, 1h30m, 600s or 600)") from None
             scale = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
             seconds = sum(float(n) * scale[u.lower()] for n, u in parts)
-    if not seconds > 0 or seconds == float("inf"):
-        raise InputFormatError(f"{what}: must be a positive time, not {text!r}")
+    if not 0 < seconds <= MAX_SECONDS:
+        raise InputFormatError(f"{what}: must be a positive time of at most {MAX_SECONDS:g} s, not {text!r}")
     return seconds
 
 

@@ -51,6 +51,7 @@ Concurrency = Annotated[int, Field(ge=1, le=MAX_CONCURRENCY)]
 Count = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 NonNegCount = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Repeats = Annotated[int, Field(ge=1, le=1000)]
+TopK = Annotated[int, Field(ge=1, le=20)]  # log-probabilities per position (vLLM allows 20 by default)
 LogLines = Annotated[int, Field(ge=0, le=100_000)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]  # numpy's and vLLM's seed range

@@ -36,6 +36,10 @@ BASE: dict[str, list[str]] = {
     "capacity": ["--base-url", NOWHERE, "--model", "m", "--slo", "ttft_p99_ms=100", "--no-telemetry"],
     "eval": ["--base-url", NOWHERE, "--model", "m", "--data", str(REPO / "datasets")],
     "embed": ["--model", "m", "--kind", "embedding", "--base-url", NOWHERE],
+    "soak": ["--base-url", NOWHERE, "--model", "m", "--no-telemetry", "--duration", "10s"],
+    "reference record": ["--base-url", NOWHERE, "--model", "m"],
+    # any existing file: the option is checked before the reference is read (then refused in one line)
+    "consistency": ["--reference", str(REPO / "README.md"), "--base-url", NOWHERE, "--model", "m"],
     "collect": ["--only", "hardware"],
     "import auto": [str(FIXTURE)],
     "import vllm-log": [str(FIXTURE)],

@@ -13,11 +13,13 @@ from reportgen.commands._options import (
     base_url_option,
     host_of_url,
     model_option,
+    number,
     precision_option,
     recorded_argv,
     results_path,
 )
 from reportgen.errors import InputFormatError
+from reportgen.ranges import Concurrency, Count
 
 
 def _overrides(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, dict[str, float]]:
@@ -50,9 +52,9 @@ def _overrides(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("--dtype", default=None, metavar="fp16|bf16|fp32|int8|int4", help="The precision the card computes in (chooses the thresholds).")
 @click.option("--quantization", default=None, metavar="NAME", help="The card's quantisation (gptq, awq, ...), if any.")
 @click.option("--model-name", default=None, help="The model's display name (\"Qwen2-7B-Instruct-GPTQ-Int4\"); compared with the reference's.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
+@click.option("--batch-size", type=number(Concurrency), default=8, show_default=True,
               help="Requests in flight for the batch-invariance pass (1: no such pass).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Compare only this many prompts, evenly spaced (default: all).")
+@click.option("--limit", type=number(Count), default=None, help="Compare only this many prompts, evenly spaced (default: all).")
 @click.option("--profile", default=None, metavar="same|half|int8|int4",
               help="Judge with this threshold profile (default: from the two precisions).")
 @click.option("--threshold", "thresholds", multiple=True, callback=_overrides, metavar="PROFILE.KEY=VALUE",

@@ -12,8 +12,10 @@ from reportgen.commands._options import (
     api_key_option,
     base_url_option,
     model_option,
+    number,
     recorded_argv,
 )
+from reportgen.ranges import Concurrency, Count, Tokens, TopK
 
 
 @click.group("reference")
@@ -31,11 +33,11 @@ def reference_group() -> None:
 @click.option("--quantization", default=None, metavar="NAME", help="The reference's quantisation (gptq, awq, ...), if any.")
 @click.option("--card", default=None, help="The reference card, as the document names it (\"NVIDIA A100-SXM4-80GB\").")
 @click.option("--model-name", default=None, help="The model's display name (\"Qwen2-7B-Instruct\"); compared with the card's.")
-@click.option("--max-tokens", type=click.IntRange(min=1), default=64, show_default=True, help="Greedy tokens per prompt.")
-@click.option("--top-k", type=click.IntRange(1, 20), default=5, show_default=True, help="Log-probabilities kept per position.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--max-tokens", type=number(Tokens), default=64, show_default=True, help="Greedy tokens per prompt.")
+@click.option("--top-k", type=number(TopK), default=5, show_default=True, help="Log-probabilities kept per position.")
+@click.option("--concurrency", type=number(Concurrency), default=1, show_default=True,
               help="Requests in flight (1: no batching effects in the reference).")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
+@click.option("--limit", type=number(Count), default=None,
               help="Record only this many prompts, evenly spaced through the set (for trials; default: all 200).")
 @api_key_option
 def record_cmd(base_url: str, model: str, output: Path, dtype: str | None, quantization: str | None, card: str | None,

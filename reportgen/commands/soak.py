@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 
+from collectors.auth import ApiKey
 from collectors.serving.progress import ConsoleSoakProgress
 from collectors.serving.soak import SoakSettings
 from collectors.serving.stage import measure_soak, variant_slo
 from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
     cards_option,
+    number,
     output_option,
     recorded_argv,
     request_options,
@@ -19,6 +21,7 @@ from reportgen.commands._options import (
 )
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan, parse_duration
+from reportgen.ranges import Concurrency, Rate, Tokens
 from reportgen.slo import slo_spec
 from reportgen.soak import SoakAnalysis, signed
 
@@ -27,18 +30,18 @@ from reportgen.soak import SoakAnalysis, signed
 @server_options
 @click.option("--duration", default="2h", show_default=True, help="Measured time: 2h, 90m, 1h30m, 600s or seconds.")
 @click.option("--window", default="60s", show_default=True, help="Window length (each window's figures are one point of the trends).")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Closed loop: concurrent requests.")
-@click.option("--request-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Open loop instead: Poisson arrivals/s.")
-@click.option("--input-len", type=click.IntRange(min=1), default=2048, show_default=True,
+@click.option("--concurrency", type=number(Concurrency), default=None, help="Closed loop: concurrent requests.")
+@click.option("--request-rate", type=number(Rate), default=None, help="Open loop instead: Poisson arrivals/s.")
+@click.option("--input-len", type=number(Tokens), default=2048, show_default=True,
               help="Prompt tokens (with the operating point taken from the results: its lengths unless given).")
-@click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
+@click.option("--output-len", type=number(Tokens), default=256, show_default=True)
 @slo_option()
 @request_options
 @output_option
 @click.option("--resume", is_flag=True, help="Continue this variant's unfinished soak with the same settings (finished windows are kept).")
 @telemetry_options
 @cards_option
-def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, duration: str, window: str,
+def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, api_key: ApiKey | None, duration: str, window: str,
              concurrency: int | None, request_rate: float | None, input_len: int, output_len: int, slo: str | None,
              warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None, request_timeout: float,
              stall_timeout: float, output: str | None, resume: bool, telemetry: bool, telemetry_interval: float,
@@ -76,7 +79,7 @@ def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, durat
     # the operating point comes from an earlier run: without -o, this host's newest results file
     with attached_run(base_url, model, label, output, resume=resume or (concurrency is None and request_rate is None),
                       telemetry=telemetry,
-                      telemetry_interval=telemetry_interval, cards=cards) as run:
+                      telemetry_interval=telemetry_interval, cards=cards, api_key=api_key) as run:
         origin = "given"
         if concurrency is None and request_rate is None:
             from reportgen.soak import recommended_load
@@ -98,7 +101,7 @@ def soak_cmd(base_url: str, model: str, tokenizer: str | None, label: str, durat
         )
         soak = measure_soak(base_url.rstrip("/"), run.variant, settings, serving, run.store, model=model,
                             tokenizer_dir=tokenizer, resume=resume, progress=ConsoleSoakProgress(), sampler=run.sampler,
-                            command=" ".join(recorded_argv()))
+                            command=" ".join(recorded_argv()), api_key=run.api_key)
     from reportgen.soak import analyze, temperature_limit
 
     a = analyze(soak, temperature_limit(run.store.results))
