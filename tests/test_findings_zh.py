@@ -229,6 +229,9 @@ def _consistency() -> Results:
                                      passes=[ConsistencyPass(batch_size=1, baseline="reference", method="common_prefix",
                                                              prompts=prompts)],
                                      error="HTTP 503 from the server")
+    return r
+
+
 def _soak() -> Results:
     """A soak run of 5 windows of 10 s (of 100 s planned): TPOT 400 -> 560 ms (+160 ms over a mean of 480: +33.3 %), failures in windows
     2, 3 and 5, the clock down to 1400 MHz from window 3 (TPOT higher there), a new process start

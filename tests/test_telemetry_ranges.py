@@ -23,8 +23,8 @@ from reportgen.validity import check_results
 # device 0: 1e308 W; device 1: -400 W and -300 °C; device 2: 1e29 W; device 3: a true 250.5 W, 60 °C
 FAKE_SMI = """#!/bin/sh
 case "$*" in
-  *--query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used*)
-    printf '0, 1e308, 61, 98, 70000\\n1, -400, -300, 97, 69000\\n2, 1e29, 59, 97, 69000\\n3, 250.5, 60, 50, 1000\\n' ;;
+  *--query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used,clocks.sm*)
+    printf '0, 1e308, 61, 98, 70000, 1980\\n1, -400, -300, 97, 69000, 1980\\n2, 1e29, 59, 97, 69000, 1980\\n3, 250.5, 60, 50, 1000, 1980\\n' ;;
   *) echo "fake nvidia-smi: unsupported arguments: $*" >&2; exit 2 ;;
 esac
 """
