@@ -23,9 +23,10 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -357,8 +358,11 @@ class CellKey(BaseModel):
     findings, the document, ``summary``, importers (merging) and ``--resume``.
 
     ``batch_size`` is the concurrency: closed loop, the concurrent workers; open loop, the cap
-    on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
-    for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
+    on requests in flight (an import's ``min(num_prompts, max_concurrency)``; 0 when nothing caps
+    them, as in ``bench --request-rate``): never a concurrency the server saw. An open-loop
+    cell's concurrency is what was achieved (``ServingMetrics.effective_concurrency``;
+    ``reportgen.validity.load_words``). ``request_rate`` is None for a closed loop (and for
+    vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
@@ -479,6 +483,12 @@ class ServerSettings(_Model):
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
     exit_code: int | None = None  # after stop (launched servers)
     error: str | None = None  # why the server could not be used
+    # What tells one deployment from another (``reportgen.validity.variant_identity``):
+    model_root: str | None = None  # /v1/models "root" of the served model (vLLM: the path it loaded)
+    process_start_time: float | None = None  # /metrics process_start_time_seconds (Unix time), where given
+    # the served model's own config.json, where it could be read on this machine: "torch_dtype",
+    # "quant_method" (quantization_config), "bits"
+    served_config: dict[str, Any] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -528,6 +538,9 @@ class AccuracyResult(_Model):
     macro: float | None = None  # mean over subsets of the subset scores, fraction 0-1
     unparsed: int | None = None  # scored samples whose answer could not be extracted
     errors: int | None = None  # samples whose request failed (not scored)
+    # sha256 of the scored question ids (sorted, one per line): two runs answered the same questions
+    # when theirs are equal (``question_set``); kept for runs whose samples are not stored
+    question_ids_sha256: str | None = None
     model: str | None = None  # the served model name the requests named
     base_url: str | None = None
     started_at: datetime | None = None
@@ -538,6 +551,19 @@ class AccuracyResult(_Model):
     settings: dict[str, Any] = Field(default_factory=dict)
     command: str | None = None
     import_info: ImportInfo | None = None
+
+    def question_set(self) -> str | None:
+        """The sha256 of the scored question ids: as recorded when the score was computed (the
+        runner hashes the questions it scored), else from the stored samples (None: unknown)."""
+        if self.question_ids_sha256:
+            return self.question_ids_sha256
+        scored = [s.id for s in self.samples if s.correct is not None]
+        return ids_sha256(scored) if scored else None
+
+
+def ids_sha256(ids: Iterable[str]) -> str:
+    """The one hash of a set of question ids (sorted, one per line)."""
+    return hashlib.sha256("\n".join(sorted(set(ids))).encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- capacity
@@ -879,9 +905,26 @@ def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 words a finding from a row of the message table with its evidence values
     (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
     findings are recomputed whenever a file is checked (``validate``) or rendered, and nothing
-    reads the stored ones (``validate --write`` stores fresh ones)."""
+    reads the stored ones (``validate --write`` stores fresh ones).
+
+    An open-loop cell measured by reportgen stored the number of its requests as its
+    ``batch_size``, which read as a concurrency nobody applied; v3 stores 0 (nothing capped the
+    requests in flight). The new identity fields (``ServerSettings.model_root``,
+    ``process_start_time``, ``served_config``; ``AccuracyResult.question_ids_sha256``) are
+    optional and default to unknown."""
     if isinstance(doc.get("findings"), list):
         doc["findings"] = []
+    for v in doc.get("variants") or []:
+        if not isinstance(v, dict):
+            continue
+        cells = [c for c in v.get("serving") or [] if isinstance(c, dict)]
+        for search in v.get("capacity") or []:
+            if isinstance(search, dict):
+                cells += [p["cell"] for p in search.get("probes") or [] if isinstance(p, dict) and isinstance(p.get("cell"), dict)]
+        for c in cells:
+            if (c.get("request_rate") is not None and c.get("source", "measured") == "measured"
+                    and c.get("batch_size") == c.get("num_requests")):
+                c["batch_size"] = 0
     return doc
 
 

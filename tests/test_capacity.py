@@ -124,7 +124,7 @@ def test_bench_request_rate_sends_a_poisson_process(stub, tokdir, tmp_path) -> N
             assert r.exit_code == 0, r.output
             res = load_results(out)
             (c,) = res.variants[0].serving
-            assert c.request_rate == 20 and c.batch_size == 200 and c.rounds is None and c.burstiness == float(b)
+            assert c.request_rate == 20 and c.batch_size == 0 and c.rounds is None and c.burstiness == float(b)  # 0: no cap
             sched = np.sort([q.scheduled_s for q in c.requests if not q.warmup])
             assert len(sched) == 200 and sched[-1] == pytest.approx(10.0)  # N / rate
             assert _cv(np.diff(sched)) == pytest.approx(want_cv, abs=0.25 * want_cv)

@@ -42,7 +42,7 @@ def attached_run(base_url: str, model: str, label: str, output: str | None, *, r
     variant.server.base_url = url
     variant.server.launched = False
     variant.server.served_models = models
-    identify_server(variant.server, url)
+    identify_server(variant.server, url, model)
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost
