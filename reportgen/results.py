@@ -744,10 +744,11 @@ class EmbeddingRun(_Model):
 
 class Finding(_Model):
     """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
-    ``warning``: it is doubtful or incomplete. Findings are recomputed whenever a file is checked
-    or rendered; ``validate --write`` stores them."""
+    ``warning``: it is doubtful or incomplete; ``note``: it is right but means less than it
+    seems (a P99 over a few requests), so it is marked without changing its cell's status.
+    Findings are recomputed whenever a file is checked or rendered; ``validate --write`` stores them."""
 
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "note"]
     precision: str | None = None  # variant label
     cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
     check: str  # the rule's stable snake_case reason code (docs/validity.md)

@@ -33,7 +33,7 @@ def test_every_rule_is_fully_declared() -> None:
     for r in RULES:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", r.code), r.code
         assert r.family in FAMILIES and r.scope in ("cell", "variant", "results"), r.code
-        assert r.severity in ("error", "warning", "error or warning"), r.code
+        assert r.severity in ("error", "warning", "error or warning", "note"), r.code
         assert "->" in r.description and r.description == r.description.strip(), r.code  # the threshold and its outcome
         assert r.source.origin in ORIGINS and len(r.source.why) > 20, r.code
         assert r.remedy.en and not CJK.search(r.remedy.en) and CJK.search(r.remedy.zh), r.code

@@ -9,7 +9,7 @@ from reportgen.report.view_types import FindingGroupView, FindingsView, Table
 from reportgen.results import Finding, Results
 from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
 
 
 def _group(f: Finding) -> int:
@@ -23,6 +23,7 @@ def _group(f: Finding) -> int:
 
 
 _GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "其他"]
+_RANK = {"error": 0, "warning": 1, "note": 2}
 
 
 def _probe_group(results: Results, start: int) -> FindingGroupView | None:
@@ -45,7 +46,7 @@ def _probe_group(results: Results, start: int) -> FindingGroupView | None:
 def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
     ordered = sorted(
         findings,
-        key=lambda f: (_group(f), 0 if f.severity == "error" else 1, f.precision or "", f.cell.batch_size if f.cell else 0),
+        key=lambda f: (_group(f), _RANK.get(f.severity, 1), f.precision or "", f.cell.batch_size if f.cell else 0),
     )
     numbers = {id(f): i for i, f in enumerate(ordered, start=1)}
     groups = []
@@ -80,13 +81,13 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
     n_probes = sum(len(s.probes) for v in results.variants for s in v.capacity)
     n_acc = sum(len(v.accuracy) for v in results.variants)
     probe_rows = probes.table.rows if probes is not None else []
-    errors = sum(1 for f in findings if f.severity == "error") + sum(1 for r in probe_rows if r[1] == SEVERITY_ZH["error"])
-    warnings = len(findings) + len(probe_rows) - errors
+    levels = [f.severity for f in findings] + [next((k for k, w in SEVERITY_ZH.items() if w == r[1]), "") for r in probe_rows]
+    errors, warnings, notes = (levels.count(k) for k in ("error", "warning", "note"))
     checked = f"共检查 {n_cells} 个性能用例" + (f"、{n_probes} 个容量搜索探测点" if n_probes else "") + f"、{n_acc} 项精度结果"
     if results.embeddings:
         checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
     if findings or probe_rows:
-        summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项。"
+        summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项" + (f"、提示 {notes} 项" if notes else "") + "。"
     elif n_cells or n_probes or n_acc or results.embeddings:
         summary = f"{checked}：未发现问题。"
     else:

@@ -23,6 +23,7 @@ from reportgen.results import (
     Stats,
 )
 from reportgen.validity import cell_findings, cell_order, cell_status
+from reportgen.validity.telemetry import POWER_RULES
 from reportgen.variant_roles import baseline, is_quantized
 from reportgen.verdicts import causes
 from reportgen.verdicts.checks import functional_tokens, functional_verdict
@@ -115,31 +116,53 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
     )
 
 
-def _overview_table(m: ServingMetrics) -> Table:
+def _overview_table(m: ServingMetrics, doubt: frozenset[str] = frozenset(), status: str = "VALID") -> Table:
+    """The cell's figures; those a finding puts in doubt carry ``MARK`` (``doubt``: column ids of
+    ``causes``), the prefill rate (derived from TTFT) whenever the cell is not VALID."""
     return Table(
         ["指标", "数值"],
         [
             ["成功请求数", str(m.completed)],
             ["失败请求数", str(m.failed)],
-            ["测试时长 (s)", fmt.seconds(m.duration_s)],
+            ["测试时长 (s)", _mark(fmt.seconds(m.duration_s), causes.DURATION in doubt)],
             ["输入词元总数", str(m.total_input_tokens)],
             ["输出词元总数", str(m.total_output_tokens)],
-            ["请求吞吐 (req/s)", fmt.number(m.request_throughput, 2)],
-            ["输入吞吐 (tok/s)", fmt.tok_s(m.input_throughput)],
-            ["TPS (tok/s)", fmt.tok_s(m.output_throughput)],
-            ["总吞吐 (tok/s)", fmt.tok_s(m.total_token_throughput)],
+            ["请求吞吐 (req/s)", _mark(fmt.number(m.request_throughput, 2), causes.REQ_TPS in doubt)],
+            ["输入吞吐 (tok/s)", _mark(fmt.tok_s(m.input_throughput), causes.INPUT_TPS in doubt)],
+            ["TPS (tok/s)", _mark(fmt.tok_s(m.output_throughput), causes.TPS in doubt)],
+            ["总吞吐 (tok/s)", _mark(fmt.tok_s(m.total_token_throughput), causes.TOTAL_TPS in doubt)],
             ["有效并发", fmt.number(m.effective_concurrency, 2)],
-            ["预填充吞吐 (tok/s)", fmt.tok_s(_prefill_tps(m))],
+            ["预填充吞吐 (tok/s)", _derived(fmt.tok_s(_prefill_tps(m)), status) if _prefill_tps(m) else fmt.tok_s(None)],
         ],
     )
 
 
-def _latency_table(m: ServingMetrics, reason: str) -> Table:
+#: (metric row, statistic) -> the column id of ``causes`` a finding puts in doubt.
+_LATENCY_MARKS = {("TTFT (ms)", "mean"): causes.TTFT, ("TTFT (ms)", "median"): causes.TTFT_MEDIAN,
+                  ("TTFT (ms)", "p99"): causes.TTFT_P99, ("TPOT (ms)", "mean"): causes.TPOT,
+                  ("TPOT (ms)", "median"): causes.TPOT_MEDIAN, ("TPOT (ms)", "p99"): causes.TPOT_P99}
+
+
+def _latency_table(m: ServingMetrics, reason: str, doubt: frozenset[str] = frozenset()) -> Table:
     cols = ["mean", "median", "std", "p90", "p99", "min", "max"]
     rows = []
     for name, s in (("TTFT (ms)", m.ttft_ms), ("TPOT (ms)", m.tpot_ms), ("ITL (ms)", m.itl_ms), ("E2EL (ms)", m.e2el_ms)):
-        rows.append([name] + [fmt.ms(_stat(s, c), reason=reason) for c in cols])
+        rows.append([name] + [_mark(fmt.ms(_stat(s, c), reason=reason), _LATENCY_MARKS.get((name, c)) in doubt)
+                              for c in cols])
     return Table(["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"], rows)
+
+
+def _doubtful(findings: list[Finding], v: ModelVariant, c: ServingCell) -> frozenset[str]:
+    """The column ids (``causes``) the cell's findings put in doubt."""
+    out: set[str] = set()
+    for f in cell_findings(findings, v.label, c.key):
+        out |= causes.doubtful_columns(f)
+    return frozenset(out)
+
+
+def _mark(text: str, doubtful: bool) -> str:
+    """``MARK`` after a number a finding puts in doubt (not after a word saying why there is none)."""
+    return text + MARK if doubtful and any(ch.isdigit() for ch in text) else text
 
 
 def _energy_why_zh(c: ServingCell, e: EnergyMetrics) -> str:
@@ -205,10 +228,14 @@ def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: lis
     for v, c in cells:
         m = c.metrics
         assert m is not None
+        doubt = _doubtful(findings, v, c)
         rows.append([
             f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}", str(m.completed), str(m.failed), str(m.total_input_tokens),
-            str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
-            fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
+            str(m.total_output_tokens), _mark(fmt.number(m.request_throughput, 2), causes.REQ_TPS in doubt),
+            _mark(fmt.tok_s(m.input_throughput), causes.INPUT_TPS in doubt),
+            _mark(fmt.tok_s(m.total_token_throughput), causes.TOTAL_TPS in doubt),
+            _mark(fmt.ms(m.ttft_ms.median), causes.TTFT_MEDIAN in doubt),
+            _mark(fmt.ms(m.tpot_ms.median), causes.TPOT_MEDIAN in doubt),
             STATUS_ZH[cell_status(findings, v.label, c.key)],
         ])
     headers = ["用例", "成功请求数", "失败请求数", "输入词元总数", "输出词元总数", "请求吞吐 (req/s)", "输入吞吐 (tok/s)",
@@ -230,15 +257,19 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding],
     missing = None
     if c.metrics is not None:
         reason = _cell_missing_reason(c)
-        overview = _overview_table(c.metrics)
-        latency = _latency_table(c.metrics, reason)
+        doubt = _doubtful(findings, v, c)
+        overview = _overview_table(c.metrics, doubt, cell_status(findings, v.label, c.key))
+        latency = _latency_table(c.metrics, reason, doubt)
     else:
         missing = fmt.missing("not_collected", "该用例没有测试结果")
     power = power_missing = None
     e = cell_energy(c)
+    incomplete = power_incomplete(findings, v, c)
     if e is not None:
         if e.samples == 0:
             power_missing = "功耗与温度：" + fmt.missing(e.reason, _energy_why_zh(c, e))
+        elif incomplete:
+            power_missing = f"功耗与温度：{INCOMPLETE}（{incomplete}），不给出功耗与能耗。"
         else:
             power = _power_table(c, e)
     notes = list(c.notes) if c.source == "measured" else []
@@ -262,6 +293,12 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding],
 
 
 MARK = "※"  # marks a doubtful value in 3.4; the row's note says why
+INCOMPLETE = "功耗数据不完整"
+
+
+def power_incomplete(findings: list[Finding], v: ModelVariant, c: ServingCell) -> str:
+    """Why a cell's power and energy are not printed (the telemetry findings' words), or ""."""
+    return "；".join(f.message_zh or f.message for f in cell_findings(findings, v.label, c.key) if f.check in POWER_RULES)
 
 
 def _derived(value: str, status: str) -> str:
@@ -364,6 +401,8 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             e = cell_energy(c)
             if e is None:
                 nums += [fmt.missing("not_collected")] * 2
+            elif power_incomplete(findings, v, c):
+                nums += [f"—（{INCOMPLETE}）"] * 2
             else:
                 nums += [
                     fmt.number(e.avg_power_w, 2, reason=e.reason or "not_collected"),

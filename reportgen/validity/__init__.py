@@ -61,6 +61,11 @@ RULE_MODULES: tuple[str, ...] = (
     "reportgen.validity.accuracy",
     "reportgen.validity.embedding",
     "reportgen.validity.open_loop",
+    "reportgen.validity.serving_evidence",
+    "reportgen.validity.derived",
+    "reportgen.validity.accuracy_answers",
+    "reportgen.validity.functional",
+    "reportgen.validity.variant_identity",
 )
 for _module in RULE_MODULES:
     importlib.import_module(_module)

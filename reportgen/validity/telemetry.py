@@ -14,6 +14,12 @@ from reportgen.validity.registry import Issue, Source, rule
 TELEMETRY_COVERAGE_MIN = 0.8
 #: Stored power/energy figures vs those recomputed from the telemetry samples (relative) -> error.
 ENERGY_RECOMPUTE_REL = 1e-6
+#: A gap between two power readings of one device longer than this many sampling intervals (or,
+#: with no interval recorded, than TELEMETRY_GAP_S) -> warning.
+TELEMETRY_GAP_INTERVALS = 3.0
+TELEMETRY_GAP_S = 5.0
+#: Findings after which a cell's power and energy are not printed ("功耗数据不完整" and the reason).
+POWER_RULES = ("telemetry_coverage", "telemetry_gap", "telemetry_devices", "energy_recomputed")
 
 
 @rule(
@@ -38,6 +44,68 @@ def _telemetry_coverage(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         yield Issue("warning", say("telemetry_coverage.ticks", ticks=ticks, window=window))
     elif e.coverage < TELEMETRY_COVERAGE_MIN:
         yield Issue("warning", say("telemetry_coverage", coverage=e.coverage, window=window, want=TELEMETRY_COVERAGE_MIN))
+
+
+def _gap_limit(interval: float | None) -> float:
+    return TELEMETRY_GAP_INTERVALS * interval if interval else TELEMETRY_GAP_S
+
+
+@rule(
+    "telemetry_gap", family="telemetry", scope="cell", severity="warning",
+    description="two consecutive power readings of one device, within the cell's timed window, more "
+                "than 3 sampling intervals apart (5 s when no interval is recorded) -> warning",
+    source=Source("InferenceX", "its power_valid fails with sampling_gap_exceeded: across a gap the power is "
+                                "interpolated, not measured; three missed ticks are more than jitter"),
+    remedy=("find why the SMI tool missed readings (a slow or failing query), sample more often, then re-run",
+            "查明 SMI 工具漏采的原因（查询过慢或失败），提高采样频率后重测"),
+    title_zh="加速卡功耗读数之间不应有超过 3 个采样间隔的空档",
+)
+def _telemetry_gap(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    series, e = cell.telemetry, cell_energy(cell)
+    if series is None or e is None or not e.devices or not e.window_s:
+        return
+    limit = _gap_limit(series.interval_s)
+    worst: tuple[float, int] | None = None
+    for d in e.devices:
+        times = sorted(s.t_s for s in series.samples if s.device == d and s.power_w is not None)
+        # gaps between readings that overlap the window (its ends are telemetry_coverage's part)
+        gap = max((b - a for a, b in zip(times, times[1:]) if b > 0.0 and a < e.window_s), default=0.0)
+        if gap > limit and (worst is None or gap > worst[0]):
+            worst = (gap, d)
+    if worst is not None:
+        yield Issue("warning", say("telemetry_gap", device=worst[1], gap=worst[0], interval=series.interval_s or 0,
+                                   limit=limit))
+
+
+def _expected_cards(results: Results) -> int | None:
+    for key in ("accelerator.chips", "accelerator.count"):
+        f = results.environment.facts.get(key)
+        if f is not None and f.present and isinstance(f.value, int) and not isinstance(f.value, bool) and f.value > 0:
+            return f.value
+    return len(results.environment.accelerators) or None
+
+
+@rule(
+    "telemetry_devices", family="telemetry", scope="results", severity="warning",
+    description="a cell's power figures come from fewer devices than the cards the machine has (accelerator.chips, "
+                "else accelerator.count, else the accelerators found) -> warning",
+    source=Source("InferenceX", "its power_valid fails with expected_gpu_count_mismatch: the energy of some cards "
+                                "would be missing from the joules per token"),
+    remedy=("check that the SMI tool reports every card's power (permissions, driver), then re-run",
+            "确认 SMI 工具能读取每块加速卡的功耗（权限、驱动）后重测"),
+    title_zh="功耗读数应覆盖本机的每一块加速卡",
+)
+def _telemetry_devices(results: Results) -> Iterator[Issue]:
+    expected = _expected_cards(results)
+    if not expected:
+        return
+    for v in results.variants:
+        for cell in v.serving:
+            e = cell_energy(cell)
+            if e is None or not e.devices or len(e.devices) >= expected:
+                continue
+            yield Issue("warning", say("telemetry_devices", seen=len(e.devices), devices=", ".join(map(str, e.devices)),
+                                       expected=expected), cell=cell, variant=v)
 
 
 _ENERGY_FIELDS = ("avg_power_w", "peak_power_w", "peak_temperature_c", "energy_j", "joules_per_output_token", "coverage")
