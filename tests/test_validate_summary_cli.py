@@ -14,7 +14,8 @@ from reportgen.results import EmbeddingRun, ReferenceCheck, ScoredPair, load_res
 from reportgen.summary import SERVING_COLUMNS
 
 SERVING = [
-    "precision", "batch_size", "request_rate", "burstiness", "input_len", "output_len", "dataset", "repeat", "requests", "failed",
+    "precision", "batch_size", "request_rate", "burstiness", "concurrency", "input_len", "output_len", "dataset", "repeat",
+    "requests", "failed",
     "input_tokens", "output_tokens", "duration_s", "ttft_mean_ms", "ttft_median_ms", "ttft_p99_ms", "tpot_mean_ms",
     "tpot_median_ms", "tpot_p99_ms", "itl_mean_ms", "e2el_mean_ms", "output_tps", "total_tps", "goodput_rps", "valid",
 ]  # fmt: skip
@@ -189,7 +190,7 @@ def test_summary_table(seed_file: Path, clean_file: Path) -> None:
     code, out, _ = _run("summary", str(clean_file))
     row = dict(zip(SERVING, out.splitlines()[2].split()))
     assert row == {
-        "precision": "FP16", "batch_size": "1", "request_rate": "-", "burstiness": "-", "input_len": "8192", "output_len": "256",
+        "precision": "FP16", "batch_size": "1", "request_rate": "-", "burstiness": "-", "concurrency": "1.00", "input_len": "8192", "output_len": "256",
         "dataset": "random", "repeat": "0", "goodput_rps": "-", "requests": "8",
         "failed": "0", "input_tokens": "65536", "output_tokens": "2048", "duration_s": "44.807",
         "ttft_mean_ms": "500.00", "ttft_median_ms": "500.00", "ttft_p99_ms": "500.00", "tpot_mean_ms": "20.00",

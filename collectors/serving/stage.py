@@ -19,7 +19,14 @@ from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
-from collectors.serving.server import HostServer, ServerProcess, functional_check, server_identity, server_info, wait_ready
+from collectors.serving.server import (
+    HostServer,
+    ServerProcess,
+    functional_check,
+    server_identity,
+    server_info,
+    wait_ready,
+)
 from reportgen._io import safe_file_name
 from reportgen.errors import ReportgenError, ServerError
 from reportgen.plan import CapacityPlan, FunctionalCheckPlan, Plan, ServingPlan, VariantPlan

@@ -93,7 +93,7 @@ def _closest_text(p: PerformanceVerdict) -> str:
         elif k.stat is None:
             best.append(f"满足“{_limit_words(c.key, c.limit)}”的请求最多只占 {c.value:.0%}{where}")
         else:
-            best.append(f"{name}最低为 {c.value:.2f} ms{where}")
+            best.append(f"{name} 最低为 {c.value:.2f} ms{where}")
     return f"没有满足延迟要求（{limits}）的用例" + (f"：{'，'.join(best)}" if best else "")
 
 

@@ -153,11 +153,8 @@ def _latency_table(m: ServingMetrics, reason: str, doubt: frozenset[str] = froze
 
 
 def _doubtful(findings: list[Finding], v: ModelVariant, c: ServingCell) -> frozenset[str]:
-    """The column ids (``causes``) the cell's findings put in doubt."""
-    out: set[str] = set()
-    for f in cell_findings(findings, v.label, c.key):
-        out |= causes.doubtful_columns(f)
-    return frozenset(out)
+    """The column ids (``causes``) the cell's findings put in doubt, derived values included."""
+    return causes.doubtful(cell_findings(findings, v.label, c.key))
 
 
 def _mark(text: str, doubtful: bool) -> str:
@@ -310,6 +307,19 @@ def _derived(value: str, status: str) -> str:
     return value
 
 
+def _achieved(c: ServingCell) -> str:
+    """An open-loop row is labelled by what was achieved as well as offered:
+    「（实际到达 1.96、完成 0.41 请求/秒，平均并发 0.41）」 (never by its request count)."""
+    if c.request_rate is None or c.metrics is None:
+        return ""
+    got = metrics.achieved_load(c.metrics)
+    rates = [f"{w} {x:.2f}" for w, x in (("到达", got.arrivals), ("完成", got.completions)) if x is not None]
+    parts = [f"实际{'、'.join(rates)} 请求/秒"] if rates else []
+    if got.concurrency is not None:
+        parts.append(f"平均并发 {got.concurrency:.2f}")
+    return f"（{'，'.join(parts)}）" if parts else ""
+
+
 def _worst(*statuses: str) -> str:
     for s in ("INVALID", "WARNING"):
         if s in statuses:
@@ -353,16 +363,14 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     notes: list[str] = []
     dataset = _datasets_differ(cells)
     for v, c in cells:
-        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}"
+        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}{_achieved(c)}"
         if len(shapes) > 1:
             label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
         reason = _cell_missing_reason(c)
         status = cell_status(findings, v.label, c.key)
         mine = cell_findings(findings, v.label, c.key)
-        doubtful: set[str] = set()
-        for f in mine:
-            doubtful |= causes.doubtful_columns(f)
+        doubtful = causes.doubtful(mine)
         if m is None:
             nums = [fmt.missing("not_collected")] * 7
         else:
@@ -444,7 +452,11 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
     req_missing = None
     if cells:
         requirements = [
-            "批大小 = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells})),
+            *(["批大小 = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells if c.request_rate is None}))]
+              if any(c.request_rate is None for _, c in cells) else []),
+            *(["请求速率 = " + ", ".join(f"{r:g}" for r in sorted({c.request_rate for _, c in cells
+                                                                  if c.request_rate is not None})) + " 请求/秒（开环）"]
+              if any(c.request_rate is not None for _, c in cells) else []),
             "输入长度 = " + ", ".join(str(n) for n in sorted({c.input_len for _, c in cells})) + " 词元",
             "输出长度 = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})) + " 词元",
             "精度：" + "、".join(v.label for v in results.variants if v.serving),

@@ -189,14 +189,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "steady_window": ("{problems}", "{problems}"),
     "steady_window.slowest": (
-        "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third){why}: "
+        "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third{why}): "
         "the throughput includes the ramp-up and the drain, not a steady state",
-        "最慢的请求耗时 {slowest:.2f} s，占用例时长 {duration:.2f} s 的 {share:.0%}（应少于三分之一）{why}："
+        "最慢的请求耗时 {slowest:.2f} s，占用例时长 {duration:.2f} s 的 {share:.0%}（应少于三分之一{why}）："
         "吞吐包含了启动与收尾阶段，并非稳态数值",
     ),
-    "steady_window.one_round": (" (each of the {batch} workers sent one request: the cell has no steady window)",
-                                "（{batch} 个并发各只发送了 1 个请求，用例没有稳态窗口）"),
-    "steady_window.few": (" (only {n} requests)", "（只有 {n} 个请求）"),
+    "steady_window.one_round": ("; each of the {batch} workers sent one request: the cell has no steady window",
+                                "；{batch} 个并发各只发送了 1 个请求，用例没有稳态窗口"),
+    "steady_window.few": ("; only {n} requests", "；只有 {n} 个请求"),
     "steady_window.no_warmup": (
         "no warm-up request before the timed window: the first requests include the server's cold start",
         "计时窗口之前没有预热请求：最先的请求包含了服务端的冷启动",
@@ -332,7 +332,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accuracy_chance": ("{benchmark}: {why}: the model gave no answer that could be scored", "{benchmark}：{why}：模型未给出可判分的回答"),
     "accuracy_chance.zero": ("0 of {n} answers correct", "{n} 题全部答错（得分 0）"),
     "accuracy_chance.chance": (
-        "{score:.2f} % is at or below the {chance:.0f} % of guessing among {options} options",
+        "{score:.2f}% is at or below the {chance:.0f}% of guessing among {options} options",
         "得分 {score:.2f}% 不高于在 {options} 个选项中随机作答的 {chance:.0f}%",
     ),
     "accuracy_same_questions": (

@@ -55,8 +55,8 @@ def _percentile_samples(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     title_zh="流式输出应与词元计数一致（有首个词元、词元块数不多于报告的词元数、不超过 max_tokens）",
 )
 def _stream_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
-    if cell.source != "measured" or not cell.requests:
-        return
+    if cell.source != "measured" or not cell.requests or cell.metrics is None:
+        return  # no metrics: missing_metrics says so
     answered = [r for r in timed_requests(cell.requests) if r.error is None]
     if not answered:
         return

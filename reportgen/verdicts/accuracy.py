@@ -257,7 +257,7 @@ def variant_accuracy(results: Results, findings: list[Finding] | None = None) ->
         for group in _by_reason(undecided):
             names = "、".join(r.benchmark for r in group)
             why = group[0].reason if group[0].reason_code != "no_reference" else "无官方参照且样本数未知"
-            text += ("：" if text == "无法判定" else "；") + f"{names} 无法判定（{why}）"
+            text += f"：{names}（{why}）" if text == "无法判定" else f"；{names} 无法判定（{why}）"
         if excluded:
             text += "；" + "、".join(r.benchmark for r in excluded) + " 不参与判定（评测程序缺陷）"
         out.append(VariantAccuracy(v.label, verdict, text, rows))

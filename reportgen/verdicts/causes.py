@@ -6,6 +6,7 @@ conclusion (grouped by cause), so both say the same thing in the same words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reportgen.results import Finding, ServingCell
@@ -151,6 +152,25 @@ def doubtful_columns(f: Finding) -> set[str]:
         case "tpot_batch_scaling" | "decode_rate":
             return {TPOT}
     return set()
+
+
+#: A value computed from another carries that one's doubt: every throughput is a count / the
+#: duration; the prefill rate is prompt tokens / mean TTFT.
+DERIVED_FROM: dict[str, frozenset[str]] = {
+    DURATION: frozenset({TPS, REQ_TPS, INPUT_TPS, TOTAL_TPS}),
+    TTFT: frozenset({PREFILL}),
+}
+
+
+def doubtful(findings: Iterable[Finding]) -> frozenset[str]:
+    """The columns a cell's findings put in doubt, with every value derived from one of them."""
+    out: set[str] = set()
+    for f in findings:
+        out |= doubtful_columns(f)
+    for source, derived in DERIVED_FROM.items():
+        if source in out:
+            out |= derived
+    return frozenset(out)
 
 
 def _stats_named(f: Finding) -> set[str]:

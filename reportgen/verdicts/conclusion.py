@@ -99,6 +99,8 @@ def remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup]
             words = "TTFT 短得不可能：" + "、".join(str(n) for n in inputs) + " 词元的输入在这么短的时间内无法完成预填充"
         if cause.key == "short_output":
             words = _short_output_words(by_variant)
+        if cause.key == "overload":
+            words = causes.overload_words([f for f in findings if f.check == "open_loop_overload"])
         cells = tuple((label, tuple(cs)) for label, cs in by_variant.items())
         out.append(RemeasureGroup(cause=words, cells=cells, remedy=cause.remedy, severity=severity, codes=tuple(codes)))
     return out

@@ -104,20 +104,20 @@ def closest(v: ModelVariant, cells: list[ServingCell]) -> tuple[Closest, ...]:
         for k, lim in limits_in_force(v, c).items():
             limits[k] = min(lim, limits.get(k, lim))
     for key, limit in limits.items():
-        k = slo.SloKey.parse(key)
+        sk = slo.SloKey.parse(key)
         values: list[tuple[float, ServingCell]] = []
         for c in cells:
-            if k.stat is None:
+            if sk.stat is None:
                 miss = next((mm for mm in limit_misses(c, {key: limit}) if mm.key == key), None)
                 value = 1.0 if miss is None else miss.value
             else:
-                value = slo.stat_value(getattr(c.metrics, f"{k.metric}_ms", None), k) if c.metrics else None
+                value = slo.stat_value(getattr(c.metrics, f"{sk.metric}_ms", None), sk) if c.metrics else None
             if value is not None:
                 values.append((value, c))
         if not values:
             out.append(Closest(key, limit, None, None))
             continue
-        value, cell = (max if k.stat is None else min)(values, key=lambda p: p[0])
+        value, cell = (max if sk.stat is None else min)(values, key=lambda p: p[0])
         out.append(Closest(key, limit, value, cell))
     return tuple(out)
 
