@@ -237,7 +237,14 @@ def variant_accuracy(results: Results, findings: list[Finding] | None = None) ->
             out.append(VariantAccuracy(v.label, "无法判定", f"无法判定：{same}", [], reason_code="same_deployment"))
             continue
         if base is None:
-            out.append(VariantAccuracy(v.label, "无法判定", "无法判定（没有 FP16/BF16 基准的精度结果）", []))
+            bad = _own_problems(findings, v)
+            if bad:  # its own scores say why first: they are no model accuracy
+                problems = [f for _, fs in bad for f in fs]
+                words = _problem_words(problems)
+                out.append(VariantAccuracy(v.label, "无法判定", f"无法判定：{'、'.join(b for b, _ in bad)} 的得分不是模型精度"
+                                           f"（{words}）", [], reason_code=problems[0].check, reason_text=words))
+            else:
+                out.append(VariantAccuracy(v.label, "无法判定", "无法判定（没有 FP16/BF16 基准的精度结果）", []))
             continue
         rows = benchmark_verdicts(results, v, base, findings)
         judged = [r for r in rows if r.verdict in ("通过", "未通过")]
