@@ -192,7 +192,28 @@ def agree(results: Results, tmp_path: Path) -> dict[Cell, str]:
                 if c.source == "measured"}
     table = _collect_table(results)
     assert set(table) == measured and table == {c: summary[c] for c in measured}
+    no_pass_on_failed_evidence(results)
     return summary
+
+
+def no_pass_on_failed_evidence(results: Results) -> None:
+    """The 结论 never says 可用 or 通过 on evidence a rule failed: a usable verdict has no error or
+    warning under it (a note marks a figure, it fails nothing)."""
+    findings = [f for f in check_results(results) if f.severity != "note"]
+    c = conclusion_verdicts(results, check_results(results))
+    for vv in c.variants:
+        label = vv.variant.label
+        if vv.performance.outcome.state == "usable":
+            assert not [f for f in findings if f.precision == label and f.cell is not None], label
+            assert not [f for f in findings if f.precision == label and f.check in ("functional_failed", "same_deployment")]
+        if vv.accuracy.outcome.state == "usable" and vv.accuracy.rows:
+            for row in vv.accuracy.rows:
+                if row.verdict == "通过":
+                    assert not [f for f in findings if f.benchmark == row.benchmark and f.check.startswith("accuracy_")
+                                and f.check != "accuracy_precision_gap" or f.benchmark == row.benchmark
+                                and f.check == "accuracy_precision_gap" and f.precision == label], (label, row.benchmark)
+        if vv.functional.outcome.state == "usable":
+            assert not [f for f in findings if f.precision == label and f.check == "functional_failed"]
 
 
 @pytest.mark.parametrize("name", ["every_kind", "seed", "live", "degenerate"])

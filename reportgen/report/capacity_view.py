@@ -21,6 +21,7 @@ from reportgen.report.charts import capacity_chart_name, capacity_chart_title
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
 from reportgen.validity import check_cell, status_of, title_zh
+from reportgen.validity.telemetry import POWER_RULES
 from reportgen.verdicts.states import STATUS_ZH, Statement
 
 __all__ = ["CapacityPoint", "CapacitySearchView", "CapacityView", "capacity_points", "capacity_view", "slo_zh"]
@@ -156,7 +157,10 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
         if probe_status(at.cell, v) != "VALID":
             notes.append("容量点的测试数据存疑或无效，该容量值仅供参考。")
         tpj = _tokens_per_joule(at.cell)
-        if tpj is not None:
+        incomplete = [f.message_zh or f.message for f in check_cell(at.cell, v) if f.check in POWER_RULES]
+        if incomplete:
+            notes.append(f"容量点的能效：功耗数据不完整（{'；'.join(incomplete)}），不给出。")
+        elif tpj is not None:
             notes.append(f"容量点的能效：每焦耳 {tpj:.3g} 个输出词元。")
     notes.append("搜索假定延迟随负载增大而单调上升：加倍加压在第一个不满足要求的测试点停止，其上不再测试。")
     has_chart = any(p.cell.metrics is not None for p in search.probes)
@@ -234,9 +238,10 @@ def capacity_points(results: Results) -> list[CapacityPoint]:
         else:
             text = f"{_unit(s.by)} {_value(s.by, s.capacity)}（{slo_zh(s.slo)}）"
         found = [f for f in check_cell(at.cell, v) if f.severity != "note"] if at is not None else []
+        power_ok = not any(f.check in POWER_RULES for f in found)  # incomplete power: no energy figure
         out.append(CapacityPoint(
             label=v.label, by=s.by, slo=dict(s.slo), capacity=s.capacity, text=text,
-            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None else None,
+            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None and power_ok else None,
             status=status_of(found), doubts=tuple(dict.fromkeys(title_zh(f.check) for f in found)),
         ))
     return out

@@ -160,7 +160,7 @@ def conclusion(results: Results, findings: list[Finding], *, extra: list[Stateme
     else:
         headline.append(Statement("未进行性能测试。", None))
     for va in c.accuracy:
-        if va.verdict in ("通过", "未通过") and va.rows or va.verdict == "无法判定":
+        if va.verdict in ("通过", "存疑", "未通过") and va.rows or va.verdict == "无法判定":
             headline.append(Statement(f"{va.label} 精度{va.text}。", "4"))
     return ConclusionView(
         headline=headline,

@@ -23,15 +23,18 @@ from reportgen.variant_roles import MODE_ZH, bench_key, model_key, variant_key
 from reportgen.variant_roles import baseline as variant_baseline
 from reportgen.verdicts.states import Reason, State, Verdict
 
-Word = Literal["通过", "未通过", "无法判定", "不参与判定"]
+Word = Literal["通过", "存疑", "未通过", "无法判定", "不参与判定"]
 #: The words the document prints, and the verdict state each stands for.
 WORD_STATE: dict[str, State] = {
-    "通过": "usable", "未通过": "unusable", "无法判定": "undecidable", "不参与判定": "undecidable",
+    "通过": "usable", "存疑": "doubtful", "未通过": "unusable", "无法判定": "undecidable", "不参与判定": "undecidable",
     "基准": "usable", "未测": "undecidable",
 }
 #: Accuracy findings after which a score is no model accuracy: its verdict is 无法判定, the
 #: finding's words its reason (errors of these rules; accuracy_same_questions at any severity).
 UNDECIDABLE_RULES = ("accuracy_unparsed", "accuracy_chance", "accuracy_consistency", "accuracy_same_questions")
+#: A drop within the limits is 通过 only on evidence no accuracy rule doubts; a warning of these
+#: (on either side) makes it 存疑, with the warning in a few words.
+DOUBT_RULES = ("accuracy_reference_gap", "accuracy_incomplete", "accuracy_unparsed", "accuracy_precision_gap")
 Z95 = 1.959964
 # Published scores are printed to 0.1 point: the difference of two is uncertain by that much.
 PUBLISHED_ROUNDING_POINTS = 0.1
@@ -136,6 +139,22 @@ def _brief(f: Finding) -> str:
     return "得分与样本数、正确数互相矛盾"
 
 
+def _doubt_words(f: Finding) -> str:
+    """A warning on an accuracy score in a few words: 「FP16 的得分比官方公布值低 10.63 个百分点」."""
+    a = f.args
+    direction = a.get("direction")
+    lower = direction.get("zh") if isinstance(direction, dict) else "偏离"
+    if f.check == "accuracy_reference_gap" and isinstance(a.get("points"), (int, float)):
+        return f"{f.precision} 的得分比官方公布值{lower} {a['points']:.2f} 个百分点，评测设置可能不同"
+    if f.check == "accuracy_precision_gap" and isinstance(a.get("points"), (int, float)):
+        return f"{f.precision} 的得分比 {a.get('base')} {lower} {a['points']:.2f} 个百分点"
+    if f.check == "accuracy_incomplete":
+        return f"{f.precision} 只完成了 {a.get('n')}/{a.get('planned')} 题"
+    if f.check == "accuracy_unparsed" and isinstance(a.get("share"), (int, float)):
+        return f"{f.precision} 的回答 {a['share']:.0%} 无法解析"
+    return f.message_zh or f.message
+
+
 def _problem_words(problems: list[Finding]) -> str:
     """「FP32：回答 100% 无法解析、全部答错；BF16：…：模型未给出可判分的回答」."""
     by_label: dict[str, list[str]] = {}
@@ -195,6 +214,11 @@ def benchmark_verdicts(results: Results, v: ModelVariant, base: ModelVariant,
                 reason = f"降幅 {drop:.2f} 个百分点，超过" + "与".join(
                     x for x, ok in (("官方同类量化降幅", pub is not None), ("随机误差", noise is not None)) if ok
                 ) + "（" + "；".join(parts) + "）"
+        doubts = [f for f in findings if f.benchmark == bench and f.check in DOUBT_RULES and f.severity == "warning"
+                  and f.precision in (v.label, base.label)]
+        if verdict == "通过" and doubts:  # within the limits, on evidence a rule doubts
+            verdict = "存疑"
+            reason += "；但" + "；".join(dict.fromkeys(_doubt_words(f) for f in doubts))
         rows.append(BenchmarkVerdict(v.label, bench, a.mode, a.score, b.score, drop, pub, pub_text, noise, verdict, reason, code))
     return rows
 
@@ -247,7 +271,8 @@ def variant_accuracy(results: Results, findings: list[Finding] | None = None) ->
                 out.append(VariantAccuracy(v.label, "无法判定", "无法判定（没有 FP16/BF16 基准的精度结果）", []))
             continue
         rows = benchmark_verdicts(results, v, base, findings)
-        judged = [r for r in rows if r.verdict in ("通过", "未通过")]
+        passed = [r for r in rows if r.verdict == "通过"]
+        doubted = [r for r in rows if r.verdict == "存疑"]
         failed = [r for r in rows if r.verdict == "未通过"]
         undecided = [r for r in rows if r.verdict == "无法判定"]
         excluded = [r for r in rows if r.verdict == "不参与判定"]
@@ -255,9 +280,11 @@ def variant_accuracy(results: Results, findings: list[Finding] | None = None) ->
         if failed:
             verdict = "未通过"
             text = "未通过：" + "、".join(f"{r.benchmark} 降幅 {r.drop_points:.2f} 个百分点" for r in failed)
-        elif judged:
-            verdict = "通过"
-            text = "通过：" + "、".join(r.benchmark for r in judged) + " 的降幅在官方同类量化降幅或随机误差以内"
+        elif passed or doubted:
+            verdict = "存疑" if doubted else "通过"
+            parts = ["、".join(r.benchmark for r in passed) + " 的降幅在官方同类量化降幅或随机误差以内"] if passed else []
+            parts += [f"{r.benchmark} 的降幅在允许范围内，但依据存疑（{r.reason.split('；但', 1)[1]}）" for r in doubted]
+            text = f"{verdict}：" + "；".join(parts)
         else:
             verdict = "无法判定"
             text = "无法判定"

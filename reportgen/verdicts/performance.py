@@ -160,6 +160,7 @@ class PerformanceVerdict:
     functional: Reason | None = None  # the functional check failed: the verdict is at best 存疑
     same_as: Reason | None = None  # one deployment with another variant (code same_deployment): no speedup
     notes: tuple[Reason, ...] = ()  # notes on the operating point's figures (a P99 over a few requests)
+    identity: tuple[Reason, ...] = ()  # the label names another deployment (quantization_label, ...)
 
     @property
     def measured(self) -> tuple[ServingCell, ...]:
@@ -170,8 +171,13 @@ class PerformanceVerdict:
         """The verdict state and its reasons: the cells in plain words, each rule whose findings
         concern them (its code and title), a failed functional check, one deployment twice."""
         reasons = [Reason("cells", self.detail)] + [Reason(code, title_zh(code)) for code in self.spoiled_by]
-        reasons += [r for r in (self.functional, self.same_as) if r is not None]
+        reasons += [r for r in (self.functional, self.same_as, *self.identity) if r is not None]
         return Verdict(WORD_STATE[self.word], tuple(reasons))
+
+
+#: Variant-identity findings after which a variant's figures are not those of the deployment its
+#: label names: its performance verdict is at best 存疑 (the finding sits on the later variant).
+CAPPING_IDENTITY = ("same_deployment", "quantization_label")
 
 
 def _variant_finding(findings: list[Finding], code: str, label: str) -> Finding | None:
@@ -220,6 +226,11 @@ def performance_verdict(v: ModelVariant, base: ModelVariant | None, findings: li
         if word == "可用":  # a deployment whose answers fail is not usable, however fast
             word = "可用但存疑"
         detail += f"；{failed.message_zh or failed.message}，该部署的回答不可用"
+    mislabelled = [f for code in CAPPING_IDENTITY if (f := _variant_finding(findings, code, v.label)) is not None]
+    if mislabelled and measured:  # the figures are real, but not of the deployment the label names
+        if word == "可用":
+            word = "可用但存疑"
+        detail += "；数据并非该标签所称的部署（" + "、".join(title_zh(f.check) for f in mislabelled) + "未满足）"
     op = operating_point(v, findings)
     doubtful = False
     if op is None:
@@ -245,6 +256,7 @@ def performance_verdict(v: ModelVariant, base: ModelVariant | None, findings: li
         operating_point=op if op is not None and op.metrics is not None else None,
         operating_point_doubtful=doubtful, role=role, speedup=speedup, spoiled_by=tuple(spoiled),
         closest=near, functional=functional, same_as=same[1] if same is not None else None, notes=notes,
+        identity=tuple(Reason(f.check, f.message_zh or f.message) for f in mislabelled if f.check != "same_deployment"),
     )
 
 
