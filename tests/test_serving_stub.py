@@ -72,10 +72,13 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert m.ttft_ms.min <= m.ttft_ms.median <= m.ttft_ms.p90 <= m.ttft_ms.p99 <= m.ttft_ms.max
     assert m.effective_concurrency == pytest.approx(2.0, rel=0.1)
     assert m.total_output_tokens == 240 and m.total_input_tokens == 6 * 64
-    # the server's own histogram means agree with the client's
+    # the server's own histogram agrees with the client's: the stub holds its first token for the
+    # scheduled 200 ms, and the client's TTFT contains the server's (request sent before the server
+    # took it, first token read after the server sent it). On a loaded machine the gap between them
+    # grows (209 ms client, 201 ms server under load 8), so the bound is containment, not closeness.
     sm = c.server_metrics
     assert sm.error is None and sm.prefix_cache_hits == 0
-    assert sm.ttft_mean_ms == pytest.approx(m.ttft_ms.mean, abs=5.0)
+    assert 199.0 <= sm.ttft_mean_ms <= m.ttft_ms.mean + 1.0
     assert sm.tpot_mean_ms == pytest.approx(m.tpot_ms.mean, abs=0.5)
     assert sm.generation_tokens == 240 and sm.prompt_tokens == 6 * 64
     assert len({r.prompt_sha256 for r in c.requests}) == 7  # every prompt distinct
