@@ -162,7 +162,10 @@ def _problem_words(problems: list[Finding]) -> str:
         words = by_label.setdefault(f.precision or "", [])
         if _brief(f) not in words:
             words.append(_brief(f))
-    text = "；".join(f"{label}：{'、'.join(ws)}" if label else "、".join(ws) for label, ws in by_label.items())
+    by_words: dict[str, list[str]] = {}  # labels with the same problems are named together
+    for label, ws in by_label.items():
+        by_words.setdefault("、".join(ws), []).append(label)
+    text = "；".join(f"{' 与 '.join(labels)}：{words}" if any(labels) else words for words, labels in by_words.items())
     if any(f.check == "accuracy_chance" for f in problems):
         text += "：模型未给出可判分的回答"
     return text

@@ -225,7 +225,7 @@ def performance_verdict(v: ModelVariant, base: ModelVariant | None, findings: li
         functional = Reason(failed.check, failed.message_zh or failed.message)
         if word == "可用":  # a deployment whose answers fail is not usable, however fast
             word = "可用但存疑"
-        detail += f"；{failed.message_zh or failed.message}，该部署的回答不可用"
+        detail += "；功能测试未通过，该部署的回答不可用"  # why: the functional row and the reason's words
     mislabelled = [f for code in CAPPING_IDENTITY if (f := _variant_finding(findings, code, v.label)) is not None]
     if mislabelled and measured:  # the figures are real, but not of the deployment the label names
         if word == "可用":
