@@ -956,13 +956,16 @@ def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     optional and default to unknown."""
     if isinstance(doc.get("findings"), list):
         doc["findings"] = []
-    for v in doc.get("variants") or []:
+    def listed(x: Any) -> list[Any]:
+        return x if isinstance(x, list) else []  # a malformed file: validation names what is wrong
+
+    for v in listed(doc.get("variants")):
         if not isinstance(v, dict):
             continue
-        cells = [c for c in v.get("serving") or [] if isinstance(c, dict)]
-        for search in v.get("capacity") or []:
+        cells = [c for c in listed(v.get("serving")) if isinstance(c, dict)]
+        for search in listed(v.get("capacity")):
             if isinstance(search, dict):
-                cells += [p["cell"] for p in search.get("probes") or [] if isinstance(p, dict) and isinstance(p.get("cell"), dict)]
+                cells += [p["cell"] for p in listed(search.get("probes")) if isinstance(p, dict) and isinstance(p.get("cell"), dict)]
         for c in cells:
             if (c.get("request_rate") is not None and c.get("source", "measured") == "measured"
                     and c.get("batch_size") == c.get("num_requests")):

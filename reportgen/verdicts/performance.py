@@ -235,7 +235,7 @@ def performance_verdict(v: ModelVariant, base: ModelVariant | None, findings: li
     doubtful = False
     if op is None:
         op, doubtful = operating_point(v, findings, allow=("WARNING",)), True
-    usable = valid or warn
+    usable = valid + warn
     near = closest(v, usable) if op is None and usable else ()
     role, speedup = "none", None
     same = same_deployment_of(findings, v.label)
