@@ -495,3 +495,16 @@ def test_sample_built_by_the_importers_gives_the_same_findings(repo) -> None:  #
     for v in sample.variants:
         for c in v.serving:
             assert cell_status(issues(sample), v.label, c.key) == "INVALID"
+
+
+def test_two_labels_evaluated_on_one_server_are_one_deployment() -> None:
+    """`eval` twice against one server under two labels: the accuracy runs name the same URL and model,
+    and nothing (no /metrics start time) tells the two runs apart."""
+    r = Results()
+    for label in ("FP16", "GPTQ-Int4"):
+        r.variant(label).accuracy.append(AccuracyResult(benchmark="gsm8k", mode="corrected", n=10, correct=6, score=0.6,
+                                                        base_url="http://127.0.0.1:8000/", model="qwen2"))
+    found = [(f.precision, f.check) for f in issues(r) if f.check == "same_deployment"]
+    assert found == [("GPTQ-Int4", "same_deployment")]
+    r.variants[1].accuracy[0].base_url = "http://127.0.0.1:8001"  # another server
+    assert not [f for f in issues(r) if f.check == "same_deployment"]

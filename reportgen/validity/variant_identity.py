@@ -129,9 +129,10 @@ def _same(a: ModelVariant, b: ModelVariant) -> Say | None:
     if da.argv is not None or db.argv is not None:
         return None  # one launched, one attached: their records say different things
     sa, sb = a.server, b.server
-    if not sa.base_url or sa.base_url.rstrip("/") != (sb.base_url or "").rstrip("/"):
+    url_a, url_b = _attached_url(a), _attached_url(b)
+    if not url_a or url_a != url_b:
         return None
-    ma, mb = a.served_model_name, b.served_model_name
+    ma, mb = _attached_model(a), _attached_model(b)
     if not ma or ma != mb or sa.model_root != sb.model_root:
         return None
     root: Arg = say("same_deployment.root", root=sa.model_root) if sa.model_root else ""
@@ -141,7 +142,17 @@ def _same(a: ModelVariant, b: ModelVariant) -> Say | None:
         start: Arg = say("same_deployment.start", start=_start(sa.process_start_time))
     else:
         start = say("same_deployment.start_unknown")
-    return say("same_deployment.attached", url=sa.base_url.rstrip("/"), model=ma, root=root, start=start)
+    return say("same_deployment.attached", url=url_a, model=ma, root=root, start=start)
+
+
+def _attached_url(v: ModelVariant) -> str | None:
+    """The server a variant was measured on: its server's, else its accuracy runs' (``eval``)."""
+    url = v.server.base_url or next((a.base_url for a in v.accuracy if a.base_url), None)
+    return url.rstrip("/") if url else None
+
+
+def _attached_model(v: ModelVariant) -> str | None:
+    return v.served_model_name or next((a.model for a in v.accuracy if a.model), None)
 
 
 def same_deployment_pairs(results: Results) -> list[tuple[ModelVariant, ModelVariant, Say]]:
