@@ -144,7 +144,7 @@ def test_capacity_and_energy_ratios() -> None:
     for r, watts in ((a, 200.0), (b, 100.0)):  # B: half the time at half the power = a quarter of the energy
         cell = r.variants[0].serving[0]
         assert cell.duration_s is not None
-        # one reading at each end of the window, sampled that often (no gap beyond the interval)
+        # sampled at the window's two ends (the interval says so: no reading was dropped in between)
         cell.telemetry = TelemetrySeries(stage="serving", tool="nvidia-smi", interval_s=cell.duration_s, samples=[
             TelemetrySample(t_s=t, device=0, power_w=watts) for t in (0.0, cell.duration_s)])
     c = compare([("a.json", a), ("b.json", b)])

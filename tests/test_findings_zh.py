@@ -212,6 +212,22 @@ def _telemetry() -> Results:
     return r
 
 
+def _telemetry_range() -> Results:
+    """bs1: two impossible readings left out as recorded (700 W ceiling: TDP 350 W)."""
+    from reportgen.energy import recompute
+    from reportgen.results import ExcludedReading, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    c1 = r.variants[0].serving[0]
+    c1.telemetry = TelemetrySeries(
+        stage="s", tool="nvidia-smi", interval_s=1.0, power_ceiling_w=700.0, excluded_count=2,
+        excluded=[ExcludedReading(t_s=1.0, device=0, field="power_w", value="1e+308"),
+                  ExcludedReading(t_s=1.0, device=1, field="temperature_c", value="-300")],
+        samples=[TelemetrySample(t_s=float(t), device=0, power_w=300.0) for t in range(45)])
+    c1.energy = recompute(c1)
+    return r
+
+
 def _open_loop_and_repeats() -> Results:
     from _clean_run import refresh
 
@@ -248,11 +264,63 @@ def _spec_bounds() -> Results:
     return r
 
 
+def _consistency() -> Results:
+    """A check against a reference of another model, with failed prompts, a differing chat template, no
+    teacher forcing, bounded KL terms and flat distributions, cut short."""
+    from reportgen.consistency.verdict import thresholds
+    from reportgen.results import ConsistencyCheck, ConsistencyPass, ConsistencyPrompt, ConsistencyReference
+
+    r = Results()
+    v = r.variant("INT4", model="Qwen2-1.5B-Instruct-GPTQ-Int4", precision="int4")
+    prompts = [ConsistencyPrompt(id=f"ceval/0shot/law/{i}", sha256="x", template_match=i != 3, baseline_tokens=[1, 2],
+                                 tokens=[1, 2], top1=[True, True], kl=[0.0, 0.0], abs_dlogprob=[0.0, 0.0], bounded=1,
+                                 topk_mass=0.25) for i in range(8)]
+    prompts += [ConsistencyPrompt(id=f"mmlu/0shot/law/{i}", sha256="x", error="HTTP 400: too long") for i in range(2)]
+    ref = ConsistencyReference(model="qwen2-7b", model_name="Qwen2-7B-Instruct", dtype="fp16", prompt_set="reportgen-consistency-v1",
+                               prompt_set_sha256="a" * 64, prompts=200, max_tokens=64, top_k=5)
+    v.consistency = ConsistencyCheck(reference=ref, model_names=["Qwen2-1.5B-Instruct-GPTQ-Int4"], prompt_set_sha256="b" * 64,
+                                     thresholds=thresholds("int4"), batch_thresholds=thresholds("same"),
+                                     passes=[ConsistencyPass(batch_size=1, baseline="reference", method="common_prefix",
+                                                             prompts=prompts)],
+                                     error="HTTP 503 from the server")
+def _soak() -> Results:
+    """A soak run of 5 windows of 10 s (of 100 s planned): TPOT 400 -> 560 ms (+160 ms over a mean of 480: +33.3 %), failures in windows
+    2, 3 and 5, the clock down to 1400 MHz from window 3 (TPOT higher there), a new process start
+    time from window 4; and a cell whose power came from 1 device of the 2 cards the server used."""
+    from reportgen.energy import recompute
+    from reportgen.metrics import serving_metrics
+    from reportgen.results import SoakRun, SoakWindow, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    v = r.variants[0]
+    v.cards = 2
+    c4 = v.serving[2]
+    c4.telemetry = TelemetrySeries(stage="s", tool="nvidia-smi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(12)])
+    c4.energy = recompute(c4)
+    windows = []
+    for i, (tpot, failed, clock, start) in enumerate(((400, 0, 1980, 1000.0), (440, 2, 1980, 1000.0), (480, 1, 1400, 1000.0),
+                                                      (520, 0, 1400, 1300.0), (560, 3, 1400, 1300.0))):
+        recs = [RequestRecord(index=k, start_s=k * 0.5, first_token_s=k * 0.5 + 0.05, end_s=k * 0.5 + 0.05 + tpot / 1000 * 9,
+                              prompt_tokens=8, completion_tokens=10) for k in range(6)]
+        recs += [RequestRecord(index=6 + k, start_s=0.1, error="HTTP 500: injected failure") for k in range(failed)]
+        tel = TelemetrySeries(stage="soak", interval_s=1.0, samples=[
+            TelemetrySample(t_s=float(t), device=0, clock_mhz=clock, temperature_c=70.0) for t in range(11)])
+        windows.append(SoakWindow(index=i, start_s=i * 10.0, duration_s=10.0, requests=recs,
+                                  metrics=serving_metrics(recs, 10.0), telemetry=tel, server_start_time_s=start))
+    v.soak = [SoakRun(by="concurrency", concurrency=4, input_len=8, output_len=10, duration_s=100.0, window_s=10.0,
+                      windows=windows)]
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "consistency": _consistency,
+    "soak": _soak,
     "open_loop_and_repeats": _open_loop_and_repeats,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
     "degenerate": _degenerate,
+    "telemetry_range": _telemetry_range,
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
@@ -335,9 +403,6 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "TTFT、TPOT 的 P99 只基于 40 个请求（至少应为 100 个）：接近最慢请求的值，并非可靠的第 99 百分位"),
     ("degenerate", "steady_window", "FP16", 8,
      "最慢的请求耗时 5.60 s，占用例时长 5.60 s 的 100%（应少于三分之一；只有 8 个请求）：吞吐包含了启动与收尾阶段，并非稳态数值"),
-    ("degenerate", "telemetry_gap", "FP16", 1,
-     "设备 0 的功耗读数之间有 10.00 s 的间隔（每 1 s 采样一次，上限 3 s）：该段的功耗与能耗只是插值"),
-    ("degenerate", "telemetry_devices", "FP16", 1, "只有 1 个设备（0）有功耗读数，而本机有 2 块加速卡：能耗只覆盖了部分加速卡"),
     ("degenerate", "stream_tokens", "FP16", 2,
      "流式输出与词元计数不符（MLPerf TEST06）：8 个请求中有 1 个收到的词元块多于服务端报告的词元数（300 个块，usage 为 256）；"
      "8 个请求中有 1 个生成了 300 个词元，超过 max_tokens = 256：服务端没有遵守输出上限"),
@@ -367,7 +432,24 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("telemetry", "telemetry_coverage", "FP16", 2,
      "计时窗口 22.40 s 内加速卡遥测仅采样 1 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗"),
     ("telemetry", "peak_temperature", "FP16", 1, "峰值温度 95 °C 达到加速卡最大操作温度（90 °C）：测试期间加速卡可能降频"),
+    ("telemetry", "power_validity", "FP16", None,
+     "1 个用例的功耗读数间隔超过 3 个采样周期（sampling_gap_exceeded）：批大小 1（20.0 s）；其功耗不用于每词元能耗"),
+    ("soak", "power_validity", "FP16", None,
+     "1 个用例的功耗来自的设备数与服务所用的 2 张卡不符（expected_card_count_mismatch）：批大小 4（1 个设备）；其功耗不用于每词元能耗"),
+    ("soak", "soak_drift", "FP16", None,
+     "稳定性测试 1：平均 TPOT 在测试期间漂移 +33.3%（每小时 +14400 ms，95% 置信区间 +14400 至 +14400；上限 5%）"),
+    ("soak", "soak_errors", "FP16", None,
+     "稳定性测试 1：36 个请求中 6 个失败（16.67%；出现在第 2–3、5 个窗口）；首个错误：HTTP 500: injected failure"),
+    ("soak", "soak_throttling", "FP16", None,
+     "稳定性测试 1：加速卡在 3 个窗口中降频（最低频率 1400 MHz，最高 1980 MHz；最高温度 70 °C），这些窗口的平均 TPOT 为其余窗口的 1.24 倍"),
+    ("soak", "soak_restart", "FP16", None, "稳定性测试 1：服务进程曾重启（进程启动时间在第 4 个窗口前发生变化）"),
+    ("soak", "soak_incomplete", "FP16", None, "稳定性测试 1：计划 100 s，仅测得 50 s（未完成：可用 --resume 继续）"),
+    ("soak", "soak_window_length", "FP16", None,
+     "稳定性测试 1：请求端到端延迟中位数 4.4 s，超过 10 s 窗口的三分之一：窗口吞吐随整请求跳动（应加长窗口）"),
     ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 2240.3"),
+    ("telemetry_range", "telemetry_out_of_range", "FP16", 1,
+     "2 个超出物理范围的遥测读数已从功耗与能耗数值中排除：设备 0 的功耗 1e+308 W（超出 0～700 W）；"
+     "设备 1 的温度 -300 °C（超出 -40～150 °C）（功耗上限 700 W，即 TDP 的 2 倍）"),
     ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "批大小 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),
@@ -380,6 +462,13 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("embedding", "embedding_warning", "fp16", None,
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，批大小 32）失败：“HTTP 500: out of memory”"),
     ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：“CUDA out of memory”"),
+    ("consistency", "consistency_reference", "INT4", None,
+     "不与参考比较：发送的提示词集（bbbbbbbbbbbb）与参考的提示词集（aaaaaaaaaaaa）不同"),
+    ("consistency", "consistency_coverage", "INT4", None,
+     "与参考的比较中 10 个提示词有 2 个请求失败（20%；首个：“HTTP 400: too long”）"),
+    ("consistency", "consistency_template", "INT4", None,
+     "8 个提示词中有 1 个经被测卡服务端的对话模板处理后与参考的词元不同（首个：ceval/0shot/law/3）：对话模板不一致；比较使用的是参考的词元"),
+    ("consistency", "consistency_evidence", "INT4", None, "一致性测试提前停止：“HTTP 503 from the server”"),
 ]
 
 

@@ -195,7 +195,8 @@ def test_the_comparison_prints_every_shared_fact_as_the_evaluation_document_does
         assert f"{how}：{word}" in rows[model].split("<br>"), (model, how, word, rows[model])
     # every performance cell: TPS, TTFT, TPOT, P99 and its status
     summary = _summary(single)
-    perf = [r for t in _tables(both.split("## 3. 性能对比", 1)[1].split("### 3.", 1)[1]) for r in t
+    cases = both.split("## 3. 性能对比", 1)[1].split("### 3.", 1)[1].split("性能前沿对比", 1)[0]  # not the frontier's table
+    perf = [r for t in _tables(cases) for r in t
             if len(r) > 6 and r[1].removesuffix("（基准）") == label]
     shown = {}
     for r in perf:

@@ -238,8 +238,9 @@ def test_collect_validate_summary_and_the_document_give_every_cell_one_status(na
         assert not table  # imported cells: collect measured none of them
     if name == "degenerate":
         codes = {f.check for f in check_results(results) if f.cell is not None}
-        assert {"open_loop_overload", "stream_tokens", "steady_window", "throughput_sum", "telemetry_gap",
-                "telemetry_devices", "percentile_samples"} <= codes
+        assert {"open_loop_overload", "stream_tokens", "steady_window", "throughput_sum", "percentile_samples"} <= codes
         assert summary[("FP16", 0, 8, 2, 40.0)] == "INVALID"  # overloaded
-        assert summary[("FP16", 1, 8192, 256, None)] == "WARNING"  # power from one card of two, with a gap
+        # power read with a gap: power_validity (a variant's finding) keeps it out of J/token, not the cell
+        assert summary[("FP16", 1, 8192, 256, None)] == "VALID"
+        assert "power_validity" in {f.check for f in check_results(results)}
         assert summary[("GPTQ-Int4", 1, 8192, 256, None)] == "VALID"  # only a note: a P99 of 8 requests

@@ -26,7 +26,7 @@ SEED_CASES = {
 
 
 def _summary_table(md: str) -> tuple[list[str], list[list[str]]]:
-    section = md.split("### 3.4", 1)[1].split("\n## ", 1)[0]
+    section = md.split("### 3.4", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]  # 3.4 only, not 3.5 and on
     tokens = MarkdownIt("commonmark").enable(["table"]).parse(section)
     rows: list[list[str]] = []
     row: list[str] | None = None

@@ -136,13 +136,7 @@ def make_client(
     headers = {"Accept-Encoding": "identity"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
-    # Credentials in the URL (http://user:pass@host) go as basic auth: the aiohttp transport
-    # refuses a URL that carries them beside an Authorization header.
-    url = httpx.URL(base_url.rstrip("/"))
-    auth = None
-    if url.userinfo:
-        auth = httpx.BasicAuth(url.username, url.password)
-        url = url.copy_with(username=None, password=None)
+    url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
         base_url=url,
         auth=auth,
@@ -150,6 +144,15 @@ def make_client(
         headers=headers,
         timeout=httpx.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None),
     )
+
+
+def url_and_auth(base_url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
+    """The server root without credentials, and the credentials (http://user:pass@host) as basic
+    auth: the aiohttp transport refuses a URL that carries them beside an Authorization header."""
+    url = httpx.URL(base_url.rstrip("/"))
+    if not url.userinfo:
+        return url, None
+    return url.copy_with(username=None, password=None), httpx.BasicAuth(url.username, url.password)
 
 
 class _StreamError(Exception):

@@ -15,11 +15,13 @@ from collections.abc import Iterable
 import click
 
 from collectors.serving.runner import CellPlan, Progress
+from collectors.serving.soak import SoakProgress
 from reportgen.metrics import achieved_load
-from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell
+from reportgen.redact import redact
+from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell, SoakRun, SoakWindow
 from reportgen.validity import cell_findings, check_cell, status_of
 
-__all__ = ["ConsoleProgress", "check_text", "load_text", "summary_table"]
+__all__ = ["ConsoleProgress", "ConsoleSoakProgress", "check_text", "load_text", "summary_table"]
 
 
 class ConsoleProgress(Progress):
@@ -53,8 +55,8 @@ class ConsoleProgress(Progress):
                 f"TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s, {m.duration_s:.1f} s"
             )
         found = check_cell(cell, variant if variant is not None else ModelVariant(label=label))
-        if found:
-            text += f"  [{status_of(found)}: " + "; ".join(f"{f.check}: {f.message}" for f in found) + "]"
+        if found:  # a finding may quote a server's words: redacted like every printed line
+            text += f"  [{status_of(found)}: " + redact("; ".join(f"{f.check}: {f.message}" for f in found)) + "]"
         click.echo(("\r\033[K" if self.tty else "") + text, err=True)
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None:
@@ -136,3 +138,31 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
     for r in rows:
         lines.append("  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip())
     return "\n".join(lines)
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+class ConsoleSoakProgress(SoakProgress):
+    """One line per soak window on stderr: its figures and the measured time left."""
+
+    def started(self, label: str, run: SoakRun, left_s: float) -> None:
+        load = f"concurrency {run.concurrency}" if run.by == "concurrency" else f"{run.request_rate:g} req/s"
+        again = f", continuing after {len(run.windows)} window(s)" if run.windows else ""
+        click.echo(f"{label} soak at {load}: {_hms(left_s)} to go in {run.window_s:g} s windows{again}", err=True)
+
+    def window_done(self, label: str, run: SoakRun, window: SoakWindow, left_s: float) -> None:
+        m = window.metrics
+        done = sum(w.duration_s for w in run.windows if not w.interrupted)
+        n = max(1, round(run.duration_s / run.window_s))
+        figures = (f"{m.completed} ok, {m.failed} failed, TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s"
+                   if m is not None else "no request finished")
+        power = f", {window.energy.avg_power_w:.0f} W" if window.energy and window.energy.avg_power_w is not None else ""
+        click.echo(f"{label} soak window {window.index + 1}/{n}: {figures}{power}; "
+                   f"{_hms(done)} measured, {_hms(left_s)} left", err=True)
+
+    def finished(self, label: str, run: SoakRun) -> None:
+        tail = f", {len(run.tail_requests)} in flight at the end" if run.tail_requests else ""
+        click.echo(f"{label} soak finished: {len(run.windows)} window(s){tail}", err=True)

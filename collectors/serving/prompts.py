@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors.auth import bearer
 from reportgen.errors import InputFormatError, ServerError
 
 __all__ = [
@@ -115,10 +116,11 @@ class LocalTokenizer:
 class ServerTokenizer:
     """The server's own tokenizer through vLLM's ``/tokenize`` and ``/detokenize``."""
 
-    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
+    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None,
+                 api_key: str | None = None) -> None:
         self._base = base_url.rstrip("/")
         self._model = model
-        self._client = client or httpx.Client(timeout=timeout_s)
+        self._client = client or httpx.Client(timeout=timeout_s, headers=bearer(api_key))
 
     @property
     def source(self) -> str:

@@ -76,6 +76,7 @@ class CellPlan:
     dataset: str = "random"  # a ``datasets.parse_dataset`` spec
     repeat: int = 0
     slo: tuple[tuple[str, float], ...] = ()  # limits the cell is judged by (``reportgen.slo`` keys)
+    slo_preset: str | None = None  # the preset they were resolved from (``reportgen.slo_presets``)
 
     @property
     def open_loop(self) -> bool:
@@ -183,6 +184,7 @@ async def run_cell(
         dataset=parse_dataset(plan.dataset).name,
         repeat=plan.repeat,
         slo=dict(plan.slo),
+        slo_preset=plan.slo_preset,
         num_requests=plan.num_requests,
         rounds=None if plan.open_loop else plan.rounds,
         endpoint=ENDPOINTS[plan.endpoint],

@@ -6,7 +6,7 @@ import click
 
 from reportgen.commands._options import resolve_results_path
 from reportgen.commands._output import json_text, text_table
-from reportgen.results import Finding, load_results, save_results
+from reportgen.results import Finding, ResultsStore, load_results
 from reportgen.validity import check_results, remedy_of
 
 JSON_KEYS = ("severity", "precision", "cell", "benchmark", "check", "message", "args")
@@ -79,11 +79,15 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
       reportgen validate results.json --json | jq '.[] | select(.severity == "error")'
     """
     path = resolve_results_path(results_file)
-    results = load_results(path)
-    findings = check_results(results)
-    if write:
-        results.findings = findings
-        save_results(results, path)
+    if write:  # a writer: under the file's lock, so no other run's save is lost
+        with ResultsStore.open(path, create=False) as store:
+            results = store.results
+            findings = check_results(results)
+            results.findings = findings
+            store.save()
+    else:
+        results = load_results(path)
+        findings = check_results(results)
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     notes = len(findings) - errors - warnings
@@ -95,10 +99,12 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
             click.echo(remedies_text(findings))
         cells = sum(len(v.serving) for v in results.variants)
         scores = sum(len(v.accuracy) for v in results.variants)
+        checks = sum(v.consistency is not None for v in results.variants)
+        also = f", {checks} consistency check(s)" if checks else ""
         noted = f", {notes} note(s)" if notes else ""
-        click.echo(f"{path}: {errors} error(s), {warnings} warning(s){noted} over {cells} serving cell(s) and "
+        click.echo(f"{path}: {errors} error(s), {warnings} warning(s){noted} over {cells} serving cell(s){also} and "
                    f"{scores} accuracy result(s)")
-        if not cells and not scores and not results.embeddings:
+        if not cells and not scores and not results.embeddings and not checks:
             click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results, no embedding runs)", err=True)
     if errors:
         raise SystemExit(1)

@@ -1,4 +1,4 @@
-"""Section 7 (findings): every check result, grouped, numbered for the references in 3.4."""
+"""Section 7 (8 with a consistency section; findings): every check result, grouped, numbered for the references in 3.4."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from reportgen.report.capacity_view import probe_checks
 from reportgen.report.view_helpers import UNRECORDED
 from reportgen.report.view_types import FindingGroupView, FindingsView, Table
 from reportgen.results import Finding, Results
-from reportgen.validity import CHECK_TITLES_ZH, EMBEDDING_CHECKS
+from reportgen.validity import CHECK_TITLES_ZH, CONSISTENCY_CHECKS, EMBEDDING_CHECKS
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "note": "提示"}
 
@@ -19,10 +19,12 @@ def _group(f: Finding) -> int:
         return 1
     if f.check in EMBEDDING_CHECKS:
         return 2
-    return 3
+    if f.check in CONSISTENCY_CHECKS:
+        return 3
+    return 4
 
 
-_GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "其他"]
+_GROUP_TITLES = ["性能测试数据", "精度评测数据", "向量与重排序模型", "与参考卡输出一致性", "其他"]
 _RANK = {"error": 0, "warning": 1, "note": 2}
 
 
@@ -63,7 +65,7 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
         mine = [f for f in ordered if _group(f) == g]
         if not mine:
             continue
-        if g == 2:  # embedding runs: the model is named in the message; no batch or benchmark column
+        if g in (2, 3):  # embedding runs, consistency checks: no batch or benchmark column
             headers = ["编号", "级别", "精度", "检查项", "说明"]
             rows = [[
                 f"#{numbers[id(f)]}",
@@ -94,9 +96,12 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
     checked = f"共检查 {n_cells} 个性能用例" + (f"、{n_probes} 个容量搜索探测点" if n_probes else "") + f"、{n_acc} 项精度结果"
     if results.embeddings:
         checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"
+    n_consistency = sum(v.consistency is not None for v in results.variants)
+    if n_consistency:
+        checked += f"、{n_consistency} 项与参考卡的一致性比较"
     if findings or probe_rows:
         summary = f"{checked}：发现错误 {errors} 项、警告 {warnings} 项" + (f"、提示 {notes} 项" if notes else "") + "。"
-    elif n_cells or n_probes or n_acc or results.embeddings:
+    elif n_cells or n_probes or n_acc or results.embeddings or n_consistency:
         summary = f"{checked}：未发现问题。"
     else:
         summary = fmt.missing("not_collected", "没有可检查的数据")

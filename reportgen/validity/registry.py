@@ -49,16 +49,19 @@ Severity = Literal["error", "warning", "note"]
 Scope = Literal["cell", "variant", "results"]
 
 #: The families of evidence rules, in the order docs/validity.md lists them, with their names.
-Family = Literal["serving", "open_loop", "accuracy", "functional", "embedding", "variant_identity", "telemetry", "derived"]
+Family = Literal["serving", "open_loop", "accuracy", "functional", "embedding", "consistency", "variant_identity", "telemetry",
+                 "derived", "soak"]
 FAMILIES: dict[str, tuple[str, str]] = {
     "serving": ("serving cell", "性能用例"),
     "open_loop": ("open loop", "开环负载"),
     "accuracy": ("accuracy", "精度评测"),
     "functional": ("functional check", "功能测试"),
     "embedding": ("embedding and reranker", "向量与重排序模型"),
+    "consistency": ("consistency with a reference card", "与参考卡输出一致性"),
     "variant_identity": ("variant identity", "版本身份"),
     "telemetry": ("telemetry", "加速卡遥测"),
     "derived": ("derived value", "派生数值"),
+    "soak": ("soak / stability", "稳定性测试"),
 }
 
 #: Where a threshold comes from.

@@ -104,10 +104,30 @@ def check_cell(cell: ServingCell, v: ModelVariant) -> list[Finding]:
     return [_finding(r, issue, v.label, cell) for r in RULES if r.scope == "cell" for issue in r.fn(cell, v)]
 
 
+# the last list asked about (held, so its identity cannot be reused), its length, and its findings by cell
+_BY_CELL: tuple[list[Finding], int, dict[tuple[str | None, CellKey], list[Finding]]] | None = None
+
+
+def _by_cell(findings: list[Finding]) -> dict[tuple[str | None, CellKey], list[Finding]]:
+    """The findings of one list indexed by cell, built once per list: a document asks about every
+    cell several times, and a scan per question made thousands of cells quadratic. (Findings
+    lists are built whole by ``check_results`` and not changed afterwards.)"""
+    global _BY_CELL
+    if _BY_CELL is None or _BY_CELL[0] is not findings or _BY_CELL[1] != len(findings):
+        index: dict[tuple[str | None, CellKey], list[Finding]] = {}
+        for f in findings:
+            if f.cell is not None:
+                index.setdefault((f.precision, f.cell), []).append(f)
+        _BY_CELL = (findings, len(findings), index)
+    return _BY_CELL[2]
+
+
 def cell_findings(findings: Iterable[Finding], label: str, key: CellKey) -> list[Finding]:
     """The findings that concern one serving cell (variant ``label``, cell ``key``): the one
     answer to "which findings are about this cell" for the table, the charts, the conclusion,
     ``summary``, ``validate`` and ``collect``."""
+    if isinstance(findings, list):
+        return list(_by_cell(findings).get((label, key), ()))
     return [f for f in findings if f.precision == label and f.cell == key]
 
 

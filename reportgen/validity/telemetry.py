@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reportgen.energy import cell_energy
+from reportgen.energy import MAX_DEVICE_POWER_W, TDP_MULTIPLE, TEMPERATURE_RANGE_C, cell_energy, screen_samples
 from reportgen.energy import recompute as recompute_energy
-from reportgen.results import ModelVariant, Results, ServingCell
+from reportgen.results import ExcludedReading, ModelVariant, Results, ServingCell
 from reportgen.validity.messages import Say, Term, items, say
 from reportgen.validity.registry import Issue, Source, rule
 
@@ -14,12 +14,6 @@ from reportgen.validity.registry import Issue, Source, rule
 TELEMETRY_COVERAGE_MIN = 0.8
 #: Stored power/energy figures vs those recomputed from the telemetry samples (relative) -> error.
 ENERGY_RECOMPUTE_REL = 1e-6
-#: A gap between two power readings of one device longer than this many sampling intervals (or,
-#: with no interval recorded, than TELEMETRY_GAP_S) -> warning.
-TELEMETRY_GAP_INTERVALS = 3.0
-TELEMETRY_GAP_S = 5.0
-#: Findings after which a cell's power and energy are not printed ("功耗数据不完整" and the reason).
-POWER_RULES = ("telemetry_coverage", "telemetry_gap", "telemetry_devices", "energy_recomputed")
 
 
 @rule(
@@ -46,66 +40,55 @@ def _telemetry_coverage(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         yield Issue("warning", say("telemetry_coverage", coverage=e.coverage, window=window, want=TELEMETRY_COVERAGE_MIN))
 
 
-def _gap_limit(interval: float | None) -> float:
-    return TELEMETRY_GAP_INTERVALS * interval if interval else TELEMETRY_GAP_S
+_READING: dict[str, tuple[Term, Term]] = {  # field -> (name, unit)
+    "power_w": (Term("power", "功耗"), Term("W", "W")),
+    "temperature_c": (Term("temperature", "温度"), Term("C", "°C")),
+    "utilization_pct": (Term("utilisation", "利用率"), Term("%", "%")),
+}
+
+
+def _examples(readings: list[ExcludedReading], ceiling: float) -> list[Say]:
+    """One example per kind of reading, with the range it lies outside."""
+    seen: dict[str, ExcludedReading] = {}
+    for r in readings:
+        seen.setdefault(r.field, r)
+    ranges = {"power_w": (0.0, ceiling), "temperature_c": TEMPERATURE_RANGE_C, "utilization_pct": (0.0, 100.0)}
+    out = []
+    for field, r in seen.items():
+        name, unit = _READING[field]
+        low, high = ranges[field]
+        out.append(say("telemetry_out_of_range.example", name=name, value=r.value, unit=unit, device=r.device,
+                       low=low, high=high))
+    return out
 
 
 @rule(
-    "telemetry_gap", family="telemetry", scope="cell", severity="warning",
-    description="two consecutive power readings of one device, within the cell's timed window, more "
-                "than 3 sampling intervals apart (5 s when no interval is recorded) -> warning",
-    source=Source("InferenceX", "its power_valid fails with sampling_gap_exceeded: across a gap the power is "
-                                "interpolated, not measured; three missed ticks are more than jitter"),
-    remedy=("find why the SMI tool missed readings (a slow or failing query), sample more often, then re-run",
-            "查明 SMI 工具漏采的原因（查询过慢或失败），提高采样频率后重测"),
-    title_zh="加速卡功耗读数之间不应有超过 3 个采样间隔的空档",
+    "telemetry_out_of_range", family="telemetry", scope="cell", severity="error or warning",
+    description=f"card telemetry readings outside physical ranges (power < 0 W or > {TDP_MULTIPLE:g} x the card's TDP, "
+                f"else > {MAX_DEVICE_POWER_W:g} W; temperature outside -40..150 C; utilisation outside 0..100 %): "
+                "left out as they were recorded (TelemetrySeries.excluded_count) -> warning; still inside an older "
+                "file's samples, so inside its figures -> error",
+    source=Source("ours", "no card draws negative power or more than twice its TDP, and none reports -300 C: "
+                          "such a reading is the tool's error (a card tool printed 1e308 W), never a measurement"),
+    remedy=("check the card's SMI tool (its version, its output format), then re-run with telemetry",
+            "检查加速卡 SMI 工具（版本、输出格式）后带遥测重测"),
+    title_zh="加速卡遥测读数应在物理范围内（功耗 0～TDP 的 2 倍，温度 -40～150 °C）",
 )
-def _telemetry_gap(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
-    series, e = cell.telemetry, cell_energy(cell)
-    if series is None or e is None or not e.devices or not e.window_s:
+def _telemetry_out_of_range(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    series = cell.telemetry
+    if series is None:
         return
-    limit = _gap_limit(series.interval_s)
-    worst: tuple[float, int] | None = None
-    for d in e.devices:
-        times = sorted(s.t_s for s in series.samples if s.device == d and s.power_w is not None)
-        # gaps between readings that overlap the window (its ends are telemetry_coverage's part)
-        gap = max((b - a for a, b in zip(times, times[1:]) if b > 0.0 and a < e.window_s), default=0.0)
-        if gap > limit and (worst is None or gap > worst[0]):
-            worst = (gap, d)
-    if worst is not None:
-        yield Issue("warning", say("telemetry_gap", device=worst[1], gap=worst[0], interval=series.interval_s or 0,
-                                   limit=limit))
-
-
-def _expected_cards(results: Results) -> int | None:
-    for key in ("accelerator.chips", "accelerator.count"):
-        f = results.environment.facts.get(key)
-        if f is not None and f.present and isinstance(f.value, int) and not isinstance(f.value, bool) and f.value > 0:
-            return f.value
-    return len(results.environment.accelerators) or None
-
-
-@rule(
-    "telemetry_devices", family="telemetry", scope="results", severity="warning",
-    description="a cell's power figures come from fewer devices than the cards the machine has (accelerator.chips, "
-                "else accelerator.count, else the accelerators found) -> warning",
-    source=Source("InferenceX", "its power_valid fails with expected_gpu_count_mismatch: the energy of some cards "
-                                "would be missing from the joules per token"),
-    remedy=("check that the SMI tool reports every card's power (permissions, driver), then re-run",
-            "确认 SMI 工具能读取每块加速卡的功耗（权限、驱动）后重测"),
-    title_zh="功耗读数应覆盖本机的每一块加速卡",
-)
-def _telemetry_devices(results: Results) -> Iterator[Issue]:
-    expected = _expected_cards(results)
-    if not expected:
-        return
-    for v in results.variants:
-        for cell in v.serving:
-            e = cell_energy(cell)
-            if e is None or not e.devices or len(e.devices) >= expected:
-                continue
-            yield Issue("warning", say("telemetry_devices", seen=len(e.devices), devices=", ".join(map(str, e.devices)),
-                                       expected=expected), cell=cell, variant=v)
+    ceiling = series.power_ceiling_w or MAX_DEVICE_POWER_W
+    by_tdp = series.power_ceiling_w is not None and series.power_ceiling_w != MAX_DEVICE_POWER_W
+    why = (say("telemetry_out_of_range.ceiling_tdp", ceiling=ceiling, multiple=TDP_MULTIPLE) if by_tdp
+           else say("telemetry_out_of_range.ceiling", ceiling=ceiling))
+    _, inside = screen_samples(series.samples, ceiling)
+    if inside:
+        yield Issue("error", say("telemetry_out_of_range.inside", count=len(inside),
+                                 examples=items(_examples(inside, ceiling)), ceiling=why))
+    if series.excluded_count:
+        yield Issue("warning", say("telemetry_out_of_range", count=series.excluded_count,
+                                   examples=items(_examples(series.excluded, ceiling)), ceiling=why))
 
 
 _ENERGY_FIELDS = ("avg_power_w", "peak_power_w", "peak_temperature_c", "energy_j", "joules_per_output_token", "coverage")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from reportgen.results import EmbeddingRun, ModelVariant, Results
 from reportgen.validity.functional import functional_problem, functional_tokens
+from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import Reason, State, Statement, Verdict
 
 __all__ = ["CheckVerdict", "embedding_verdict", "functional_tokens", "functional_verdict", "run_verdict"]
@@ -103,7 +104,8 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> CheckVerdict:
 def embedding_verdict(results: Results) -> list[Statement]:
     """One sentence per embedding / reranker run for the conclusion, with its section."""
     out = []
-    for kind, number, name in (("embedding", 5, "向量模型"), ("reranker", 6, "重排序模型")):
+    sections = section_numbers(results)
+    for kind, number, name in (("embedding", sections.embedding, "向量模型"), ("reranker", sections.reranker, "重排序模型")):
         runs = [r for r in results.embeddings if r.kind == kind]
         models: list[str] = []
         for r in runs:
