@@ -23,12 +23,13 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -406,8 +407,11 @@ class CellKey(BaseModel):
     findings, the document, ``summary``, importers (merging) and ``--resume``.
 
     ``batch_size`` is the concurrency: closed loop, the concurrent workers; open loop, the cap
-    on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
-    for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
+    on requests in flight (an import's ``min(num_prompts, max_concurrency)``; 0 when nothing caps
+    them, as in ``bench --request-rate``): never a concurrency the server saw. An open-loop
+    cell's concurrency is what was achieved (``ServingMetrics.effective_concurrency``;
+    ``reportgen.validity.load_words``). ``request_rate`` is None for a closed loop (and for
+    vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
@@ -532,6 +536,12 @@ class ServerSettings(_Model):
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
     exit_code: int | None = None  # after stop (launched servers)
     error: str | None = None  # why the server could not be used
+    # What tells one deployment from another (``reportgen.validity.variant_identity``):
+    model_root: str | None = None  # /v1/models "root" of the served model (vLLM: the path it loaded)
+    process_start_time: float | None = None  # /metrics process_start_time_seconds (Unix time), where given
+    # the served model's own config.json, where it could be read on this machine: "torch_dtype",
+    # "quant_method" (quantization_config), "bits"
+    served_config: dict[str, Any] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -581,6 +591,9 @@ class AccuracyResult(_Model):
     macro: float | None = None  # mean over subsets of the subset scores, fraction 0-1
     unparsed: int | None = None  # scored samples whose answer could not be extracted
     errors: int | None = None  # samples whose request failed (not scored)
+    # sha256 of the scored question ids (sorted, one per line): two runs answered the same questions
+    # when theirs are equal (``question_set``); kept for runs whose samples are not stored
+    question_ids_sha256: str | None = None
     model: str | None = None  # the served model name the requests named
     base_url: str | None = None
     started_at: datetime | None = None
@@ -591,6 +604,19 @@ class AccuracyResult(_Model):
     settings: dict[str, Any] = Field(default_factory=dict)
     command: str | None = None
     import_info: ImportInfo | None = None
+
+    def question_set(self) -> str | None:
+        """The sha256 of the scored question ids: as recorded when the score was computed (the
+        runner hashes the questions it scored), else from the stored samples (None: unknown)."""
+        if self.question_ids_sha256:
+            return self.question_ids_sha256
+        scored = [s.id for s in self.samples if s.correct is not None]
+        return ids_sha256(scored) if scored else None
+
+
+def ids_sha256(ids: Iterable[str]) -> str:
+    """The one hash of a set of question ids (sorted, one per line)."""
+    return hashlib.sha256("\n".join(sorted(set(ids))).encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- capacity
@@ -931,10 +957,11 @@ class EmbeddingRun(_Model):
 
 class Finding(_Model):
     """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
-    ``warning``: it is doubtful or incomplete. Findings are recomputed whenever a file is checked
-    or rendered; ``validate --write`` stores them."""
+    ``warning``: it is doubtful or incomplete; ``note``: it is right but means less than it
+    seems (a P99 over a few requests), so it is marked without changing its cell's status.
+    Findings are recomputed whenever a file is checked or rendered; ``validate --write`` stores them."""
 
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "note"]
     precision: str | None = None  # variant label
     cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
     check: str  # the rule's stable snake_case reason code (docs/validity.md)
@@ -1132,9 +1159,29 @@ def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 words a finding from a row of the message table with its evidence values
     (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
     findings are recomputed whenever a file is checked (``validate``) or rendered, and nothing
-    reads the stored ones (``validate --write`` stores fresh ones)."""
+    reads the stored ones (``validate --write`` stores fresh ones).
+
+    An open-loop cell measured by reportgen stored the number of its requests as its
+    ``batch_size``, which read as a concurrency nobody applied; v3 stores 0 (nothing capped the
+    requests in flight). The new identity fields (``ServerSettings.model_root``,
+    ``process_start_time``, ``served_config``; ``AccuracyResult.question_ids_sha256``) are
+    optional and default to unknown."""
     if isinstance(doc.get("findings"), list):
         doc["findings"] = []
+    def listed(x: Any) -> list[Any]:
+        return x if isinstance(x, list) else []  # a malformed file: validation names what is wrong
+
+    for v in listed(doc.get("variants")):
+        if not isinstance(v, dict):
+            continue
+        cells = [c for c in listed(v.get("serving")) if isinstance(c, dict)]
+        for search in listed(v.get("capacity")):
+            if isinstance(search, dict):
+                cells += [p["cell"] for p in listed(search.get("probes")) if isinstance(p, dict) and isinstance(p.get("cell"), dict)]
+        for c in cells:
+            if (c.get("request_rate") is not None and c.get("source", "measured") == "measured"
+                    and c.get("batch_size") == c.get("num_requests")):
+                c["batch_size"] = 0
     return doc
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build samples/live-cpu.json: a clean results file from a real run of `reportgen collect --plan`
-# against vLLM on this machine's CPU (tiny models, both labels, accuracy on a small --limit,
+# against vLLM on this machine's CPU (tiny models, bfloat16 and float32 deployments, accuracy on a small --limit,
 # embedding and reranker checks), from samples/live-cpu.plan.toml.
 #   usage: samples/build-live-sample.sh [OUT.json]          (default: samples/live-cpu.json)
 # Variables (repo-relative defaults):
@@ -32,7 +32,8 @@ work="$(mktemp -d /tmp/rg-live-XXXXXX)"   # short: vLLM's IPC socket paths must 
 part="${out%.json}.partial.json"
 trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
 mkdir -p "$work/cache" "$work/tmp"
-serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --dtype bfloat16 --enforce-eager"
+# each variant of the plan appends its own --dtype (bfloat16, float32)
+serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --enforce-eager"
 env_lines=$(cat <<ENV
 VLLM_AMX_PERM = "1"
 VLLM_CPU_KVCACHE_SPACE = "1"

@@ -20,7 +20,11 @@ stream), --api-key (accepted, not checked), --require-key KEY (401 without the b
 path but /health; each path seen with the key is listed by GET /stub/keyed); for soak tests --tpot-drift MS
 (every request's TPOT grows by MS milliseconds per minute since the stub started: a server that slows down
 on a schedule) and --error-burst PERIOD:LEN (a request arriving in the first LEN seconds of every PERIOD
-seconds since the start gets HTTP 500: errors in bursts); /metrics has process_start_time_seconds (the stub's start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+seconds since the start gets HTTP 500: errors in bursts); servers built to misbehave: --extra-tokens N (a
+stream ignores max_tokens: N more tokens, while its usage reports max_tokens), --empty-answers (every
+non-streamed answer, completion or chat, is empty text after max_tokens tokens), --root DIR (the model's
+root in /v1/models, as vLLM gives the path it loaded); /metrics has process_start_time_seconds (the stub's
+start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -50,6 +54,9 @@ ap.add_argument("--tpot-drift", type=float, default=0.0, help="ms added to every
 ap.add_argument("--error-burst", default=None, help="PERIOD:LEN seconds: requests in the first LEN s of each PERIOD fail")
 ap.add_argument("--require-key", default=None,
                 help="answer 401 to any request but /health without 'Authorization: Bearer KEY' (a gateway)")
+ap.add_argument("--extra-tokens", type=int, default=0, help="stream this many tokens beyond max_tokens (usage still says max_tokens)")
+ap.add_argument("--empty-answers", action="store_true", help="non-streamed completions and chat answer empty text")
+ap.add_argument("--root", default=None, help="the model's \"root\" in /v1/models (vLLM: the path it loaded)")
 args = ap.parse_args()
 STARTED = time.perf_counter()  # the schedules of --tpot-drift and --error-burst count from here
 STARTED_UNIX = time.time()
@@ -104,7 +111,8 @@ async def health(_: web.Request) -> web.Response:
 async def models(_: web.Request) -> web.Response:
     if args.models_answer is not None:
         return web.Response(text=args.models_answer, content_type="application/json")
-    return web.json_response({"object": "list", "data": [{"id": args.model, "object": "model"}]})
+    card = {"id": args.model, "object": "model", **({"root": args.root} if args.root else {})}
+    return web.json_response({"object": "list", "data": [card]})
 
 
 async def metrics(_: web.Request) -> web.Response:
@@ -182,7 +190,8 @@ async def _generate(req: web.Request) -> web.StreamResponse:
         await resp.write(sse({"id": rid, "object": "chat.completion.chunk", "model": args.model,
                               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}))
     first = last = None
-    for i in range(n):
+    sent = n + args.extra_tokens  # a server that ignores max_tokens streams more than asked
+    for i in range(sent):
         delay = t_start + ttft + i * tpot - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -207,7 +216,7 @@ async def _generate(req: web.Request) -> web.StreamResponse:
                 return resp
             if kind == "die":
                 os._exit(3)
-        fin = "length" if i == n - 1 else None
+        fin = "length" if i == sent - 1 else None
         if chat:
             chunk = {"id": rid, "object": "chat.completion.chunk", "model": args.model,
                      "choices": [{"index": 0, "delta": {"reasoning_content" if i < reasoning else "content": f" t{i}"},
@@ -242,7 +251,7 @@ async def completion_plain(req: web.Request) -> web.StreamResponse:
     if body.get("stream"):
         return await generate(req)
     n = int(body.get("max_tokens", 16))
-    text = "".join(f" t{i}" for i in range(n))
+    text = "" if args.empty_answers else "".join(f" t{i}" for i in range(n))
     pt = count(body["prompt"])
     return web.json_response({"id": "cmpl-1", "object": "text_completion", "model": args.model,
                               "choices": [{"index": 0, "text": text, "finish_reason": "length"}],
@@ -255,7 +264,7 @@ async def chat_plain(req: web.Request) -> web.StreamResponse:
     if body.get("stream"):
         return await generate(req)
     n = int(body.get("max_tokens", 16))
-    text = "".join(f" t{i}" for i in range(min(n, 8)))
+    text = "" if args.empty_answers else "".join(f" t{i}" for i in range(min(n, 8)))
     pt = sum(count(m.get("content") or "") for m in body.get("messages") or [])
     return web.json_response({"id": "chatcmpl-1", "object": "chat.completion", "model": args.model,
                               "choices": [{"index": 0, "message": {"role": "assistant", "content": text},

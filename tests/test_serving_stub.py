@@ -83,7 +83,7 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert sm.generation_tokens == 240 and sm.prompt_tokens == 6 * 64
     assert len({r.prompt_sha256 for r in c.requests}) == 7  # every prompt distinct
     # Clean but for what CPU starvation causes: only load-sensitive timing warnings, never an error.
-    found = check_cell(c, ModelVariant(label="FP16"))
+    found = [f for f in check_cell(c, ModelVariant(label="FP16")) if f.severity != "note"]  # a P99 of 7 requests
     assert all(f.severity == "warning" and f.check in LOAD_SENSITIVE for f in found), found
 
 

@@ -16,11 +16,12 @@ import click
 
 from collectors.serving.runner import CellPlan, Progress
 from collectors.serving.soak import SoakProgress
+from reportgen.metrics import achieved_load
 from reportgen.redact import redact
 from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell, SoakRun, SoakWindow
 from reportgen.validity import cell_findings, check_cell, status_of
 
-__all__ = ["ConsoleProgress", "ConsoleSoakProgress", "check_text", "summary_table"]
+__all__ = ["ConsoleProgress", "ConsoleSoakProgress", "check_text", "load_text", "summary_table"]
 
 
 class ConsoleProgress(Progress):
@@ -45,7 +46,7 @@ class ConsoleProgress(Progress):
 
     def cell_finished(self, label: str, cell: ServingCell, variant: ModelVariant | None = None) -> None:
         m = cell.metrics
-        head = f"{label} bs={cell.batch_size} in={cell.input_len} out={cell.output_len}"
+        head = f"{label} {load_text(cell)} in={cell.input_len} out={cell.output_len}"
         if m is None:
             text = f"{head}: no timed request finished"
         else:
@@ -66,6 +67,19 @@ def _f(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+def load_text(cell: ServingCell) -> str:
+    """``bs=8``; an open loop by what it offered and what was achieved:
+    ``rate=40/s (arrived 39.1/s, done 3.9/s, concurrency 61.20)`` (never its request count)."""
+    if cell.request_rate is None:
+        return f"bs={cell.batch_size}"
+    got = achieved_load(cell.metrics)
+    parts = [f"arrived {got.arrivals:.3g}/s" if got.arrivals is not None else None,
+             f"done {got.completions:.3g}/s" if got.completions is not None else None,
+             f"concurrency {got.concurrency:.2f}" if got.concurrency is not None else None]
+    achieved = ", ".join(p for p in parts if p)
+    return f"rate={cell.request_rate:g}/s" + (f" ({achieved})" if achieved else "")
+
+
 def check_text(findings: list[Finding], label: str, cell: ServingCell) -> str:
     """The table's check column: "ok", or the cell's status and the codes of its findings
     ("WARNING: sample_count, client_server_gap")."""
@@ -81,7 +95,11 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
     and variants need all of it)."""
     variants = list(variants)
     power = any(c.telemetry is not None for v in variants for c in v.serving if c.source == "measured")
-    head: tuple[str, ...] = ("variant", "bs", "in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
+    open_loop = any(c.request_rate is not None for v in variants for c in v.serving if c.source == "measured")
+    head: tuple[str, ...] = ("variant", "bs")
+    if open_loop:  # an open-loop row: the rate offered, the rates and concurrency achieved
+        head += ("rate/s", "arrived/s", "done/s", "conc")
+    head += ("in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
     if power:
         head += ("avg W", "J/tok")
     head += ("check",)
@@ -92,10 +110,15 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
                 continue
             m = c.metrics
             hits = c.server_metrics.prefix_cache_hits if c.server_metrics else None
+            got = achieved_load(m)
+            load: tuple[str, ...] = ("-" if c.request_rate is not None else str(c.batch_size),)
+            if open_loop:
+                load += ((f"{c.request_rate:g}", _f(got.arrivals), _f(got.completions), _f(got.concurrency))
+                         if c.request_rate is not None else ("-", "-", "-", "-"))
             rows.append(
                 (
                     v.label,
-                    str(c.batch_size),
+                    *load,
                     str(c.input_len),
                     str(c.output_len),
                     f"{m.completed}/{m.completed + m.failed}" if m else "0/0",

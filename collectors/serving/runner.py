@@ -15,7 +15,7 @@ An open-loop cell (``request_rate`` set) sends ``requests`` requests at the arri
 ``arrivals.arrival_times`` (Poisson, or gamma with ``burstiness``): each request waits until
 ``t0 + scheduled_s`` (an absolute time, so a slow send never delays later arrivals) and
 records both; nothing caps the requests in flight (vLLM's ``--request-rate`` without
-``--max-concurrency``; the cell's ``batch_size`` is the number of requests).
+``--max-concurrency``; the cell's ``batch_size`` is 0: no cap, its concurrency is what was achieved).
 
 Prompts come from the cell's dataset (``datasets``); with ``random``, every prompt is distinct (keys name variant, cell, worker and round; see
 ``prompts``). The cell is handed to ``sink`` the moment it finishes, which saves it;
@@ -90,7 +90,13 @@ class CellPlan:
 
     @property
     def concurrency(self) -> int:
-        """The cell's ``batch_size`` as recorded (open loop: the number of requests, nothing caps them)."""
+        """The cell's ``batch_size`` as recorded: closed loop, the workers; open loop 0 (nothing
+        caps the requests in flight; the concurrency achieved is a result, not a setting)."""
+        return 0 if self.open_loop else self.batch_size
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests this cell can have in flight (the HTTP client's connection pool)."""
         return self.num_requests if self.open_loop else self.batch_size
 
     @property

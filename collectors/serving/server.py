@@ -28,13 +28,15 @@ from typing import Any
 import httpx
 
 from collectors.auth import bearer
+from collectors.serving import prometheus
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
 from reportgen.ranges import MAX_CAPTURE_BYTES
 from reportgen.redact import env_secrets, redact
 from reportgen.results import FunctionalCheck
 
-__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_config_facts", "model_ids", "served_models",
+           "server_identity", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -362,6 +364,62 @@ def server_info(base_url: str, *, api_key: str | None = None) -> dict[str, str]:
     except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
         pass
     return {}
+
+
+def server_identity(base_url: str, model: str | None, *, local_files: bool, api_key: str | None = None) -> dict[str, Any]:
+    """What tells this deployment from another, as ``ServerSettings`` fields: ``model_root``
+    (the /v1/models "root" of ``model``: the path vLLM loaded), ``process_start_time``
+    (/metrics ``process_start_time_seconds``) and ``served_config`` (``torch_dtype``,
+    ``quant_method``, ``bits`` from the root's config.json, read only when ``local_files``: the
+    server runs on this machine, so a path it names is a path here). Whatever the server does
+    not say is left out; nothing here raises."""
+    base = base_url.rstrip("/")
+    out: dict[str, Any] = {}
+    try:
+        r = httpx.get(base + "/v1/models", timeout=5.0, headers=bearer(api_key))
+        data = r.json().get("data") if r.status_code == 200 else None
+        for d in data if isinstance(data, list) else []:
+            if isinstance(d, dict) and (model is None or d.get("id") == model) and isinstance(d.get("root"), str):
+                out["model_root"] = d["root"]
+                break
+    except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
+        pass
+    try:
+        r = httpx.get(base + "/metrics", timeout=5.0, headers=bearer(api_key))
+        if r.status_code == 200:
+            start = prometheus.parse(r.text).get("process_start_time_seconds")
+            if start is not None and start > 0:
+                out["process_start_time"] = start
+    except httpx.HTTPError:
+        pass
+    root = out.get("model_root")
+    if local_files and root:
+        out["served_config"] = model_config_facts(root)
+    return out
+
+
+def model_config_facts(model_dir: str) -> dict[str, Any]:
+    """``torch_dtype``, ``quant_method`` and ``bits`` from a model folder's config.json (empty when
+    there is none, or it cannot be read)."""
+    path = Path(model_dir) / "config.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    out: dict[str, Any] = {}
+    dtype = doc.get("torch_dtype", doc.get("dtype"))
+    if isinstance(dtype, str):
+        out["torch_dtype"] = dtype
+    q = doc.get("quantization_config")
+    if isinstance(q, dict):
+        if isinstance(q.get("quant_method"), str):
+            out["quant_method"] = q["quant_method"]
+        if isinstance(q.get("bits"), int) and not isinstance(q.get("bits"), bool):
+            out["bits"] = q["bits"]
+    out.setdefault("quant_method", None)  # read, and not quantized
+    return out
 
 
 def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01,

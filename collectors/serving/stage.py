@@ -22,7 +22,14 @@ from collectors.serving.client import RequestParams, make_client
 from collectors.serving.progress import ConsoleProgress
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer, Tokenizer
 from collectors.serving.runner import CellPlan, Progress, Sampler, find_cell, run_matrix
-from collectors.serving.server import HostServer, ServerProcess, functional_check, server_info, wait_ready
+from collectors.serving.server import (
+    HostServer,
+    ServerProcess,
+    functional_check,
+    server_identity,
+    server_info,
+    wait_ready,
+)
 from collectors.serving.soak import SoakProgress, SoakSettings, find_soak, run_soak
 from reportgen._io import safe_file_name
 from reportgen.errors import ReportgenError, ServerError
@@ -104,7 +111,7 @@ def measure_variant(
     seed = settings.seed if settings.seed is not None else secrets.randbits(31)
     factory = PromptFactory(tok, seed, chat=settings.endpoint == "chat")
     params = request_params(settings, model)
-    concurrency = max(p.concurrency for p in plans)
+    concurrency = max(p.max_in_flight for p in plans)
 
     async def go() -> list[ServingCell]:
         client = make_client(base_url, max(concurrency, max((p.warmup_requests for p in plans), default=1)), transport=transport,
@@ -286,11 +293,24 @@ def check_alive(base_url: str, server: ServerProcess | HostServer | None = None,
         raise ServerError(f"{base_url}/health: HTTP {r.status_code} after the measurements")
 
 
-def identify_server(s: Any, base_url: str, *, api_key: str | None = None) -> None:
-    """Engine and version from the server's /version (vLLM answers it); unknown otherwise."""
+def identify_server(s: Any, base_url: str, model: str | None = None, *, local_files: bool | None = None,
+                    api_key: str | None = None) -> None:
+    """Engine and version from the server's /version (vLLM answers it); the served model's root,
+    the server process's start time and the model's own config where the server gives them
+    (``server.server_identity``: what tells one deployment from another). ``local_files``: read
+    the model's config.json here (default: the server is on this machine's loopback)."""
     version = server_info(base_url, api_key=api_key).get("engine_version")
     if version:
         s.engine, s.engine_version = "vllm", version
+    if local_files is None:
+        local_files = is_loopback(base_url)
+    for name, value in server_identity(base_url, model, local_files=local_files, api_key=api_key).items():
+        setattr(s, name, value)
+
+
+def is_loopback(base_url: str) -> bool:
+    host = (httpx.URL(base_url).host or "").strip("[]").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _check_functional(base_url: str, model: str, fc: FunctionalCheckPlan, variant: ModelVariant, resume: bool,
@@ -399,9 +419,10 @@ def _run_variant(
         if server:
             s.startup_log = server.log_head(plan.server.log_tail_lines) or None  # section 2 quotes its start
         s.error = None
-        identify_server(s, base_url, api_key=api_key)
         model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)
         variant.served_model_name = model
+        local = host is None or type(host).__name__ == "LocalHost"
+        identify_server(s, base_url, model, local_files=local and is_loopback(base_url), api_key=api_key)
         _check_functional(base_url, model, plan.functional_check, variant, resume, api_key)
         store.save()
         measure_variant(

@@ -48,7 +48,7 @@ def attached_run(base_url: str, model: str, label: str, output: str | None, *, r
     variant.server.served_models = models
     if cards is not None:
         variant.cards = cards
-    identify_server(variant.server, url, api_key=key)
+    identify_server(variant.server, url, model, api_key=key)
     sampler = None
     if telemetry:
         from collectors.execution import LocalHost

@@ -32,10 +32,12 @@ def _cell_text(f: Finding) -> str:
     k = f.cell
     if k is None:
         return "-"
-    # one word, so the table splits on white space: bs8:8192/256[@2.5rps][:sharegpt][#1]
-    text = f"bs{k.batch_size}:{k.input_len}/{k.output_len}"
-    if k.request_rate is not None:
-        text += f"@{k.request_rate:g}rps"
+    # one word, so the table splits on white space: bs8:8192/256[:sharegpt][#1], an open loop
+    # 2.5rps:8192/256 (cap4@2.5rps:... where a cap on requests in flight was set)
+    if k.request_rate is None:
+        text = f"bs{k.batch_size}:{k.input_len}/{k.output_len}"
+    else:
+        text = (f"cap{k.batch_size}@" if k.batch_size else "") + f"{k.request_rate:g}rps:{k.input_len}/{k.output_len}"
     if k.dataset != "random":
         text += f":{k.dataset}"
     if k.repeat:
@@ -65,7 +67,8 @@ def findings_table(findings: list[Finding]) -> str:
 def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
     """Check every serving cell and accuracy score; print the findings.
 
-    Exit status: 0 no errors (warnings allowed), 1 errors found, 2 unusable input.
+    Exit status: 0 no errors (warnings and notes allowed), 1 errors found, 2 unusable input.
+    A note marks a figure that is right but means less than it seems (a P99 over a few requests).
     Without RESULTS_FILE the newest ./reportgen-results/*.json is used. After the table,
     what to do about each rule found. The rules, their thresholds and where those come
     from, and their remedies are listed in docs/validity.md.
@@ -86,7 +89,8 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
         results = load_results(path)
         findings = check_results(results)
     errors = sum(f.severity == "error" for f in findings)
-    warnings = len(findings) - errors
+    warnings = sum(f.severity == "warning" for f in findings)
+    notes = len(findings) - errors - warnings
     if as_json:
         click.echo(findings_json(findings))
     else:
@@ -97,7 +101,9 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
         scores = sum(len(v.accuracy) for v in results.variants)
         checks = sum(v.consistency is not None for v in results.variants)
         also = f", {checks} consistency check(s)" if checks else ""
-        click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s){also} and {scores} accuracy result(s)")
+        noted = f", {notes} note(s)" if notes else ""
+        click.echo(f"{path}: {errors} error(s), {warnings} warning(s){noted} over {cells} serving cell(s){also} and "
+                   f"{scores} accuracy result(s)")
         if not cells and not scores and not results.embeddings and not checks:
             click.echo("reportgen: note: nothing to check (no serving cells, no accuracy results, no embedding runs)", err=True)
     if errors:

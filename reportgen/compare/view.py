@@ -331,11 +331,11 @@ def _sources(c: Comparison) -> Table:
         r = s.results
         n_cells = sum(len(v.serving) for v in r.variants)
         n_acc = sum(len(v.accuracy) for v in r.variants)
-        errors, warnings = finding_totals(r, s.findings)
+        errors, warnings, notes = finding_totals(r, s.findings)
         rows.append([
             source_label(s, c), s.name, f"{r.tool.name} {r.tool.version}（schema v{r.schema_version}）",
             f"{n_cells} 个性能用例、{n_acc} 项精度结果、{len(r.embeddings)} 项向量/重排序测试",
-            f"错误 {errors} 项、警告 {warnings} 项",
+            f"错误 {errors} 项、警告 {warnings} 项" + (f"、提示 {notes} 项" if notes else ""),
         ])
     return Table(["加速卡", "结果文件", "写入工具", "内容", "有效性检查"], rows)
 

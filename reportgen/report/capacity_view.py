@@ -21,7 +21,8 @@ from reportgen.report.charts import capacity_chart_name, capacity_chart_title
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
 from reportgen.slo_presets import preset_text_zh
-from reportgen.validity import check_cell, status_of
+from reportgen.validity import check_cell, status_of, title_zh
+from reportgen.verdicts.power import INCOMPLETE, power_incomplete
 from reportgen.verdicts.states import STATUS_ZH, Statement
 
 __all__ = ["CapacityPoint", "CapacitySearchView", "CapacityView", "capacity_points", "capacity_view", "slo_zh"]
@@ -68,6 +69,8 @@ class CapacityPoint:
     capacity: float | None
     text: str  # Chinese, one phrase: "并发数 5（P99 TTFT ≤ 2000 ms，P99 TPOT ≤ 100 ms）"
     tokens_per_joule: float | None  # output tokens per joule in the probe at the capacity
+    status: str = "VALID"  # the capacity probe's status under the cell rules
+    doubts: tuple[str, ...] = ()  # the titles of the rules that put the probe in doubt
 
 
 def slo_zh(slo: Mapping[str, float]) -> str:
@@ -159,14 +162,20 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
         ])
     for p in sorted(search.probes, key=lambda p: p.value):
         for sev, msg in probe_issues(p.cell, v):
-            kind = "无效" if sev == "error" else "存疑"
-            notes.append(f"{_unit(search.by).split('（')[0]} {_value(search.by, p.value)} 的测试数据{kind}：{msg}")
+            where = f"{_unit(search.by).split('（')[0]} {_value(search.by, p.value)}"
+            if sev == "note":  # a figure that means less than it seems; the probe's status is unchanged
+                notes.append(f"{where}：{msg}")
+                continue
+            notes.append(f"{where} 的测试数据{'无效' if sev == 'error' else '存疑'}：{msg}")
     at = next((p for p in search.probes if search.capacity is not None and p.value == search.capacity), None)
     if at is not None:
         if probe_status(at.cell, v) != "VALID":
             notes.append("容量点的测试数据存疑或无效，该容量值仅供参考。")
         tpj = _tokens_per_joule(at.cell)
-        if tpj is not None:
+        incomplete = power_incomplete(check_cell(at.cell, v), v, at.cell)
+        if incomplete:
+            notes.append(f"容量点的能效：{INCOMPLETE}（{incomplete}），不给出。")
+        elif tpj is not None:
             notes.append(f"容量点的能效：每焦耳 {tpj:.3g} 个输出词元。")
     notes.append("搜索假定延迟随负载增大而单调上升：加倍加压在第一个不满足要求的测试点停止，其上不再测试。")
     has_chart = any(p.cell.metrics is not None for p in search.probes)
@@ -244,9 +253,12 @@ def capacity_points(results: Results) -> list[CapacityPoint]:
             text = f"{_unit(s.by)}不低于 {_value(s.by, s.capacity)}（{slo_zh(s.slo)}；已达测试上限，实际容量可能更高）"
         else:
             text = f"{_unit(s.by)} {_value(s.by, s.capacity)}（{slo_zh(s.slo)}）"
+        found = [f for f in check_cell(at.cell, v) if f.severity != "note"] if at is not None else []
+        power_ok = at is None or not power_incomplete(found, v, at.cell)  # incomplete power: no energy figure
         out.append(CapacityPoint(
             label=v.label, by=s.by, slo=dict(s.slo), capacity=s.capacity, text=text,
-            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None else None,
+            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None and power_ok else None,
+            status=status_of(found), doubts=tuple(dict.fromkeys(title_zh(f.check) for f in found)),
         ))
     return out
 
@@ -256,5 +268,9 @@ def capacity_statements(results: Results) -> list[Statement]:
     out = []
     for p in capacity_points(results):
         energy = f"，该点每焦耳输出 {p.tokens_per_joule:.2f} 个词元" if p.tokens_per_joule is not None else ""
-        out.append(Statement(text=f"{p.label} 容量：{p.text}{energy}", section="3.5"))
+        caveat = ""
+        if p.status != "VALID":  # the answer rests on a probe the rules put in doubt: say so
+            caveat = (f"；该容量点的测试数据{STATUS_ZH[p.status]}（未满足：{'；'.join(p.doubts)}），"
+                      f"{'该容量值仅供参考' if p.status == 'WARNING' else '该容量值不能成立'}")
+        out.append(Statement(text=f"{p.label} 容量：{p.text}{energy}{caveat}", section="3.5"))
     return out

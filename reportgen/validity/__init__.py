@@ -62,6 +62,11 @@ RULE_MODULES: tuple[str, ...] = (
     "reportgen.validity.accuracy",
     "reportgen.validity.embedding",
     "reportgen.validity.open_loop",
+    "reportgen.validity.serving_evidence",
+    "reportgen.validity.derived",
+    "reportgen.validity.accuracy_answers",
+    "reportgen.validity.functional",
+    "reportgen.validity.variant_identity",
     "reportgen.validity.consistency",
     "reportgen.validity.frontier",
 )

@@ -168,6 +168,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "测试期间服务端统计的词元总数与客户端不同：{gaps}",
     ),
     "server_token_counts.gap": ("{kind} tokens: server {server:.0f}, client {client}", "{kind}词元：服务端 {server:.0f}，客户端 {client}"),
+    # ---- serving cell: the evidence behind the figures
+    "percentile_samples": (
+        "the P99 of {metrics} rests on {n} requests (want at least {want}): it is about the slowest request, "
+        "not a 99th percentile",
+        "{metrics} 的 P99 只基于 {n} 个请求（至少应为 {want} 个）：接近最慢请求的值，并非可靠的第 99 百分位",
+    ),
+    "stream_tokens": ("the stream contradicts the token counts (MLPerf TEST06): {problems}", "流式输出与词元计数不符（MLPerf TEST06）：{problems}"),
+    "stream_tokens.no_first": (
+        "{off} of {ok} answered requests ended without streaming a token",
+        "{ok} 个有应答的请求中有 {off} 个未流式返回任何词元即结束",
+    ),
+    "stream_tokens.chunks": (
+        "{off} of {ok} requests streamed more token chunks than the tokens the server reported ({chunks} chunks, usage {usage})",
+        "{ok} 个请求中有 {off} 个收到的词元块多于服务端报告的词元数（{chunks} 个块，usage 为 {usage}）",
+    ),
+    "stream_tokens.over_max": (
+        "{off} of {ok} requests generated {span} tokens, more than max_tokens = {max_tokens}: the server ignored the limit",
+        "{ok} 个请求中有 {off} 个生成了 {span} 个词元，超过 max_tokens = {max_tokens}：服务端没有遵守输出上限",
+    ),
+    "steady_window": ("{problems}", "{problems}"),
+    "steady_window.slowest": (
+        "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third{why}): "
+        "the throughput includes the ramp-up and the drain, not a steady state",
+        "最慢的请求耗时 {slowest:.2f} s，占用例时长 {duration:.2f} s 的 {share:.0%}（应少于三分之一{why}）："
+        "吞吐包含了启动与收尾阶段，并非稳态数值",
+    ),
+    "steady_window.one_round": ("; each of the {batch} workers sent one request: the cell has no steady window",
+                                "；{batch} 个并发各只发送了 1 个请求，用例没有稳态窗口"),
+    "steady_window.few": ("; only {n} requests", "；只有 {n} 个请求"),
+    "steady_window.no_warmup": (
+        "no warm-up request before the timed window: the first requests include the server's cold start",
+        "计时窗口之前没有预热请求：最先的请求包含了服务端的冷启动",
+    ),
+    # ---- derived values
+    "throughput_sum": (
+        "total token throughput {total} tok/s is not input {input} + output {output} = {sum} tok/s",
+        "总吞吐 {total} tok/s 不等于输入吞吐 {input} + 输出吞吐 {output} = {sum} tok/s",
+    ),
     # ---- serving: across the cells of a variant
     "ttft_batch_scaling": (
         "mean {metric} {value_ms:.2f} ms at batch {batch} is {ratio:.1f}x lower than {base_ms:.2f} ms at batch {base_batch} "
@@ -198,6 +236,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "requests left up to {p99:.1f} ms (P99) after their scheduled arrival times (limit {limit:g} ms): "
         "the client was too busy to keep the arrival process",
         "请求实际发出时间比计划到达时间晚 {p99:.1f} ms（P99，上限 {limit:g} ms）：客户端过忙，未能保持到达过程",
+    ),
+    "open_loop_overload": (
+        "overloaded: the server completed only {served:.2f} requests/s of the {offered:g} offered (arrivals achieved "
+        "{achieved:.2f}/s); through the run TTFT rose from {ttft_first:.0f} ms to {ttft_last:.0f} ms and the requests in "
+        "flight from {queue_first:.1f} to {queue_last:.1f}: the latencies grow with the run's length, they are not those "
+        "of a load of {offered:g} requests/s",
+        "过载：服务端每秒只完成 {served:.2f} 个请求（目标到达率 {offered:g} 请求/秒，实际到达率 {achieved:.2f} 请求/秒）；"
+        "运行期间 TTFT 从 {ttft_first:.0f} ms 升至 {ttft_last:.0f} ms，处理中的请求从 {queue_first:.1f} 个增至 "
+        "{queue_last:.1f} 个：延迟随运行时长增长，并非 {offered:g} 请求/秒负载下的数值",
     ),
     # ---- telemetry
     "telemetry_coverage": (
@@ -282,6 +329,65 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "; the runs used different scoring modes ({mode} vs {base_mode})",
         "；两次评测的评分口径不同（{mode} vs {base_mode}）",
     ),
+    "accuracy_unparsed": (
+        "{benchmark}: {unparsed} of {n} answers ({share:.1%}) could not be parsed{consequence}",
+        "{benchmark}：{n} 个回答中 {unparsed} 个（{share:.1%}）无法解析出答案{consequence}",
+    ),
+    "accuracy_unparsed.undecidable": (
+        ": the score measures the answers' format, not the model (above {limit:.0%}: undecidable)",
+        "：得分反映的是回答的格式而非模型能力（超过 {limit:.0%}，无法判定）",
+    ),
+    "accuracy_chance": ("{benchmark}: {why}: the model gave no answer that could be scored", "{benchmark}：{why}：模型未给出可判分的回答"),
+    "accuracy_chance.zero": ("0 of {n} answers correct", "{n} 题全部答错（得分 0）"),
+    "accuracy_chance.chance": (
+        "{score:.2f}% is at or below the {chance:.0f}% of guessing among {options} options",
+        "得分 {score:.2f}% 不高于在 {options} 个选项中随机作答的 {chance:.0f}%",
+    ),
+    "accuracy_same_questions": (
+        "{benchmark}: {label} and {base} answered different questions ({n} and {base_n} scored; the question sets differ): "
+        "the comparison is not like-for-like",
+        "{benchmark}：{label} 与 {base} 回答的题目不同（分别评分 {n} 题与 {base_n} 题，题目集合不同）：两者的比较不是同题对比",
+    ),
+    "accuracy_sample_count": (
+        "{benchmarks}: no sample count recorded: the scores carry no confidence interval",
+        "{benchmarks}：未记录样本数，得分无法给出置信区间",
+    ),
+    # ---- functional check
+    "functional_failed": ("functional check failed: {why}", "功能测试未通过：{why}"),
+    "functional_failed.error": ("the request failed ({error})", "请求出错（{error}）"),
+    "functional_failed.empty": ("the answer is empty", "返回内容为空"),
+    "functional_failed.empty_tokens": (
+        "the answer is empty (it generated {tokens} tokens that decode to no text)",
+        "返回内容为空（生成了 {tokens} 个词元，解码后没有文字）",
+    ),
+    "functional_failed.finish": ("it ended with finish_reason {reason}", "结束原因为 {reason}"),
+    # ---- variant identity
+    "same_deployment": (
+        "{label} and {other} are one deployment: {evidence}; no speedup or accuracy difference between them is a result",
+        "{label} 与 {other} 是同一个部署：{evidence}；两者之间的加速比与精度差异都不是测试结果",
+    ),
+    "same_deployment.command": (
+        "the same launch command (model {path}, dtype {dtype}, quantisation {quant})",
+        "启动命令相同（模型 {path}，dtype {dtype}，量化方式 {quant}）",
+    ),
+    "same_deployment.attached": ("the same server {url} serving {model}{root}{start}", "同一服务端 {url} 上的同一模型 {model}{root}{start}"),
+    "same_deployment.root": (" (root {root})", "（root 为 {root}）"),
+    "same_deployment.start": (", its process started at the same time ({start})", "，服务进程的启动时间相同（{start}）"),
+    "same_deployment.start_unknown": (
+        ", and /metrics gives no process start time that could tell two runs apart",
+        "，且 /metrics 未给出可区分两次运行的进程启动时间",
+    ),
+    "quantization_label": (
+        "the label {label} claims {claim} but {evidence}: the deployment shows no such quantisation",
+        "标签 {label} 声称 {claim}，但{evidence}：部署中看不到这种量化",
+    ),
+    "quantization_label.command_none": ("the launch command has no --quantization", "启动命令没有 --quantization"),
+    "quantization_label.command_other": ("the launch command says --quantization {quant}", "启动命令为 --quantization {quant}"),
+    "quantization_label.dtype": ("it runs --dtype {dtype}", "以 --dtype {dtype} 运行"),
+    "quantization_label.config_none": ("the served model's config.json has no quantization_config",
+                                       "所服务模型的 config.json 没有 quantization_config"),
+    "quantization_label.config_other": ("the served model's config.json says {quant}", "所服务模型的 config.json 为 {quant}"),
+    "quantization_label.path": ("the model {path} names none", "模型 {path} 的名称中也没有量化标记"),
     # ---- embedding and reranker
     "embedding_error": ("{who}: the check did not complete: {error}", "{who}：测试未完成：“{error}”"),
     "embedding_reference": (

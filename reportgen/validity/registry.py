@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from reportgen.results import EmbeddingRun, ModelVariant, ServingCell
     from reportgen.validity.messages import Say
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 Scope = Literal["cell", "variant", "results"]
 
 #: The families of evidence rules, in the order docs/validity.md lists them, with their names.
@@ -108,7 +108,7 @@ class Rule:
     code: str  # stable snake_case reason code: Finding.check
     family: Family
     scope: Scope
-    severity: str  # "error", "warning" or "error or warning" (what decides which: in the description)
+    severity: str  # "error", "warning", "error or warning" (what decides which: in the description), or "note"
     description: str  # English, one line: what it checks, with its threshold
     source: Source
     remedy: Msg  # what to re-run and how, in English and Chinese
@@ -139,7 +139,7 @@ def rule(
     title_zh: str,
 ) -> Callable[[RuleFn], RuleFn]:
     """Register the decorated function as the rule ``code`` (see the module doc)."""
-    if severity not in ("error", "warning", "error or warning"):
+    if severity not in ("error", "warning", "error or warning", "note"):
         raise ValueError(f"rule {code!r}: severity {severity!r}")
     if family not in FAMILIES:
         raise ValueError(f"rule {code!r}: unknown family {family!r}")

@@ -8,7 +8,9 @@ size), then accuracy by benchmark, then the rest; within one cell in registry or
 finished while the run goes on).
 
 Severity: ``error`` when the figure cannot be right (it contradicts another figure, or an
-arithmetic identity); ``warning`` when it is doubtful, incomplete or explained by a known cause.
+arithmetic identity); ``warning`` when it is doubtful, incomplete or explained by a known cause;
+``note`` when it is right but means less than it seems (a P99 over 40 requests): the figure is
+marked and the note says why, the cell's status does not change.
 """
 
 from __future__ import annotations
@@ -130,11 +132,11 @@ def cell_findings(findings: Iterable[Finding], label: str, key: CellKey) -> list
 
 
 def status_of(findings: Iterable[Finding]) -> CellStatus:
-    """VALID (no finding), INVALID (an error) or WARNING (only warnings)."""
+    """VALID (no finding but notes), INVALID (an error) or WARNING (warnings, no error)."""
     severities = {f.severity for f in findings}
-    return "INVALID" if "error" in severities else "WARNING" if severities else "VALID"
+    return "INVALID" if "error" in severities else "WARNING" if "warning" in severities else "VALID"
 
 
 def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellStatus:
-    """VALID, INVALID (an error concerns the cell) or WARNING (only warnings do)."""
+    """VALID, INVALID (an error concerns the cell) or WARNING (warnings do, no error)."""
     return status_of(cell_findings(findings, label, key))
