@@ -360,3 +360,15 @@ def test_the_seed_has_no_frontier_and_says_so() -> None:
         "GPTQ-Int4（输入 8192 / 输出 256）性能前沿：没有有效用例，无前沿可读",
     ]
     assert all(not f.hull and f.points for f in frontiers(r))  # drawn, never used
+
+
+def test_the_drawn_curve_ends_on_the_last_measured_point() -> None:
+    """a + (b - a) * n / n is one ulp above b for these two ends: the chart's grid must not leave the range."""
+    from reportgen.frontier import steffen
+
+    a, b = 110.08600379466893, 408.40524255230554
+    assert a + (b - a) * 60 / 60 > b  # the float trap the chart once fell into
+    f = steffen([a, b], [10.0, 5.0])
+    with pytest.raises(ValueError):
+        f(a + (b - a) * 60 / 60)
+    assert f(b) == pytest.approx(5.0)
