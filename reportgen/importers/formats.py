@@ -59,6 +59,9 @@ class ImportFormat:
     json_scope: Callable[[Any], Any] | None = None  # the part of the object the accounting counts
     json_group: bool = False  # one object per line, all of them one block (per-sample records)
     aligned: bool = False  # tables aligned by spaces (for the format-blind number scan)
+    # a block reads settings printed before earlier blocks of its format (one command, many results);
+    # otherwise its context starts after the previous one (``blocks.block_view``)
+    shared_context: bool = False
     parse_hardware: Callable[[str], str] | None = None  # hardware: a one-line summary
 
 
@@ -190,6 +193,7 @@ FORMATS: tuple[ImportFormat, ...] = (
         "ms-swift 2.x with llmuses 0.3 - 0.4", "[INFO:swift] result: {'ceval': 0.6657, 'gsm8k': 0.7915, 'bbh': 0.2439, 'mmlu': 0.6846}",
         "every benchmark score of each result line or report table, the variant from --model_id_or_path",
         lambda t, s, o: parse_swift_eval(t, s, precision=o.precision, model=o.model), find=find_swift_blocks,
+        shared_context=True,  # one `swift eval --model_id_or_path` command, then a result line per benchmark
     ),
     ImportFormat(
         "sglang-text", "serving", "SGLang python -m sglang.bench_serving printed result", "SGLang 0.3 - 0.5",
