@@ -128,7 +128,7 @@ def _cover(md: str) -> dict[str, str]:
 
 
 def _counts(md: str) -> tuple[int, int, int]:
-    m = re.search(r"发现错误 (\d+) 项、警告 (\d+) 项(?:、提示 (\d+) 项)?", md.split("## 7. 数据有效性检查", 1)[1])
+    m = re.search(r"发现错误 (\d+) 项、警告 (\d+) 项(?:、提示 (\d+) 项)?", re.split(r"## \d+\. 数据有效性检查", md, maxsplit=1)[1])
     return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)) if m else (0, 0, 0)
 
 

@@ -107,7 +107,7 @@ def test_errors_throttling_and_restart_from_windows() -> None:
 
 def test_recommended_load_is_the_capacity_else_the_operating_point() -> None:
     r = load_results(REPO / "samples" / "live-cpu.json")
-    v = r.variant("FP16")
+    v = r.variant("BF16")
     (search,) = v.capacity
     assert search.capacity is not None
     assert recommended_load(r, v) == RecommendedLoad("concurrency", search.capacity, "capacity", search.input_len,

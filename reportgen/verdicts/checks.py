@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportgen.report.embedding_view import mode_name
+from reportgen.embedding_text import mode_name
 from reportgen.results import EmbeddingRun, ModelVariant, Results
 from reportgen.validity.functional import functional_problem, functional_tokens
 from reportgen.verdicts.sections import section_numbers
