@@ -40,7 +40,7 @@ def paste(n: int) -> str:
 
 def run(n: int, folder: Path) -> tuple[float, float, int]:
     from reportgen.commands.import_ import _apply, _read_all
-    from reportgen.importers.vllm_log import RunParams
+    from reportgen.importers.cells import RunParams
     from reportgen.results import Results
 
     f = folder / f"paste-{n}.txt"

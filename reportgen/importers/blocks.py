@@ -24,8 +24,8 @@ from reportgen.errors import InputFormatError
 from reportgen.importers.ledger import Account, Number, account, json_numbers, text_numbers
 
 if TYPE_CHECKING:
+    from reportgen.importers.cells import RunParams
     from reportgen.importers.formats import ImportFormat
-    from reportgen.importers.vllm_log import RunParams
     from reportgen.results import ImportInfo
 
 

@@ -21,6 +21,7 @@ from reportgen.importers import smi_blocks
 from reportgen.importers.aiperf import json_scope as aiperf_scope
 from reportgen.importers.aiperf import parse_aiperf
 from reportgen.importers.aiperf_table import find_aiperf_tables, parse_aiperf_table
+from reportgen.importers.cells import ImportedCell, RunParams
 from reportgen.importers.evalscope_perf import find_summaries, parse_evalscope_perf
 from reportgen.importers.evalscope_table import find_evalscope_tables, parse_evalscope_table
 from reportgen.importers.guidellm import find_guidellm, parse_guidellm
@@ -38,7 +39,7 @@ from reportgen.importers.opencompass import find_opencompass_tables, parse_openc
 from reportgen.importers.swift_eval import ImportedAccuracy, find_swift_blocks, parse_swift_eval
 from reportgen.importers.vllm_early import find_early_blocks, parse_early
 from reportgen.importers.vllm_json import parse_result_lines, parse_vllm_json
-from reportgen.importers.vllm_log import ImportedCell, RunParams, find_blocks, parse_vllm_text
+from reportgen.importers.vllm_log import find_blocks, parse_vllm_text
 
 Imported = list[ImportedCell] | list[ImportedAccuracy]
 Kind = Literal["serving", "accuracy", "hardware"]

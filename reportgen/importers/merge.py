@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from reportgen.importers.cells import ImportedCell
 from reportgen.importers.labels import PrecisionInfo
 from reportgen.importers.swift_eval import ImportedAccuracy
-from reportgen.importers.vllm_log import ImportedCell
 from reportgen.results import AccuracyResult, CellKey, ImportInfo, ModelVariant, Rendering, Results, ServingCell
 
 
