@@ -37,7 +37,7 @@ from reportgen._atomic import write_atomic
 from reportgen._io import parse_json
 from reportgen.errors import ResultsError, ResultsSchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
@@ -328,6 +328,9 @@ class ServerMetricsDelta(_Model):
     requests: float | None = None  # requests the server counted as finished in the cell
     raw: dict[str, float] = Field(default_factory=dict)  # every counter/sum/count delta, "name{labels}" keys
     error: str | None = None  # why there is no delta (no /metrics, scrape failed)
+    # figures left out because a sample they come from was not a usable number (+Inf, NaN, a
+    # counter that went down): field name -> the reason, one line
+    missing: dict[str, str] = Field(default_factory=dict)
 
 
 class EnergyMetrics(_Model):
@@ -464,6 +467,7 @@ class FunctionalCheck(_Model):
     latency_s: float | None = None
     error: str | None = None
     origin: FactOrigin = "measured"
+    answer_problems: list[str] = Field(default_factory=list)  # as SampleRecord.answer_problems
 
 
 class ServerSettings(_Model):
@@ -499,6 +503,9 @@ class SampleRecord(_Model):
     finish_reason: str | None = None
     completion_tokens: int | None = None
     latency_s: float | None = None
+    # parts of the server's answer of another shape (a count that is not a count), recorded as
+    # unknown: one line each (collectors.answers)
+    answer_problems: list[str] = Field(default_factory=list)
 
 
 class SubsetScore(_Model):
@@ -788,9 +795,13 @@ class Results(_Model):
     _secrets: set[str] = PrivateAttr(default_factory=set)
 
     def add_secret(self, value: str | None) -> None:
-        """Mask ``value`` wherever it appears in this document from now on (it is never stored)."""
+        """Mask ``value`` wherever it appears in this document from now on (it is never stored),
+        and in everything this process prints or writes (``reportgen.redact.register_secret``)."""
         if value:
+            from reportgen.redact import register_secret
+
             self._secrets.add(value)
+            register_secret(value)
 
     @property
     def secret_values(self) -> frozenset[str]:
@@ -802,7 +813,7 @@ class Results(_Model):
         from reportgen.redact import redact_model
 
         r = redact_model(self, self._secrets)
-        self._secrets |= r.known
+        self._secrets |= r.values
         seen = {(x.where, x.kind) for x in self.redactions}
         for where, kind in r.found:
             if (where, kind) not in seen and not where.startswith("redactions"):
@@ -869,7 +880,19 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v3_harden(doc: dict[str, Any]) -> dict[str, Any]:
+    """harden's part of v3: new optional fields only (``SampleRecord.answer_problems``,
+    ``FunctionalCheck.answer_problems``, ``ServerMetricsDelta.missing``), all empty by default;
+    a v2 file needs no change."""
+    return doc
+
+
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3: the fields each helper of this round added (see the ``_v3_*`` functions)."""
+    return _v3_harden(doc)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:

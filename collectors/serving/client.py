@@ -46,6 +46,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors import answers
 from collectors.serving.prompts import PromptSample
 from collectors.serving.sse import SSEParser
 from reportgen.results import RequestRecord
@@ -120,27 +121,15 @@ def make_client(
     #39963: a 64 KiB buffer collapsed throughput at long contexts).
     """
     if transport is None:
-        import aiohttp
-        from httpx_aiohttp import AiohttpTransport
-
-        limit = max(1, concurrency) + 2  # + the scrapes of /metrics beside the streams
-
-        def session() -> aiohttp.ClientSession:
-            return aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit, force_close=False),
-                read_bufsize=4 << 20,
-                auto_decompress=False,
-            )
-
-        transport = AiohttpTransport(client=session)
-    headers = {"Accept-Encoding": "identity"}
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
+        # the shared answer limits (headers) and one-line transport errors: collectors.answers
+        transport = answers.async_transport(max(1, concurrency) + 2, read_bufsize=4 << 20)  # + the /metrics scrapes
+    headers = {"Accept-Encoding": "identity", **answers.bearer(api_key)}
     # Credentials in the URL (http://user:pass@host) go as basic auth: the aiohttp transport
     # refuses a URL that carries them beside an Authorization header.
     url = httpx.URL(base_url.rstrip("/"))
     auth = None
     if url.userinfo:
+        answers.register_url_credentials(url)
         auth = httpx.BasicAuth(url.username, url.password)
         url = url.copy_with(username=None, password=None)
     return httpx.AsyncClient(
