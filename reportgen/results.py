@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic_core import PydanticSerializationError
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
@@ -960,13 +962,45 @@ def load_results(path: str | os.PathLike[str]) -> Results:
 
 
 def dump_results(results: Results) -> str:
-    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite."""
-    text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite. A lone
+    surrogate (a server's JSON may escape one, ``"\\ud800"``) has no UTF-8 form: it is saved as
+    U+FFFD, as a decoder replaces bytes it cannot read, instead of failing the save."""
+    try:
+        text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    except PydanticSerializationError as e:
+        if "surrogates not allowed" not in str(e):
+            raise
+        _replace_surrogates(results)
+        text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
     if 'NaN"' in text or 'Infinity"' in text:  # rare: a string may say so too, so look closer
         where = _non_finite(results, "")
         if where is not None:
             raise ResultsError(f"field {where}: not a finite number; nothing was saved")
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(obj: Any) -> Any:
+    """``obj`` with every lone surrogate in its strings (and dict keys) replaced by U+FFFD; models
+    are changed in place."""
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            v = getattr(obj, name)
+            nv = _replace_surrogates(v)
+            if nv is not v:
+                object.__setattr__(obj, name, nv)  # CellKey is frozen
+        return obj
+    if isinstance(obj, list):
+        new = [_replace_surrogates(v) for v in obj]
+        return obj if all(a is b for a, b in zip(new, obj)) else new
+    if isinstance(obj, dict):
+        items = {_replace_surrogates(k): _replace_surrogates(v) for k, v in obj.items()}
+        return obj if all(a is b for a, b in zip(items.values(), obj.values())) and list(items) == list(obj) else items
+    return obj
 
 
 def _non_finite(obj: Any, where: str) -> str | None:

@@ -40,6 +40,7 @@ LIMITS: dict[str, Limit] = {
     "text": Limit(8000, 2000),  # a paragraph
     "block": Limit(20000, 2000),  # a code block: a command, a log, a server's answer
     "chart": Limit(60, 60),  # a label or title drawn in a chart
+    "meta": Limit(200, 200),  # document metadata: the HTML title, PDF and DOCX properties (Word: 255 at most)
 }
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -88,7 +89,7 @@ def cut(text: str, limit: Limit) -> str:
 
 def document_text(value: object, kind: str = "text") -> str:
     """``value`` as text fit for a document: cleaned, then cut to the limits of ``kind``
-    (``inline``, ``cell``, ``text``, ``block``, ``chart``)."""
+    (``inline``, ``cell``, ``text``, ``block``, ``chart``, ``meta``)."""
     text = value if isinstance(value, str) else str(value)
     limit = LIMITS[kind]
     if kind == "chart" and len(text) > limit.chars:
