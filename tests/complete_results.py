@@ -49,9 +49,15 @@ _STRUCTURED: dict[str, Any] = {
 }
 
 
+# left None: a closed-loop cell (an open-loop one is added by ``complete_results``)
+_NONE = {"request_rate", "burstiness"}
+
+
 def value(ann: Any, name: str, text: Text) -> Any:
     if name in _STRUCTURED:
         return _STRUCTURED[name]
+    if name in _NONE:
+        return None
     ann = _optional(ann)
     origin = get_origin(ann)
     if origin is typing.Annotated:
@@ -94,6 +100,9 @@ def complete_results(text: Text) -> Results:
     if second.label == res.variants[0].label:
         second.label += "-2"
     second.precision, second.quantization = "int4", "gptq"
+    open_loop = second.serving[0].model_copy(deep=True)
+    open_loop.request_rate, open_loop.burstiness = 2.0, 0.5
+    second.serving.append(open_loop)
     res.variants.append(second)
     res.environment.facts[text()] = Fact.missing("not_installed", text(), origin="imported")
     res.schema_version = 3

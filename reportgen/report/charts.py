@@ -23,6 +23,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
 from reportgen.report.safe_text import document_text
@@ -93,10 +94,18 @@ def _file_name(kind: str, data: object) -> str:
     return f"{kind}-{hashlib.sha256(repr(data).encode('utf-8')).hexdigest()[:8]}"
 
 
+def _sanitised(func: Callable[..., Any]) -> Callable[..., str]:
+    def label(x: Any, pos: Any = None) -> str:
+        return document_text(func(x, pos), "chart")
+
+    return label
+
+
 def _safe_text(fig: object) -> None:
     """Every text of the figure (titles, labels, legends, ticks) through the document's one
     sanitising step: no control character, and a 300-character label cut to fit."""
     from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
 
     for t in fig.findobj(Text):  # type: ignore[attr-defined]
         s = t.get_text()
@@ -104,6 +113,13 @@ def _safe_text(fig: object) -> None:
             safe = document_text(s, "chart")
             if safe != s:
                 t.set_text(safe)
+    for ax in fig.axes:  # type: ignore[attr-defined]
+        for axis in (ax.xaxis, ax.yaxis):  # tick labels given as text are drawn later, from the formatter
+            for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                if isinstance(fmt, FixedFormatter):
+                    fmt.seq = [document_text(str(x), "chart") for x in fmt.seq]
+                elif isinstance(fmt, FuncFormatter):  # set_xticks(ticks, labels) keeps them in one
+                    fmt.func = _sanitised(fmt.func)
 
 
 def _render(name: str, title: str, draw: Callable[[object], None]) -> Chart:
