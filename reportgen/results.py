@@ -727,15 +727,21 @@ class EmbeddingRun(_Model):
 
 class Finding(_Model):
     """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
-    ``warning``: it is doubtful or incomplete."""
+    ``warning``: it is doubtful or incomplete. Findings are recomputed whenever a file is checked
+    or rendered; ``validate --write`` stores them."""
 
     severity: Literal["error", "warning"]
     precision: str | None = None  # variant label
     cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
-    check: str  # stable snake_case name of the validity check
+    check: str  # the rule's stable snake_case reason code (docs/validity.md)
     message: str  # one English line with the numbers involved
     message_zh: str | None = None  # the same line in Chinese, same numbers (the document shows it)
     benchmark: str | None = None  # accuracy findings: the benchmark concerned
+    # The row of the message table both lines are worded from (the check's code, or "code.variant")
+    # and its arguments: the evidence values the rule used (numbers, strings; a nested row as
+    # {"row", "args"}, a word in two languages as {"en", "zh"}, a list as {"join", "items"}).
+    message_row: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def batch_size(self) -> int | None:
@@ -889,9 +895,19 @@ def _v3_harden(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 words a finding from a row of the message table with its evidence values
+    (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
+    findings are recomputed whenever a file is checked (``validate``) or rendered, and nothing
+    reads the stored ones (``validate --write`` stores fresh ones)."""
+    if isinstance(doc.get("findings"), list):
+        doc["findings"] = []
+    return doc
+
+
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     """v3: the fields each helper of this round added (see the ``_v3_*`` functions)."""
-    return _v3_harden(doc)
+    return _v3_harden(_v3_verdicts(doc))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -1,5 +1,6 @@
 """Does a quantized variant keep the model's accuracy? One verdict per (variant, benchmark)
-and per variant, used by section 4 and by the conclusion.
+and per variant, used by section 4 and by the conclusion; each gives its verdict state
+(``.outcome``: ``reportgen.verdicts.states``) with its reasons.
 
 The question is not "is the score within 99 % of FP16" (Qwen's own GPTQ-Int4 MMLU is 96.2 %
 of BF16) but: is the drop from the full-precision run larger than (a) what the model maker
@@ -17,11 +18,16 @@ from typing import Literal
 
 from reportgen import reference_scores as ref
 from reportgen.results import AccuracyResult, ModelVariant, Results
-from reportgen.validity import model_key, variant_key
-from reportgen.variant_roles import MODE_ZH, bench_key
+from reportgen.variant_roles import MODE_ZH, bench_key, model_key, variant_key
 from reportgen.variant_roles import baseline as variant_baseline
+from reportgen.verdicts.states import Reason, State, Verdict
 
-Verdict = Literal["通过", "未通过", "未判定", "不参与判定"]
+Word = Literal["通过", "未通过", "未判定", "不参与判定"]
+#: The words the document prints today, and the verdict state each stands for.
+WORD_STATE: dict[str, State] = {
+    "通过": "usable", "未通过": "unusable", "未判定": "undecidable", "不参与判定": "undecidable",
+    "基准": "usable", "未测": "undecidable",
+}
 Z95 = 1.959964
 # Published scores are printed to 0.1 point: the difference of two is uncertain by that much.
 PUBLISHED_ROUNDING_POINTS = 0.1
@@ -43,16 +49,28 @@ class BenchmarkVerdict:
     published_drop_points: float | None
     published_text: str | None  # "Qwen 文档 GPTQ-Int4 67.8% vs BF16 70.5%"
     noise_points: float | None  # half-width of the 95 % interval of the difference
-    verdict: Verdict
+    verdict: Word
     reason: str
+    reason_code: str = ""  # not_lower, within_published_drop, within_noise, beyond_drop, no_reference, evaluator_defect
+
+    @property
+    def outcome(self) -> Verdict:
+        """The verdict state this word stands for, with its reason."""
+        return Verdict(WORD_STATE[self.verdict], (Reason(self.reason_code, f"{self.benchmark}：{self.reason}"),))
 
 
 @dataclass(frozen=True)
 class VariantAccuracy:
     label: str
-    verdict: Verdict | Literal["基准", "未测"]
+    verdict: Word | Literal["基准", "未测"]
     text: str  # one line for the conclusion
     rows: list[BenchmarkVerdict]
+
+    @property
+    def outcome(self) -> Verdict:
+        """The verdict state, with each benchmark's reason (or the line itself)."""
+        reasons = tuple(r.outcome.reasons[0] for r in self.rows) or (Reason("accuracy", self.text),)
+        return Verdict(WORD_STATE[self.verdict], reasons)
 
 
 def _broken(a: AccuracyResult) -> str | None:
@@ -103,11 +121,11 @@ def benchmark_verdicts(results: Results, v: ModelVariant, base: ModelVariant) ->
         pub, pub_text = _published_drop(results, v, bench)
         noise = noise_points(a, b)
         broken = _broken(a) or _broken(b)
-        verdict: Verdict
+        verdict: Word
         if broken:
-            verdict, reason = "不参与判定", broken
+            verdict, reason, code = "不参与判定", broken, "evaluator_defect"
         elif drop <= 0:
-            verdict, reason = "通过", f"得分不低于 {base.label}"
+            verdict, reason, code = "通过", f"得分不低于 {base.label}", "not_lower"
         else:
             within_pub = pub is not None and drop <= pub + PUBLISHED_ROUNDING_POINTS
             within_noise = noise is not None and drop <= noise
@@ -119,20 +137,20 @@ def benchmark_verdicts(results: Results, v: ModelVariant, base: ModelVariant) ->
             else:
                 parts.append("样本数未知，无法估计随机误差")
             if within_pub or within_noise:
-                verdict = "通过"
+                verdict, code = "通过", "within_published_drop" if within_pub else "within_noise"
                 what = "官方同类量化降幅" if within_pub else "随机误差"
                 if within_pub and pub is not None and drop > pub and not within_noise:
                     what += "（含 0.1 个百分点的舍入误差）"
                 reason = f"降幅 {drop:.2f} 个百分点，不超过{what}（" + "；".join(parts) + "）"
             elif pub is None and noise is None:
-                verdict = "未判定"
+                verdict, code = "未判定", "no_reference"
                 reason = f"降幅 {drop:.2f} 个百分点；无官方同类量化参照，且样本数未知"
             else:
-                verdict = "未通过"
+                verdict, code = "未通过", "beyond_drop"
                 reason = f"降幅 {drop:.2f} 个百分点，超过" + "与".join(
                     x for x, ok in (("官方同类量化降幅", pub is not None), ("随机误差", noise is not None)) if ok
                 ) + "（" + "；".join(parts) + "）"
-        rows.append(BenchmarkVerdict(v.label, bench, a.mode, a.score, b.score, drop, pub, pub_text, noise, verdict, reason))
+        rows.append(BenchmarkVerdict(v.label, bench, a.mode, a.score, b.score, drop, pub, pub_text, noise, verdict, reason, code))
     return rows
 
 
@@ -155,7 +173,7 @@ def variant_accuracy(results: Results) -> list[VariantAccuracy]:
         failed = [r for r in rows if r.verdict == "未通过"]
         open_ = [r for r in rows if r.verdict == "未判定"]
         excluded = [r for r in rows if r.verdict == "不参与判定"]
-        verdict: Verdict
+        verdict: Word
         if failed:
             verdict = "未通过"
             text = "未通过：" + "、".join(f"{r.benchmark} 降幅 {r.drop_points:.2f} 个百分点" for r in failed)
