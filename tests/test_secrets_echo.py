@@ -158,3 +158,24 @@ def test_bench_error_line_hides_the_url_password() -> None:
     assert r.exit_code == 2
     (line,) = r.output.strip().splitlines()
     assert line.startswith("reportgen: error: http://***@127.0.0.1:") and "PWline-1618033" not in line
+
+
+def test_compare_masks_secrets_in_files_written_elsewhere(tmp_path: Path) -> None:
+    """A results file another tool wrote may hold a secret: the comparison shows it masked."""
+    from formats_sample import sample_results
+
+    from reportgen.results import dump_results
+
+    files = []
+    for name in ("a", "b"):
+        res = sample_results()
+        res.variant("FP16").server.launch_command = "vllm serve m --api-key sk-COMPAREsecret0042 --port 8000"
+        res.subject.card = f"card {name} (Bearer tok42COMPARE4242)"
+        p = tmp_path / f"{name}.json"
+        p.write_text(dump_results(res), encoding="utf-8")  # unredacted, as another tool might write it
+        files.append(str(p))
+    assert "sk-COMPAREsecret0042" in Path(files[0]).read_text(encoding="utf-8")
+    r = _invoke(["compare", *files, "--format", "md", "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    md = next((tmp_path / "out").glob("*.md")).read_text(encoding="utf-8")
+    assert "card a" in md and "tok42COMPARE4242" not in md and "sk-COMPAREsecret0042" not in md
