@@ -226,6 +226,7 @@ class DeploymentStep(_Model):
     title: str
     description: str | None = None
     commands: list[str] = Field(default_factory=list)
+    screen: str | None = None  # what an interactive installer showed (its menu), quoted as shown
     output: str | None = None
     origin: FactOrigin = "measured"
 
@@ -305,8 +306,26 @@ class ServingMetrics(_Model):
     extra: dict[str, float] = Field(default_factory=dict)  # other printed metrics, by the printed name
 
 
+class Rendering(_Model):
+    """Another rendering of the same run (the printed text and its saved JSON; two pastes),
+    merged into the item that carries this: where it was and the values it printed."""
+
+    file: str
+    block: int = 0
+    format: str
+    first_line: int | None = None
+    last_line: int | None = None
+    printed: dict[str, str] = Field(default_factory=dict)
+
+
 class ImportInfo(_Model):
-    """Where an imported figure came from, and the text as printed."""
+    """Where an imported figure came from, and the text as printed.
+
+    Accounting (schema 3): ``first_line``/``last_line`` is the block's span in ``file`` (1-based,
+    inclusive); ``printed_at`` the line of each printed value; ``rests_on`` maps each field the
+    importer set (``metrics.ttft_ms.p99``, ``batch_size``, ``score``) to the printed labels it
+    rests on -- one label when it was read, its inputs when it was derived (then the field is
+    also in ``derived``). A printed number no field rests on was not used."""
 
     file: str
     block: int = 0  # index of the block in the file
@@ -315,6 +334,11 @@ class ImportInfo(_Model):
     text: str | None = None  # the block as printed
     derived: list[str] = Field(default_factory=list)  # fields the importer computed (not printed)
     complete: bool | None = None  # False: the printed block was cut short (no closing ruler / object cut)
+    first_line: int | None = None
+    last_line: int | None = None
+    printed_at: dict[str, int] = Field(default_factory=dict)  # label -> line in ``file``
+    rests_on: dict[str, list[str]] = Field(default_factory=dict)  # field path -> printed labels
+    also: list[Rendering] = Field(default_factory=list)  # other renderings of the same run, merged here
 
 
 class ServerMetricsDelta(_Model):
@@ -480,6 +504,9 @@ class ServerSettings(_Model):
     container: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     log_tail: str | None = None
+    # the first lines of the server's log, read when it answered: what section 2 quotes to show the
+    # server starting (the tail, read after it stopped, holds the shutdown)
+    startup_log: str | None = None
     launched: bool = False  # True: reportgen started (and stopped) it; False: attached
     startup_s: float | None = None  # launch -> /health and /v1/models answered
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
@@ -895,6 +922,20 @@ def _v3_harden(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 (imports): ``ImportInfo`` gains the block's line span, the line of each printed
+    value, the printed values each field rests on, and the other renderings merged into an
+    item (``Rendering``). All are optional with empty defaults: a v2 file needs no change."""
+    return doc
+
+
+def _v3_pages(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (pages): ``ServerSettings.startup_log`` and ``DeploymentStep.screen``, both optional
+    (None in older files: section 2 then quotes no log lines rather than the shutdown the tail
+    holds, and no installer screen). Nothing to convert."""
+    return doc
+
+
 def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 words a finding from a row of the message table with its evidence values
     (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
@@ -906,8 +947,8 @@ def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """v3: the fields each helper of this round added (see the ``_v3_*`` functions)."""
-    return _v3_harden(_v3_verdicts(doc))
+    """Every results-model change of schema 3, one function per topic."""
+    return _v3_harden(_v3_pages(_v3_verdicts(_v3_imports(doc))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -12,7 +12,7 @@
 # Only one real vLLM server at a time on a shared machine: wrap the call in `flock /tmp/vllm.lock`.
 # The plan is filled in under a temporary folder; the results file is written beside OUT and
 # renamed over it, so a failed run leaves the old sample untouched. Paths of this machine are
-# replaced by placeholders in the saved file (the sample names no machine path).
+# replaced by the repository-relative defaults in the saved file (the sample names no machine path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-samples/live-cpu.json}"
@@ -58,12 +58,14 @@ PY
 rm -f "$part"
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part"
 # The sample names no path of the machine it was made on.
-python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" <<'PY'
+python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" "$out" <<'PY'
 import sys
-path, venv, models, datasets, work, repo, home = sys.argv[1:]
-text = open(path, encoding="utf-8").read()
-for real, placeholder in ((work, "<work>"), (venv, "<vllm-venv>"), (models, "<tiny-models>"),
-                          (datasets, "<datasets>"), (repo, "."), (home + "/", "<home>/")):
+path, venv, models, datasets, work, repo, home, out = sys.argv[1:]
+text = open(path, encoding="utf-8").read().replace(path, out)  # the file as it is finally named
+# the repository-relative defaults a reader can run again (the plan: its filled-in copy)
+for real, placeholder in ((work + "/plan.toml", "samples/live-cpu.plan.toml"), (work, ".cache/live-sample"),
+                          (venv, ".cache/vllm-venv"), (models, ".cache/tiny-models"), (datasets, "datasets"),
+                          (repo + "/", ""), (repo, "."), (home + "/", "~/")):
     text = text.replace(real, placeholder)
 open(path, "w", encoding="utf-8").write(text)
 PY

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import DATASETS
-from serving_helpers import free_port
+from serving_helpers import LOAD_SENSITIVE, free_port
 from vllm_env import require_vllm, serve_command, server_env
 
 from reportgen.cli import cli
@@ -23,12 +23,6 @@ from reportgen.results import load_results
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
-# Cell checks on timing that a CPU-starved 2-core machine can trip (the client reads late and in
-# bursts, the server waits for a core): warnings there are correct behaviour under load. Seen beside
-# two busy loops: client_server_gap (TTFT client 515-1114 ms vs server 314-828 ms) and
-# mean_consistency (ITL mean 1.1-2.1 ms above its P99 0.2-0.4 ms: tokens read in bursts).
-LOAD_SENSITIVE = {"client_server_gap", "mean_consistency", "effective_concurrency", "prefill_rate",
-                  "ttft_batch_scaling", "tpot_batch_scaling", "telemetry_coverage"}
 
 
 def test_collect_with_plan_then_render(tmp_path: Path) -> None:

@@ -248,11 +248,12 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
     ("seed", "accuracy_reference_gap", "FP16", None,
-     "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
-     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未注明）"),
+     "ceval 66.57% 比官方公布的 77.20%（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
+     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分口径：未注明）"),
+    # one percent format and the one bbh ceiling of section 4 (2439/6511), in the scoring modes' one names
     ("seed", "bbh_bracket_bug", "FP16", None,
-     "bbh 0.2439 低于 swift 2024 评分的上限 0.3746：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
-     "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
+     "bbh 24.39% 未注明评分口径，且不高于 swift 原版口径的得分上限：该评测程序（llmuses 0.4）将 6511 题中 4074 道多选题的"
+     "标准答案保留为“(A)”，永远无法匹配，得分上限为 37.46%（2439/6511）：不代表模型能力，须以修正版口径重新评测"),
     ("open_loop_and_repeats", "open_loop_rate", "FP16", 100,
      "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
     ("open_loop_and_repeats", "open_loop_lateness", "FP16", 100,
@@ -287,7 +288,7 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),
     ("accuracy", "accuracy_incomplete", "FP16", None, "ceval：计划 1400 个样本，仅 1346 个完成评分"),
     ("accuracy", "accuracy_precision_gap", "AWQ-Int4", None,
-     "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点"),
+     "mmlu 60.00% 比 FP16 的 70.00% 低 10.00 个百分点"),
     ("embedding", "embedding_reference", "fp16", None,
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：对照检查未通过：最大绝对差 0.300000 > 0.05；"
      "2 项中 1 项超出阈值，最差为“what is panda? | hi”得分 -7.8875，参照 -8.1875（参照：seed 6.1）"),
@@ -309,8 +310,8 @@ def test_metrics_recomputed_in_chinese(found: dict[str, list[Finding]]) -> None:
 
 def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Finding]]) -> None:
     assert _zh(found["accuracy"], "accuracy_precision_gap", "AWQ-Int4") == [
-        "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
-        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（llmuses 原版口径 vs 修正版）",
+        "mmlu 60.00% 比 FP16 的 70.00% 低 10.00 个百分点",
+        "bbh 24.00% 比 FP16 的 62.00% 低 38.00 个百分点；两次评测的评分口径不同（swift 原版口径 vs 修正版口径）",
     ]
 
 

@@ -98,10 +98,12 @@ def test_seed_every_cell_invalid_with_reasons() -> None:
     assert "median is 4704.42 ms and mean 4764.42 ms" in _msg(findings, "INT4", 2, "mean_consistency")
     assert "P99 48956.02 ms longer than the benchmark duration 32.20 s" in _msg(findings, "INT4", 8, "latency_exceeds_duration")
     bbh = _msg(findings, "FP16", None, "bbh_bracket_bug")
-    assert "0.2439 x 6511 / 2437 = 65.2 %" in bbh and "0.374" in bbh and "'(A)'" in bbh
-    assert "62.5 %" in _msg(findings, "GPTQ-Int4", None, "bbh_bracket_bug")
-    assert "63.2 %" in _msg(findings, "AWQ-Int4", None, "bbh_bracket_bug")
-    assert "ceval 66.57 % is 10.63 points below the published 77.2 %" in _msg(findings, "FP16", None, "accuracy_reference_gap")
+    # one ceiling (2439/6511, as section 4 states it) and one percent format in every bbh finding
+    assert "bbh 24.39% " in bbh and "caps the score at 37.46% (2439/6511)" in bbh and "'(A)'" in bbh
+    assert "bbh 23.38% " in _msg(findings, "GPTQ-Int4", None, "bbh_bracket_bug")
+    assert "bbh 23.67% " in _msg(findings, "AWQ-Int4", None, "bbh_bracket_bug")
+    assert not any("2437" in f.message or "2437" in (f.message_zh or "") for f in findings)
+    assert "ceval 66.57% is 10.63 points below the published 77.20%" in _msg(findings, "FP16", None, "accuracy_reference_gap")
 
 
 def test_findings_are_deterministic_and_grouped_by_cell() -> None:
@@ -339,7 +341,7 @@ def test_bbh_swift2024_and_corrected() -> None:
     v.accuracy.append(AccuracyResult(benchmark="bbh", mode="swift2024", n=6511, correct=1588, score=1588 / 6511))
     findings = check_results(r)
     assert [(f.severity, f.check, f.benchmark) for f in findings] == [("warning", "bbh_bracket_bug", "bbh")]
-    assert "0.2439 x 6511 / 2437 = 65.2 %" in findings[0].message and "swift 2024 mode" in findings[0].message
+    assert "caps the score at 37.46% (2439/6511)" in findings[0].message and "swift2024 mode" in findings[0].message
     v.accuracy[0] = AccuracyResult(benchmark="bbh", mode="corrected", n=6511, correct=4000, score=4000 / 6511)
     assert check_results(r) == []
 
@@ -355,12 +357,12 @@ def test_precision_gap_and_reference_gap() -> None:
         ("warning", "AWQ-Int4", "accuracy_reference_gap"),  # 60.0 vs Qwen's AWQ 67.4
         ("warning", "AWQ-Int4", "accuracy_precision_gap"),
     ]
-    assert "mmlu 60.00 % is 10.00 points below FP16's 70.00 %" in findings[1].message
+    assert "mmlu 60.00% is 10.00 points below FP16's 70.00%" in findings[1].message
     awq.accuracy[0] = AccuracyResult(benchmark="mmlu", mode="swift2024", score=0.66)
     fp16.accuracy.append(AccuracyResult(benchmark="bbh", mode="corrected", score=0.62))
     awq.accuracy.append(AccuracyResult(benchmark="bbh", mode="swift2024", score=0.24))
     msgs = [f.message for f in check_results(r) if f.check == "accuracy_precision_gap"]
-    assert msgs == ["bbh 24.00 % is 38.00 points below FP16's 62.00 %; the runs used different scoring modes (swift2024 vs corrected)"]
+    assert msgs == ["bbh 24.00% is 38.00 points below FP16's 62.00%; the runs used different scoring modes (swift2024 vs corrected)"]
 
 
 def test_accuracy_consistency() -> None:

@@ -132,7 +132,8 @@ class ServerTokenizer:
         except httpx.HTTPError as e:
             raise ServerError(f"{url}: {type(e).__name__}: {e}") from None
         if r.status_code == 404:
-            raise ServerError(f"{url}: the server has no {path} (HTTP 404); pass --tokenizer DIR")
+            raise ServerError(f"{url}: the server has no {path} (HTTP 404): give a local tokenizer "
+                              "(--tokenizer DIR, or tokenizer = \"DIR\" in the plan's [[variants]])")
         if r.status_code != 200:
             raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
         try:

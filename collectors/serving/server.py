@@ -86,6 +86,15 @@ class ServerProcess:
             return ""
         return b"".join(tail).decode("utf-8", "replace")
 
+    def log_head(self, lines: int = 200) -> str:
+        """The log's first ``lines`` lines (its start-up, read once the server answers)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                head = [line for _, line in zip(range(lines), f)]
+        except OSError:
+            return ""
+        return b"".join(head).decode("utf-8", "replace")
+
     def stop(self, timeout_s: float = 60.0) -> int | None:
         """Stop the server; returns its exit code (None if it never started)."""
         if self.proc is None:
@@ -206,6 +215,9 @@ class HostServer:
 
     def log_tail(self, lines: int = 200) -> str:
         return str(self._run(f"tail -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
+
+    def log_head(self, lines: int = 200) -> str:
+        return str(self._run(f"head -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         self._run(f"kill -TERM -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")

@@ -301,6 +301,8 @@ def _run_variant(
         )
         if server and server.started_at is not None:
             s.startup_s = time.monotonic() - server.started_at
+        if server:
+            s.startup_log = server.log_head(plan.server.log_tail_lines) or None  # section 2 quotes its start
         s.error = None
         identify_server(s, base_url)
         model = resolve_model(model, s.served_models, explicit=vp.served_model_name is not None)

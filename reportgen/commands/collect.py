@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import results_path, ssh_host_key_option
+from reportgen.commands._options import recorded_argv, results_path, ssh_host_key_option
 from reportgen.errors import HostError, ReportgenError
 from reportgen.plan import Plan, VariantPlan, load_plan
 from reportgen.results import Invocation, ModelVariant, ResultsStore, utc_now
@@ -162,6 +162,29 @@ def default_stages(plan: Plan | None) -> list[str]:
     return stages
 
 
+def accuracy_size_line(plan: Plan, plan_path: str | None = None) -> str:
+    """What an accuracy run without a limit will ask, said before it starts: the question count of
+    every benchmark of the data sets, per variant."""
+    from collectors.accuracy.tasks import get_task
+
+    root = Path(plan.accuracy.data_dir)
+    if not root.is_absolute() and plan_path:
+        root = Path(plan_path).parent / root
+    counts = []
+    for name in plan.accuracy.tasks:
+        try:
+            task = get_task(name)
+            counts.append((name, len(task.load(root, task.split))))
+        except Exception:  # noqa: BLE001 - a data set that does not load is the run's error to report
+            continue
+    total = sum(n for _, n in counts)
+    variants = len(plan.variants) or 1
+    size = (f" ({', '.join(f'{name} {n}' for name, n in counts)}: {total} per variant, {total * variants} in all)"
+            if counts else "")
+    return (f"accuracy: no --limit: every question of {', '.join(plan.accuracy.tasks)} is asked{size}; on a 7B model "
+            "that takes hours; --limit N asks N per benchmark (each benchmark prints its time left as it runs)")
+
+
 def with_discovery(host: str | None, plan: Plan | None, stages: list[str], *, explicit: bool, data: Path | None,
                    ports: tuple[int, ...] = (), echo: Callable[[str], None] = lambda s: None) -> tuple[Plan | None, list[str], list[str]]:
     """A plan without [[variants]]: look for a server (the plan's ports, then 8000) and measure what it
@@ -229,6 +252,12 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
 @click.option("--data", "data_dir", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Accuracy data sets (ceval/ gsm8k/ mmlu/ bbh/, e.g. the repository's datasets/): run the "
                    "accuracy evals on each served model.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Accuracy: ask this many questions per benchmark (stratified by subject), as eval --limit; "
+                   "default: the plan's, else every question.")
+@click.option("--tokenizer", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Local tokenizer dir for exact-length prompts, for variants the plan gives none "
+                   "(default: the server's /tokenize).")
 @click.option("--server-port", "server_ports", multiple=True, type=click.IntRange(1, 65535),
               help="Without [[variants]] in a plan: port to look for an OpenAI-compatible server on "
                    "(repeatable; default: the plan's, then 8000).")
@@ -237,8 +266,8 @@ def parse_stages(only: str | None, plan: Plan | None = None) -> list[str]:
                    "newest); an existing file is added to.")
 def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: str | None, ask_pass: bool,
                 known_hosts: str | None, ssh_host_key: str, container: str | None, only: str | None, timeout_s: float,
-                plan_path: str | None, resume: bool, data_dir: Path | None, server_ports: tuple[int, ...],
-                output: str | None) -> None:
+                plan_path: str | None, resume: bool, data_dir: Path | None, limit: int | None, tokenizer: str | None,
+                server_ports: tuple[int, ...], output: str | None) -> None:
     """Collect facts and measurements from a machine into one results file.
 
     Without a plan (or one without [[variants]]) it does what it can: hardware facts, then the
@@ -265,7 +294,7 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     label = host or "localhost"
     path = results_path(output, host, resume=resume)
     store = ResultsStore.open(path)
-    inv = Invocation(argv=_argv(click.get_current_context().params), started_at=utc_now(), host=label)
+    inv = Invocation(argv=recorded_argv(), started_at=utc_now(), host=label)
     store.results.invocations.append(inv)
     try:
         h = open_host(host, user=ssh_user, port=ssh_port, key_file=ssh_key, password=password,
@@ -284,7 +313,8 @@ def collect_cmd(host: str | None, ssh_user: str | None, ssh_port: int, ssh_key: 
     if note:
         click.echo(note, err=True)
     try:  # after the host answered: find its server, or say why not (nothing is written on failure)
-        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports)
+        plan, stages = _complete_plan(host, plan, stages, only, data_dir, server_ports, limit=limit, tokenizer=tokenizer,
+                                      plan_path=plan_path)
     except BaseException:
         h.close()
         raise
@@ -319,7 +349,8 @@ def _record_deployment(ctx: CollectContext) -> None:
 
 
 def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only: str | None, data_dir: Path | None,
-                   server_ports: tuple[int, ...]) -> tuple[Plan | None, list[str]]:
+                   server_ports: tuple[int, ...], *, limit: int | None = None, tokenizer: str | None = None,
+                   plan_path: str | None = None) -> tuple[Plan | None, list[str]]:
     def echo(s: str) -> None:
         click.echo(s, err=True)
 
@@ -327,20 +358,14 @@ def _complete_plan(host: str | None, plan: Plan | None, stages: list[str], only:
                                            ports=server_ports, echo=echo)
     if skipped:
         echo("collect: skipped " + "; ".join(skipped))
+    if plan is not None and tokenizer is not None:  # for the variants that name none
+        plan = plan.model_copy(update={"variants": [
+            v if v.tokenizer else v.model_copy(update={"tokenizer": str(Path(tokenizer).resolve())}) for v in plan.variants]})
+    if plan is not None and limit is not None:
+        plan = plan.model_copy(update={"accuracy": plan.accuracy.model_copy(update={"limit": limit})})
+    if plan is not None and "accuracy" in stages and plan.accuracy.enabled and plan.accuracy.limit is None:
+        echo(accuracy_size_line(plan, plan_path))
     for name in stages:
         if name != "hardware" and plan is None:
             raise ReportgenError(f"the {name} stage needs a plan: --plan plan.toml (write one with 'reportgen init')")
     return plan, stages
-
-
-def _argv(params: dict[str, object]) -> list[str]:
-    """The command line as recorded, rebuilt from the parsed options (no password is an option)."""
-    cmd = click.get_current_context().command
-    argv = ["reportgen", "collect"]
-    for p in cmd.params:
-        value = params.get(p.name or "")
-        if value is None or value is False or value == p.default:
-            continue
-        flag = max(p.opts, key=len)  # the long form
-        argv += [flag] if value is True else [flag, str(value)]
-    return argv

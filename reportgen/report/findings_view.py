@@ -42,6 +42,15 @@ def _probe_group(results: Results, start: int) -> FindingGroupView | None:
                             table=Table(["编号", "级别", "精度", "探测点", "检查项", "说明"], rows))
 
 
+def finding_totals(results: Results, findings: list[Finding]) -> tuple[int, int]:
+    """(errors, warnings) as section 7 counts them: the findings and the capacity probes' cell
+    checks. The one count of both documents (section 7, the comparison's appendix A)."""
+    probes = [sev for v in results.variants for search in v.capacity for p in search.probes
+              for _, sev, _ in probe_checks(p.cell, v)]
+    errors = sum(1 for f in findings if f.severity == "error") + sum(1 for sev in probes if sev == "error")
+    return errors, len(findings) + len(probes) - errors
+
+
 def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsView, dict[int, int]]:
     ordered = sorted(
         findings,
@@ -80,8 +89,7 @@ def findings_view(results: Results, findings: list[Finding]) -> tuple[FindingsVi
     n_probes = sum(len(s.probes) for v in results.variants for s in v.capacity)
     n_acc = sum(len(v.accuracy) for v in results.variants)
     probe_rows = probes.table.rows if probes is not None else []
-    errors = sum(1 for f in findings if f.severity == "error") + sum(1 for r in probe_rows if r[1] == SEVERITY_ZH["error"])
-    warnings = len(findings) + len(probe_rows) - errors
+    errors, warnings = finding_totals(results, findings)
     checked = f"共检查 {n_cells} 个性能用例" + (f"、{n_probes} 个容量搜索探测点" if n_probes else "") + f"、{n_acc} 项精度结果"
     if results.embeddings:
         checked += f"、{len(results.embeddings)} 项向量/重排序模型测试"

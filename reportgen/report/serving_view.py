@@ -10,6 +10,7 @@ from reportgen.energy import cell_energy
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import chart_plan
 from reportgen.report.deployment_view import perf_steps
+from reportgen.report.provenance import run_command
 from reportgen.report.view_helpers import model_name
 from reportgen.report.view_types import CaseView, FunctionalView, ServingView, Table
 from reportgen.results import (
@@ -82,6 +83,8 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
         response = fc.response_text
         if fc.error:
             response_missing = fmt.missing("failed", fc.error)
+        elif fc.response_text == "":  # answered, with no text: not "untested"
+            response_missing = "（返回的文本为空）"
         finish = _FINISH_ZH.get(fc.finish_reason or "", fc.finish_reason) if fc.finish_reason else _UNKNOWN_FIELD
         prompt, completion, derived = functional_tokens(fc)
         out_tokens = str(completion) if completion is not None else _UNKNOWN_FIELD
@@ -224,7 +227,13 @@ def _datasets_differ(cells: list[tuple[ModelVariant, ServingCell]]) -> bool:
     return len({c.dataset for _, c in cells}) > 1
 
 
-def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False) -> CaseView:
+def cell_command(results: Results, c: ServingCell) -> str | None:
+    """The command that measured a cell: its own, else the run that measured it (``collect``)."""
+    return c.command or (run_command(results, c.started_at) if c.source == "measured" else None)
+
+
+def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False,
+          command: str | None = None) -> CaseView:
     heading = f"{letter}. {v.label} · {fmt.cell_name(c.key, lengths=True, dataset=dataset)}"
     overview = latency = None
     missing = None
@@ -256,7 +265,7 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding],
     if c.metrics is not None and status != "VALID":
         notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 7 节。")
     printed_note = "原始测试输出见[附录 B](#appB)。" if c.import_info and c.import_info.text else None
-    return CaseView(heading=heading, command=c.command, printed=None, printed_note=printed_note,
+    return CaseView(heading=heading, command=command, printed=None, printed_note=printed_note,
                     overview=overview, latency=latency, notes=notes, missing=missing,
                     power=power, power_missing=power_missing)
 
@@ -308,7 +317,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     ]
     cols = [causes.TPS, causes.TPOT, causes.TTFT, causes.DURATION, causes.TTFT_P99, causes.TPOT_P99, causes.PREFILL]
     # Power columns only when some cell has readings: a machine without an SMI tool says so in 3.3.
-    power = any(c.energy is not None or (c.telemetry is not None and c.telemetry.samples) for _, c in cells)
+    power = any((e := cell_energy(c)) is not None and e.samples > 0 for _, c in cells)
     if power:
         at = headers.index("预填充吞吐 (tok/s)") + 1
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
@@ -384,7 +393,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
         f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
         "任一输入无效时不给出数值（记为“—（无效）”）。",
         f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
-        "详见第 7 节。",
+        "详见第 7 节。" if notes else "有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；本表各用例均未发现问题（见第 7 节）。",
     ]
     if power:
         general.append(
@@ -392,7 +401,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             "均由用例期间的加速卡遥测采样积分得到（见附录“指标说明”）。"
         )
     if legacy:
-        general.append("旧版测试程序另打印的 latency per token 与 TPOT 定义不同，不列入本表（见附录中的原始输出）。")
+        general.append("原始输出中另有旧版测试程序打印的每词元平均延迟，其定义与 TPOT 不同，不列入本表（见附录 B）。")
     return Table(headers, rows), general + notes, caption
 
 
@@ -415,8 +424,13 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
     compact, compact_command = _imported_cases(cells, findings)
     dataset = _datasets_differ(cells)
-    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset)
-                                            for i, (v, c) in enumerate(cells)]
+    commands = [cell_command(results, c) for _, c in cells]
+    shared = commands[0] if commands and all(cmd == commands[0] for cmd in commands) else None
+    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset,
+                                                  command=None if shared else cmd)
+                                            for i, ((v, c), cmd) in enumerate(zip(cells, commands))]
+    if compact is None and shared:
+        compact_command = shared  # one command measured every cell: printed once, before the cells
     summary, notes, caption = _summary(results, findings, numbers)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",

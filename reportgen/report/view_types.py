@@ -40,6 +40,7 @@ class DeploymentStepView:
     commands: str | None
     output: str | None
     note: str | None
+    screen: str | None = None  # an installer's screen (menu), as a code block after the commands
     level: str = "###"  # heading marks: "###" (2.n) or "####" (2.n.m, a step of a group such as docker installation)
     is_group: bool = False  # a group heading ("驱动+软件栈安装--docker方式") whose steps follow
 

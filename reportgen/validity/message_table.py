@@ -237,31 +237,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accuracy_consistency.subsets_correct": ("subsets have {total} correct but correct = {correct}", "各子集答对合计 {total}，但 correct = {correct}"),
     "accuracy_incomplete": ("{benchmark}: only {n} of {planned} planned samples were scored", "{benchmark}：计划 {planned} 个样本，仅 {n} 个完成评分"),
     "accuracy_reference_gap": (
-        "{benchmark} {score:.2f} % is {points:.2f} points {direction} the published {published:.1f} % ({source}); "
+        "{benchmark} {score:.2f}% is {points:.2f} points {direction} the published {published:.2f}% ({source}); "
         "prompts, shots and answer extraction differ between harnesses (this run: {settings})",
-        "{benchmark} {score:.2f} % 比官方公布的 {published:.1f} %（{source}）{direction} {points:.2f} 个百分点；"
+        "{benchmark} {score:.2f}% 比官方公布的 {published:.2f}%（{source}）{direction} {points:.2f} 个百分点；"
         "不同评测框架的提示词、shot 数与答案抽取方式不同（本次{settings}）",
     ),
-    "accuracy_reference_gap.mode": ("mode {mode}", "评分模式：{mode}"),
+    "accuracy_reference_gap.mode": ("mode {mode}", "评分口径：{mode}"),
     "accuracy_reference_gap.shots": ("{shots}-shot", "{shots}-shot"),
     "accuracy_reference_gap.split": ("split {split}", "数据划分 {split}"),
+    # the one bbh ceiling of the document (section 4 says the same: 37.46%, 2439/6511) and one percent format
     "bbh_bracket_bug": (
-        "bbh {score:.4f} {lead}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
-        "as '(A)' so they never match; {score:.4f} x {total} / {free} = {free_acc} % on the free-form tasks: "
-        "not a model accuracy (fixed in evalscope PR #306; rerun in corrected mode)",
-        "bbh {score:.4f} {lead}：llmuses 0.4.x 将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配；"
-        "{score:.4f} × {total} ÷ {free} = {free_acc} %，即自由作答任务上的准确率：不代表模型能力"
-        "（evalscope PR #306 已修复；请以修正版模式重新评测）",
+        "bbh {score:.2f}% {lead}: llmuses 0.4.x keeps the gold labels of the {mc} multiple-choice items (of {total}) "
+        "as '(A)' so they never match, which caps the score at {ceiling:.2f}% ({ceiling_items}/{items}): "
+        "not a model accuracy (rerun in corrected mode)",
+        "bbh {score:.2f}% {lead}：该评测程序（llmuses 0.4）将 {total} 题中 {mc} 道多选题的标准答案保留为“(A)”，永远无法匹配，"
+        "得分上限为 {ceiling:.2f}%（{ceiling_items}/{items}）：不代表模型能力，须以修正版口径重新评测",
     ),
-    "bbh_bracket_bug.swift2024": ("was scored in swift 2024 mode", "按 swift 2024 模式评分"),
-    "bbh_bracket_bug.ceiling": ("is below the {ceiling:.4f} ceiling of swift 2024 scoring", "低于 swift 2024 评分的上限 {ceiling:.4f}"),
+    "bbh_bracket_bug.swift2024": ("was scored in swift2024 mode", "按 swift 原版口径评分"),
+    "bbh_bracket_bug.ceiling": ("has no recorded scoring mode and is under the swift2024 ceiling",
+                                "未注明评分口径，且不高于 swift 原版口径的得分上限"),
     "accuracy_precision_gap": (
-        "{benchmark} {score:.2f} % is {points:.2f} points {direction} {base}'s {base_score:.2f} %{modes}",
-        "{benchmark} {score:.2f} % 比 {base} 的 {base_score:.2f} % {direction} {points:.2f} 个百分点{modes}",
+        "{benchmark} {score:.2f}% is {points:.2f} points {direction} {base}'s {base_score:.2f}%{modes}",
+        "{benchmark} {score:.2f}% 比 {base} 的 {base_score:.2f}% {direction} {points:.2f} 个百分点{modes}",
     ),
     "accuracy_precision_gap.modes": (
         "; the runs used different scoring modes ({mode} vs {base_mode})",
-        "；两次评测的评分模式不同（{mode} vs {base_mode}）",
+        "；两次评测的评分口径不同（{mode} vs {base_mode}）",
     ),
     # ---- embedding and reranker
     "embedding_error": ("{who}: the check did not complete: {error}", "{who}：测试未完成：“{error}”"),
