@@ -61,13 +61,15 @@ hostile = st.one_of(
     st.tuples(st.sampled_from("xy字<[|#`"), st.integers(2000, 30000)).map(lambda t: t[0] * t[1]),  # long, one line
 )
 
-# neither a letter, a digit, whitespace, nor a box-drawing character (the writers set those apart)
-_MARKUP_CHARS = re.compile("[^\\w\\s\u2500-\u259f\u2713\u2714\u2717\u2718]|_")
+# neither a letter, a digit, whitespace, a box-drawing character (the writers set those apart),
+# nor "/" and ":", which are no markup but carry meaning the view reads (a model path's last part,
+# "prefix:LEN")
+_MARKUP_CHARS = re.compile("[^\\w\\s/:\u2500-\u259f\u2713\u2714\u2717\u2718]|_")
 
 
 def defang(s: str) -> str:
-    """``s`` with every character that is neither a letter, a digit nor whitespace replaced by
-    ``x``: the same length and shape, no markup."""
+    """``s`` with every character that could be markup replaced by ``x``: the same length and
+    shape, no markup."""
     return _MARKUP_CHARS.sub("x", s)
 
 
