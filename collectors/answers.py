@@ -4,7 +4,7 @@ one line (a recorded error, a recorded problem, or one ``AnswerError``), never a
 
 Three parts:
 
-* **Transport limits** (``LIMITS``): at most ``max_headers`` response headers, none longer than
+* **Transport limits** (``LIMITS``, from ``reportgen.ranges`` where every limit is defined): at most ``max_headers`` response headers, none longer than
   ``max_header_line`` bytes, ``max_header_block`` in all. ``async_transport`` (aiohttp, for the
   streaming and accuracy clients) and ``sync_client`` (httpx's own h11 transport, for model lists,
   the functional check and the embedding client) both enforce them, and both turn anything the
@@ -31,6 +31,13 @@ import httpx
 
 from reportgen._io import MAX_DEPTH
 from reportgen.errors import ServerError
+from reportgen.ranges import (
+    MAX_ANSWER_BYTES,
+    MAX_HEADER_BLOCK_BYTES,
+    MAX_HEADER_LINE_BYTES,
+    MAX_RESPONSE_HEADERS,
+    MAX_TOKENS,
+)
 from reportgen.redact import register_secret
 
 __all__ = [
@@ -42,7 +49,6 @@ __all__ = [
     "aread_body",
     "aread_json",
     "async_transport",
-    "bearer",
     "register_url_credentials",
     "chat_reply",
     "completion_reply",
@@ -58,11 +64,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Limits:
-    max_headers: int = 100  # vLLM sends 5; a proxy adds a few
-    max_header_line: int = 16 * 1024  # one header line, bytes
-    max_header_block: int = 64 * 1024  # all response headers, bytes (h11 itself stops at 100 KiB)
-    max_json_bytes: int = 64 << 20  # one non-streamed JSON answer
-    max_token_count: int = 10**9  # a usage count past this is not a count
+    max_headers: int = MAX_RESPONSE_HEADERS
+    max_header_line: int = MAX_HEADER_LINE_BYTES  # one header line, bytes
+    max_header_block: int = MAX_HEADER_BLOCK_BYTES  # all response headers, bytes
+    max_json_bytes: int = MAX_ANSWER_BYTES  # one non-streamed JSON answer
+    max_token_count: int = MAX_TOKENS  # a usage count past this is not a count
 
 
 LIMITS = Limits()
@@ -219,16 +225,6 @@ def sync_client(timeout: float | httpx.Timeout, *, headers: dict[str, str] | Non
     """A synchronous client with ``LIMITS`` (model lists, the functional check, embeddings).
     URL credentials (``http://user:pass@host``) are sent as basic auth by httpx itself."""
     return httpx.Client(timeout=timeout, headers=headers, transport=GuardedTransport(transport), trust_env=False)
-
-
-def bearer(api_key: str | None) -> dict[str, str]:
-    """The ``Authorization`` header for ``api_key`` (none without one). The key is registered as a
-    secret (``reportgen.redact``): a server that echoes it (a 401 quoting it, an answer quoting
-    ``Bearer <key>``) never gets it into a results file, a document or the terminal."""
-    if not api_key:
-        return {}
-    register_secret(api_key)
-    return {"Authorization": f"Bearer {api_key}"}
 
 
 def register_url_credentials(url: str | httpx.URL) -> None:

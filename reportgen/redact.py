@@ -204,9 +204,14 @@ class Redactor:
                 for k, v in env.items()}
 
 
-def redact(text: str) -> str:
-    """``text`` with secret values replaced by ``***`` (patterns and registered secrets)."""
-    return Redactor().text(text)
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with secret values replaced by ``***``: patterns, the registered secrets and ``known``."""
+    return Redactor(known).text(text)
+
+
+def env_secrets(env: dict[str, str]) -> set[str]:
+    """The values of an environment that are secrets by their names (``HF_TOKEN``, ``*_KEY``, ...)."""
+    return {v for k, v in env.items() if is_secret_name(k)}
 
 
 class RedactingWriter:
@@ -313,22 +318,32 @@ def redact_model(obj: BaseModel, known: Iterable[str] = ()) -> Redactor:
 
 
 def redact_file(path: Any, known: Iterable[str]) -> bool:
-    """Rewrite a kept log file with secrets masked; True when something was masked."""
+    """Rewrite a kept log file with secrets masked, line by line (a server's log may be gigabytes);
+    True when something was masked. Lines are masked one by one: a secret never spans lines."""
+    import os
+    import tempfile
     from pathlib import Path
 
-    from reportgen._atomic import write_atomic
-
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
     r = Redactor(known)
-    new = r.text(text)
-    if new == text:
-        return False
+    changed = False
     try:
-        write_atomic(p, new.encode("utf-8"))
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     except OSError:
         return False
-    return True
+    try:
+        with open(p, "rb") as src, os.fdopen(fd, "wb") as dst:
+            for raw in src:
+                line = raw.decode("utf-8", "replace")
+                new = r.text(line)
+                changed = changed or new != line
+                dst.write(new.encode("utf-8") if new != line else raw)
+        if changed:
+            os.chmod(tmp, p.stat().st_mode & 0o777)
+            os.replace(tmp, p)
+    except OSError:
+        changed = False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return changed

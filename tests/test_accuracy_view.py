@@ -19,7 +19,9 @@ def _results() -> Results:
     subs = [("accountant", 49, 30, "注册会计师", "Other"), ("logic", 22, 12, "逻辑学", "Humanities")]
     r.variant("FP16").accuracy = [_acc("ceval", "corrected", 42, 71, subs), _acc("bbh", "swift2024", 1588, 6511)]
     r.variant("GPTQ-Int4").accuracy = [_acc("ceval", "corrected", 42, 71, subs), _acc("bbh", "swift2024", 1500, 6511)]
-    r.variant("AWQ-Int4").accuracy = [_acc("ceval", "corrected", 41, 71, subs)]
+    # its subsets add up to its own 41 (scores that do not add up are 无法判定: accuracy_consistency)
+    awq = [("accountant", 49, 29, "注册会计师", "Other"), ("logic", 22, 12, "逻辑学", "Humanities")]
+    r.variant("AWQ-Int4").accuracy = [_acc("ceval", "corrected", 41, 71, awq)]
     return r
 
 
@@ -55,7 +57,11 @@ def test_zero_baseline_and_higher_score() -> None:
     r = Results()
     r.variant("FP16").accuracy = [_acc("gsm8k", "corrected", 0, 10)]
     r.variant("AWQ-Int4").accuracy = [_acc("gsm8k", "corrected", 1, 10)]
-    # a higher score than the baseline is never a failure, whatever the baseline
-    assert accuracy_view(r)["verdict_rows"] == [
-        ["AWQ-Int4", "gsm8k", "修正版口径", "10.00%", "0.00%", "-10.00", "未公布", "±18.59", "通过", "得分不低于 FP16"]
-    ]
+    # a higher score than the baseline is never a failure; but a baseline of 0 (and 3 of 10 answers
+    # unparsed on both sides) is no model accuracy: nothing can be judged against it
+    (row,) = accuracy_view(r)["verdict_rows"]
+    assert row[:9] == ["AWQ-Int4", "gsm8k", "修正版口径", "10.00%", "0.00%", "-10.00", "未公布", "±18.59", "无法判定"]
+    assert row[9] == "AWQ-Int4：回答 30% 无法解析；FP16：回答 30% 无法解析、全部答错：模型未给出可判分的回答"
+    r.variant("FP16").accuracy = [_acc("gsm8k", "corrected", 1, 10).model_copy(update={"unparsed": 0})]
+    r.variant("AWQ-Int4").accuracy = [_acc("gsm8k", "corrected", 2, 10).model_copy(update={"unparsed": 0})]
+    assert accuracy_view(r)["verdict_rows"][0][8:] == ["通过", "得分不低于 FP16"]

@@ -15,7 +15,7 @@ from reportgen.variant_roles import variant_kind
 
 def test_halved_run_is_clean_and_twice_as_fast() -> None:
     a, b = pair()
-    assert check_results(a) == [] and check_results(b) == []
+    assert [f for f in check_results(a) + check_results(b) if f.severity != "note"] == []  # notes: P99 of a few requests
     c = compare([("a.json", a), ("b.json", b)])
     assert len(c.cases) == 6 and all(r.matched(0, 1) for r in c.cases)
     for row in c.cases:
@@ -144,12 +144,13 @@ def test_capacity_and_energy_ratios() -> None:
     for r, watts in ((a, 200.0), (b, 100.0)):  # B: half the time at half the power = a quarter of the energy
         cell = r.variants[0].serving[0]
         assert cell.duration_s is not None
-        cell.telemetry = TelemetrySeries(stage="serving", tool="nvidia-smi", interval_s=1.0, samples=[
+        # sampled at the window's two ends (the interval says so: no reading was dropped in between)
+        cell.telemetry = TelemetrySeries(stage="serving", tool="nvidia-smi", interval_s=cell.duration_s, samples=[
             TelemetrySample(t_s=t, device=0, power_w=watts) for t in (0.0, cell.duration_s)])
     c = compare([("a.json", a), ("b.json", b)])
     assert [r.ratios[1].value for r in c.capacity] == [2.0]
     row = next(r for r in c.cases if r.key.kind == "FP16" and r.key.batch_size == 1)
-    assert check_results(a) == [] and check_results(b) == []
+    assert [f for f in check_results(a) + check_results(b) if f.severity != "note"] == []  # notes: P99 of a few requests
     assert row.ratios[1]["tokens_per_joule"].value == pytest.approx(4.0)
     assert row.ratios[1]["tps_per_tdp_w"].value == 2.0
 

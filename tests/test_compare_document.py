@@ -137,12 +137,12 @@ def test_seed_against_clean_run_in_all_formats(tmp_path: Path) -> None:
     assert text.index("1. 结论") < text.index("2. 环境对比") < text.index("6. 可比性说明")
     assert "模型不同" in text and "vLLM 版本不同" in text
     html = (out_dir / f"{stem}.html").read_text(encoding="utf-8")
-    assert html.count("data:image/svg+xml;base64,") == 6  # two models: each metric drawn once per model
+    assert html.count("data:image/svg+xml;base64,") == 7  # two models: each metric once per model; the frontiers overlaid
     assert len(re.findall(r'<td class="[^"]*\binvalid\b[^"]*">无效</td>', html)) == 8  # the seed's 8 verdicts, drawn marked
     d = docx.Document(str(out_dir / f"{stem}.docx"))
     paragraphs = [p.text for p in d.paragraphs]
     assert any(p.endswith("可比性说明") for p in paragraphs) and any("模型不同" in p for p in paragraphs)
-    assert len(d.inline_shapes) == 6
+    assert len(d.inline_shapes) == 7
 
 
 def test_summary_baseline_option(ab: tuple[Path, Path]) -> None:
@@ -163,8 +163,8 @@ def test_charts_overlay_every_card_and_mark_invalid_points() -> None:
     fail_one_cut_one(b.variants[0].serving[0])
     c = compare([("a.json", a), ("b.json", b)])
     plan = chart_plan(c)
-    assert [name.split("-")[0] for name, _ in plan] == ["compare_tps", "compare_ttft", "compare_tpot"]
-    assert all(title.endswith(" · Qwen2-7B-Instruct") for _, title in plan)  # one model: named in the title
+    assert [name.split("-")[0] for name, _ in plan] == ["compare_tps", "compare_ttft", "compare_tpot", "compare_frontier"]
+    assert all(title.endswith(" · Qwen2-7B-Instruct") for _, title in plan[:3])  # one model: named in the title
     lines = _lines(c, "output_tps", c.cases[0].key.model)
     assert [label for _, _, label, _ in lines] == ["Card A · FP16", "Card A · GPTQ-Int4", "Card B · FP16", "Card B · GPTQ-Int4"]
     assert [bad for *_, pts in lines[2:3] for _, _, bad in pts] == [True, False, False]

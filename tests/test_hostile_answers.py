@@ -225,11 +225,12 @@ def test_functional_check_records_answers_of_another_shape(doc: Any, error: str 
 
 def test_metrics_with_inf_keeps_the_cell_and_names_the_figure(tmp_path: Path, tokdir: Path) -> None:
     """A counter of +Inf after the cell: bench saves the cell; that one figure is missing, with why."""
-    scrapes: list[int] = []
+    srv = HostileServer()
 
     def metrics(_req: Request) -> bytes:
-        scrapes.append(1)
-        inf = len(scrapes) > 1  # the scrape after the cell
+        # the warm-up request, then the cell's one: +Inf once the cell is served (the identity and
+        # before-cell scrapes come earlier)
+        inf = srv.served >= 2
         return response(200, (
             'vllm:prompt_tokens_total{model_name="m"} ' + ("+Inf" if inf else "0") + "\n"
             'vllm:generation_tokens_total{model_name="m"} ' + ("3" if inf else "0") + "\n"
@@ -237,7 +238,8 @@ def test_metrics_with_inf_keeps_the_cell_and_names_the_figure(tmp_path: Path, to
         ), content_type="text/plain")
 
     out = tmp_path / "r.json"
-    with HostileServer(routes={"GET /metrics": metrics}) as s:
+    srv.routes["GET /metrics"] = metrics
+    with srv as s:
         r = bench(s.url, tokdir, out)
     assert r.exit_code == 0, r.output
     cell = load_results(out).variant("default").serving[0]

@@ -83,7 +83,7 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert sm.generation_tokens == 240 and sm.prompt_tokens == 6 * 64
     assert len({r.prompt_sha256 for r in c.requests}) == 7  # every prompt distinct
     # Clean but for what CPU starvation causes: only load-sensitive timing warnings, never an error.
-    found = check_cell(c, ModelVariant(label="FP16"))
+    found = [f for f in check_cell(c, ModelVariant(label="FP16")) if f.severity != "note"]  # a P99 of 7 requests
     assert all(f.severity == "warning" and f.check in LOAD_SENSITIVE for f in found), found
 
 
@@ -240,7 +240,7 @@ def test_bench_command_writes_results_and_summary(stub, tokdir, tmp_path):
 def test_bench_rejects_bad_batch_sizes(tmp_path):
     r = CliRunner().invoke(cli, ["bench", "--base-url", "http://x", "--model", "m", "--batch-sizes", "1,x"])
     assert r.exit_code == 2
-    assert "reportgen: error: --batch-sizes: expected integers" in r.output
+    assert r.output.strip() == "reportgen: error: Invalid value for '--batch-sizes': 'x' is not an integer from 1 to 100000"
 
 
 def test_stage_launches_waits_checks_measures_and_stops(tokdir, tmp_path):

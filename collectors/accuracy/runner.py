@@ -26,8 +26,9 @@ from collectors import answers
 from collectors.accuracy.datasets import Item
 from collectors.accuracy.extract import get_extractor
 from collectors.accuracy.tasks import MODES, Task, get_task
+from collectors.auth import bearer
 from reportgen.errors import ReportgenError, ServerError
-from reportgen.results import AccuracyResult, ResultsStore, SampleRecord, SubsetScore, utc_now
+from reportgen.results import AccuracyResult, ResultsStore, SampleRecord, SubsetScore, ids_sha256, utc_now
 
 DEFAULT_TASKS = ("ceval", "gsm8k", "mmlu", "bbh")
 
@@ -134,6 +135,8 @@ def aggregate(result: AccuracyResult, task: Task, ctx: dict[str, Any], planned: 
     result.errors = errors
     result.score = result.correct / result.n if result.n else None
     result.macro = sum(r.score for r in scored) / len(scored) if scored else None
+    scored_ids = [rec.id for rec in result.samples if rec.id in planned_ids and rec.correct is not None]
+    result.question_ids_sha256 = ids_sha256(scored_ids) if scored_ids else None
 
 
 # --------------------------------------------------------------------------- progress
@@ -181,7 +184,7 @@ class Progress:
 
 def _client(cfg: EvalConfig) -> httpx.AsyncClient:
     """httpx over aiohttp with the shared answer limits (``collectors.answers``)."""
-    headers = answers.bearer(cfg.api_key)
+    headers = bearer(cfg.api_key)
     return httpx.AsyncClient(
         base_url=cfg.base_url.rstrip("/"),
         transport=answers.async_transport(cfg.concurrency),

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from collectors import answers
+from collectors.auth import bearer
 from collectors.embedding.checks import EmbeddingOutputError
 from reportgen.errors import ServerError
 from reportgen.results import Note
@@ -60,7 +61,7 @@ class HttpBackend:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client or answers.sync_client(timeout_s)
-        self._headers = answers.bearer(api_key)
+        self._headers = bearer(api_key)
         self._owns_client = client is None
         self.notes: list[Note] = []
         self.served_model = self._resolve_model(model)

@@ -47,6 +47,7 @@ from typing import Any, Protocol
 import httpx
 
 from collectors import answers
+from collectors.auth import bearer
 from collectors.serving.prompts import PromptSample
 from collectors.serving.sse import SSEParser
 from reportgen.results import RequestRecord
@@ -123,15 +124,8 @@ def make_client(
     if transport is None:
         # the shared answer limits (headers) and one-line transport errors: collectors.answers
         transport = answers.async_transport(max(1, concurrency) + 2, read_bufsize=4 << 20)  # + the /metrics scrapes
-    headers = {"Accept-Encoding": "identity", **answers.bearer(api_key)}
-    # Credentials in the URL (http://user:pass@host) go as basic auth: the aiohttp transport
-    # refuses a URL that carries them beside an Authorization header.
-    url = httpx.URL(base_url.rstrip("/"))
-    auth = None
-    if url.userinfo:
-        answers.register_url_credentials(url)
-        auth = httpx.BasicAuth(url.username, url.password)
-        url = url.copy_with(username=None, password=None)
+    headers = {"Accept-Encoding": "identity", **bearer(api_key)}
+    url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
         base_url=url,
         auth=auth,
@@ -139,6 +133,16 @@ def make_client(
         headers=headers,
         timeout=httpx.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None),
     )
+
+
+def url_and_auth(base_url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
+    """The server root without credentials, and the credentials (http://user:pass@host) as basic
+    auth: the aiohttp transport refuses a URL that carries them beside an Authorization header."""
+    url = httpx.URL(base_url.rstrip("/"))
+    if not url.userinfo:
+        return url, None
+    answers.register_url_credentials(url)  # masked wherever a server echoes them
+    return url.copy_with(username=None, password=None), httpx.BasicAuth(url.username, url.password)
 
 
 class _StreamError(Exception):

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from collectors import answers
+from collectors.auth import bearer
 from reportgen.errors import ServerError
 from reportgen.plan import Plan
 
@@ -59,9 +60,9 @@ def candidate_urls(host: str | None, plan: Plan | None = None, ports: tuple[int,
     return list(dict.fromkeys(urls))
 
 
-def discover_server(urls: list[str], timeout_s: float = 3.0) -> Discovery:
+def discover_server(urls: list[str], timeout_s: float = 3.0, *, api_key: str | None = None) -> Discovery:
     found = Discovery()
-    with answers.sync_client(timeout_s) as client:
+    with answers.sync_client(timeout_s, headers=bearer(api_key)) as client:
         for url in urls:
             try:
                 r = answers.request(client, "GET", url + "/v1/models")

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import httpx
 
 from collectors import answers
+from collectors.auth import bearer
 from reportgen.errors import InputFormatError, ServerError
 
 __all__ = [
@@ -116,10 +117,11 @@ class LocalTokenizer:
 class ServerTokenizer:
     """The server's own tokenizer through vLLM's ``/tokenize`` and ``/detokenize``."""
 
-    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
+    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None,
+                 api_key: str | None = None) -> None:
         self._base = base_url.rstrip("/")
         self._model = model
-        self._client = client or answers.sync_client(timeout_s)
+        self._client = client or answers.sync_client(timeout_s, headers=bearer(api_key))
 
     @property
     def source(self) -> str:

@@ -77,7 +77,9 @@ def _plan(c: Comparison) -> list[tuple[str, str, str, str, list[Line]]]:
 
 def chart_plan(c: Comparison) -> list[tuple[str, str]]:
     """(name, title) of the charts ``compare_charts`` draws, without drawing them."""
-    return [(name, title) for name, title, *_ in _plan(c)]
+    from reportgen.compare.frontier import compare_frontier_plan
+
+    return [(name, title) for name, title, *_ in _plan(c)] + compare_frontier_plan(c)
 
 
 def compare_charts(c: Comparison) -> list[Chart]:
@@ -111,4 +113,9 @@ def compare_charts(c: Comparison) -> list[Chart]:
             ax.legend(frameon=False, fontsize=7)
 
         charts.append(render_chart(name, title, draw))
+    from reportgen.compare.frontier import compare_frontier_chart
+
+    fr = compare_frontier_chart(c)
+    if fr is not None:
+        charts.append(fr)
     return charts

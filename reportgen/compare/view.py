@@ -63,8 +63,12 @@ class CompareView:
     energy: Table | None
     capacity: Table | None
     charts: list[tuple[str, str]]
+    frontier: Table | None  # every file's frontier read at the baseline's interactivity levels (compare.frontier)
+    frontier_notes: list[str]
     accuracy: Table | None
     accuracy_notes: list[str]
+    consistency: Table | None
+    consistency_notes: list[str]
     embedding: Table | None
     embedding_throughput: Table | None
     embedding_missing: str | None
@@ -251,6 +255,37 @@ def _accuracy(c: Comparison) -> tuple[Table | None, list[str]]:
     return Table(headers, rows), notes
 
 
+def _consistency(c: Comparison) -> tuple[Table | None, list[str]]:
+    from reportgen.consistency.verdict import kl_text, pct
+
+    if not c.consistency:
+        return None, []
+    rows = []
+    differ = []
+    for row in c.consistency:
+        cells = []
+        for p in row.points:
+            if p is None:
+                cells.append("未测")
+                continue
+            s = p.verdict.summary
+            text = f"{p.verdict.judgement.verdict_zh}（{p.label}）"
+            if s is not None and s.prompts and row.same_reference:
+                text += (f"\ntop-1 一致率 {pct(s.top1 or 0.0)}，平均 KL {kl_text(s.kl_mean or 0.0)}"
+                         f"\n完全一致率 {pct(s.exact or 0.0)}，首词元一致率 {pct(s.first_token or 0.0)}")
+            if p.verdict.batch is not None:
+                text += f"\n批大小 {p.verdict.batch.batch_size} 的批次不变性：{p.verdict.batch.judgement.verdict_zh}"
+            text += f"\n参考：{p.verdict.reference}"
+            cells.append(text)
+        if not row.same_reference:
+            differ.append(row.kind)
+        rows.append([row.kind, *cells])
+    notes = ["各卡逐词元对照同一参考卡记录的输出（见各自评测文档的“与参考卡输出一致性”一节），判定各按其精度的阈值。"]
+    if differ:
+        notes.append(f"{'、'.join(differ)}：各文件使用的参考不同，只列出各自的判定，不并列数值。")
+    return Table(["版本", *[source_label(s, c) for s in c.sources]], rows), notes
+
+
 def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
     if not c.embeddings:
         return None, None, None
@@ -296,11 +331,11 @@ def _sources(c: Comparison) -> Table:
         r = s.results
         n_cells = sum(len(v.serving) for v in r.variants)
         n_acc = sum(len(v.accuracy) for v in r.variants)
-        errors, warnings = finding_totals(r, s.findings)
+        errors, warnings, notes = finding_totals(r, s.findings)
         rows.append([
             source_label(s, c), s.name, f"{r.tool.name} {r.tool.version}（schema v{r.schema_version}）",
             f"{n_cells} 个性能用例、{n_acc} 项精度结果、{len(r.embeddings)} 项向量/重排序测试",
-            f"错误 {errors} 项、警告 {warnings} 项",
+            f"错误 {errors} 项、警告 {warnings} 项" + (f"、提示 {notes} 项" if notes else ""),
         ])
     return Table(["加速卡", "结果文件", "写入工具", "内容", "有效性检查"], rows)
 
@@ -327,11 +362,15 @@ def _glossary() -> Table:
 
 
 def build_compare_view(c: Comparison) -> CompareView:
+    from reportgen.compare.frontier import compare_frontier_table
+
     headline, headline_notes = _headline(c)
     winners, winners_missing = _winners(c)
+    frontier_table, frontier_notes = compare_frontier_table(c)
     performance, energy = _performance(c)
     env, env_notes = _environment(c)
     acc, acc_notes = _accuracy(c)
+    cons, cons_notes = _consistency(c)
     emb, emb_tput, emb_tput_missing = _embedding(c)
     emb_missing = None if emb is not None else fmt.missing("not_collected", "各结果文件中均没有向量或重排序模型测试")
     base = c.base.label
@@ -367,8 +406,12 @@ def build_compare_view(c: Comparison) -> CompareView:
         energy=energy,
         capacity=_capacity(c),
         charts=chart_plan(c),
+        frontier=frontier_table,
+        frontier_notes=frontier_notes,
         accuracy=acc,
         accuracy_notes=acc_notes,
+        consistency=cons,
+        consistency_notes=cons_notes,
         embedding=emb,
         embedding_throughput=emb_tput,
         embedding_missing=emb_missing,

@@ -1,7 +1,8 @@
 """Charts of the document, drawn with matplotlib from the results as they are.
 
 ``serving_charts``: output TPS, TTFT and TPOT against batch size, one line per variant on
-the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
+the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). The
+frontier and soak charts are in ``frontier_charts``. ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
 variant. Each chart comes as SVG (text as paths: no font needed where it is viewed;
 deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
@@ -37,6 +38,7 @@ LEGEND_INVALID = "无效数据"
 LEGEND_WARNING = "存疑数据"
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+MAX_LABELLED_TICKS = 24  # batch sizes labelled one by one; beyond, the axis's own ticks
 
 
 @dataclass(frozen=True)
@@ -241,14 +243,19 @@ def serving_charts(results: Results, findings: list[Finding] | None = None) -> d
                 plot_line(ax, [p.batch for p in pts], [p.y for p in pts], [p.status != "INVALID" for p in pts],
                           marker=marker, color=color, linewidth=1.4, label=label,
                           alpha=1.0 if all(p.status == "VALID" for p in pts) else 0.45)
-                for p in pts:
-                    statuses.add(p.status)
-                    if p.status == "INVALID":
-                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=INVALID_COLOR,
+                # one artist per status, not per point: thousands of cells draw in linear time
+                for status in ("VALID", "WARNING", "INVALID"):
+                    group = [p for p in pts if p.status == status]
+                    if not group:
+                        continue
+                    statuses.add(status)
+                    xs, ys = [p.batch for p in group], [p.y for p in group]
+                    if status == "INVALID":
+                        ax.plot(xs, ys, marker=marker, markersize=6, color=INVALID_COLOR,
                                 markerfacecolor="white", markeredgewidth=1.4, linestyle="none")
                     else:
-                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=color, linestyle="none",
-                                markerfacecolor=color if p.status == "VALID" else "white", markeredgewidth=1.4)
+                        ax.plot(xs, ys, marker=marker, markersize=6, color=color, linestyle="none",
+                                markerfacecolor=color if status == "VALID" else "white", markeredgewidth=1.4)
             if "INVALID" in statuses:
                 ax.plot([], [], marker="o", linestyle="none", color=INVALID_COLOR, markerfacecolor="white",
                         label=LEGEND_INVALID + "（不连线）")
@@ -256,13 +263,18 @@ def serving_charts(results: Results, findings: list[Finding] | None = None) -> d
                 ax.plot([], [], marker="o", linestyle="none", color="#333333", markerfacecolor="white",
                         label=LEGEND_WARNING)
             ax.set_xscale("log", base=2)
-            ax.set_xticks(batches, [str(b) for b in batches])
+            if len(batches) <= MAX_LABELLED_TICKS:
+                ax.set_xticks(batches, [str(b) for b in batches])
+            else:  # thousands of batch sizes: powers of two, not one unreadable label per cell
+                from matplotlib.ticker import FuncFormatter
+
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
             ax.minorticks_off()
             ax.set_xlabel("批大小（并发请求数）")
             ax.set_ylabel(ylabel)
             ax.set_title(title)
             ax.set_ylim(bottom=0)
-            ax.legend(frameon=False)
+            ax.legend(frameon=False, loc="best" if sum(len(p) for _, p in lines) <= MAX_LABELLED_TICKS else "upper left")
 
         charts[name] = _render(_file_name(name, lines), title, draw)
     return charts
@@ -281,6 +293,10 @@ def chart_plan(results: Results, findings: list[Finding] | None = None) -> list[
             plan.append((_file_name(name, lines), serving_title(spec[0], lines)))
     plan += accuracy_chart_plan(results, findings)
     plan += capacity_chart_plan(results)
+    from reportgen.report.frontier_charts import frontier_chart_plan, soak_chart_plan  # they draw with this module
+
+    plan += frontier_chart_plan(results, findings)
+    plan += soak_chart_plan(results)
     return plan
 
 
@@ -292,6 +308,12 @@ def all_charts(results: Results, findings: list[Finding] | None = None) -> dict[
     if acc is not None:
         charts[acc.name] = acc
     charts.update(capacity_charts(results))
+    from reportgen.report.frontier_charts import frontier_chart, soak_charts
+
+    fr = frontier_chart(results, findings)
+    if fr is not None:
+        charts[fr.name] = fr
+    charts.update(soak_charts(results))
     return charts
 
 

@@ -61,6 +61,7 @@ from reportgen.report.mdparse import (
     table_rows,
 )
 from reportgen.report.pagination import NEW_PAGE
+from reportgen.report.safe_text import LIMITS, document_text
 
 BODY_FONT = "Microsoft YaHei"
 CODE_FONT = "Consolas"
@@ -493,8 +494,9 @@ class _Writer:
         widths = [int(Pt(w)) for w in geometry.widths_pt]
         for c, width in enumerate(widths):
             table.columns[c].width = width
+        docx_rows = list(table.rows)  # indexing table.rows builds the list of every row: quadratic in rows
         for r, (head, cells) in enumerate(rows):
-            row = table.rows[r]
+            row = docx_rows[r]
             row_cells = row.cells  # python-docx rebuilds this list on every access
             trpr = row._tr.get_or_add_trPr()
             _set_child(trpr, "cantSplit", _TRPR_ORDER)
@@ -664,6 +666,15 @@ def _toc(doc: DocxDocument, body: list[Token], pages: dict[str, int] | None = No
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+#: python-docx refuses a core property (title, author, ...) of 256 characters or more.
+CORE_PROPERTY_MAX = LIMITS["meta"].chars
+
+
+def _core(text: str) -> str:
+    """``text`` as a core property: one line, at most ``CORE_PROPERTY_MAX`` characters."""
+    return document_text(text, "meta")
+
+
 def markdown_to_docx(
     md: str | ParsedDocument,
     path: str | os.PathLike[str],
@@ -682,16 +693,18 @@ def markdown_to_docx(
     reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
     section) is followed by a page break and the table of contents (a TOC field).
     Core properties: ``title``, ``author`` (none: left empty, never "python-docx"),
-    ``created`` (default: now), language zh-CN. ``toc_pages``: when LibreOffice is installed, lay
-    the written file out with it and write the 目录 again with its page numbers (``docx_toc``).
+    ``created`` (default: now), language zh-CN; a title or author of ``CORE_PROPERTY_MAX``
+    characters or more (python-docx's limit) is cut there with "…" for the properties only:
+    the cover keeps it whole. ``toc_pages``: when LibreOffice is installed, lay the written file
+    out with it and write the 目录 again with its page numbers (``docx_toc``).
     """
     doc = Document()
     _setup_styles(doc)
     props = doc.core_properties
-    props.title = title
+    props.title = _core(title)
     props.language = "zh-CN"
-    props.author = author or ""
-    props.last_modified_by = author or ""
+    props.author = _core(author or "")
+    props.last_modified_by = _core(author or "")
     props.created = props.modified = created or datetime.now(timezone.utc).replace(microsecond=0)
     props.comments = ""
     parsed = parse_markdown(md) if isinstance(md, str) else md

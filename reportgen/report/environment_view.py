@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reportgen.ranges import MAX_CAPTURE_BYTES
 from reportgen.report import formatting as fmt
 from reportgen.report.view_helpers import UNRECORDED, join_distinct
 from reportgen.report.view_types import EnvironmentView, Table
@@ -198,6 +199,11 @@ def environment_view(results: Results) -> EnvironmentView:
             "本机未发现加速卡：PCI 设备中没有已知加速卡厂商或类别的设备，也未找到任何厂商的 SMI 工具；"
             "加速卡的型号、显存、接口、算力、功耗与驱动等项目均不适用。"
         )
+    for o in results.environment.raw_outputs:
+        for stream, total in (("标准输出", o.stdout_bytes), ("错误输出", o.stderr_bytes)):
+            if total is not None:
+                notes.append(f"命令 {o.id or o.command} 的{stream}共 {total} 字节，超过记录上限，已截断："
+                             f"结果文件仅保留前 {fmt.byte_size(MAX_CAPTURE_BYTES)}。")
     if any(f.present and f.origin == "spec_sheet" for f in facts.values()):
         notes.append("标“厂商规格”的数值取自厂商公开规格，并非本机实测；各项数值的来源见附录“数据来源与可追溯性”。")
     return EnvironmentView(table=Table(["硬件", "组件", "详情"], rows), devices=devices, notes=notes)

@@ -454,7 +454,7 @@ def anchor_headings(tokens: list[Token]) -> None:
     for i, t in enumerate(tokens):
         if t.type != "heading_open":
             continue
-        text = tokens[i + 1].content
+        text = re.sub(r"\\(.)", r"\1", tokens[i + 1].content)  # as read: "3\.5 容量" (escaped by the template) is 3.5
         m, a = _SECTION.match(text), _APPENDIX.match(text)
         if m:
             hid = "s" + m.group(1)

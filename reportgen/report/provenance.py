@@ -102,12 +102,18 @@ def run_command(results: Results, when: datetime | None) -> str | None:
     return None
 
 
-def raw_blocks(results: Results) -> list[RawBlock]:
-    """The benchmark and evaluation output as printed, one block each."""
+def raw_blocks(results: Results, limit: int | None = None) -> tuple[list[RawBlock], int]:
+    """The benchmark and evaluation output as printed, one block each; at most ``limit`` serving
+    blocks (a document of thousands of cells keeps the rest in the results file only). Returns
+    the blocks and how many serving blocks were left out."""
     out: list[RawBlock] = []
+    left_out = 0
     for v in results.variants:
         for c in sorted(v.serving, key=cell_order):
             if c.import_info and c.import_info.text:
+                if limit is not None and len(out) >= limit:
+                    left_out += 1
+                    continue
                 out.append(RawBlock(f"{v.label} · {fmt.cell_name(c.key, lengths=True)}：性能测试输出",
                                     c.import_info.text))
     for v in results.variants:
@@ -119,7 +125,7 @@ def raw_blocks(results: Results) -> list[RawBlock]:
         for i, text in enumerate(seen, start=1):
             suffix = f"（第 {i} 段）" if len(seen) > 1 else ""
             out.append(RawBlock(f"{v.label}：精度评测输出{suffix}", text))
-    return out
+    return out, left_out
 
 
 _ORIGIN_HOW = {

@@ -40,7 +40,9 @@ LIMITS: dict[str, Limit] = {
     "text": Limit(8000, 2000),  # a paragraph
     "block": Limit(20000, 2000),  # a code block: a command, a log, a server's answer
     "chart": Limit(60, 60),  # a label or title drawn in a chart
-    "meta": Limit(200, 200),  # document metadata: the HTML title, PDF and DOCX properties (Word: 255 at most)
+    # document metadata, one line: the HTML title, PDF and DOCX properties (python-docx refuses 256
+    # characters or more)
+    "meta": Limit(255, 255),
 }
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
@@ -92,6 +94,8 @@ def document_text(value: object, kind: str = "text") -> str:
     (``inline``, ``cell``, ``text``, ``block``, ``chart``, ``meta``)."""
     text = value if isinstance(value, str) else str(value)
     limit = LIMITS[kind]
-    if kind == "chart" and len(text) > limit.chars:
+    if kind == "meta":
+        text = " ".join(text.split())
+    if kind in ("chart", "meta") and len(text) > limit.chars:  # no room for a note: an ellipsis
         return clean(text[: limit.chars - 1]) + "…"
     return cut(clean(text), limit)

@@ -97,6 +97,10 @@ class ServingView:
     steps: list[DeploymentStepView] = field(default_factory=list)  # 3.3's steps before the results
     cases_table: Table | None = None  # imported cells: one table of what each printed (raw output in appendix B)
     cases_command: str | None = None  # their one command, when they share it
+    # more cells than serving_view.DETAIL_LIMIT: what 3.3 says instead of a page per cell, and the
+    # table of every cell (appendix E)
+    overflow_note: str | None = None
+    all_cells: Table | None = None
 
 
 @dataclass
