@@ -82,6 +82,62 @@ def test_eval_and_embed_refuse_a_malformed_model_list_in_one_line(tmp_path: Path
     assert "answered something other than a model list" in (load_results(tmp_path / "m.json").embeddings[0].error or "")
 
 
+@pytest.mark.parametrize("answer", ['{"data": 5}', '{"data": [{"id": 5}]}', "[1, 2]", "not json", '{"data": [' * 5000])
+def test_consistency_client_refuses_a_malformed_model_list_in_one_line(answer: str) -> None:
+    """The consistency client (``reference record``, ``consistency``) reads model lists through the
+    same layer: one ``ServerError`` line, never a TypeError."""
+    from collectors.consistency.client import ConsistencyClient
+    from reportgen.errors import ServerError
+
+    async def identity(url: str) -> None:
+        c = ConsistencyClient(url, "m")
+        try:
+            await c.identity()
+        finally:
+            await c.aclose()
+
+    with HostileServer(routes={"GET /v1/models": _route(response(200, answer))}) as s:
+        with pytest.raises(ServerError, match="answered something other than a model list"):
+            asyncio.run(identity(s.url))
+
+
+@pytest.mark.parametrize("answer, said", [
+    (response(200, b"[" * 200 + b"]" * 200), "nested deeper than 100 levels"),
+    (response(200, b'{"n": ' + b"9" * 5000 + b"}"), "a number is too long"),
+    (response(200, b"\xff\xfe"), "not UTF-8"),
+    (response(400, b"Incorrect request"), "HTTP 400"),
+])
+def test_consistency_client_answers_are_one_line_per_prompt(answer: bytes, said: str) -> None:
+    from collectors.consistency.client import AnswerError, ConsistencyClient
+
+    async def tokenize(url: str) -> None:
+        c = ConsistencyClient(url, "m")
+        try:
+            await c.tokenize([{"role": "user", "content": "hi"}])
+        finally:
+            await c.aclose()
+
+    with HostileServer(routes={"POST /tokenize": _route(answer)}) as s:
+        with pytest.raises(AnswerError, match=said):
+            asyncio.run(tokenize(s.url))
+
+
+def test_consistency_client_holds_the_header_limits() -> None:
+    from collectors.consistency.client import ConsistencyClient
+    from reportgen.errors import ServerError
+
+    async def tokenize(url: str) -> None:
+        c = ConsistencyClient(url, "m")
+        try:
+            await c.tokenize([{"role": "user", "content": "hi"}])
+        finally:
+            await c.aclose()
+
+    with HostileServer(routes={"POST /tokenize": _route(response(200, b"{}", headers=MANY_HEADERS))}) as s:
+        with pytest.raises(ServerError, match="more than 100 response headers"):
+            asyncio.run(tokenize(s.url))
+
+
 # --------------------------------------------------------------------------- chat answers (eval)
 
 
