@@ -283,6 +283,9 @@ class RequestRecord(_Model):
     scheduled_s: float | None = None  # open loop: when the arrival process said to send it (start_s - this = lateness)
     first_answer_s: float | None = None  # reasoning models: first chunk of answer content (not reasoning)
     target_output_tokens: int | None = None  # variable-length datasets: the output length this request asked for
+    model: str | None = None  # the model the answer's chunks named (the first one not requested, if any)
+    events_after_done: int = 0  # SSE events the server sent after [DONE] (not counted: no token of the answer)
+    answer_problems: list[str] = Field(default_factory=list)  # usage of another shape: recorded as unknown, named
 
     @property
     def ok(self) -> bool:
@@ -495,6 +498,15 @@ class ServingCell(_Model):
     def exact_output(self) -> bool:
         """Whether the exact output-length checks apply to this cell."""
         return self.output_len_exact if self.output_len_exact is not None else is_exact_length(self.dataset)
+
+    def answer_models(self) -> dict[str, int]:
+        """The served model of this cell: each model name its answered timed requests named, with
+        how many named it (the requested one alone when the server is the one asked for)."""
+        out: dict[str, int] = {}
+        for r in self.requests:
+            if not r.warmup and r.error is None and r.model is not None:
+                out[r.model] = out.get(r.model, 0) + 1
+        return out
 
     @property
     def key(self) -> CellKey:
@@ -1155,7 +1167,8 @@ def _v3_frontier(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _v3_harden(doc: dict[str, Any]) -> dict[str, Any]:
     """harden's part of v3: new optional fields only (``SampleRecord.answer_problems``,
-    ``FunctionalCheck.answer_problems``, ``ServerMetricsDelta.missing``), all empty by default;
+    ``FunctionalCheck.answer_problems``, ``ServerMetricsDelta.missing``; on ``RequestRecord``
+    ``model``, ``events_after_done`` and ``answer_problems``), all empty or unknown by default;
     a v2 file needs no change."""
     return doc
 

@@ -276,6 +276,74 @@ def test_functional_check_records_answers_of_another_shape(doc: Any, error: str 
         assert problem is not None and any(p.startswith(problem) for p in fc.answer_problems)
 
 
+# --------------------------------------------------------------------------- the stream, counted right (bench)
+
+
+def _stream(events: list[bytes]) -> bytes:
+    return response(200, b"".join(b"data: " + e + b"\n\n" for e in events), content_type="text/event-stream")
+
+
+def _chunk(text: str, model: str = "m", finish: str | None = None) -> bytes:
+    return json.dumps({"id": "x", "model": model, "choices": [{"index": 0, "text": text, "finish_reason": finish}]}).encode()
+
+
+def _usage(n: Any, model: str = "m") -> bytes:
+    return json.dumps({"id": "x", "model": model, "choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": n}}).encode()
+
+
+def _bench_cell(tmp_path: Path, tokdir: Path, answer: bytes) -> tuple[Any, list[Any]]:
+    from reportgen.validity import check_results
+
+    out = tmp_path / "r.json"
+    with HostileServer(routes={"POST /v1/completions": _route(answer)}) as s:
+        r = bench(s.url, tokdir, out, "--output-len", "8")
+    assert r.exit_code == 0, r.output
+    res = load_results(out)
+    return res.variant("default").serving[0], check_results(res)
+
+
+def test_chunks_after_done_are_not_counted_and_are_a_finding(tmp_path: Path, tokdir: Path) -> None:
+    """Issue 20: 8 token chunks, [DONE], then 5 more: the request counts 8 (TPOT over 8), and
+    the cell says the stream went on after [DONE]."""
+    events = [_chunk(f"t{i} ", finish="length" if i == 7 else None) for i in range(8)] + [_usage(8), b"[DONE]"]
+    events += [_chunk("late ") for _ in range(5)]
+    cell, findings = _bench_cell(tmp_path, tokdir, _stream(events))
+    timed = [q for q in cell.requests if not q.warmup]
+    assert timed and all(q.error is None and len(q.chunk_times_s) == 8 and q.events_after_done == 5 for q in timed)
+    assert cell.metrics is not None and cell.metrics.total_output_tokens == 8 * len(timed)
+    (f,) = [f for f in findings if f.check == "stream_after_done"]
+    assert f.severity == "warning" and f.message == f"{len(timed)} of {len(timed)} streams went on after [DONE] (up to 5 events; not counted)"
+    assert f.message_zh == f"{len(timed)} 个流式应答中有 {len(timed)} 个在 [DONE] 之后仍有数据（最多 5 个事件，未计入）"
+    assert not [f for f in findings if f.check == "stream_tokens"]  # the 8 counted agree with usage
+
+
+def test_chunks_naming_another_model_are_recorded_and_a_finding(tmp_path: Path, tokdir: Path) -> None:
+    events = [_chunk(f"t{i} ", model="other-7b", finish="length" if i == 7 else None) for i in range(8)]
+    cell, findings = _bench_cell(tmp_path, tokdir, _stream([*events, _usage(8, "other-7b"), b"[DONE]"]))
+    timed = [q for q in cell.requests if not q.warmup]
+    assert cell.answer_models() == {"other-7b": len(timed)}
+    (f,) = [f for f in findings if f.check == "answer_model"]
+    assert f.severity == "error"
+    assert f.message == f"{len(timed)} of {len(timed)} answered requests were answered by other-7b, not by the requested m"
+    # the requested model's answers: recorded, no finding
+    cell, findings = _bench_cell(tmp_path, tokdir, _stream([_chunk("a", finish="length"), _usage(1), b"[DONE]"]))
+    assert set(cell.answer_models()) == {"m"} and not [f for f in findings if f.check == "answer_model"]
+
+
+@pytest.mark.parametrize("count, problem", [
+    (10**400, "usage.completion_tokens is an integer of 401 digits, not a token count: recorded as unknown"),
+    ("8", "usage.completion_tokens is a string ('\"8\"'), not a token count: recorded as unknown"),
+])
+def test_bench_usage_that_is_not_a_count_is_unknown_and_named(tmp_path: Path, tokdir: Path, count: Any, problem: str) -> None:
+    """Issue 20: ``usage.completion_tokens`` of 400 digits was an OverflowError; now the count is
+    unknown, the problem is named on the request, the cell is saved and its figures come from the stream."""
+    events = [_chunk(f"t{i} ", finish="length" if i == 7 else None) for i in range(8)] + [_usage(count), b"[DONE]"]
+    cell, _ = _bench_cell(tmp_path, tokdir, _stream(events))
+    timed = [q for q in cell.requests if not q.warmup]
+    assert timed and all(q.error is None and q.completion_tokens is None and q.answer_problems == [problem] for q in timed)
+    assert cell.metrics is not None and cell.metrics.completed == len(timed)
+
+
 # --------------------------------------------------------------------------- /metrics
 
 
