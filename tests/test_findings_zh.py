@@ -152,6 +152,11 @@ def _degenerate() -> Results:
     q = c2.requests[4]
     more = [q.chunk_times_s[-1] + 0.02 * k for k in range(1, 45)]
     c2.requests[4] = q.model_copy(update={"chunk_times_s": q.chunk_times_s + more, "end_s": more[-1]})
+    # and request 5 was answered by another model, request 6 went on after [DONE] (issue 20)
+    c2.request_params["model"] = "demo-7b"
+    for i, rec in enumerate(c2.requests):
+        rec.model = "other-7b" if i == 5 else "demo-7b"
+    c2.requests[6].events_after_done = 5
     refresh(c2)
     # bs8: one wave of 8 (steady_window); a stored total throughput that is not input + output
     c8 = clean_cell(8, n=8)
@@ -409,6 +414,8 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
     ("degenerate", "stream_tokens", "FP16", 2,
      "流式输出与词元计数不符（MLPerf TEST06）：8 个请求中有 1 个收到的词元块多于服务端报告的词元数（300 个块，usage 为 256）；"
      "8 个请求中有 1 个生成了 300 个词元，超过 max_tokens = 256：服务端没有遵守输出上限"),
+    ("degenerate", "answer_model", "FP16", 2, "8 个有应答的请求中有 1 个由 other-7b 应答，而非所请求的 demo-7b"),
+    ("degenerate", "stream_after_done", "FP16", 2, "8 个流式应答中有 1 个在 [DONE] 之后仍有数据（最多 5 个事件，未计入）"),
     ("degenerate", "throughput_sum", "FP16", 8,
      "总吞吐 11702.86 tok/s 不等于输入吞吐 11702.86 + 输出吞吐 365.71 = 12068.57 tok/s"),
     ("degenerate", "functional_failed", "FP16", None, "功能测试未通过：返回内容为空（生成了 256 个词元，解码后没有文字）"),

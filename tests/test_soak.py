@@ -162,7 +162,7 @@ def test_a_server_that_slows_down_is_found_with_its_sign_and_size(tokdir: Path, 
     findings = [f for f in check_results(res) if f.check == "soak_drift"]
     assert findings and "平均 TPOT 在测试期间漂移 +" in (findings[0].message_zh or "")
     md = render_markdown(res)
-    assert "### 3\\.5 稳定性测试" in md and "判定：不稳定（TPOT 漂移" in md and "](charts/soak_FP16_0-" in md
+    assert "### 3\\.5 稳定性测试" in md and "判定：不稳定（TPOT 漂移" in md and "](charts/soak-" in md
     (st,) = soak_verdict(res)
     assert st.verdict == "unstable" and st.text.startswith("FP16 稳定性测试（并发数 4，12 s）：不稳定（TPOT 测试期间上升")
 

@@ -46,6 +46,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors import answers
+from collectors.auth import bearer
 from collectors.serving.prompts import PromptSample
 from collectors.serving.sse import SSEParser
 from reportgen.results import RequestRecord
@@ -120,22 +122,9 @@ def make_client(
     #39963: a 64 KiB buffer collapsed throughput at long contexts).
     """
     if transport is None:
-        import aiohttp
-        from httpx_aiohttp import AiohttpTransport
-
-        limit = max(1, concurrency) + 2  # + the scrapes of /metrics beside the streams
-
-        def session() -> aiohttp.ClientSession:
-            return aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit, force_close=False),
-                read_bufsize=4 << 20,
-                auto_decompress=False,
-            )
-
-        transport = AiohttpTransport(client=session)
-    headers = {"Accept-Encoding": "identity"}
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
+        # the shared answer limits (headers) and one-line transport errors: collectors.answers
+        transport = answers.async_transport(max(1, concurrency) + 2, read_bufsize=4 << 20)  # + the /metrics scrapes
+    headers = {"Accept-Encoding": "identity", **bearer(api_key)}
     url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
         base_url=url,
@@ -152,6 +141,7 @@ def url_and_auth(base_url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
     url = httpx.URL(base_url.rstrip("/"))
     if not url.userinfo:
         return url, None
+    answers.register_url_credentials(url)  # masked wherever a server echoes them
     return url.copy_with(username=None, password=None), httpx.BasicAuth(url.username, url.password)
 
 
@@ -162,7 +152,7 @@ class _StreamError(Exception):
 class _Acc:
     """What one request has seen so far (survives a timeout that cancels the stream)."""
 
-    __slots__ = ("times", "payloads", "status", "usage", "done", "events", "finish_reason")
+    __slots__ = ("times", "payloads", "status", "usage", "done", "events", "after_done", "finish_reason")
 
     def __init__(self) -> None:
         self.times: list[float] = []
@@ -171,6 +161,7 @@ class _Acc:
         self.usage: dict[str, Any] | None = None
         self.done = False
         self.events = 0
+        self.after_done = 0  # events after [DONE]: no token of the answer, never counted
         self.finish_reason: str | None = None
 
 
@@ -277,6 +268,9 @@ async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any
             now = _now()
             for p in parser.feed(data):
                 acc.events += 1
+                if acc.done:
+                    acc.after_done += 1
+                    continue
                 # Fast path: a vLLM-style compact token chunk, recognised without parsing.
                 if b'"choices":[{' in p and p.endswith(b"}") and b'"usage":{' not in p and excl not in p:
                     times.append(now)
@@ -293,7 +287,9 @@ async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any
                 await asyncio.sleep(0)
         for p in parser.close():
             acc.events += 1
-            if p == b"[DONE]":
+            if acc.done:
+                acc.after_done += 1
+            elif p == b"[DONE]":
                 acc.done = True
             else:
                 _slow(p, _now(), acc, is_token)
@@ -364,6 +360,7 @@ async def _request(
 
     finish_reason = None
     text = None
+    model = None
     if acc.payloads:
         # A token chunk counts only if it is a JSON object of the expected shape: the fast path
         # took it on sight, so every one is parsed here, after the stream (off the timed path).
@@ -373,6 +370,9 @@ async def _request(
             if bad is not None:
                 raise _StreamError(f"malformed SSE event: {acc.payloads[bad][:120]!r}")
             last = _choice(chunks[-1]) or {}
+            # the model the answer named: the first name that is not the one requested, if any
+            names = [m for d in chunks if isinstance(m := d.get("model"), str)]
+            model = next((m for m in names if m != params.model), names[0] if names else None)
             fr = last.get("finish_reason")
             finish_reason = fr if isinstance(fr, str) else None
             if params.keep_text:
@@ -381,6 +381,9 @@ async def _request(
             if error is None:
                 error = str(e) if isinstance(e, _StreamError) else f"malformed SSE event: {_first_bad(acc.payloads)!r}"
     usage = acc.usage or {}
+    problems: list[str] = []  # usage counts of another shape: unknown, and named (collectors.answers)
+    prompt_tokens = answers.token_count(usage.get("prompt_tokens"), "usage.prompt_tokens", problems)
+    completion_tokens = answers.token_count(usage.get("completion_tokens"), "usage.completion_tokens", problems)
     times = [t - t0 for t in acc.times]
     first_answer = _first_answer(acc.payloads, times)
     return RequestRecord(
@@ -390,8 +393,8 @@ async def _request(
         first_token_s=times[0] if times else None,
         end_s=times[-1] if times else None,
         chunk_times_s=times,
-        prompt_tokens=_int(usage.get("prompt_tokens")),
-        completion_tokens=_int(usage.get("completion_tokens")),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
         expected_prompt_tokens=sample.prompt_tokens,
         finish_reason=finish_reason,
         http_status=acc.status,
@@ -401,6 +404,9 @@ async def _request(
         chunks=acc.events,
         first_answer_s=first_answer,
         target_output_tokens=sample.output_len,
+        model=model,
+        events_after_done=acc.after_done,
+        answer_problems=problems,
     )
 
 
@@ -428,11 +434,6 @@ def _first_bad(payloads: list[bytes]) -> bytes:
         except ValueError:
             return p[:120]
     return payloads[-1][:120]
-
-
-def _int(v: Any) -> int | None:
-    """A token count as the server reported it; anything but a non-negative integer is unknown."""
-    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
 
 
 async def stream_completion(

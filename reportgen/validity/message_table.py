@@ -189,6 +189,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{off} of {ok} requests generated {span} tokens, more than max_tokens = {max_tokens}: the server ignored the limit",
         "{ok} 个请求中有 {off} 个生成了 {span} 个词元，超过 max_tokens = {max_tokens}：服务端没有遵守输出上限",
     ),
+    "answer_model": (
+        "{off} of {ok} answered requests were answered by {named}, not by the requested {requested}",
+        "{ok} 个有应答的请求中有 {off} 个由 {named} 应答，而非所请求的 {requested}",
+    ),
+    "stream_after_done": (
+        "{off} of {ok} streams went on after [DONE] (up to {events} events; not counted)",
+        "{ok} 个流式应答中有 {off} 个在 [DONE] 之后仍有数据（最多 {events} 个事件，未计入）",
+    ),
     "steady_window": ("{problems}", "{problems}"),
     "steady_window.slowest": (
         "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third{why}): "

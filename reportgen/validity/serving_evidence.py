@@ -80,6 +80,45 @@ def _stream_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
 
 
 @rule(
+    "answer_model", family="serving", scope="cell", severity="error",
+    description="measured cells: every answered timed request's stream names the model that was requested -> error "
+                "(a gateway or a wrong deployment answered: the figures are another model's)",
+    source=Source("ours", "each OpenAI-style completion chunk names the model that produced it; a figure "
+                          "measures only the model it asked for"),
+    remedy=("point --base-url and --model at the deployment under test (a gateway may route to another), then re-run",
+            "确认 --base-url 与 --model 指向被测部署（网关可能转发到其他模型）后重测"),
+    title_zh="应答应来自所请求的模型",
+)
+def _answer_model(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    requested = cell.request_params.get("model")
+    if cell.source != "measured" or not isinstance(requested, str):
+        return
+    named = cell.answer_models()
+    other = {m: n for m, n in named.items() if m != requested}
+    if other:
+        yield Issue("error", say("answer_model", off=sum(other.values()), ok=sum(named.values()),
+                                 named=items(sorted(other), "list"), requested=requested))
+
+
+@rule(
+    "stream_after_done", family="serving", scope="cell", severity="warning",
+    description="measured cells: a stream that goes on after its [DONE] event -> warning (what follows [DONE] is "
+                "not counted into any figure; the server's streaming is not what the OpenAI protocol says)",
+    source=Source("ours", "an OpenAI-style stream ends with data: [DONE]; nothing after it belongs to the answer"),
+    remedy=("check the server's (or proxy's) streaming: nothing may follow [DONE]",
+            "检查服务端（或代理）的流式输出：[DONE] 之后不应再有数据"),
+    title_zh="流式输出应在 [DONE] 处结束",
+)
+def _stream_after_done(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    if cell.source != "measured":
+        return
+    timed = timed_requests(cell.requests)
+    late = [r.events_after_done for r in timed if r.events_after_done]
+    if late:
+        yield Issue("warning", say("stream_after_done", off=len(late), ok=len(timed), events=max(late)))
+
+
+@rule(
     "steady_window", family="serving", scope="cell", severity="warning",
     description="the slowest request (max E2EL) must be shorter than a third of the cell's duration, and a measured "
                 "cell needs a warm-up request before its timed window -> warning (the message says why not: one "
