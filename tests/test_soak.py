@@ -329,7 +329,8 @@ def test_collect_runs_the_plans_soak_and_records_the_frontier_settings(tokdir: P
     v = res.variant("FP16")
     assert len(v.soak) == 1, r.output
     (run,) = v.soak
-    assert (run.concurrency, run.load_origin) == (2, "operating_point")  # the largest valid batch
+    rec = recommended_load(res, v)  # the largest valid batch: 2, or 1 when a starved machine marks batch 2
+    assert rec is not None and (run.concurrency, run.load_origin) == (int(rec.value), "operating_point")
     assert len(run.windows) == 4 and v.cards == 1
     assert res.frontier is not None and res.frontier.card_hour_price == 20 and res.frontier.interactivity == [100, 150]
     md = render_markdown(res)
