@@ -55,12 +55,16 @@ def worker(port: int, c: int, tokens: int, seconds: float) -> None:
             await asyncio.gather(*(loop(w) for w in range(c)))
             return recs, time.perf_counter() - t0
 
+    c0 = time.process_time()
     recs, dur = asyncio.run(go())
+    cpu = time.process_time() - c0
     errors = [r.error for r in recs if r.error]
     m = serving_metrics(recs, dur)
     chunks = sum(len(r.chunk_times_s) for r in recs if r.ok)
     print(json.dumps({"chunks_per_s": chunks / dur, "ttft_ms": m.ttft_ms.mean, "requests": len(recs),
-                      "errors": len(errors), "usage_tokens_per_s": m.output_throughput}))
+                      "errors": len(errors), "usage_tokens_per_s": m.output_throughput,
+                      # the share of its core the client got: well below 1, other processes took the rest
+                      "cpu_share": cpu / dur, "chunks_per_cpu_s": chunks / cpu}))
 
 
 def free_port() -> int:

@@ -37,7 +37,7 @@ from reportgen._atomic import write_atomic
 from reportgen._io import parse_json
 from reportgen.errors import ResultsError, ResultsSchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
 
 # Why a fact has no value. Kept short and closed so the document can translate each.
@@ -255,6 +255,8 @@ class RequestRecord(_Model):
     scheduled_s: float | None = None  # open loop: when the arrival process said to send it (start_s - this = lateness)
     first_answer_s: float | None = None  # reasoning models: first chunk of answer content (not reasoning)
     target_output_tokens: int | None = None  # variable-length datasets: the output length this request asked for
+    response_model: str | None = None  # the "model" its first token chunk named (the served model)
+    chunks_after_done: int | None = None  # SSE events after [DONE]: not timed, not counted (None: none came)
 
     @property
     def ok(self) -> bool:
@@ -428,6 +430,9 @@ class ServingCell(_Model):
     prompt_seed: int | None = None  # seed of the exact-length random prompts
     prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
     request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
+    # the "model" names the server's chunks carried (RequestRecord.response_model), distinct, first seen
+    # first; normally one, the requested request_params["model"]; empty when none named one or not measured
+    response_models: list[str] = Field(default_factory=list)
     interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
 
     def exact_input(self) -> bool:
@@ -869,7 +874,19 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v3_client(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (client): ``RequestRecord.response_model`` and ``chunks_after_done``, and
+    ``ServingCell.response_models``; all optional with defaults (a v2 file did not record them),
+    so nothing to convert."""
+    return doc
+
+
+def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 gathers this session's results-model changes; each helper's step is one function."""
+    return _v3_client(doc)
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict[str, Any], *, source: str) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
     "fault, error",
     [
         ("http500", 'HTTP 500: {"error": {"message": "injected failure", "code": 500}}'),
-        ("reset:3", "ConnectionResetError(104, 'Connection reset by peer')"),
+        ("reset:3", "ConnectionResetError: [Errno 104] Connection reset by peer"),
         ("stall:3", "stalled: no data for 0.5 s"),
         ("malformed:3", "malformed SSE event"),
         ("nodone", "stream ended before [DONE]"),
@@ -160,7 +160,7 @@ def test_server_dying_mid_cell_is_recorded_and_the_run_saves(tokdir, tok, tmp_pa
     errors = [r.error for r in first.requests]
     assert len(errors) == 4 and all(errors), errors
     assert first.server_metrics.error is not None  # /metrics gone after the cell
-    assert saved[1].requests[0].error.startswith("ClientConnectorError")
+    assert saved[1].requests[0].error.startswith("ConnectionRefusedError: [Errno 111]")
 
 
 def test_ctrl_c_keeps_finished_cells_and_resume_redoes_the_rest(stub, tok, tmp_path):
