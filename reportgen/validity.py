@@ -1508,5 +1508,7 @@ def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellSt
     return "WARNING" if mine else "VALID"
 
 
-# Open-loop, repeat and capacity checks live in their own module; importing it registers them.
+# Open-loop, repeat and capacity checks, and what the serving client saw in the streams, live in
+# their own modules; importing them registers them.
+from reportgen import validity_client as _validity_client  # noqa: E402,F401
 from reportgen import validity_load as _validity_load  # noqa: E402,F401

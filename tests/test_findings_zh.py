@@ -194,8 +194,19 @@ def _spec_bounds() -> Results:
     return r
 
 
+def _stream_faults() -> Results:
+    """Chunks naming another model; one request with 5 events after [DONE]."""
+    r = clean_results()
+    c = r.variants[0].serving[1]
+    c.request_params = {"model": "Qwen2-7B-Instruct", "stream": True}
+    c.response_models = ["Qwen2-7B-Instruct", "other-model"]
+    c.requests[3].chunks_after_done = 5
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
     "open_loop_and_repeats": _open_loop_and_repeats,
+    "stream_faults": _stream_faults,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
     "embedding": _embedding,
@@ -257,6 +268,10 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
     ("open_loop_and_repeats", "open_loop_lateness", "FP16", 100,
      "请求实际发出时间比计划到达时间晚 30.0 ms（P99，上限 10 ms）：客户端过忙，未能保持到达过程"),
+    ("stream_faults", "response_model", "FP16", 2,
+     "服务端返回的数据块标注的模型为 'other-model'，而请求的模型为 'Qwen2-7B-Instruct'：测试数据可能来自其他模型"),
+    ("stream_faults", "chunks_after_done", "FP16", 2,
+     "1 个请求在 [DONE] 之后又收到 5 个事件；这些事件未计入 TPOT、ITL 和端到端延迟，但服务端的流式输出不合规范"),
     ("open_loop_and_repeats", "repeat_cv", "FP16", 2,
      "3 次重复测试结果不一致：输出吞吐 变异系数 14.4%；平均 TTFT 变异系数 15.7%；平均 TPOT 变异系数 15.7%（超过 5%）"),
     ("lengths_unknown", "requested_length_unknown", "FP16", 1,

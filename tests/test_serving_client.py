@@ -203,3 +203,49 @@ def test_huge_event_split_in_small_reads_is_one_token_at_its_arrival():
     rec, _ = run(stream_completion, reads)
     assert rec.ok and len(rec.chunk_times_s) == 1
     assert rec.first_token_s == pytest.approx(1.0 + (len(reads) - 2) * 1e-4)
+
+
+# --------------------------------------------------------------------------- what the server says about itself
+
+
+def test_token_chunks_after_done_are_counted_never_timed():
+    # 13 chunks for 8 tokens: 5 arrive after [DONE] (in the same read and in a later one)
+    reads = [(100.1 + i * 0.1, tok(i)) for i in range(8)]
+    reads.append((101.0, USAGE + DONE + tok(8) + tok(9)))
+    reads.append((105.0, tok(10) + tok(11) + tok(12)))
+    rec, _ = run(stream_completion, reads)
+    assert rec.ok and rec.chunks_after_done == 5 and rec.chunks == 15
+    assert rec.chunk_times_s == pytest.approx([1.1 + i * 0.1 for i in range(8)])
+    assert rec.end_s == pytest.approx(1.8)  # not 6.0: E2EL, TPOT and ITL end at the last token before [DONE]
+    m = serving_metrics([rec], duration_s=2.0)
+    assert m.itl_ms.max == pytest.approx(100.0)
+    clean, _ = run(stream_completion, [(100.1, tok(0)), (100.2, USAGE + DONE)])
+    assert clean.chunks_after_done is None
+
+
+def test_the_served_model_is_recorded():
+    named = ev({"id": "c", "model": "other-model", "choices": [{"index": 0, "text": " a", "finish_reason": None}]})
+    rec, _ = run(stream_completion, [(100.1, named), (100.2, USAGE + DONE)])
+    assert rec.ok and rec.response_model == "other-model"
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, USAGE + DONE)])
+    assert rec.response_model is None  # the chunks named none
+
+
+@pytest.mark.parametrize("value, error", [
+    ("9" * 400, "implausible usage.completion_tokens: a number of 400 digits (more than 1,000,000,000 tokens in one request)"),
+    ("9" * 5000, "malformed SSE event"),  # both JSON parsers refuse integers of more than 4300 digits
+    ("1000000001", "implausible usage.completion_tokens: 1000000001 (more than 1,000,000,000 tokens in one request)"),
+])
+def test_an_absurd_token_count_fails_the_request(value, error):
+    usage = b'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":' + value.encode() + b"}}\n\n"
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, usage + DONE)])
+    assert not rec.ok and rec.error.startswith(error)
+    assert rec.completion_tokens is None and rec.prompt_tokens is None
+    serving_metrics([rec], duration_s=1.0)  # no OverflowError anywhere after it
+
+
+def test_chunks_are_validated_whatever_their_spacing_or_extra_fields():
+    # the strict schema and the lenient path agree: NaN logprobs, a 1e400 float, extra fields
+    odd = b'data: {"choices":[{"index":0,"text":" a","logprobs":NaN,"x":1e400}],"model":"m"}\n\n'
+    rec, _ = run(stream_completion, [(100.1, odd), (100.2, USAGE + DONE)])
+    assert rec.ok and rec.chunk_times_s == pytest.approx([1.1]) and rec.response_model == "m"

@@ -81,6 +81,23 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert cell_problems(c) == []
 
 
+def test_the_cell_records_the_served_model_and_a_mismatch_is_a_finding(stub, tok):
+    from reportgen.results import Results
+    from reportgen.validity import check_results
+
+    plan = CellPlan(batch_size=2, input_len=16, output_len=4, rounds=1, warmup_requests=1)
+    same = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0))
+    assert same.response_models == ["stub-model"] and {r.response_model for r in same.requests} == {"stub-model"}
+    # the stub names its own model whatever the request asked for, as a proxy to another model would
+    other = cell(stub.base_url, tok, plan, dataclasses.replace(params(stub_ttft=0.0, stub_tpot=0.0), model="Qwen2-7B-Instruct"))
+    assert other.request_params["model"] == "Qwen2-7B-Instruct" and other.response_models == ["stub-model"]
+    r = Results()
+    r.variant("FP16").serving.extend([same, other])
+    found = [f for f in check_results(r) if f.check == "response_model"]
+    assert len(found) == 1 and found[0].severity == "warning" and found[0].batch_size == 2
+    assert "named model 'stub-model', the requests asked for 'Qwen2-7B-Instruct'" in found[0].message
+
+
 def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
     plan = CellPlan(batch_size=1, input_len=32, output_len=4, rounds=2, warmup_requests=0)
     first = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0), key="same", seed=7)
