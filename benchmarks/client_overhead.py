@@ -48,7 +48,9 @@ def worker(port: int, c: int, tokens: int, seconds: float) -> None:
 
             async def loop(w: int) -> None:
                 i = 0
-                while time.perf_counter() < end:
+                # at least two requests per stream, as vLLM's run below (2 x concurrency at least):
+                # the second wave's TTFT is the steady state's, the first one's is the herd's start
+                while time.perf_counter() < end or i < 2:
                     recs.append(await stream_completion(client, sample, params, t0=t0, index=w * 100000 + i))
                     i += 1
 
