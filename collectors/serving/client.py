@@ -248,18 +248,17 @@ async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any
 
 def _take(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> None:
     """``/v1/completions``: a chunk with a choice is a token."""
-    acc.events += len(events)
-    if acc.done:
-        acc.after_done += len(events)
+    if not _counted(events, acc):
         return
     decode, texts = _fast_decode, acc.texts
     for p in events:
         try:
             c = decode(p)
         except _DecodeError:
-            if _done(p, events, acc):
+            slow = _slow(p, events, acc)
+            if slow is None:
                 return
-            c = chunks.decode(p)  # the lenient path: a Chunk, or ChunkError with what is wrong
+            c = slow
         if c.usage is not None:
             acc.usage = c.usage
         if c.choices:
@@ -275,18 +274,17 @@ def _take(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> Non
 
 def _take_chat(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> None:
     """``/v1/chat/completions``: the same, except a role-only delta, which precedes generation."""
-    acc.events += len(events)
-    if acc.done:
-        acc.after_done += len(events)
+    if not _counted(events, acc):
         return
     decode, texts = _fast_decode, acc.texts
     for p in events:
         try:
             c = decode(p)
         except _DecodeError:
-            if _done(p, events, acc):
+            slow = _slow(p, events, acc)
+            if slow is None:
                 return
-            c = chunks.decode(p)
+            c = slow
         if c.usage is not None:
             acc.usage = c.usage
         if c.choices:
@@ -305,14 +303,23 @@ def _take_chat(events: list[bytes], now: float, acc: _Acc, times: list[float]) -
             _server_error(c)
 
 
-def _done(p: bytes, events: list[bytes], acc: _Acc) -> bool:
-    """Whether ``p`` is ``[DONE]`` (the first in this read: an earlier one would have ended the
-    read); the events after it are counted, never taken."""
-    if p != b"[DONE]":
+def _counted(events: list[bytes], acc: _Acc) -> bool:
+    """Count a read's events; False when they come after ``[DONE]`` (counted, never taken)."""
+    acc.events += len(events)
+    if acc.done:
+        acc.after_done += len(events)
         return False
-    acc.done = True
-    acc.after_done += len(events) - events.index(p) - 1
     return True
+
+
+def _slow(p: bytes, events: list[bytes], acc: _Acc) -> Chunk | None:
+    """A payload the typed decoder refused: ``[DONE]`` (None; the events after it in this read are
+    counted, never taken), else the lenient path: a ``Chunk``, or ``ChunkError`` saying what is wrong."""
+    if p == b"[DONE]":  # the first one in this read: an earlier one would have ended the read
+        acc.done = True
+        acc.after_done += len(events) - events.index(p) - 1
+        return None
+    return chunks.decode(p)
 
 
 def _server_error(c: Chunk) -> None:
