@@ -9,7 +9,8 @@ is data (an exception's or a server's own message) is quoted as it is: code ``te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 NoteArgs = Mapping[str, "str | int | float"]
 
@@ -76,6 +77,26 @@ NOTES: dict[str, tuple[str, str]] = {
     "raw_scores_rejected": ("{endpoint} rejected the raw-score flags ({flags}): its scores are the server's normalized ones",
                             "{endpoint} 不接受原始得分参数（{flags}）：得分为服务端归一化后的数值"),
 }
+
+
+@dataclass(frozen=True)
+class Msg:
+    """One line in English and in Chinese, worded from the same values (``format_row``)."""
+
+    en: str
+    zh: str
+
+    def __add__(self, other: Msg) -> Msg:
+        return Msg(self.en + other.en, self.zh + other.zh)
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def joined(parts: Iterable[Msg], en: str = "; ", zh: str = "；") -> Msg:
+    """Several lines joined into one, each language with its own separator."""
+    parts = list(parts)
+    return Msg(en.join(p.en for p in parts), zh.join(p.zh for p in parts))
 
 
 class _Args(dict):  # type: ignore[type-arg]

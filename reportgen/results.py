@@ -305,8 +305,26 @@ class ServingMetrics(_Model):
     extra: dict[str, float] = Field(default_factory=dict)  # other printed metrics, by the printed name
 
 
+class Rendering(_Model):
+    """Another rendering of the same run (the printed text and its saved JSON; two pastes),
+    merged into the item that carries this: where it was and the values it printed."""
+
+    file: str
+    block: int = 0
+    format: str
+    first_line: int | None = None
+    last_line: int | None = None
+    printed: dict[str, str] = Field(default_factory=dict)
+
+
 class ImportInfo(_Model):
-    """Where an imported figure came from, and the text as printed."""
+    """Where an imported figure came from, and the text as printed.
+
+    Accounting (schema 3): ``first_line``/``last_line`` is the block's span in ``file`` (1-based,
+    inclusive); ``printed_at`` the line of each printed value; ``rests_on`` maps each field the
+    importer set (``metrics.ttft_ms.p99``, ``batch_size``, ``score``) to the printed labels it
+    rests on -- one label when it was read, its inputs when it was derived (then the field is
+    also in ``derived``). A printed number no field rests on was not used."""
 
     file: str
     block: int = 0  # index of the block in the file
@@ -315,6 +333,11 @@ class ImportInfo(_Model):
     text: str | None = None  # the block as printed
     derived: list[str] = Field(default_factory=list)  # fields the importer computed (not printed)
     complete: bool | None = None  # False: the printed block was cut short (no closing ruler / object cut)
+    first_line: int | None = None
+    last_line: int | None = None
+    printed_at: dict[str, int] = Field(default_factory=dict)  # label -> line in ``file``
+    rests_on: dict[str, list[str]] = Field(default_factory=dict)  # field path -> printed labels
+    also: list[Rendering] = Field(default_factory=list)  # other renderings of the same run, merged here
 
 
 class ServerMetricsDelta(_Model):
@@ -723,15 +746,21 @@ class EmbeddingRun(_Model):
 
 class Finding(_Model):
     """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
-    ``warning``: it is doubtful or incomplete."""
+    ``warning``: it is doubtful or incomplete. Findings are recomputed whenever a file is checked
+    or rendered; ``validate --write`` stores them."""
 
     severity: Literal["error", "warning"]
     precision: str | None = None  # variant label
     cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
-    check: str  # stable snake_case name of the validity check
+    check: str  # the rule's stable snake_case reason code (docs/validity.md)
     message: str  # one English line with the numbers involved
     message_zh: str | None = None  # the same line in Chinese, same numbers (the document shows it)
     benchmark: str | None = None  # accuracy findings: the benchmark concerned
+    # The row of the message table both lines are worded from (the check's code, or "code.variant")
+    # and its arguments: the evidence values the rule used (numbers, strings; a nested row as
+    # {"row", "args"}, a word in two languages as {"en", "zh"}, a list as {"join", "items"}).
+    message_row: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def batch_size(self) -> int | None:
@@ -881,9 +910,26 @@ def _v3_client(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 (imports): ``ImportInfo`` gains the block's line span, the line of each printed
+    value, the printed values each field rests on, and the other renderings merged into an
+    item (``Rendering``). All are optional with empty defaults: a v2 file needs no change."""
+    return doc
+
+
+def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 words a finding from a row of the message table with its evidence values
+    (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
+    findings are recomputed whenever a file is checked (``validate``) or rendered, and nothing
+    reads the stored ones (``validate --write`` stores fresh ones)."""
+    if isinstance(doc.get("findings"), list):
+        doc["findings"] = []
+    return doc
+
+
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """v3 gathers this session's results-model changes; each helper's step is one function."""
-    return _v3_client(doc)
+    """Every results-model change of schema 3, one function per branch."""
+    return _v3_verdicts(_v3_imports(_v3_client(doc)))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -1,9 +1,12 @@
 """Shared vocabulary of the document's comparisons: which variant is the FP16/BF16 baseline,
-which are quantised, in which order benchmarks are listed, and the scoring modes' Chinese names."""
+which are quantised, which published variant a variant is (``model_key``, ``variant_key``), in
+which order benchmarks are listed, and the scoring modes' Chinese names."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 
 from reportgen.results import ModelVariant
 
@@ -42,3 +45,26 @@ def variant_kind(v: ModelVariant) -> str:
     if precision.startswith("int"):
         return precision.upper()
     return v.label
+
+
+def model_key(v: ModelVariant) -> str:
+    """The model's name without quantization suffixes, lower-case ("qwen2-7b-instruct")."""
+    name = v.model or (PurePosixPath(v.model_path.rstrip("/")).name if v.model_path else None) or v.label
+    key = name.strip().lower()
+    key = re.sub(r"[-_.](gptq|awq)([-_.]?int[48])?$", "", key)
+    key = re.sub(r"[-_.]int[48]$", "", key)
+    return key
+
+
+def variant_key(v: ModelVariant) -> str | None:
+    """Which published variant to compare with: "bf16", "gptq-int8", "gptq-int4", "awq" or None."""
+    text = " ".join(x for x in (v.quantization, v.precision, v.label, v.model_path) if x).lower()
+    if "awq" in text:
+        return "awq"
+    if "gptq" in text:
+        return "gptq-int8" if "int8" in text else "gptq-int4"
+    if v.quantization or re.search(r"int[48]", text):
+        return None
+    if re.search(r"fp16|bf16|fp32|float16|bfloat16|float32", text) or not v.precision:
+        return "bf16"
+    return None

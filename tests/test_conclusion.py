@@ -6,11 +6,12 @@ from pathlib import Path
 
 from _clean_run import clean_results, fail_one_cut_one
 
-from reportgen.report.accuracy_verdict import noise_points, variant_accuracy
-from reportgen.report.conclusion import Statement, conclusion, operating_point
+from reportgen.report.conclusion import Statement, conclusion
 from reportgen.report.markdown import render_markdown
 from reportgen.results import AccuracyResult, Results, load_results
 from reportgen.validity import check_results
+from reportgen.verdicts.accuracy import noise_points, variant_accuracy
+from reportgen.verdicts.performance import operating_point
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "samples" / "seed-bi150.json"
@@ -108,14 +109,15 @@ def test_live_sample_conclusion_gives_operating_point_speedup_and_verdicts() -> 
 
 
 def test_functional_verdict_says_why_an_answer_is_empty() -> None:
-    from reportgen.report.checks_view import functional_verdict
     from reportgen.results import FunctionalCheck, ModelVariant
+    from reportgen.verdicts.checks import functional_verdict
 
     v = ModelVariant(label="FP16", precision="fp16")
     v.functional_check = FunctionalCheck(response_text="", finish_reason="length", prompt_tokens=14, completion_tokens=256)
-    assert functional_verdict(v) == ("未通过", "未通过：返回内容为空（生成了 256 个词元，解码后没有文字）")
+    assert (functional_verdict(v).word, functional_verdict(v).text) == ("未通过", "未通过：返回内容为空（生成了 256 个词元，解码后没有文字）")
+    assert functional_verdict(v).outcome.state == "unusable"
     v.functional_check = FunctionalCheck(response_text="  ", finish_reason="stop")
-    assert functional_verdict(v) == ("未通过", "未通过：返回内容为空")
+    assert (functional_verdict(v).word, functional_verdict(v).text) == ("未通过", "未通过：返回内容为空")
     v.functional_check = FunctionalCheck(response_text="你好，我是一个语言模型。", finish_reason="stop", completion_tokens=9)
-    word, line = functional_verdict(v)
-    assert word == "通过" and "9 个词元" in line, line
+    fv = functional_verdict(v)
+    assert fv.word == "通过" and "9 个词元" in fv.text and fv.outcome.state == "usable", fv

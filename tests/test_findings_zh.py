@@ -406,7 +406,9 @@ def test_validate_json_keys_unchanged_and_english(repo: Path, tmp_path: Path) ->
     out = CliRunner().invoke(cli, ["validate", str(path), "--json"])
     assert out.exit_code == 1
     items = json.loads(out.stdout)
-    assert items and all(list(item) == ["severity", "precision", "cell", "benchmark", "check", "message"] for item in items)
+    keys = ["severity", "precision", "cell", "benchmark", "check", "message", "args", "remedy"]
+    assert items and all(list(item) == keys for item in items)
+    assert items[0]["args"]["value"] == "790.90" and items[0]["remedy"].startswith("re-run and keep the raw output")
     assert "message_zh" not in out.stdout
     assert "input token throughput printed 790.90 tok/s but 8192 / 24.37 s = 336.15 tok/s" in items[0]["message"]
     table = CliRunner().invoke(cli, ["validate", str(path)])

@@ -31,10 +31,11 @@ def test_vllm_log_then_merge(tmp_path: Path) -> None:
     res = run("import", "vllm-log", *logs, "-o", str(out))
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert len(lines) == 17 and lines[-1] == f"wrote {out}"
-    # every file names the format it was read as, then one line per cell
-    assert lines[0] == f"{logs[0]}: vllm-text (vLLM benchmark_serving.py / vllm bench serve printed result (with its Namespace or command))"
+    assert len(lines) == 25 and lines[-1] == f"wrote {out}"
+    # every block named with its lines and format, then one line per cell, then one accounting line per file
+    assert lines[0] == f"{logs[0]}:1-27: vllm-text (vLLM benchmark_serving.py / vllm bench serve printed result (with its Namespace or command))"
     assert lines[8] == f"{logs[0]} block 0: FP16 batch 1, input 8192, output 256, dataset sharegpt, 1 ok, 256 tokens in 24.37 s: added"
+    assert lines[16] == f"{logs[0]}: 1 block found, 1 imported; 17 printed numbers read, 17 used, 0 not used"
     results = load_results(out)
     assert [v.label for v in results.variants] == ["FP16", "GPTQ-Int4"]
     assert [c.batch_size for c in results.variant("GPTQ-Int4").serving] == [1, 2, 4, 8]
@@ -65,7 +66,9 @@ def test_swift_eval_command(tmp_path: Path) -> None:
     res = run("import", "swift-eval", *sorted(str(p) for p in (SEED / "accuracy").glob("*.log")), "-o", str(out))
     assert res.exit_code == 0
     lines = res.output.splitlines()
-    assert len(lines) == 16 and sum(": swift-log (" in line for line in lines) == 3  # 3 files, each named with its format
+    # 6 blocks in 3 files, each named with its lines and format; 12 scores; one accounting line per file
+    assert len(lines) == 22 and sum(": swift-log (" in line for line in lines) == 6
+    assert f"{SEED / 'accuracy' / 'fp16.log'}: 1 block found, 1 imported; 4 printed numbers read, 4 used, 0 not used" in lines
     results = load_results(out)
     scores = {v.label: {a.benchmark: a.score for a in v.accuracy} for v in results.variants}
     assert scores["FP16"]["bbh"] == 0.2439 and scores["AWQ-Int4"]["mmlu"] == 0.6529 and scores["GPTQ-Int4"]["ceval"] == 0.6738
@@ -99,7 +102,7 @@ def test_bad_input_leaves_results_untouched(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert res.output.strip() == (
         f"reportgen: error: {empty}: no known serving format recognised "
-        "(looked for: aiperf-json, vllm-json, sglang-jsonl, evalscope-perf, sglang-text, vllm-text)"
+        "(looked for: aiperf-json, vllm-json, sglang-jsonl, evalscope-perf, guidellm, aiperf-table, sglang-text, vllm-early-text, vllm-text)"
     )
     assert out.read_bytes() == before  # the good file was not half-imported
     binary = tmp_path / "bin.log"

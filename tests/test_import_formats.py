@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES
 
 from reportgen.cli import cli
+from reportgen.importers._text import clean_lines
+from reportgen.importers.blocks import segment
 from reportgen.importers.formats import FORMATS, formats_markdown, list_formats, parse_any
 from reportgen.importers.labels import RULES, match_precision, precision_from_label, precision_from_path
 from reportgen.importers.vllm_log import RunParams, parse_vllm_text
@@ -53,6 +55,8 @@ def test_every_format_has_a_real_example_in_the_corpus() -> None:
     assert all(parse_any(p.read_text(), p.name, RunParams())[0].name == "swift-log" for p in seed_logs)
     detected.add("swift-log")
     corpus += seed_logs
+    for p in corpus:  # every block's format: the SMI screens (hardware) and the later blocks of mixed files
+        detected |= {b.fmt.name for b in segment(clean_lines(p.read_text(encoding="utf-8")), FORMATS) if b.fmt is not None}
     for f in FORMATS:
         assert f.name in detected, f"{f.name}: no real output in tests/fixtures/real"
         parts = [part.strip() for part in f.example.split("...") if part.strip()]
@@ -73,9 +77,9 @@ def test_auto_names_the_format_and_warns(tmp_path: Path) -> None:
     res = run("import", "auto", str(evalscope), str(lm), "-o", str(out))
     assert res.exit_code == 0, res.output  # type: ignore[attr-defined]
     lines = res.output.splitlines()  # type: ignore[attr-defined]
-    assert lines[0] == f"{evalscope}: evalscope-perf (evalscope perf Benchmarking summary (and its percentile table))"
+    assert lines[0] == f"{evalscope}:1-34: evalscope-perf (evalscope perf Benchmarking summary (and its percentile table))"
     assert lines[1].startswith("warning: ") and "pass --input-len/--output-len" in lines[1]
-    assert lines[2].startswith(f"{lm}: lm-eval-markdown (")
+    assert lines[2].startswith(f"{lm}:1-5: lm-eval-markdown (")
     r = load_results(out)
     assert {v.label for v in r.variants} == {"unknown", "FP16"}
     cell = r.variant("unknown").serving[0]

@@ -155,3 +155,31 @@ def test_apply_over_existing_results(seed: Results) -> None:
     assert len(results.deployment) == step_count
     assert results.environment.facts["cpu.model"].value == "other"
     assert results.environment.facts["os.name"].value == "Ubuntu 22.04.4 LTS"
+
+
+def test_invalid_escape_in_a_recorded_response_is_one_line(tmp_path: Path) -> None:
+    """Issue 21: hypothesis turned ``\\n7`` into ``\\7`` inside the seed's cut-off ``raw_response``;
+    the partial-response reader decoded the ``text`` string with json.loads and raised
+    JSONDecodeError. It is one line naming the key, and the CLI exits 2 leaving no file."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import cli
+
+    text = MANUAL.read_text(encoding="utf-8")
+    bad = text.replace("\\n7. 将烤盘", "\\7. 将烤盘", 1)
+    assert bad != text
+    msg = _err(bad)
+    assert "\n" not in msg
+    assert msg.startswith("m.toml") and "key variants[0].functional_check.raw_response: " in msg
+    assert 'the "text" string is not valid JSON (Invalid \\escape at character ' in msg
+    # the character named is the backslash in the value as written
+    value = bad.split("raw_response = '''", 1)[1]
+    text_value = "".join(value.splitlines()).split('"text":"', 1)[1]
+    pos = int(msg.rsplit("at character ", 1)[1].split()[0])
+    assert text_value[pos : pos + 2] == "\\7"
+    src = tmp_path / "m.toml"
+    src.write_text(bad, encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(cli, ["import", "manual", str(src), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists()
+    assert res.output.count("\n") == 1 and "raw_response" in res.output

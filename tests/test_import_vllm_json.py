@@ -45,7 +45,8 @@ def test_recomputed_metrics_equal_vllms_own() -> None:
     assert (cell.batch_size, cell.input_len, cell.output_len, cell.num_requests) == (8, 8192, 256, 8)
     info = cell.import_info
     assert info.format == "vllm-json" and info.printed["mean_ttft_ms"] == "614.7183908749838"
-    assert "ttfts" not in info.printed and info.printed["model_id"] == "/models/tiny-qwen2"
+    assert info.printed["ttfts"] == "[8 values]" and info.printed["model_id"] == "/models/tiny-qwen2"  # arrays by size only
+    assert info.rests_on["requests"] == ["start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors"]
     assert item.model == "tiny-qwen2" and item.label == "FP16"
 
 
@@ -77,7 +78,7 @@ def test_summary_only_json() -> None:
     assert m.ttft_ms.mean == doc["mean_ttft_ms"] and m.ttft_ms.std == doc["std_ttft_ms"] and m.ttft_ms.p99 == doc["p99_ttft_ms"]
     assert m.itl_ms.median == doc["median_itl_ms"]
     assert m.input_throughput == pytest.approx(65536 / doc["duration"])
-    assert item.cell.import_info.derived == ["input_throughput"]
+    assert item.cell.import_info.derived == ["prefill_tps", "input_throughput"]
 
 
 def test_json_rejections() -> None:

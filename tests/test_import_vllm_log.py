@@ -8,7 +8,8 @@ import pytest
 from conftest import FIXTURES
 
 from reportgen.errors import InputFormatError
-from reportgen.importers.vllm_log import parse_namespace, parse_vllm_text
+from reportgen.importers.run_settings import parse_namespace
+from reportgen.importers.vllm_log import parse_vllm_text
 
 SERVING = Path(__file__).resolve().parent.parent / "samples" / "seed" / "serving"
 

@@ -1,16 +1,24 @@
-"""One verdict per cell: the 3.4 table, the charts and the conclusion read one list of
-findings through ``cell_status``; a clean cell beside a spoiled one stays VALID."""
+"""One verdict per cell: collect's table, validate, summary, the 3.4 table, the charts and the
+conclusion read one list of findings through ``cell_status``; a clean cell beside a spoiled
+one stays VALID."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
-from _clean_run import clean_cell, fail_one_cut_one
+import pytest
+from _clean_run import clean_cell, fail_one_cut_one, refresh, run_one_at_a_time
+from click.testing import CliRunner
 
+from collectors.serving.progress import summary_table
+from reportgen.cli import cli
 from reportgen.report.charts import SERVING_SERIES, serving_lines
 from reportgen.report.view import STATUS_ZH, build_view
-from reportgen.results import Results, load_results
+from reportgen.results import Results, ServingCell, load_results, save_results
 from reportgen.validity import cell_status, check_results
+from reportgen.verdicts.conclusion import conclusion_verdicts
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "samples" / "seed-bi150.json"
@@ -84,3 +92,103 @@ def test_derived_figures_from_an_invalid_cell_are_not_plain_numbers() -> None:
         assert row[prefill] == "—（无效）"
         assert row[speed] in ("基准", "—（无效）")
     assert "109562.66" not in build_view(results).serving.summary_notes[0]
+
+
+# --------------------------------------------------------------------------- one answer everywhere
+
+def _faster_decode(cell: ServingCell, factor: float) -> ServingCell:
+    """Every timed request decodes ``factor`` x faster than the clean run (a genuine, recomputed
+    TPOT below batch 1's: tpot_batch_scaling)."""
+    for i, r in enumerate(cell.requests):
+        if r.warmup or r.first_token_s is None:
+            continue
+        chunks = [r.first_token_s + (t - r.first_token_s) / factor for t in r.chunk_times_s]
+        cell.requests[i] = r.model_copy(update={"chunk_times_s": chunks, "end_s": chunks[-1]})
+    return refresh(cell)
+
+
+def _every_kind_of_cell() -> Results:
+    """Cells that are clean, doubtful for each of the reasons collect's old table missed
+    (sample_count, effective_concurrency, client_server_gap, tpot_batch_scaling) and invalid."""
+    results = Results()
+    fp16 = results.variant("FP16", model="Qwen2-7B-Instruct", precision="fp16")
+    gap = clean_cell(1, n=8)
+    assert gap.server_metrics is not None
+    gap.server_metrics.ttft_mean_ms = 100.0  # the client saw 500 ms
+    fp16.serving = [gap, _faster_decode(clean_cell(2), 1.6), run_one_at_a_time(clean_cell(4, n=8)), clean_cell(8, n=8)]
+    int4 = results.variant("GPTQ-Int4", model="Qwen2-7B-Instruct", precision="int4", quantization="gptq")
+    int4.serving = [clean_cell(1), fail_one_cut_one(clean_cell(2))]
+    return results
+
+
+Cell = tuple[str, int, int, int]
+_WORD = {"有效": "VALID", "存疑": "WARNING", "无效": "INVALID"}
+
+
+def _collect_table(results: Results) -> dict[Cell, str]:
+    """collect's (and bench's) final table: the status its check column gives each measured cell."""
+    lines = summary_table(results.variants, check_results(results)).splitlines()
+    head = re.split(r"\s{2,}", lines[0])
+    out = {}
+    for line in lines[2:]:
+        row = dict(zip(head, re.split(r"\s{2,}", line), strict=True))
+        check = row["check"]
+        out[(row["variant"], int(row["bs"]), int(row["in"]), int(row["out"]))] = "VALID" if check == "ok" else check.split(":")[0]
+    return out
+
+
+def _validate(path: Path) -> dict[Cell, str]:
+    """validate --json: the worst severity among each cell's findings."""
+    out = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert out.exit_code in (0, 1), out.output
+    worst: dict[Cell, str] = {}
+    for f in json.loads(out.stdout):
+        if f["cell"] is None:
+            continue
+        c = (f["precision"], f["cell"]["batch_size"], f["cell"]["input_len"], f["cell"]["output_len"])
+        worst[c] = "INVALID" if f["severity"] == "error" or worst.get(c) == "INVALID" else "WARNING"
+    return worst
+
+
+def _summary(path: Path) -> dict[Cell, str]:
+    out = CliRunner().invoke(cli, ["summary", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    return {(r["precision"], r["batch_size"], r["input_len"], r["output_len"]): r["valid"] for r in json.loads(out.stdout)}
+
+
+def _conclusion(results: Results) -> dict[Cell, str]:
+    """The 结论's performance verdict: which cells it counts as valid, doubtful, invalid."""
+    out = {}
+    for vv in conclusion_verdicts(results, check_results(results)).variants:
+        for status, cells in (("VALID", vv.performance.valid), ("WARNING", vv.performance.doubtful),
+                              ("INVALID", vv.performance.invalid)):
+            for c in cells:
+                out[(vv.variant.label, c.batch_size, c.input_len, c.output_len)] = status
+    return out
+
+
+@pytest.mark.parametrize("name", ["every_kind", "seed", "live"])
+def test_collect_validate_summary_and_the_document_give_every_cell_one_status(name: str, tmp_path: Path) -> None:
+    results = _every_kind_of_cell() if name == "every_kind" else load_results(
+        SEED if name == "seed" else REPO / "samples" / "live-cpu.json")
+    path = save_results(results, tmp_path / "r.json")
+    results = load_results(path)
+    summary = _summary(path)
+    cells = set(summary)
+    validate = {c: _validate(path).get(c, "VALID") for c in cells}
+    document = {c: _WORD[w] for c, w in _table_status(results).items()}
+    charts = {c: {_WORD[w] for w in ws} for c, ws in _chart_status(results).items()}
+    assert document == summary == validate == _conclusion(results)
+    assert all(ws == {summary[c]} for c, ws in charts.items())
+    measured = {(v.label, c.batch_size, c.input_len, c.output_len) for v in results.variants for c in v.serving
+                if c.source == "measured"}
+    table = _collect_table(results)
+    assert set(table) == measured and table == {c: summary[c] for c in measured}
+    if name == "every_kind":
+        codes = {f.check for f in check_results(results)}
+        assert {"sample_count", "effective_concurrency", "client_server_gap", "tpot_batch_scaling"} <= codes
+        assert set(summary.values()) == {"VALID", "WARNING", "INVALID"}
+        assert table[("FP16", 8, 8192, 256)] == "WARNING"  # sample_count: the old table said "ok"
+        assert "WARNING: sample_count" in summary_table(results.variants, check_results(results))
+    if name == "seed":
+        assert not table  # imported cells: collect measured none of them

@@ -2,11 +2,14 @@
 
 Each corpus file has ``<stem>.expected.json`` next to it:
 
-* ``format``: the format ``reportgen import`` must detect;
+* ``format``: the format of the first block ``reportgen import`` imports;
+* ``blocks`` (files of several blocks): each block's format (null: no format claims it) and lines;
+* ``not_used``: the labels of the printed numbers no field uses (tests/test_import_accounting.py);
 * ``cells`` (serving) / ``scores`` (accuracy): one object per imported item, in order, each a
   map of dotted paths (``metrics.ttft_ms.p99``, ``settings.metric``, ``label``) to the value;
   a key ending in ``~`` means "the text contains" (notes, derived lists);
-* ``error``: the import must fail with one line containing this;
+* ``error``: the import must fail with one line containing this (``format`` null: no format claims
+  the file, and the line lists its ``blocks``);
 * ``then``: further imports of the same file with ``options`` (what a user would pass);
 * ``smi``: an SMI parser (``module:function``) and the report's fields and devices.
 
@@ -25,7 +28,9 @@ import pytest
 
 from collectors.hardware.parsers._common import ParseError
 from reportgen.errors import InputFormatError
-from reportgen.importers.formats import parse_any
+from reportgen.importers._text import clean_lines
+from reportgen.importers.blocks import read_blocks, segment
+from reportgen.importers.formats import FORMATS, parse_any
 from reportgen.importers.vllm_log import ImportedCell, RunParams
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -108,23 +113,32 @@ def _import(path: Path, expected: dict[str, Any], options: dict[str, Any]) -> No
         with pytest.raises(InputFormatError) as err:
             parse_any(text, name, RunParams(**options))
         msg = str(err.value)
-        assert "\n" not in msg and expected["error"] in msg and msg.startswith(expected["format"] + ":"), msg
+        # a format refused it (the message names the format), or none claims it: every block listed by its lines
+        assert "\n" not in msg and expected["error"] in msg and msg.startswith(f"{expected['format'] or name}:"), msg
+        if "blocks" in expected:
+            blocks = segment(clean_lines(text), FORMATS)
+            assert [[b.fmt.name if b.fmt else None, b.lines] for b in blocks] == expected["blocks"], name
         return
     fmt, items = parse_any(text, name, RunParams(**options))
     assert fmt.name == expected["format"], f"{name}: detected {fmt.name}"
-    if "cells" in expected:
-        assert all(isinstance(i, ImportedCell) for i in items)
-        assert len(items) == len(expected["cells"]), f"{name}: {len(items)} cells"
-        for n, (it, want) in enumerate(zip(items, expected["cells"], strict=True)):
+    if "blocks" in expected and not options:  # every block of the file: its format (None: no format claims it) and lines
+        _, blocks = read_blocks(text, name, RunParams(), FORMATS)
+        assert [[b.fmt.name if b.fmt else None, b.lines] for b in blocks] == expected["blocks"], name
+    cells = [i for i in items if isinstance(i, ImportedCell)]
+    if "cells" in expected or cells:
+        assert len(cells) == len(expected.get("cells", [])), f"{name}: {len(cells)} cells"
+        for n, (it, want) in enumerate(zip(cells, expected["cells"], strict=True)):
             # what the CLI does before merging: repeats of one case kept apart
             from reportgen.importers.merge import number_repeats
 
-            number_repeats(items)
+            number_repeats(cells)
             flat = {"label": it.label, "model": it.model}
             _check(it.cell, {k: v for k, v in want.items() if k not in flat}, f"{name} cell {n}")
             _check(flat, {k: v for k, v in want.items() if k in flat}, f"{name} cell {n}")
-    if "scores" in expected:
-        flat_scores = [_Flat(g.label, r) for g in items for r in g.results]
+    groups = [i for i in items if not isinstance(i, ImportedCell)]
+    if "scores" in expected or groups:
+        flat_scores = [_Flat(g.label, r) for g in groups for r in g.results]
+        assert len(flat_scores) == len(expected.get("scores", [])), f"{name}: {[(s.label, s.benchmark) for s in flat_scores]}"
         assert len(flat_scores) == len(expected["scores"]), f"{name}: {[(s.label, s.benchmark) for s in flat_scores]}"
         for n, (s, want) in enumerate(zip(flat_scores, expected["scores"], strict=True)):
             _check(s, want, f"{name} score {n}")
@@ -166,11 +180,21 @@ def test_smi_parser_reads_the_real_output(path: Path) -> None:
 
 
 def test_corpus_size_and_sources() -> None:
-    """At least 60 real outputs, each with a line in SOURCES.md."""
+    """At least 120 real outputs, each with one line in SOURCES.md naming its origin; at least 30
+    from Chinese sources or Chinese cards."""
     sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
-    assert len(FILES) >= 60, len(FILES)
+    assert len(FILES) >= 120, len(FILES)
+    origin: dict[str, str] = {}
+    for line in sources.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == 5 and cells[0] != "file" and not cells[0].startswith("---"):
+            origin[cells[0]] = cells[4]
     for p in FILES:
-        assert f"| {p.relative_to(CORPUS)} |" in sources, f"{p.relative_to(CORPUS)} has no SOURCES.md line"
+        name = str(p.relative_to(CORPUS))
+        assert name in origin, f"{name} has no SOURCES.md line"
+        assert origin[name] in ("en", "zh", "domestic", "zh, domestic"), f"{name}: origin {origin[name]!r}"
+    assert set(origin) == {str(p.relative_to(CORPUS)) for p in FILES}, "a SOURCES.md line names no file"
+    assert sum(o != "en" for o in origin.values()) >= 30
 
 
 def _cuts(text: str) -> list[str]:

@@ -1,3 +1,4 @@
+import copy
 import json
 import os
 from pathlib import Path
@@ -9,9 +10,10 @@ from click.testing import CliRunner
 from reportgen.cli import cli
 from reportgen.errors import ResultsError, ResultsSchemaError
 from reportgen.results import (
+    MIGRATIONS,
     SCHEMA_VERSION,
-    CellKey,
     Fact,
+    Finding,
     RequestRecord,
     Results,
     ServingCell,
@@ -148,9 +150,37 @@ def test_v1_findings_move_to_their_cell_key() -> None:
             {"severity": "warning", "precision": "FP16", "benchmark": "bbh", "check": "c", "message": "m"},
         ],
     }
-    r = results_from_dict(doc)
-    assert r.schema_version == SCHEMA_VERSION
-    assert [(f.check, f.cell) for f in r.findings] == [
-        ("a", CellKey(batch_size=2, input_len=8192, output_len=256)),
+    v2 = MIGRATIONS[1](copy.deepcopy(doc))
+    assert [(f["check"], f.get("cell")) for f in v2["findings"]] == [
+        ("a", {"batch_size": 2, "input_len": 8192, "output_len": 256}),
         ("c", None),
     ]
+    # v3 words findings from the message table with their evidence; stored v2 findings are
+    # dropped (every command recomputes them)
+    r = results_from_dict(doc)
+    assert r.schema_version == SCHEMA_VERSION and r.findings == []
+
+
+def test_v2_findings_are_dropped_and_stored_ones_never_read(tmp_path: Path, repo: Path) -> None:
+    """v3: a stored v2 finding (no message row, no evidence) is dropped on load. Dropping is safe
+    because no command reads stored findings: validate, summary and render recompute them."""
+    from _clean_run import clean_results
+
+    from reportgen.report.markdown import render_markdown
+    from reportgen.summary import serving_rows
+
+    doc = json.loads((repo / "samples" / "seed-bi150.json").read_text(encoding="utf-8"))
+    doc["schema_version"] = 2  # the sample as main wrote it
+    doc["findings"] = [{"severity": "error", "precision": "FP16", "check": "stale", "message": "an old line"}]
+    assert results_from_dict(doc).findings == []
+    # a v3 file whose stored finding calls a clean cell invalid: every reader ignores it
+    r = clean_results()
+    r.findings = [Finding(severity="error", precision="FP16", cell=r.variants[0].serving[0].key, check="stale",
+                          message="an old line", message_zh="过时的检查结果")]
+    p = save_results(r, tmp_path / "r.json")
+    again = load_results(p)
+    assert [f.check for f in again.findings] == ["stale"]
+    assert {row["valid"] for row in serving_rows(again)} == {"VALID"}
+    assert "过时的检查结果" not in render_markdown(again)
+    out = CliRunner().invoke(cli, ["validate", str(p)])
+    assert out.exit_code == 0 and "stale" not in out.stdout

@@ -19,11 +19,12 @@ from collectors.serving import client as client_mod
 from collectors.serving import runner as runner_mod
 from collectors.serving.client import RequestParams, make_client
 from collectors.serving.prompts import LocalTokenizer, PromptFactory, ServerTokenizer
-from collectors.serving.runner import CellPlan, cell_problems, run_cell, run_matrix
+from collectors.serving.runner import CellPlan, run_cell, run_matrix
 from collectors.serving.stage import run_serving_stage
 from reportgen.cli import cli
 from reportgen.plan import parse_plan
-from reportgen.results import ResultsStore, load_results
+from reportgen.results import ModelVariant, ResultsStore, load_results
+from reportgen.validity import check_cell
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +79,7 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert sm.tpot_mean_ms == pytest.approx(m.tpot_ms.mean, abs=0.5)
     assert sm.generation_tokens == 240 and sm.prompt_tokens == 6 * 64
     assert len({r.prompt_sha256 for r in c.requests}) == 7  # every prompt distinct
-    assert cell_problems(c) == []
+    assert check_cell(c, ModelVariant(label="FP16")) == []
 
 
 def test_the_cell_records_the_served_model_and_a_mismatch_is_a_finding(stub, tok):
@@ -104,7 +105,8 @@ def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
     again = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0), key="same", seed=7)
     assert first.server_metrics.prefix_cache_hits == 0
     assert again.server_metrics.prefix_cache_hits == 64
-    assert "prefix cache hit 64 tokens" in cell_problems(again)
+    (hit,) = [f for f in check_cell(again, ModelVariant(label="FP16")) if f.check == "prefix_cache"]
+    assert hit.args["detail"]["args"]["hits"] == 64
 
 
 @pytest.mark.parametrize(
@@ -128,7 +130,8 @@ def test_faults_become_failed_records_and_the_cell_completes(stub, tok, fault, e
     assert saved == [c]
     assert len(c.requests) == 2 and all(error in (r.error or "") for r in c.requests), [r.error for r in c.requests]
     assert c.metrics.completed == 0 and c.metrics.failed == 2
-    assert cell_problems(c)[0].startswith("2 failed")
+    failed = check_cell(c, ModelVariant(label="FP16"))[0]
+    assert failed.check == "failed_requests" and failed.args["failed"] == 2 and "(first error: " in failed.message
     if fault.startswith(("stall", "reset", "malformed")):
         k = int(fault.split(":")[1])
         assert all(len(r.chunk_times_s) == k for r in c.requests)  # partial timings are kept

@@ -17,12 +17,12 @@ from click.testing import CliRunner
 from serving_helpers import free_port
 from vllm_env import require_vllm, serve_command, server_env
 
-from collectors.serving.runner import cell_problems
 from collectors.serving.server import ServerProcess, wait_ready
 from collectors.serving.stage import run_serving_stage
 from reportgen.cli import cli
 from reportgen.plan import parse_plan
 from reportgen.results import ResultsStore, load_results
+from reportgen.validity import check_cell
 
 pytestmark = [pytest.mark.slow, pytest.mark.vllm]
 
@@ -88,7 +88,8 @@ env = {{ {", ".join(f"{k} = {json.dumps(v)}" for k, v in env.items())} }}
     for v in res.variants:
         assert [c.batch_size for c in v.serving] == [1, 2, 4, 8]
         for c in v.serving:
-            assert cell_problems(c) == [], (v.label, c.batch_size, cell_problems(c))
+            found = [f for f in check_cell(c, v) if f.check in ("failed_requests", "output_tokens", "input_tokens", "prefix_cache")]
+            assert found == [], (v.label, c.batch_size, [f.message for f in found])
             timed = [r for r in c.requests if not r.warmup]
             assert len(timed) == c.batch_size and sum(r.warmup for r in c.requests) == 1
             for rec in c.requests:

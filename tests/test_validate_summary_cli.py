@@ -44,8 +44,10 @@ def test_validate_exit_1_and_json_keys(seed_file: Path) -> None:
     assert code == 1
     items = json.loads(out)
     assert len(items) == 39
-    assert all(list(i) == ["severity", "precision", "cell", "benchmark", "check", "message"] for i in items)
-    assert items[0] == {
+    assert all(list(i) == ["severity", "precision", "cell", "benchmark", "check", "message", "args", "remedy"] for i in items)
+    assert items[0]["args"]["count"] == 8192 and items[0]["args"]["duration"] == "24.37"
+    assert items[0]["remedy"] == "re-run and keep the raw output; compute throughputs from the token counts and the duration"
+    assert {k: v for k, v in items[0].items() if k not in ("args", "remedy")} == {
         "severity": "error",
         "precision": "FP16",
         "cell": {"batch_size": 1, "input_len": 8192, "output_len": 256, "request_rate": None, "burstiness": None, "dataset": "random",
@@ -67,6 +69,9 @@ def test_validate_table(seed_file: Path) -> None:
     assert lines[2].split()[:4] == ["error", "FP16", "bs1:8192/256", "throughput_consistency"]
     assert any(line.split()[:5] == ["warning", "FP16", "-", "bbh_bracket_bug", "bbh"] for line in lines)
     assert lines[-1].endswith("25 error(s), 14 warning(s) over 8 serving cell(s) and 12 accuracy result(s)")
+    todo = out.split("what to do:\n", 1)[1].splitlines()[:-1]  # once per rule found, before the count
+    assert todo[0] == "  throughput_consistency: re-run and keep the raw output; compute throughputs from the token counts and the duration"
+    assert len(todo) == len({line.split(":")[0] for line in todo}) == 11
 
 
 def test_validate_clean_exit_0(clean_file: Path) -> None:

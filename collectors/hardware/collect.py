@@ -334,6 +334,9 @@ def _accelerator_facts(env: Environment, oc: dict[str, Outcome], smi: dict[str, 
     elif pci_product:
         f["accelerator.model"] = Fact.of(pci_product, source=pci_src,
                                          detail=f"PCI id {accel_pci[0].vendor_id}:{accel_pci[0].device_id}")
+    elif printed := next((d.extra["printed_name"] for d in (primary.devices if primary else []) if d.extra.get("printed_name")), None):
+        # the tool cut the name to fit its column and nothing else names the card: kept as printed, said so
+        f["accelerator.model"] = Fact.of(printed, source=primary_id, detail="name cut short by the tool's column, as printed")
     else:
         f["accelerator.model"] = Fact.missing(
             "not_found", note="model_unknown", note_args={"pci_id": f"{accel_pci[0].vendor_id}:{accel_pci[0].device_id}"})
@@ -465,7 +468,7 @@ def _accel(index: int, p: PciDevice | None, dev: Any, board: int, chip: int | No
         a.pci_address = a.pci_address or dev.bus_id
         a.vendor_id = a.vendor_id or dev.vendor_id
         a.device_id = a.device_id or dev.device_id
-        a.model = dev.name or a.model
+        a.model = dev.name or a.model or dev.extra.get("printed_name")
         a.memory_bytes = dev.memory_total_bytes
         a.memory_type = dev.memory_kind
         a.power_cap_w = dev.power_cap_w

@@ -99,7 +99,7 @@ async def run_search(
 
     async def probe(value: float) -> bool:
         cell = await run_cell(
-            client, factory, s.plan(value), params, key=f"{variant.label}:capacity", label=variant.label,
+            client, factory, s.plan(value), params, key=f"{variant.label}:capacity", label=variant.label, variant=variant,
             progress=progress, scrape_metrics=scrape_metrics, sampler=sampler,
         )
         failed = slo_failures(cell.metrics, s.slo)

@@ -1,7 +1,10 @@
 """Console output of a serving run: a progress line per cell, a summary table at the end.
 
 Written to stderr (click.echo), so stdout stays clean. Numbers are formatted here and
-only here; the results file keeps raw values.
+only here; the results file keeps raw values. What a cell's check says comes from the
+validity rules (``reportgen.validity``): the line printed as a cell finishes runs the cell
+rules on it; the table at the end reads the findings of the whole document, the same ones
+``validate``, ``summary`` and the document read.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from collections.abc import Iterable
 
 import click
 
-from collectors.serving.runner import CellPlan, Progress, cell_problems
-from reportgen.results import ModelVariant, RequestRecord, ServingCell
+from collectors.serving.runner import CellPlan, Progress
+from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell
+from reportgen.validity import cell_findings, check_cell, status_of
 
-__all__ = ["ConsoleProgress", "summary_table"]
+__all__ = ["ConsoleProgress", "check_text", "summary_table"]
 
 
 class ConsoleProgress(Progress):
@@ -37,7 +41,7 @@ class ConsoleProgress(Progress):
             bar = "#" * fill + "-" * (width - fill)
             click.echo(f"\r{self._line(label, plan)}: [{bar}] {done}/{total}", nl=False, err=True)
 
-    def cell_finished(self, label: str, cell: ServingCell) -> None:
+    def cell_finished(self, label: str, cell: ServingCell, variant: ModelVariant | None = None) -> None:
         m = cell.metrics
         head = f"{label} bs={cell.batch_size} in={cell.input_len} out={cell.output_len}"
         if m is None:
@@ -47,9 +51,9 @@ class ConsoleProgress(Progress):
                 f"{head}: {m.completed}/{m.completed + m.failed} ok, TTFT {_f(m.ttft_ms.mean)} ms, "
                 f"TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s, {m.duration_s:.1f} s"
             )
-        problems = cell_problems(cell)
-        if problems:
-            text += "  [" + "; ".join(problems) + "]"
+        found = check_cell(cell, variant if variant is not None else ModelVariant(label=label))
+        if found:
+            text += f"  [{status_of(found)}: " + "; ".join(f"{f.check}: {f.message}" for f in found) + "]"
         click.echo(("\r\033[K" if self.tty else "") + text, err=True)
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None:
@@ -60,8 +64,19 @@ def _f(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
-def summary_table(variants: Iterable[ModelVariant]) -> str:
-    """A plain-text table of every measured cell (the document's 3.4 table, in English)."""
+def check_text(findings: list[Finding], label: str, cell: ServingCell) -> str:
+    """The table's check column: "ok", or the cell's status and the codes of its findings
+    ("WARNING: sample_count, client_server_gap")."""
+    mine = cell_findings(findings, label, cell.key)
+    if not mine:
+        return "ok"
+    return f"{status_of(mine)}: " + ", ".join(dict.fromkeys(f.check for f in mine))
+
+
+def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> str:
+    """A plain-text table of every measured cell (the document's 3.4 table, in English).
+    ``findings``: ``check_results`` over the whole results document (the rules across cells
+    and variants need all of it)."""
     variants = list(variants)
     power = any(c.telemetry is not None for v in variants for c in v.serving if c.source == "measured")
     head: tuple[str, ...] = ("variant", "bs", "in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
@@ -75,7 +90,6 @@ def summary_table(variants: Iterable[ModelVariant]) -> str:
                 continue
             m = c.metrics
             hits = c.server_metrics.prefix_cache_hits if c.server_metrics else None
-            problems = cell_problems(c)
             rows.append(
                 (
                     v.label,
@@ -90,7 +104,7 @@ def summary_table(variants: Iterable[ModelVariant]) -> str:
                     "-" if hits is None else f"{hits:g}",
                     *((_f(c.energy.avg_power_w if c.energy else None, 1),
                        _f(c.energy.joules_per_output_token if c.energy else None, 3)) if power else ()),
-                    "ok" if not problems else "CHECK: " + "; ".join(problems),
+                    check_text(findings, v.label, c),
                 )
             )
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]

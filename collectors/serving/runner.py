@@ -51,7 +51,7 @@ from reportgen.results import (
     utc_now,
 )
 
-__all__ = ["CellPlan", "Progress", "Sampler", "cell_problems", "find_cell", "run_cell", "run_matrix"]
+__all__ = ["CellPlan", "Progress", "Sampler", "find_cell", "run_cell", "run_matrix"]
 
 
 class Sampler(Protocol):
@@ -108,7 +108,7 @@ class Progress:
 
     def request_done(self, label: str, plan: CellPlan, record: RequestRecord, done: int, total: int) -> None: ...
 
-    def cell_finished(self, label: str, cell: ServingCell) -> None: ...
+    def cell_finished(self, label: str, cell: ServingCell, variant: ModelVariant | None = None) -> None: ...
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None: ...
 
@@ -124,31 +124,6 @@ def find_cell(variant: ModelVariant, plan: CellPlan) -> ServingCell | None:
         ):
             return c
     return None
-
-
-def cell_problems(cell: ServingCell) -> list[str]:
-    """Why a measured cell cannot be trusted as is (a quick check for the console summary;
-    ``reportgen.validity`` owns the verdicts in the document)."""
-    out: list[str] = []
-    timed = [r for r in cell.requests if not r.warmup]
-    failed = [r for r in timed if not r.ok]
-    if cell.interrupted:
-        out.append("interrupted")
-    if failed:
-        out.append(f"{len(failed)} failed ({failed[0].error})")
-    ok = [r for r in timed if r.ok]
-    bad_out = [r for r in ok if r.completion_tokens != cell.output_len]
-    bad_in = [r for r in ok if r.prompt_tokens != cell.input_len]
-    if bad_out:
-        out.append(f"{len(bad_out)} with {bad_out[0].completion_tokens} output tokens, not {cell.output_len}")
-    if bad_in:
-        out.append(f"{len(bad_in)} with {bad_in[0].prompt_tokens} prompt tokens, not {cell.input_len}")
-    if cell.num_requests is not None and len(timed) < cell.num_requests and not cell.interrupted:
-        out.append(f"{len(timed)} of {cell.num_requests} requests recorded")
-    sm = cell.server_metrics
-    if sm is not None and sm.prefix_cache_hits:
-        out.append(f"prefix cache hit {sm.prefix_cache_hits:g} tokens")
-    return out
 
 
 def _prompts(factory: PromptFactory, key: str, plan: CellPlan) -> tuple[list[PromptSample], list[list[PromptSample]]]:
@@ -176,6 +151,7 @@ async def run_cell(
     *,
     key: str,
     label: str = "",
+    variant: ModelVariant | None = None,
     sink: Callable[[ServingCell], None] | None = None,
     progress: Progress | None = None,
     scrape_metrics: bool = True,
@@ -296,7 +272,7 @@ async def run_cell(
     _finish(cell, records)
     if sink:
         sink(cell)
-    progress.cell_finished(label, cell)
+    progress.cell_finished(label, cell, variant)
     return cell
 
 
@@ -369,6 +345,7 @@ async def run_matrix(
             params,
             key=key or variant.label,
             label=variant.label,
+            variant=variant,
             sink=sink,
             progress=progress,
             scrape_metrics=scrape_metrics,

@@ -15,6 +15,7 @@ from reportgen.commands._options import (
 )
 from reportgen.errors import InputFormatError, ServerError
 from reportgen.plan import ServingPlan
+from reportgen.validity import check_results
 
 
 def _rate_list(text: str) -> list[float]:
@@ -100,7 +101,7 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
         measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
                         resume=resume, progress=ConsoleProgress(), sampler=run.sampler)
     store, variant = run.store, run.variant
-    click.echo(summary_table([variant]), err=True)
+    click.echo(summary_table([variant], check_results(store.results)), err=True)
     click.echo(f"results: {store.path}", err=True)
     try:
         check_alive(base_url)

@@ -101,7 +101,10 @@ def stage_serving(ctx: CollectContext) -> None:
     while_up = _AccuracyWhileUp(ctx) if "accuracy" in ctx.stages and plan.accuracy.enabled else None
     run_serving_stage(plan, ctx.store, host=ctx.host, resume=ctx.resume, progress=ConsoleProgress(),
                       sampler=TelemetrySampler(ctx.host), while_up=while_up)  # type: ignore[arg-type]
-    ctx.echo(summary_table(ctx.store.results.variants))
+    from reportgen.validity import check_results
+
+    results = ctx.store.results
+    ctx.echo(summary_table(results.variants, check_results(results)))
 
 
 def stage_accuracy(ctx: CollectContext) -> None:

@@ -7,13 +7,25 @@ import click
 from reportgen.commands._options import resolve_results_path
 from reportgen.commands._output import json_text, text_table
 from reportgen.results import Finding, load_results, save_results
-from reportgen.validity import check_results
+from reportgen.validity import check_results, remedy_of
 
-JSON_KEYS = ("severity", "precision", "cell", "benchmark", "check", "message")
+JSON_KEYS = ("severity", "precision", "cell", "benchmark", "check", "message", "args")
+
+
+def _remedy(code: str) -> str | None:
+    r = remedy_of(code)
+    return r.en if r is not None else None
 
 
 def findings_json(findings: list[Finding]) -> str:
-    return json_text([{k: f.model_dump(mode="json")[k] for k in JSON_KEYS} for f in findings])
+    return json_text([{**{k: f.model_dump(mode="json")[k] for k in JSON_KEYS}, "remedy": _remedy(f.check)}
+                      for f in findings])
+
+
+def remedies_text(findings: list[Finding]) -> str:
+    """What to do, once per rule found: "  output_tokens: set ignore_eos ... and re-run"."""
+    lines = [f"  {code}: {text}" for code in dict.fromkeys(f.check for f in findings) if (text := _remedy(code))]
+    return "what to do:\n" + "\n".join(lines) if lines else ""
 
 
 def _cell_text(f: Finding) -> str:
@@ -47,14 +59,16 @@ def findings_table(findings: list[Finding]) -> str:
 
 @click.command("validate")
 @click.argument("results_file", required=False, type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings (keys: severity, precision, cell, benchmark, check, message).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of findings (keys: severity, precision, cell, benchmark, "
+              "check, message, args: the evidence values, remedy: what to re-run and how).")
 @click.option("--write", is_flag=True, help="Also store the findings in the file's 'findings' (atomic save).")
 def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
     """Check every serving cell and accuracy score; print the findings.
 
     Exit status: 0 no errors (warnings allowed), 1 errors found, 2 unusable input.
-    Without RESULTS_FILE the newest ./reportgen-results/*.json is used. The checks and
-    their thresholds are listed in docs/validity.md.
+    Without RESULTS_FILE the newest ./reportgen-results/*.json is used. After the table,
+    what to do about each rule found. The rules, their thresholds and where those come
+    from, and their remedies are listed in docs/validity.md.
 
     \b
     Examples:
@@ -74,6 +88,7 @@ def validate_cmd(results_file: str | None, as_json: bool, write: bool) -> None:
     else:
         if findings:
             click.echo(findings_table(findings))
+            click.echo(remedies_text(findings))
         cells = sum(len(v.serving) for v in results.variants)
         scores = sum(len(v.accuracy) for v in results.variants)
         click.echo(f"{path}: {errors} error(s), {warnings} warning(s) over {cells} serving cell(s) and {scores} accuracy result(s)")

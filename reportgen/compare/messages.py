@@ -1,14 +1,13 @@
 """Every line the comparison says about itself, in English and Chinese from one table.
 
 ``say(code, **values)`` formats the table entry ``code`` with the same values in both
-languages (``reportgen.validity.Msg``); the document shows ``zh``, the CLI's errors ``en``.
+languages (``reportgen.messages.Msg``); the document shows ``zh``, the CLI's errors ``en``.
 What a fact or setting is called comes from ``THINGS`` so that one name is used everywhere.
 """
 
 from __future__ import annotations
 
-from reportgen.messages import format_row
-from reportgen.validity import Msg
+from reportgen.messages import Msg, format_row
 
 # code -> (English template, Chinese template); placeholders are filled by ``say``
 MESSAGES: dict[str, tuple[str, str]] = {

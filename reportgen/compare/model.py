@@ -41,9 +41,10 @@ from reportgen.compare.side_by_side import (
 )
 from reportgen.energy import cell_energy
 from reportgen.errors import CompareError
+from reportgen.messages import Msg
 from reportgen.repeats import ratio_interval
 from reportgen.results import Finding, ModelVariant, Results, ServingCell, ServingMetrics
-from reportgen.validity import CellStatus, Msg, cell_findings, cell_status
+from reportgen.validity import CellStatus, cell_findings, cell_status
 from reportgen.variant_roles import variant_kind
 
 __all__ = [

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from reportgen.compare.matching import model_id, model_name
 from reportgen.compare.messages import say, thing
+from reportgen.messages import Msg
 from reportgen.results import Fact, Results
-from reportgen.validity import Msg
 from reportgen.variant_roles import MODE_ZH, variant_kind
 
 if TYPE_CHECKING:

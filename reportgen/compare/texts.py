@@ -11,8 +11,8 @@ from reportgen.compare.matching import CaseKey
 from reportgen.compare.model import Comparison, Point, Summary
 from reportgen.compare.side_by_side import AccDelta, AccPoint
 from reportgen.report import formatting as fmt
-from reportgen.report.view import STATUS_ZH
 from reportgen.variant_roles import MODE_ZH
+from reportgen.verdicts.states import STATUS_ZH
 
 NO_PARTNER = "无对照用例"
 

@@ -48,11 +48,12 @@ def split_value(raw: str) -> tuple[str, str | None]:
 
 
 def to_float(value: str) -> float | None:
-    """The number a printed value stands for (``inf`` -> inf; ``not set``/``N/A`` -> None)."""
+    """The number a printed value stands for (``inf`` -> inf; ``not set``/``N/A``/``nan`` -> None)."""
     v = value.strip().lower()
     if v in ("not set", "none", "n/a", ""):
         return None
     try:
-        return float(v.replace(",", ""))
+        f = float(v.replace(",", ""))
     except ValueError:
         return None
+    return None if f != f else f  # "nan" printed where nothing was measured (TPOT of an unstreamed run): no value

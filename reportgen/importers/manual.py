@@ -154,12 +154,17 @@ _FIELD_NAMES = {
 }
 
 
+class ResponseTextError(ValueError):
+    """A recorded response whose field cannot be decoded (raised by ``parse_completion_response``)."""
+
+
 def parse_completion_response(raw: str) -> tuple[dict[str, Any], bool]:
     """Fields of an OpenAI completion/chat response as printed: ``(fields, complete)``.
 
     Lines are joined without separator (PDF extraction wraps long lines; a real newline
     cannot occur inside JSON strings). A complete JSON object gives every field; a cut-off
-    one gives each field whose value is complete in the text.
+    one gives each field whose value is complete in the text. Raises ``ResponseTextError``
+    when such a field is not a valid JSON string (an escape JSON does not have).
     """
     joined = "".join(raw.splitlines())
     start = joined.find("{")
@@ -194,7 +199,11 @@ def parse_completion_response(raw: str) -> tuple[dict[str, Any], bool]:
         if key in fields:
             continue
         if m := re.search(rf'"{name}"\s*:\s*{_JSON_STRING}', body):
-            fields[key] = json.loads(f'"{m.group(1)}"')
+            try:
+                fields[key] = json.loads(f'"{m.group(1)}"')
+            except ValueError as e:  # JSONDecodeError: an escape JSON does not have ("\7")
+                msg = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+                raise ResponseTextError(f'the "{name}" string is not valid JSON ({msg} at character {getattr(e, "pos", 1) - 1} of the value)') from None
     for name in ("prompt_tokens", "completion_tokens"):
         if m := re.search(rf'"{name}"\s*:\s*(\d{{1,18}})\s*[,}}]', body):
             fields[name] = int(m.group(1))
@@ -233,7 +242,10 @@ def _functional_check(raw: Any, key: str, label: str, notes: list[str]) -> dict[
             if body is not None:
                 fc["request"] = body
     if isinstance(fc.get("raw_response"), str):
-        fields, complete = parse_completion_response(fc["raw_response"])
+        try:
+            fields, complete = parse_completion_response(fc["raw_response"])
+        except ResponseTextError as e:
+            raise _KeyError(f"{key}.raw_response", str(e)) from None
         for name, value in fields.items():
             fc.setdefault(name, value)
         if not complete:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
+from reportgen.importers.ledger import Reading
 from reportgen.redact import redact
 from reportgen.results import AccuracyResult, ImportInfo
 
@@ -41,6 +42,7 @@ class ImportedAccuracy:
     model: str | None = None
     command: str | None = None
     results: list[AccuracyResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, printed by ``reportgen import``
 
     @property
     def label(self) -> str:
@@ -71,6 +73,36 @@ def _option(command: str, name: str) -> str | None:
     return m.group(1) if m else None
 
 
+def find_swift_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """Each ``[INFO:swift] result:`` line (with the ``[INFO:swift]`` lines after it) and each
+    ``Report table:`` with its table."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _RESULT.search(line):
+            last = i
+            while last + 1 < len(lines) and _SWIFT_INFO.match(lines[last + 1]) and not _RESULT.search(lines[last + 1]):
+                last += 1
+        elif _TABLE_START.search(line):
+            last = i
+            for j in range(i + 1, len(lines)):
+                row = lines[j]
+                if not row.strip():
+                    if last > i:
+                        break
+                    continue
+                if not (row.lstrip().startswith(("|", "+")) or "\t" in row or _CELL.search(row) or row.strip().startswith("Model")):
+                    break
+                last = j
+        else:
+            i += 1
+            continue
+        out.append((i, last))
+        i = last + 1
+    return out
+
+
 def parse_swift_eval(
     text: str,
     source: str,
@@ -93,7 +125,7 @@ def parse_swift_eval(
             command, i = _command_at(lines, i)
             i += 1
             continue
-        scores: list[tuple[str, str, str | None]] = []  # benchmark, printed value, metric
+        scores: list[tuple[str, str, str | None, int]] = []  # benchmark, printed value, metric, line
         fmt = ""
         if m := _RESULT.search(line):
             fmt = "swift-log"
@@ -103,7 +135,7 @@ def parse_swift_eval(
                 raise InputFormatError(f"{source}:{i + 1}: result line is not a Python dict: {m.group(1)!r}") from None
             if not isinstance(parsed, dict):
                 raise InputFormatError(f"{source}:{i + 1}: result line is not a Python dict")
-            scores = [(k, v, None) for k, v in _DICT_ITEM.findall(m.group(1))]
+            scores = [(k, v, None, i) for k, v in _DICT_ITEM.findall(m.group(1))]
             first, last = i, i
             while last + 1 < len(lines) and _SWIFT_INFO.match(lines[last + 1]) and not _RESULT.search(lines[last + 1]):
                 last += 1
@@ -120,7 +152,7 @@ def parse_swift_eval(
                     continue
                 if not (row.lstrip().startswith(("|", "+")) or "\t" in row or _CELL.search(row) or row.strip().startswith("Model")):
                     break
-                scores.extend((b, v, metric) for b, metric, v in _CELL.findall(row))
+                scores.extend((b, v, metric, j) for b, metric, v in _CELL.findall(row))
                 last = j
                 j += 1
             if not scores:
@@ -146,7 +178,7 @@ def parse_swift_eval(
             )
         block_text = "\n".join(lines[first : last + 1])
         end_time = next((em.group(1) for k in range(first, last + 1) if (em := _END_TIME.search(lines[k]))), None)
-        for bench, value, metric in scores:
+        for bench, value, metric, at in scores:
             settings: dict[str, object] = {}
             if model_path:
                 settings["model_id_or_path"] = model_path
@@ -161,9 +193,7 @@ def parse_swift_eval(
                 score=None if value in ("None", "nan") else float(value),
                 settings=settings,
                 command=command,
-                import_info=ImportInfo(
-                    file=source, block=block, format=fmt, printed={bench: value}, text=block_text
-                ),
+                import_info=_info(source, block, fmt, bench, value, at, block_text),
             )
             group.results = [r for r in group.results if r.benchmark != bench] + [result]
         block += 1
@@ -171,3 +201,12 @@ def parse_swift_eval(
     if not found:
         raise InputFormatError(f"{source}: no '[INFO:swift] result:' line or 'Report table:' found")
     return list(groups.values())
+
+
+def _info(source: str, block: int, fmt: str, bench: str, value: str, line: int, text: str) -> ImportInfo:
+    """The score's printed value, its line, and the score resting on it."""
+    rd = Reading(source, fmt, block)
+    label = rd.saw(bench, value, line)
+    if value not in ("None", "nan"):
+        rd.read("score", label)
+    return rd.info(text=text)

@@ -25,10 +25,12 @@ from typing import Any
 from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
-from reportgen.importers.vllm_log import ImportedCell, dataset_of, requested_lengths, summary_metrics
+from reportgen.importers.ledger import Reading
+from reportgen.importers.run_settings import dataset_of, length_keys, requested_lengths
+from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ImportInfo, RequestRecord, ServingCell, ServingMetrics, is_exact_length
+from reportgen.results import RequestRecord, ServingCell, ServingMetrics, is_exact_length
 
 _ARRAYS = ("start_times", "ttfts", "itls", "latencies", "input_lens", "output_lens", "errors")
 
@@ -42,15 +44,6 @@ def _num(doc: dict[str, Any], key: str, source: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise InputFormatError(f"{source}: field {key}: missing or not a number")
     return float(v)
-
-
-def _printed(doc: dict[str, Any]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in doc.items():
-        if isinstance(v, (list, dict)):
-            continue
-        out[k] = redact(v) if isinstance(v, str) else json.dumps(v)
-    return out
 
 
 def rebuild_records(doc: dict[str, Any], source: str) -> list[RequestRecord]:
@@ -93,40 +86,96 @@ def rebuild_records(doc: dict[str, Any], source: str) -> list[RequestRecord]:
 _STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(?:\.\d+)?)_(ttft|tpot|itl|e2el|e2e_latency)_ms$")
 
 
-def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str]) -> ServingMetrics:
+_EXTRA_SKIP = {"completed", "failed", "duration", "num_prompts", "max_concurrency", "request_rate", "burstiness",
+               "random_input_len", "random_output_len", "random_range_ratio", "request_goodput", "concurrency",
+               "input_throughput", "request_throughput", "output_throughput", "total_token_throughput",
+               "total_input_tokens", "total_output_tokens", "run_number"}
+_RECOMPUTED = ("completed", "total_input_tokens", "total_output_tokens", "request_throughput", "output_throughput",
+               "total_token_throughput")
+
+
+def _check_recomputed(doc: dict[str, Any], metrics: ServingMetrics, rd: Reading, source: str) -> list[str]:
+    """The file's own summary figures against the ones recomputed from its request records: each
+    that agrees is what the recomputed field is checked against (so it counts as used); one that
+    does not is a warning line -- the records win, and the difference is said."""
+    out: list[str] = []
+    pairs: list[tuple[str, str, float | None]] = [(k, k, getattr(metrics, k)) for k in _RECOMPUTED]
+    for k in doc:
+        if (m := _STAT_KEY.match(k)) and not isinstance(doc[k], bool):
+            stats = getattr(metrics, f"{'e2el' if m.group(2) == 'e2e_latency' else m.group(2)}_ms", None)
+            pairs.append((f"{'e2el' if m.group(2) == 'e2e_latency' else m.group(2)}_ms.{m.group(1)}", k,
+                          _stat(stats, m.group(1)) if stats is not None else None))
+    for path, key, mine in pairs:
+        printed = doc.get(key)
+        if mine is None or isinstance(printed, bool) or not isinstance(printed, (int, float)):
+            continue
+        if abs(mine - printed) <= 1e-6 * max(abs(printed), 1.0):
+            rd.read(f"metrics.{path}", "requests", key)
+        else:
+            out.append(f"{source}: {key} recomputed from the request records is {mine:.6g}, the file says {printed:.6g}: the records are kept")
+    return out
+
+
+def _stat(stats: Any, name: str) -> float | None:
+    if name in ("mean", "median", "std", "min", "max", "p90", "p99"):
+        v = getattr(stats, name, None)
+    else:
+        v = stats.percentiles.get(name[1:]) if name.startswith("p") else None
+    return float(v) if isinstance(v, (int, float)) else None
+
+
+def _summary_metrics(doc: dict[str, Any], source: str, derived: list[str], rd: Reading) -> ServingMetrics:
     values = {
         "completed": _num(doc, "completed", source),
         "duration_s": _num(doc, "duration", source),
         "total_input_tokens": _num(doc, "total_input_tokens", source),
         "total_output_tokens": _num(doc, "total_output_tokens", source),
     }
+    labels = {"completed": "completed", "duration_s": "duration", "total_input_tokens": "total_input_tokens",
+              "total_output_tokens": "total_output_tokens"}
     for key in ("request_throughput", "input_throughput", "output_throughput", "total_token_throughput"):
         if isinstance(doc.get(key), (int, float)) and not isinstance(doc.get(key), bool):
             values[key] = float(doc[key])
+            labels[key] = key
     stats: dict[str, dict[str, float]] = {}
     extra: dict[str, float] = {}
     known = set(_ARRAYS) | set(values) | {"completed", "duration", "failed", "num_prompts", "max_concurrency", "request_rate",
-                                         "burstiness", "random_input_len", "random_output_len", "random_range_ratio"}
+                                         "burstiness", "random_input_len", "random_output_len", "random_range_ratio",
+                                         "run_number"}  # run_number: added by vllm bench sweep
     for k, v in doc.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             continue
         if m := _STAT_KEY.match(k):
             metric = "e2el" if m.group(2) == "e2e_latency" else m.group(2)
             stats.setdefault(metric, {})[m.group(1)] = float(v)
+            labels[f"{metric}.{m.group(1)}"] = k
         elif k not in known and k not in ("input_throughput", "output_throughput", "total_token_throughput", "request_throughput"):
             extra[k] = float(v)
     completed, tin = int(values["completed"]), int(values["total_input_tokens"])
     goodput = doc.get("request_goodput")
     conc = doc.get("concurrency")  # SGLang: sum of E2E latency / duration
+    extra = {k: v for k, v in extra.items() if k not in ("request_goodput", "concurrency")}
+    for k in extra:
+        rd.read(f"metrics.extra.{k}", k)
+    pf = prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean"))
+    if pf is not None:
+        rd.derive("metrics.prefill_tps", "total_input_tokens", "completed", labels["ttft.mean"])
+    if isinstance(goodput, (int, float)) and not isinstance(goodput, bool):
+        rd.read("metrics.goodput_rps", "request_goodput")
+    eff = float(conc) if isinstance(conc, (int, float)) and not isinstance(conc, bool) else None
+    if eff is not None:
+        rd.read("metrics.effective_concurrency", "concurrency")
     return summary_metrics(
         values,
         stats,
         failed=int(doc.get("failed") or 0),
         derived=derived,
-        prefill_tps=prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean")),
+        reading=rd,
+        labels=labels,
+        prefill_tps=pf,
         goodput_rps=float(goodput) if isinstance(goodput, (int, float)) else None,
-        effective_concurrency=float(conc) if isinstance(conc, (int, float)) and not isinstance(conc, bool) else None,
-        extra={k: v for k, v in extra.items() if k not in ("request_goodput", "concurrency")},
+        effective_concurrency=eff,
+        extra=extra,
     )
 
 
@@ -205,15 +254,35 @@ def cell_from_result(
         raise InputFormatError(f"{source}: not a 'vllm bench serve --save-result' file (no 'completed'/'duration')")
 
     command = redact_optional(command)
-    derived: list[str] = []
+    fmt = "sglang-json" if "backend" in doc and ("accept_length" in doc or "total_output_tokens_retokenized" in doc) else "vllm-json"
+    rd = Reading(source, fmt, block)
+    for k, v in doc.items():
+        if isinstance(v, list) and all(not isinstance(x, dict) for x in v):
+            rd.saw(k, f"[{len(v)} values]")
+        elif not isinstance(v, (list, dict)):
+            rd.saw(k, redact(v) if isinstance(v, str) else json.dumps(v))
+    derived = rd.derived
     notes: list[str] = []
     records: list[RequestRecord] = []
     if all(k in doc for k in _ARRAYS):
         records = rebuild_records(doc, source)
         metrics = serving_metrics(records, duration_s=_num(doc, "duration", source))
         notes.append("指标由保存的 JSON 中逐请求数据重新计算")
+        rd.read("requests", *[k for k in _ARRAYS if k in rd.printed])
+        rd.rests_on["metrics"] = ["requests", "duration"]  # every metric recomputed from the records (said in the notes)
+        warnings_early = _check_recomputed(doc, metrics, rd, source)
+        for k, v in doc.items():  # what the records do not give (peak throughput, peak concurrency ...): kept as saved
+            if k in _EXTRA_SKIP or k in _ARRAYS or _STAT_KEY.match(k) or isinstance(v, bool) or not isinstance(v, (int, float)):
+                continue
+            metrics.extra[k] = float(v)
+            rd.read(f"metrics.extra.{k}", k)
     else:
-        metrics = _summary_metrics(doc, source, derived)
+        metrics = _summary_metrics(doc, source, derived, rd)
+    if "failed" in doc:
+        rd.read("metrics.failed", "failed")
+    else:
+        rd.derive("metrics.failed", "completed", name="failed")  # not saved: taken as none
+    rd.read("duration_s", "duration")
 
     model_path = next((doc[k] for k in ("model_id", "model", "model_path") if isinstance(doc.get(k), str)), None)
     prec = precision_from_label(precision) if precision else precision_from_path(model_path)
@@ -222,16 +291,33 @@ def cell_from_result(
     planned = num_prompts if num_prompts is not None else sent
     mc = doc.get("max_concurrency")
     bs = batch_size
+    if num_prompts is not None:
+        rd.read("num_requests", "num_prompts")
     if bs is None:
         bs = min(mc, planned) if isinstance(mc, int) and planned else (mc if isinstance(mc, int) else planned)
-        if not isinstance(mc, int) and num_prompts is None:
-            derived.append("batch_size")
+        if isinstance(mc, int):
+            rd.read("batch_size", "max_concurrency", *(["num_prompts" if num_prompts is not None else "completed"] if planned and planned < mc else []))
+        elif num_prompts is not None:
+            rd.read("batch_size", "num_prompts")
+        else:
+            rd.derive("batch_size", "completed", *(["failed"] if "failed" in doc else []))
+    else:
+        rd.rests_on["batch_size"] = ["--batch-size"]
     if not isinstance(bs, int) or bs < 1:
         raise InputFormatError(f"{source}: cannot tell the batch size (no max_concurrency/num_prompts); pass --batch-size")
     rate = doc.get("request_rate")
     request_rate = float(rate) if isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 < rate < float("inf") else None
     burst = doc.get("burstiness")
+    if request_rate is not None:
+        rd.read("request_rate", "request_rate")
+        if isinstance(burst, (int, float)):
+            rd.read("burstiness", "burstiness")
     ns_in, ns_out = requested_lengths(doc)
+    for path, given, found in (("input_len", input_len, ns_in), ("output_len", output_len, ns_out)):
+        if given is not None:
+            rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
+        elif isinstance(found, int):
+            rd.read(path, next(k for k in length_keys(doc, path) if doc.get(k) is not None))
     il = input_len if input_len is not None else (ns_in if isinstance(ns_in, int) else None)
     ol = output_len if output_len is not None else (ns_out if isinstance(ns_out, int) else None)
     ds = dataset or dataset_of(doc) or ("random" if il is not None and ol is not None else "unknown")
@@ -239,11 +325,13 @@ def cell_from_result(
         il = _one_length(doc.get("input_lens"), doc.get("errors"))
         if il is not None:
             notes.append("输入长度取自逐请求 input_lens（JSON 未保存请求的长度）")
+            rd.derive("input_len", "input_lens", name="input_len from input_lens")  # one length for every request: not the mean
     if ol is None:
         ol = _one_length(doc.get("output_lens"), doc.get("errors"))
         if ol is not None:
             notes.append("输出长度取自逐请求 output_lens（JSON 未保存请求的长度）")
-    warnings: list[str] = []
+            rd.derive("output_len", "output_lens", name="output_len from output_lens")  # one length for every request: not the mean
+    warnings: list[str] = list(warnings_early) if records else []
     missing = []
     if il is None:
         il = round(metrics.total_input_tokens / metrics.completed) if metrics.completed else 0
@@ -251,8 +339,9 @@ def cell_from_result(
     if ol is None:
         ol = round(metrics.total_output_tokens / metrics.completed) if metrics.completed else 0
         missing.append("output_len")
+    for m in missing:
+        rd.derive(m, "total_input_tokens" if m == "input_len" else "total_output_tokens", "completed")
     if missing:
-        derived.extend(missing)
         which = "/".join(missing)
         notes.append(f"JSON 未记录所要求的长度（{which}）：取每个成功请求的平均词元数（total_*_tokens / completed）")
         warnings.append(
@@ -261,7 +350,6 @@ def cell_from_result(
         )
     exact_in = "input_len" not in missing and (is_exact_length(ds) or ns_in is not None and input_len is None)
     exact_out = "output_len" not in missing and (is_exact_length(ds) or ns_out is not None and output_len is None)
-    fmt = "sglang-json" if "backend" in doc and ("accept_length" in doc or "total_output_tokens_retokenized" in doc) else "vllm-json"
     cell = ServingCell(
         batch_size=bs,
         input_len=il,
@@ -276,7 +364,7 @@ def cell_from_result(
         duration_s=metrics.duration_s,
         requests=records,
         metrics=metrics,
-        import_info=ImportInfo(file=source, block=block, format=fmt, printed=_printed(doc), derived=derived),
+        import_info=rd.info(),
         command=command,
         notes=notes,
     )

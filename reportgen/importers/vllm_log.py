@@ -25,19 +25,33 @@ recorded anywhere, the mean lengths (tokens / successful requests) are used, nam
 
 from __future__ import annotations
 
-import ast
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
-from reportgen.importers.labels import PrecisionInfo, model_name_from_path, precision_from_label, precision_from_path
+from reportgen.importers.labels import (
+    PrecisionInfo,
+    match_precision,
+    model_name_from_path,
+    precision_from_label,
+    precision_from_path,
+)
+from reportgen.importers.ledger import Reading
+from reportgen.importers.run_settings import (
+    BENCH_CMD,
+    RunNamespace,
+    command_args,
+    dataset_of,
+    find_namespaces,
+    length_keys,
+    requested_lengths,
+)
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ImportInfo, ServingCell, ServingMetrics, Stats, is_exact_length
+from reportgen.results import ServingCell, ServingMetrics, Stats, is_exact_length
 
 _HEADER = re.compile(r"^(?P<pre>.*?)=+\s*Serving Benchmark Result\b[^=]*=+\s*$")
 _RULER = re.compile(r"^\s*[-=]{3,}.*[-=]{3,}\s*$|^\s*={3,}\s*$")
@@ -93,12 +107,24 @@ def stats_from(given: Mapping[str, float], n: int) -> Stats:
     return Stats(n=n, percentiles=pct, **kw)
 
 
+_STAT_FIELDS = ("mean", "median", "std", "min", "max", "p90", "p99")
+
+
+def stat_path(metric: str, stat: str) -> str:
+    """``("ttft", "p95")`` -> ``metrics.ttft_ms.percentiles.p95``; ``("e2el", "mean")`` ->
+    ``metrics.e2el_ms.mean``: where a printed statistic goes."""
+    where = stat if stat in _STAT_FIELDS else f"percentiles.{stat}"
+    return f"metrics.{metric}_ms.{where}"
+
+
 def summary_metrics(
     values: Mapping[str, float],
     stats: Mapping[str, Mapping[str, float]],
     *,
     failed: int,
     derived: list[str],
+    reading: Reading | None = None,
+    labels: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> ServingMetrics:
     """``ServingMetrics`` from a printed (or saved) summary, shared by the serving importers.
@@ -106,17 +132,32 @@ def summary_metrics(
     ``values`` holds ``completed``, ``duration_s``, ``total_input_tokens``, ``total_output_tokens``
     and whichever throughputs were given (by field name); a throughput not given is count /
     duration and its name is appended to ``derived``. ``stats``: metric ("ttft", "tpot", "itl",
-    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields."""
+    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields.
+    With a ``reading``, each field is recorded as resting on its printed label (``labels``: value
+    key or ``"ttft.p99"`` -> label), a throughput computed here on the labels of its inputs."""
     completed = int(values["completed"])
     duration = values["duration_s"]
     tin, tout = int(values["total_input_tokens"]), int(values["total_output_tokens"])
+    lab = dict(labels or {})
     rates: dict[str, float] = {}
+    inputs = {"request_throughput": ("completed",), "input_throughput": ("total_input_tokens",),
+              "output_throughput": ("total_output_tokens",), "total_token_throughput": ("total_input_tokens", "total_output_tokens")}
     for name, count in _RATES:
         if name in values:
             rates[name] = float(values[name])
         else:
             derived.append(name)
             rates[name] = count(completed, tin, tout) / duration if duration > 0 else 0.0
+            if reading is not None:
+                reading.rests_on[f"metrics.{name}"] = [lab.get(k, f"metrics.{k}") for k in (*inputs[name], "duration_s")]
+    if reading is not None:
+        for key in values:
+            if key in lab and key not in ("failed",):
+                reading.read(f"metrics.{key}", lab[key])
+        for metric, given in stats.items():
+            for stat in given:
+                if f"{metric}.{stat}" in lab:
+                    reading.read(stat_path(metric, stat), lab[f"{metric}.{stat}"])
 
     def mk_stats(name: str) -> Stats | None:
         got = stats.get(name)
@@ -166,128 +207,6 @@ class RunParams:
     command: str | None = None
 
 
-# --------------------------------------------------------------------------- Namespace(...)
-
-
-def _split_top_level(s: str) -> list[str]:
-    """Split ``a=1, b='x, y', c=(1, 2)`` at commas outside quotes and brackets."""
-    parts: list[str] = []
-    depth = 0
-    quote: str | None = None
-    cur: list[str] = []
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if quote:
-            cur.append(ch)
-            if ch == "\\" and i + 1 < len(s):
-                cur.append(s[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            cur.append(ch)
-        elif ch in "([{<":
-            depth += 1
-            cur.append(ch)
-        elif ch in ")]}>":
-            depth -= 1
-            cur.append(ch)
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    if "".join(cur).strip():
-        parts.append("".join(cur))
-    return parts
-
-
-def _balance(s: str) -> int:
-    """Open minus closed parentheses outside quotes."""
-    depth = 0
-    quote: str | None = None
-    escaped = False
-    for ch in s:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-    return depth
-
-
-def _value(raw: str) -> Any:
-    raw = raw.strip()
-    if raw == "inf":
-        return float("inf")
-    try:
-        return ast.literal_eval(raw)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return raw  # <function ...>, LoggingConfig(...): kept as text
-
-
-def parse_namespace(text: str) -> dict[str, Any]:
-    """``Namespace(a=1, b='x')`` -> ``{'a': 1, 'b': 'x'}``.
-
-    ``text`` is the Namespace with PDF line wraps already removed (lines joined with no
-    separator). Keys mangled by extraction (``dataset name``) get their spaces turned
-    into underscores; values that are not Python literals are kept as text.
-    """
-    start = text.index("Namespace(") + len("Namespace(")
-    end = text.rstrip().rfind(")")
-    body = text[start:end]
-    out: dict[str, Any] = {}
-    for part in _split_top_level(body):
-        if "=" not in part:
-            continue
-        key, _, raw = part.partition("=")
-        key = re.sub(r"\s+", "_", key.strip())
-        out[key] = _value(raw)
-    return out
-
-
-@dataclass
-class _Namespace:
-    first_line: int
-    last_line: int
-    args: dict[str, Any]
-
-
-def _find_namespaces(lines: list[str], source: str, *, strict: bool) -> list[_Namespace]:
-    found: list[_Namespace] = []
-    i = 0
-    while i < len(lines):
-        pos = lines[i].find("Namespace(")
-        if pos < 0:
-            i += 1
-            continue
-        joined = lines[i][pos:]
-        j = i
-        while _balance(joined) > 0 and j + 1 < len(lines) and j - i < 60:
-            j += 1
-            joined += lines[j]  # PDF wraps split words: join with no separator
-        if _balance(joined) > 0:
-            if strict:
-                raise InputFormatError(f"{source}:{i + 1}: Namespace(...) is not closed")
-            i += 1  # a pasted Namespace cut short: its values cannot be trusted, the block still can
-            continue
-        found.append(_Namespace(i, j, parse_namespace(joined)))
-        i = j + 1
-    return found
-
-
-
 # --------------------------------------------------------------------------- result blocks
 
 
@@ -302,77 +221,6 @@ def _number(value: str, label: str, source: str, line: int) -> float:
     return v
 
 
-def _pick(ns: Mapping[str, Any], keys: list[str]) -> Any:
-    for k in keys:
-        if ns.get(k) is not None:
-            return ns[k]
-    return None
-
-
-def requested_lengths(ns: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The input/output length a Namespace (or a saved JSON) asked for, if any."""
-    ds = str(ns.get("dataset_name") or "").strip().lower()
-    ins = ([f"{ds}_input_len"] if ds else []) + ["input_len"]
-    outs = ([f"{ds}_output_len"] if ds else []) + ["output_len"]
-    return _pick(ns, ins), _pick(ns, outs)
-
-
-def dataset_of(ns: Mapping[str, Any]) -> str | None:
-    """The dataset a Namespace (or saved JSON) names: ``dataset_name``, else (vLLM 0.4's
-    ``dataset='ShareGPT_V3...json'``) the file's kind."""
-    name = ns.get("dataset_name")
-    if isinstance(name, str) and name.strip():
-        name = name.strip().lower()
-        if name == "random" and ns.get("random_prefix_len"):
-            return f"prefix:{ns['random_prefix_len']}"
-        return name
-    path = ns.get("dataset") or ns.get("dataset_path")
-    if isinstance(path, str) and path:
-        low = path.lower()
-        for known in ("sharegpt", "sonnet", "burstgpt"):
-            if known in low:
-                return known
-        return "file"
-    return None
-
-
-_BENCH_CMD = re.compile(r"(vllm\s+bench\s+serve|benchmark_serving\w*\.py|sglang\.bench_serving)\b")
-
-
-def command_args(lines: list[str]) -> dict[str, Any]:
-    """The flags of the last benchmark command line among ``lines`` (``\\`` continuations
-    joined), as Namespace keys: ``--max-concurrency 4`` -> ``{"max_concurrency": 4}``."""
-    found: dict[str, Any] = {}
-    i = 0
-    while i < len(lines):
-        if not _BENCH_CMD.search(lines[i]):
-            i += 1
-            continue
-        cmd = lines[i]
-        while cmd.rstrip().endswith("\\") and i + 1 < len(lines):
-            i += 1
-            cmd = cmd.rstrip()[:-1] + " " + lines[i]
-        try:
-            words = shlex.split(cmd, comments=False)
-        except ValueError:
-            words = cmd.split()
-        args: dict[str, Any] = {}
-        for k, w in enumerate(words):
-            if not w.startswith("--") or len(w) < 3:
-                continue
-            name, eq, val = w[2:].partition("=")
-            if not eq:
-                nxt = words[k + 1] if k + 1 < len(words) else ""
-                val = nxt if nxt and not nxt.startswith("--") else "true"
-            key = name.replace("-", "_")
-            key = {"num_prompt": "num_prompts", "random_input": "random_input_len", "random_output": "random_output_len"}.get(key, key)
-            args[key] = _value(val) if re.fullmatch(r"[-+]?\d+(\.\d+)?|inf", val) else val
-        if args:
-            found = args
-        i += 1
-    return found
-
-
 @dataclass
 class _Line:
     no: int  # index in the cleaned lines
@@ -381,10 +229,16 @@ class _Line:
     note: str | None
 
 
+_QPS = re.compile(r"^\s*qps\s+(inf|\d+(?:\.\d+)?)\s*:\s*$", re.IGNORECASE)  # vllm-ascend's sweep script: "qps 4:"
+
+
 def _labels(lines: list[str], first: int, last: int, prefix: str) -> list[_Line]:
     out: list[_Line] = []
     for k in range(first, last):
         line = _strip_prefix(lines[k], prefix)
+        if q := _QPS.match(line):
+            out.append(_Line(k, "Traffic request rate", q.group(1), "qps"))
+            continue
         m = _LABEL.match(halfwidth(line))
         if m:
             value, note = split_value(m.group("value") or "")
@@ -419,6 +273,49 @@ def _block_end(lines: list[str], start: int, stop: int, prefix: str) -> tuple[in
     return last, False
 
 
+_PROGRESS = re.compile(r"\d+%\s*\||(?:it/s|s/it)\]")
+
+
+def _context_start(lines: list[str], header: int, floor: int, prefix: str) -> int:
+    """The first line of what set up the run printed at ``header``: the nearest ``Namespace(``
+    or benchmark command before it (not before ``floor``), else the settings lines printed just
+    before it (``Traffic request rate``, ``Maximum request concurrency``, ...)."""
+    for k in range(header - 1, max(floor, header - 200) - 1, -1):
+        if "Namespace(" in lines[k] or BENCH_CMD.search(lines[k]):
+            return k
+    first = header
+    for k in range(header - 1, floor - 1, -1):
+        line = _strip_prefix(lines[k], prefix)
+        if not line.strip() or _PROGRESS.search(line):
+            continue
+        m = _LABEL.match(halfwidth(line))
+        if _QPS.match(line) or m and _norm(m.group("label")) in _PARAMS | {"starting initial single prompt test run...", "initial test run completed. starting main benchmark run..."}:
+            first = k
+            continue
+        break
+    return first
+
+
+def _is_sglang(inside: list[_Line]) -> bool:
+    return any(_norm(x.label) in ("backend", "traffic request rate") or "e2e latency" in _norm(x.label) for x in inside)
+
+
+def find_blocks(lines: list[str], *, sglang: bool) -> list[tuple[int, int]]:
+    """The spans of the ``Serving Benchmark Result`` blocks printed by SGLang (``sglang``) or by
+    vLLM: from the run's command, Namespace or settings lines to the closing ruler."""
+    headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
+    out: list[tuple[int, int]] = []
+    prev_end = -1
+    for n, (s, pre) in enumerate(headers):
+        nxt = headers[n + 1][0] if n + 1 < len(headers) else len(lines)
+        prefix = pre if pre.strip() and not re.search(r"it/s\]|s/it\]|\|", pre) else ""
+        e, _ = _block_end(lines, s, nxt, prefix)
+        if _is_sglang(_labels(lines, s + 1, e + 1, prefix)) == sglang:
+            out.append((_context_start(lines, s, prev_end + 1, prefix), e))
+        prev_end = e
+    return out
+
+
 def parse_vllm_text(
     text: str,
     source: str,
@@ -439,7 +336,8 @@ def parse_vllm_text(
     no block is found or a block is unusable."""
     opts = RunParams(batch_size, precision, model, input_len, output_len, dataset, redact_optional(command))
     lines = clean_lines(redact(text))
-    namespaces = _find_namespaces(lines, source, strict=strict_namespace)
+    cut_at = len(lines) - 1 if text and not text.endswith(("\n", "\r")) else None  # the text stops mid-line
+    namespaces = find_namespaces(lines, source, strict=strict_namespace)
     headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
     if not headers:
         raise InputFormatError(f"{source}: no vLLM 'Serving Benchmark Result' block found")
@@ -452,18 +350,35 @@ def parse_vllm_text(
         ns = next((n for n in reversed(namespaces) if prev_end < n.first_line and n.last_line < s), None)
         if ns is None:
             args = command_args(lines[prev_end + 1 : s])
-            ns = _Namespace(s, s, args) if args else None
+            ns = RunNamespace(s, s, args) if args else None
         before = _labels(lines, prev_end + 1, s, prefix)
         inside = _labels(lines, s + 1, e + 1, prefix)
         first = ns.first_line if ns else s
+        ctx = _context_start(lines, s, prev_end + 1, prefix)
         cells.append(
             _cell_from_block(
-                lines, first, s, e, closed, before, inside, ns.args if ns else {}, source, block_no, opts,
-                sglang=any(_norm(x.label) in ("backend", "traffic request rate") or "e2e latency" in _norm(x.label) for x in inside),
+                lines, first, s, e, closed, [x for x in before if x.no >= ctx or _norm(x.label) in _PARAMS], inside,
+                ns.args if ns else {}, source, block_no, opts, sglang=_is_sglang(inside), ns_line=ns.first_line if ns else None,
+                cut_line=cut_at if not closed and e == cut_at else None,
             )
         )
         prev_end = e
     return cells
+
+
+def _not_this_run(ns: dict[str, Any], values: dict[str, float], params: dict[str, tuple[str, str]]) -> list[str]:
+    """What a block printed that the command or Namespace before it contradicts."""
+    out: list[str] = []
+    sent = values.get("completed", 0) + values.get("failed", 0)
+    if isinstance(ns.get("num_prompts"), int) and sent > ns["num_prompts"]:
+        out.append(f"num_prompts {ns['num_prompts']}, {int(sent)} requests printed")
+    printed_conc = next((to_float(params[n][0]) for n in _MAX_CONC if n in params), None)
+    if isinstance(ns.get("max_concurrency"), int) and printed_conc is not None and printed_conc != ns["max_concurrency"]:
+        out.append(f"max_concurrency {ns['max_concurrency']}, {printed_conc:g} printed")
+    printed_rate = next((to_float(params[n][0]) for n in _RATE if n in params), None)
+    if isinstance(ns.get("request_rate"), (int, float)) and printed_rate is not None and float(ns["request_rate"]) != printed_rate:
+        out.append(f"request_rate {ns['request_rate']}, {printed_rate:g} printed")
+    return out
 
 
 def _cell_from_block(
@@ -480,38 +395,51 @@ def _cell_from_block(
     opts: RunParams,
     *,
     sglang: bool,
+    ns_line: int | None = None,
+    cut_line: int | None = None,
 ) -> ImportedCell:
     where = f"{source}:{start + 1}"
-    printed: dict[str, str] = {}
+    rd = Reading(source, "vllm-text", block_no)
+    early: list[str] = []  # warnings found before the cell is made
     values: dict[str, float] = {}
+    labels: dict[str, str] = {}  # field / "metric.stat" -> printed label
     stats: dict[str, dict[str, float]] = {}
     extra: dict[str, float] = {}
-    params: dict[str, str] = {}
+    params: dict[str, tuple[str, str]] = {}  # normalised label -> (value, label kept)
     notes: list[str] = []
     run = re.search(r"=+", lines[start])
     legacy = run is not None and len(run.group(0)) < 10 and not sglang  # "=====" vs "============"
     for x in before:
+        label = rd.saw(x.label, x.value, x.no) if x.value else x.label
         if _norm(x.label) in _PARAMS:
-            params[_norm(x.label)] = x.value
+            params[_norm(x.label)] = (x.value, label)
     for x in inside:
-        printed[x.label] = x.value
+        label = rd.saw(x.label, x.value, x.no)
         key = _norm(x.label)
+        if x.no == cut_line and x.value:  # "Median TTFT (ms): 3147" where the paste stops: 3147 may be 31474.20
+            notes.append(f"文本在“{x.label}”一行中断，其数值可能不完整，未导入")
+            early.append(f"{source}:{x.no + 1}: the text stops on '{x.label}: {x.value}' without a line end: the value may be "
+                         "cut short and is not read")
+            continue
         if x.note:
             notes.append(f"原文在“{x.label}”的数值后附注：{x.note}")
         if key in _PARAMS:
-            params[key] = x.value
+            params[key] = (x.value, label)
         elif key in _FIELDS:
             if not x.value:
                 continue
             values[_FIELDS[key]] = _number(x.value, x.label, source, x.no + 1)
+            labels[_FIELDS[key]] = label
             if key == "latency per token (ms)":
                 legacy = True
         elif sm := _STAT.match(key):
             if x.value:
                 metric = _STAT_NAME.get(sm.group(2), sm.group(2))
                 stats.setdefault(metric, {})[sm.group(1)] = _number(x.value, x.label, source, x.no + 1)
+                labels[f"{metric}.{sm.group(1)}"] = label
         elif (v := to_float(x.value)) is not None:
             extra[x.label] = v
+            rd.read(f"metrics.extra.{x.label}", label)
     for need, label in (
         ("completed", "Successful requests"),
         ("duration_s", "Benchmark duration (s)"),
@@ -522,62 +450,100 @@ def _cell_from_block(
             raise InputFormatError(f"{where}: result block has no '{label}' line")
     if not closed:
         notes.append("结果块没有结尾分隔线（粘贴的文本可能不完整）：只导入了所印的各行")
+    if ns and (conflicts := _not_this_run(ns, values, params)):
+        # a page that lists its commands first and its results after: the nearest command is another run's
+        early.append(f"{where}: the {'Namespace' if ns_line is not None and ns_line < start else 'command'} printed before this block "
+                     f"is not this run's ({'; '.join(conflicts)}): its settings are not used")
+        notes.append("结果块前的命令与所印结果不符（" + "；".join(conflicts) + "），未采用其参数")
+        ns, ns_line = {}, None
+
+    def ns_label(key: str) -> str:
+        """A Namespace/command value a field rests on, kept as printed."""
+        return rd.saw(f"Namespace.{key}", repr(ns[key]), ns_line)
 
     # ------------------------------------------------------------ what the cell is
     derived: list[str] = []
+    rd.derived = derived
     completed = int(values["completed"])
     num_prompts = ns.get("num_prompts") if isinstance(ns.get("num_prompts"), int) else None
+    if num_prompts is not None:
+        rd.read("num_requests", ns_label("num_prompts"))
     if "failed" in values:
         failed = int(values["failed"])
+        rd.read("metrics.failed", labels["failed"])
     elif num_prompts is not None:
         failed = max(num_prompts - completed, 0)
-        derived.append("failed")
+        rd.derive("metrics.failed", "Namespace.num_prompts", labels["completed"], name="failed")
     else:
         failed = 0
-        derived.append("failed")
+        rd.derive("metrics.failed", labels["completed"], name="failed")  # nothing says any failed
     sent = completed + failed
 
-    def param(names: tuple[str, ...]) -> float | None:
+    def param(names: tuple[str, ...], path: str) -> float | None:
         for n in names:
             if n in params:
-                return to_float(params[n])
+                v = to_float(params[n][0])
+                if v is not None:
+                    rd.read(path, params[n][1])
+                return v
         return None
 
-    rate = param(_RATE)
+    rate = param(_RATE, "request_rate")
     if rate is None and isinstance(ns.get("request_rate"), (int, float)):
         rate = float(ns["request_rate"])
-    request_rate = rate if rate is not None and rate != float("inf") and rate > 0 else None
-    max_conc = param(_MAX_CONC)
+        rd.read("request_rate", ns_label("request_rate"))
+    request_rate = rate if rate is not None and rate != float("inf") and rate > 0 else None  # else a closed loop
+    max_conc = param(_MAX_CONC, "batch_size")
     if max_conc is None and isinstance(ns.get("max_concurrency"), int):
         max_conc = float(ns["max_concurrency"])
-    burst = param(_BURST)
+        rd.read("batch_size", ns_label("max_concurrency"))
+    burst = param(_BURST, "burstiness")
     if burst is None and isinstance(ns.get("burstiness"), (int, float)):
         burst = float(ns["burstiness"])
+        rd.read("burstiness", ns_label("burstiness"))
+    if request_rate is None:
+        rd.rests_on.pop("burstiness", None)
     planned = num_prompts if num_prompts is not None else sent
     if opts.batch_size is not None:
         bs = opts.batch_size
+        rd.rests_on["batch_size"] = ["--batch-size"]
     elif max_conc is not None:
         bs = int(min(max_conc, planned)) if planned else int(max_conc)
+        if planned and planned < max_conc:  # capped by the requests sent
+            rd.rests_on["batch_size"] = [*rd.rests_on.get("batch_size", []), "Namespace.num_prompts" if num_prompts is not None else labels["completed"]]
     elif num_prompts is not None or ns or any(_norm(x.label) in _RATE + _MAX_CONC for x in before + inside):
         bs = planned  # no cap: every request may be in flight at once
         if num_prompts is None:
-            derived.append("batch_size")
+            rd.derive("batch_size", labels["completed"], labels.get("failed", labels["completed"]))
+        else:
+            rd.read("batch_size", "Namespace.num_prompts")
     else:
         raise InputFormatError(f"{where}: cannot tell the batch size (no Namespace num_prompts/max_concurrency); pass --batch-size")
 
     model_path = ns.get("model") if isinstance(ns.get("model"), str) else None
+    tokenizer = ns.get("tokenizer") if isinstance(ns.get("tokenizer"), str) else None
+    if tokenizer and match_precision(model_path) is None and match_precision(tokenizer) is not None:
+        # a served name ("--model auto") says nothing; the tokenizer's path is the checkpoint's (/DeepSeek-R1-W8A8)
+        model_path = tokenizer
+        notes.append(f"模型名 {ns.get('model')!r} 不含精度信息：精度取自 --tokenizer 路径 {tokenizer}")
     prec = precision_from_label(opts.precision) if opts.precision else precision_from_path(model_path)
     ns_in, ns_out = requested_lengths(ns)
     il = opts.input_len if opts.input_len is not None else ns_in
     ol = opts.output_len if opts.output_len is not None else ns_out
+    for path, given, from_ns in (("input_len", opts.input_len, ns_in), ("output_len", opts.output_len, ns_out)):
+        if given is not None:
+            rd.rests_on[path] = [f"--{path.replace('_', '-')}"]
+        elif from_ns is not None:
+            key = next(k for k in length_keys(ns, path) if ns.get(k) is not None)
+            rd.read(path, ns_label(key))
     ds = opts.dataset or dataset_of(ns) or ("random" if il is not None and ol is not None else "unknown")
-    warnings: list[str] = []
+    warnings: list[str] = early
     if il is None:
         il = round(values["total_input_tokens"] / completed) if completed else 0
-        derived.append("input_len")
+        rd.derive("input_len", labels["total_input_tokens"], labels["completed"])
     if ol is None:
         ol = round(values["total_output_tokens"] / completed) if completed else 0
-        derived.append("output_len")
+        rd.derive("output_len", labels["total_output_tokens"], labels["completed"])
     if "input_len" in derived or "output_len" in derived:
         which = "/".join(n for n in ("input_len", "output_len") if n in derived)
         notes.append(f"原文未记录所要求的长度（{which}）：取每个成功请求的平均词元数")
@@ -594,36 +560,31 @@ def _cell_from_block(
 
     # ------------------------------------------------------------ metrics
     duration = values["duration_s"]
+    rd.read("duration_s", labels["duration_s"])
     tin = int(values["total_input_tokens"])
     eff = values.get("effective_concurrency")
     e2el_mean = stats.get("e2el", {}).get("mean")
     if eff is None and e2el_mean is not None and duration > 0:
         eff = e2el_mean / 1000.0 * completed / duration  # mean x n = sum of E2EL
-        derived.append("effective_concurrency")
+        rd.derive("metrics.effective_concurrency", labels["e2el.mean"], labels["completed"], labels["duration_s"])
     pf = prefill_tps(tin / completed if completed else None, stats.get("ttft", {}).get("mean"))
     if pf is not None:
-        derived.append("prefill_tps")
+        rd.derive("metrics.prefill_tps", labels["total_input_tokens"], labels["completed"], labels["ttft.mean"])
     metrics = summary_metrics(
         values,
         stats,
         failed=failed,
         derived=derived,
+        reading=rd,
+        labels=labels,
         effective_concurrency=eff,
         prefill_tps=pf,
         legacy_latency_per_token_ms=values.get("legacy_latency_per_token_ms"),
         goodput_rps=values.get("goodput_rps"),
         extra=extra,
     )
-    fmt = "sglang-text" if sglang else ("vllm-legacy-text" if legacy else "vllm-text")
-    info = ImportInfo(
-        file=source,
-        block=block_no,
-        format=fmt,
-        printed=printed,
-        text="\n".join(lines[first : end + 1]),
-        derived=derived,
-        complete=closed,
-    )
+    rd.format = "sglang-text" if sglang else ("vllm-legacy-text" if legacy else "vllm-text")
+    info = rd.info(text="\n".join(lines[first : end + 1]), complete=closed)
     computed = [d for d in derived if d not in ("prefill_tps", "input_len", "output_len")]
     if computed:
         notes.insert(0, "原文未打印、由导入程序根据所印数值计算：" + "、".join(computed))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportgen.report.accuracy_verdict import pct, verdict_table
 from reportgen.results import AccuracyResult, ModelVariant, Results
 from reportgen.variant_roles import MODE_ZH, bench_key
 from reportgen.variant_roles import baseline as variant_baseline
+from reportgen.verdicts.accuracy import pct, verdict_table
 
 CATEGORY_ZH = {
     "STEM": "理工（STEM）",

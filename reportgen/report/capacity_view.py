@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from reportgen.repeats import cases, repeat_stat
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import capacity_chart_name, capacity_chart_title
-from reportgen.report.conclusion import Statement
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
-from reportgen.validity import CHECKS
+from reportgen.validity import check_cell, status_of
+from reportgen.verdicts.states import STATUS_ZH, Statement
 
 __all__ = ["CapacityPoint", "CapacitySearchView", "CapacityView", "capacity_points", "capacity_view", "slo_zh"]
 
 _METRIC_ZH = {"ttft": "TTFT", "tpot": "TPOT", "e2el": "端到端延迟", "itl": "ITL", "tfat": "首个回答词元时间"}
 _STAT_ZH = {"mean": "均值", "median": "中位数"}
-_STATUS_ZH = {"VALID": "有效", "WARNING": "存疑", "INVALID": "无效"}
 
 
 @dataclass
@@ -92,9 +91,9 @@ def _value(by: str, x: float) -> str:
 
 
 def probe_checks(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str, str]]:
-    """(check name, severity, Chinese message) of every cell check that concerns a probe's cell
+    """(rule code, severity, Chinese message) of every cell rule's finding on a probe's cell
     (section 7 lists them; 3.5 notes them under the search's table)."""
-    return [(c.name, i.severity, i.message.zh) for c in CHECKS if c.scope == "cell" for i in c.fn(cell, v)]
+    return [(f.check, f.severity, f.message_zh or f.message) for f in check_cell(cell, v)]
 
 
 def probe_issues(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str]]:
@@ -104,8 +103,7 @@ def probe_issues(cell: ServingCell, v: ModelVariant) -> list[tuple[str, str]]:
 
 def probe_status(cell: ServingCell, v: ModelVariant) -> str:
     """VALID / WARNING / INVALID of a probe's cell under the cell checks."""
-    severities = {sev for sev, _ in probe_issues(cell, v)}
-    return "INVALID" if "error" in severities else "WARNING" if severities else "VALID"
+    return status_of(check_cell(cell, v))
 
 
 def _tokens_per_joule(cell: ServingCell) -> float | None:
@@ -142,7 +140,7 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
             fmt.ms(m.tpot_ms.p99) if m else fmt.missing(),
             fmt.tok_s(m.output_throughput) if m else fmt.missing(),
             "满足" if p.met else "不满足",
-            _STATUS_ZH[probe_status(p.cell, v)],
+            STATUS_ZH[probe_status(p.cell, v)],
         ])
     for p in sorted(search.probes, key=lambda p: p.value):
         for sev, msg in probe_issues(p.cell, v):

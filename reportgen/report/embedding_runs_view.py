@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from reportgen.report import embedding_view as ev
 from reportgen.report import formatting as fmt
-from reportgen.report.checks_view import run_verdict
 from reportgen.report.view_helpers import UNRECORDED, basename
 from reportgen.report.view_types import EmbeddingRunView, EmbeddingView, Table
 from reportgen.results import EmbeddingRun, Results
+from reportgen.verdicts.checks import run_verdict
 
 
 def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[EmbeddingRun]) -> EmbeddingRunView:
@@ -39,7 +39,7 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[Embedd
         output=r.output,
         matrices=matrices,
         pairs=pairs,
-        reference=ev.reference_line(r) if r.reference_check.status != "none" else "检查结果：{}（{}）。".format(*run_verdict(r, runs)),
+        reference=ev.reference_line(r) if r.reference_check.status != "none" else "检查结果：{0.word}（{0.text}）。".format(run_verdict(r, runs)),
         reference_table=Table(*ref_table) if ref_table else None,
         throughput=[(caption, Table(*t)) for caption, t in ev.throughput_tables(r)],
         notes=([f"注：{r.note}"] if r.note else []) + ev.warning_lines(r),

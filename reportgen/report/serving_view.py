@@ -7,12 +7,10 @@ import string
 
 from reportgen import metrics
 from reportgen.energy import cell_energy
-from reportgen.report import causes
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import chart_plan
-from reportgen.report.checks_view import functional_tokens, functional_verdict
 from reportgen.report.deployment_view import perf_steps
-from reportgen.report.view_helpers import STATUS_ZH, model_name
+from reportgen.report.view_helpers import model_name
 from reportgen.report.view_types import CaseView, FunctionalView, ServingView, Table
 from reportgen.results import (
     EnergyMetrics,
@@ -26,6 +24,9 @@ from reportgen.results import (
 )
 from reportgen.validity import cell_findings, cell_order, cell_status
 from reportgen.variant_roles import baseline, is_quantized
+from reportgen.verdicts import causes
+from reportgen.verdicts.checks import functional_tokens, functional_verdict
+from reportgen.verdicts.states import STATUS_ZH
 
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
@@ -95,7 +96,7 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
         ]
         if fc.error:
             details_rows.append(["错误", fc.error])
-        details_rows.append(["检查结果", functional_verdict(v)[1]])
+        details_rows.append(["检查结果", functional_verdict(v).text])
         if fc.origin == "imported" and any(_UNKNOWN_FIELD in r[1] for r in details_rows):
             notes.append("原文记录的响应被截断，截断处之后的字段标为“未知”。")
     else:

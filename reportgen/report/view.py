@@ -30,7 +30,6 @@ from reportgen.report.environment_view import environment_view, unlabelled_facts
 from reportgen.report.findings_view import findings_view
 from reportgen.report.provenance import ProvenanceView, RawBlock, provenance, raw_blocks
 from reportgen.report.serving_view import serving_view
-from reportgen.report.view_helpers import STATUS_ZH
 from reportgen.report.view_types import (
     AccuracyVariantView,
     AccuracyView,
@@ -52,6 +51,7 @@ from reportgen.results import Finding, Results
 # check_results is looked up here at call time (tests replace it); CHECK_TITLES_ZH is the dict
 # the findings section reads, importable from here as before the split.
 from reportgen.validity import CHECK_TITLES_ZH, check_results
+from reportgen.verdicts.states import STATUS_ZH
 
 # --------------------------------------------------------------------------- document view type
 

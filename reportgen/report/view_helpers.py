@@ -6,7 +6,6 @@ import os
 
 from reportgen.results import Results
 
-STATUS_ZH = {"VALID": "有效", "INVALID": "无效", "WARNING": "存疑"}
 UNRECORDED = "未记录"
 
 

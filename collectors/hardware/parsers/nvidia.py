@@ -60,8 +60,8 @@ def parse_table(text: str) -> SmiReport:
         if not m:
             continue
         dev = SmiDevice(index=int(m.group(1)), name=m.group(2).strip() or None)
-        if dev.name and dev.name.endswith("..."):  # nvidia-smi cut the name to fit its column
-            dev.extra["printed_name"], dev.name = dev.name, None
+        if dev.name and dev.name.endswith("..."):  # nvidia-smi cut the name to fit its column: kept as printed
+            dev.extra["printed_name"], dev.name = dev.name, None  # beside the name, so a full PCI name still wins
         dev.bus_id = norm_bus_id(cell(rows, 0, 1))
         line2 = " ".join(cell(rows, 1, i) for i in range(3))
         mm = re.search(r"(\d+)\s*MiB\s*/\s*(\d+)\s*MiB", line2)

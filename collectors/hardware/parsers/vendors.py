@@ -245,6 +245,51 @@ def parse_efsmi_list(text: str) -> SmiReport:
     return rep
 
 
+_EFSMI_VER = re.compile(r"EFSMI\s*:?\s*V?(\d+(?:\.\d+)+)", re.IGNORECASE)
+_EFSMI_DRV = re.compile(r"Driver Ver:\s*(\S+)")
+
+
+def parse_efsmi_table(text: str) -> SmiReport:
+    """``efsmi`` with no arguments: the boxed table, two rows per device (``| 0  S60 | FW VER |
+    BUS-ID ECC |`` then ``| TEMP Dpm/Lpm Pwr(Usage/Cap) | Mem GCU-Virt | DUsed SN |``), as
+    releases 1.2 (``39 C``, ``105W  300W``), 1.4 (``-`` when unread) and 1.6-1.7 (``34℃``,
+    ``68W / 300W``, ``N/A``) print it."""
+    rep = SmiReport(tool="efsmi")
+    if m := _EFSMI_VER.search(text):
+        rep.tool_version = m.group(1)
+    if m := _EFSMI_DRV.search(text):
+        rep.driver_version = m.group(1)
+    rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in text.splitlines() if ln.strip().startswith("|")]
+    for k, cells in enumerate(rows):
+        if len(cells) != 3 or not re.match(r"^\d+\s+\S", cells[0]) or not norm_bus_id(cells[2]):
+            continue
+        idx, _, name = cells[0].partition(" ")
+        dev = SmiDevice(index=int(idx), name=name.strip() or None, bus_id=norm_bus_id(cells[2]))
+        dev.firmware = na(cells[1]) if cells[1] not in ("", "-") else None
+        if ecc := search(r"\b(Enable|Disable)\b", cells[2]):
+            dev.extra["ecc"] = ecc
+        if k + 1 < len(rows) and len(rows[k + 1]) == 3 and not norm_bus_id(rows[k + 1][2]):
+            a, b, c = rows[k + 1]
+            dev.temperature_c = num(search(r"^(\d+(?:\.\d+)?)\s*(?:C|℃)", a))
+            if state := search(r"^(?:\d+(?:\.\d+)?\s*(?:C|℃)|-|N/A)\s+(\S+)", a):
+                dev.extra["power_state"] = state  # Dpm (1.2-1.4: Sleep/Active) or Lpm (1.6+: LP0, LP1)
+            watts = re.findall(r"(\d+(?:\.\d+)?)\s*W\b", a)
+            if len(watts) >= 1:
+                dev.power_w = float(watts[0])
+            if len(watts) >= 2:
+                dev.power_cap_w = float(watts[1])
+            dev.memory_total_bytes = size_bytes(search(r"(\d+\s*[KMGT]i?B)", b))
+            if virt := search(r"[KMGT]i?B\s+(\S+)", b):
+                dev.extra["gcu_virt"] = virt
+            dev.utilization_pct = num(search(r"^(\d+(?:\.\d+)?)\s*%", c))
+            sn = search(r"%\s+(\S+)\s*$", c)
+            dev.serial = sn if sn and sn.lower() != "xxx" else None
+        rep.devices.append(dev)
+    if not rep.devices:
+        raise ParseError("no device rows: not the efsmi table")
+    return rep
+
+
 # --------------------------------------------------------------------------- Kunlunxin
 
 
