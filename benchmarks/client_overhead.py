@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -69,6 +70,13 @@ def worker(port: int, c: int, tokens: int, seconds: float) -> None:
                       "cpu_share": cpu / dur, "chunks_per_cpu_s": chunks / cpu}))
 
 
+def commit() -> str:
+    """The commit measured (``+`` when the checkout has uncommitted changes)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -100,10 +108,19 @@ def run_vllm(vllm: str, core: str, port: int, tokenizer: str, c: int, tokens: in
 
 
 def _portable(args: dict) -> dict:
-    """The recorded arguments with paths inside this checkout made relative to it: a results file
-    names no path of the machine it was made on."""
+    """The recorded arguments without a path of the machine they were made on: a path inside this
+    checkout relative to it, one inside some ``.cache/`` folder (the vLLM venv, the tiny models)
+    as ``.cache/...``, as the README's usage names them."""
     repo = str(Path(__file__).resolve().parent.parent) + "/"
-    return {k: v.replace(repo, "") if isinstance(v, str) else v for k, v in args.items()}
+
+    def portable(v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        v = v.replace(repo, "")
+        return v[v.index("/.cache/") + 1:] if v.startswith("/") and "/.cache/" in v else v
+
+    return {k: portable(v) for k, v in args.items()}
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -122,6 +139,7 @@ def main() -> None:
     if a.worker:
         worker(a.port, int(a.concurrency), a.tokens, a.seconds)
         return
+    load_start = os.getloadavg()[0]
     port = free_port()
     stub = subprocess.Popen(["taskset", "-c", a.stub_core, sys.executable, str(STUB), "--port", str(port), "--model", "stub"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -155,7 +173,9 @@ def main() -> None:
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M")
-    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({"args": _portable(vars(a)), "runs": rows, "summary": summary}, indent=1))
+    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({
+        "args": _portable(vars(a)), "commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"),
+        "loadavg_1min": [load_start, os.getloadavg()[0]], "runs": rows, "summary": summary}, indent=1))
     try:
         import matplotlib
 

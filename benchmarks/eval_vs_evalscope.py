@@ -197,8 +197,10 @@ def main() -> None:
             return "/".join(f"{r[k]:.2f}" for r in rs)
         summary[tool] = {k: statistics.median(r[k] for r in rs) for k in ("requests_per_s", "busy", "mean_running")}
         print(f"{tool:<10} {span('requests_per_s'):>16} {span('busy'):>12} {span('mean_running'):>14}")
+    from client_overhead import commit
+
     doc = {"args": {k: v for k, v in vars(a).items() if k in ("concurrency", "max_tokens", "limit", "runs")},
-           "loadavg_1min": os.getloadavg()[0], "date": time.strftime("%Y-%m-%d %H:%M"), "runs": rows, "summary": summary}
+           "loadavg_1min": os.getloadavg()[0], "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit(), "runs": rows, "summary": summary}
     (HERE / "results").mkdir(exist_ok=True)
     out = HERE / "results" / f"eval-vs-evalscope-{time.strftime('%Y%m%d-%H%M')}.json"
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -101,8 +101,10 @@ def main() -> None:
         stub.terminate()
         stub.wait(10)
     load = os.getloadavg()[0]
+    from client_overhead import commit
+
     doc = {"rate": a.rate, "requests": a.requests, "tokens": a.tokens, "runs": runs, "loadavg_1min": load,
-           "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M")}
+           "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit()}
     (HERE / "results").mkdir(exist_ok=True)
     path = HERE / "results" / f"poisson-schedule-{time.strftime('%Y%m%d-%H%M')}.json"
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
