@@ -374,3 +374,24 @@ def test_https_with_a_trusted_certificate(tmp_path: Path) -> None:
             server.close()
 
     run(go())
+
+
+def test_an_endless_error_body_is_cut_not_read_to_its_end() -> None:
+    from collectors.serving.client import RequestParams, make_client, stream_completion
+    from collectors.serving.prompts import PromptSample
+
+    async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 503 Service Unavailable\r\ntransfer-encoding: chunked\r\n\r\n")
+        while True:  # never ends
+            writer.write(chunked(b"overloaded " * 1000)[:-5])
+            await writer.drain()
+
+    async def go() -> None:
+        async with Server(endless) as base, make_client(base, 1) as c:
+            sample = PromptSample(key="k", text="hi", prompt_tokens=1, sha256="0" * 64)
+            rec = await asyncio.wait_for(stream_completion(c, sample, RequestParams(model="m", max_tokens=2), t0=0.0, index=0), 10)
+        assert rec.http_status == 503 and rec.error is not None
+        assert rec.error.startswith("HTTP 503: overloaded overloaded") and len(rec.error) < 320
+
+    run(go())

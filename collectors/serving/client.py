@@ -221,7 +221,12 @@ async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any
     async with client.stream("POST", ep.path, json=body, timeout=timeout) as resp:
         acc.status = resp.status_code
         if resp.status_code != 200:
-            text = (await resp.aread())[:300].decode("utf-8", "replace").strip()
+            head = b""  # the start of the body is enough for the error line (an endless one never ends)
+            async for piece in resp.aiter_raw():
+                head += piece
+                if len(head) >= 300:
+                    break
+            text = head[:300].decode("utf-8", "replace").strip()
             raise _StreamError(f"HTTP {resp.status_code}: {text}" if text else f"HTTP {resp.status_code}")
         parser = SSEParser()
         times = acc.times
