@@ -3,8 +3,8 @@
 Request functions are chosen by name (``REQUEST_FUNCS``); all have the signature of
 ``RequestFunc``: ``(client, sample, params, *, t0, index, warmup) -> RequestRecord``.
 The ``httpx.AsyncClient`` is passed in (the transport seam): ``make_client`` builds
-the fast one (httpx's API over ``transport.StreamingTransport``; httpx's default transport
-consumed half, aiohttp's 0.43× the chunks/s, ``benchmarks/client_overhead.py``);
+the fast one (httpx's API over ``transport.StreamingTransport``; on httpx's default transport the
+client consumed half the chunks/s, on aiohttp's two thirds: ``benchmarks/client_overhead.py``);
 tests pass ``httpx.MockTransport`` or point it at a stub.
 
 Timing (``time.perf_counter``, seconds since the cell's ``t0``):

@@ -3,9 +3,9 @@
 Why not aiohttp (the previous transport, ``httpx_aiohttp``): its stream reader handles every HTTP
 chunk of a chunked response in several Python calls (a buffer entry, a chunk-split entry, a
 flow-control check that re-enters the protocol), and a token stream is one HTTP chunk per token.
-With the same SSE parser and chunk decoding on top, this transport consumed 2.3× as many chunks
-per CPU second (``benchmarks/client_overhead.py``): the client must not be the bottleneck it
-measures. Everything else stays httpx's: request building, auth, timeouts, exceptions.
+With the same SSE parser and chunk decoding on top, this transport lets the client consume 1.5×
+as many chunks per CPU second (``benchmarks/client_overhead.py``, README: design): the client must
+not be the bottleneck it measures. Everything else stays httpx's: request building, auth, timeouts, exceptions.
 
 What it does, and no more:
 
@@ -35,6 +35,7 @@ import asyncio
 import ssl
 import time
 from collections.abc import AsyncIterator
+from typing import cast
 
 import httpx
 
@@ -68,8 +69,8 @@ class _Conn(asyncio.Protocol):
 
     # -- protocol callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # a stream transport (uvloop's is not a subclass of asyncio.Transport: no isinstance check)
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._in.append(data)
