@@ -64,7 +64,7 @@ def worker(port: int, c: int, tokens: int, seconds: float) -> None:
     errors = [r.error for r in recs if r.error]
     m = serving_metrics(recs, dur)
     chunks = sum(len(r.chunk_times_s) for r in recs if r.ok)
-    print(json.dumps({"chunks_per_s": chunks / dur, "ttft_ms": m.ttft_ms.mean, "requests": len(recs),
+    print(json.dumps({"first_errors": sorted({e for e in errors})[:3], "chunks_per_s": chunks / dur, "ttft_ms": m.ttft_ms.mean, "requests": len(recs),
                       "errors": len(errors), "usage_tokens_per_s": m.output_throughput,
                       # the share of its core the client got: well below 1, other processes took the rest
                       "cpu_share": cpu / dur, "chunks_per_cpu_s": chunks / cpu}))
