@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/render_time.py [samples/seed-bi150.json] [--repeat 3]
 
-Per round: the Markdown (render_markdown), the charts (SVG + PNG), Markdown -> HTML,
-HTML -> PDF (WeasyPrint) and Markdown -> DOCX, i.e. what ``render --format all`` does,
-minus writing the small files. Wall time depends on what else the machine runs; CPU
+Per round: the Markdown (render_markdown), the charts (SVG + PNG), the parse, the 结论 page
+check (``pagination``: the 结论 laid out alone), Markdown -> HTML, HTML -> PDF (WeasyPrint) and
+Markdown -> DOCX, i.e. what ``render --format all`` does, minus writing the small files and
+minus the DOCX 目录's LibreOffice pass (an external process, seconds; ``--docx-toc`` times it once). Wall time depends on what else the machine runs; CPU
 time (all of it is this one thread) is about the wall time of an idle machine.
 """
 
@@ -34,6 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("results", nargs="?", type=Path, default=REPO / "samples" / "seed-bi150.json")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--docx-toc", action="store_true", help="also time the LibreOffice pass of the DOCX 目录, once")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -46,6 +48,7 @@ def main() -> None:
     from reportgen.report.html import markdown_to_html
     from reportgen.report.markdown import render_markdown
     from reportgen.report.mdparse import parse_markdown
+    from reportgen.report.pagination import paginate
     from reportgen.report.pdf import html_to_pdf
     from reportgen.results import load_results
     from reportgen.validity import check_results
@@ -81,9 +84,11 @@ def main() -> None:
                 md = step("md", render_markdown, results, source=str(args.results), findings=findings)
                 assets = step("charts", lambda f=findings: chart_assets(all_charts(results, f)))
                 parsed = step("parse", parse_markdown, md)  # once for the HTML (PDF) and the DOCX, as write_all
+                step("paginate", paginate, parsed)
                 html = step("html", markdown_to_html, parsed, title=results.title, assets=assets)
                 step("pdf", html_to_pdf, html, out / "report.pdf")
-                step("docx", markdown_to_docx, parsed, out / "report.docx", assets=assets, title=results.title)
+                step("docx", markdown_to_docx, parsed, out / "report.docx", assets=assets, title=results.title,
+                     toc_pages=False)
             rounds.append((steps, time.process_time() - cpu))
         for i, (steps, cpu) in enumerate(rounds, 1):
             parts = "  ".join(f"{k} {v:.2f}" for k, v in steps.items())
@@ -95,6 +100,14 @@ def main() -> None:
             f"best {min(sum(s.values()) for s, _ in rounds):.2f} s wall, {min(c for _, c in rounds):.2f} s CPU; "
             f"missing glyphs: {len(notdef)}; load average {load}"
         )
+        if args.docx_toc:
+            from reportgen.report.docx import toc_entries
+            from reportgen.report.docx_toc import toc_pages
+
+            t = time.perf_counter()
+            pages = toc_pages(out / "report.docx", [text for _, text in toc_entries(parsed.body)])
+            print(f"DOCX 目录 through LibreOffice: {time.perf_counter() - t:.2f} s wall "
+                  f"({'no LibreOffice' if pages is None else f'{len(pages)} headings found'})")
 
 
 if __name__ == "__main__":

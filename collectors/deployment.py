@@ -8,17 +8,38 @@ did not record. A repeated run replaces its own steps (same titles) and keeps im
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reportgen.results import DeploymentStep, Fact, Results
 
-__all__ = ["SOFTWARE_TITLE", "container_image", "deployment_steps", "record_deployment"]
+__all__ = ["SOFTWARE_TITLE", "container_image", "deployment_steps", "record_deployment", "startup_excerpt"]
 
 SOFTWARE_TITLE = "驱动与软件版本"
 _SOFTWARE = (("driver.version", "加速卡驱动"), ("sdk.version", "加速卡软件栈"), ("software.vllm", "vLLM"),
              ("software.torch", "PyTorch"), ("software.transformers", "transformers"), ("software.python", "Python"),
              ("docker.version", "Docker"))
 _LOG_LINES = 15
+_LINE_CHARS = 240  # an engine-config line runs to thousands of characters: quoted up to here, then "…"
+# Lines of a server's start-up that tell a reader what started (vLLM's wording; other servers:
+# the log's first lines): version, arguments, model, memory, the API's address.
+_STARTUP = re.compile(
+    r"version \d|non-default args|Resolved architecture|max model len|Initializing a V1 LLM engine|"
+    r"Loading weights took|Model loading took|KV cache|Maximum concurrency|Starting vLLM API server|"
+    r"Started server process|Application startup complete|Uvicorn running on",
+    re.IGNORECASE,
+)
+
+
+def startup_excerpt(log: str | None) -> str | None:
+    """The lines of a server's start-up log that show it starting (at most 15, long ones cut);
+    a log with none of vLLM's markers: its first lines. None without a log."""
+    lines = [line.rstrip() for line in (log or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    picked = [line for line in lines if _STARTUP.search(line)] or lines
+    cut = [line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + " …" for line in picked[:_LOG_LINES]]
+    return "\n".join(cut)
 
 
 def container_image(host: Any, container: str) -> str | None:
@@ -43,6 +64,13 @@ def _fact_line(name: str, fact: Fact | None) -> str:
 def _software_step(results: Results, container: str | None, image: str | None) -> DeploymentStep:
     facts = results.environment.facts
     lines = [_fact_line(name, facts.get(key)) for key, name in _SOFTWARE if key in facts] or ["未采集"]
+    served = sorted({v.server.engine_version for v in results.variants
+                     if v.server.engine_version and (v.server.engine or "vllm").lower() == "vllm"})
+    vllm = facts.get("software.vllm")
+    if served and (vllm is None or not vllm.present):
+        # the host's Python has no vLLM, yet a server ran one: say the version it reported (section 1 does too)
+        lines = [line for line in lines if not line.startswith("vLLM：")]
+        lines.insert(min(2, len(lines)), f"vLLM：{'、'.join(served)}（推理服务报告的版本）")
     where = "主机"
     if container:
         where = f"容器 {container}" + (f"（镜像 {image}）" if image else "（镜像未获得）")
@@ -67,9 +95,9 @@ def _server_step(label: str, s: Any) -> DeploymentStep:
             parts.append(f"服务未能使用：{s.error}")
         elif s.exit_code is not None:
             parts.append(f"测试结束后停止服务（退出码 {s.exit_code}）")
-        tail = "\n".join((s.log_tail or "").strip().splitlines()[-_LOG_LINES:]) or None
+        # the start-up, not the log's end (the tail, read after the stop, is the shutdown)
         return DeploymentStep(title=f"启动推理服务（{label}）", description="；".join(parts) + "。",
-                              commands=[s.launch_command], output=tail)
+                              commands=[s.launch_command], output=startup_excerpt(s.startup_log))
     parts = [f"连接已在运行的推理服务 {s.base_url or ''}".rstrip()]
     if s.served_models:
         parts.append("服务模型名 " + "、".join(s.served_models))

@@ -15,6 +15,11 @@ from the user (a container name, a path) is put in with ``shlex.quote`` (see ``q
 Host keys are checked as OpenSSH does, against reportgen's own known-hosts file (see ``SSHHost``).
 Connection failures (unreachable, refused key, host-key mismatch) raise ``HostError`` with one
 line; a command that fails, hangs or is missing is *data*: a ``CommandResult`` saying so.
+
+Every capture is bounded: of each stream the first ``MAX_CAPTURE_BYTES`` are kept and the rest is
+read, counted and dropped (``CommandResult.stdout_bytes``), locally and over SSH, so a card tool
+that floods its output cannot fill the memory or the results file; a stream that never ends is
+cut by the command's timeout.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from collectors.capture import Capture, drain, feed
 from reportgen.errors import HostError
 
 DEFAULT_TIMEOUT_S = 20.0
@@ -43,7 +49,9 @@ NOT_FOUND_EXIT = 127
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What one command did. ``exit_code`` is None when it never finished."""
+    """What one command did. ``exit_code`` is None when it never finished. ``stdout_bytes`` /
+    ``stderr_bytes``: how many bytes the stream carried in all when more than
+    ``MAX_CAPTURE_BYTES`` arrived (only those were kept); None when it was kept whole."""
 
     command: str
     exit_code: int | None
@@ -51,10 +59,22 @@ class CommandResult:
     stderr: str = ""
     duration_s: float = 0.0
     timed_out: bool = False
+    stdout_bytes: int | None = None
+    stderr_bytes: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def truncated(self) -> bool:
+        return self.stdout_bytes is not None or self.stderr_bytes is not None
+
+
+def captured(command: str, exit_code: int | None, out: Capture, err: Capture, duration_s: float,
+             timed_out: bool = False) -> CommandResult:
+    return CommandResult(command, exit_code, out.text(), err.text(), duration_s, timed_out,
+                         out.dropped_total, err.dropped_total)
 
 
 class Host(Protocol):
@@ -117,18 +137,19 @@ class LocalHost:
             )
         except OSError as e:
             return CommandResult(command, None, "", f"cannot start sh: {e}", time.perf_counter() - t0)
-        try:
-            out, err = proc.communicate(input=stdin, timeout=timeout_s)
-        except subprocess.TimeoutExpired:
+        out, err = Capture(), Capture()
+        if proc.stdin is not None:
+            feed(proc.stdin, stdin or b"")
+        finished = drain(proc, {proc.stdout: out, proc.stderr: err}, t0 + timeout_s)  # type: ignore[dict-item]
+        if not finished:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
-            out, err = proc.communicate()
-            return CommandResult(
-                command, None, _decode(out), _decode(err), time.perf_counter() - t0, timed_out=True
-            )
-        return CommandResult(command, proc.returncode, _decode(out), _decode(err), time.perf_counter() - t0)
+            drain(proc, {proc.stdout: out, proc.stderr: err}, time.perf_counter() + 2.0)  # type: ignore[dict-item]
+            proc.wait()
+            return captured(command, None, out, err, time.perf_counter() - t0, timed_out=True)
+        return captured(command, proc.wait(), out, err, time.perf_counter() - t0)
 
     def close(self) -> None:
         pass
@@ -341,24 +362,21 @@ class SSHHost:
             if stdin:
                 chan.sendall(stdin)
             chan.shutdown_write()
-            out, err = bytearray(), bytearray()
+            out, err = Capture(), Capture()
             chan.settimeout(0.2)
             while True:
                 got = False
                 if chan.recv_ready():
-                    out += chan.recv(65536)
+                    out.add(chan.recv(1 << 20))
                     got = True
                 if chan.recv_stderr_ready():
-                    err += chan.recv_stderr(65536)
+                    err.add(chan.recv_stderr(1 << 20))
                     got = True
                 if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
                 if time.perf_counter() > deadline:
                     chan.close()
-                    return CommandResult(
-                        command, None, _decode(bytes(out)), _decode(bytes(err)),
-                        time.perf_counter() - t0, timed_out=True,
-                    )
+                    return captured(command, None, out, err, time.perf_counter() - t0, timed_out=True)
                 if not got:
                     time.sleep(0.02)
             rc = chan.recv_exit_status()
@@ -368,9 +386,7 @@ class SSHHost:
         dt = time.perf_counter() - t0
         # timeout(1) exits 124, or 137 when it had to SIGKILL after the grace period.
         timed_out = rc == TIMEOUT_EXIT or (rc == 128 + 9 and dt >= secs)
-        return CommandResult(
-            command, None if timed_out else rc, _decode(bytes(out)), _decode(bytes(err)), dt, timed_out
-        )
+        return captured(command, None if timed_out else rc, out, err, dt, timed_out)
 
     def close(self) -> None:
         self._client.close()

@@ -1,14 +1,26 @@
-"""Reading an input file with one clear error line per failure."""
+"""Reading an input file with one clear error line per failure.
+
+Every input is read with a size limit (``read_limited``): a results file, a plan, a log or a
+table larger than its kind may be, or a device that never ends (``validate /dev/zero``), is one
+line, never a ``MemoryError``. JSON is parsed by one function (``parse_json``) that refuses what
+would break the tool later: NaN/Infinity, nesting past ``MAX_DEPTH``, over-long integers, and
+duplicate keys (which ``json`` silently resolves to the last one), named with their line.
+"""
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 from reportgen.errors import InputFormatError, ReportgenError
+from reportgen.ranges import MAX_INPUT_BYTES
 
 #: Deeper nesting than this is refused: no results file, log or plan nests more than ~10 levels,
 #: and recursive code (validation, redaction, rendering) must not meet a stack limit.
@@ -30,12 +42,65 @@ def safe_file_name(name: str) -> str:
     return out or "_"
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _DuplicateKey(next(k for i, (k, _) in enumerate(pairs) if any(k == k2 for k2, _ in pairs[:i])))
+    return d
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+
+
+def duplicate_key_lines(text: str, key: str) -> tuple[int, int] | None:
+    """(line of the first, line of the second) occurrence of ``key`` twice in one object of the
+    JSON ``text`` (only called once ``json`` found such a key: a linear scan of its tokens)."""
+    stack: list[dict[str, int] | None] = []  # per open container: the keys seen (None: an array)
+    prev_string: tuple[str, int] | None = None
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok == "{":
+            stack.append({})
+        elif tok == "[":
+            stack.append(None)
+        elif tok in "}]":
+            if stack:
+                stack.pop()
+        elif tok == ":":
+            keys = stack[-1] if stack else None
+            if prev_string is not None and keys is not None:
+                name, pos = prev_string
+                if name == key and name in keys:
+                    return text.count("\n", 0, keys[name]) + 1, text.count("\n", 0, pos) + 1
+                keys.setdefault(name, pos)
+        if tok.startswith('"'):
+            try:
+                prev_string = (json.loads(tok), m.start())
+            except ValueError:
+                prev_string = None
+        else:
+            prev_string = None
+    return None
+
+
 def parse_json(text: str | bytes, source: str, error: type[ReportgenError] = InputFormatError) -> Any:
     """``json.loads`` with one ``error`` line for everything a file can hold that breaks the tool
     later: NaN/Infinity (JSON has no such numbers; saved, they would make the file unloadable),
-    nesting deeper than ``MAX_DEPTH``, integers too long to convert, invalid JSON."""
+    nesting deeper than ``MAX_DEPTH``, integers too long to convert, a key twice in one object
+    (named with its lines), invalid JSON."""
     try:
-        doc = json.loads(text, parse_constant=_constant)
+        doc = json.loads(text, parse_constant=_constant, object_pairs_hook=_unique_pairs)
+    except _DuplicateKey as e:
+        key = str(e)
+        s = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        lines = duplicate_key_lines(s, key)
+        where = f" at line {lines[1]} (first at line {lines[0]})" if lines else ""
+        raise error(f"{source}: duplicate key {json.dumps(key, ensure_ascii=False)}{where}: "
+                    "each key may appear once in an object") from None
     except _NonFinite as e:
         raise error(f"{source}: {e} is not a number JSON allows (NaN/Infinity are refused)") from None
     except json.JSONDecodeError as e:
@@ -71,15 +136,56 @@ def check_tree(doc: Any, source: str, error: type[ReportgenError] = InputFormatE
                 stack.append((v, depth + 1))
 
 
-def read_text(path: Path) -> str:
-    """The file as UTF-8 text; raises ``InputFormatError`` naming the file and the reason."""
+def _size(n: int) -> str:
+    return f"{n / 2**30:g} GiB" if n >= 2**30 else f"{n / 2**20:g} MiB"
+
+
+def read_limited(path: str | os.PathLike[str], limit: int, *, what: str = "an input file",
+                 error: type[ReportgenError] = InputFormatError, text_only: bool = False) -> str:
+    """The file as UTF-8 text, read in pieces and never more than ``limit`` bytes: a larger file,
+    or a device or pipe that keeps sending, is one ``error`` line naming the file (``what``: the
+    kind, for the message). ``text_only``: a NUL byte (never in JSON or TOML) stops the read at
+    once, so ``/dev/zero`` is refused before a byte is kept."""
+    p = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        f = open(p, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
-        raise InputFormatError(f"{path}: no such file") from None
+        raise error(f"{p}: no such file") from None
     except IsADirectoryError:
-        raise InputFormatError(f"{path}: is a directory") from None
-    except UnicodeDecodeError as e:
-        raise InputFormatError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise error(f"{p}: is a directory") from None
     except OSError as e:
-        raise InputFormatError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise error(f"{p}: cannot read: {e.strerror or e}") from None
+    too_big = f"{p}: larger than the {_size(limit)} {what} may have; nothing was read"
+    with f:
+        st = os.fstat(f.fileno())
+        if stat.S_ISDIR(st.st_mode):
+            raise error(f"{p}: is a directory")
+        if stat.S_ISREG(st.st_mode) and st.st_size > limit:
+            raise error(f"{p}: {st.st_size} bytes, larger than the {_size(limit)} {what} may have; nothing was read")
+        # UTF-8, and newlines as Path.read_text gives them (universal: \r\n and \r read as \n)
+        decoder = io.IncrementalNewlineDecoder(codecs.getincrementaldecoder("utf-8")("strict"), translate=True)
+        parts: list[str] = []
+        got = 0
+        while True:
+            try:
+                chunk = f.read(min(1 << 20, limit + 1 - got))
+            except OSError as e:
+                raise error(f"{p}: cannot read: {e.strerror or e}") from None
+            try:
+                parts.append(decoder.decode(chunk, final=not chunk))
+            except UnicodeDecodeError as e:
+                raise error(f"{p}: not UTF-8 text ({e.reason} at byte {got + e.start})") from None
+            nul = chunk.find(b"\0") if text_only else -1
+            if nul >= 0:
+                raise error(f"{p}: holds a NUL byte (at byte {got + nul}): not a text file")
+            got += len(chunk)
+            if got > limit:
+                raise error(too_big)
+            if not chunk:
+                return "".join(parts)
+
+
+def read_text(path: Path, limit: int = MAX_INPUT_BYTES) -> str:
+    """The file as UTF-8 text (at most ``limit`` bytes, no NUL byte); raises ``InputFormatError``
+    naming the file and the reason."""
+    return read_limited(path, limit, text_only=True)

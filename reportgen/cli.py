@@ -8,25 +8,34 @@ unusable input), never a traceback.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+from reportgen.redact import redact
 
 
 class _Group(click.Group):
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:  # Ctrl-C while the options are parsed: our line, not click's "Aborted!"
+            click.echo("reportgen: interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReportgenError as e:
-            click.echo(f"reportgen: error: {e}", err=True)
+            # the one redaction step: a server's error may echo a key this run was given
+            click.echo(f"reportgen: error: {redact(str(e))}", err=True)
             ctx.exit(e.exit_code)
         except click.UsageError as e:
             # a bad option value is one line too (click's default adds the usage and a hint)
-            click.echo(f"reportgen: error: {e.format_message()}", err=True)
+            click.echo(f"reportgen: error: {redact(e.format_message())}", err=True)
             ctx.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("reportgen: interrupted; finished results were saved", err=True)
@@ -61,5 +70,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
-    sys.exit(0)
+    from reportgen.__main__ import main as guarded_main
+
+    guarded_main()

@@ -18,17 +18,82 @@ sample's ``t_s`` counts from the sampler's start, which is the window's start):
 Devices with fewer than 2 power readings (a tool that reports no power for them) are left out
 of every power figure and listed in ``devices_without_power``. Without a series there is
 nothing (None); a series without usable power readings gives figures of None and a reason.
+
+Readings that cannot be true never enter a figure: ``screen_samples`` (run by the sampler as it
+records, and by the validity check on older files) leaves out power below 0 W or above
+``power_ceiling(tdp)`` (``TDP_MULTIPLE`` x the card's TDP, else ``MAX_DEVICE_POWER_W``),
+temperatures outside ``TEMPERATURE_RANGE_C`` and utilisation outside 0..100 %, and counts them
+(``TelemetrySeries.excluded_count``), so the console, the results file and the document show
+the same figure, computed from plausible readings only.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
 
-from reportgen.results import EnergyMetrics, ServingCell, TelemetrySeries
+from reportgen.results import EnergyMetrics, ExcludedReading, Results, ServingCell, TelemetrySample, TelemetrySeries
 
-__all__ = ["cell_energy", "energy_metrics", "recompute"]
+__all__ = [
+    "MAX_DEVICE_POWER_W", "TDP_MULTIPLE", "TEMPERATURE_RANGE_C", "cell_energy", "energy_metrics", "power_ceiling",
+    "record_excluded", "recompute", "screen_samples", "tdp_of",
+]
+
+#: A device's power reading above this multiple of its card's TDP is impossible (boost and
+#: transients stay well inside it; a tool printing 1e308 W or 1e29 W is not measuring).
+TDP_MULTIPLE = 2.0
+#: Without a known TDP: no accelerator device draws this much (the largest TDPs are ~1.4 kW).
+MAX_DEVICE_POWER_W = 3000.0
+#: Temperatures a working device can report, °C.
+TEMPERATURE_RANGE_C = (-40.0, 150.0)
+_KEPT_EXAMPLES = 20
+
+
+def tdp_of(results: Results) -> float | None:
+    """The card's TDP (``accelerator.tdp_w``: the tool's power cap, else the spec sheet's), W."""
+    f = results.environment.facts.get("accelerator.tdp_w")
+    v = f.value if f is not None and f.present else None
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1e5 else None
+
+
+def power_ceiling(tdp_w: float | None) -> float:
+    """The largest power reading a device can really report (W)."""
+    return TDP_MULTIPLE * tdp_w if tdp_w else MAX_DEVICE_POWER_W
+
+
+def _plausible(field: str, v: float, ceiling: float) -> bool:
+    if not math.isfinite(v):
+        return False
+    if field == "power_w":
+        return 0.0 <= v <= ceiling
+    if field == "temperature_c":
+        return TEMPERATURE_RANGE_C[0] <= v <= TEMPERATURE_RANGE_C[1]
+    return 0.0 <= v <= 100.0  # utilization_pct
+
+
+def screen_samples(samples: list[TelemetrySample], ceiling: float) -> tuple[list[TelemetrySample], list[ExcludedReading]]:
+    """The samples with every impossible reading set to None, and those readings."""
+    out: list[TelemetrySample] = []
+    bad: list[ExcludedReading] = []
+    for s in samples:
+        drop: dict[str, None] = {}
+        for field in ("power_w", "temperature_c", "utilization_pct"):
+            v = getattr(s, field)
+            if v is not None and not _plausible(field, v, ceiling):
+                drop[field] = None
+                bad.append(ExcludedReading(t_s=s.t_s, device=s.device, field=field, value=f"{v:g}"))  # type: ignore[arg-type]
+        out.append(s.model_copy(update=drop) if drop else s)
+    return out, bad
+
+
+def record_excluded(series: TelemetrySeries, bad: list[ExcludedReading]) -> None:
+    """Count ``bad`` in ``series`` and keep the first few as examples."""
+    series.excluded_count += len(bad)
+    room = _KEPT_EXAMPLES - len(series.excluded)
+    if room > 0:
+        series.excluded.extend(bad[:room])
 
 
 def _readings(series: TelemetrySeries) -> dict[int, tuple[np.ndarray, np.ndarray]]:

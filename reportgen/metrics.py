@@ -25,6 +25,7 @@ counted. Warm-up requests are excluded entirely. Output tokens are the server's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -149,6 +150,23 @@ def _open_loop(timed: Sequence[RequestRecord]) -> tuple[float | None, Stats | No
     last = max(r.start_s for r in sched)
     achieved = len(sched) / last if last > 0 else None
     return achieved, stats([r.start_s - (r.scheduled_s or 0.0) for r in sched], 1000.0, (95, 99.9))
+
+
+@dataclass(frozen=True)
+class AchievedLoad:
+    """The load a cell applied, as measured: what an open-loop cell is labelled by beside the rate
+    it offered (its ``batch_size`` is no concurrency: nothing capped the requests in flight)."""
+
+    concurrency: float | None  # effective concurrency: sum(E2EL) / duration
+    arrivals: float | None  # open loop: achieved arrival rate (req/s)
+    completions: float | None  # successful requests / duration (req/s)
+
+
+def achieved_load(m: ServingMetrics | None) -> AchievedLoad:
+    if m is None:
+        return AchievedLoad(None, None, None)
+    done = m.completed / m.duration_s if m.duration_s > 0 else None
+    return AchievedLoad(m.effective_concurrency, m.achieved_rate, done)
 
 
 def prefill_tps(mean_prompt_tokens: float | None, mean_ttft_ms: float | None) -> float | None:

@@ -141,9 +141,30 @@ class Redactor:
                 for k, v in env.items()}
 
 
-def redact(text: str) -> str:
-    """``text`` with secret values replaced by ``***`` (patterns only)."""
-    return Redactor().text(text)
+# Secrets this process was given (an API key read from the environment): masked by ``redact``,
+# ``redact_model`` and ``redact_file`` from the moment they are registered.
+_REGISTERED: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask ``value`` in every line ``redact`` cleans and every document or log redacted from now
+    on (an API key: no output line or saved file may hold it, whatever echoes it)."""
+    if value and value.strip():
+        _REGISTERED.add(value)
+
+
+def registered_secrets() -> frozenset[str]:
+    return frozenset(_REGISTERED)
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with secret values replaced by ``***``: patterns, the registered secrets and ``known``."""
+    return Redactor({*known, *_REGISTERED}).text(text)
+
+
+def env_secrets(env: dict[str, str]) -> set[str]:
+    """The values of an environment that are secrets by their names (``HF_TOKEN``, ``*_KEY``, ...)."""
+    return {v for k, v in env.items() if is_secret_name(k)}
 
 
 def redact_optional(text: str | None) -> str | None:
@@ -219,7 +240,7 @@ def _walk(obj: Any, where: str, r: Redactor) -> Any:
 def redact_model(obj: BaseModel, known: Iterable[str] = ()) -> Redactor:
     """Redact every string of ``obj`` in place (two passes when the first one learns values
     that occur in fields it had already passed). Returns the redactor (``found``, ``known``)."""
-    r = Redactor(known)
+    r = Redactor({*known, *_REGISTERED})
     before = set(r.known)
     _walk(obj, "", r)
     if r.known - before:
@@ -230,22 +251,32 @@ def redact_model(obj: BaseModel, known: Iterable[str] = ()) -> Redactor:
 
 
 def redact_file(path: Any, known: Iterable[str]) -> bool:
-    """Rewrite a kept log file with secrets masked; True when something was masked."""
+    """Rewrite a kept log file with secrets masked, line by line (a server's log may be gigabytes);
+    True when something was masked. Lines are masked one by one: a secret never spans lines."""
+    import os
+    import tempfile
     from pathlib import Path
 
-    from reportgen._atomic import write_atomic
-
     p = Path(path)
+    r = Redactor({*known, *_REGISTERED})
+    changed = False
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     except OSError:
         return False
-    r = Redactor(known)
-    new = r.text(text)
-    if new == text:
-        return False
     try:
-        write_atomic(p, new.encode("utf-8"))
+        with open(p, "rb") as src, os.fdopen(fd, "wb") as dst:
+            for raw in src:
+                line = raw.decode("utf-8", "replace")
+                new = r.text(line)
+                changed = changed or new != line
+                dst.write(new.encode("utf-8") if new != line else raw)
+        if changed:
+            os.chmod(tmp, p.stat().st_mode & 0o777)
+            os.replace(tmp, p)
     except OSError:
-        return False
-    return True
+        changed = False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return changed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from reportgen.results import CellKey, ModelVariant, ServingCell
 
-__all__ = ["RepeatStat", "cases", "ratio_interval", "repeat_stat"]
+__all__ = ["RepeatStat", "cases", "ratio_interval", "repeat_stat", "t975"]
 
 # t(0.975, df) for df = 1..30; beyond, the normal 1.96 is within 2 %.
 _T975 = (
@@ -46,6 +46,11 @@ def repeat_stat(values: Sequence[float]) -> RepeatStat | None:
 
 def _t975(df: float) -> float:
     return _T975[max(1, math.floor(df)) - 1] if df < len(_T975) + 1 else 1.96
+
+
+def t975(df: float) -> float:
+    """Student's t(0.975, df): the 95 % two-sided quantile (the normal 1.96 beyond 30 degrees of freedom)."""
+    return _t975(df)
 
 
 def ratio_interval(base: Sequence[float], other: Sequence[float]) -> tuple[float, float] | None:

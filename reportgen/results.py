@@ -23,9 +23,13 @@ Saving is atomic (temporary file + ``os.replace``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
-from collections.abc import Callable
+import re
+import sys
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,8 +38,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
-from reportgen._io import parse_json
+from reportgen._io import parse_json, read_limited
+from reportgen._lock import ResultsLock
 from reportgen.errors import ResultsError, ResultsSchemaError
+from reportgen.ranges import MAX_FLOAT, MAX_INT, MAX_RESULTS_BYTES
 
 SCHEMA_VERSION = 3
 RESULTS_DIR_NAME = "reportgen-results"  # the default folder of results files (created when missing)
@@ -122,6 +128,10 @@ class CommandOutput(_Model):
     host: str | None = None
     container: str | None = None  # run inside this docker container
     reason: MissingReason | None = None  # why it gave no usable output, if it did not
+    # the stream's full size when it carried more than the capture limit (1 MiB): only its
+    # first bytes are kept in ``stdout``/``stderr`` (None: kept whole)
+    stdout_bytes: int | None = None
+    stderr_bytes: int | None = None
 
 
 class Accelerator(_Model):
@@ -156,6 +166,17 @@ class TelemetrySample(_Model):
     temperature_c: float | None = None
     utilization_pct: float | None = None
     memory_used_bytes: int | None = None
+    clock_mhz: float | None = None  # the compute (SM) clock, where the tool reports it (throttling)
+
+
+class ExcludedReading(_Model):
+    """A telemetry reading outside physical ranges (``reportgen.energy.screen_samples``), left out
+    of every figure: power below 0 W or above the ceiling, temperature outside -40..150 °C."""
+
+    t_s: float
+    device: int
+    field: Literal["power_w", "temperature_c", "utilization_pct"]
+    value: str  # as read (a number far outside any range, kept as text: "1e+308")
 
 
 class TelemetrySeries(_Model):
@@ -171,6 +192,11 @@ class TelemetrySeries(_Model):
     errors: int = 0  # ticks whose command failed or was not understood
     reason: MissingReason | None = None  # why there are no samples
     detail: str | None = None
+    # readings outside physical ranges, left out of ``samples`` (the reading set to None) and of every
+    # figure: how many, the power ceiling they were judged by (W per device), and the first few
+    excluded_count: int = 0
+    power_ceiling_w: float | None = None
+    excluded: list[ExcludedReading] = Field(default_factory=list)
 
 
 class Environment(_Model):
@@ -224,6 +250,7 @@ class DeploymentStep(_Model):
     title: str
     description: str | None = None
     commands: list[str] = Field(default_factory=list)
+    screen: str | None = None  # what an interactive installer showed (its menu), quoted as shown
     output: str | None = None
     origin: FactOrigin = "measured"
 
@@ -382,8 +409,11 @@ class CellKey(BaseModel):
     findings, the document, ``summary``, importers (merging) and ``--resume``.
 
     ``batch_size`` is the concurrency: closed loop, the concurrent workers; open loop, the cap
-    on requests in flight (``min(num_prompts, max_concurrency)``). ``request_rate`` is None
-    for a closed loop (and for vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
+    on requests in flight (an import's ``min(num_prompts, max_concurrency)``; 0 when nothing caps
+    them, as in ``bench --request-rate``): never a concurrency the server saw. An open-loop
+    cell's concurrency is what was achieved (``ServingMetrics.effective_concurrency``;
+    ``reportgen.validity.load_words``). ``request_rate`` is None for a closed loop (and for
+    vLLM's ``inf``). ``repeat`` numbers repeated runs of one case."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, ser_json_inf_nan="strings")
 
@@ -434,6 +464,7 @@ class ServingCell(_Model):
     input_len_exact: bool | None = None
     output_len_exact: bool | None = None
     slo: dict[str, float] = Field(default_factory=dict)  # limits the cell was judged by: "ttft_p99_ms", "tpot_ms", ...
+    slo_preset: str | None = None  # the named preset ``slo`` was resolved from ("mlperf-server/llama3.1-8b"; reportgen.slo_presets)
     num_requests: int | None = None  # planned timed requests
     rounds: int | None = None
     endpoint: str | None = None  # "/v1/completions"
@@ -502,11 +533,20 @@ class ServerSettings(_Model):
     container: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     log_tail: str | None = None
+    # the first lines of the server's log, read when it answered: what section 2 quotes to show the
+    # server starting (the tail, read after it stopped, holds the shutdown)
+    startup_log: str | None = None
     launched: bool = False  # True: reportgen started (and stopped) it; False: attached
     startup_s: float | None = None  # launch -> /health and /v1/models answered
     served_models: list[str] = Field(default_factory=list)  # ids from /v1/models
     exit_code: int | None = None  # after stop (launched servers)
     error: str | None = None  # why the server could not be used
+    # What tells one deployment from another (``reportgen.validity.variant_identity``):
+    model_root: str | None = None  # /v1/models "root" of the served model (vLLM: the path it loaded)
+    process_start_time: float | None = None  # /metrics process_start_time_seconds (Unix time), where given
+    # the served model's own config.json, where it could be read on this machine: "torch_dtype",
+    # "quant_method" (quantization_config), "bits"
+    served_config: dict[str, Any] = Field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- accuracy
@@ -556,6 +596,9 @@ class AccuracyResult(_Model):
     macro: float | None = None  # mean over subsets of the subset scores, fraction 0-1
     unparsed: int | None = None  # scored samples whose answer could not be extracted
     errors: int | None = None  # samples whose request failed (not scored)
+    # sha256 of the scored question ids (sorted, one per line): two runs answered the same questions
+    # when theirs are equal (``question_set``); kept for runs whose samples are not stored
+    question_ids_sha256: str | None = None
     model: str | None = None  # the served model name the requests named
     base_url: str | None = None
     started_at: datetime | None = None
@@ -566,6 +609,19 @@ class AccuracyResult(_Model):
     settings: dict[str, Any] = Field(default_factory=dict)
     command: str | None = None
     import_info: ImportInfo | None = None
+
+    def question_set(self) -> str | None:
+        """The sha256 of the scored question ids: as recorded when the score was computed (the
+        runner hashes the questions it scored), else from the stored samples (None: unknown)."""
+        if self.question_ids_sha256:
+            return self.question_ids_sha256
+        scored = [s.id for s in self.samples if s.correct is not None]
+        return ids_sha256(scored) if scored else None
+
+
+def ids_sha256(ids: Iterable[str]) -> str:
+    """The one hash of a set of question ids (sorted, one per line)."""
+    return hashlib.sha256("\n".join(sorted(set(ids))).encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------- capacity
@@ -585,16 +641,171 @@ class CapacitySearch(_Model):
 
     by: Literal["concurrency", "rate"]
     slo: dict[str, float]  # "ttft_p99_ms": 2000, "tpot_p99_ms": 100, ...
+    slo_preset: str | None = None  # the named preset ``slo`` was resolved from (reportgen.slo_presets)
     input_len: int
     output_len: int
     dataset: str = "random"
     max_value: float | None = None  # the search's upper bound (--max-concurrency)
+    min_value: float | None = None  # its lower bound: concurrency 1, or the smallest rate
+    start: float | None = None  # the first value probed (then doubled up to max_value, then bisected)
     capacity: float | None = None  # None: not even the smallest value met the SLO
     probes: list[CapacityProbe] = Field(default_factory=list)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     command: str | None = None
     reason: str | None = None  # why the search stopped without an answer
+
+
+# --------------------------------------------------------------------------- consistency with a reference card
+
+
+class ConsistencyPrompt(_Model):
+    """One prompt of a consistency pass: what the card generated and how it compares, position by
+    position, with the baseline (the reference card's recording, or the card's own batch-1 pass).
+
+    The per-position lists run over the baseline's greedy continuation: under teacher forcing the
+    card is given the baseline's tokens as its prefix, so a difference early on does not hide the
+    positions after it (``reportgen.consistency.metrics``)."""
+
+    id: str  # the prompt set's id: "ceval/0shot/accountant/12"
+    sha256: str  # of the prompt's messages (canonical JSON): the same question the baseline answered
+    lang: str | None = None  # "zh", "en"
+    length: str | None = None  # "short" (0-shot) or "long" (few-shot)
+    prompt_excerpt: str | None = None  # the last user message, its first 200 characters (the whole prompt is in the reference)
+    prompt_tokens: int | None = None  # as the reference's server templated and tokenized it
+    template_match: bool | None = None  # the card's server templated the messages into the same tokens
+    baseline_tokens: list[int] = Field(default_factory=list)  # the baseline's greedy continuation
+    tokens: list[int] = Field(default_factory=list)  # the card's greedy continuation
+    baseline_text: str | None = None
+    text: str | None = None
+    finish_reason: str | None = None
+    top1: list[bool] = Field(default_factory=list)  # the card's most likely token is the baseline's
+    kl: list[float] = Field(default_factory=list)  # KL(baseline || card), nats, top-k plus one bin for the rest
+    abs_dlogprob: list[float] = Field(default_factory=list)  # |card - baseline| log-probability of the baseline token
+    bounded: int = 0  # positions where a baseline top-k token was outside the card's list (probability bounded)
+    topk_mass: float | None = None  # mean over the positions of the baseline's top-k probability sum (how much the KL bins cover)
+    error: str | None = None  # why this prompt was not compared
+
+
+class ConsistencyPass(_Model):
+    """The prompt set sent once, at one concurrency, and compared with one baseline."""
+
+    batch_size: int  # requests kept in flight
+    baseline: Literal["reference", "batch1"]  # the reference card, or this card at batch size 1 (batch invariance)
+    # how the per-position lists were made: teacher forcing through vLLM's prompt_logprobs or the
+    # legacy echo, or (servers with neither) the generated tokens' own log-probabilities over the
+    # common prefix only
+    method: Literal["prompt_logprobs", "echo", "common_prefix"]
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    prompts: list[ConsistencyPrompt] = Field(default_factory=list)
+
+
+class ConsistencyThresholds(_Model):
+    """The limits a verdict is judged by (``reportgen.consistency.verdict``; defaults argued in
+    docs/consistency.md). 一致: top-1 agreement >= top1_pass and mean KL <= kl_pass; 不一致: top-1
+    agreement < top1_fail, mean KL > kl_fail or first-token agreement < first_token_fail;
+    otherwise 存在偏差."""
+
+    profile: str  # "same", "half", "int8", "int4" (or the plan's own name)
+    top1_pass: float
+    kl_pass: float
+    top1_fail: float
+    kl_fail: float
+    first_token_fail: float
+
+
+class ConsistencyReference(_Model):
+    """What the card was compared with, as its reference file records it."""
+
+    file: str | None = None  # the file's name as given
+    file_sha256: str | None = None
+    recorded_at: datetime | None = None
+    model: str | None = None  # the name the reference server served
+    model_root: str | None = None  # what that server loaded (/v1/models "root")
+    model_name: str | None = None  # the display name given when recording
+    dtype: str | None = None  # "fp16", "bf16", "fp32"
+    quantization: str | None = None
+    engine: str | None = None
+    engine_version: str | None = None
+    card: str | None = None
+    prompt_set: str  # "reportgen-consistency-v1"
+    prompt_set_sha256: str
+    prompts: int  # in the reference file
+    max_tokens: int
+    top_k: int
+    teacher_forcing: Literal["prompt_logprobs", "echo"] | None = None
+
+
+class ConsistencyCheck(_Model):
+    """A variant compared with a reference card's recording (document section 与参考卡输出一致性)."""
+
+    reference: ConsistencyReference
+    model_names: list[str] = Field(default_factory=list)  # the card's model as named (display, path, served)
+    prompt_set_sha256: str  # of the reference's prompts as this run read them
+    thresholds: ConsistencyThresholds
+    batch_thresholds: ConsistencyThresholds  # for the batch-invariance pass
+    passes: list[ConsistencyPass] = Field(default_factory=list)
+    command: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None  # why the check stopped (the passes hold what was done)
+# --------------------------------------------------------------------------- soak (stability)
+
+
+class SoakWindow(_Model):
+    """One window of a soak run (``collectors.serving.soak``): the requests that finished in it and
+    what the card and the server said meanwhile. Times are seconds of measured soak time (an
+    interruption's pause is not counted), ``t_s = 0`` at the first window's start."""
+
+    index: int  # 0-based, in measured order (a resumed run continues the numbering)
+    start_s: float  # soak time at the window's start
+    duration_s: float  # the window's length (the last one may be shorter than window_s)
+    started_at: datetime | None = None  # wall clock
+    # requests that finished inside the window (request times are seconds since the window's start;
+    # chunk arrival times are not kept: a soak sends tens of thousands of requests)
+    requests: list[RequestRecord] = Field(default_factory=list)
+    metrics: ServingMetrics | None = None  # from ``requests`` over ``duration_s`` (reportgen.metrics)
+    telemetry: TelemetrySeries | None = None  # card telemetry during the window (its own series, t_s from the window's start)
+    energy: EnergyMetrics | None = None  # from ``telemetry`` (reportgen.energy), as for a cell
+    server_start_time_s: float | None = None  # /metrics process_start_time_seconds at the window's end (Unix s)
+    server_scrape_error: str | None = None  # why there is no start time (no such metric, scrape failed)
+    interrupted: bool = False  # cut short by an interrupt: kept, left out of every verdict
+
+
+class SoakRun(_Model):
+    """A constant load held for a long time, measured in windows (document section 稳定性测试)."""
+
+    by: Literal["concurrency", "rate"]
+    concurrency: int | None = None  # closed loop: concurrent workers
+    request_rate: float | None = None  # open loop: Poisson arrivals/s
+    load_origin: Literal["given", "operating_point", "capacity"] = "given"  # how the load was chosen
+    input_len: int
+    output_len: int
+    dataset: str = "random"
+    endpoint: str | None = None
+    duration_s: float  # planned measured time
+    window_s: float  # planned window length
+    slo: dict[str, float] = Field(default_factory=dict)
+    slo_preset: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None  # None: not finished (``--resume`` continues it)
+    resumed_at: list[datetime] = Field(default_factory=list)  # each time an interrupted run was continued
+    warmup_requests: int | None = None
+    prompt_seed: int | None = None
+    prompt_source: str | None = None
+    request_params: dict[str, Any] = Field(default_factory=dict)
+    command: str | None = None
+    windows: list[SoakWindow] = Field(default_factory=list)
+    # requests still in flight at the end, finished after the last window closed: not in any window
+    # (counting them would show the load tapering off), kept for the error count
+    tail_requests: list[RequestRecord] = Field(default_factory=list)
+
+    @property
+    def measured_s(self) -> float:
+        """Measured time so far: the windows that were not interrupted."""
+        return sum(w.duration_s for w in self.windows if not w.interrupted)
 
 
 # --------------------------------------------------------------------------- variants
@@ -615,6 +826,11 @@ class ModelVariant(_Model):
     serving: list[ServingCell] = Field(default_factory=list)
     accuracy: list[AccuracyResult] = Field(default_factory=list)
     capacity: list[CapacitySearch] = Field(default_factory=list)
+    consistency: ConsistencyCheck | None = None  # compared with a reference card (reportgen.consistency)
+    # cards the server used (tensor x pipeline x data parallel): per-card figures divide by it;
+    # None: not recorded (``reportgen.frontier.variant_cards`` then reads the launch command)
+    cards: int | None = Field(None, ge=1)
+    soak: list[SoakRun] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -746,10 +962,11 @@ class EmbeddingRun(_Model):
 
 class Finding(_Model):
     """One validity finding (``reportgen.validity``). ``error``: the figure cannot be right;
-    ``warning``: it is doubtful or incomplete. Findings are recomputed whenever a file is checked
-    or rendered; ``validate --write`` stores them."""
+    ``warning``: it is doubtful or incomplete; ``note``: it is right but means less than it
+    seems (a P99 over a few requests), so it is marked without changing its cell's status.
+    Findings are recomputed whenever a file is checked or rendered; ``validate --write`` stores them."""
 
-    severity: Literal["error", "warning"]
+    severity: Literal["error", "warning", "note"]
     precision: str | None = None  # variant label
     cell: CellKey | None = None  # the serving cell concerned (with ``precision``); None: not about one cell
     check: str  # the rule's stable snake_case reason code (docs/validity.md)
@@ -802,6 +1019,24 @@ class Redaction(_Model):
     kind: str  # "api_key", "token", "password", "url_userinfo", "authorization", "secret_env"
 
 
+class FrontierSettings(_Model):
+    """How the document reads the performance frontier (the plan's ``[frontier]``; reportgen.frontier).
+    Absent: the defaults (interactivity levels from the MLPerf limits of the model's class, output
+    throughput, no price)."""
+
+    interactivity: list[float] = Field(default_factory=list)  # tok/s per user to read the frontier at; empty: MLPerf's
+    throughput: Literal["output", "total"] = "output"  # the frontier's y: output tokens or input + output tokens
+    card_hour_price: float | None = Field(None, gt=0)  # price of one card for one hour
+    currency: str | None = None  # "元", "USD", ... (as the plan writes it)
+    price_note: str | None = None  # what the price is ("按需租用价，2026-12")
+
+    @model_validator(mode="after")
+    def _levels(self) -> FrontierSettings:
+        if any(not (x > 0 and math.isfinite(x)) for x in self.interactivity):
+            raise ValueError("interactivity levels must be positive numbers (tok/s per user)")
+        return self
+
+
 class Results(_Model):
     schema_version: int = SCHEMA_VERSION
     tool: ToolInfo = Field(default_factory=ToolInfo)
@@ -814,6 +1049,7 @@ class Results(_Model):
     deployment: list[DeploymentStep] = Field(default_factory=list)
     variants: list[ModelVariant] = Field(default_factory=list)
     embeddings: list[EmbeddingRun] = Field(default_factory=list)
+    frontier: FrontierSettings | None = None  # the plan's [frontier] (interactivity levels, price)
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     redactions: list[Redaction] = Field(default_factory=list)
@@ -833,10 +1069,10 @@ class Results(_Model):
 
     def redact(self) -> None:
         """Mask every secret in the document in place and record where (``reportgen.redact``)."""
-        from reportgen.redact import redact_model
+        from reportgen.redact import redact_model, registered_secrets
 
         r = redact_model(self, self._secrets)
-        self._secrets |= r.known
+        self._secrets |= r.known - registered_secrets()  # the process's own secrets stay the process's
         seen = {(x.where, x.kind) for x in self.redactions}
         for where, kind in r.found:
             if (where, kind) not in seen and not where.startswith("redactions"):
@@ -910,6 +1146,13 @@ def _v3_client(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_frontier(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (frontier): new optional fields only, each with a default that means "not recorded":
+    ``ModelVariant.cards``/``soak``, ``Results.frontier``, ``ServingCell.slo_preset``,
+    ``CapacitySearch.slo_preset``, ``TelemetrySample.clock_mhz``. Nothing to convert."""
+    return doc
+
+
 def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
     """Schema 3 (imports): ``ImportInfo`` gains the block's line span, the line of each printed
     value, the printed values each field rests on, and the other renderings merged into an
@@ -917,19 +1160,61 @@ def _v3_imports(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _v3_pages(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 (pages): ``ServerSettings.startup_log`` and ``DeploymentStep.screen``, both optional
+    (None in older files: section 2 then quotes no log lines rather than the shutdown the tail
+    holds, and no installer screen). Nothing to convert."""
+    return doc
+
+
 def _v3_verdicts(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 words a finding from a row of the message table with its evidence values
     (``Finding.message_row``, ``Finding.args``). Stored v2 findings have neither and are dropped:
     findings are recomputed whenever a file is checked (``validate``) or rendered, and nothing
-    reads the stored ones (``validate --write`` stores fresh ones)."""
+    reads the stored ones (``validate --write`` stores fresh ones).
+
+    An open-loop cell measured by reportgen stored the number of its requests as its
+    ``batch_size``, which read as a concurrency nobody applied; v3 stores 0 (nothing capped the
+    requests in flight). The new identity fields (``ServerSettings.model_root``,
+    ``process_start_time``, ``served_config``; ``AccuracyResult.question_ids_sha256``) are
+    optional and default to unknown."""
     if isinstance(doc.get("findings"), list):
         doc["findings"] = []
+    def listed(x: Any) -> list[Any]:
+        return x if isinstance(x, list) else []  # a malformed file: validation names what is wrong
+
+    for v in listed(doc.get("variants")):
+        if not isinstance(v, dict):
+            continue
+        cells = [c for c in listed(v.get("serving")) if isinstance(c, dict)]
+        for search in listed(v.get("capacity")):
+            if isinstance(search, dict):
+                cells += [p["cell"] for p in listed(search.get("probes")) if isinstance(p, dict) and isinstance(p.get("cell"), dict)]
+        for c in cells:
+            if (c.get("request_rate") is not None and c.get("source", "measured") == "measured"
+                    and c.get("batch_size") == c.get("num_requests")):
+                c["batch_size"] = 0
+    return doc
+
+
+def _v3_consistency(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 (consistency): ``ModelVariant.consistency``, optional with default None: a v2 file
+    needs no change."""
+    return doc
+
+
+def _v3_limits(doc: dict[str, Any]) -> dict[str, Any]:
+    """Issues 25/26 (limits): v3 adds optional fields only, each with a default that reads a v2
+    file as it was: ``CommandOutput.stdout_bytes``/``stderr_bytes`` (a capture's full size when
+    it was cut), ``CapacitySearch.min_value``/``start`` (the search's bounds), and
+    ``TelemetrySeries.excluded_count``/``power_ceiling_w``/``excluded`` (readings outside physical
+    ranges). Nothing to convert."""
     return doc
 
 
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
-    """Every results-model change of schema 3, one function per branch."""
-    return _v3_verdicts(_v3_imports(_v3_client(doc)))
+    """Every results-model change of schema 3, one function per topic."""
+    return _v3_client(_v3_limits(_v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc)))))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
@@ -971,10 +1256,37 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+def _number_out_of_range(doc: Any) -> tuple[str, Any] | None:
+    """(path, value) of the first number of a raw document outside the results' range
+    (``reportgen.ranges.MAX_INT``, ``MAX_FLOAT``), or None. Iterative (no recursion limit)."""
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            t = type(v)
+            if t is int and not -MAX_INT <= v <= MAX_INT or t is float and not -MAX_FLOAT <= v <= MAX_FLOAT:
+                return (f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)), v
+            if t is dict or t is list:
+                stack.append((v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}" if where else str(k)))
+    return None
+
+
+def _shown(v: Any) -> str:
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} digits)"
+
+
 def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
-    """Validate a raw dict (after migration) into ``Results``."""
+    """Validate a raw dict (after migration) into ``Results``. A number outside the range any
+    field can hold (a 4000-digit request count, ``1e308``) is refused with its field's path: it
+    would overflow wherever it is summed, squared or converted (validate, summary, render)."""
     if not isinstance(doc, dict):
         raise ResultsSchemaError(f"{source}: field (top level): expected a JSON object")
+    bad = _number_out_of_range(doc)
+    if bad is not None:
+        raise ResultsSchemaError(f"{source}: field {bad[0]}: {_shown(bad[1])} is outside the range a results "
+                                 f"file holds (|x| <= {MAX_INT} for integers, {MAX_FLOAT:g} for other numbers)")
     doc = migrate(doc, source=source)
     try:
         return Results.model_validate(doc)
@@ -987,15 +1299,10 @@ def results_from_dict(doc: Any, *, source: str = "<results>") -> Results:
 def load_results(path: str | os.PathLike[str]) -> Results:
     """Read and validate a results file. Raises ``ResultsError``/``ResultsSchemaError``."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise ResultsError(f"{p}: is a directory, not a results file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ResultsError(f"{p}: cannot read: {e}") from None
-    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers: one line
+    if p.is_dir():
+        raise ResultsError(f"{p}: is a directory, not a results file")
+    text = read_limited(p, MAX_RESULTS_BYTES, what="a results file", error=ResultsError, text_only=True)
+    doc = parse_json(text, str(p), ResultsSchemaError)  # NaN, depth, long integers, duplicate keys: one line
     return results_from_dict(doc, source=str(p))
 
 
@@ -1006,7 +1313,16 @@ def dump_results(results: Results) -> str:
         where = _non_finite(results, "")
         if where is not None:
             raise ResultsError(f"field {where}: not a finite number; nothing was saved")
+    if _HUGE_NUMBER.search(text):  # rare: a string may hold such digits too, so look closer
+        bad = _number_out_of_range(json.loads(text))
+        if bad is not None:
+            raise ResultsError(f"field {bad[0]}: {_shown(bad[1])} is outside the range a results file holds; "
+                               "nothing was saved")
     return text
+
+
+# a JSON number of 16+ digits or with an exponent of 30 or more: maybe beyond MAX_INT / MAX_FLOAT
+_HUGE_NUMBER = re.compile(r"[:\[,]\s*-?(?:\d{16,}|\d[\d.]*[eE]\+?(?:[3-9]\d|\d{3,}))")
 
 
 def _non_finite(obj: Any, where: str) -> str | None:
@@ -1060,31 +1376,56 @@ class ResultsStore:
     """A results document bound to its file, saved after every change that matters.
 
     Collectors call ``save()`` the moment a cell finishes, so an interrupted run keeps
-    every finished cell and ``--resume`` can skip them.
+    every finished cell and ``--resume`` can skip them. ``open`` takes the file's writer lock
+    (``reportgen._lock``) before it reads the file, and ``close`` (or leaving a ``with`` block)
+    lets it go: one writer per results file, a second one waits and then adds to the first's.
     """
 
-    def __init__(self, path: str | os.PathLike[str], results: Results | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], results: Results | None = None,
+                 lock: ResultsLock | None = None) -> None:
         self.path = Path(path)
         self.results = results if results is not None else Results()
         self.existed = self.path.exists()
         self.saves = 0  # saves so far: a command that failed before the first one leaves the file as it was
+        self.lock = lock
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> ResultsStore:
-        """The file's document, or a new one. A new file's folder must exist, except the default
-        ``reportgen-results`` folder, created here (one level, nothing above it)."""
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True,
+             on_wait: Callable[[str], None] | None = None) -> ResultsStore:
+        """The file's document, or a new one, with the file's writer lock held (``on_wait``: the
+        line saying another process holds it, default stderr). A new file's folder must exist,
+        except the default ``reportgen-results`` folder, created here (one level, nothing above it)."""
         p = Path(path)
-        if p.exists():
-            return cls(p, load_results(p))
-        if not create:
-            raise ResultsError(f"{p}: no such file")
-        if not p.parent.is_dir():
-            cls.check_folder(p)
-            try:
-                p.parent.mkdir()
-            except OSError as e:
-                raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
-        return cls(p, Results(started_at=utc_now()))
+        if not p.exists():
+            if not create:
+                raise ResultsError(f"{p}: no such file")
+            if not p.parent.is_dir():
+                cls.check_folder(p)
+                try:
+                    p.parent.mkdir()
+                except OSError as e:
+                    raise ResultsError(f"{p.parent}: cannot create the folder: {e.strerror or e}") from None
+        lock = ResultsLock(p)
+        lock.acquire(on_wait, who=" ".join(sys.argv[1:3]) or None)
+        try:  # read only under the lock: what another writer saved is in the file now
+            if p.exists():
+                return cls(p, load_results(p), lock)
+            return cls(p, Results(started_at=utc_now()), lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Let go of the file's writer lock (the process's exit does too)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> ResultsStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @staticmethod
     def check_folder(path: str | os.PathLike[str]) -> None:

@@ -10,6 +10,10 @@ A key names a latency metric and, for a limit on the whole cell, a statistic:
 Metrics: ``ttft``, ``tpot``, ``e2el``, ``itl`` (statistics only: it is per chunk, not per
 request) and ``tfat`` (time to first answer token, reasoning models). TPOT of a request with
 one output token counts as 0 (vLLM's rule).
+
+A named preset (``mlperf-server``, ``mlperf-interactive``, optionally ``:CLASS``) stands for the
+published limits of the model's class (``reportgen.slo_presets``); ``resolve_slo`` turns either
+form into keys, and says which preset they came from.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reportgen.errors import InputFormatError
+from reportgen.ranges import Milliseconds, bounds
 from reportgen.results import RequestRecord, ServingMetrics, Stats
 
 __all__ = [
@@ -28,6 +33,8 @@ __all__ = [
     "parse_slo",
     "percentile_keys",
     "request_good",
+    "resolve_slo",
+    "slo_spec",
     "request_keys",
     "slo_failures",
     "slo_verdicts",
@@ -97,21 +104,42 @@ def parse_slo(text: str | Mapping[str, float]) -> dict[str, float]:
             items.append((name.strip(), val.strip()))
     else:
         items = list(text.items())
+    who = "--slo" if isinstance(text, str) else "SLO"  # the option, or a plan's table
     out: dict[str, float] = {}
     for k, v in items:
         key = SloKey.parse(k).name
         try:
             limit = float(v)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise InputFormatError(f"SLO {k}: {v!r} is not a number of milliseconds") from None
-        if not limit > 0 or limit != limit or limit == float("inf"):
-            raise InputFormatError(f"SLO {k}: the limit must be a positive number of milliseconds, not {v!r}")
+            raise InputFormatError(f"{who} {k}: {str(v)[:40]!r} is not a number of milliseconds") from None
+        if not bounds(Milliseconds).contains(limit):
+            raise InputFormatError(f"{who} {k}: the limit must be {bounds(Milliseconds).describe()} milliseconds, "
+                                   f"not {str(v)[:40]!r}")
         if key in out:
-            raise InputFormatError(f"SLO {k} given twice")
+            raise InputFormatError(f"{who} {k} given twice")
         out[key] = limit
     if not out:
         raise InputFormatError("--slo: no limit given (e.g. ttft_p99_ms=2000,tpot_p99_ms=100)")
     return out
+
+
+def resolve_slo(spec: str | Mapping[str, float], *model_names: str | None) -> tuple[dict[str, float], str | None]:
+    """Keys and limits from ``--slo`` or a plan's ``slo``: a preset name, resolved for the model
+    named by ``model_names`` (``reportgen.slo_presets``), or keys as ``parse_slo`` reads them.
+    Returns (limits, the preset's id or None)."""
+    from reportgen.slo_presets import is_preset, preset
+
+    if isinstance(spec, str) and is_preset(spec):
+        p = preset(spec, *model_names)
+        return p.slo(), p.id
+    return parse_slo(spec), None
+
+
+def slo_spec(text: str, *model_names: str | None) -> dict[str, float] | str:
+    """What a command stores from ``--slo``: the limits, or a preset with its class named
+    ("mlperf-server:llama3.1-8b"), resolved now so that a bad one fails before anything runs."""
+    limits, preset_id = resolve_slo(text, *model_names)
+    return preset_id.replace("/", ":", 1) if preset_id else limits
 
 
 def format_slo(slo: Mapping[str, float]) -> str:

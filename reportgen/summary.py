@@ -18,6 +18,7 @@ SERVING_COLUMNS: tuple[str, ...] = (
     "batch_size",
     "request_rate",
     "burstiness",
+    "concurrency",
     "input_len",
     "output_len",
     "dataset",
@@ -83,6 +84,8 @@ def serving_rows(results: Results, findings: list[Finding] | None = None) -> lis
                 "batch_size": c.batch_size,
                 "request_rate": c.request_rate,
                 "burstiness": c.key.burstiness,  # only an open loop's non-Poisson gamma shape
+                # the concurrency achieved (sum E2EL / duration): an open loop's only concurrency
+                "concurrency": m.effective_concurrency if m else None,
                 "input_len": c.input_len,
                 "output_len": c.output_len,
                 "dataset": c.dataset,

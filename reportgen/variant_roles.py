@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from reportgen.results import ModelVariant
+from reportgen.results import ModelVariant, Results
 
 BENCHMARK_ORDER = ("ceval", "gsm8k", "mmlu", "bbh")
-MODE_ZH: dict[str, str] = {"corrected": "修正版", "swift2024": "llmuses 原版口径", "unknown": "未注明"}
+# The scoring modes' one Chinese name each, in every table, note and finding of both documents.
+MODE_ZH: dict[str, str] = {"corrected": "修正版口径", "swift2024": "swift 原版口径", "unknown": "未注明"}
 
 
 def bench_key(name: str) -> tuple[int, str]:
@@ -68,3 +69,18 @@ def variant_key(v: ModelVariant) -> str | None:
     if re.search(r"fp16|bf16|fp32|float16|bfloat16|float32", text) or not v.precision:
         return "bf16"
     return None
+
+
+def card_name(results: Results) -> str | None:
+    """The card a results file evaluated, as every document names it: the plan's or TOML's name, else the
+    accelerator's vendor and model ("Iluvatar" + "Iluvatar BI-V150": the longer), else, on a machine
+    where none was found, 「无（本机未发现加速卡）」."""
+    if results.subject.card:
+        return results.subject.card
+    facts = results.environment.facts
+    parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
+    count = facts.get("accelerator.count")
+    if not parts and count is not None and count.present and count.value == 0:
+        return "无（本机未发现加速卡）"
+    kept = [p for i, p in enumerate(parts) if not any(p.lower() in q.lower() for q in parts[i + 1:])]
+    return " ".join(kept) or None

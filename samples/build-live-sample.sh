@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build samples/live-cpu.json: a clean results file from a real run of `reportgen collect --plan`
-# against vLLM on this machine's CPU (tiny models, both labels, accuracy on a small --limit,
+# against vLLM on this machine's CPU (tiny models, bfloat16 and float32 deployments, accuracy on a small --limit,
 # embedding and reranker checks), from samples/live-cpu.plan.toml.
 #   usage: samples/build-live-sample.sh [OUT.json]          (default: samples/live-cpu.json)
 # Variables (repo-relative defaults):
@@ -12,7 +12,7 @@
 # Only one real vLLM server at a time on a shared machine: wrap the call in `flock /tmp/vllm.lock`.
 # The plan is filled in under a temporary folder; the results file is written beside OUT and
 # renamed over it, so a failed run leaves the old sample untouched. Paths of this machine are
-# replaced by placeholders in the saved file (the sample names no machine path).
+# replaced by the repository-relative defaults in the saved file (the sample names no machine path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-samples/live-cpu.json}"
@@ -32,7 +32,8 @@ work="$(mktemp -d /tmp/rg-live-XXXXXX)"   # short: vLLM's IPC socket paths must 
 part="${out%.json}.partial.json"
 trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
 mkdir -p "$work/cache" "$work/tmp"
-serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --dtype bfloat16 --enforce-eager"
+# each variant of the plan appends its own --dtype (bfloat16, float32)
+serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --enforce-eager"
 env_lines=$(cat <<ENV
 VLLM_AMX_PERM = "1"
 VLLM_CPU_KVCACHE_SPACE = "1"
@@ -47,23 +48,60 @@ HF_HOME = "$work/cache/hf"
 TMPDIR = "$work/tmp"
 ENV
 )
-python3 - "$work/plan.toml" "$port" "$models" "$datasets" "$serve" "$env_lines" <<'PY'
+# The reference of section 5 (与参考卡输出一致性): the same tiny model served in float32 stands for the
+# reference card; its answers to 60 prompts of the consistency set are recorded before the variants
+# (bfloat16) are measured, and the plan's [consistency] compares each variant with them.
+ref_serve=(env VLLM_CPU_KVCACHE_SPACE=1 VLLM_CPU_OMP_THREADS_BIND=auto HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+           VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 VLLM_CACHE_ROOT="$work/cache/vllm" XDG_CACHE_HOME="$work/cache"
+           HF_HOME="$work/cache/hf" TMPDIR="$work/tmp"
+           "$venv/bin/vllm" serve "$models/tiny-qwen2" --host 127.0.0.1 --port "$port" --max-model-len 9000
+           --dtype float32 --enforce-eager)
+setsid "${ref_serve[@]}" >"$work/reference-server.log" 2>&1 &
+ref_pid=$!
+trap 'kill -TERM -- "-$ref_pid" 2>/dev/null; rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+python3 - "http://127.0.0.1:$port/health" "$ref_pid" <<'PY' || { tail -20 "$work/reference-server.log" >&2; exit 1; }
+import os, sys, time, urllib.request
+url, pid = sys.argv[1], int(sys.argv[2])
+deadline = time.monotonic() + 600
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("build-live-sample.sh: the float32 reference server exited")
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            if r.status == 200:
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(2)
+sys.exit("build-live-sample.sh: the float32 reference server did not answer /health within 600 s")
+PY
+"${rg[@]}" reference record --base-url "http://127.0.0.1:$port" --model "$models/tiny-qwen2" --dtype fp32 \
+  --card "本机 CPU（float32 参考）" --model-name tiny-qwen2 --limit 60 --max-tokens 32 -o "$work/reference.json"
+kill -TERM -- "-$ref_pid"
+wait "$ref_pid" 2>/dev/null || true
+trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+python3 - "$work/plan.toml" "$port" "$models" "$datasets" "$serve" "$env_lines" "$work/reference.json" <<'PY'
 import sys
-dst, port, models, datasets, serve, env = sys.argv[1:]
+dst, port, models, datasets, serve, env, reference = sys.argv[1:]
 text = open("samples/live-cpu.plan.toml", encoding="utf-8").read()
-for key, value in (("@PORT@", port), ("@MODELS@", models), ("@DATASETS@", datasets), ("@SERVE@", serve), ("@ENV@", env)):
+for key, value in (("@PORT@", port), ("@MODELS@", models), ("@DATASETS@", datasets), ("@SERVE@", serve), ("@ENV@", env),
+                   ("@REFERENCE@", reference)):
     text = text.replace(key, value)
 open(dst, "w", encoding="utf-8").write(text)
 PY
 rm -f "$part"
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part"
 # The sample names no path of the machine it was made on.
-python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" <<'PY'
+python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" "$out" <<'PY'
 import sys
-path, venv, models, datasets, work, repo, home = sys.argv[1:]
-text = open(path, encoding="utf-8").read()
-for real, placeholder in ((work, "<work>"), (venv, "<vllm-venv>"), (models, "<tiny-models>"),
-                          (datasets, "<datasets>"), (repo, "."), (home + "/", "<home>/")):
+path, venv, models, datasets, work, repo, home, out = sys.argv[1:]
+text = open(path, encoding="utf-8").read().replace(path, out)  # the file as it is finally named
+# the repository-relative defaults a reader can run again (the plan: its filled-in copy)
+for real, placeholder in ((work + "/plan.toml", "samples/live-cpu.plan.toml"), (work, ".cache/live-sample"),
+                          (venv, ".cache/vllm-venv"), (models, ".cache/tiny-models"), (datasets, "datasets"),
+                          (repo + "/", ""), (repo, "."), (home + "/", "~/")):
     text = text.replace(real, placeholder)
 open(path, "w", encoding="utf-8").write(text)
 PY

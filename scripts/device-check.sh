@@ -37,7 +37,7 @@ RESULTS="$OUT_DIR/device-results.json"
 raw() {  # the outputs the hardware parsers and the telemetry sampler read, verbatim
     nvidia-smi > "$OUT_DIR/nvidia-smi.txt" 2>&1
     nvidia-smi -q > "$OUT_DIR/nvidia-smi-q.txt" 2>&1
-    nvidia-smi --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used --format=csv > "$OUT_DIR/nvidia-smi-query.csv" 2>&1
+    nvidia-smi --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used,clocks.sm --format=csv > "$OUT_DIR/nvidia-smi-query.csv" 2>&1
     nvidia-smi topo -m > "$OUT_DIR/nvidia-smi-topo.txt" 2>&1 || true
     { uname -a; nproc; head -30 /proc/cpuinfo | grep -m1 'model name'; grep MemTotal /proc/meminfo; } > "$OUT_DIR/host.txt" 2>&1
     "$PY" -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.version.cuda, torch.cuda.get_device_name(0)); print("transformers", transformers.__version__)'

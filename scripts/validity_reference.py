@@ -26,7 +26,9 @@ reportgen summary results.json --accuracy           # or --embedding --format js
 ```
 
 Without a file both take the newest `./reportgen-results/*.json`. A cell is INVALID when an `error` concerns it,
-WARNING when only warnings do. Every reader takes a cell's status from the same findings: `collect`'s and `bench`'s
+WARNING when warnings do and no error. A `note` marks a figure that is right but means less than it seems (a P99 over
+40 requests, a score without its sample count): the figure carries ※ and the note says why; the cell's status does
+not change and `validate` exits 0. Every reader takes a cell's status from the same findings: `collect`'s and `bench`'s
 final table, `validate`, `summary`, the document's 3.4 table, its charts and its 结论 (`reportgen.validity.cell_status`).
 Embedding/reranker findings carry the run's precision (or null) and no cell; the document lists them in their own
 group of section 7 ("向量与重排序模型"). Imported figures are compared allowing for the rounding of the text they were
@@ -36,6 +38,17 @@ A finding names its rule by `check` (the rule's reason code below), words itself
 `--json`) and Chinese (`message_zh`: the document) from one row of the message table
 (`reportgen/validity/message_table.py`) and keeps that row (`message_row`) and its arguments (`args`): the evidence
 values the rule used. Findings are recomputed whenever a file is checked or rendered.
+
+The verdicts of the 结论 and 3.4 (`reportgen/verdicts/`: 可用 / 存疑 / 不可用 / 无法判定, each with its reasons) never
+say 可用 or 通过 on evidence a rule failed: a cell with a warning is 存疑, with an error 不可用; a variant whose
+functional check failed (`functional_failed`) or whose label names another deployment (`same_deployment`,
+`quantization_label`) is at best 存疑; two variants that are one deployment get no speedup and no accuracy difference;
+a score that `accuracy_unparsed`, `accuracy_chance`, `accuracy_consistency` or `accuracy_same_questions` puts in doubt
+is 无法判定, one a warning doubts is 存疑; the operating point is the largest usable cell meeting every latency limit in
+force (the cell's SLO and the plan's capacity SLO), and when none does the 结论 says so with the best value reached;
+power and energy are not printed for a cell with a telemetry finding (「功耗数据不完整」 and the reason). A value
+computed from a doubtful one carries its mark in every table (every throughput from a doubtful duration, the prefill
+rate from a doubtful TTFT).
 """
 
 DESIGN = """\

@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp_thread import ThreadedApp
 
 Answer = Callable[[str, str], str]
 
 
-class ChatStub:
+class ChatStub(ThreadedApp):
+    client_max_size = 64 << 20
     def __init__(self, answer: Answer, *, model: str = "stub", delay_s: float = 0.0, fail_first: int = 0) -> None:
         self.answer = answer
         self.model = model
@@ -31,10 +33,7 @@ class ChatStub:
         self.requests = 0
         self.bodies: list[dict] = []
         self.keep_bodies = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        super().__init__()
 
     # ------------------------------------------------------------------ handlers
     async def _models(self, request: web.Request) -> web.Response:
@@ -75,42 +74,11 @@ class ChatStub:
         return web.json_response({"ok": True})
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> str:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            app = web.Application(client_max_size=64 << 20)
-            app.router.add_get("/v1/models", self._models)
-            app.router.add_post("/v1/chat/completions", self._chat)
-            app.router.add_get("/stub/stats", self._stats)
-            app.router.add_post("/stub/reset", self._reset)
-            self._runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("stub server did not start")
-        return self.url
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self._loop and self._thread:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/stub/stats", self._stats)
+        app.router.add_post("/stub/reset", self._reset)
 
     def __enter__(self) -> ChatStub:
         self.start()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# The DOCX writer lays each file out with LibreOffice, when installed, for the 目录's page numbers
+# (reportgen.report.docx_toc): seconds per document. Tests that check those numbers turn it on.
+os.environ.setdefault("REPORTGEN_DOCX_TOC_PAGES", "0")
 
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = REPO / "datasets"  # the accuracy data sets with their licences (datasets/README.md)

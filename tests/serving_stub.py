@@ -16,7 +16,15 @@ sequences of KV cache): a further request waits for a free slot, and its ttft st
 the largest concurrency whose TTFT stays near stub_ttft is exactly K. Usage reports prompt_tokens counted with --tokenizer (else the number of
 whitespace-separated words) and completion_tokens = max_tokens.
 Options: --models-answer BODY (what /v1/models answers), --die-after N (exit 3 at the N+1-th
-stream), --api-key (accepted, not checked). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
+stream), --api-key (accepted, not checked), --require-key KEY (401 without the bearer key, every
+path but /health; each path seen with the key is listed by GET /stub/keyed); for soak tests --tpot-drift MS
+(every request's TPOT grows by MS milliseconds per minute since the stub started: a server that slows down
+on a schedule) and --error-burst PERIOD:LEN (a request arriving in the first LEN seconds of every PERIOD
+seconds since the start gets HTTP 500: errors in bursts); servers built to misbehave: --extra-tokens N (a
+stream ignores max_tokens: N more tokens, while its usage reports max_tokens), --empty-answers (every
+non-streamed answer, completion or chat, is empty text after max_tokens tokens), --root DIR (the model's
+root in /v1/models, as vLLM gives the path it loaded); /metrics has process_start_time_seconds (the stub's
+start). Also: GET /health, /v1/models, /metrics (vLLM names: prefix-cache hits by repeated
 prompt prefix, TTFT/TPOT/E2E sums and counts), POST /tokenize, /detokenize.
 """
 
@@ -42,7 +50,16 @@ ap.add_argument("--tpot", type=float, default=0.005, help="default stub_tpot")
 ap.add_argument("--models-answer", default=None, help="raw body /v1/models answers (malformed model lists)")
 ap.add_argument("--die-after", type=int, default=None, help="exit (status 3) when this many streams were answered")
 ap.add_argument("--api-key", default=None, help="accepted like vLLM's, not checked (redaction tests)")
+ap.add_argument("--tpot-drift", type=float, default=0.0, help="ms added to every request's TPOT per minute since start")
+ap.add_argument("--error-burst", default=None, help="PERIOD:LEN seconds: requests in the first LEN s of each PERIOD fail")
+ap.add_argument("--require-key", default=None,
+                help="answer 401 to any request but /health without 'Authorization: Bearer KEY' (a gateway)")
+ap.add_argument("--extra-tokens", type=int, default=0, help="stream this many tokens beyond max_tokens (usage still says max_tokens)")
+ap.add_argument("--empty-answers", action="store_true", help="non-streamed completions and chat answer empty text")
+ap.add_argument("--root", default=None, help="the model's \"root\" in /v1/models (vLLM: the path it loaded)")
 args = ap.parse_args()
+STARTED = time.perf_counter()  # the schedules of --tpot-drift and --error-burst count from here
+STARTED_UNIX = time.time()
 SLOTS: asyncio.Semaphore | None = None  # made in main() (inside the running loop)
 
 TOK = None
@@ -94,11 +111,13 @@ async def health(_: web.Request) -> web.Response:
 async def models(_: web.Request) -> web.Response:
     if args.models_answer is not None:
         return web.Response(text=args.models_answer, content_type="application/json")
-    return web.json_response({"object": "list", "data": [{"id": args.model, "object": "model"}]})
+    card = {"id": args.model, "object": "model", **({"root": args.root} if args.root else {})}
+    return web.json_response({"object": "list", "data": [card]})
 
 
 async def metrics(_: web.Request) -> web.Response:
     lines = [f'{k}{{model_name="{args.model}"}} {v}' for k, v in COUNTERS.items()]
+    lines.append(f"process_start_time_seconds {STARTED_UNIX:.2f}")
     return web.Response(text="# HELP stub\n" + "\n".join(lines) + "\n")
 
 
@@ -140,6 +159,10 @@ async def _generate(req: web.Request) -> web.StreamResponse:
     fault = str(body.get("stub_fault") or "")
     kind, _, k = fault.partition(":")
     k_tokens = int(k) if k else 0
+    if args.error_burst:
+        period, length = (float(x) for x in args.error_burst.split(":"))
+        if (t_start - STARTED) % period < length:
+            kind = "http500"
     if kind == "http500":
         return web.json_response({"error": {"message": "injected failure", "code": 500}}, status=500)
     STREAMS[0] += 1
@@ -147,7 +170,7 @@ async def _generate(req: web.Request) -> web.StreamResponse:
         os._exit(3)
     n = int(body.get("max_tokens", 16))
     ttft = float(body.get("stub_ttft", args.ttft))
-    tpot = float(body.get("stub_tpot", args.tpot))
+    tpot = float(body.get("stub_tpot", args.tpot)) + args.tpot_drift / 1000.0 * (t_start - STARTED) / 60.0
     reasoning = int(body.get("stub_reasoning", 0))
     if chat:
         prompt_tokens = chat_count(body["messages"])
@@ -167,7 +190,8 @@ async def _generate(req: web.Request) -> web.StreamResponse:
         await resp.write(sse({"id": rid, "object": "chat.completion.chunk", "model": args.model,
                               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}))
     first = last = None
-    for i in range(n):
+    sent = n + args.extra_tokens  # a server that ignores max_tokens streams more than asked
+    for i in range(sent):
         delay = t_start + ttft + i * tpot - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -192,7 +216,7 @@ async def _generate(req: web.Request) -> web.StreamResponse:
                 return resp
             if kind == "die":
                 os._exit(3)
-        fin = "length" if i == n - 1 else None
+        fin = "length" if i == sent - 1 else None
         if chat:
             chunk = {"id": rid, "object": "chat.completion.chunk", "model": args.model,
                      "choices": [{"index": 0, "delta": {"reasoning_content" if i < reasoning else "content": f" t{i}"},
@@ -227,7 +251,7 @@ async def completion_plain(req: web.Request) -> web.StreamResponse:
     if body.get("stream"):
         return await generate(req)
     n = int(body.get("max_tokens", 16))
-    text = "".join(f" t{i}" for i in range(n))
+    text = "" if args.empty_answers else "".join(f" t{i}" for i in range(n))
     pt = count(body["prompt"])
     return web.json_response({"id": "cmpl-1", "object": "text_completion", "model": args.model,
                               "choices": [{"index": 0, "text": text, "finish_reason": "length"}],
@@ -240,7 +264,7 @@ async def chat_plain(req: web.Request) -> web.StreamResponse:
     if body.get("stream"):
         return await generate(req)
     n = int(body.get("max_tokens", 16))
-    text = "".join(f" t{i}" for i in range(min(n, 8)))
+    text = "" if args.empty_answers else "".join(f" t{i}" for i in range(min(n, 8)))
     pt = sum(count(m.get("content") or "") for m in body.get("messages") or [])
     return web.json_response({"id": "chatcmpl-1", "object": "chat.completion", "model": args.model,
                               "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
@@ -252,7 +276,21 @@ async def main() -> None:
     global SLOTS
     if args.slots > 0:
         SLOTS = asyncio.Semaphore(args.slots)
-    app = web.Application()
+    keyed: set[str] = set()
+
+    @web.middleware
+    async def require_key(req: web.Request, handler):  # noqa: ANN001, ANN202
+        if args.require_key and req.path not in ("/health", "/stub/keyed"):
+            if req.headers.get("Authorization") != f"Bearer {args.require_key}":
+                return web.json_response({"error": "Unauthorized"}, status=401)
+            keyed.add(req.path)
+        return await handler(req)
+
+    async def keyed_paths(req: web.Request) -> web.Response:
+        return web.json_response(sorted(keyed))
+
+    app = web.Application(middlewares=[require_key])
+    app.add_routes([web.get("/stub/keyed", keyed_paths)])
     app.add_routes([
         web.get("/health", health), web.get("/v1/models", models), web.get("/metrics", metrics),
         web.post("/tokenize", tokenize), web.post("/detokenize", detokenize),

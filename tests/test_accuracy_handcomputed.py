@@ -91,6 +91,6 @@ def test_two_labelled_variants_verdict(tmp_path) -> None:
     ratio = (1319 - missed) / 1319
     noise = 1.959964 * (ratio * (1 - ratio) / 1319) ** 0.5 * 100
     (row,) = view["verdict_rows"]
-    assert row[:9] == ["INT4", "gsm8k", "修正版", f"{ratio * 100:.2f}%", "100.00%", f"{(1 - ratio) * 100:.2f}", "未公布",
+    assert row[:9] == ["INT4", "gsm8k", "修正版口径", f"{ratio * 100:.2f}%", "100.00%", f"{(1 - ratio) * 100:.2f}", "未公布",
                        f"±{noise:.2f}", "未通过"]
     assert row[9].startswith("降幅 2.50 个百分点，超过随机误差")

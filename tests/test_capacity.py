@@ -124,7 +124,7 @@ def test_bench_request_rate_sends_a_poisson_process(stub, tokdir, tmp_path) -> N
             assert r.exit_code == 0, r.output
             res = load_results(out)
             (c,) = res.variants[0].serving
-            assert c.request_rate == 20 and c.batch_size == 200 and c.rounds is None and c.burstiness == float(b)
+            assert c.request_rate == 20 and c.batch_size == 0 and c.rounds is None and c.burstiness == float(b)  # 0: no cap
             sched = np.sort([q.scheduled_s for q in c.requests if not q.warmup])
             assert len(sched) == 200 and sched[-1] == pytest.approx(10.0)  # N / rate
             assert _cv(np.diff(sched)) == pytest.approx(want_cv, abs=0.25 * want_cv)
@@ -405,15 +405,17 @@ def test_reasoning_stream_records_the_first_answer_token(stub, tok) -> None:
 
 
 def _probe_cell(conc: int, ttft: float, energy_j: float | None = None) -> ServingCell:
-    from reportgen.results import EnergyMetrics
+    from reportgen.energy import recompute
+    from reportgen.results import TelemetrySample, TelemetrySeries
 
     recs = [_rec(i, ttft, 0.01) for i in range(5 * conc)]
     cell = ServingCell(batch_size=conc, input_len=8, output_len=11, num_requests=5 * conc, rounds=5, requests=recs,
                        duration_s=1.0, slo={"ttft_p99_ms": 200.0})
     cell.metrics = serving_metrics(recs, 1.0, cell.slo)
-    if energy_j is not None:
-        out = cell.metrics.total_output_tokens
-        cell.energy = EnergyMetrics(energy_j=energy_j, output_tokens=out, joules_per_output_token=energy_j / out)
+    if energy_j is not None:  # readings every 0.5 s at energy_j watts over the 1 s window: energy_j joules
+        cell.telemetry = TelemetrySeries(stage="capacity", tool="nvidia-smi", interval_s=0.5, samples=[
+            TelemetrySample(t_s=t, device=0, power_w=energy_j) for t in (0.0, 0.5, 1.0)])
+        cell.energy = recompute(cell)
     return cell
 
 

@@ -156,3 +156,45 @@ model_path = "/models/stub-model"
     assert v.served_model_name == "stub-model" and [(a.benchmark, a.n) for a in v.accuracy] == [("gsm8k", 1)]
     r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "accuracy", "-o", str(tmp_path / "x.json")])
     assert r.exit_code == 2 and "the accuracy stage needs --data DIR" in r.output
+
+
+def test_limit_and_tokenizer_options_reach_the_run(stub: Stub, tmp_path: Path) -> None:
+    """collect --limit N asks N questions per benchmark; --tokenizer DIR makes the prompts with a local
+    tokenizer (the message a server without /tokenize gives names this option)."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"""
+[server]
+base_url = "{stub.base_url}"
+[serving]
+batch_sizes = [1]
+input_len = 40
+output_len = 4
+rounds = 1
+[functional_check]
+enabled = false
+[accuracy]
+tasks = ["gsm8k"]
+concurrency = 2
+""", encoding="utf-8")
+    out = tmp_path / "r.json"
+    tok = stub.tokenizer  # type: ignore[attr-defined]
+    r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--data", str(DATASETS), "--limit", "3",
+                                 "--tokenizer", str(tok), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "no --limit" not in r.stderr  # a limited run is not warned about
+    (v,) = load_results(out).variants
+    assert [(a.benchmark, a.n) for a in v.accuracy] == [("gsm8k", 3)]
+    assert v.serving[0].prompt_source == f"tokenizer:{Path(tok).resolve()}"
+    helptext = CliRunner().invoke(cli, ["collect", "--help"]).output
+    assert "--limit" in helptext and "--tokenizer" in helptext
+
+
+def test_an_unlimited_accuracy_run_says_how_many_questions_it_asks() -> None:
+    from reportgen.commands.collect import accuracy_size_line
+
+    plan = parse_plan(f'[accuracy]\nenabled = true\ndata_dir = "{DATASETS}"\ntasks = ["gsm8k", "ceval"]\n'
+                      '[[variants]]\nlabel = "FP16"\n[[variants]]\nlabel = "INT4"\n')
+    line = accuracy_size_line(plan)
+    assert line.startswith("accuracy: no --limit: every question of gsm8k, ceval is asked (gsm8k 1319, ceval 1346: "
+                           "2665 per variant, 5330 in all)")
+    assert "--limit N" in line

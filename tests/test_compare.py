@@ -15,7 +15,7 @@ from reportgen.variant_roles import variant_kind
 
 def test_halved_run_is_clean_and_twice_as_fast() -> None:
     a, b = pair()
-    assert check_results(a) == [] and check_results(b) == []
+    assert [f for f in check_results(a) + check_results(b) if f.severity != "note"] == []  # notes: P99 of a few requests
     c = compare([("a.json", a), ("b.json", b)])
     assert len(c.cases) == 6 and all(r.matched(0, 1) for r in c.cases)
     for row in c.cases:
@@ -52,7 +52,7 @@ def test_invalid_cell_is_kept_marked_and_out_of_every_ratio() -> None:
     h = c.headlines[0]
     assert (h.matched, h.usable) == (6, 5)
     assert h.metrics["output_tps"].n == 5 and h.metrics["output_tps"].geomean == pytest.approx(2.0)
-    assert any("b.json 的 6 个性能用例中有 1 个无效" in n.zh for n in c.notes)
+    assert any("Card B 的 6 个性能用例中有 1 个无效" in n.zh for n in c.notes)  # named by the card, not the file
     # the same cell invalid on the baseline's side
     c2 = compare([("b.json", b), ("a.json", a)])
     row2 = next(r for r in c2.cases if r.key.kind == "FP16" and r.key.batch_size == 2)
@@ -74,9 +74,10 @@ def test_different_models_compare_what_matches_and_say_what_does_not() -> None:
     assert all(r.ratios[1]["output_tps"].reason == "no_partner" for r in only_a)
     zh = "\n".join(n.zh for n in c.notes)
     en = "\n".join(n.en for n in c.notes)
-    assert "模型不同：a.json 为 Qwen2-7B-Instruct，b.json 为 Qwen2-7B-Instruct、Llama-3-8B-Instruct" in zh
-    assert "b.json 有 3 个性能用例在 a.json 中没有同条件用例" in zh
-    assert "a.json 有 4 个性能用例在 b.json 中没有同条件用例" in zh
+    # b has no card name: named by its file's stem
+    assert "模型不同：Card A 为 Qwen2-7B-Instruct，b 为 Qwen2-7B-Instruct、Llama-3-8B-Instruct" in zh
+    assert "b 有 3 个性能用例在 Card A 中没有同条件用例" in zh
+    assert "Card A 有 4 个性能用例在 b 中没有同条件用例" in zh
     assert "the files measured different models" in en
     # accuracy of the other model: shown, not compared
     mmlu = next(r for r in c.accuracy if r.kind == "GPTQ-Int4" and r.benchmark == "mmlu")
@@ -96,11 +97,11 @@ def test_lengths_versions_and_settings_are_named() -> None:
             v.server.launch_command = cmd
     c = compare([("a.json", a), ("b.json", b)])
     zh = [n.zh for n in c.notes]
-    assert "输入/输出长度不同：a.json 为 8192/256，b.json 为 1024/256" in zh
-    assert "vLLM 版本不同：a.json 为 0.6.3，b.json 为 0.8.5" in zh
-    assert "驱动版本不同：a.json 为 550.54，b.json 为 4.1.0" in zh
-    assert "加速卡数量不同：a.json 为 1，b.json 为 2" in zh
-    assert "张量并行数不同：a.json 为 1，b.json 为 2" in zh
+    assert "输入/输出长度不同：Card A 为 8192/256，Card B 为 1024/256" in zh
+    assert "vLLM 版本不同：Card A 为 0.6.3，Card B 为 0.8.5" in zh
+    assert "驱动版本不同：Card A 为 550.54，Card B 为 4.1.0" in zh
+    assert "加速卡数量不同：Card A 为 1，Card B 为 2" in zh
+    assert "张量并行数不同：Card A 为 1，Card B 为 2" in zh
     assert not any(r.matched(0, 1) for r in c.cases)
 
 
@@ -143,12 +144,13 @@ def test_capacity_and_energy_ratios() -> None:
     for r, watts in ((a, 200.0), (b, 100.0)):  # B: half the time at half the power = a quarter of the energy
         cell = r.variants[0].serving[0]
         assert cell.duration_s is not None
-        cell.telemetry = TelemetrySeries(stage="serving", tool="nvidia-smi", interval_s=1.0, samples=[
+        # sampled at the window's two ends (the interval says so: no reading was dropped in between)
+        cell.telemetry = TelemetrySeries(stage="serving", tool="nvidia-smi", interval_s=cell.duration_s, samples=[
             TelemetrySample(t_s=t, device=0, power_w=watts) for t in (0.0, cell.duration_s)])
     c = compare([("a.json", a), ("b.json", b)])
     assert [r.ratios[1].value for r in c.capacity] == [2.0]
     row = next(r for r in c.cases if r.key.kind == "FP16" and r.key.batch_size == 1)
-    assert check_results(a) == [] and check_results(b) == []
+    assert [f for f in check_results(a) + check_results(b) if f.severity != "note"] == []  # notes: P99 of a few requests
     assert row.ratios[1]["tokens_per_joule"].value == pytest.approx(4.0)
     assert row.ratios[1]["tps_per_tdp_w"].value == 2.0
 

@@ -46,7 +46,7 @@ def test_halved_run_document_shows_2_and_half(ab: tuple[Path, Path], tmp_path: P
     assert "| TPOT 均值 比值（小于 1 更好） | 0.50×（6 个用例，0.50×～0.50×） |" in md
     assert md.count("| Card B | 91.41 | 250.00 | 10.00 | 250.00 | 有效 | 2.00× | 0.50× | 0.50× |") == 2
     assert "所有比值均为“本卡 ÷ 基准卡”" in md and "大于 1 表示本卡更好" in md and "小于 1 表示本卡更好" in md
-    assert (tmp_path / "out" / "charts" / "compare_tps.png").is_file()
+    assert any((tmp_path / "out" / "charts").glob("compare_tps-*.png"))
     # --baseline turns the ratios round
     code, out, _ = _run("compare", str(a), str(b), "--baseline", str(b), "-o", str(tmp_path / "rev"))
     md = Path(out.strip()).read_text(encoding="utf-8")
@@ -76,10 +76,10 @@ def test_invalid_cell_marked_and_excluded_in_document_and_summary(tmp_path: Path
     md = Path(out.strip()).read_text(encoding="utf-8")
     assert "| 同条件用例（可计算比值 / 双方共有） | 5 / 6 |" in md
     assert "| 输出吞吐 TPS 比值（大于 1 更好） | 2.00×（5 个用例，2.00×～2.00×） |" in md
-    row = next(line for line in md.splitlines() if line.startswith("| batch size = 1") and "| Card B |" in line)
+    row = next(line for line in md.splitlines() if line.startswith("| 批大小 1<br>") and "| Card B |" in line)
     assert "| 无效 | 无效（本卡用例无效，不计算） |" in row
     assert "无法判定（Card B 的用例无效）" in md
-    assert "b.json 的 6 个性能用例中有 1 个无效" in md
+    assert "Card B 的 6 个性能用例中有 1 个无效" in md
     code, out, _ = _run("summary", str(pa), str(pb), "--format", "json")
     import json
 
@@ -118,12 +118,14 @@ def test_seed_against_clean_run_in_all_formats(tmp_path: Path) -> None:
     assert _sections(md) == ["1. 结论", "2. 环境对比", "3. 性能对比", "4. 精度对比", "5. 嵌入/重排对比", "6. 可比性说明",
                              "附录 A 数据来源", "附录 B 术语与比值定义"]
     notes = md.split("## 6. 可比性说明", 1)[1].split("## 附录 A", 1)[0]
-    assert "模型不同：seed-bi150.json 为 Qwen2-7B-Instruct，cpu-run.json 为 Qwen2.5-0.5B-Instruct" in notes
-    assert "输入/输出长度不同：seed-bi150.json 为 8192/256，cpu-run.json 为 512/64" in notes
-    assert "vLLM 版本不同：seed-bi150.json 为 0.3.3，cpu-run.json 为 0.8.5" in notes
-    assert "seed-bi150.json 的 8 个性能用例中有 8 个无效" in notes
+    cpu = "x86 CPU（vLLM CPU 后端）"
+    assert f"模型不同：Iluvatar BI-V150 为 Qwen2-7B-Instruct，{cpu} 为 Qwen2.5-0.5B-Instruct" in notes
+    assert f"输入/输出长度不同：Iluvatar BI-V150 为 8192/256，{cpu} 为 512/64" in notes
+    assert f"vLLM 版本不同：Iluvatar BI-V150 为 0.3.3，{cpu} 为 0.8.5" in notes
+    assert "Iluvatar BI-V150 的 8 个性能用例中有 8 个无效" in notes
+    assert ".json" not in notes  # cards are named by the card, never by a file name
     # the seed's cells are listed (marked), none compared
-    seed_rows = [line for line in md.splitlines() if "| Iluvatar BI-V150（基准） |" in line and "input\\_len = 8192" in line]
+    seed_rows = [line for line in md.splitlines() if "| Iluvatar BI-V150（基准） |" in line and "输入 8192 / 输出 256 词元" in line]
     assert len(seed_rows) == 8 and all("| 无效 | 无对照用例 |" in line for line in seed_rows)
     assert "没有两张卡都测量的同条件用例" in md
     assert "/tmp" not in md and str(tmp_path) not in md
@@ -135,12 +137,12 @@ def test_seed_against_clean_run_in_all_formats(tmp_path: Path) -> None:
     assert text.index("1. 结论") < text.index("2. 环境对比") < text.index("6. 可比性说明")
     assert "模型不同" in text and "vLLM 版本不同" in text
     html = (out_dir / f"{stem}.html").read_text(encoding="utf-8")
-    assert html.count("data:image/svg+xml;base64,") == 3
+    assert html.count("data:image/svg+xml;base64,") == 7  # two models: each metric once per model; the frontiers overlaid
     assert len(re.findall(r'<td class="[^"]*\binvalid\b[^"]*">无效</td>', html)) == 8  # the seed's 8 verdicts, drawn marked
     d = docx.Document(str(out_dir / f"{stem}.docx"))
     paragraphs = [p.text for p in d.paragraphs]
     assert any(p.endswith("可比性说明") for p in paragraphs) and any("模型不同" in p for p in paragraphs)
-    assert len(d.inline_shapes) == 3
+    assert len(d.inline_shapes) == 7
 
 
 def test_summary_baseline_option(ab: tuple[Path, Path]) -> None:
@@ -160,10 +162,12 @@ def test_charts_overlay_every_card_and_mark_invalid_points() -> None:
     a, b = pair()
     fail_one_cut_one(b.variants[0].serving[0])
     c = compare([("a.json", a), ("b.json", b)])
-    assert [name for name, _ in chart_plan(c)] == ["compare_tps", "compare_ttft", "compare_tpot"]
-    lines = _lines(c, "output_tps")
-    assert [label for _, label, _ in lines] == ["Card A · FP16", "Card A · GPTQ-Int4", "Card B · FP16", "Card B · GPTQ-Int4"]
-    assert [bad for _, _, bad in lines[2][2]] == [True, False, False]
+    plan = chart_plan(c)
+    assert [name.split("-")[0] for name, _ in plan] == ["compare_tps", "compare_ttft", "compare_tpot", "compare_frontier"]
+    assert all(title.endswith(" · Qwen2-7B-Instruct") for _, title in plan[:3])  # one model: named in the title
+    lines = _lines(c, "output_tps", c.cases[0].key.model)
+    assert [label for _, _, label, _ in lines] == ["Card A · FP16", "Card A · GPTQ-Int4", "Card B · FP16", "Card B · GPTQ-Int4"]
+    assert [bad for *_, pts in lines[2:3] for _, _, bad in pts] == [True, False, False]
 
 
 LIVE = SAMPLES / "live-cpu.json"
@@ -178,7 +182,7 @@ def test_seed_against_live_sample(tmp_path: Path) -> None:
     notes = md.split("## 6. 可比性说明", 1)[1]
     # both ran the seed's 8192/256 matrix; what differs is the model, the prompts' dataset (the seed's
     # benchmark read sharegpt, the live run exact-length random prompts) and the vLLM version
-    assert "模型不同" in notes and "数据集不同" in notes and "vLLM 版本不同：seed-bi150.json 为 0.3.3" in notes
+    assert "模型不同" in notes and "数据集不同" in notes and "vLLM 版本不同：Iluvatar BI-V150 为 0.3.3" in notes
     assert "输入/输出长度不同" not in notes
     assert all(Path(p).is_file() for p in out.split())
 

@@ -11,13 +11,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from _docx_text import cell_texts, plain
 from docx import Document
 from docx.oxml.ns import qn
 
 from reportgen.report.docx import LINK_STYLE, bookmark_name, markdown_to_docx
 from reportgen.report.formats import write_all
 from reportgen.report.markdown import render_markdown
-from reportgen.report.mdparse import display_width
+from reportgen.report.mdparse import CELL_PAD_PT, HEADER_TERM, text_width_em, units
 from reportgen.results import load_results
 
 REPO = Path(__file__).resolve().parent.parent
@@ -94,18 +95,17 @@ def test_docx_has_a_toc_field_and_core_properties(rendered: Path) -> None:
 
 def test_docx_summary_header_words_fit_their_columns(rendered: Path) -> None:
     doc = Document(str(rendered / "seed-bi150.docx"))
-    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "用例" and t.rows[0].cells[1].text == "TPS (tok/s)")
+    table = next(t for t in doc.tables if cell_texts(t.rows[0])[:2] == ["用例", "TPS (tok/s)"])
     cells = table.rows[0].cells
-    assert [c.text for c in cells[:5]] == ["用例", "TPS (tok/s)", "TPOT 均值 (ms)", "TTFT 均值 (ms)", "测试时长 (s)"]
+    assert cell_texts(table.rows[0])[:5] == ["用例", "TPS (tok/s)", "TPOT 均值 (ms)", "TTFT 均值 (ms)", "测试时长 (s)"]
     # a short table stays on one page: every row but the last keeps with the next (no lone last row)
     keep = [row.cells[0].paragraphs[0].paragraph_format.keep_with_next for row in table.rows]
     assert all(keep[:-1]) and not keep[-1]
     size_pt = 7  # a wide table
     for c in cells:
-        longest = max(display_width(w) for w in re.findall(r"[^\s\u2e80-\u9fff\uff00-\uffef]+", c.text) or ["x"])
-        # the column holds its longest Latin word plus the cell margins (widths in EMU; ~0.6 em per cell)
-        need_emu = (longest + 2) * size_pt * 0.6 * 12700
-        assert c.width >= need_emu, (c.text, c.width, need_emu)
+        # the column holds its widest unit (bold, measured with the fonts' advance widths) and the margins
+        need_pt = max(text_width_em(u.text, bold=True) for u in units(plain(c.text), longest=HEADER_TERM)) * size_pt
+        assert c.width >= (need_pt + CELL_PAD_PT) * 12700 - 1, (c.text, c.width, need_pt)
 
 
 # --------------------------------------------------------------------------- internal links

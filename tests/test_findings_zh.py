@@ -83,9 +83,9 @@ def _server_side() -> Results:
     r = clean_results()
     cell = r.variants[0].serving[2]
     assert cell.server_metrics is not None
-    cell.server_metrics.prefix_cache_hits = 16384.0
+    cell.server_metrics.prefix_cache_hits = 32768.0
     cell.server_metrics.ttft_mean_ms = 100.0
-    cell.server_metrics.generation_tokens = 1000.0  # client: 8 x 256 = 2048
+    cell.server_metrics.generation_tokens = 1000.0  # client: 16 x 256 = 4096
     return r
 
 
@@ -123,6 +123,60 @@ def _accuracy() -> Results:
     return r
 
 
+def _degenerate() -> Results:
+    """One fault per rule of the evidence the verdicts rest on (issue 18): a server that streams more
+    than it reports and than max_tokens, a cell of one wave, an overloaded open loop, one deployment
+    under two labels (the second claiming GPTQ-Int4), empty answers, scores at zero and on other
+    questions, a functional check answered with nothing, power read from one of two cards with a gap."""
+    from _clean_run import refresh
+
+    from reportgen.energy import recompute
+    from reportgen.results import Fact, FunctionalCheck, SampleRecord, TelemetrySample, TelemetrySeries
+
+    r = Results()
+    r.environment.facts["accelerator.chips"] = Fact.of(2)
+    command = "vllm serve /models/demo-7b --port 8000 --dtype float16"
+    fp16 = r.variant("FP16", model="demo-7b", precision="fp16")
+    int4 = r.variant("GPTQ-Int4", model="demo-7b", precision="int4", quantization="gptq")
+    for v in (fp16, int4):
+        v.server.launch_command, v.server.launched = command, True
+    fp16.functional_check = FunctionalCheck(response_text="", completion_tokens=256, finish_reason="length")
+    # bs1: power from device 0 only (of 2 cards), with no reading between 10 s and 20 s
+    c1 = clean_cell(1)
+    c1.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(46) if not 10 < t < 20])
+    c1.energy = recompute(c1)
+    # bs2: request 3 streamed 300 token chunks, its usage says 256 (max_tokens 256)
+    c2 = clean_cell(2)
+    c2.request_params = {"max_tokens": 256}
+    q = c2.requests[4]
+    more = [q.chunk_times_s[-1] + 0.02 * k for k in range(1, 45)]
+    c2.requests[4] = q.model_copy(update={"chunk_times_s": q.chunk_times_s + more, "end_s": more[-1]})
+    refresh(c2)
+    # bs8: one wave of 8 (steady_window); a stored total throughput that is not input + output
+    c8 = clean_cell(8, n=8)
+    assert c8.metrics is not None
+    c8.metrics.total_token_throughput = c8.metrics.input_throughput  # output left out
+    # 40 req/s offered; the server completes one request every 0.25 s, one at a time
+    recs = []
+    for i in range(40):
+        at, end = 0.025 * i, 0.25 * (i + 1)
+        recs.append(RequestRecord(index=i, start_s=at, scheduled_s=at, first_token_s=end - 0.2, end_s=end,
+                                  chunk_times_s=[end - 0.2, end], prompt_tokens=8, completion_tokens=2))
+    overload = refresh(ServingCell(batch_size=0, input_len=8, output_len=2, request_rate=40.0, num_requests=40,
+                                   duration_s=10.0, requests=recs))
+    fp16.serving.extend([c1, c2, c8, overload])
+    int4.serving.append(clean_cell(1))
+    ids = [f"q{i}" for i in range(10)]
+    fp16.accuracy.append(AccuracyResult(benchmark="mmlu", mode="corrected", n=10, correct=6, score=0.6, samples=[
+        SampleRecord(id=i, extracted="A", correct=k < 6) for k, i in enumerate(ids)]))
+    int4.accuracy.append(AccuracyResult(benchmark="mmlu", mode="corrected", n=10, correct=2, score=0.2, samples=[
+        SampleRecord(id=f"other{k}", extracted="A", correct=k < 2) for k in range(10)]))
+    int4.accuracy.append(AccuracyResult(benchmark="gsm8k", mode="corrected", n=10, correct=0, score=0.0, unparsed=3))
+    int4.accuracy.append(AccuracyResult(benchmark="ceval", mode="corrected", n=20, correct=8, score=0.4, unparsed=2))
+    return r
+
+
 def _embedding() -> Results:
     r = Results()
     r.embeddings.append(EmbeddingRun(
@@ -151,10 +205,26 @@ def _telemetry() -> Results:
         TelemetrySample(t_s=t, device=0, power_w=150.0, temperature_c=temp) for t, temp in ((10.0, 70), (30.0, 95))])
     c2.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[TelemetrySample(t_s=0.0, device=0, power_w=150.0)])
     c4.telemetry = TelemetrySeries(stage="s", tool="ixsmi", interval_s=1.0, samples=[
-        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(12)])
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(24)])
     for c in (c1, c2, c4):
         c.energy = recompute(c)
-    c4.energy.energy_j = 1000.0  # the samples give 100 W x 11.201 s = 1120.1 J
+    c4.energy.energy_j = 1000.0  # the samples give 100 W x 22.403 s = 2240.3 J
+    return r
+
+
+def _telemetry_range() -> Results:
+    """bs1: two impossible readings left out as recorded (700 W ceiling: TDP 350 W)."""
+    from reportgen.energy import recompute
+    from reportgen.results import ExcludedReading, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    c1 = r.variants[0].serving[0]
+    c1.telemetry = TelemetrySeries(
+        stage="s", tool="nvidia-smi", interval_s=1.0, power_ceiling_w=700.0, excluded_count=2,
+        excluded=[ExcludedReading(t_s=1.0, device=0, field="power_w", value="1e+308"),
+                  ExcludedReading(t_s=1.0, device=1, field="temperature_c", value="-300")],
+        samples=[TelemetrySample(t_s=float(t), device=0, power_w=300.0) for t in range(45)])
+    c1.energy = recompute(c1)
     return r
 
 
@@ -204,11 +274,67 @@ def _stream_faults() -> Results:
     return r
 
 
+def _consistency() -> Results:
+    """A check against a reference of another model, with failed prompts, a differing chat template, no
+    teacher forcing, bounded KL terms and flat distributions, cut short."""
+    from reportgen.consistency.verdict import thresholds
+    from reportgen.results import ConsistencyCheck, ConsistencyPass, ConsistencyPrompt, ConsistencyReference
+
+    r = Results()
+    v = r.variant("INT4", model="Qwen2-1.5B-Instruct-GPTQ-Int4", precision="int4")
+    prompts = [ConsistencyPrompt(id=f"ceval/0shot/law/{i}", sha256="x", template_match=i != 3, baseline_tokens=[1, 2],
+                                 tokens=[1, 2], top1=[True, True], kl=[0.0, 0.0], abs_dlogprob=[0.0, 0.0], bounded=1,
+                                 topk_mass=0.25) for i in range(8)]
+    prompts += [ConsistencyPrompt(id=f"mmlu/0shot/law/{i}", sha256="x", error="HTTP 400: too long") for i in range(2)]
+    ref = ConsistencyReference(model="qwen2-7b", model_name="Qwen2-7B-Instruct", dtype="fp16", prompt_set="reportgen-consistency-v1",
+                               prompt_set_sha256="a" * 64, prompts=200, max_tokens=64, top_k=5)
+    v.consistency = ConsistencyCheck(reference=ref, model_names=["Qwen2-1.5B-Instruct-GPTQ-Int4"], prompt_set_sha256="b" * 64,
+                                     thresholds=thresholds("int4"), batch_thresholds=thresholds("same"),
+                                     passes=[ConsistencyPass(batch_size=1, baseline="reference", method="common_prefix",
+                                                             prompts=prompts)],
+                                     error="HTTP 503 from the server")
+    return r
+
+
+def _soak() -> Results:
+    """A soak run of 5 windows of 10 s (of 100 s planned): TPOT 400 -> 560 ms (+160 ms over a mean of 480: +33.3 %), failures in windows
+    2, 3 and 5, the clock down to 1400 MHz from window 3 (TPOT higher there), a new process start
+    time from window 4; and a cell whose power came from 1 device of the 2 cards the server used."""
+    from reportgen.energy import recompute
+    from reportgen.metrics import serving_metrics
+    from reportgen.results import SoakRun, SoakWindow, TelemetrySample, TelemetrySeries
+
+    r = clean_results()
+    v = r.variants[0]
+    v.cards = 2
+    c4 = v.serving[2]
+    c4.telemetry = TelemetrySeries(stage="s", tool="nvidia-smi", interval_s=1.0, samples=[
+        TelemetrySample(t_s=float(t), device=0, power_w=100.0) for t in range(12)])
+    c4.energy = recompute(c4)
+    windows = []
+    for i, (tpot, failed, clock, start) in enumerate(((400, 0, 1980, 1000.0), (440, 2, 1980, 1000.0), (480, 1, 1400, 1000.0),
+                                                      (520, 0, 1400, 1300.0), (560, 3, 1400, 1300.0))):
+        recs = [RequestRecord(index=k, start_s=k * 0.5, first_token_s=k * 0.5 + 0.05, end_s=k * 0.5 + 0.05 + tpot / 1000 * 9,
+                              prompt_tokens=8, completion_tokens=10) for k in range(6)]
+        recs += [RequestRecord(index=6 + k, start_s=0.1, error="HTTP 500: injected failure") for k in range(failed)]
+        tel = TelemetrySeries(stage="soak", interval_s=1.0, samples=[
+            TelemetrySample(t_s=float(t), device=0, clock_mhz=clock, temperature_c=70.0) for t in range(11)])
+        windows.append(SoakWindow(index=i, start_s=i * 10.0, duration_s=10.0, requests=recs,
+                                  metrics=serving_metrics(recs, 10.0), telemetry=tel, server_start_time_s=start))
+    v.soak = [SoakRun(by="concurrency", concurrency=4, input_len=8, output_len=10, duration_s=100.0, window_s=10.0,
+                      windows=windows)]
+    return r
+
+
 CASES: dict[str, Callable[[], Results]] = {
+    "consistency": _consistency,
+    "soak": _soak,
     "open_loop_and_repeats": _open_loop_and_repeats,
     "stream_faults": _stream_faults,
     "spec_bounds": _spec_bounds,
     "telemetry": _telemetry,
+    "degenerate": _degenerate,
+    "telemetry_range": _telemetry_range,
     "embedding": _embedding,
     "seed": seed_results,
     "failed_and_short": _failed_and_short,
@@ -259,11 +385,12 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "生成词元 16 个，应为 256 × 1 个成功请求 = 256（平均每个请求 16.0 个）" + _EARLY_STOP),
     ("seed", "latency_exceeds_duration", "INT4", 2, "TTFT 均值 4764.42 ms、中位数 4704.42 ms、P99 4764.42 ms 超过测试时长 0.722 s"),
     ("seed", "accuracy_reference_gap", "FP16", None,
-     "ceval 66.57 % 比官方公布的 77.2 %（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
-     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分模式：未注明）"),
+     "ceval 66.57% 比官方公布的 77.20%（HF 模型卡 / Qwen 文档）低 10.63 个百分点；"
+     "不同评测框架的提示词、shot 数与答案抽取方式不同（本次评分口径：未注明）"),
+    # one percent format and the one bbh ceiling of section 4 (2439/6511), in the scoring modes' one names
     ("seed", "bbh_bracket_bug", "FP16", None,
-     "bbh 0.2439 低于 swift 2024 评分的上限 0.3746：llmuses 0.4.x 将 6511 题中 4074 道多选题的标准答案保留为“(A)”，永远无法匹配；"
-     "0.2439 × 6511 ÷ 2437 = 65.2 %，即自由作答任务上的准确率：不代表模型能力（evalscope PR #306 已修复；请以修正版模式重新评测）"),
+     "bbh 24.39% 未注明评分口径，且不高于 swift 原版口径的得分上限：该评测程序（llmuses 0.4）将 6511 题中 4074 道多选题的"
+     "标准答案保留为“(A)”，永远无法匹配，得分上限为 37.46%（2439/6511）：不代表模型能力，须以修正版口径重新评测"),
     ("open_loop_and_repeats", "open_loop_rate", "FP16", 100,
      "实际到达率 10.1 请求/秒，比目标 12 请求/秒低 16.2%（客户端未能按计划发送，服务端承受的负载低于设定）"),
     ("open_loop_and_repeats", "open_loop_lateness", "FP16", 100,
@@ -287,28 +414,79 @@ EXPECTED_ZH: list[tuple[str, str, str | None, int | None, str]] = [
      "批大小 = 8 时仅有 8 个成功请求（至少应为 max(5, 2 × 8) = 16）：P99 只是最慢两个请求之间的插值"),
     ("sequential", "effective_concurrency", "FP16", 4,
      "有效并发 1.00（ΣE2EL ÷ 测试时长）远低于批大小 4（< 0.7 × 4）：客户端同时处理中的请求少于设定"),
+    ("degenerate", "open_loop_overload", "FP16", 0,
+     "过载：服务端每秒只完成 4.00 个请求（目标到达率 40 请求/秒，实际到达率 41.03 请求/秒）；运行期间 TTFT 从 1062 ms 升至 "
+     "7813 ms，处理中的请求从 4.5 个增至 31.5 个：延迟随运行时长增长，并非 40 请求/秒负载下的数值"),
+    ("degenerate", "percentile_samples", "FP16", 0,
+     "TTFT、TPOT 的 P99 只基于 40 个请求（至少应为 100 个）：接近最慢请求的值，并非可靠的第 99 百分位"),
+    ("degenerate", "steady_window", "FP16", 8,
+     "最慢的请求耗时 5.60 s，占用例时长 5.60 s 的 100%（应少于三分之一；只有 8 个请求）：吞吐包含了启动与收尾阶段，并非稳态数值"),
+    ("degenerate", "stream_tokens", "FP16", 2,
+     "流式输出与词元计数不符（MLPerf TEST06）：8 个请求中有 1 个收到的词元块多于服务端报告的词元数（300 个块，usage 为 256）；"
+     "8 个请求中有 1 个生成了 300 个词元，超过 max_tokens = 256：服务端没有遵守输出上限"),
+    ("degenerate", "throughput_sum", "FP16", 8,
+     "总吞吐 11702.86 tok/s 不等于输入吞吐 11702.86 + 输出吞吐 365.71 = 12068.57 tok/s"),
+    ("degenerate", "functional_failed", "FP16", None, "功能测试未通过：返回内容为空（生成了 256 个词元，解码后没有文字）"),
+    ("degenerate", "accuracy_chance", "GPTQ-Int4", None, "gsm8k：10 题全部答错（得分 0）：模型未给出可判分的回答"),
+    ("degenerate", "accuracy_chance", "GPTQ-Int4", None, "mmlu：得分 20.00% 不高于在 4 个选项中随机作答的 25%：模型未给出可判分的回答"),
+    ("degenerate", "accuracy_unparsed", "GPTQ-Int4", None,
+     "gsm8k：10 个回答中 3 个（30.0%）无法解析出答案：得分反映的是回答的格式而非模型能力（超过 20%，无法判定）"),
+    ("degenerate", "accuracy_unparsed", "GPTQ-Int4", None, "ceval：20 个回答中 2 个（10.0%）无法解析出答案"),
+    ("degenerate", "accuracy_same_questions", "GPTQ-Int4", None,
+     "mmlu：GPTQ-Int4 与 FP16 回答的题目不同（分别评分 10 题与 10 题，题目集合不同）：两者的比较不是同题对比"),
+    ("degenerate", "same_deployment", "GPTQ-Int4", None,
+     "GPTQ-Int4 与 FP16 是同一个部署：启动命令相同（模型 /models/demo-7b，dtype float16，量化方式 无）；"
+     "两者之间的加速比与精度差异都不是测试结果"),
+    ("degenerate", "quantization_label", "GPTQ-Int4", None,
+     "标签 GPTQ-Int4 声称 GPTQ，但启动命令没有 --quantization，以 --dtype float16 运行，模型 demo-7b 的名称中也没有"
+     "量化标记：部署中看不到这种量化"),
+    ("seed", "accuracy_sample_count", "AWQ-Int4", None, "ceval、gsm8k、mmlu、bbh：未记录样本数，得分无法给出置信区间"),
     ("server_side", "prefix_cache", "FP16", 4,
-     "测试期间服务端前缀缓存命中查询的 65536 个输入词元中的 16384 个（25.0%）：TTFT 与吞吐结果偏乐观"),
+     "测试期间服务端前缀缓存命中查询的 131072 个输入词元中的 32768 个（25.0%）：TTFT 与吞吐结果偏乐观"),
     ("server_side", "client_server_gap", "FP16", 4, "客户端与服务端统计的平均延迟不一致：TTFT 客户端 500.00 ms，服务端 100.00 ms"),
-    ("server_side", "server_token_counts", "FP16", 4, "测试期间服务端统计的词元总数与客户端不同：生成词元：服务端 1000，客户端 2048"),
+    ("server_side", "server_token_counts", "FP16", 4, "测试期间服务端统计的词元总数与客户端不同：生成词元：服务端 1000，客户端 4096"),
     ("telemetry", "telemetry_coverage", "FP16", 1,
      "加速卡功耗读数仅覆盖 44.81 s 计时窗口的 45%（至少应为 80%）：其余时间按首个/最后一个读数估算平均功耗与能耗"),
     ("telemetry", "telemetry_coverage", "FP16", 2,
      "计时窗口 22.40 s 内加速卡遥测仅采样 1 次：每个设备的功耗读数少于 2 个，无法给出功耗与能耗"),
     ("telemetry", "peak_temperature", "FP16", 1, "峰值温度 95 °C 达到加速卡最大操作温度（90 °C）：测试期间加速卡可能降频"),
-    ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 1120.1"),
+    ("telemetry", "power_validity", "FP16", None,
+     "1 个用例的功耗读数间隔超过 3 个采样周期（sampling_gap_exceeded）：批大小 1（20.0 s）；其功耗不用于每词元能耗"),
+    ("soak", "power_validity", "FP16", None,
+     "1 个用例的功耗来自的设备数与服务所用的 2 张卡不符（expected_card_count_mismatch）：批大小 4（1 个设备）；其功耗不用于每词元能耗"),
+    ("soak", "soak_drift", "FP16", None,
+     "稳定性测试 1：平均 TPOT 在测试期间漂移 +33.3%（每小时 +14400 ms，95% 置信区间 +14400 至 +14400；上限 5%）"),
+    ("soak", "soak_errors", "FP16", None,
+     "稳定性测试 1：36 个请求中 6 个失败（16.67%；出现在第 2–3、5 个窗口）；首个错误：HTTP 500: injected failure"),
+    ("soak", "soak_throttling", "FP16", None,
+     "稳定性测试 1：加速卡在 3 个窗口中降频（最低频率 1400 MHz，最高 1980 MHz；最高温度 70 °C），这些窗口的平均 TPOT 为其余窗口的 1.24 倍"),
+    ("soak", "soak_restart", "FP16", None, "稳定性测试 1：服务进程曾重启（进程启动时间在第 4 个窗口前发生变化）"),
+    ("soak", "soak_incomplete", "FP16", None, "稳定性测试 1：计划 100 s，仅测得 50 s（未完成：可用 --resume 继续）"),
+    ("soak", "soak_window_length", "FP16", None,
+     "稳定性测试 1：请求端到端延迟中位数 4.4 s，超过 10 s 窗口的三分之一：窗口吞吐随整请求跳动（应加长窗口）"),
+    ("telemetry", "energy_recomputed", "FP16", 4, "功耗与能耗数值与遥测采样不符：energy_j 保存值 1000，重新计算 2240.3"),
+    ("telemetry_range", "telemetry_out_of_range", "FP16", 1,
+     "2 个超出物理范围的遥测读数已从功耗与能耗数值中排除：设备 0 的功耗 1e+308 W（超出 0～700 W）；"
+     "设备 1 的温度 -300 °C（超出 -40～150 °C）（功耗上限 700 W，即 TDP 的 2 倍）"),
     ("duplicate_and_missing", "duplicate_cell", "FP16", 1, "批大小 1、输入 8192 / 输出 256 出现第二个用例：汇总表无法区分两者"),
     ("duplicate_and_missing", "missing_metrics", "FP16", 16, "有 1 条原始请求记录但没有计算出的指标：该用例未测试或未完成"),
     ("accuracy", "accuracy_consistency", "FP16", None, "ceval：得分 0.8000 与答对数 ÷ 样本数 = 1000 ÷ 1346 = 0.7429 不符"),
     ("accuracy", "accuracy_incomplete", "FP16", None, "ceval：计划 1400 个样本，仅 1346 个完成评分"),
     ("accuracy", "accuracy_precision_gap", "AWQ-Int4", None,
-     "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点"),
+     "mmlu 60.00% 比 FP16 的 70.00% 低 10.00 个百分点"),
     ("embedding", "embedding_reference", "fp16", None,
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：对照检查未通过：最大绝对差 0.300000 > 0.05；"
      "2 项中 1 项超出阈值，最差为“what is panda? | hi”得分 -7.8875，参照 -8.1875（参照：seed 6.1）"),
     ("embedding", "embedding_warning", "fp16", None,
      "bge-reranker-v2-m3（重排序模型，HTTP 服务 /v1/rerank，cuda，fp16）：吞吐测试（512 词元文本，批大小 32）失败：“HTTP 500: out of memory”"),
     ("embedding", "embedding_error", None, None, "bge-large-zh-v1.5（向量模型，本地推理，cuda）：测试未完成：“CUDA out of memory”"),
+    ("consistency", "consistency_reference", "INT4", None,
+     "不与参考比较：发送的提示词集（bbbbbbbbbbbb）与参考的提示词集（aaaaaaaaaaaa）不同"),
+    ("consistency", "consistency_coverage", "INT4", None,
+     "与参考的比较中 10 个提示词有 2 个请求失败（20%；首个：“HTTP 400: too long”）"),
+    ("consistency", "consistency_template", "INT4", None,
+     "8 个提示词中有 1 个经被测卡服务端的对话模板处理后与参考的词元不同（首个：ceval/0shot/law/3）：对话模板不一致；比较使用的是参考的词元"),
+    ("consistency", "consistency_evidence", "INT4", None, "一致性测试提前停止：“HTTP 503 from the server”"),
 ]
 
 
@@ -324,8 +502,8 @@ def test_metrics_recomputed_in_chinese(found: dict[str, list[Finding]]) -> None:
 
 def test_precision_gap_with_different_modes_in_chinese(found: dict[str, list[Finding]]) -> None:
     assert _zh(found["accuracy"], "accuracy_precision_gap", "AWQ-Int4") == [
-        "mmlu 60.00 % 比 FP16 的 70.00 % 低 10.00 个百分点",
-        "bbh 24.00 % 比 FP16 的 62.00 % 低 38.00 个百分点；两次评测的评分模式不同（llmuses 原版口径 vs 修正版）",
+        "mmlu 60.00% 比 FP16 的 70.00% 低 10.00 个百分点",
+        "bbh 24.00% 比 FP16 的 62.00% 低 38.00 个百分点；两次评测的评分口径不同（swift 原版口径 vs 修正版口径）",
     ]
 
 

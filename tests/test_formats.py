@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _docx_text import cell_texts
 from docx import Document
 from docx.oxml.ns import qn
 from formats_sample import (
@@ -123,7 +124,8 @@ def test_html_summary_table_marks_the_invalid_cell(html: str) -> None:
         for value in (tpot, ttft, dur):  # short cells never wrap
             assert f'<td style="text-align:right" class="short">{value}</td>' in html
     assert '<th style="text-align:left" class="short">精度</th>' in html
-    assert '<th style="text-align:right">Output tokens_per_second (TPS)</th>' in html  # long: may wrap
+    # long: may wrap, between its words only (each kept whole in a no-wrap span)
+    assert '<th style="text-align:right">Output tokens_per_second <span class="nb">(TPS)</span></th>' in html
     assert "batch size = 1<br>input_len = 8192<br>output_len = 256" in html
 
 
@@ -252,13 +254,13 @@ def test_docx_summary_table_equals_the_source_values(docx_path: Path) -> None:
     doc = Document(str(docx_path))
     table = _summary_table(doc)
     assert table.style.name == "Table Grid"
-    assert [c.text for c in table.rows[0].cells] == [
+    assert cell_texts(table.rows[0]) == [
         "测试条件", "精度", "Output tokens_per_second (TPS)", "latency_per_token (TPOT) (ms)",
         "first_token (TTFT) (ms)", "Benchmark duration (s)"]
     assert len(table.rows) == 1 + len(SUMMARY)
     for row, (prec, bs, tps, tpot, ttft, dur) in zip(table.rows[1:], SUMMARY):
         invalid = (prec, bs) == INVALID_ROW
-        assert [c.text for c in row.cells] == [
+        assert cell_texts(row) == [
             f"batch size = {bs}\ninput_len = 8192\noutput_len = 256", prec,
             f"{tps} {INVALID_MARK}" if invalid else tps, tpot, ttft, dur]
         shd = row.cells[2]._tc.tcPr.find(qn("w:shd"))
@@ -289,7 +291,7 @@ def test_docx_headings_text_lists_and_images(docx_path: Path) -> None:
     assert env.rows[7].cells[2].text == SCRIPT
     accuracy = doc.tables[-1]
     for row, (prec, scores) in zip(accuracy.rows[1:], ACCURACY.items()):
-        assert [c.text for c in row.cells] == [prec] + [f"{scores[b]:.4f}" for b in ("ceval", "gsm8k", "mmlu", "bbh")]
+        assert cell_texts(row) == [prec] + [f"{scores[b]:.4f}" for b in ("ceval", "gsm8k", "mmlu", "bbh")]
 
 
 def test_docx_code_blocks_are_monospace_and_shaded(docx_path: Path) -> None:
@@ -362,8 +364,8 @@ def test_wide_tables_are_set_smaller(tmp_path: Path) -> None:
     head = "| " + " | ".join(f"h{i}" for i in range(8)) + " |\n|" + "---|" * 8 + "\n"
     row = "| " + " | ".join(str(i) for i in range(8)) + " |\n"
     out = markdown_to_html(head + row, title="t", css="")
-    assert '<table class="wide">' in out
-    assert "<table>" in markdown_to_html("| a |\n|---|\n| 1 |\n", title="t", css="")
+    assert '<table class="wide keep">' in out
+    assert '<table class="keep">' in markdown_to_html("| a |\n|---|\n| 1 |\n", title="t", css="")  # not wide
     doc = Document(markdown_to_docx(head + row, tmp_path / "w.docx", title="t"))
     cell_run = doc.tables[0].rows[1].cells[0].paragraphs[0].runs[0]
     assert cell_run.font.size.pt == 7

@@ -28,7 +28,7 @@ def _md_headings(md: str) -> list[str]:
 def test_chart_plan_names_exactly_the_charts_drawn() -> None:
     r = sample_results()
     assert chart_plan(r) == [(c.name, c.title) for c in all_charts(r).values()]
-    assert [n.split("-")[0] for n, _ in chart_plan(r)] == ["serving_tps", "serving_ttft", "serving_tpot", "accuracy"]
+    assert [n.split("-")[0] for n, _ in chart_plan(r)] == ["serving_tps", "serving_ttft", "serving_tpot", "accuracy", "frontier"]
     assert chart_plan(Results()) == []
 
 

@@ -269,7 +269,9 @@ def test_unknown_stage_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[st
         main(["collect", "--only", "hardware,bogus", "-o", str(tmp_path / "x.json")])
     assert e.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["reportgen: error: unknown stage 'bogus' in --only (known: hardware, serving, accuracy, embedding)"]
+    assert err == [
+        "reportgen: error: unknown stage 'bogus' in --only (known: hardware, serving, accuracy, consistency, soak, embedding)"
+    ]
     assert not (tmp_path / "x.json").exists()
 
 
@@ -340,7 +342,7 @@ def test_telemetry_nvidia_csv_and_errors() -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             return (9, "NVML: Unknown Error")
-        return (0, "0, 312.50, 61, 98, 70000\n1, 305.10, 59, 97, 69000\n")
+        return (0, "0, 312.50, 61, 98, 70000, 1980\n1, 305.10, 59, 97, 69000, 1755\n")
 
     s = TelemetrySampler(ReplayHost(fallback=answer), tool="nvidia-smi", interval_s=0.05)
     s.start("x")
@@ -349,6 +351,7 @@ def test_telemetry_nvidia_csv_and_errors() -> None:
     assert series.errors >= 1
     assert series.samples[0].power_w == 312.5 and series.samples[1].device == 1
     assert series.samples[0].memory_used_bytes == 70000 * MIB and series.samples[0].utilization_pct == 98
+    assert [x.clock_mhz for x in series.samples[:2]] == [1980.0, 1755.0]  # the SM clock (throttling in a soak)
 
 
 def test_telemetry_without_tool_records_why() -> None:

@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.sshd]
 
 SSHD = "/usr/sbin/sshd"
 GIB = 2**30
+FLOOD = 300_000_000  # bytes a flooding SMI tool prints per call
 
 
 def free_port() -> int:
@@ -118,8 +119,8 @@ def build_scenarios(root: Path) -> None:
     write_exe(s / "bin" / "nvidia-smi",
               f'case "$*" in\n  -q) cat {smi / "nvidia-smi-q-h100-sxm-8gpu.txt"};;\n'
               f'  "") cat {smi / "nvidia-smi-table-h100-sxm-8gpu.txt"};;\n'
-              '  --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used*) '
-              'for i in 0 1 2 3 4 5 6 7; do echo "$i, 6$i.5, 3$i, 9$i, 1000$i"; done;;\n'
+              '  --query-gpu=index,power.draw,temperature.gpu,utilization.gpu,memory.used,clocks.sm*) '
+              'for i in 0 1 2 3 4 5 6 7; do echo "$i, 6$i.5, 3$i, 9$i, 1000$i, 198$i"; done;;\n'
               '  *) echo "nvidia-smi: $* not in the fixture" >&2; exit 2;;\nesac\n')
     write_exe(s / "bin" / "docker", docker)
     for b in ("18", "2a", "3a", "5d", "9a", "ab", "ba", "db"):
@@ -131,6 +132,16 @@ def build_scenarios(root: Path) -> None:
     # An SMI tool that hangs; no accelerator in sysfs.
     s = root / "scenarios" / "hang"
     write_exe(s / "bin" / "nvidia-smi", "sleep 60\n")
+    (s / "sys").mkdir(parents=True)
+
+    # An SMI tool that floods: 300 MB on every call (and 1 MB on stderr), exit 0.
+    s = root / "scenarios" / "flood"
+    write_exe(s / "bin" / "nvidia-smi", f"head -c {FLOOD} /dev/zero | tr '\\0' x; head -c 1048577 /dev/zero | tr '\\0' e >&2\n")
+    (s / "sys").mkdir(parents=True)
+
+    # An SMI tool whose output never ends.
+    s = root / "scenarios" / "endless"
+    write_exe(s / "bin" / "nvidia-smi", "yes 'GPU 0: endless'\n")
     (s / "sys").mkdir(parents=True)
 
 
@@ -267,6 +278,46 @@ def test_hung_smi_tool_times_out(sshd: Server) -> None:
     assert f["accelerator.model"].reason == "timed_out" and "nvidia-smi -q: timed_out" in f["accelerator.model"].detail
     raw = {r.id: r for r in env.raw_outputs}
     assert raw["nvidia-smi -q"].timed_out is True and raw["nvidia-smi -q"].exit_code is None
+
+
+def test_flooding_smi_tool_over_ssh_is_capped(sshd: Server, tmp_path: Path) -> None:
+    """300 MB on every nvidia-smi call over SSH: each capture keeps 1 MiB, records the full byte
+    count, and the results file stays small; the document says the output was cut."""
+    from reportgen.ranges import MAX_CAPTURE_BYTES
+    from reportgen.report.environment_view import environment_view
+
+    sshd.use("flood")
+    out = tmp_path / "r.json"
+    with pytest.raises(SystemExit) as e:
+        main(["collect", *sshd.cli_args(), "--only", "hardware", "--timeout", "120", "-o", str(out)])
+    assert e.value.code == 0
+    res = load_results(out)
+    flooded = [r for r in res.environment.raw_outputs if r.id and r.id.startswith("nvidia-smi")]
+    assert len(flooded) >= 2 and all(not r.timed_out for r in flooded)
+    assert out.stat().st_size < (2 * len(flooded) + 1) * MAX_CAPTURE_BYTES  # 1 MiB per stream, not 300 MB
+    for r in flooded:
+        assert r.stdout_bytes == FLOOD and len(r.stdout) == MAX_CAPTURE_BYTES and set(r.stdout) == {"x"}
+        assert r.stderr_bytes == MAX_CAPTURE_BYTES + 1 and len(r.stderr) == MAX_CAPTURE_BYTES
+    notes = environment_view(res).notes
+    assert any(f"共 {FLOOD} 字节" in n and "已截断" in n for n in notes), notes
+
+
+def test_endless_smi_output_over_ssh_is_cut_by_the_timeout(sshd: Server) -> None:
+    from reportgen.ranges import MAX_CAPTURE_BYTES
+
+    sshd.use("endless")
+    host = SSHHost(sshd.target())
+    try:
+        t0 = time.perf_counter()
+        (r,) = host.run(["nvidia-smi -q"], timeout_s=3)
+        took = time.perf_counter() - t0
+        (ok,) = host.run(["echo still-usable"], timeout_s=5)
+    finally:
+        host.close()
+    assert r.timed_out and r.exit_code is None and took < 20
+    assert len(r.stdout) == MAX_CAPTURE_BYTES and r.stdout.startswith("GPU 0: endless\n")
+    assert r.stdout_bytes is not None and r.stdout_bytes > MAX_CAPTURE_BYTES
+    assert ok.stdout.strip() == "still-usable"
 
 
 def test_remote_command_is_killed_at_its_timeout(sshd: Server, tmp_path: Path) -> None:

@@ -21,11 +21,17 @@ from reportgen.validity import cell_status, check_results
 from reportgen.verdicts.conclusion import conclusion_verdicts
 
 REPO = Path(__file__).resolve().parent.parent
+Cell = tuple[str, int, int, int, float | None]  # variant, batch size, input, output, request rate
 SEED = REPO / "samples" / "seed-bi150.json"
 
 
-def _table_status(results: Results) -> dict[tuple[str, int, int, int], str]:
-    """(label, batch, input, output) -> the status word in 3.4's 有效性 column."""
+def _load(c: ServingCell) -> str:
+    """How 3.4 names a cell's load: 「批大小 8」, an open loop 「2 请求/秒」."""
+    return f"批大小 {c.batch_size}" if c.request_rate is None else f"{c.request_rate:g} 请求/秒"
+
+
+def _table_status(results: Results) -> dict[Cell, str]:
+    """(label, batch, input, output, rate) -> the status word in 3.4's 有效性 column."""
     view = build_view(results, findings=check_results(results))
     table = view.serving.summary
     assert table is not None
@@ -34,18 +40,19 @@ def _table_status(results: Results) -> dict[tuple[str, int, int, int], str]:
     assert len(cells) == len(table.rows)
     out = {}
     for (v, c), row in zip(cells, table.rows, strict=True):
-        assert row[0].startswith(f"{v.label} · 批大小 {c.batch_size}")
-        out[(v.label, c.batch_size, c.input_len, c.output_len)] = row[col][:2]
+        assert row[0].startswith(f"{v.label} · {_load(c)}")
+        out[(v.label, c.batch_size, c.input_len, c.output_len, c.request_rate)] = row[col][:2]
     return out
 
 
-def _chart_status(results: Results) -> dict[tuple[str, int, int, int], set[str]]:
+def _chart_status(results: Results) -> dict[Cell, set[str]]:
     findings = check_results(results)
-    seen: dict[tuple[str, int, int, int], set[str]] = {}
+    seen: dict[Cell, set[str]] = {}
     for _, _, value in SERVING_SERIES.values():
         for _, marks in serving_lines(results, value, findings):
             for m in marks:
-                seen.setdefault((m.label, m.key.batch_size, m.key.input_len, m.key.output_len), set()).add(STATUS_ZH[m.status])
+                k = m.key
+                seen.setdefault((m.label, k.batch_size, k.input_len, k.output_len, k.request_rate), set()).add(STATUS_ZH[m.status])
     return seen
 
 
@@ -77,9 +84,9 @@ def test_clean_cell_beside_a_spoiled_one_with_another_output_length_stays_valid(
     assert cell_status(findings, "FP16", clean.key) == "VALID"
     assert cell_status(findings, "FP16", spoiled.key) == "INVALID"
     table = _table_status(results)
-    assert table[("FP16", 2, 8192, 256)] == "有效" and table[("FP16", 2, 8192, 128)] == "无效"
+    assert table[("FP16", 2, 8192, 256, None)] == "有效" and table[("FP16", 2, 8192, 128, None)] == "无效"
     charts = _chart_status(results)
-    assert charts[("FP16", 2, 8192, 256)] == {"有效"} and charts[("FP16", 2, 8192, 128)] == {"无效"}
+    assert charts[("FP16", 2, 8192, 256, None)] == {"有效"} and charts[("FP16", 2, 8192, 128, None)] == {"无效"}
 
 
 def test_derived_figures_from_an_invalid_cell_are_not_plain_numbers() -> None:
@@ -121,7 +128,6 @@ def _every_kind_of_cell() -> Results:
     return results
 
 
-Cell = tuple[str, int, int, int]
 _WORD = {"有效": "VALID", "存疑": "WARNING", "无效": "INVALID"}
 
 
@@ -133,7 +139,9 @@ def _collect_table(results: Results) -> dict[Cell, str]:
     for line in lines[2:]:
         row = dict(zip(head, re.split(r"\s{2,}", line), strict=True))
         check = row["check"]
-        out[(row["variant"], int(row["bs"]), int(row["in"]), int(row["out"]))] = "VALID" if check == "ok" else check.split(":")[0]
+        rate = float(row["rate/s"]) if row.get("rate/s", "-") != "-" else None
+        batch = int(row["bs"]) if row["bs"] != "-" else 0  # an open loop: no cap on requests in flight
+        out[(row["variant"], batch, int(row["in"]), int(row["out"]), rate)] = "VALID" if check == "ok" else check.split(":")[0]
     return out
 
 
@@ -143,9 +151,9 @@ def _validate(path: Path) -> dict[Cell, str]:
     assert out.exit_code in (0, 1), out.output
     worst: dict[Cell, str] = {}
     for f in json.loads(out.stdout):
-        if f["cell"] is None:
+        if f["cell"] is None or f["severity"] == "note":  # a note marks a figure, the cell stays VALID
             continue
-        c = (f["precision"], f["cell"]["batch_size"], f["cell"]["input_len"], f["cell"]["output_len"])
+        c = (f["precision"], f["cell"]["batch_size"], f["cell"]["input_len"], f["cell"]["output_len"], f["cell"]["request_rate"])
         worst[c] = "INVALID" if f["severity"] == "error" or worst.get(c) == "INVALID" else "WARNING"
     return worst
 
@@ -153,7 +161,8 @@ def _validate(path: Path) -> dict[Cell, str]:
 def _summary(path: Path) -> dict[Cell, str]:
     out = CliRunner().invoke(cli, ["summary", str(path), "--format", "json"])
     assert out.exit_code == 0, out.output
-    return {(r["precision"], r["batch_size"], r["input_len"], r["output_len"]): r["valid"] for r in json.loads(out.stdout)}
+    return {(r["precision"], r["batch_size"], r["input_len"], r["output_len"], r["request_rate"]): r["valid"]
+            for r in json.loads(out.stdout)}
 
 
 def _conclusion(results: Results) -> dict[Cell, str]:
@@ -163,15 +172,14 @@ def _conclusion(results: Results) -> dict[Cell, str]:
         for status, cells in (("VALID", vv.performance.valid), ("WARNING", vv.performance.doubtful),
                               ("INVALID", vv.performance.invalid)):
             for c in cells:
-                out[(vv.variant.label, c.batch_size, c.input_len, c.output_len)] = status
+                out[(vv.variant.label, c.batch_size, c.input_len, c.output_len, c.request_rate)] = status
     return out
 
 
-@pytest.mark.parametrize("name", ["every_kind", "seed", "live"])
-def test_collect_validate_summary_and_the_document_give_every_cell_one_status(name: str, tmp_path: Path) -> None:
-    results = _every_kind_of_cell() if name == "every_kind" else load_results(
-        SEED if name == "seed" else REPO / "samples" / "live-cpu.json")
-    path = save_results(results, tmp_path / "r.json")
+def agree(results: Results, tmp_path: Path) -> dict[Cell, str]:
+    """Saved and read back: collect's (and bench's) table, validate, summary, 3.4, the charts and
+    the 结论 give every cell one status; returns it (summary's)."""
+    path = save_results(results, tmp_path / "agree.json")
     results = load_results(path)
     summary = _summary(path)
     cells = set(summary)
@@ -180,15 +188,59 @@ def test_collect_validate_summary_and_the_document_give_every_cell_one_status(na
     charts = {c: {_WORD[w] for w in ws} for c, ws in _chart_status(results).items()}
     assert document == summary == validate == _conclusion(results)
     assert all(ws == {summary[c]} for c, ws in charts.items())
-    measured = {(v.label, c.batch_size, c.input_len, c.output_len) for v in results.variants for c in v.serving
+    measured = {(v.label, c.batch_size, c.input_len, c.output_len, c.request_rate) for v in results.variants for c in v.serving
                 if c.source == "measured"}
     table = _collect_table(results)
     assert set(table) == measured and table == {c: summary[c] for c in measured}
+    no_pass_on_failed_evidence(results)
+    return summary
+
+
+def no_pass_on_failed_evidence(results: Results) -> None:
+    """The 结论 never says 可用 or 通过 on evidence a rule failed: a usable verdict has no error or
+    warning under it (a note marks a figure, it fails nothing)."""
+    findings = [f for f in check_results(results) if f.severity != "note"]
+    c = conclusion_verdicts(results, check_results(results))
+    for vv in c.variants:
+        label = vv.variant.label
+        if vv.performance.outcome.state == "usable":
+            assert not [f for f in findings if f.precision == label and f.cell is not None], label
+            assert not [f for f in findings if f.precision == label and f.check in ("functional_failed", "same_deployment")]
+        if vv.accuracy.outcome.state == "usable" and vv.accuracy.rows:
+            for row in vv.accuracy.rows:
+                if row.verdict == "通过":
+                    assert not [f for f in findings if f.benchmark == row.benchmark and f.check.startswith("accuracy_")
+                                and f.check != "accuracy_precision_gap" or f.benchmark == row.benchmark
+                                and f.check == "accuracy_precision_gap" and f.precision == label], (label, row.benchmark)
+        if vv.functional.outcome.state == "usable":
+            assert not [f for f in findings if f.precision == label and f.check == "functional_failed"]
+
+
+@pytest.mark.parametrize("name", ["every_kind", "seed", "live", "degenerate"])
+def test_collect_validate_summary_and_the_document_give_every_cell_one_status(name: str, tmp_path: Path) -> None:
+    if name == "degenerate":  # every rule of issue 18 on one file (tests/test_findings_zh.py)
+        from test_findings_zh import _degenerate
+
+        results = _degenerate()
+    elif name == "every_kind":
+        results = _every_kind_of_cell()
+    else:
+        results = load_results(SEED if name == "seed" else REPO / "samples" / "live-cpu.json")
+    summary = agree(results, tmp_path)
+    table = _collect_table(load_results(save_results(results, tmp_path / "r.json")))
     if name == "every_kind":
         codes = {f.check for f in check_results(results)}
         assert {"sample_count", "effective_concurrency", "client_server_gap", "tpot_batch_scaling"} <= codes
         assert set(summary.values()) == {"VALID", "WARNING", "INVALID"}
-        assert table[("FP16", 8, 8192, 256)] == "WARNING"  # sample_count: the old table said "ok"
+        assert table[("FP16", 8, 8192, 256, None)] == "WARNING"  # sample_count: the old table said "ok"
         assert "WARNING: sample_count" in summary_table(results.variants, check_results(results))
     if name == "seed":
         assert not table  # imported cells: collect measured none of them
+    if name == "degenerate":
+        codes = {f.check for f in check_results(results) if f.cell is not None}
+        assert {"open_loop_overload", "stream_tokens", "steady_window", "throughput_sum", "percentile_samples"} <= codes
+        assert summary[("FP16", 0, 8, 2, 40.0)] == "INVALID"  # overloaded
+        # power read with a gap: power_validity (a variant's finding) keeps it out of J/token, not the cell
+        assert summary[("FP16", 1, 8192, 256, None)] == "VALID"
+        assert "power_validity" in {f.check for f in check_results(results)}
+        assert summary[("GPTQ-Int4", 1, 8192, 256, None)] == "VALID"  # only a note: a P99 of 8 requests

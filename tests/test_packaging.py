@@ -22,6 +22,7 @@ def test_wheel_carries_templates_and_samples(tmp_path: Path, repo: Path) -> None
     for f in repo.joinpath("samples").glob("*.json"):
         assert f"reportgen/_data/samples/{f.name}" in names
     assert "collectors/__init__.py" in names
+    assert "collectors/consistency/prompts-v1.json" in names  # the consistency check's prompt set
 
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)], check=True)
@@ -34,6 +35,11 @@ def test_wheel_carries_templates_and_samples(tmp_path: Path, repo: Path) -> None
         check=True,
     )
     tdir, sdir = out.stdout.split()
+    prompts = subprocess.run(
+        [sys.executable, "-c", "from collectors.consistency.prompt_set import load_prompt_set; print(len(load_prompt_set().prompts))"],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, cwd=tmp_path, capture_output=True, text=True, check=True,
+    )
+    assert prompts.stdout.strip() == "200"
     assert tdir == str(site / "reportgen" / "_data" / "templates")
     assert sdir == str(site / "reportgen" / "_data" / "samples")
 

@@ -38,7 +38,7 @@ def test_uncommenting_the_launch_lines_keeps_it_valid() -> None:
     "text, message",
     [
         ("[serving]\nbatch_size = [1]\n", "serving.batch_size: Extra inputs are not permitted"),
-        ("[serving]\nbatch_sizes = [0, 2]\n", "serving.batch_sizes: Value error, batch sizes must be positive"),
+        ("[serving]\nbatch_sizes = [0, 2]\n", "serving.batch_sizes.0: Input should be greater than or equal to 1"),
         ("[serving]\nendpoint = 'embeddings'\n", "serving.endpoint: Input should be 'completions' or 'chat'"),
         ("[[variants]]\nlabel = 'A'\n[[variants]]\nlabel = 'A'\n", "variant label 'A' appears twice"),
         ("[serving\n", "not valid TOML"),

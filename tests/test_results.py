@@ -184,3 +184,26 @@ def test_v2_findings_are_dropped_and_stored_ones_never_read(tmp_path: Path, repo
     assert "过时的检查结果" not in render_markdown(again)
     out = CliRunner().invoke(cli, ["validate", str(p)])
     assert out.exit_code == 0 and "stale" not in out.stdout
+
+
+def test_v2_open_loop_cells_lose_their_request_count_as_batch_size() -> None:
+    """v2 stored an open-loop cell's request count as its batch size (a concurrency nobody applied);
+    v3 stores 0 for a measured one (nothing capped the requests in flight). Imports and closed loops
+    keep theirs; a malformed list is left to validation."""
+    from reportgen.results import results_from_dict
+
+    def cell(**kw: object) -> dict[str, object]:
+        return {"batch_size": 20, "input_len": 512, "output_len": 64, "num_requests": 20, **kw}
+
+    doc = {"schema_version": 2, "variants": [{
+        "label": "FP16",
+        "serving": [cell(request_rate=2.0), cell(request_rate=4.0, source="imported"), cell()],
+        "capacity": [{"by": "rate", "slo": {"ttft_p99_ms": 500.0}, "input_len": 512, "output_len": 64,
+                      "probes": [{"value": 2.0, "met": True, "cell": cell(request_rate=2.0)}]}],
+    }]}
+    r = results_from_dict(doc)
+    v = r.variants[0]
+    assert [c.batch_size for c in v.serving] == [0, 20, 20]
+    assert v.capacity[0].probes[0].cell.batch_size == 0
+    with pytest.raises(ResultsSchemaError, match="field variants"):
+        results_from_dict({"schema_version": 2, "variants": 3})

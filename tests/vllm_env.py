@@ -62,10 +62,11 @@ def serve_command(venv: Path, model: Path, port: int, *extra: str) -> str:
 
 
 @contextlib.contextmanager
-def serve_vllm(model: Path, workdir: Path, *extra: str) -> Iterator[str]:
+def serve_vllm(model: Path, workdir: Path, *extra: str, api_key: str | None = None) -> Iterator[str]:
     """Serve ``model`` with real vLLM CPU through the product's own lifecycle code
     (``ServerProcess`` + ``wait_ready``); yield the base URL; SIGTERM the process group at exit,
-    also when the test fails. Skips like ``require_vllm``."""
+    also when the test fails. Skips like ``require_vllm``. ``api_key``: the server requires it
+    (vLLM's ``VLLM_API_KEY``: in its environment, not on its command line)."""
     from serving_helpers import free_port
 
     from collectors.serving.server import ServerProcess, wait_ready
@@ -74,12 +75,14 @@ def serve_vllm(model: Path, workdir: Path, *extra: str) -> Iterator[str]:
     port = free_port()
     short_tmp = Path(tempfile.mkdtemp(prefix="rgv-", dir="/tmp"))  # IPC socket paths must stay short
     workdir.mkdir(parents=True, exist_ok=True)
-    server = ServerProcess(serve_command(venv, model, port, *extra), workdir / "server.log",
-                           env=server_env(workdir, short_tmp))
+    env = server_env(workdir, short_tmp)
+    if api_key:
+        env["VLLM_API_KEY"] = api_key
+    server = ServerProcess(serve_command(venv, model, port, *extra), workdir / "server.log", env=env)
     server.start()
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_ready(url, 600, proc=server)
+        wait_ready(url, 600, proc=server, api_key=api_key)
         yield url
     finally:
         server.stop(60)

@@ -26,7 +26,7 @@ from collectors.accuracy.datasets import Item
 from collectors.accuracy.extract import get_extractor
 from collectors.accuracy.tasks import MODES, Task, get_task
 from reportgen.errors import ReportgenError, ServerError
-from reportgen.results import AccuracyResult, ResultsStore, SampleRecord, SubsetScore, utc_now
+from reportgen.results import AccuracyResult, ResultsStore, SampleRecord, SubsetScore, ids_sha256, utc_now
 
 DEFAULT_TASKS = ("ceval", "gsm8k", "mmlu", "bbh")
 
@@ -133,6 +133,8 @@ def aggregate(result: AccuracyResult, task: Task, ctx: dict[str, Any], planned: 
     result.errors = errors
     result.score = result.correct / result.n if result.n else None
     result.macro = sum(r.score for r in scored) / len(scored) if scored else None
+    scored_ids = [rec.id for rec in result.samples if rec.id in planned_ids and rec.correct is not None]
+    result.question_ids_sha256 = ids_sha256(scored_ids) if scored_ids else None
 
 
 # --------------------------------------------------------------------------- progress

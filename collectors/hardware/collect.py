@@ -93,7 +93,7 @@ def run_sources(host: Host, srcs: list[sources.Source], env: Environment,
         env.raw_outputs.append(CommandOutput(
             id=src.id, command=res.command, exit_code=res.exit_code, stdout=res.stdout, stderr=res.stderr,
             duration_s=round(res.duration_s, 4), timed_out=res.timed_out, host=host.name,
-            container=container, reason=oc.reason,
+            container=container, reason=oc.reason, stdout_bytes=res.stdout_bytes, stderr_bytes=res.stderr_bytes,
         ))
         out[src.id] = oc
     return out

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from collectors.execution import Host
 from collectors.hardware.parsers import SmiReport, ascend, nvidia, rocm, vendors
 from collectors.hardware.sources import SMI_ENV
+from reportgen.energy import power_ceiling, record_excluded, screen_samples
 from reportgen.results import TelemetrySample, TelemetrySeries, utc_now
 
 # tool -> (command sampled each tick, parser of its output)
 QUERIES: dict[str, tuple[str, Callable[[str], SmiReport]]] = {
     "nvidia-smi": (
-        f"nvidia-smi --query-gpu={','.join(nvidia.TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
-        lambda t: nvidia.parse_csv(t, nvidia.TELEMETRY_FIELDS),
+        f"nvidia-smi --query-gpu={','.join(nvidia.NVIDIA_TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
+        lambda t: nvidia.parse_csv(t, nvidia.NVIDIA_TELEMETRY_FIELDS),
     ),
     "ixsmi": (
         f"ixsmi --query-gpu={','.join(nvidia.TELEMETRY_FIELDS)} --format=csv,noheader,nounits",
@@ -48,6 +49,7 @@ def samples_from(report: SmiReport, t_s: float) -> list[TelemetrySample]:
         TelemetrySample(
             t_s=round(t_s, 3), device=d.index, power_w=d.power_w, temperature_c=d.temperature_c,
             utilization_pct=d.utilization_pct, memory_used_bytes=d.memory_used_bytes,
+            clock_mhz=d.extra.get("clock_sm_mhz"),
         )
         for d in report.devices
     ]
@@ -57,11 +59,14 @@ class TelemetrySampler:
     """Samples in a daemon thread between ``start`` and ``stop``."""
 
     def __init__(self, host: Host, tool: str | None = None, interval_s: float = 1.0,
-                 timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 5.0, tdp_w: float | None = None) -> None:
         self.host = host
         self.tool = tool
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        # readings above it (or below 0 W, or temperatures outside -40..150 °C) are impossible:
+        # left out of the samples and counted (reportgen.energy.screen_samples)
+        self.power_ceiling_w = power_ceiling(tdp_w)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._series: TelemetrySeries | None = None
@@ -77,7 +82,8 @@ class TelemetrySampler:
         if self._thread is not None:
             raise RuntimeError("telemetry sampler already running")
         tool = self.tool or self._find_tool()
-        self._series = TelemetrySeries(stage=stage, tool=tool, started_at=utc_now(), interval_s=self.interval_s)
+        self._series = TelemetrySeries(stage=stage, tool=tool, started_at=utc_now(), interval_s=self.interval_s,
+                                       power_ceiling_w=self.power_ceiling_w)
         if tool is None or tool not in QUERIES:
             self._series.reason = "not_installed"
             self._series.detail = (f"no telemetry for tool {tool!r}" if tool
@@ -99,7 +105,10 @@ class TelemetrySampler:
             try:
                 r = self.host.run([command], timeout_s=self.timeout_s)[0]
                 if r.ok:
-                    self._series.samples.extend(samples_from(parser(r.stdout), tick - t0))
+                    kept, bad = screen_samples(samples_from(parser(r.stdout), tick - t0), self.power_ceiling_w)
+                    self._series.samples.extend(kept)
+                    if bad:
+                        record_excluded(self._series, bad)
                 else:
                     self._series.errors += 1
                     last_error = (r.stderr or r.stdout).strip()[:200] or f"exit {r.exit_code}"

@@ -24,6 +24,7 @@ import httpx
 from collectors.serving.client import RequestParams
 from collectors.serving.prompts import PromptFactory
 from collectors.serving.runner import CellPlan, Progress, Sampler, run_cell
+from reportgen.ranges import capacity_range, capacity_start_problem
 from reportgen.results import CapacityProbe, CapacitySearch, ModelVariant, utc_now
 from reportgen.slo import format_slo, percentile_keys, slo_failures
 
@@ -47,15 +48,24 @@ class SearchSettings:
     dataset: str = "random"
     burstiness: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
+    slo_preset: str | None = None  # the preset ``slo`` was resolved from (``reportgen.slo_presets``)
 
     def __post_init__(self) -> None:
         if not percentile_keys(self.slo):
             raise ValueError("a capacity search needs at least one percentile limit (ttft_p99_ms, ...)")
+        why = capacity_start_problem(self.by, self.start, self.max_value)
+        if why:
+            raise ValueError(f"start: {why}")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the search may probe (``reportgen.ranges.capacity_range``)."""
+        return capacity_range(self.by, self.max_value)
 
     def plan(self, value: float) -> CellPlan:
         slo = tuple(self.slo.items())
         common = dict(input_len=self.input_len, output_len=self.output_len, warmup_requests=self.warmup_requests,
-                      endpoint=self.endpoint, dataset=self.dataset, slo=slo)
+                      endpoint=self.endpoint, dataset=self.dataset, slo=slo, slo_preset=self.slo_preset)
         if self.by == "rate":
             n = max(100, self.num_requests)
             return CellPlan(batch_size=n, request_rate=value, burstiness=self.burstiness, requests=n, **common)  # type: ignore[arg-type]
@@ -88,8 +98,9 @@ async def run_search(
 
     search = CapacitySearch(
         by=s.by,  # type: ignore[arg-type]
-        slo=dict(s.slo), input_len=s.input_len, output_len=s.output_len, dataset=parse_dataset(s.dataset).name,
-        max_value=s.max_value, started_at=utc_now(), command=command,
+        slo=dict(s.slo), slo_preset=s.slo_preset, input_len=s.input_len, output_len=s.output_len,
+        dataset=parse_dataset(s.dataset).name,
+        max_value=s.bounds[1], min_value=s.bounds[0], start=s.start, started_at=utc_now(), command=command,
     )
     variant.capacity = [
         c for c in variant.capacity if (c.by, c.slo, c.input_len, c.output_len) != (s.by, s.slo, s.input_len, s.output_len)
@@ -108,8 +119,8 @@ async def run_search(
         return not failed
 
     integer = s.by == "concurrency"
-    top = math.floor(s.max_value) if integer else s.max_value
-    v = max(1, math.floor(s.start)) if integer else s.start
+    lo, top = s.bounds
+    v = min(max(lo, math.floor(s.start) if integer else s.start), top)  # __post_init__ refused a start outside
     met: float | None = None
     failed: float | None = None
     while True:  # doubling

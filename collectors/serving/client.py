@@ -21,7 +21,8 @@ Timing (``time.perf_counter``, seconds since the cell's ``t0``):
 * Token counts come from the usage chunk (``stream_options.include_usage``); a count above
   ``MAX_TOKEN_COUNT`` (a 400-digit number, say) fails the request instead of reaching the metrics.
 * ``response_model``: the ``model`` the first token chunk named (the cell gathers them:
-  ``ServingCell.response_models``; ``validity_client`` compares them with the requested one).
+  ``ServingCell.response_models``; the rule ``response_model``, in
+  ``reportgen/validity/serving_evidence.py``, compares them with the requested one).
 * Reasoning models (chat deltas with ``reasoning_content`` / ``reasoning`` first): TTFT stays
   the first token of any kind; ``first_answer_s`` is the first chunk with answer ``content``.
   None without reasoning.
@@ -131,12 +132,7 @@ def make_client(
     headers = {"Accept-Encoding": "identity"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
-    # Credentials in the URL (http://user:pass@host) go as basic auth, never in the request line.
-    url = httpx.URL(base_url.rstrip("/"))
-    auth = None
-    if url.userinfo:
-        auth = httpx.BasicAuth(url.username, url.password)
-        url = url.copy_with(username=None, password=None)
+    url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
         base_url=url,
         auth=auth,
@@ -144,6 +140,15 @@ def make_client(
         headers=headers,
         timeout=httpx.Timeout(connect=connect_timeout_s, read=None, write=connect_timeout_s, pool=None),
     )
+
+
+def url_and_auth(base_url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
+    """The server root without credentials, and the credentials (http://user:pass@host) as basic
+    auth: the aiohttp transport refuses a URL that carries them beside an Authorization header."""
+    url = httpx.URL(base_url.rstrip("/"))
+    if not url.userinfo:
+        return url, None
+    return url.copy_with(username=None, password=None), httpx.BasicAuth(url.username, url.password)
 
 
 class _StreamError(Exception):

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from collectors.serving.prompts import PromptFactory, PromptSample
+from reportgen._io import read_limited
 from reportgen.errors import InputFormatError
+from reportgen.ranges import MAX_DATASET_BYTES, Tokens, bounds
 
 __all__ = ["Dataset", "FileDataset", "PrefixDataset", "RandomDataset", "parse_dataset"]
 
@@ -87,9 +89,9 @@ class FileDataset:
         """Conversations; each a list of requests (history, prompt, recorded reply, output_len)."""
         if self._convs is None:
             try:
-                text = self.path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as e:
-                raise InputFormatError(f"--dataset {self.kind}:{self.path}: cannot read: {e}") from None
+                text = read_limited(self.path, MAX_DATASET_BYTES, what="a workload file", text_only=True)
+            except InputFormatError as e:
+                raise InputFormatError(f"--dataset {self.kind}:{e}") from None
             self._convs = _sharegpt(text, self.path) if self.kind == "sharegpt" else _jsonl(text, self.path)
             if not self._convs:
                 raise InputFormatError(f"--dataset {self.kind}:{self.path}: no usable prompt in the file")
@@ -188,11 +190,11 @@ def parse_dataset(spec: str) -> Dataset:
         return RandomDataset()
     if kind == "prefix":
         try:
-            n = int(arg)
+            n = int(arg) if len(arg) <= 16 else 0
         except ValueError:
             n = 0
-        if n < 1:
-            raise InputFormatError(f"--dataset {spec!r}: expected prefix:LEN with LEN a positive number of tokens")
+        if not bounds(Tokens).contains(n):
+            raise InputFormatError(f"--dataset {spec[:40]!r}: expected prefix:LEN with LEN {bounds(Tokens).describe()} tokens")
         return PrefixDataset(n)
     if kind in ("sharegpt", "jsonl") and arg:
         p = Path(arg)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from collectors.auth import bearer
 from reportgen.plan import Plan
 
 __all__ = ["DEFAULT_PORT", "Discovery", "candidate_urls", "discover_server"]
@@ -57,9 +58,9 @@ def candidate_urls(host: str | None, plan: Plan | None = None, ports: tuple[int,
     return list(dict.fromkeys(urls))
 
 
-def discover_server(urls: list[str], timeout_s: float = 3.0) -> Discovery:
+def discover_server(urls: list[str], timeout_s: float = 3.0, *, api_key: str | None = None) -> Discovery:
     found = Discovery()
-    with httpx.Client(timeout=timeout_s) as client:
+    with httpx.Client(timeout=timeout_s, headers=bearer(api_key)) as client:
         for url in urls:
             try:
                 r = client.get(url + "/v1/models")

@@ -15,10 +15,13 @@ from collections.abc import Iterable
 import click
 
 from collectors.serving.runner import CellPlan, Progress
-from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell
+from collectors.serving.soak import SoakProgress
+from reportgen.metrics import achieved_load
+from reportgen.redact import redact
+from reportgen.results import Finding, ModelVariant, RequestRecord, ServingCell, SoakRun, SoakWindow
 from reportgen.validity import cell_findings, check_cell, status_of
 
-__all__ = ["ConsoleProgress", "check_text", "summary_table"]
+__all__ = ["ConsoleProgress", "ConsoleSoakProgress", "check_text", "load_text", "summary_table"]
 
 
 class ConsoleProgress(Progress):
@@ -43,7 +46,7 @@ class ConsoleProgress(Progress):
 
     def cell_finished(self, label: str, cell: ServingCell, variant: ModelVariant | None = None) -> None:
         m = cell.metrics
-        head = f"{label} bs={cell.batch_size} in={cell.input_len} out={cell.output_len}"
+        head = f"{label} {load_text(cell)} in={cell.input_len} out={cell.output_len}"
         if m is None:
             text = f"{head}: no timed request finished"
         else:
@@ -52,8 +55,8 @@ class ConsoleProgress(Progress):
                 f"TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s, {m.duration_s:.1f} s"
             )
         found = check_cell(cell, variant if variant is not None else ModelVariant(label=label))
-        if found:
-            text += f"  [{status_of(found)}: " + "; ".join(f"{f.check}: {f.message}" for f in found) + "]"
+        if found:  # a finding may quote a server's words: redacted like every printed line
+            text += f"  [{status_of(found)}: " + redact("; ".join(f"{f.check}: {f.message}" for f in found)) + "]"
         click.echo(("\r\033[K" if self.tty else "") + text, err=True)
 
     def cell_skipped(self, label: str, plan: CellPlan) -> None:
@@ -62,6 +65,19 @@ class ConsoleProgress(Progress):
 
 def _f(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
+
+
+def load_text(cell: ServingCell) -> str:
+    """``bs=8``; an open loop by what it offered and what was achieved:
+    ``rate=40/s (arrived 39.1/s, done 3.9/s, concurrency 61.20)`` (never its request count)."""
+    if cell.request_rate is None:
+        return f"bs={cell.batch_size}"
+    got = achieved_load(cell.metrics)
+    parts = [f"arrived {got.arrivals:.3g}/s" if got.arrivals is not None else None,
+             f"done {got.completions:.3g}/s" if got.completions is not None else None,
+             f"concurrency {got.concurrency:.2f}" if got.concurrency is not None else None]
+    achieved = ", ".join(p for p in parts if p)
+    return f"rate={cell.request_rate:g}/s" + (f" ({achieved})" if achieved else "")
 
 
 def check_text(findings: list[Finding], label: str, cell: ServingCell) -> str:
@@ -79,7 +95,11 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
     and variants need all of it)."""
     variants = list(variants)
     power = any(c.telemetry is not None for v in variants for c in v.serving if c.source == "measured")
-    head: tuple[str, ...] = ("variant", "bs", "in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
+    open_loop = any(c.request_rate is not None for v in variants for c in v.serving if c.source == "measured")
+    head: tuple[str, ...] = ("variant", "bs")
+    if open_loop:  # an open-loop row: the rate offered, the rates and concurrency achieved
+        head += ("rate/s", "arrived/s", "done/s", "conc")
+    head += ("in", "out", "ok/n", "TTFT ms", "TPOT ms", "out tok/s", "dur s", "cache hits")
     if power:
         head += ("avg W", "J/tok")
     head += ("check",)
@@ -90,10 +110,15 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
                 continue
             m = c.metrics
             hits = c.server_metrics.prefix_cache_hits if c.server_metrics else None
+            got = achieved_load(m)
+            load: tuple[str, ...] = ("-" if c.request_rate is not None else str(c.batch_size),)
+            if open_loop:
+                load += ((f"{c.request_rate:g}", _f(got.arrivals), _f(got.completions), _f(got.concurrency))
+                         if c.request_rate is not None else ("-", "-", "-", "-"))
             rows.append(
                 (
                     v.label,
-                    str(c.batch_size),
+                    *load,
                     str(c.input_len),
                     str(c.output_len),
                     f"{m.completed}/{m.completed + m.failed}" if m else "0/0",
@@ -113,3 +138,31 @@ def summary_table(variants: Iterable[ModelVariant], findings: list[Finding]) -> 
     for r in rows:
         lines.append("  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip())
     return "\n".join(lines)
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m{s % 60:02d}s" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+class ConsoleSoakProgress(SoakProgress):
+    """One line per soak window on stderr: its figures and the measured time left."""
+
+    def started(self, label: str, run: SoakRun, left_s: float) -> None:
+        load = f"concurrency {run.concurrency}" if run.by == "concurrency" else f"{run.request_rate:g} req/s"
+        again = f", continuing after {len(run.windows)} window(s)" if run.windows else ""
+        click.echo(f"{label} soak at {load}: {_hms(left_s)} to go in {run.window_s:g} s windows{again}", err=True)
+
+    def window_done(self, label: str, run: SoakRun, window: SoakWindow, left_s: float) -> None:
+        m = window.metrics
+        done = sum(w.duration_s for w in run.windows if not w.interrupted)
+        n = max(1, round(run.duration_s / run.window_s))
+        figures = (f"{m.completed} ok, {m.failed} failed, TPOT {_f(m.tpot_ms.mean)} ms, {m.output_throughput:.1f} tok/s"
+                   if m is not None else "no request finished")
+        power = f", {window.energy.avg_power_w:.0f} W" if window.energy and window.energy.avg_power_w is not None else ""
+        click.echo(f"{label} soak window {window.index + 1}/{n}: {figures}{power}; "
+                   f"{_hms(done)} measured, {_hms(left_s)} left", err=True)
+
+    def finished(self, label: str, run: SoakRun) -> None:
+        tail = f", {len(run.tail_requests)} in flight at the end" if run.tail_requests else ""
+        click.echo(f"{label} soak finished: {len(run.windows)} window(s){tail}", err=True)

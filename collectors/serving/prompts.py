@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors.auth import bearer
 from reportgen.errors import InputFormatError, ServerError
 
 __all__ = [
@@ -115,10 +116,11 @@ class LocalTokenizer:
 class ServerTokenizer:
     """The server's own tokenizer through vLLM's ``/tokenize`` and ``/detokenize``."""
 
-    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None) -> None:
+    def __init__(self, base_url: str, model: str, *, timeout_s: float = 60.0, client: httpx.Client | None = None,
+                 api_key: str | None = None) -> None:
         self._base = base_url.rstrip("/")
         self._model = model
-        self._client = client or httpx.Client(timeout=timeout_s)
+        self._client = client or httpx.Client(timeout=timeout_s, headers=bearer(api_key))
 
     @property
     def source(self) -> str:
@@ -131,7 +133,8 @@ class ServerTokenizer:
         except httpx.HTTPError as e:
             raise ServerError(f"{url}: {type(e).__name__}: {e}") from None
         if r.status_code == 404:
-            raise ServerError(f"{url}: the server has no {path} (HTTP 404); pass --tokenizer DIR")
+            raise ServerError(f"{url}: the server has no {path} (HTTP 404): give a local tokenizer "
+                              "(--tokenizer DIR, or tokenizer = \"DIR\" in the plan's [[variants]])")
         if r.status_code != 200:
             raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
         try:

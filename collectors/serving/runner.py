@@ -15,7 +15,7 @@ An open-loop cell (``request_rate`` set) sends ``requests`` requests at the arri
 ``arrivals.arrival_times`` (Poisson, or gamma with ``burstiness``): each request waits until
 ``t0 + scheduled_s`` (an absolute time, so a slow send never delays later arrivals) and
 records both; nothing caps the requests in flight (vLLM's ``--request-rate`` without
-``--max-concurrency``; the cell's ``batch_size`` is the number of requests).
+``--max-concurrency``; the cell's ``batch_size`` is 0: no cap, its concurrency is what was achieved).
 
 Prompts come from the cell's dataset (``datasets``); with ``random``, every prompt is distinct (keys name variant, cell, worker and round; see
 ``prompts``). The cell is handed to ``sink`` the moment it finishes, which saves it;
@@ -76,6 +76,7 @@ class CellPlan:
     dataset: str = "random"  # a ``datasets.parse_dataset`` spec
     repeat: int = 0
     slo: tuple[tuple[str, float], ...] = ()  # limits the cell is judged by (``reportgen.slo`` keys)
+    slo_preset: str | None = None  # the preset they were resolved from (``reportgen.slo_presets``)
 
     @property
     def open_loop(self) -> bool:
@@ -89,7 +90,13 @@ class CellPlan:
 
     @property
     def concurrency(self) -> int:
-        """The cell's ``batch_size`` as recorded (open loop: the number of requests, nothing caps them)."""
+        """The cell's ``batch_size`` as recorded: closed loop, the workers; open loop 0 (nothing
+        caps the requests in flight; the concurrency achieved is a result, not a setting)."""
+        return 0 if self.open_loop else self.batch_size
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests this cell can have in flight (the HTTP client's connection pool)."""
         return self.num_requests if self.open_loop else self.batch_size
 
     @property
@@ -177,6 +184,7 @@ async def run_cell(
         dataset=parse_dataset(plan.dataset).name,
         repeat=plan.repeat,
         slo=dict(plan.slo),
+        slo_preset=plan.slo_preset,
         num_requests=plan.num_requests,
         rounds=None if plan.open_loop else plan.rounds,
         endpoint=ENDPOINTS[plan.endpoint],

@@ -3,7 +3,10 @@ Also the functional check of section 3.2 (one non-streamed request, as the seed 
 
 ``ServerProcess`` runs the plan's launch command locally (``bash -c``, its own
 process group, output to a log file), or inside a docker container (``docker exec``;
-the in-container PID is written to a file so ``stop`` can signal it). ``wait_ready``
+the in-container PID is written to a file so ``stop`` can signal it; the plan's environment
+travels through standard input, never on the ``docker exec`` command line, where ``ps`` shows it).
+A server's log is read through ``log_tail``, which masks the secrets it was given (its
+environment's tokens, the run's API keys) before anyone prints or stores a line of it. ``wait_ready``
 polls ``/health`` and ``/v1/models`` until both answer 200, failing early with the
 log's tail when the process exits. ``stop`` sends SIGTERM to the process group, then
 SIGKILL after the timeout.
@@ -24,11 +27,16 @@ from typing import Any
 
 import httpx
 
+from collectors.auth import bearer
+from collectors.serving import prometheus
 from reportgen.errors import ServerError
 from reportgen.plan import ENV_NAME
+from reportgen.ranges import MAX_CAPTURE_BYTES
+from reportgen.redact import env_secrets, redact
 from reportgen.results import FunctionalCheck
 
-__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_ids", "served_models", "server_info", "wait_ready"]
+__all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "model_config_facts", "model_ids", "served_models",
+           "server_identity", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
 
@@ -45,28 +53,45 @@ class ServerProcess:
     @property
     def argv(self) -> list[str]:
         if self.container:
-            # sh records its PID, then exec's the command in its place: `stop` can signal it.
-            script = f"echo $$ > {_PIDFILE} && exec sh -c \"$1\""
-            envs = [a for k, v in self.env.items() for a in ("-e", f"{k}={v}")]
-            return ["docker", "exec", *envs, self.container, "sh", "-c", script, "sh", self.command]
+            # sh reads the environment from standard input (values never on a command line), records
+            # its PID, then exec's the command in its place: `stop` can signal it.
+            load_env = "set -a; . /dev/stdin; set +a; " if self.env else ""
+            script = f"{load_env}echo $$ > {_PIDFILE} && exec sh -c \"$1\" < /dev/null"
+            return ["docker", "exec", *(["-i"] if self.env else []), self.container, "sh", "-c", script, "sh", self.command]
         return ["bash", "-c", self.command]
+
+    def _env_script(self) -> bytes:
+        bad = [k for k in self.env if not ENV_NAME.fullmatch(k)]
+        if bad:
+            raise ServerError(f"{bad[0]!r} is not an environment variable name")
+        return "".join(f"{k}={shlex.quote(v)}\n" for k, v in self.env.items()).encode("utf-8")
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        piped = bool(self.container and self.env)
+        script = self._env_script() if piped else b""
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
                 self.argv,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: stop() reaches its children
-                env={**os.environ, **self.env},
+                # in a container the environment arrives through standard input; locally, as the
+                # child's environment (readable by its owner only)
+                env=None if self.container else {**os.environ, **self.env},
             )
         except OSError as e:
             raise ServerError(f"cannot launch the server ({self.argv[0]}): {e}") from None
         finally:
             log.close()
+        if piped and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.write(script)
+                self.proc.stdin.close()
+            except OSError:
+                pass  # it exited at once: wait_ready reports the log's cause
         self.started_at = time.monotonic()
 
     def running(self) -> bool:
@@ -77,12 +102,28 @@ class ServerProcess:
         return self.proc.poll() if self.proc is not None else None
 
     def log_tail(self, lines: int = 200) -> str:
+        """The log's last ``lines`` lines, from its last ``MAX_CAPTURE_BYTES`` only (a server that
+        writes one endless line must not fill the memory or the results file), redacted."""
         try:
             with open(self.log_path, "rb") as f:
-                tail = deque(f, maxlen=lines)
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - MAX_CAPTURE_BYTES))
+                data = f.read(MAX_CAPTURE_BYTES)
         except OSError:
             return ""
-        return b"".join(tail).decode("utf-8", "replace")
+        if size > MAX_CAPTURE_BYTES:
+            data = data.split(b"\n", 1)[1] if b"\n" in data else data  # drop the partial first line
+        tail = deque(data.splitlines(keepends=True), maxlen=lines) if lines > 0 else deque()
+        return redact(b"".join(tail).decode("utf-8", "replace"), env_secrets(self.env))
+
+    def log_head(self, lines: int = 200) -> str:
+        """The log's first ``lines`` lines (its start-up, read once the server answers)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                head = [line for _, line in zip(range(lines), f)]
+        except OSError:
+            return ""
+        return b"".join(head).decode("utf-8", "replace")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         """Stop the server; returns its exit code (None if it never started)."""
@@ -203,7 +244,13 @@ class HostServer:
         return self._code
 
     def log_tail(self, lines: int = 200) -> str:
-        return str(self._run(f"tail -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
+        """The log's last ``lines`` lines (of its last ``MAX_CAPTURE_BYTES``), redacted."""
+        path = shlex.quote(self.log_path)
+        raw = str(self._run(f"tail -c {MAX_CAPTURE_BYTES} {path} | tail -n {int(lines)}").stdout or "")
+        return redact(raw, env_secrets(self.env))
+
+    def log_head(self, lines: int = 200) -> str:
+        return str(self._run(f"head -n {int(lines)} {shlex.quote(self.log_path)}").stdout or "")
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         self._run(f"kill -TERM -$(cat {shlex.quote(self.pid_path)}) 2>/dev/null; true")
@@ -245,12 +292,14 @@ def failure_line(log: str) -> str | None:
     return parsed[-1][2] if parsed else None
 
 
-def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5) -> list[str]:
-    """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids."""
+def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostServer | None = None, poll_s: float = 0.5,
+               api_key: str | None = None) -> list[str]:
+    """Wait until ``/health`` and ``/v1/models`` answer 200; return the served model ids.
+    ``api_key``: sent as a bearer token with every request (``collectors.auth``)."""
     base = base_url.rstrip("/")
     deadline = time.monotonic() + timeout_s
     last = "no answer yet"
-    with httpx.Client(timeout=5.0) as c:
+    with httpx.Client(timeout=5.0, headers=bearer(api_key)) as c:
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
@@ -276,13 +325,16 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
             time.sleep(poll_s)
 
 
-def served_models(base_url: str, timeout_s: float = 10.0) -> list[str]:
+def served_models(base_url: str, timeout_s: float = 10.0, *, api_key: str | None = None) -> list[str]:
     """Model ids from ``/v1/models``; ``ServerError`` when the server cannot be reached."""
     url = base_url.rstrip("/") + "/v1/models"
     try:
-        r = httpx.get(url, timeout=timeout_s)
+        r = httpx.get(url, timeout=timeout_s, headers=bearer(api_key))
     except httpx.HTTPError as e:
         raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
+    if r.status_code == 401:
+        raise ServerError(f"{url}: HTTP 401: the server wants an API key"
+                          + (" and refused the one sent" if api_key else ": pass --api-key-env VAR"))
     if r.status_code != 200:
         raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]!r}")
     return model_ids(r, url)
@@ -301,10 +353,10 @@ def model_ids(r: httpx.Response, url: str) -> list[str]:
     return [d["id"] for d in data]
 
 
-def server_info(base_url: str) -> dict[str, str]:
+def server_info(base_url: str, *, api_key: str | None = None) -> dict[str, str]:
     """What the server says about itself (vLLM: ``/version``); empty when it says nothing."""
     try:
-        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0)
+        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0, headers=bearer(api_key))
         if r.status_code == 200:
             v = r.json().get("version")
             if v:
@@ -314,7 +366,64 @@ def server_info(base_url: str) -> dict[str, str]:
     return {}
 
 
-def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01, timeout_s: float = 600.0) -> FunctionalCheck:
+def server_identity(base_url: str, model: str | None, *, local_files: bool, api_key: str | None = None) -> dict[str, Any]:
+    """What tells this deployment from another, as ``ServerSettings`` fields: ``model_root``
+    (the /v1/models "root" of ``model``: the path vLLM loaded), ``process_start_time``
+    (/metrics ``process_start_time_seconds``) and ``served_config`` (``torch_dtype``,
+    ``quant_method``, ``bits`` from the root's config.json, read only when ``local_files``: the
+    server runs on this machine, so a path it names is a path here). Whatever the server does
+    not say is left out; nothing here raises."""
+    base = base_url.rstrip("/")
+    out: dict[str, Any] = {}
+    try:
+        r = httpx.get(base + "/v1/models", timeout=5.0, headers=bearer(api_key))
+        data = r.json().get("data") if r.status_code == 200 else None
+        for d in data if isinstance(data, list) else []:
+            if isinstance(d, dict) and (model is None or d.get("id") == model) and isinstance(d.get("root"), str):
+                out["model_root"] = d["root"]
+                break
+    except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
+        pass
+    try:
+        r = httpx.get(base + "/metrics", timeout=5.0, headers=bearer(api_key))
+        if r.status_code == 200:
+            start = prometheus.parse(r.text).get("process_start_time_seconds")
+            if start is not None and start > 0:
+                out["process_start_time"] = start
+    except httpx.HTTPError:
+        pass
+    root = out.get("model_root")
+    if local_files and root:
+        out["served_config"] = model_config_facts(root)
+    return out
+
+
+def model_config_facts(model_dir: str) -> dict[str, Any]:
+    """``torch_dtype``, ``quant_method`` and ``bits`` from a model folder's config.json (empty when
+    there is none, or it cannot be read)."""
+    path = Path(model_dir) / "config.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    out: dict[str, Any] = {}
+    dtype = doc.get("torch_dtype", doc.get("dtype"))
+    if isinstance(dtype, str):
+        out["torch_dtype"] = dtype
+    q = doc.get("quantization_config")
+    if isinstance(q, dict):
+        if isinstance(q.get("quant_method"), str):
+            out["quant_method"] = q["quant_method"]
+        if isinstance(q.get("bits"), int) and not isinstance(q.get("bits"), bool):
+            out["bits"] = q["bits"]
+    out.setdefault("quant_method", None)  # read, and not quantized
+    return out
+
+
+def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int = 256, temperature: float = 0.01,
+                     timeout_s: float = 600.0, api_key: str | None = None) -> FunctionalCheck:
     """POST one non-streamed completion as the seed's curl did; an error is recorded, not raised."""
     base = base_url.rstrip("/")
     body = {"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": temperature}
@@ -325,7 +434,7 @@ def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int 
     check = FunctionalCheck(endpoint="/v1/completions", request=body, command=command)
     t = time.perf_counter()
     try:
-        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s)
+        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s, headers=bearer(api_key))
     except httpx.HTTPError as e:
         check.error = f"{type(e).__name__}: {e}"
         return check

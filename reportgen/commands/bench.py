@@ -4,65 +4,53 @@ from __future__ import annotations
 
 import click
 
+from collectors.auth import ApiKey
 from collectors.serving.progress import ConsoleProgress, summary_table
 from collectors.serving.stage import check_alive, measure_variant
 from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
+    NumberList,
+    cards_option,
     dataset_option,
+    length_options,
+    number,
+    output_option,
     request_options,
     server_options,
     slo_option,
+    telemetry_options,
 )
-from reportgen.errors import InputFormatError, ServerError
+from reportgen.errors import ServerError
 from reportgen.plan import ServingPlan
+from reportgen.ranges import Burstiness, Concurrency, Count, Rate, Repeats
 from reportgen.validity import check_results
-
-
-def _rate_list(text: str) -> list[float]:
-    try:
-        out = [float(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise InputFormatError(f"--request-rate: expected numbers (requests/s) separated by commas, got {text!r}") from None
-    if not out or any(not (r > 0 and r != float("inf")) for r in out):
-        raise InputFormatError(f"--request-rate: expected positive finite rates, got {text!r}")
-    return out
-
-
-def _int_list(text: str) -> list[int]:
-    try:
-        out = [int(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise InputFormatError(f"--batch-sizes: expected integers separated by commas, got {text!r}") from None
-    if not out or any(b < 1 for b in out):
-        raise InputFormatError(f"--batch-sizes: expected positive integers, got {text!r}")
-    return out
 
 
 @click.command("bench")
 @server_options
-@click.option("--batch-sizes", default="1,2,4,8", show_default=True, help="Concurrent requests per cell (closed loop, the default).")
-@click.option("--request-rate", help="Open loop instead: target arrivals/s per cell, e.g. 1,2,4 (Poisson; see --burstiness).")
-@click.option("--burstiness", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--batch-sizes", type=NumberList(Concurrency), default="1,2,4,8", show_default=True,
+              help="Concurrent requests per cell (closed loop, the default).")
+@click.option("--request-rate", type=NumberList(Rate),
+              help="Open loop instead: target arrivals/s per cell, e.g. 1,2,4 (Poisson; see --burstiness).")
+@click.option("--burstiness", type=number(Burstiness), default=1.0, show_default=True,
               help="Open loop: gamma shape of the gaps between arrivals (1: Poisson; < 1 burstier, > 1 more even).")
-@click.option("--num-requests", type=click.IntRange(min=1), default=200, show_default=True, help="Open loop: timed requests per cell.")
-@click.option("--input-len", type=click.IntRange(min=1), default=8192, show_default=True)
-@click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--rounds", type=click.IntRange(min=1), default=5, show_default=True, help="Timed requests per cell = batch size x rounds.")
-@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True, help="Runs of each cell (fresh prompts each); summary shows mean and 95 % CI.")
+@click.option("--num-requests", type=number(Count), default=200, show_default=True, help="Open loop: timed requests per cell.")
+@length_options
+@click.option("--rounds", type=number(Count), default=5, show_default=True, help="Timed requests per cell = batch size x rounds.")
+@click.option("--repeats", type=number(Repeats), default=1, show_default=True, help="Runs of each cell (fresh prompts each); summary shows mean and 95 % CI.")
 @dataset_option
 @slo_option()
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
+@output_option
 @click.option("--resume", is_flag=True, help="Skip cells already measured in the results file.")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards (power, temperature) during each cell with the vendor's SMI tool; without one, the results say why.")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
-def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batch_sizes: str, request_rate: str | None,
+@telemetry_options
+@cards_option
+def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, api_key: ApiKey | None, batch_sizes: tuple[int, ...],
+              request_rate: tuple[float, ...] | None,
               burstiness: float, num_requests: int, input_len: int, output_len: int, rounds: int, repeats: int,
               dataset: str, slo: str | None, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
               request_timeout: float, stall_timeout: float, output: str | None, resume: bool, telemetry: bool,
-              telemetry_interval: float) -> None:
+              telemetry_interval: float, cards: int | None) -> None:
     """Measure TTFT, TPOT and throughput at each batch size (or request rate) against a running server.
 
     Every request streams, its prompt has exactly --input-len tokens and distinct
@@ -85,27 +73,26 @@ def bench_cmd(base_url: str, model: str, tokenizer: str | None, label: str, batc
           --num-requests 200 --slo ttft_p99_ms=2000,tpot_p99_ms=100,tpot_ms=100 -o results.json
     """
     from collectors.serving.datasets import parse_dataset
-    from reportgen.slo import parse_slo
+    from reportgen.slo import slo_spec
 
     parse_dataset(dataset)  # one clear line for a bad --dataset, before anything is written
+    limits = slo_spec(slo, model, tokenizer) if slo else {}  # a preset's class is known before anything is written
     settings = ServingPlan(
-        batch_sizes=_int_list(batch_sizes), input_len=input_len, output_len=output_len, rounds=rounds,
+        batch_sizes=list(batch_sizes), input_len=input_len, output_len=output_len, rounds=rounds,
         warmup_requests=warmup, endpoint=endpoint,  # type: ignore[arg-type]
         ignore_eos=not no_ignore_eos, min_tokens=not no_ignore_eos, seed=seed,
         request_timeout_s=request_timeout, stall_timeout_s=stall_timeout,
-        request_rates=_rate_list(request_rate) if request_rate else [], burstiness=burstiness,
-        num_requests=num_requests, dataset=dataset, repeats=repeats, slo=parse_slo(slo) if slo else {},
+        request_rates=list(request_rate or ()), burstiness=burstiness,
+        num_requests=num_requests, dataset=dataset, repeats=repeats, slo=limits,
     )
     with attached_run(base_url, model, label, output, resume=resume, telemetry=telemetry,
-                      telemetry_interval=telemetry_interval) as run:
+                      telemetry_interval=telemetry_interval, cards=cards, api_key=api_key) as run:
         measure_variant(base_url.rstrip("/"), run.variant, settings, run.store, model=model, tokenizer_dir=tokenizer,
-                        resume=resume, progress=ConsoleProgress(), sampler=run.sampler)
-    store, variant = run.store, run.variant
-    click.echo(summary_table([variant], check_results(store.results)), err=True)
-    click.echo(f"results: {store.path}", err=True)
-    try:
-        check_alive(base_url)
-    except ServerError as e:
-        variant.server.error = str(e)
-        store.save()
-        raise
+                        resume=resume, progress=ConsoleProgress(), sampler=run.sampler, api_key=run.api_key)
+        click.echo(summary_table([run.variant], check_results(run.store.results)), err=True)
+        click.echo(f"results: {run.store.path}", err=True)
+        try:
+            check_alive(base_url, api_key=run.api_key)
+        except ServerError as e:
+            run.variant.server.error = str(e)  # saved on leaving attached_run (the cells were saved)
+            raise

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import click
 
+from collectors.auth import ApiKey
 from collectors.serving.capacity import SearchSettings, capacity_line
 from collectors.serving.progress import ConsoleProgress
 from collectors.serving.stage import measure_capacity
 from reportgen.commands._attached import attached_run
 from reportgen.commands._options import (
+    cards_option,
     dataset_option,
+    length_options,
+    number,
+    output_option,
     request_options,
     server_options,
     slo_option,
+    telemetry_options,
 )
 from reportgen.errors import InputFormatError
 from reportgen.plan import ServingPlan
-from reportgen.slo import parse_slo, percentile_keys
+from reportgen.ranges import Concurrency, Count, Rate, capacity_start_problem
+from reportgen.slo import percentile_keys, resolve_slo
 
 
 @click.command("capacity")
@@ -24,24 +31,23 @@ from reportgen.slo import parse_slo, percentile_keys
 @slo_option(required=True)
 @click.option("--by", type=click.Choice(["concurrency", "rate"]), default="concurrency", show_default=True,
               help="Search concurrent requests (closed loop, integer) or requests/s (open loop, Poisson, to 5 %).")
-@click.option("--input-len", type=click.IntRange(min=1), default=8192, show_default=True)
-@click.option("--output-len", type=click.IntRange(min=1), default=256, show_default=True)
-@click.option("--max-concurrency", type=click.IntRange(min=1), default=256, show_default=True, help="Upper bound of a concurrency search.")
-@click.option("--max-rate", type=click.FloatRange(min=0, min_open=True), default=256.0, show_default=True, help="Upper bound of a rate search (requests/s).")
-@click.option("--start", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="First value probed (then doubled).")
-@click.option("--rounds", type=click.IntRange(min=5), default=5, show_default=True, help="By concurrency: requests per probe = rounds x concurrency.")
-@click.option("--num-requests", type=click.IntRange(min=100), default=100, show_default=True, help="By rate: requests per probe.")
+@length_options
+@click.option("--max-concurrency", type=number(Concurrency), default=256, show_default=True, help="Upper bound of a concurrency search.")
+@click.option("--max-rate", type=number(Rate), default=256.0, show_default=True, help="Upper bound of a rate search (requests/s).")
+@click.option("--start", type=number(Rate), default=1.0, show_default=True,
+              help="First value probed (then doubled): a whole number from 1 to --max-concurrency, or a rate up to --max-rate.")
+@click.option("--rounds", type=number(Count, lo=5), default=5, show_default=True, help="By concurrency: requests per probe = rounds x concurrency.")
+@click.option("--num-requests", type=number(Count, lo=100), default=100, show_default=True, help="By rate: requests per probe.")
 @dataset_option
 @request_options
-@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
-              help="Results file (created or added to; default ./reportgen-results/<host>-<timestamp>.json).")
-@click.option("--telemetry/--no-telemetry", default=True, show_default=True,
-              help="Sample this machine's cards during each probe (tokens per joule at the capacity point).")
-@click.option("--telemetry-interval", type=click.FloatRange(min=0.01), default=1.0, show_default=True, help="Seconds between telemetry samples.")
-def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, slo: str, by: str, input_len: int,
+@output_option
+@telemetry_options
+@cards_option
+def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, api_key: ApiKey | None, slo: str, by: str, input_len: int,
                  output_len: int, max_concurrency: int, max_rate: float, start: float, rounds: int, num_requests: int,
                  dataset: str, warmup: int, endpoint: str, no_ignore_eos: bool, seed: int | None,
-                 request_timeout: float, stall_timeout: float, output: str | None, telemetry: bool, telemetry_interval: float) -> None:
+                 request_timeout: float, stall_timeout: float, output: str | None, telemetry: bool, telemetry_interval: float,
+                 cards: int | None) -> None:
     """Find the largest concurrency (or request rate) at which every SLO is met.
 
     Doubling from --start until a probe misses an SLO, then bisection: to one
@@ -57,14 +63,17 @@ def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, s
     """
     from collectors.serving.datasets import parse_dataset
 
-    limits = parse_slo(slo)
+    limits, preset_id = resolve_slo(slo, model, tokenizer)
     if not percentile_keys(limits):
         raise InputFormatError("--slo: a capacity search needs a percentile limit such as ttft_p99_ms=2000")
     parse_dataset(dataset)
+    why = capacity_start_problem(by, start, max_concurrency if by == "concurrency" else max_rate)
+    if why:
+        raise InputFormatError(f"--start: {why}")
     settings = SearchSettings(
         slo=limits, by=by, input_len=input_len, output_len=output_len,
         max_value=max_concurrency if by == "concurrency" else max_rate, start=start, rounds=rounds,
-        num_requests=num_requests, warmup_requests=warmup, endpoint=endpoint, dataset=dataset,
+        num_requests=num_requests, warmup_requests=warmup, endpoint=endpoint, dataset=dataset, slo_preset=preset_id,
     )
     serving = ServingPlan(
         input_len=input_len, output_len=output_len, warmup_requests=warmup, endpoint=endpoint,  # type: ignore[arg-type]
@@ -72,8 +81,9 @@ def capacity_cmd(base_url: str, model: str, tokenizer: str | None, label: str, s
         request_timeout_s=request_timeout, stall_timeout_s=stall_timeout, dataset=dataset,
     )
     with attached_run(base_url, model, label, output, telemetry=telemetry,
-                      telemetry_interval=telemetry_interval) as run:
+                      telemetry_interval=telemetry_interval, cards=cards, api_key=api_key) as run:
         search = measure_capacity(base_url.rstrip("/"), run.variant, settings, serving, run.store, model=model,
-                                  tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=run.sampler)
+                                  tokenizer_dir=tokenizer, progress=ConsoleProgress(), sampler=run.sampler,
+                                  api_key=run.api_key)
     click.echo(capacity_line(label, search))
     click.echo(f"results: {run.store.path}", err=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import socket
 import sys
@@ -11,19 +9,13 @@ from pathlib import Path
 
 import click
 
-from reportgen.commands._options import host_of_url, results_path
+from collectors.auth import ApiKey
+from reportgen._io import parse_json, read_text
+from reportgen.commands._options import NumberList, api_key_option, host_of_url, number, results_path
 from reportgen.errors import InputFormatError, ReportgenError
+from reportgen.ranges import Concurrency, Count
+from reportgen.redact import redact
 from reportgen.results import Invocation, ResultsStore, utc_now
-
-
-def _batch_sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(v) for v in value.split(",") if v.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected comma-separated integers, e.g. 1,8,32") from None
-    if not sizes or min(sizes) < 1:
-        raise click.BadParameter(f"{value!r}: batch sizes are positive integers")
-    return sizes
 
 
 def _argv(ctx: click.Context) -> list[str]:
@@ -50,15 +42,15 @@ def _argv(ctx: click.Context) -> list[str]:
 @click.option("--device", metavar="DEVICE", help="Local mode: torch device (cpu, cuda, cuda:1, ...; default cpu). HTTP mode: a label.")
 @click.option("--precision", metavar="LABEL", help="fp32, fp16 or bf16 in local mode (default fp32 on CPU, fp16 elsewhere); a label in HTTP mode.")
 @click.option("--endpoint", type=click.Choice(["/v1/rerank", "/rerank", "/score", "/v1/score"]), help="Reranker endpoint (default: the first of /v1/rerank, /rerank, /score that exists).")
-@click.option("--api-key-env", metavar="VAR", help="Environment variable holding the server's API key (sent as a bearer token, never saved).")
+@api_key_option
 @click.option("--inputs", "inputs_path", type=click.Path(exists=True, dir_okay=False), help="JSON object replacing the seed's texts (keys: sentences_1, sentences_2, queries, passages, instruction, single_pair, batch_pairs).")
-@click.option("--batch-sizes", default="1,8,32", show_default=True, callback=_batch_sizes, help="Throughput batch sizes.")
-@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1), help="Timed calls per throughput point (after one warm-up call).")
+@click.option("--batch-sizes", type=NumberList(Concurrency), default="1,8,32", show_default=True, help="Throughput batch sizes.")
+@click.option("--rounds", default=5, show_default=True, type=number(Count), help="Timed calls per throughput point (after one warm-up call).")
 @click.option("--no-throughput", is_flag=True, help="Skip the throughput measurement.")
 @click.option("--no-reference", is_flag=True, help="Skip the reference check.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results file to add the run to (created if absent; default ./reportgen-results/<host>-<timestamp>.json).")
 def embed_cmd(
-    model: str, kind: str, base_url: str | None, device: str | None, precision: str | None, endpoint: str | None, api_key_env: str | None,
+    model: str, kind: str, base_url: str | None, device: str | None, precision: str | None, endpoint: str | None, api_key: ApiKey | None,
     inputs_path: str | None, batch_sizes: tuple[int, ...], rounds: int, no_throughput: bool, no_reference: bool, output: str | None,
 ) -> None:
     """Check an embedding model or a reranker as the seed's sections 5 and 6 did, and time it.
@@ -77,29 +69,25 @@ def embed_cmd(
     from collectors.embedding.data import DEFAULT_INPUTS, EmbeddingInputs
     from collectors.embedding.stage import run_embedding_stage
 
-    api_key = None
-    if api_key_env:
-        api_key = os.environ.get(api_key_env)
-        if not api_key:
-            raise InputFormatError(f"--api-key-env {api_key_env}: that environment variable is not set")
     inputs = DEFAULT_INPUTS
     if inputs_path:
         try:
-            inputs = EmbeddingInputs.from_dict(json.loads(Path(inputs_path).read_text(encoding="utf-8")))
+            inputs = EmbeddingInputs.from_dict(parse_json(read_text(Path(inputs_path)), inputs_path))
         except (ValueError, AttributeError, TypeError) as e:
             raise InputFormatError(f"{inputs_path}: {e}") from None
     path = results_path(output, host_of_url(base_url))
     store = ResultsStore.open(path)
-    argv = _argv(click.get_current_context())
-    inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())
-    store.results.invocations.append(inv)
-    run = run_embedding_stage(
-        store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
-        inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
-        batch_sizes=batch_sizes, rounds=rounds, api_key=api_key, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
-    )
-    inv.finished_at = utc_now()
-    store.save()
+    with store:  # the file's writer lock, held until the run is saved
+        argv = _argv(click.get_current_context())
+        inv = Invocation(argv=argv, started_at=utc_now(), host=socket.gethostname())
+        store.results.invocations.append(inv)
+        run = run_embedding_stage(
+            store, model=model, kind=kind, base_url=base_url, device=device, precision=precision,  # type: ignore[arg-type]
+            inputs=inputs, endpoint=endpoint, reference=not no_reference, throughput=not no_throughput,
+            batch_sizes=batch_sizes, rounds=rounds, api_key=api_key.value if api_key is not None else None, command=shlex.join(argv), progress=lambda m: click.echo(m, err=True),
+        )
+        inv.finished_at = utc_now()
+        store.save()
     if run.output:
         click.echo(run.output)
     ref = run.reference_check
@@ -110,7 +98,7 @@ def embed_cmd(
         unit = "texts/s" if kind == "embedding" else "pairs/s"
         click.echo(f"throughput {p.text_kind:>9} batch {p.batch_size:>3}: {p.items_per_s:10.1f} {unit}, mean {p.mean_latency_ms:.1f} ms, P99 {p.p99_latency_ms:.1f} ms")
     for w in run.warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(f"warning: {redact(str(w))}", err=True)  # a server's words may echo the key
     click.echo(f"saved to {path}", err=True)
     if run.error:
         raise ReportgenError(f"{run.error} (recorded in {path})")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 
 import click
 
-from reportgen.commands._options import host_of_url, recorded_argv, results_path
-from reportgen.errors import ReportgenError
+from collectors.auth import ApiKey
+from reportgen.commands._options import api_key_option, host_of_url, number, recorded_argv, results_path
+from reportgen.ranges import Concurrency, Count, Tokens
 
 
 @click.command("eval")
@@ -20,22 +20,21 @@ from reportgen.errors import ReportgenError
 @click.option("--tasks", default="ceval,gsm8k,mmlu,bbh", show_default=True, help="Comma-separated benchmarks.")
 @click.option("--mode", type=click.Choice(["corrected", "swift2024"]), default="corrected", show_default=True,
               help="corrected: robust extraction, no known bugs; swift2024: reproduce ms-swift 2.x / llmuses 0.4.x.")
-@click.option("--limit", type=click.IntRange(min=1), default=None,
+@click.option("--limit", type=number(Count), default=None,
               help="Questions per benchmark, drawn deterministically and stratified by subject.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=64, show_default=True,
+@click.option("--concurrency", type=number(Concurrency), default=64, show_default=True,
               help="Requests kept in flight.")
 @click.option("--precision", default="FP16", show_default=True, help="Variant label: FP16, GPTQ-Int4, AWQ-Int4, ...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Results JSON (created or extended). Default: ./reportgen-results/<host>-<timestamp>.json "
                    "(with --resume: that host's newest).")
 @click.option("--resume", is_flag=True, help="Continue a run in the same file: skip questions already scored.")
-@click.option("--max-tokens", type=click.IntRange(min=1), default=512, show_default=True)
+@click.option("--max-tokens", type=number(Tokens), default=512, show_default=True, help="Longest answer, tokens.")
 @click.option("--keep-prompts", is_flag=True, help="Store every prompt in the results (large).")
-@click.option("--api-key-env", default=None, metavar="VAR",
-              help="Name of an environment variable holding an API key (sent, never stored).")
+@api_key_option
 def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, limit: int | None,
              concurrency: int, precision: str, output: Path | None, resume: bool, max_tokens: int,
-             keep_prompts: bool, api_key_env: str | None) -> None:
+             keep_prompts: bool, api_key: ApiKey | None) -> None:
     """Score the served model on ceval, gsm8k, mmlu and bbh; save every answer.
 
     \b
@@ -46,21 +45,17 @@ def eval_cmd(base_url: str, model: str, data_dir: Path, tasks: str, mode: str, l
     from collectors.accuracy.runner import EvalConfig, parse_tasks, run_eval
     from reportgen.results import ResultsStore
 
-    api_key = None
-    if api_key_env:
-        api_key = os.environ.get(api_key_env)
-        if not api_key:
-            raise ReportgenError(f"environment variable {api_key_env} is not set")
     path = results_path(output, host_of_url(base_url), resume=resume)
     store = ResultsStore.open(path)
     argv = recorded_argv()
     cfg = EvalConfig(
         base_url=base_url, model=model, data_dir=data_dir, tasks=parse_tasks(tasks), mode=mode,
         precision=precision, limit=limit, concurrency=concurrency, resume=resume, max_tokens=max_tokens,
-        keep_prompts=keep_prompts, api_key=api_key,
+        keep_prompts=keep_prompts, api_key=api_key.value if api_key is not None else None,
         command=shlex.join(argv) if argv else None,
     )
-    results = run_eval(store, cfg)
+    with store:  # the file's writer lock, held until the run ends
+        results = run_eval(store, cfg)
     for r in results:
         macro = f"{r.macro:.4f}" if r.macro is not None else "-"
         micro = f"{r.score:.4f}" if r.score is not None else "-"

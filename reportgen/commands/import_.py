@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from reportgen._io import read_text
+from reportgen.commands._options import number
 from reportgen.errors import InputFormatError
 from reportgen.importers.blocks import Block, infos_of, read_blocks
 from reportgen.importers.formats import formats_of, list_formats, no_format
@@ -20,6 +21,7 @@ from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, 
 from reportgen.importers.sweep import SweepRun, apply_sweep, sweep_runs
 from reportgen.importers.swift_eval import ImportedAccuracy
 from reportgen.importers.vllm_log import ImportedCell, RunParams
+from reportgen.ranges import Concurrency, Tokens
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
 
 
@@ -38,11 +40,11 @@ def _argv(ctx: click.Context) -> list[str]:
 
 def _import(ctx: click.Context, output: Path, apply: Callable[[Results], Sequence[str]]) -> None:
     started = utc_now()
-    store = ResultsStore.open(output)
     existed = output.exists()
-    lines = apply(store.results)
-    store.results.invocations.append(Invocation(argv=_argv(ctx), started_at=started, finished_at=utc_now()))
-    store.save()
+    with ResultsStore.open(output) as store:  # another writer of the file: wait, then add to what it saved
+        lines = apply(store.results)
+        store.results.invocations.append(Invocation(argv=_argv(ctx), started_at=started, finished_at=utc_now()))
+        store.save()
     for line in lines:
         click.echo(line)
     click.echo(f"{'updated' if existed else 'wrote'} {output}")
@@ -180,11 +182,11 @@ def _apply(read: _Read) -> Callable[[Results], Sequence[str]]:
 
 
 _run_options = [
-    click.option("--batch-size", type=click.IntRange(min=1), help="Override the concurrency (default: min(num_prompts, max_concurrency) as printed)."),
+    click.option("--batch-size", type=number(Concurrency), help="Override the concurrency (default: min(num_prompts, max_concurrency) as printed)."),
     click.option("--precision", help="Variant label, e.g. FP16, GPTQ-Int4, W8A8 (default: from the model path or name)."),
     click.option("--model", help="Model name (default: from the model path)."),
-    click.option("--input-len", type=click.IntRange(min=1), help="Requested input length when the file does not say."),
-    click.option("--output-len", type=click.IntRange(min=1), help="Requested output length when the file does not say."),
+    click.option("--input-len", type=number(Tokens), help="Requested input length when the file does not say."),
+    click.option("--output-len", type=number(Tokens), help="Requested output length when the file does not say."),
     click.option("--dataset", help="Dataset of the run when the file does not say (random, sharegpt, sonnet, ...)."),
     click.option("--command", "client_command", help="The client command that produced the output (kept with the cell)."),
     click.option("--explain", is_flag=True, help="List every printed number not used (with its label and line), every derived figure and what it rests on, and every run of lines no format claims."),

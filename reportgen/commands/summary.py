@@ -85,8 +85,9 @@ def summary_cmd(results_files: tuple[str, ...], fmt: str, what: str | None, base
     rows, cells without a partner and invalid cells on either side).
 
     \b
-    Columns (serving): precision, batch_size, request_rate (empty for a closed loop),
-      burstiness (an open loop's gamma shape, empty for Poisson), input_len, output_len,
+    Columns (serving): precision, batch_size (an open loop: its cap on requests in flight, 0
+      for none), request_rate (empty for a closed loop), burstiness (an open loop's gamma
+      shape, empty for Poisson), concurrency (achieved: sum of E2EL / duration), input_len, output_len,
       dataset, repeat, requests, failed, input_tokens, output_tokens, duration_s,
       ttft_mean_ms, ttft_median_ms, ttft_p99_ms, tpot_mean_ms,
       tpot_median_ms, tpot_p99_ms, itl_mean_ms, e2el_mean_ms, output_tps, total_tps,

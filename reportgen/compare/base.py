@@ -9,8 +9,12 @@ from typing import Literal
 
 from reportgen.results import Finding, Results
 from reportgen.validity import check_results
+from reportgen.variant_roles import card_name
 
 # --------------------------------------------------------------------------- sources
+
+
+__all__ = ["Ratio", "ReasonCode", "Source", "card_name", "make_sources"]
 
 
 @dataclass
@@ -26,15 +30,6 @@ class Source:
     @property
     def name(self) -> str:
         return Path(self.path).name
-
-
-def card_name(results: Results) -> str | None:
-    if results.subject.card:
-        return results.subject.card
-    facts = results.environment.facts
-    parts = [str(facts[k].value) for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
-    kept = [p for i, p in enumerate(parts) if not any(p.lower() in q.lower() for q in parts[i + 1:])]
-    return " ".join(kept) or None
 
 
 def make_sources(files: list[tuple[str, Results]]) -> list[Source]:

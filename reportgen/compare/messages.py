@@ -54,11 +54,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "imported": (
         "figures of {file} were imported from an existing document, not measured by reportgen",
-        "{file} 的数据导入自已有文档，并非由本工具实测",
+        "{file} 的数据取自已有评测文档中打印的数值，未重新测量",
     ),
     "accuracy_mode": (
         "{benchmark} ({kind}) was scored in different modes ({modes}): the scores are not compared",
-        "{benchmark}（{kind}）的评分模式不同（{modes}），得分不作比较",
+        "{benchmark}（{kind}）的评分口径不同（{modes}），得分不作比较",
     ),
     "accuracy_samples": (
         "{benchmark} ({kind}) was scored on different sample counts ({counts}): the scores are not compared",
@@ -66,7 +66,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "embedding_mode": (
         "{model} ({kind}) ran differently ({modes}): throughput includes different software",
-        "{model}（{kind}）的运行方式不同（{modes}），吞吐包含不同的软件栈",
+        "{model}（{kind}）的推理方式不同（{modes}），吞吐包含不同的软件栈",
     ),
     "capacity_slo": (
         "capacity searches of {file} use SLOs or lengths that {base_file} has no search for: not compared",

@@ -11,7 +11,8 @@ embedding/reranker checks and capacity searches with the baseline file's and com
   points (a tie when the best two are within ``TIE_REL``);
 * **headline** figures per file: the geometric mean, minimum and maximum of each ratio over
   the cases both files measured usably;
-* accuracy and embedding/reranker results side by side (``reportgen.compare.side_by_side``).
+* accuracy and embedding/reranker results side by side (``reportgen.compare.side_by_side``), and
+  consistency with a reference card where both files have it (``reportgen.compare.consistency``).
 
 Repeats of one case in one file are pooled: the mean of each metric over the repeats that are
 not INVALID. Environment rows and the comparability notes are in ``reportgen.compare.notes``.
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reportgen.compare.base import Ratio, Source, card_name, make_sources
+from reportgen.compare.consistency import ConsistencyRow, consistency_rows, has_consistency
 from reportgen.compare.matching import CaseKey, cases, match_cases, model_id, model_name
 from reportgen.compare.messages import say
 from reportgen.compare.side_by_side import (
@@ -279,6 +281,7 @@ class Comparison:
     embeddings: list[EmbeddingRow]
     embedding_throughput: list[EmbeddingThroughputRow]
     notes: list[Msg] = field(default_factory=list)  # 可比性说明 (reportgen.compare.notes)
+    consistency: list[ConsistencyRow] = field(default_factory=list)  # reportgen.compare.consistency
 
     @property
     def base(self) -> Source:
@@ -298,6 +301,7 @@ def _has_common(a: Results, b: Results) -> bool:
     return (
         (serving(a) and serving(b))
         or (accuracy(a) and accuracy(b))
+        or (has_consistency(a) and has_consistency(b))
         or bool({e.kind for e in a.embeddings} & {e.kind for e in b.embeddings})
     )
 
@@ -353,7 +357,7 @@ def compare(files: list[tuple[str, Results]], baseline: int = 0) -> Comparison:
     comparison = Comparison(
         sources=sources, baseline=baseline, cases=rows, headlines=headlines,
         capacity=_capacity(sources, baseline), accuracy=accuracy_rows(sources, baseline),
-        embeddings=emb_rows, embedding_throughput=emb_tput,
+        embeddings=emb_rows, embedding_throughput=emb_tput, consistency=consistency_rows(sources),
     )
     comparison.notes = comparability_notes(comparison)
     return comparison

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from reportgen.compare.matching import model_id, model_name
 from reportgen.compare.messages import say, thing
 from reportgen.messages import Msg
-from reportgen.results import Fact, Results
+from reportgen.report.embedding_view import mode_name
+from reportgen.results import Results
 from reportgen.variant_roles import MODE_ZH, variant_kind
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ ENVIRONMENT_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("加速卡", ("accelerator.vendor", "accelerator.model")),
     ("加速卡数量", ("accelerator.count",)),
     ("芯片数量", ("accelerator.chips",)),
-    ("显存", ("accelerator.memory_type", "accelerator.memory_bytes")),
+    ("显存", ("accelerator.memory_type", "accelerator.memory_bytes")),  # joined with "；" as in section 1
     ("显存带宽", ("accelerator.memory_bandwidth",)),
     ("接口与互联", ("accelerator.interface",)),
     ("峰值算力", ("accelerator.peak_compute",)),
@@ -51,26 +52,22 @@ ENVIRONMENT_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
 @dataclass
 class EnvironmentRow:
     label: str
-    facts: list[list[Fact]]  # per source: the present facts of the row's keys (empty: none)
-    missing: list[Fact | None]  # per source, when nothing is present: the first missing fact (its reason)
-    differs: bool  # the present values are not all the same (or some source lacks them)
-
-
-def _value_key(facts: list[Fact]) -> tuple[str, ...]:
-    return tuple(str(f.value).strip().lower() for f in facts)
+    texts: list[str]  # per source: what the evaluation document's section 1 prints for these facts
+    differs: bool  # the printed values are not all the same
 
 
 def environment_rows(sources: list[Source]) -> list[EnvironmentRow]:
+    """Each fact worded by the evaluation document's own function (``environment_view.fact_cell``):
+    one fact, one value, in both documents. Rows no file has a value for are left out."""
+    from reportgen.report.environment_view import fact_cell, fact_present
+
     rows = []
     for label, keys in ENVIRONMENT_ROWS:
-        per = [[s.results.environment.facts[k] for k in keys if k in s.results.environment.facts
-                and s.results.environment.facts[k].present] for s in sources]
-        if not any(per):
+        if not any(fact_present(s.results, keys) for s in sources):
             continue
-        missing = [None if p else next((s.results.environment.facts[k] for k in keys if k in s.results.environment.facts), None)
-                   for s, p in zip(sources, per)]
-        values = {_value_key(p) for p in per}
-        rows.append(EnvironmentRow(label, per, missing, differs=len(values) > 1))
+        joiner = "；" if keys == ("accelerator.memory_type", "accelerator.memory_bytes") else " "
+        texts = [fact_cell(s.results, keys, joiner) for s in sources]
+        rows.append(EnvironmentRow(label, texts, differs=len({t.strip().lower() for t in texts}) > 1))
     return rows
 
 
@@ -125,7 +122,7 @@ SETTINGS: dict[str, object] = {
     "torch": lambda r: _fact(r, "software.torch"),
     "driver": lambda r: _fact(r, "driver.version"),
     "sdk": lambda r: " ".join(x for x in (_fact(r, "sdk.name"), _fact(r, "sdk.version")) if x) or None,
-    "cards": lambda r: _fact(r, "accelerator.count"),
+    "cards": lambda r: _fact(r, "accelerator.count") or (str(len(r.environment.accelerators)) if r.environment.accelerators else None),
     "chips": lambda r: _fact(r, "accelerator.chips"),
     "tp": _tp,
     "tokenizer": _tokenizer,
@@ -164,7 +161,7 @@ def _shape(results: Results, what: str) -> list[str]:
         if what == "lengths":
             texts.append(f"{t[0]}/{t[1]}")
         elif what == "loads":
-            texts.append(f"batch {t[1]}" if t[0] == 0 else f"{t[1]} req/s")
+            texts.append(f"批大小 {t[1]}" if t[0] == 0 else f"{t[1]:g} 请求/秒")
         else:
             texts.append(str(t[0]))
     return texts
@@ -184,7 +181,7 @@ def comparability_notes(c: Comparison) -> list[Msg]:
     base = c.base
     notes: list[Msg] = []
     for s in c.others():
-        pair = dict(base_file=base.name, other_file=s.name)
+        pair = dict(base_file=base.label, other_file=s.label)
         bm, om = _models(base.results), _models(s.results)
         if bm and om and {model_id(n) for n in bm} != {model_id(n) for n in om}:
             notes.append(say("model_differs", base=_set_text(bm), other=_set_text(om), **pair))
@@ -203,43 +200,44 @@ def comparability_notes(c: Comparison) -> list[Msg]:
                     notes.append(say("differs", what=thing(key), base=b_val, other=o_val, **pair))
             elif key in ("vllm", "driver", "cards", "tp", "tokenizer"):
                 unrecorded.append(thing(key))
-                files = [x.name for x, v in ((base, b_val), (s, o_val)) if v is None]
+                files = [x.label for x, v in ((base, b_val), (s, o_val)) if v is None]
                 unrecorded[-1] = Msg(unrecorded[-1].en + f" ({', '.join(files)})", unrecorded[-1].zh + f"（{'、'.join(files)}）")
         if unrecorded:
             notes.append(say("unrecorded", what=Msg(", ".join(m.en for m in unrecorded), "、".join(m.zh for m in unrecorded))))
         unmatched = sum(1 for r in c.cases if r.points[s.index] is not None and r.points[c.baseline] is None)
         if unmatched:
-            notes.append(say("unmatched_cells", n=unmatched, file=s.name, base_file=base.name))
+            notes.append(say("unmatched_cells", n=unmatched, file=s.label, base_file=base.label))
         unmatched_base = sum(1 for r in c.cases if r.points[c.baseline] is not None and r.points[s.index] is None)
         if unmatched_base:
-            notes.append(say("unmatched_cells", n=unmatched_base, file=base.name, base_file=s.name))
+            notes.append(say("unmatched_cells", n=unmatched_base, file=base.label, base_file=s.label))
     for s in c.sources:
         points = [r.points[s.index] for r in c.cases if r.points[s.index] is not None]
         invalid = sum(1 for p in points if p is not None and p.status == "INVALID")
         doubtful = sum(1 for p in points if p is not None and p.status == "WARNING")
         if invalid:
-            notes.append(say("invalid_cells", n=invalid, m=len(points), file=s.name))
+            notes.append(say("invalid_cells", n=invalid, m=len(points), file=s.label))
         if doubtful:
-            notes.append(say("doubtful_cells", n=doubtful, m=len(points), file=s.name))
+            notes.append(say("doubtful_cells", n=doubtful, m=len(points), file=s.label))
         if any(p is not None and p.imported for p in points) or any(
             a.source == "imported" for v in s.results.variants for a in v.accuracy
         ):
-            notes.append(say("imported", file=s.name))
+            notes.append(say("imported", file=s.label))
     for row in c.accuracy:
         present = [(c.sources[i], p) for i, p in enumerate(row.points) if p is not None]
         reasons = {d.reason for d in row.deltas if d is not None}
         if "mode" in reasons:
-            modes = "、".join(f"{s.name} {MODE_ZH.get(p.result.mode, p.result.mode)}" for s, p in present)
+            modes = "、".join(f"{s.label} {MODE_ZH.get(p.result.mode, p.result.mode)}" for s, p in present)
             notes.append(say("accuracy_mode", benchmark=row.benchmark, kind=row.kind, modes=modes))
         if "samples" in reasons:
-            counts = "、".join(f"{s.name} n={p.result.n if p.result.n is not None else '未记录'}" for s, p in present)
+            counts = "、".join(f"{s.label} {p.result.n if p.result.n is not None else '未记录'} 题" for s, p in present)
             notes.append(say("accuracy_samples", benchmark=row.benchmark, kind=row.kind, counts=counts))
     for er in c.embeddings:
-        ran = [(c.sources[i].name, e.modes) for i, e in enumerate(er.points) if e is not None]
-        if len(ran) > 1 and len({tuple(m) for _, m in ran}) > 1:
-            text = "、".join(f"{n} {'/'.join(m)}" for n, m in ran)
-            notes.append(say("embedding_mode", model=er.model, kind=er.kind, modes=text))
+        ran = [(c.sources[i].label, e.modes) for i, e in enumerate(er.points) if e is not None]
+        if len(ran) > 1 and len({tuple(sorted(set(m))) for _, m in ran}) > 1:
+            text = "、".join(f"{n} {'、'.join(dict.fromkeys(mode_name(x) for x in m))}" for n, m in ran)
+            kind = Msg(er.kind, "向量模型" if er.kind == "embedding" else "重排序模型")
+            notes.append(say("embedding_mode", model=er.model, kind=kind, modes=text))
     for s in c.others():
         if any(r.values[s.index] != "absent" and r.values[c.baseline] == "absent" for r in c.capacity):
-            notes.append(say("capacity_slo", file=s.name, base_file=base.name))
+            notes.append(say("capacity_slo", file=s.label, base_file=base.label))
     return notes

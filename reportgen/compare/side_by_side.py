@@ -18,6 +18,7 @@ from reportgen.compare.base import Ratio, Source
 from reportgen.compare.matching import model_id, model_name
 from reportgen.results import AccuracyResult
 from reportgen.variant_roles import bench_key, variant_kind
+from reportgen.verdicts.checks import run_verdict
 
 Z95 = 1.959963984540054
 
@@ -118,7 +119,7 @@ def accuracy_rows(sources: list[Source], baseline: int) -> list[AccRow]:
 @dataclass
 class EmbeddingPoint:
     modes: list[str]
-    reference: Literal["pass", "fail", "none"]
+    verdicts: list[tuple[str, str]]  # per run, as the evaluation document words it: (通过 | 未通过 | 未判定, reason)
     errors: int  # runs that did not complete
 
 
@@ -147,12 +148,11 @@ def embedding_rows(sources: list[Source], baseline: int) -> tuple[list[Embedding
         for r in s.results.embeddings:
             key = (model_id(r.model), r.kind)
             names.setdefault(key, Path(r.model.rstrip("/")).name or r.model)
-            p = rows.setdefault(key, {}).setdefault(s.index, EmbeddingPoint([], "none", 0))
-            if r.mode not in p.modes:
-                p.modes.append(r.mode)
-            status = r.reference_check.status
-            if status == "fail" or (status == "pass" and p.reference == "none"):
-                p.reference = status
+            p = rows.setdefault(key, {}).setdefault(s.index, EmbeddingPoint([], [], 0))
+            p.modes.append(r.mode)
+            # the verdict of the evaluation document's sections 5/6 and 结论, from the same function
+            rv = run_verdict(r, [x for x in s.results.embeddings if x.kind == r.kind])
+            p.verdicts.append((rv.word, rv.text))
             p.errors += r.error is not None
             for t in r.throughput:
                 tput.setdefault((*key, t.text_kind, t.batch_size), {}).setdefault(s.index, t.items_per_s)

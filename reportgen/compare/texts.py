@@ -25,7 +25,7 @@ REASON_ZH = {
 ACC_REASON_ZH = {
     "no_partner": "无对照结果",
     "model": "不可比（模型不同）",
-    "mode": "不可比（评分模式不同）",
+    "mode": "不可比（评分口径不同）",
     "samples": "不可比（样本数不同）",
     "missing": fmt.missing("not_collected"),
 }
@@ -33,8 +33,8 @@ METRIC_ZH = {
     "output_tps": "输出吞吐 TPS",
     "ttft_mean_ms": "TTFT 均值",
     "tpot_mean_ms": "TPOT 均值",
-    "ttft_p99_ms": "P99 TTFT",
-    "tpot_p99_ms": "P99 TPOT",
+    "ttft_p99_ms": "TTFT P99",
+    "tpot_p99_ms": "TPOT P99",
     "tokens_per_joule": "每焦耳输出词元数",
     "tps_per_tdp_w": "每瓦 TDP 输出吞吐",
 }
@@ -67,26 +67,18 @@ def summary_text(s: Summary) -> str:
     return text
 
 
-STAT_ZH = {"mean": "均值", "median": "中位数", "p90": "P90", "p95": "P95", "p99": "P99"}
-
-
-def slo_text(key: str, value: float) -> str:
-    """"ttft_p99_ms" 2000 -> "TTFT P99 ≤ 2000 ms"; other keys as they are."""
-    parts = key.split("_")
-    if len(parts) == 3 and parts[2] == "ms":
-        return f"{parts[0].upper()} {STAT_ZH.get(parts[1], parts[1])} ≤ {fmt.compact(value)} ms"
-    return f"{key} ≤ {fmt.compact(value)}"
+def _load(k: CaseKey) -> str:
+    """The load as the evaluation document names a cell (``formatting.cell_name``)."""
+    return f"批大小 {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} 请求/秒"
 
 
 def case_line(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s"
-    text = f"{load}；{k.input_len}/{k.output_len}"
-    return text + (f"；{k.dataset}" if k.dataset != "random" else "")
+    text = f"{_load(k)}；输入 {k.input_len} / 输出 {k.output_len} 词元"
+    return text + (f"；数据集 {k.dataset}" if k.dataset != "random" else "")
 
 
 def case_text(k: CaseKey) -> str:
-    load = f"batch size = {k.batch_size}" if k.request_rate is None else f"{fmt.compact(k.request_rate)} req/s（并发上限 {k.batch_size}）"
-    text = f"{load}\ninput_len = {k.input_len}\noutput_len = {k.output_len}"
+    text = f"{_load(k)}\n输入 {k.input_len} / 输出 {k.output_len} 词元"
     if k.dataset != "random":
         text += f"\n数据集 {k.dataset}"
     return text

@@ -22,17 +22,19 @@ from reportgen.compare.texts import (
     case_line,
     case_text,
     ratio_text,
-    slo_text,
     source_label,
     status_text,
     summary_text,
     value_text,
 )
 from reportgen.report import formatting as fmt
+from reportgen.report.capacity_view import slo_zh
+from reportgen.report.cover_view import period_text, signature_rows
+from reportgen.report.embedding_view import mode_name
+from reportgen.report.findings_view import finding_totals
 from reportgen.report.view import Table
 
 TITLE = "算力卡推理对比评测"
-BLANK = "（待填写）"
 
 
 @dataclass
@@ -61,8 +63,12 @@ class CompareView:
     energy: Table | None
     capacity: Table | None
     charts: list[tuple[str, str]]
+    frontier: Table | None  # every file's frontier read at the baseline's interactivity levels (compare.frontier)
+    frontier_notes: list[str]
     accuracy: Table | None
     accuracy_notes: list[str]
+    consistency: Table | None
+    consistency_notes: list[str]
     embedding: Table | None
     embedding_throughput: Table | None
     embedding_missing: str | None
@@ -74,7 +80,6 @@ class CompareView:
 
 
 def _cover(c: Comparison) -> Table:
-    base = c.base.results.subject
     models: list[str] = []
     for r in c.cases:
         if r.model and r.model not in models:
@@ -83,24 +88,13 @@ def _cover(c: Comparison) -> Table:
         m = s.results.subject.model
         if m and m not in models:
             models.append(m)
-    periods = []
-    for s in c.sources:
-        res = s.results
-        measured = (any(c.source == "measured" for v in res.variants for c in v.serving)
-                    or any(a.source == "measured" for v in res.variants for a in v.accuracy)
-                    or any(e.origin == "measured" for e in res.embeddings))
-        # an imported file's timestamps are when it was imported, not when the card was tested
-        when = res.subject.period or (res.started_at.date().isoformat() if res.started_at and measured else None)
-        periods.append(f"{s.label}：{when or ('未记录' if measured else '未记录（数据导入自已有文档）')}")
+    # each card's period worded as its own evaluation document words it
+    periods = [f"{s.label}：{period_text(s.results)}" for s in c.sources]
     rows = [
         ["对比加速卡", "、".join(source_label(s, c) for s in c.sources)],
         ["模型", "、".join(models) or "未记录"],
         ["评测时间", "\n".join(periods)],
-        ["评测单位", base.organization or BLANK],
-        ["报告编号", base.report_number or BLANK],
-        ["测试人", base.tester or BLANK],
-        ["审核人", base.reviewer or BLANK],
-        ["签发日期", base.issued_on or BLANK],
+        *signature_rows(c.base.results.subject),
     ]
     return Table(["项目", "内容"], rows)
 
@@ -124,7 +118,7 @@ def _headline(c: Comparison) -> tuple[Table | None, list[str]]:
     if c.capacity:
         cells = []
         for s in others:
-            parts = [f"{r.kind}，{'、'.join(slo_text(k, v) for k, v in r.slo)}：{ratio_text(r.ratios[s.index])}"
+            parts = [f"{r.kind}，{slo_zh(dict(r.slo))}：{ratio_text(r.ratios[s.index])}"
                      for r in c.capacity if r.ratios[s.index].value is not None]
             cells.append("\n".join(parts) or "无同 SLO 的容量结果")
         rows.append(["同 SLO 下的容量比值（大于 1 更好）"] + cells)
@@ -219,7 +213,7 @@ def _performance(c: Comparison) -> tuple[list[SectionTable], Table | None]:
                         ratio_text(r.ratios[s.index][m]) for m in ("tokens_per_joule", "tps_per_tdp_w")]
                     energy_rows.append([f"{model} {kind}\n" + case_text(r.key), source_label(s, c), value_text(p, "tokens_per_joule"),
                                         value_text(p, "tps_per_tdp_w"), status_text(p), *eratios])
-        headers = ["用例", "加速卡", "TPS (tok/s)", "TTFT 均值 (ms)", "TPOT 均值 (ms)", "P99 TTFT (ms)", "有效性",
+        headers = ["用例", "加速卡", "TPS (tok/s)", "TTFT 均值 (ms)", "TPOT 均值 (ms)", "TTFT P99 (ms)", "有效性",
                    "TPS 比值", "TTFT 比值", "TPOT 比值"]
         tables.append(SectionTable(f"{model} · {kind}", Table(headers, out)))
     energy = None
@@ -234,8 +228,9 @@ def _capacity(c: Comparison) -> Table | None:
         return None
     rows = []
     for r in c.capacity:
-        slo = "；".join(slo_text(k, v) for k, v in r.slo)
-        case = f"{r.model} {r.kind}\n{r.input_len}/{r.output_len}，{'并发' if r.by == 'concurrency' else '请求速率'}\nSLO：{slo}"
+        slo = slo_zh(dict(r.slo))  # worded as the evaluation document words it (3.5, 结论)
+        case = (f"{r.model} {r.kind}\n输入 {r.input_len} / 输出 {r.output_len} 词元，按{'并发数' if r.by == 'concurrency' else '请求速率'}搜索"
+                f"\n延迟要求：{slo}")
         for s in c.sources:
             v = r.values[s.index]
             if v == "absent":
@@ -255,12 +250,40 @@ def _accuracy(c: Comparison) -> tuple[Table | None, list[str]]:
                     + [acc_delta_text(row.deltas[s.index]) for s in c.others()])
     notes = [
         "得分为答对题数占比（micro 平均）；95% 区间为 Wilson 二项区间，差值的区间为 Newcombe 混合得分区间（两次评测相互独立）。",
-        "差值只在模型、评分模式与样本数均相同时计算；否则标为“不可比”，原因见“可比性说明”。",
+        "差值只在模型、评分口径与样本数均相同时计算；否则标为“不可比”，原因见“可比性说明”。",
     ]
     return Table(headers, rows), notes
 
 
-_REF_ZH = {"pass": "通过", "fail": "未通过", "none": "未测"}
+def _consistency(c: Comparison) -> tuple[Table | None, list[str]]:
+    from reportgen.consistency.verdict import kl_text, pct
+
+    if not c.consistency:
+        return None, []
+    rows = []
+    differ = []
+    for row in c.consistency:
+        cells = []
+        for p in row.points:
+            if p is None:
+                cells.append("未测")
+                continue
+            s = p.verdict.summary
+            text = f"{p.verdict.judgement.verdict_zh}（{p.label}）"
+            if s is not None and s.prompts and row.same_reference:
+                text += (f"\ntop-1 一致率 {pct(s.top1 or 0.0)}，平均 KL {kl_text(s.kl_mean or 0.0)}"
+                         f"\n完全一致率 {pct(s.exact or 0.0)}，首词元一致率 {pct(s.first_token or 0.0)}")
+            if p.verdict.batch is not None:
+                text += f"\n批大小 {p.verdict.batch.batch_size} 的批次不变性：{p.verdict.batch.judgement.verdict_zh}"
+            text += f"\n参考：{p.verdict.reference}"
+            cells.append(text)
+        if not row.same_reference:
+            differ.append(row.kind)
+        rows.append([row.kind, *cells])
+    notes = ["各卡逐词元对照同一参考卡记录的输出（见各自评测文档的“与参考卡输出一致性”一节），判定各按其精度的阈值。"]
+    if differ:
+        notes.append(f"{'、'.join(differ)}：各文件使用的参考不同，只列出各自的判定，不并列数值。")
+    return Table(["版本", *[source_label(s, c) for s in c.sources]], rows), notes
 
 
 def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
@@ -273,7 +296,7 @@ def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
             if p is None:
                 cells.append("未测")
             else:
-                text = f"运行方式 {'/'.join(p.modes)}\n对照检查：{_REF_ZH[p.reference]}"
+                text = "\n".join(f"{mode_name(m)}：{word}" for m, (word, _) in zip(p.modes, p.verdicts))
                 if p.errors:
                     text += f"\n{p.errors} 项测试未完成"
                 cells.append(text)
@@ -295,13 +318,7 @@ def _embedding(c: Comparison) -> tuple[Table | None, Table | None, str | None]:
 def _environment(c: Comparison) -> tuple[Table | None, list[str]]:
     rows = []
     for r in environment_rows(c.sources):
-        cells = []
-        for facts, missing in zip(r.facts, r.missing):
-            if facts:
-                cells.append(" ".join(dict.fromkeys(fmt.fact_value(f) for f in facts)))
-            else:
-                cells.append(fmt.fact_text(missing))
-        rows.append([r.label, *cells, "不同" if r.differs else "相同"])
+        rows.append([r.label, *r.texts, "不同" if r.differs else "相同"])
     if not rows:
         return None, []
     notes = ["“不同”表示各文件记录的值不一致（或有文件未记录）；加速卡本身不同是对比的目的，其余不同项的影响见“可比性说明”。"]
@@ -314,11 +331,11 @@ def _sources(c: Comparison) -> Table:
         r = s.results
         n_cells = sum(len(v.serving) for v in r.variants)
         n_acc = sum(len(v.accuracy) for v in r.variants)
-        errors = sum(1 for f in s.findings if f.severity == "error")
+        errors, warnings, notes = finding_totals(r, s.findings)
         rows.append([
             source_label(s, c), s.name, f"{r.tool.name} {r.tool.version}（schema v{r.schema_version}）",
             f"{n_cells} 个性能用例、{n_acc} 项精度结果、{len(r.embeddings)} 项向量/重排序测试",
-            f"错误 {errors} 项、警告 {len(s.findings) - errors} 项",
+            f"错误 {errors} 项、警告 {warnings} 项" + (f"、提示 {notes} 项" if notes else ""),
         ])
     return Table(["加速卡", "结果文件", "写入工具", "内容", "有效性检查"], rows)
 
@@ -345,11 +362,15 @@ def _glossary() -> Table:
 
 
 def build_compare_view(c: Comparison) -> CompareView:
+    from reportgen.compare.frontier import compare_frontier_table
+
     headline, headline_notes = _headline(c)
     winners, winners_missing = _winners(c)
+    frontier_table, frontier_notes = compare_frontier_table(c)
     performance, energy = _performance(c)
     env, env_notes = _environment(c)
     acc, acc_notes = _accuracy(c)
+    cons, cons_notes = _consistency(c)
     emb, emb_tput, emb_tput_missing = _embedding(c)
     emb_missing = None if emb is not None else fmt.missing("not_collected", "各结果文件中均没有向量或重排序模型测试")
     base = c.base.label
@@ -385,8 +406,12 @@ def build_compare_view(c: Comparison) -> CompareView:
         energy=energy,
         capacity=_capacity(c),
         charts=chart_plan(c),
+        frontier=frontier_table,
+        frontier_notes=frontier_notes,
         accuracy=acc,
         accuracy_notes=acc_notes,
+        consistency=cons,
+        consistency_notes=cons_notes,
         embedding=emb,
         embedding_throughput=emb_tput,
         embedding_missing=emb_missing,

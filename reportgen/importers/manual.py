@@ -9,7 +9,7 @@ against its class with unknown keys forbidden. Top-level keys::
     [environment]                      # Environment: host, facts, accelerators, raw_outputs
     [environment.facts]                # "cpu.model" = "..."  or  { value, unit, reason, detail, source }
     [[environment.accelerators]]       # Accelerator
-    [[deployment]]                     # DeploymentStep: title, description, commands, output
+    [[deployment]]                     # DeploymentStep: title, description, commands, screen, output
     [[variants]]                       # ModelVariant: label, model, model_path, precision, server, ...
     [variants.functional_check]        # FunctionalCheck; see below
     [[embeddings]]                     # EmbeddingRun; see below

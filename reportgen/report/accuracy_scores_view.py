@@ -15,9 +15,10 @@ from reportgen.reference_scores import (
 )
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import accuracy_chart_plan
+from reportgen.report.provenance import run_command
 from reportgen.report.view_helpers import UNRECORDED, model_name
 from reportgen.report.view_types import AccuracyVariantView, AccuracyView, Table
-from reportgen.results import AccuracyResult, ModelVariant, Results
+from reportgen.results import AccuracyResult, Finding, ModelVariant, Results
 from reportgen.variant_roles import BENCHMARK_ORDER, MODE_ZH, baseline, bench_key, is_quantized
 
 
@@ -29,7 +30,7 @@ def _unique(items: list[str]) -> list[str]:
     return out
 
 
-def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVariant | None) -> AccuracyVariantView:
+def _accuracy_variant(results: Results, number: str, model: str, v: ModelVariant, base: ModelVariant | None) -> AccuracyVariantView:
     results_sorted = sorted(v.accuracy, key=lambda a: bench_key(a.benchmark))
     benches = " ".join(_unique([a.benchmark for a in results_sorted]))
     if v is base:
@@ -56,13 +57,32 @@ def _accuracy_variant(number: str, model: str, v: ModelVariant, base: ModelVaria
     return AccuracyVariantView(
         number=number,
         heading=heading,
-        commands=_unique([a.command or "" for a in results_sorted]),
+        # its own command, else the run that scored it (``collect``)
+        commands=_unique([a.command or (run_command(results, a.started_at) if a.source == "measured" else None) or ""
+                          for a in results_sorted]),
         outputs=[],  # the evaluator's output as printed is in the appendix
         table=Table(["基准", "评分口径", "得分", "答对/样本数"], rows),
     )
 
 
-def accuracy_scores_view(results: Results) -> AccuracyView:
+def _numbers(variants: list[ModelVariant]) -> list[str]:
+    """Section numbers in the seed's nesting: 4.1 the full-precision model, 4.2 the first quantized
+    variant, and further quantized variants under it (4.2.1 AWQ, as the seed numbers it)."""
+    out: list[str] = []
+    top, first_quantized, sub = 0, None, 0
+    for v in variants:
+        if is_quantized(v) and first_quantized is not None:
+            sub += 1
+            out.append(f"{first_quantized}.{sub}")
+            continue
+        top += 1
+        out.append(f"4.{top}")
+        if is_quantized(v):
+            first_quantized = out[-1]
+    return out
+
+
+def accuracy_scores_view(results: Results, findings: list[Finding] | None = None) -> AccuracyView:
     named = model_name(results)
     model = named or "模型"
     variants = [v for v in results.variants if v.accuracy]
@@ -75,7 +95,8 @@ def accuracy_scores_view(results: Results) -> AccuracyView:
     base = baseline(results.variants)
     if base is not None and not base.accuracy:
         base = None
-    views = [_accuracy_variant(f"4.{i}", model, v, base) for i, v in enumerate(variants, start=1)]
+    numbers = _numbers(variants)
+    views = [_accuracy_variant(results, numbers[i], model, v, base) for i, v in enumerate(variants)]
 
     refs = published_references(model)
     ordered = ([base] if base else []) + [v for v in variants if v is not base]
@@ -113,11 +134,11 @@ def accuracy_scores_view(results: Results) -> AccuracyView:
         ) + "。评测设置（shot 数、提示词、抽取方式）不同，仅作量级参照。")
     if "bbh" in all_benches and any(a.benchmark == "bbh" and a.mode != "corrected" for v in variants for a in v.accuracy):
         notes.append(
-            f"bbh：原版口径的评测程序（llmuses 0.4）把 {len(BBH_MULTIPLE_CHOICE_TASKS)} 个多选任务的标准答案保留为带括号的“(A)”，"
+            f"bbh：{MODE_ZH['swift2024']}的评测程序（llmuses 0.4）把 {len(BBH_MULTIPLE_CHOICE_TASKS)} 个多选任务的标准答案保留为带括号的“(A)”，"
             f"而从回答中抽取的答案为“A”，这些题（{BBH_MULTIPLE_CHOICE_ITEMS}/{BBH_ITEMS}，{BBH_MULTIPLE_CHOICE_ITEMS / BBH_ITEMS:.2%}）"
             f"几乎全部判错，得分上限为 {BBH_SWIFT2024_CEILING:.2%}（{BBH_SWIFT2024_CEILING_ITEMS}/{BBH_ITEMS}）。"
-            "因此该口径的 bbh 得分反映的是评测程序的缺陷而非模型能力，不参与量化精度判定；修正版口径去掉括号后再比较。"
+            f"因此该口径的 bbh 得分反映的是评测程序的缺陷而非模型能力，不参与量化精度判定；{MODE_ZH['corrected']}去掉括号后再比较。"
         )
     return AccuracyView(heading=heading, variants=views,
-                        comparison_number=f"4.{len(views) + 1}", comparison=Table(headers, rows), notes=notes, missing=None,
-                        charts=accuracy_chart_plan(results))
+                        comparison_number=f"4.{sum(1 for n in numbers if n.count('.') == 1) + 1}", comparison=Table(headers, rows), notes=notes, missing=None,
+                        charts=accuracy_chart_plan(results, findings))

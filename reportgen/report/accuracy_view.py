@@ -51,6 +51,24 @@ def _find(v: ModelVariant, benchmark: str, mode: str) -> AccuracyResult | None:
     return next((a for a in v.accuracy if a.benchmark == benchmark and a.mode == mode), None)
 
 
+# columns of the verdict table that, when every row says the same, are said once above it instead
+_SAID_ONCE = {"评分口径": "评分口径均为{}", "95% 区间": "的 95% 区间均为“{}”"}
+
+
+def _constant_columns_out(headers: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]], list[str]]:
+    """The verdict table without the columns whose every row holds the same value, and those
+    values in words (said once in the rule above the table: ten narrow columns make its 依据
+    column nine lines a cell)."""
+    drop = [j for j, h in enumerate(headers) if h in _SAID_ONCE and len(rows) > 1 and len({r[j] for r in rows}) == 1]
+    said = []
+    for j in drop:
+        value = rows[0][j]
+        said.append("样本数均未知，无法计算 95% 区间" if value == "样本数未知" and headers[j] == "95% 区间"
+                    else _SAID_ONCE[headers[j]].format(value))
+    keep = [j for j in range(len(headers)) if j not in drop]
+    return [headers[j] for j in keep], [[r[j] for j in keep] for r in rows], said
+
+
 def verdict_rows(results: Results) -> list[list[str]]:
     """One row per (quantised variant, benchmark) that has a baseline score to compare."""
     return verdict_table(results)[1]
@@ -89,7 +107,7 @@ def accuracy_view(results: Results) -> dict[str, Any]:
         "可用 --resume 补测。",
     ]
     if any(a.mode == "swift2024" for _, a in measured):
-        notes.append("swift2024 兼容模式的得分按 llmuses 的方式保留 4 位小数；修正版模式相同口径但去掉了已知缺陷。")
+        notes.append(f"{MODE_ZH['swift2024']}的得分按 llmuses 的方式保留 4 位小数；{MODE_ZH['corrected']}的题目与抽取方式相同，但去掉了已知缺陷。")
     appendix = []
     for v, a in measured:
         if not a.subsets:
@@ -100,18 +118,23 @@ def accuracy_view(results: Results) -> dict[str, Any]:
             "headers": ["科目 / 任务", "类别", "题数", "答对", "准确率", "未解析"],
             "rows": _subset_table(a),
         })
+    verdict_headers, verdict_body, same = _constant_columns_out(*verdict_table(results))
+    rule = (
+        f"判定方法：量化版本相对 {base.label if base else 'FP16'} 的降幅不超过模型厂商公布的同类量化降幅"
+        "（公布值精确到 0.1 个百分点，允许 0.1 个百分点的舍入误差），或不超过本次评测的随机误差"
+        "（两次得分之差的 95% 区间，由样本数按二项分布计算），即为通过；两者都无从比较时不作判定。"
+        "已知受评测程序缺陷影响的得分不参与判定。"
+    )
+    if same:
+        rule += "下表各行" + "，".join(same) + "。"
     return {
         "present": bool(measured),
+        "any": any(v.accuracy for v in results.variants),  # imported scores without per-question detail count
         "baseline": base.label if base else None,
-        "verdict_rule": (
-            f"判定方法：量化版本相对 {base.label if base else 'FP16'} 的降幅不超过模型厂商公布的同类量化降幅"
-            "（公布值精确到 0.1 个百分点，允许 0.1 个百分点的舍入误差），或不超过本次评测的随机误差"
-            "（两次得分之差的 95% 区间，由样本数按二项分布计算），即为通过；两者都无从比较时不作判定。"
-            "已知受评测程序缺陷影响的得分不参与判定。"
-        ),
-        "verdict_headers": verdict_table(results)[0],
-        "verdict_rows": verdict_rows(results),
-        "summary_headers": ["版本", "基准", "评分模式", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
+        "verdict_rule": rule,
+        "verdict_headers": verdict_headers,
+        "verdict_rows": verdict_body,
+        "summary_headers": ["版本", "基准", "评分口径", "数据划分", "shot", "答对/题数", "micro", "macro", "未解析", "失败请求", "抽取器"],
         "summary_rows": [_summary_row(v, a) for v, a in measured],
         "notes": notes,
         "appendix": appendix,

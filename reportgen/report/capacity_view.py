@@ -20,7 +20,9 @@ from reportgen.report import formatting as fmt
 from reportgen.report.charts import capacity_chart_name, capacity_chart_title
 from reportgen.results import CapacitySearch, ModelVariant, Results, ServingCell
 from reportgen.slo import SloKey
-from reportgen.validity import check_cell, status_of
+from reportgen.slo_presets import preset_text_zh
+from reportgen.validity import check_cell, status_of, title_zh
+from reportgen.verdicts.power import INCOMPLETE, power_incomplete
 from reportgen.verdicts.states import STATUS_ZH, Statement
 
 __all__ = ["CapacityPoint", "CapacitySearchView", "CapacityView", "capacity_points", "capacity_view", "slo_zh"]
@@ -41,6 +43,7 @@ class RowsView:
 class CapacitySearchView:
     heading: str
     slo: str
+    bounds: str  # "并发数 1–4，起点 1" (empty: an old file that did not record them)
     answer: str
     table: RowsView
     chart: tuple[str, str] | None  # (name, title): charts/<name>.png
@@ -66,6 +69,8 @@ class CapacityPoint:
     capacity: float | None
     text: str  # Chinese, one phrase: "并发数 5（P99 TTFT ≤ 2000 ms，P99 TPOT ≤ 100 ms）"
     tokens_per_joule: float | None  # output tokens per joule in the probe at the capacity
+    status: str = "VALID"  # the capacity probe's status under the cell rules
+    doubts: tuple[str, ...] = ()  # the titles of the rules that put the probe in doubt
 
 
 def slo_zh(slo: Mapping[str, float]) -> str:
@@ -127,6 +132,19 @@ def _answer(search: CapacitySearch, label: str) -> str:
     return text
 
 
+def _bounds(search: CapacitySearch) -> str:
+    """The range the search was allowed to probe and where it started (section 3.5 states it)."""
+    if search.max_value is None:
+        return ""
+    unit = _unit(search.by).split("（")[0]
+    lo = search.min_value if search.min_value is not None else (1.0 if search.by == "concurrency" else None)
+    span = f"{_value(search.by, lo)}–{_value(search.by, search.max_value)}" if lo is not None else f"不超过 {_value(search.by, search.max_value)}"
+    text = f"{unit} {span}" + ("" if search.by == "concurrency" else " 请求/秒")
+    if search.start is not None:
+        text += f"，起点 {_value(search.by, search.start)}（逐次加倍至上限，再二分；低于起点的负载未测试）"
+    return text
+
+
 def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -> CapacitySearchView:
     headers = [_unit(search.by), "请求数", "TTFT P99 (ms)", "TPOT P99 (ms)", "TPS (tok/s)", "是否满足", "有效性"]
     rows: list[list[str]] = []
@@ -144,21 +162,28 @@ def _search_view(v: ModelVariant, i: int, search: CapacitySearch, number: str) -
         ])
     for p in sorted(search.probes, key=lambda p: p.value):
         for sev, msg in probe_issues(p.cell, v):
-            kind = "无效" if sev == "error" else "存疑"
-            notes.append(f"{_unit(search.by).split('（')[0]} {_value(search.by, p.value)} 的测试数据{kind}：{msg}")
+            where = f"{_unit(search.by).split('（')[0]} {_value(search.by, p.value)}"
+            if sev == "note":  # a figure that means less than it seems; the probe's status is unchanged
+                notes.append(f"{where}：{msg}")
+                continue
+            notes.append(f"{where} 的测试数据{'无效' if sev == 'error' else '存疑'}：{msg}")
     at = next((p for p in search.probes if search.capacity is not None and p.value == search.capacity), None)
     if at is not None:
         if probe_status(at.cell, v) != "VALID":
             notes.append("容量点的测试数据存疑或无效，该容量值仅供参考。")
         tpj = _tokens_per_joule(at.cell)
-        if tpj is not None:
+        incomplete = power_incomplete(check_cell(at.cell, v), v, at.cell)
+        if incomplete:
+            notes.append(f"容量点的能效：{INCOMPLETE}（{incomplete}），不给出。")
+        elif tpj is not None:
             notes.append(f"容量点的能效：每焦耳 {tpj:.3g} 个输出词元。")
     notes.append("搜索假定延迟随负载增大而单调上升：加倍加压在第一个不满足要求的测试点停止，其上不再测试。")
     has_chart = any(p.cell.metrics is not None for p in search.probes)
     lengths = f"输入 {search.input_len} / 输出 {search.output_len}"
     return CapacitySearchView(
         heading=f"{number} {v.label}（{lengths}，按{_unit(search.by).split('（')[0]}）",
-        slo=slo_zh(search.slo),
+        slo=slo_zh(search.slo) + (f"（{src}）" if (src := preset_text_zh(search.slo_preset)) else ""),
+        bounds=_bounds(search),
         answer=_answer(search, v.label),
         table=RowsView(headers, rows),
         chart=(capacity_chart_name(v.label, i, search), capacity_chart_title(v.label, search.by)) if has_chart else None,
@@ -204,7 +229,7 @@ def capacity_view(results: Results) -> CapacityView:
             searches.append(_search_view(v, i, s, f"3.5.{n}"))
     repeats = _repeats(results)
     method = (
-        "在给定的延迟要求下，从并发数 1（或给定的起始请求速率）开始逐次加倍加压，直至某一测试点不满足要求；"
+        "在给定的延迟要求下，从起点（默认并发数 1）开始逐次加倍加压，直至某一测试点不满足要求或到达搜索上限；"
         "再在最后一个满足要求与第一个不满足要求的测试点之间二分查找，得到满足全部要求的最大并发数"
         "（按请求速率搜索时精确到 5%）。每个测试点的请求数不少于并发数的 5 倍（按请求速率为泊松到达、"
         "不少于 100 个请求），以保证 P99 有意义；有请求失败的测试点记为不满足。"
@@ -228,9 +253,12 @@ def capacity_points(results: Results) -> list[CapacityPoint]:
             text = f"{_unit(s.by)}不低于 {_value(s.by, s.capacity)}（{slo_zh(s.slo)}；已达测试上限，实际容量可能更高）"
         else:
             text = f"{_unit(s.by)} {_value(s.by, s.capacity)}（{slo_zh(s.slo)}）"
+        found = [f for f in check_cell(at.cell, v) if f.severity != "note"] if at is not None else []
+        power_ok = at is None or not power_incomplete(found, v, at.cell)  # incomplete power: no energy figure
         out.append(CapacityPoint(
             label=v.label, by=s.by, slo=dict(s.slo), capacity=s.capacity, text=text,
-            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None else None,
+            tokens_per_joule=_tokens_per_joule(at.cell) if at is not None and power_ok else None,
+            status=status_of(found), doubts=tuple(dict.fromkeys(title_zh(f.check) for f in found)),
         ))
     return out
 
@@ -240,5 +268,9 @@ def capacity_statements(results: Results) -> list[Statement]:
     out = []
     for p in capacity_points(results):
         energy = f"，该点每焦耳输出 {p.tokens_per_joule:.2f} 个词元" if p.tokens_per_joule is not None else ""
-        out.append(Statement(text=f"{p.label} 容量：{p.text}{energy}", section="3.5"))
+        caveat = ""
+        if p.status != "VALID":  # the answer rests on a probe the rules put in doubt: say so
+            caveat = (f"；该容量点的测试数据{STATUS_ZH[p.status]}（未满足：{'；'.join(p.doubts)}），"
+                      f"{'该容量值仅供参考' if p.status == 'WARNING' else '该容量值不能成立'}")
+        out.append(Statement(text=f"{p.label} 容量：{p.text}{energy}{caveat}", section="3.5"))
     return out

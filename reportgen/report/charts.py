@@ -1,7 +1,8 @@
 """Charts of the document, drawn with matplotlib from the results as they are.
 
 ``serving_charts``: output TPS, TTFT and TPOT against batch size, one line per variant on
-the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
+the same axes. ``capacity_charts``: per capacity search, the load curve (section 3.5). The
+frontier and soak charts are in ``frontier_charts``. ``accuracy_chart``: grouped bars, one group per benchmark, one bar per
 variant. Each chart comes as SVG (text as paths: no font needed where it is viewed;
 deterministic) for HTML/PDF and as PNG (170 dpi) for Markdown and DOCX.
 
@@ -26,7 +27,7 @@ from functools import lru_cache
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
 from reportgen.results import CapacitySearch, CellKey, Finding, Results, ServingMetrics
 from reportgen.validity import CellStatus, cell_status, check_results
-from reportgen.variant_roles import BENCHMARK_ORDER
+from reportgen.variant_roles import BENCHMARK_ORDER, MODE_ZH
 
 PNG_DPI = 170
 INVALID_COLOR = "#9a9a9a"
@@ -34,6 +35,7 @@ LEGEND_INVALID = "无效数据"
 LEGEND_WARNING = "存疑数据"
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+MAX_LABELLED_TICKS = 24  # batch sizes labelled one by one; beyond, the axis's own ticks
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,36 @@ def serving_lines(
     return lines
 
 
+INVALID_TITLE = "（全部数据无效，仅供核对）"
+
+
+def serving_title(title: str, lines: list[tuple[str, list[Mark]]]) -> str:
+    """A chart whose every point is INVALID says so in its title: it shows what was printed, not
+    a measurement anyone may use."""
+    if lines and all(p.status == "INVALID" for _, pts in lines for p in pts):
+        return title + INVALID_TITLE
+    return title
+
+
+def plot_line(ax, xs: list[float], ys: list[float], usable: list[bool], *, marker: str | None = None,  # noqa: ANN001
+              **style: object) -> None:
+    """A line through the usable points only: consecutive usable points are joined, an invalid
+    point breaks the line (it is drawn alone, hollow, by the caller). A legend entry always, with
+    the series' ``marker`` (the shape its hollow invalid points keep)."""
+    label = style.pop("label", None)
+    ax.plot([], [], label=label, marker=marker, markersize=5, **style)
+    run_x: list[float] = []
+    run_y: list[float] = []
+    for x, y, ok in [*zip(xs, ys, usable), (None, None, False)]:
+        if ok:
+            run_x.append(x)  # type: ignore[arg-type]
+            run_y.append(y)  # type: ignore[arg-type]
+            continue
+        if len(run_x) > 1:
+            ax.plot(run_x, run_y, **style)
+        run_x, run_y = [], []
+
+
 def serving_charts(results: Results, findings: list[Finding] | None = None) -> dict[str, Chart]:
     """Output TPS, TTFT and TPOT against batch size; empty when no cell has metrics."""
     if findings is None:
@@ -167,36 +199,49 @@ def serving_charts(results: Results, findings: list[Finding] | None = None) -> d
         if not lines:
             continue
 
+        title = serving_title(title, lines)
+
         def draw(fig, lines=lines, title=title, ylabel=ylabel) -> None:  # noqa: ANN001
             ax = fig.add_subplot()
             batches = sorted({p.batch for _, pts in lines for p in pts})
             statuses: set[str] = set()
             for i, (label, pts) in enumerate(lines):
                 color, marker = COLORS[i % len(COLORS)], MARKERS[i % len(MARKERS)]
-                ax.plot([p.batch for p in pts], [p.y for p in pts], color=color, linewidth=1.4, label=label,
-                        alpha=1.0 if all(p.status == "VALID" for p in pts) else 0.45)
-                for p in pts:
-                    statuses.add(p.status)
-                    if p.status == "INVALID":
-                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=INVALID_COLOR,
+                plot_line(ax, [p.batch for p in pts], [p.y for p in pts], [p.status != "INVALID" for p in pts],
+                          marker=marker, color=color, linewidth=1.4, label=label,
+                          alpha=1.0 if all(p.status == "VALID" for p in pts) else 0.45)
+                # one artist per status, not per point: thousands of cells draw in linear time
+                for status in ("VALID", "WARNING", "INVALID"):
+                    group = [p for p in pts if p.status == status]
+                    if not group:
+                        continue
+                    statuses.add(status)
+                    xs, ys = [p.batch for p in group], [p.y for p in group]
+                    if status == "INVALID":
+                        ax.plot(xs, ys, marker=marker, markersize=6, color=INVALID_COLOR,
                                 markerfacecolor="white", markeredgewidth=1.4, linestyle="none")
                     else:
-                        ax.plot([p.batch], [p.y], marker=marker, markersize=6, color=color, linestyle="none",
-                                markerfacecolor=color if p.status == "VALID" else "white", markeredgewidth=1.4)
+                        ax.plot(xs, ys, marker=marker, markersize=6, color=color, linestyle="none",
+                                markerfacecolor=color if status == "VALID" else "white", markeredgewidth=1.4)
             if "INVALID" in statuses:
                 ax.plot([], [], marker="o", linestyle="none", color=INVALID_COLOR, markerfacecolor="white",
-                        label=LEGEND_INVALID)
+                        label=LEGEND_INVALID + "（不连线）")
             if "WARNING" in statuses:
                 ax.plot([], [], marker="o", linestyle="none", color="#333333", markerfacecolor="white",
                         label=LEGEND_WARNING)
             ax.set_xscale("log", base=2)
-            ax.set_xticks(batches, [str(b) for b in batches])
+            if len(batches) <= MAX_LABELLED_TICKS:
+                ax.set_xticks(batches, [str(b) for b in batches])
+            else:  # thousands of batch sizes: powers of two, not one unreadable label per cell
+                from matplotlib.ticker import FuncFormatter
+
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
             ax.minorticks_off()
             ax.set_xlabel("批大小（并发请求数）")
             ax.set_ylabel(ylabel)
             ax.set_title(title)
             ax.set_ylim(bottom=0)
-            ax.legend(frameon=False)
+            ax.legend(frameon=False, loc="best" if sum(len(p) for _, p in lines) <= MAX_LABELLED_TICKS else "upper left")
 
         charts[name] = _render(_file_name(name, lines), title, draw)
     return charts
@@ -212,9 +257,13 @@ def chart_plan(results: Results, findings: list[Finding] | None = None) -> list[
     for name, spec in SERVING_SERIES.items():
         lines = serving_lines(results, spec[2], findings)
         if lines:
-            plan.append((_file_name(name, lines), spec[0]))
-    plan += accuracy_chart_plan(results)
+            plan.append((_file_name(name, lines), serving_title(spec[0], lines)))
+    plan += accuracy_chart_plan(results, findings)
     plan += capacity_chart_plan(results)
+    from reportgen.report.frontier_charts import frontier_chart_plan, soak_chart_plan  # they draw with this module
+
+    plan += frontier_chart_plan(results, findings)
+    plan += soak_chart_plan(results)
     return plan
 
 
@@ -222,41 +271,66 @@ def all_charts(results: Results, findings: list[Finding] | None = None) -> dict[
     """Every chart the document has, in document order (serving, then accuracy).
     ``findings``: this render's findings (see ``reportgen.report.markdown.render_inputs``)."""
     charts = serving_charts(results, findings)
-    acc = accuracy_chart(results)
+    acc = accuracy_chart(results, findings)
     if acc is not None:
         charts[acc.name] = acc
     charts.update(capacity_charts(results))
+    from reportgen.report.frontier_charts import frontier_chart, soak_charts
+
+    fr = frontier_chart(results, findings)
+    if fr is not None:
+        charts[fr.name] = fr
+    charts.update(soak_charts(results))
     return charts
 
 
 # --------------------------------------------------------------------------- accuracy
 
 ACCURACY_TITLE = "精度评测得分（按基准与精度）"
+LEGEND_EXCLUDED = "斜线：不参与判定（评测程序缺陷）"
 
 
-def _accuracy_series(results: Results) -> dict[str, dict[str, float]]:
-    series: dict[str, dict[str, float]] = {}
+def _accuracy_series(results: Results) -> dict[str, dict[str, tuple[float, str]]]:
+    """label -> benchmark -> (score, variant label)."""
+    series: dict[str, dict[str, tuple[float, str]]] = {}
     for variant in results.variants:
         modes = {a.mode for a in variant.accuracy if a.score is not None}
         for acc in variant.accuracy:
             if acc.score is None:
                 continue
-            label = variant.label if len(modes) == 1 else f"{variant.label} ({acc.mode})"
-            series.setdefault(label, {})[acc.benchmark] = acc.score
+            label = variant.label if len(modes) == 1 else f"{variant.label} ({MODE_ZH.get(acc.mode, acc.mode)})"
+            series.setdefault(label, {})[acc.benchmark] = (acc.score, variant.label)
     return series
 
 
-def accuracy_chart_plan(results: Results) -> list[tuple[str, str]]:
-    """(name, title) of the accuracy chart, if the results have scores."""
-    series = _accuracy_series(results)
-    return [(_file_name("accuracy", series), ACCURACY_TITLE)] if series else []
+def _excluded(findings: list[Finding]) -> set[tuple[str, str]]:
+    """(variant label, benchmark) of scores the verdict leaves out: an evaluator defect
+    (the finding ``bbh_bracket_bug``)."""
+    return {(f.precision or "", (f.benchmark or "").lower()) for f in findings if f.check == "bbh_bracket_bug"}
 
 
-def accuracy_chart(results: Results) -> Chart | None:
-    """Scores per benchmark (groups) and variant (bars), in percent; None without scores."""
+def _accuracy_drawn(results: Results, findings: list[Finding] | None) -> tuple[dict[str, dict[str, tuple[float, str]]], set[tuple[str, str]]] | None:
+    """What the accuracy chart draws, or None: no scores, or every score 0 (a chart of empty bars
+    says nothing the tables do not; 4 and appendix C show the scores and why)."""
     series = _accuracy_series(results)
-    if not series:
+    if not series or all(score == 0 for scores in series.values() for score, _ in scores.values()):
         return None
+    return series, _excluded(check_results(results) if findings is None else findings)
+
+
+def accuracy_chart_plan(results: Results, findings: list[Finding] | None = None) -> list[tuple[str, str]]:
+    """(name, title) of the accuracy chart, if the results have scores to draw."""
+    drawn = _accuracy_drawn(results, findings)
+    return [(_file_name("accuracy", (drawn[0], sorted(drawn[1]))), ACCURACY_TITLE)] if drawn else []
+
+
+def accuracy_chart(results: Results, findings: list[Finding] | None = None) -> Chart | None:
+    """Scores per benchmark (groups) and variant (bars), in percent; a score the verdict leaves
+    out (an evaluator defect) hatched and pale, with a legend entry. None: nothing to draw."""
+    drawn = _accuracy_drawn(results, findings)
+    if drawn is None:
+        return None
+    series, excluded = drawn
     present = {b for scores in series.values() for b in scores}
     benches = [b for b in BENCHMARK_ORDER if b in present] + sorted(present - set(BENCHMARK_ORDER))
     title = ACCURACY_TITLE
@@ -265,19 +339,29 @@ def accuracy_chart(results: Results) -> Chart | None:
         ax = fig.add_subplot()
         n = len(series)
         width = 0.8 / n
+        any_excluded = False
         for i, (label, scores) in enumerate(series.items()):
-            xs = [j + (i - (n - 1) / 2) * width for j, b in enumerate(benches) if b in scores]
-            ys = [scores[b] * 100 for b in benches if b in scores]
-            bars = ax.bar(xs, ys, width=width * 0.92, color=COLORS[i % len(COLORS)], label=label)
-            ax.bar_label(bars, labels=[f"{y:.2f}" for y in ys], fontsize=7 if n <= 2 else 6 if n <= 4 else 5, padding=2)
+            color = COLORS[i % len(COLORS)]
+            for j, b in enumerate(benches):
+                if b not in scores:
+                    continue
+                score, variant = scores[b]
+                out = (variant, b.lower()) in excluded
+                any_excluded |= out
+                bars = ax.bar([j + (i - (n - 1) / 2) * width], [score * 100], width=width * 0.92, color=color,
+                              alpha=0.35 if out else 1.0, hatch="///" if out else None, edgecolor=color if out else None,
+                              label=label if j == min(k for k, x in enumerate(benches) if x in scores) else None)
+                ax.bar_label(bars, labels=[f"{score * 100:.2f}"], fontsize=7 if n <= 2 else 6 if n <= 4 else 5, padding=2)
+        if any_excluded:
+            ax.bar([0], [0], color="white", edgecolor="#555", hatch="///", label=LEGEND_EXCLUDED)
         ax.set_xticks(range(len(benches)), benches)
         ax.set_ylabel("得分 (%)")
         ax.set_ylim(0, 105)
         ax.set_title(title)
         ax.grid(axis="x", visible=False)
-        ax.legend(frameon=False, ncols=min(n, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        ax.legend(frameon=False, ncols=min(n + any_excluded, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
 
-    return _render(_file_name("accuracy", series), title, draw)
+    return _render(_file_name("accuracy", (series, sorted(excluded))), title, draw)
 
 
 # --------------------------------------------------------------------------- capacity (section 3.5)
@@ -313,8 +397,8 @@ def capacity_charts(results: Results) -> dict[str, Chart]:
                 xs = [p.value for p in probes]
                 panels = (
                     ("TPS (tok/s)", [p.cell.metrics.output_throughput for p in probes], None),  # type: ignore[union-attr]
-                    ("P99 TTFT (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
-                    ("P99 TPOT (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
+                    ("TTFT P99 (ms)", [p.cell.metrics.ttft_ms.p99 for p in probes], search.slo.get("ttft_p99_ms")),  # type: ignore[union-attr]
+                    ("TPOT P99 (ms)", [p.cell.metrics.tpot_ms.p99 for p in probes], search.slo.get("tpot_p99_ms")),  # type: ignore[union-attr]
                 )
                 for k, (ylabel, ys, limit) in enumerate(panels):
                     color = (COLORS[0], COLORS[1], COLORS[3])[k]  # not green: the capacity line is

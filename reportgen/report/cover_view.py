@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 from reportgen.report.provenance import evaluation_period
-from reportgen.report.view_helpers import UNRECORDED, join_distinct, model_name
+from reportgen.report.view_helpers import UNRECORDED, card_name, model_name
 from reportgen.report.view_types import CoverView, Table
-from reportgen.results import Results
+from reportgen.results import Results, Subject
 
 SIGN_BLANK = "________________"
+
+
+def period_text(results: Results) -> str:
+    """The evaluation period as both documents print it (from the measurements, or the dates
+    the imported text prints)."""
+    return evaluation_period(results) or UNRECORDED
+
+
+def signature_rows(subject: Subject) -> list[list[str]]:
+    """Organisation, report number, tester, reviewer, date of issue: the plan's or TOML's
+    values, a blank line to sign where it gives none (the same rows on every cover)."""
+    return [
+        ["评测单位", subject.organization or SIGN_BLANK],
+        ["报告编号", subject.report_number or SIGN_BLANK],
+        ["测试人员", subject.tester or SIGN_BLANK],
+        ["审核人员", subject.reviewer or SIGN_BLANK],
+        ["签发日期", subject.issued_on or SIGN_BLANK],
+    ]
 
 
 def cover_view(results: Results, source: str | None) -> CoverView:
     """Title, card, model, evaluation period (from the data), organisation, report number,
     tester, reviewer, date of issue; a blank line to sign where the plan or TOML gives none."""
-    facts = results.environment.facts
-    sub = results.subject
-    card = sub.card
-    if not card:
-        parts = [facts[k].value for k in ("accelerator.vendor", "accelerator.model") if k in facts and facts[k].present]
-        card = join_distinct([str(p) for p in parts], " ") or None
     rows = [
-        ["加速卡", card or UNRECORDED],
+        ["加速卡", card_name(results) or UNRECORDED],
         ["模型", model_name(results) or UNRECORDED],
-        ["评测时间", evaluation_period(results) or UNRECORDED],
-        ["评测单位", sub.organization or SIGN_BLANK],
-        ["报告编号", sub.report_number or SIGN_BLANK],
-        ["测试人员", sub.tester or SIGN_BLANK],
-        ["审核人员", sub.reviewer or SIGN_BLANK],
-        ["签发日期", sub.issued_on or SIGN_BLANK],
+        ["评测时间", period_text(results)],
+        *signature_rows(results.subject),
     ]
     return CoverView(title=results.title, table=Table(["项目", "内容"], rows))

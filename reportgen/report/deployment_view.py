@@ -46,6 +46,7 @@ def deployment_view(results: Results) -> DeploymentView:
                 output=s.output,
                 note=None,
                 level="####" if group is not None else "###",
+                screen=s.screen,
             )
         )
     missing = None if steps else fmt.missing("not_collected", "没有部署记录")

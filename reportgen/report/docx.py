@@ -30,8 +30,9 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.text.paragraph import CT_P
@@ -46,14 +47,20 @@ from reportgen.errors import RenderError
 from reportgen.report.mdparse import (
     BOX_RUN,
     BR_TAG,
+    HEADER_TERM,
+    KEEP_TOGETHER_ROWS,
+    SHORT_TERM,
     TEXT_WIDTH_PT,
     ParsedDocument,
     cell_alignment,
+    guard_text,
     image_source,
+    landscape_blocks,
     parse_markdown,
-    table_columns,
-    table_font_pt,
+    table_geometry,
+    table_rows,
 )
+from reportgen.report.pagination import NEW_PAGE
 
 BODY_FONT = "Microsoft YaHei"
 CODE_FONT = "Consolas"
@@ -193,6 +200,15 @@ def _setup_styles(doc: DocxDocument) -> None:
         bdr.append(b)
     _set_child(code_ppr, "shd", _PPR_ORDER, val="clear", color="auto", fill=CODE_FILL)
 
+    # the theme's East Asian language: the default template says ja-JP, and Word (LibreOffice too)
+    # then draws theme-font text with Japanese glyph forms
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is None:
+        lang = OxmlElement("w:themeFontLang")
+        doc.settings.element.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
     section.left_margin = section.right_margin = Cm(1.8)
@@ -299,6 +315,9 @@ class _RunStyle:
     link: bool = False
     size: Pt | None = None
     color: RGBColor | None = None
+    # a table cell whose lines wrap: its text carries word joiners, and no East Asian language,
+    # since LibreOffice's Chinese line breaker ignores joiners (the Unicode rules it uses otherwise keep them)
+    guard: bool = False
 
 
 def _add_text(paragraph: Paragraph, text: str, st: _RunStyle, *, code: bool = False, block: bool = False) -> None:
@@ -330,6 +349,8 @@ def _run(
         run.font.color.rgb = st.color
     elif st.link:
         run.font.color.rgb = HEADING_COLOR
+    if st.guard:
+        _set_child(run._r.get_or_add_rPr(), "lang", _RPR_ORDER, eastAsia="x-none")
     if code or box:
         rpr = run._r.get_or_add_rPr()
         _set_fonts(rpr, CODE_FONT, CODE_FONT if box else BODY_FONT)
@@ -352,6 +373,7 @@ class _Writer:
         self.quote = 0
         self.bookmarks: dict[str, str] = {}  # heading anchor id -> bookmark name (the whole document's)
         self.bookmark_id = 0
+        self.guard: str | bool = False  # inside a table cell whose lines wrap: "head" or "body"
 
     # ---- inline
 
@@ -361,7 +383,10 @@ class _Writer:
         for tok in children:
             t = tok.type
             if t == "text":
-                _add_text(paragraph, tok.content, st)
+                text = tok.content
+                if self.guard:
+                    text = guard_text(text, longest=HEADER_TERM if self.guard == "head" else SHORT_TERM)
+                _add_text(paragraph, text, st)
             elif t == "code_inline":
                 _add_text(paragraph, tok.content, st, code=True)
             elif t == "softbreak":
@@ -457,19 +482,20 @@ class _Writer:
 
     def table(self, tokens: list[Token], i: int) -> int:
         start = i
-        rows, shares, i = table_columns(tokens, i)
-        ncols = len(shares)
+        rows, i = table_rows(tokens, i)
+        geometry = table_geometry(tokens, start)
+        ncols = len(geometry.widths_pt)
         table = self.doc.add_table(rows=len(rows), cols=ncols)
         table._tbl.tblPr.style = self.style_ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        font_pt = table_font_pt(tokens[start])
-        size = Pt(font_pt)
-        widths = [int(TEXT_WIDTH * share) for share in shares]
+        size = Pt(geometry.font_pt)
+        widths = [int(Pt(w)) for w in geometry.widths_pt]
         for c, width in enumerate(widths):
             table.columns[c].width = width
+        docx_rows = list(table.rows)  # indexing table.rows builds the list of every row: quadratic in rows
         for r, (head, cells) in enumerate(rows):
-            row = table.rows[r]
+            row = docx_rows[r]
             row_cells = row.cells  # python-docx rebuilds this list on every access
             trpr = row._tr.get_or_add_trPr()
             _set_child(trpr, "cantSplit", _TRPR_ORDER)
@@ -480,29 +506,52 @@ class _Writer:
                 cell.width = widths[c]
                 para = cell.paragraphs[0]
                 para._p.get_or_add_pPr().get_or_add_pStyle().val = self.style_ids["Table Text"]
-                if len(rows) <= KEEP_TOGETHER_ROWS and r < len(rows) - 1:
-                    para.paragraph_format.keep_with_next = True  # a short table is not split: no lone last row
+                last = len(rows) - 1
+                if r < last and (last <= KEEP_TOGETHER_ROWS or r <= 2 or r >= last - 2):
+                    # a short table is not split; a long one leaves no fewer than three rows on a page
+                    para.paragraph_format.keep_with_next = True
                 align = cell_alignment(open_tok)
                 if align:
                     para.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
                                       "right": WD_ALIGN_PARAGRAPH.RIGHT}[align]
                 invalid = "invalid" in str(open_tok.attrGet("class") or "")
-                st = _RunStyle(bold=head or invalid, size=size, color=INVALID_COLOR if invalid else None)
+                # a cell that wraps: its units joined (WORD_JOINER)
+                self.guard = ("head" if head else "body") if (r, c) in geometry.guard else False
+                st = _RunStyle(bold=head or invalid, size=size, color=INVALID_COLOR if invalid else None,
+                               guard=bool(self.guard))
                 self.inline(para, inline.children or [], st)
+                self.guard = False
                 fill = HEADER_FILL if head else INVALID_FILL if invalid else None
                 if fill:
                     _shade(cell._tc.get_or_add_tcPr(), _TCPR_ORDER, fill)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
         return i
 
+    def orientation(self, landscape: bool) -> None:
+        """End the current section and start one in the given orientation (a new page): a table too
+        wide for portrait and what leads into it are set landscape (``mdparse.landscape_blocks``)."""
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = False  # the page number continues on it
+        width, height = Cm(21.0), Cm(29.7)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = (height, width) if landscape else (width, height)
+
     def blocks(self, tokens: list[Token]) -> None:
         i = 0
+        turns = {start: end for start, end in landscape_blocks(tokens)}
+        back_to_portrait = -1
         while i < len(tokens):
             t = tokens[i]
             kind = t.type
+            if i == back_to_portrait + 1 and back_to_portrait >= 0:
+                self.orientation(landscape=False)
+                back_to_portrait = -1
+            if i in turns:
+                self.orientation(landscape=True)
+                back_to_portrait = turns[i]
             if kind == "heading_open":
                 level = int(t.tag[1])
-                if t.attrGet("id") in PAGE_BREAK_BEFORE:
+                if NEW_PAGE in str(t.attrGet("class") or "").split():
                     self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
                 style = "Title" if level == 1 else f"Heading {min(level - 1, 5)}"
                 p = self.doc.add_paragraph()
@@ -515,6 +564,8 @@ class _Writer:
                 i += 2
             elif kind == "paragraph_open":
                 p = self.paragraph()
+                if "lead" in str(t.attrGet("class") or ""):
+                    p.paragraph_format.keep_with_next = True  # stays with the table or code it leads into
                 self.inline(p, tokens[i + 1].children or [])
                 i += 2
             elif kind in ("bullet_list_open", "ordered_list_open"):
@@ -550,23 +601,40 @@ class _Writer:
                     bottom.set(qn(f"w:{k}"), v)
                 bdr.append(bottom)
             i += 1
+        if back_to_portrait >= 0:
+            self.orientation(landscape=False)
 
 
-KEEP_TOGETHER_ROWS = 16  # tables up to this many rows stay on one page (Word: keep with next)
-# Sections that start on a new page: section 1 follows the one-page conclusion.
-PAGE_BREAK_BEFORE = {"s1"}
 TOC_LEVELS = "1-2"  # Word heading levels in the table of contents: sections and subsections
 
 
-def _toc(doc: DocxDocument, body: list[Token]) -> None:
+def toc_entries(body: list[Token]) -> list[tuple[int, str]]:
+    """(level, text) of the 目录's entries: sections and subsections, not the appendices' parts."""
+    heads: list[tuple[int, str]] = []
+    appendix = False
+    for i, t in enumerate(body):
+        if t.type == "heading_open" and t.tag in ("h2", "h3"):
+            if t.tag == "h2":
+                appendix = str(t.attrGet("id") or "").startswith("app")
+            elif appendix:
+                continue
+            text = "".join(c.content for c in body[i + 1].children or [] if c.type in ("text", "code_inline"))
+            heads.append((int(t.tag[1]), text))
+    return heads
+
+
+def _toc(doc: DocxDocument, body: list[Token], pages: dict[str, int] | None = None) -> None:
     """目录: a real TOC field (Word fills in the page numbers; ``updateFields`` asks it to on
     opening), its cached result pre-filled with the headings so a viewer that does not update
-    fields still shows the list."""
+    fields still shows the list, with the page numbers ``pages`` gives (``docx_toc.toc_pages``:
+    LibreOffice's layout) right-aligned on a dotted leader."""
     title = doc.add_paragraph()
     run = title.add_run("目录")
     run.bold = True
     run.font.size = Pt(16)
     p = doc.add_paragraph()
+    if pages:
+        p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
     def fld(kind: str) -> None:
         el = OxmlElement("w:fldChar")
@@ -581,18 +649,10 @@ def _toc(doc: DocxDocument, body: list[Token]) -> None:
     instr.text = f' TOC \\o "{TOC_LEVELS}" \\h \\z \\u '
     p.add_run()._r.append(instr)
     fld("separate")
-    heads: list[tuple[int, str]] = []
-    appendix = False
-    for i, t in enumerate(body):
-        if t.type == "heading_open" and t.tag in ("h2", "h3"):
-            if t.tag == "h2":
-                appendix = str(t.attrGet("id") or "").startswith("app")
-            elif appendix:
-                continue
-            text = "".join(c.content for c in body[i + 1].children or [] if c.type in ("text", "code_inline"))
-            heads.append((int(t.tag[1]), text))
+    heads = toc_entries(body)
     for n, (level, text) in enumerate(heads):
-        r = p.add_run(("    " if level == 3 else "") + text)
+        page = (pages or {}).get(text)
+        r = p.add_run(("    " if level == 3 else "") + text + (f"\t{page}" if page is not None else ""))
         if n < len(heads) - 1:
             r.add_break()
     fld("end")
@@ -605,6 +665,16 @@ def _toc(doc: DocxDocument, body: list[Token]) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+#: python-docx refuses a core property (title, author, ...) of 256 characters or more.
+CORE_PROPERTY_MAX = 255
+
+
+def _core(text: str) -> str:
+    """``text`` as a core property: at most ``CORE_PROPERTY_MAX`` characters, one line."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= CORE_PROPERTY_MAX else one_line[: CORE_PROPERTY_MAX - 1] + "…"
+
+
 def markdown_to_docx(
     md: str | ParsedDocument,
     path: str | os.PathLike[str],
@@ -613,6 +683,8 @@ def markdown_to_docx(
     title: str,
     author: str | None = None,
     created: datetime | None = None,
+    toc_pages: bool = True,
+    pages: dict[str, int] | None = None,
 ) -> Path:
     """Write the Markdown document as DOCX to ``path`` and return the path (``md``: the
     Markdown, or its ``parse_markdown``, which the HTML writer can share: parsed once).
@@ -621,15 +693,18 @@ def markdown_to_docx(
     reference needs its ``.png`` twin. The cover (h1 and what follows it up to the first
     section) is followed by a page break and the table of contents (a TOC field).
     Core properties: ``title``, ``author`` (none: left empty, never "python-docx"),
-    ``created`` (default: now), language zh-CN.
+    ``created`` (default: now), language zh-CN; a title or author of ``CORE_PROPERTY_MAX``
+    characters or more (python-docx's limit) is cut there with "…" for the properties only:
+    the cover keeps it whole. ``toc_pages``: when LibreOffice is installed, lay the written file
+    out with it and write the 目录 again with its page numbers (``docx_toc``).
     """
     doc = Document()
     _setup_styles(doc)
     props = doc.core_properties
-    props.title = title
+    props.title = _core(title)
     props.language = "zh-CN"
-    props.author = author or ""
-    props.last_modified_by = author or ""
+    props.author = _core(author or "")
+    props.last_modified_by = _core(author or "")
     props.created = props.modified = created or datetime.now(timezone.utc).replace(microsecond=0)
     props.comments = ""
     parsed = parse_markdown(md) if isinstance(md, str) else md
@@ -640,7 +715,7 @@ def markdown_to_docx(
         writer.blocks(parsed.cover)
         doc.paragraphs[0].paragraph_format.space_before = Pt(110)
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        _toc(doc, parsed.body)
+        _toc(doc, parsed.body, pages)
     writer.blocks(parsed.body)
     out = Path(path)
     buffer = io.BytesIO()
@@ -649,4 +724,11 @@ def markdown_to_docx(
         write_atomic(out, buffer.getvalue())
     except OSError as e:
         raise RenderError(f"{out}: cannot write the DOCX: {e.strerror or e}") from None
+    if toc_pages and parsed.cover and pages is None:
+        from reportgen.report.docx_toc import toc_pages as layout_pages
+
+        found = layout_pages(out, [text for _, text in toc_entries(parsed.body)])
+        if found:  # written again: the same document, its 目录 with LibreOffice's page numbers
+            return markdown_to_docx(parsed, out, assets=assets, title=title, author=author,
+                                    created=props.created, toc_pages=False, pages=found)
     return out

@@ -47,7 +47,7 @@ def _embedding_run(number: str, heading: str, r: EmbeddingRun, runs: list[Embedd
     )
 
 
-def embedding_runs_view(results: Results, kind: str, number: int, default_model: str, title: str) -> EmbeddingView:
+def embedding_runs_view(results: Results, kind: str, number: int, title: str) -> EmbeddingView:
     """Section 5 (every embedding run) or 6 (every reranker run), grouped by model in the order
     each model first appears; the heading names the model(s) the runs used."""
     runs = [r for r in results.embeddings if r.kind == kind]
@@ -67,7 +67,7 @@ def embedding_runs_view(results: Results, kind: str, number: int, default_model:
         heading = f"{models[0]}{title}"
     elif models:
         heading = f"{'向量' if kind == 'embedding' else '重排序'}{title}（{'、'.join(models)}）"
-    else:
-        heading = f"{default_model}{title}"
+    else:  # nothing was run: no model named (the seed's models are examples, not what was tested)
+        heading = f"{'向量' if kind == 'embedding' else '重排序'}{title}"
     missing = None if runs else fmt.missing("not_collected", f"没有{'向量' if kind == 'embedding' else '重排序'}模型测试结果")
     return EmbeddingView(number=number, heading=heading, runs=views, missing=missing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reportgen.ranges import MAX_CAPTURE_BYTES
 from reportgen.report import formatting as fmt
 from reportgen.report.view_helpers import UNRECORDED, join_distinct
 from reportgen.report.view_types import EnvironmentView, Table
@@ -85,12 +86,31 @@ def _peak_compute(facts: dict[str, Fact]) -> str:
     return "、".join(parts) + f"（{per}，厂商规格）"
 
 
-def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: dict[str, Fact]) -> list[str]:
-    """(hardware, component, value): where each value came from is in the provenance appendix;
-    a spec-sheet value says so, since it was not measured on this machine."""
+def _served_engine_version(results: Results) -> str | None:
+    """The vLLM version the inference server itself reported (``/version``), when every server agrees."""
+    versions = {v.server.engine_version for v in results.variants
+                if v.server.engine_version and (v.server.engine or "vllm").lower() == "vllm"}
+    return versions.pop() if len(versions) == 1 else ("、".join(sorted(versions)) if versions else None)
+
+
+def fact_cell(results: Results, keys: list[str] | tuple[str, ...], joiner: str = " ") -> str:
+    """What the document prints for the facts ``keys`` (one cell): the value with its unit, a
+    spec-sheet value tagged, or why it is missing. The one wording of an environment fact, used
+    by section 1 and by the comparison document's environment table."""
+    facts = results.environment.facts
+    keys = list(keys)
     present = [facts[k] for k in keys if k in facts and facts[k].present]
     if keys == ["accelerator.peak_compute"] and _PEAK_KEYS[0][0] in facts:
-        return [hardware, label, _peak_compute(facts)]
+        return _peak_compute(facts)
+    if keys == ["accelerator.count"] and not present:
+        if results.environment.accelerators:
+            return f"{len(results.environment.accelerators)}（据加速卡设备明细）"
+    if keys == ["accelerator.count"] and present and present[0].value == 0:
+        return "0（本机未发现加速卡）"
+    if keys == ["software.vllm"] and not present:
+        served = _served_engine_version(results)
+        if served:
+            return f"{served}（推理服务报告的版本）"
     if present:
         spec = [f.origin == "spec_sheet" for f in present]
         texts = [fmt.fact_value(f) for f in present]
@@ -99,11 +119,31 @@ def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, facts: di
         value = join_distinct(texts, joiner)
         if all(spec):
             value += "（厂商规格）"
-        return [hardware, label, value]
+        return value
     first_missing = next((facts[k] for k in keys if k in facts), None)
     if first_missing is not None and first_missing.origin == "imported" and first_missing.reason == "not_collected":
-        return [hardware, label, "未记录（原文未给出）"]
-    return [hardware, label, fmt.fact_text(first_missing)]
+        return "未记录（原文未给出）"
+    if (first_missing is not None and first_missing.reason == "not_installed" and keys[0].startswith("software.")
+            and _served_engine_version(results)):
+        # the host's Python lacks it, yet a server ran: the server had its own environment (a venv, a container)
+        return fmt.missing("not_installed", "主机的 Python 环境中没有；推理服务在独立环境中运行")
+    return fmt.fact_text(first_missing)
+
+
+def fact_present(results: Results, keys: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``fact_cell`` prints a value (not a reason it is missing)."""
+    facts = results.environment.facts
+    if any(k in facts and facts[k].present for k in keys):
+        return True
+    if list(keys) == ["accelerator.count"] and results.environment.accelerators:
+        return True
+    return list(keys) == ["software.vllm"] and _served_engine_version(results) is not None
+
+
+def _fact_row(hardware: str, label: str, keys: list[str], joiner: str, results: Results) -> list[str]:
+    """(hardware, component, value): where each value came from is in the provenance appendix;
+    a spec-sheet value says so, since it was not measured on this machine."""
+    return [hardware, label, fact_cell(results, keys, joiner)]
 
 
 def environment_view(results: Results) -> EnvironmentView:
@@ -114,26 +154,23 @@ def environment_view(results: Results) -> EnvironmentView:
     accel = "加速卡"
     rows: list[list[str]] = []
     for label, keys, joiner in _SERVER_ROWS:
-        rows.append(_fact_row(server, label, keys, joiner, facts))
+        rows.append(_fact_row(server, label, keys, joiner, results))
     extras = {g: [(k, lab) for k, (gg, lab) in _EXTRA_FACTS.items() if gg == g and k in facts and not _repeats(k, facts)]
               for g in ("server", "accel", "software")}
     for k, lab in extras["server"]:
-        rows.append(_fact_row(server, lab, [k], " ", facts))
+        rows.append(_fact_row(server, lab, [k], " ", results))
     count = facts.get("accelerator.count")
     no_accelerator = count is not None and count.present and count.value == 0
     if no_accelerator:
         # One plain line instead of a dozen "not applicable" rows.
-        rows.append([accel, "数量", "0（本机未发现加速卡）"])
+        rows.append(_fact_row(accel, "数量", ["accelerator.count"], " ", results))
     else:
         for label, keys, joiner in _ACCEL_ROWS:
-            row = _fact_row(accel, label, keys, joiner, facts)
-            if keys == ["accelerator.count"] and not (count is not None and count.present) and env.accelerators:
-                row = [accel, label, f"{len(env.accelerators)}（据加速卡设备明细）"]
-            rows.append(row)
+            rows.append(_fact_row(accel, label, keys, joiner, results))
         for k, lab in extras["accel"]:
-            rows.append(_fact_row(accel, lab, [k], " ", facts))
+            rows.append(_fact_row(accel, lab, [k], " ", results))
     for k, lab in extras["software"]:
-        rows.append(_fact_row("软件", lab, [k], " ", facts))
+        rows.append(_fact_row("软件", lab, [k], " ", results))
 
     devices = None
     if env.accelerators:
@@ -162,6 +199,11 @@ def environment_view(results: Results) -> EnvironmentView:
             "本机未发现加速卡：PCI 设备中没有已知加速卡厂商或类别的设备，也未找到任何厂商的 SMI 工具；"
             "加速卡的型号、显存、接口、算力、功耗与驱动等项目均不适用。"
         )
+    for o in results.environment.raw_outputs:
+        for stream, total in (("标准输出", o.stdout_bytes), ("错误输出", o.stderr_bytes)):
+            if total is not None:
+                notes.append(f"命令 {o.id or o.command} 的{stream}共 {total} 字节，超过记录上限，已截断："
+                             f"结果文件仅保留前 {fmt.byte_size(MAX_CAPTURE_BYTES)}。")
     if any(f.present and f.origin == "spec_sheet" for f in facts.values()):
         notes.append("标“厂商规格”的数值取自厂商公开规格，并非本机实测；各项数值的来源见附录“数据来源与可追溯性”。")
     return EnvironmentView(table=Table(["硬件", "组件", "详情"], rows), devices=devices, notes=notes)

@@ -21,6 +21,7 @@ from reportgen.report.docx import markdown_to_docx
 from reportgen.report.html import markdown_to_html
 from reportgen.report.markdown import render_markdown
 from reportgen.report.mdparse import parse_markdown
+from reportgen.report.pagination import paginate
 from reportgen.report.pdf import html_to_pdf
 from reportgen.results import Finding, Results
 from reportgen.validity import check_results
@@ -80,14 +81,14 @@ def write_html(results: Results, source: str, out_dir: Path) -> Path:
 
 def write_pdf(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
-    html = markdown_to_html(md, title=results.title, assets=assets)
+    html = markdown_to_html(paginate(parse_markdown(md)), title=results.title, assets=assets)
     return html_to_pdf(html, out_dir / f"{Path(source).stem}.pdf")
 
 
 def write_docx(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
-    return markdown_to_docx(md, out_dir / f"{Path(source).stem}.docx", assets=assets, title=results.title,
-                            author=_author(results))
+    return markdown_to_docx(paginate(parse_markdown(md)), out_dir / f"{Path(source).stem}.docx", assets=assets,
+                            title=results.title, author=_author(results))
 
 
 def write_all(results: Results, source: str, out_dir: Path) -> Path:
@@ -97,7 +98,7 @@ def write_all(results: Results, source: str, out_dir: Path) -> Path:
     _write(out_dir / f"{stem}.md", md.encode("utf-8"))
     for key, data in assets.items():
         _write(out_dir / key, data)
-    parsed = parse_markdown(md)  # one parse for the HTML (and PDF) and the DOCX
+    parsed = paginate(parse_markdown(md))  # one parse for the HTML (and PDF) and the DOCX
     html = markdown_to_html(parsed, title=results.title, assets=assets)
     _write(out_dir / f"{stem}.html", html.encode("utf-8"))
     markdown_to_docx(parsed, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))

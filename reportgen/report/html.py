@@ -23,11 +23,15 @@ from reportgen.errors import RenderError
 from reportgen.report.mdparse import (
     BOX_RUN,
     BR_TAG,
+    HEADER_TERM,
+    SHORT_TERM,
     ParsedDocument,
+    guarded_units,
     image_source,
+    landscape_blocks,
     make_parser,
     parse_markdown,
-    table_columns,
+    table_geometry,
 )
 
 MIME = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
@@ -43,7 +47,22 @@ def _text(s: str) -> str:
 
 
 def _rule_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
-    return _text(tokens[idx].content)
+    content = tokens[idx].content
+    if env.get("guard"):  # a table cell whose lines wrap: numbers, units and short terms stay whole
+        pieces = guarded_units(content, longest=HEADER_TERM if env.get("guard") == "head" else SHORT_TERM)
+        return "".join(f'<span class="nb">{_text(t)}</span>' if keep else _text(t) for t, keep in pieces)
+    return _text(content)
+
+
+def _rule_cell_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    guard = bool((tokens[idx].meta or {}).get("guard"))
+    env["guard"] = ("head" if tokens[idx].type == "th_open" else "body") if guard else False
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _rule_cell_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    env["guard"] = False
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _rule_code_inline(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
@@ -72,7 +91,7 @@ def _rule_table_open(self: RendererHTML, tokens: Sequence[Token], idx: int, opti
     html = self.renderToken(tokens, idx, options, env)
     if not env.get("colgroups", True):
         return html
-    _, shares, _ = table_columns(list(tokens), idx)
+    shares = table_geometry(list(tokens), idx).shares
     if not shares:
         return html
     cols = "".join(f'<col style="width: {100 * s:.2f}%">' for s in shares)
@@ -144,6 +163,10 @@ def markdown_to_html(
         "html_block": _rule_html_block,
         "image": _rule_image,
         "table_open": _rule_table_open,
+        "th_open": _rule_cell_open,
+        "td_open": _rule_cell_open,
+        "th_close": _rule_cell_close,
+        "td_close": _rule_cell_close,
     }.items():
         parser.add_render_rule(name, rule)
     doc = parse_markdown(md, parser) if isinstance(md, str) else md  # rendering never changes the tokens
@@ -154,7 +177,13 @@ def markdown_to_html(
         cover_env = {**env, "colgroups": False}  # the cover's key/value table keeps its natural width
         parts.append(f'<section class="cover">\n{render(doc.cover, parser.options, cover_env)}</section>\n')
         parts.append(_toc(doc.body))
-    parts.append(f'<main>\n{render(doc.body, parser.options, env)}</main>\n')
+    body, pos = [], 0
+    for start, end in landscape_blocks(doc.body):  # a table too wide for portrait, on its own landscape page(s)
+        body.append(render(doc.body[pos:start], parser.options, env))
+        body.append(f'<section class="landscape">\n{render(doc.body[start:end + 1], parser.options, env)}</section>\n')
+        pos = end + 1
+    body.append(render(doc.body[pos:], parser.options, env))
+    parts.append(f'<main>\n{"".join(body)}</main>\n')
     style = (default_css() if css is None else css).replace("</", "<\\/")  # no early </style>
     return (
         "<!DOCTYPE html>\n"

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from reportgen.report import formatting as fmt
+from reportgen.report.embedding_view import mode_name
 from reportgen.results import Results
 from reportgen.validity import cell_order
+from reportgen.variant_roles import MODE_ZH
 
 _DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
 
@@ -66,6 +68,11 @@ def evaluation_period(results: Results) -> str | None:
         for t in (r.started_at, r.finished_at):
             if t is not None and r.origin == "measured":
                 stamps.append(t.date())
+    if not stamps and any(f.origin == "measured" for f in results.environment.facts.values()):
+        # only facts were collected (a hardware-only run): the days the collecting ran
+        for inv in results.invocations:
+            if inv.argv[1:2] == ["collect"]:
+                stamps += [t.date() for t in (inv.started_at, inv.finished_at) if t is not None]
     if not stamps:
         texts: list[str | None] = [s.output for s in results.deployment] + [r.output for r in results.embeddings]
         texts += [a.import_info.text for v in results.variants for a in v.accuracy if a.import_info]
@@ -78,12 +85,35 @@ def evaluation_period(results: Results) -> str | None:
     return lo.isoformat() if lo == hi else f"{lo.isoformat()} 至 {hi.isoformat()}"
 
 
-def raw_blocks(results: Results) -> list[RawBlock]:
-    """The benchmark and evaluation output as printed, one block each."""
+def command_line(argv: list[str]) -> str:
+    """An invocation as a shell line (values quoted where a shell needs it)."""
+    return " ".join(_quote(a) for a in argv)
+
+
+def run_command(results: Results, when: datetime | None) -> str | None:
+    """The command that measured something at ``when``: the invocation (``reportgen collect``,
+    ``bench``, ``eval``) running at that time, or None. For cells and scores whose own
+    ``command`` is empty because the tool ran them inside a larger run."""
+    if when is None:
+        return None
+    for inv in results.invocations:
+        if inv.started_at <= when and (inv.finished_at is None or when <= inv.finished_at):
+            return command_line(inv.argv)
+    return None
+
+
+def raw_blocks(results: Results, limit: int | None = None) -> tuple[list[RawBlock], int]:
+    """The benchmark and evaluation output as printed, one block each; at most ``limit`` serving
+    blocks (a document of thousands of cells keeps the rest in the results file only). Returns
+    the blocks and how many serving blocks were left out."""
     out: list[RawBlock] = []
+    left_out = 0
     for v in results.variants:
         for c in sorted(v.serving, key=cell_order):
             if c.import_info and c.import_info.text:
+                if limit is not None and len(out) >= limit:
+                    left_out += 1
+                    continue
                 out.append(RawBlock(f"{v.label} · {fmt.cell_name(c.key, lengths=True)}：性能测试输出",
                                     c.import_info.text))
     for v in results.variants:
@@ -95,7 +125,7 @@ def raw_blocks(results: Results) -> list[RawBlock]:
         for i, text in enumerate(seen, start=1):
             suffix = f"（第 {i} 段）" if len(seen) > 1 else ""
             out.append(RawBlock(f"{v.label}：精度评测输出{suffix}", text))
-    return out
+    return out, left_out
 
 
 _ORIGIN_HOW = {
@@ -169,7 +199,7 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
             how = _ORIGIN_HOW.get(a.source, a.source)
             if info is not None:
                 how += f"：文件 {info.file}，第 {info.block + 1} 段，格式 {info.format}"
-            how += f"；评分模式 {a.mode}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
+            how += f"；评分口径 {MODE_ZH.get(a.mode, a.mode)}" + (f"；答案抽取 {a.extractor}" if a.extractor else "")
             lines.append(f"4 {v.label} {a.benchmark}：{how}")
     if lines:
         groups.append(ProvenanceGroup("第 4 节 精度评测", lines))
@@ -178,10 +208,10 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
         how = _ORIGIN_HOW.get(r.origin, r.origin)
         extra = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "",
                                        f"服务 {r.base_url}" if r.base_url else "") if x)
-        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{r.mode}）：{how}" + (f"；{extra}" if extra else ""))
+        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{mode_name(r.mode)}）：{how}" + (f"；{extra}" if extra else ""))
     if lines:
         groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
-    commands = [" ".join(_quote(a) for a in inv.argv) for inv in results.invocations]
+    commands = [command_line(inv.argv) for inv in results.invocations]
     return ProvenanceView(
         groups=groups,
         tool=f"{results.tool.name} {results.tool.version}",

@@ -10,6 +10,7 @@ from reportgen.energy import cell_energy
 from reportgen.report import formatting as fmt
 from reportgen.report.charts import chart_plan
 from reportgen.report.deployment_view import perf_steps
+from reportgen.report.provenance import run_command
 from reportgen.report.view_helpers import model_name
 from reportgen.report.view_types import CaseView, FunctionalView, ServingView, Table
 from reportgen.results import (
@@ -26,11 +27,53 @@ from reportgen.validity import cell_findings, cell_order, cell_status
 from reportgen.variant_roles import baseline, is_quantized
 from reportgen.verdicts import causes
 from reportgen.verdicts.checks import functional_tokens, functional_verdict
+from reportgen.verdicts.power import INCOMPLETE, power_incomplete
+from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import STATUS_ZH
+
+#: More serving cells than this and the document summarises them: 3.3 gives no page per cell,
+#: 3.4 one row per case (the first run of repeated cases), and appendix E lists every cell in one
+#: table. A document of thousands of cells stays readable and renders in time linear in them.
+DETAIL_LIMIT = 64
 
 
 def _sorted_cells(v: ModelVariant) -> list[ServingCell]:
     return sorted(v.serving, key=cell_order)
+
+
+def _first_runs(cells: list[tuple[ModelVariant, ServingCell]]) -> list[tuple[ModelVariant, ServingCell]]:
+    """One cell per case: the first run of repeated cells."""
+    seen: set[tuple[str, object]] = set()
+    out = []
+    for v, c in sorted(cells, key=lambda vc: vc[1].repeat):
+        k = (v.label, c.key.case())
+        if k not in seen:
+            seen.add(k)
+            out.append((v, c))
+    order = {id(c): i for i, (_, c) in enumerate(cells)}
+    return sorted(out, key=lambda vc: order[id(vc[1])])
+
+
+def _all_cells_table(cells: list[tuple[ModelVariant, ServingCell]], findings: list[Finding]) -> Table:
+    """Appendix E: every cell in one row (repeats too), the figures 3.3 would give per cell."""
+    dataset = _datasets_differ(cells)
+    shapes = len({(c.input_len, c.output_len) for _, c in cells}) > 1
+    rows = []
+    for v, c in cells:
+        m = c.metrics
+        name = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}" + (f" · {c.input_len}/{c.output_len}" if shapes else "")
+        if m is None:
+            rows.append([name] + [fmt.missing("not_collected")] * 9)
+            continue
+        reason = _cell_missing_reason(c)
+        rows.append([
+            name, str(m.completed), str(m.failed), fmt.seconds(m.duration_s), fmt.number(m.request_throughput, 2),
+            fmt.tok_s(m.output_throughput if m.completed else None, reason=reason), fmt.ms(m.ttft_ms.mean, reason=reason),
+            fmt.ms(m.tpot_ms.mean, reason=reason), fmt.ms(m.ttft_ms.p99, reason=reason),
+            STATUS_ZH[cell_status(findings, v.label, c.key)],
+        ])
+    return Table(["用例", "成功请求数", "失败请求数", "测试时长 (s)", "请求吞吐 (req/s)", "TPS (tok/s)", "TTFT 均值 (ms)",
+                  "TPOT 均值 (ms)", "TTFT P99 (ms)", "有效性"], rows)
 
 
 def _cell_missing_reason(c: ServingCell) -> str:
@@ -82,6 +125,8 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
         response = fc.response_text
         if fc.error:
             response_missing = fmt.missing("failed", fc.error)
+        elif fc.response_text == "":  # answered, with no text: not "untested"
+            response_missing = "（返回的文本为空）"
         finish = _FINISH_ZH.get(fc.finish_reason or "", fc.finish_reason) if fc.finish_reason else _UNKNOWN_FIELD
         prompt, completion, derived = functional_tokens(fc)
         out_tokens = str(completion) if completion is not None else _UNKNOWN_FIELD
@@ -115,31 +160,50 @@ def _functional(v: ModelVariant) -> FunctionalView | None:
     )
 
 
-def _overview_table(m: ServingMetrics) -> Table:
+def _overview_table(m: ServingMetrics, doubt: frozenset[str] = frozenset(), status: str = "VALID") -> Table:
+    """The cell's figures; those a finding puts in doubt carry ``MARK`` (``doubt``: column ids of
+    ``causes``), the prefill rate (derived from TTFT) whenever the cell is not VALID."""
     return Table(
         ["指标", "数值"],
         [
             ["成功请求数", str(m.completed)],
             ["失败请求数", str(m.failed)],
-            ["测试时长 (s)", fmt.seconds(m.duration_s)],
+            ["测试时长 (s)", _mark(fmt.seconds(m.duration_s), causes.DURATION in doubt)],
             ["输入词元总数", str(m.total_input_tokens)],
             ["输出词元总数", str(m.total_output_tokens)],
-            ["请求吞吐 (req/s)", fmt.number(m.request_throughput, 2)],
-            ["输入吞吐 (tok/s)", fmt.tok_s(m.input_throughput)],
-            ["TPS (tok/s)", fmt.tok_s(m.output_throughput)],
-            ["总吞吐 (tok/s)", fmt.tok_s(m.total_token_throughput)],
+            ["请求吞吐 (req/s)", _mark(fmt.number(m.request_throughput, 2), causes.REQ_TPS in doubt)],
+            ["输入吞吐 (tok/s)", _mark(fmt.tok_s(m.input_throughput), causes.INPUT_TPS in doubt)],
+            ["TPS (tok/s)", _mark(fmt.tok_s(m.output_throughput), causes.TPS in doubt)],
+            ["总吞吐 (tok/s)", _mark(fmt.tok_s(m.total_token_throughput), causes.TOTAL_TPS in doubt)],
             ["有效并发", fmt.number(m.effective_concurrency, 2)],
-            ["预填充吞吐 (tok/s)", fmt.tok_s(_prefill_tps(m))],
+            ["预填充吞吐 (tok/s)", _derived(fmt.tok_s(_prefill_tps(m)), status) if _prefill_tps(m) else fmt.tok_s(None)],
         ],
     )
 
 
-def _latency_table(m: ServingMetrics, reason: str) -> Table:
+#: (metric row, statistic) -> the column id of ``causes`` a finding puts in doubt.
+_LATENCY_MARKS = {("TTFT (ms)", "mean"): causes.TTFT, ("TTFT (ms)", "median"): causes.TTFT_MEDIAN,
+                  ("TTFT (ms)", "p99"): causes.TTFT_P99, ("TPOT (ms)", "mean"): causes.TPOT,
+                  ("TPOT (ms)", "median"): causes.TPOT_MEDIAN, ("TPOT (ms)", "p99"): causes.TPOT_P99}
+
+
+def _latency_table(m: ServingMetrics, reason: str, doubt: frozenset[str] = frozenset()) -> Table:
     cols = ["mean", "median", "std", "p90", "p99", "min", "max"]
     rows = []
     for name, s in (("TTFT (ms)", m.ttft_ms), ("TPOT (ms)", m.tpot_ms), ("ITL (ms)", m.itl_ms), ("E2EL (ms)", m.e2el_ms)):
-        rows.append([name] + [fmt.ms(_stat(s, c), reason=reason) for c in cols])
+        rows.append([name] + [_mark(fmt.ms(_stat(s, c), reason=reason), _LATENCY_MARKS.get((name, c)) in doubt)
+                              for c in cols])
     return Table(["指标", "均值", "中位数", "标准差", "P90", "P99", "最小", "最大"], rows)
+
+
+def _doubtful(findings: list[Finding], v: ModelVariant, c: ServingCell) -> frozenset[str]:
+    """The column ids (``causes``) the cell's findings put in doubt, derived values included."""
+    return causes.doubtful(cell_findings(findings, v.label, c.key))
+
+
+def _mark(text: str, doubtful: bool) -> str:
+    """``MARK`` after a number a finding puts in doubt (not after a word saying why there is none)."""
+    return text + MARK if doubtful and any(ch.isdigit() for ch in text) else text
 
 
 def _energy_why_zh(c: ServingCell, e: EnergyMetrics) -> str:
@@ -205,10 +269,14 @@ def _imported_cases(cells: list[tuple[ModelVariant, ServingCell]], findings: lis
     for v, c in cells:
         m = c.metrics
         assert m is not None
+        doubt = _doubtful(findings, v, c)
         rows.append([
             f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}", str(m.completed), str(m.failed), str(m.total_input_tokens),
-            str(m.total_output_tokens), fmt.number(m.request_throughput, 2), fmt.tok_s(m.input_throughput),
-            fmt.tok_s(m.total_token_throughput), fmt.ms(m.ttft_ms.median), fmt.ms(m.tpot_ms.median),
+            str(m.total_output_tokens), _mark(fmt.number(m.request_throughput, 2), causes.REQ_TPS in doubt),
+            _mark(fmt.tok_s(m.input_throughput), causes.INPUT_TPS in doubt),
+            _mark(fmt.tok_s(m.total_token_throughput), causes.TOTAL_TPS in doubt),
+            _mark(fmt.ms(m.ttft_ms.median), causes.TTFT_MEDIAN in doubt),
+            _mark(fmt.ms(m.tpot_ms.median), causes.TPOT_MEDIAN in doubt),
             STATUS_ZH[cell_status(findings, v.label, c.key)],
         ])
     headers = ["用例", "成功请求数", "失败请求数", "输入词元总数", "输出词元总数", "请求吞吐 (req/s)", "输入吞吐 (tok/s)",
@@ -224,21 +292,31 @@ def _datasets_differ(cells: list[tuple[ModelVariant, ServingCell]]) -> bool:
     return len({c.dataset for _, c in cells}) > 1
 
 
-def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False) -> CaseView:
+def cell_command(results: Results, c: ServingCell) -> str | None:
+    """The command that measured a cell: its own, else the run that measured it (``collect``)."""
+    return c.command or (run_command(results, c.started_at) if c.source == "measured" else None)
+
+
+def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding], *, dataset: bool = False,
+          command: str | None = None, findings_section: str = "7") -> CaseView:
     heading = f"{letter}. {v.label} · {fmt.cell_name(c.key, lengths=True, dataset=dataset)}"
     overview = latency = None
     missing = None
     if c.metrics is not None:
         reason = _cell_missing_reason(c)
-        overview = _overview_table(c.metrics)
-        latency = _latency_table(c.metrics, reason)
+        doubt = _doubtful(findings, v, c)
+        overview = _overview_table(c.metrics, doubt, cell_status(findings, v.label, c.key))
+        latency = _latency_table(c.metrics, reason, doubt)
     else:
         missing = fmt.missing("not_collected", "该用例没有测试结果")
     power = power_missing = None
     e = cell_energy(c)
+    incomplete = power_incomplete(cell_findings(findings, v.label, c.key), v, c)
     if e is not None:
         if e.samples == 0:
             power_missing = "功耗与温度：" + fmt.missing(e.reason, _energy_why_zh(c, e))
+        elif incomplete:
+            power_missing = f"功耗与温度：{INCOMPLETE}（{incomplete}），不给出功耗与能耗。"
         else:
             power = _power_table(c, e)
     notes = list(c.notes) if c.source == "measured" else []
@@ -254,14 +332,15 @@ def _case(letter: str, v: ModelVariant, c: ServingCell, findings: list[Finding],
         notes.append("只列出原始输出中打印了的统计量。")
     status = cell_status(findings, v.label, c.key)
     if c.metrics is not None and status != "VALID":
-        notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 7 节。")
+        notes.insert(0, f"该用例的数据{STATUS_ZH[status]}，原因见 3.4 与第 {findings_section} 节。")
     printed_note = "原始测试输出见[附录 B](#appB)。" if c.import_info and c.import_info.text else None
-    return CaseView(heading=heading, command=c.command, printed=None, printed_note=printed_note,
+    return CaseView(heading=heading, command=command, printed=None, printed_note=printed_note,
                     overview=overview, latency=latency, notes=notes, missing=missing,
                     power=power, power_missing=power_missing)
 
 
 MARK = "※"  # marks a doubtful value in 3.4; the row's note says why
+
 
 
 def _derived(value: str, status: str) -> str:
@@ -273,6 +352,19 @@ def _derived(value: str, status: str) -> str:
     return value
 
 
+def _achieved(c: ServingCell) -> str:
+    """An open-loop row is labelled by what was achieved as well as offered:
+    「（实际到达 1.96、完成 0.41 请求/秒，平均并发 0.41）」 (never by its request count)."""
+    if c.request_rate is None or c.metrics is None:
+        return ""
+    got = metrics.achieved_load(c.metrics)
+    rates = [f"{w} {x:.2f}" for w, x in (("到达", got.arrivals), ("完成", got.completions)) if x is not None]
+    parts = [f"实际{'、'.join(rates)} 请求/秒"] if rates else []
+    if got.concurrency is not None:
+        parts.append(f"平均并发 {got.concurrency:.2f}")
+    return f"（{'，'.join(parts)}）" if parts else ""
+
+
 def _worst(*statuses: str) -> str:
     for s in ("INVALID", "WARNING"):
         if s in statuses:
@@ -280,12 +372,16 @@ def _worst(*statuses: str) -> str:
     return "VALID"
 
 
-def _summary(results: Results, findings: list[Finding], numbers: dict[int, int]) -> tuple[Table | None, list[str], str | None]:
+def _summary(results: Results, findings: list[Finding], numbers: dict[int, int], findings_section: str = "7",
+             one_per_case: bool = False) -> tuple[Table | None, list[str], str | None]:
     """3.4 at a glance: the seed's four columns first (TPS, TPOT, TTFT, duration), then P99s,
-    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note."""
+    prefill rate and speedup. Doubtful values carry ``MARK``; each marked row gets one note.
+    ``one_per_case``: a row per case only (the first run of repeated cells)."""
     cells = [(v, c) for v in results.variants for c in _sorted_cells(v)]
     if not cells:
         return None, [], None
+    if one_per_case:
+        cells = _first_runs(cells)
     base = baseline(results.variants)
     base_cells = {c.key.case(): c for c in base.serving} if base else {}
     legacy = any(c.metrics and c.metrics.legacy_latency_per_token_ms is not None for _, c in cells)
@@ -308,7 +404,7 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     ]
     cols = [causes.TPS, causes.TPOT, causes.TTFT, causes.DURATION, causes.TTFT_P99, causes.TPOT_P99, causes.PREFILL]
     # Power columns only when some cell has readings: a machine without an SMI tool says so in 3.3.
-    power = any(c.energy is not None or (c.telemetry is not None and c.telemetry.samples) for _, c in cells)
+    power = any((e := cell_energy(c)) is not None and e.samples > 0 for _, c in cells)
     if power:
         at = headers.index("预填充吞吐 (tok/s)") + 1
         headers[at:at] = ["平均功耗 (W)", "能耗 (J/token)"]
@@ -316,16 +412,14 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
     notes: list[str] = []
     dataset = _datasets_differ(cells)
     for v, c in cells:
-        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}"
+        label_cell = f"{v.label} · {fmt.cell_name(c.key, dataset=dataset)}{_achieved(c)}"
         if len(shapes) > 1:
             label_cell += f" · {c.input_len}/{c.output_len}"
         m = c.metrics
         reason = _cell_missing_reason(c)
         status = cell_status(findings, v.label, c.key)
         mine = cell_findings(findings, v.label, c.key)
-        doubtful: set[str] = set()
-        for f in mine:
-            doubtful |= causes.doubtful_columns(f)
+        doubtful = causes.doubtful(mine)
         if m is None:
             nums = [fmt.missing("not_collected")] * 7
         else:
@@ -364,6 +458,8 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             e = cell_energy(c)
             if e is None:
                 nums += [fmt.missing("not_collected")] * 2
+            elif power_incomplete(cell_findings(findings, v.label, c.key), v, c):
+                nums += [f"—（{INCOMPLETE}）"] * 2
             else:
                 nums += [
                     fmt.number(e.avg_power_w, 2, reason=e.reason or "not_collected"),
@@ -377,14 +473,15 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
                 w = causes.cause_words(f, c)
                 if w not in words:
                     words.append(w)
-            where = f"（第 7 节 {'、'.join(refs)}）" if refs else ""
+            where = f"（第 {findings_section} 节 {'、'.join(refs)}）" if refs else ""
             notes.append(f"{MARK} {label_cell}（{STATUS_ZH[status]}）：{'；'.join(words)}{where}。")
     general = [
         "TPS 为输出吞吐（输出词元总数 ÷ 测试时长）；TPOT、TTFT 为各请求的均值；P99 为第 99 百分位。",
         f"加速比 = 量化版本的 TPS ÷ 同一批大小与输入、输出长度下 {base_label} 的 TPS（大于 1 表示更快）；"
         "任一输入无效时不给出数值（记为“—（无效）”）。",
-        f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响，原因见下列各行说明，"
-        "详见第 7 节。",
+        f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；标有 {MARK} 的数值受检查结果影响（有效用例中的 {MARK} "
+        f"为提示：数值无误，但所依据的请求较少），原因见下列各行说明，详见第 {findings_section} 节。" if notes else
+        f"有效性：无效 = 该用例有错误级别的检查结果，存疑 = 仅有警告；本表各用例均未发现问题（见第 {findings_section} 节）。",
     ]
     if power:
         general.append(
@@ -392,8 +489,20 @@ def _summary(results: Results, findings: list[Finding], numbers: dict[int, int])
             "均由用例期间的加速卡遥测采样积分得到（见附录“指标说明”）。"
         )
     if legacy:
-        general.append("旧版测试程序另打印的 latency per token 与 TPOT 定义不同，不列入本表（见附录中的原始输出）。")
+        general.append("原始输出中另有旧版测试程序打印的每词元平均延迟，其定义与 TPOT 不同，不列入本表（见附录 B）。")
     return Table(headers, rows), general + notes, caption
+
+
+def _slo_requirement(cells: list[tuple[ModelVariant, ServingCell]]) -> list[str]:
+    """「延迟要求：…（MLPerf … 限值）」 when the cells were judged by limits (one line per distinct set)."""
+    from reportgen.report.capacity_view import slo_zh
+    from reportgen.slo_presets import preset_text_zh
+
+    out = []
+    for slo, preset in dict.fromkeys((tuple(c.slo.items()), c.slo_preset) for _, c in cells if c.slo):
+        src = preset_text_zh(preset)
+        out.append(f"延迟要求：{slo_zh(dict(slo))}" + (f"（{src}）" if src else ""))
+    return out
 
 
 def serving_view(results: Results, findings: list[Finding], numbers: dict[int, int]) -> ServingView:
@@ -405,19 +514,44 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
     req_missing = None
     if cells:
         requirements = [
-            "批大小 = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells})),
+            *(["批大小 = " + ", ".join(str(b) for b in sorted({c.batch_size for _, c in cells if c.request_rate is None}))]
+              if any(c.request_rate is None for _, c in cells) else []),
+            *(["请求速率 = " + ", ".join(f"{r:g}" for r in sorted({c.request_rate for _, c in cells
+                                                                  if c.request_rate is not None})) + " 请求/秒（开环）"]
+              if any(c.request_rate is not None for _, c in cells) else []),
             "输入长度 = " + ", ".join(str(n) for n in sorted({c.input_len for _, c in cells})) + " 词元",
             "输出长度 = " + ", ".join(str(n) for n in sorted({c.output_len for _, c in cells})) + " 词元",
             "精度：" + "、".join(v.label for v in results.variants if v.serving),
         ]
+        requirements += _slo_requirement(cells)
     else:
         req_missing = fmt.missing("not_collected", "没有性能测试用例")
     functional = [f for f in (_functional(v) for v in results.variants) if f is not None]
-    compact, compact_command = _imported_cases(cells, findings)
-    dataset = _datasets_differ(cells)
-    cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset)
-                                            for i, (v, c) in enumerate(cells)]
-    summary, notes, caption = _summary(results, findings, numbers)
+    many = len(cells) > DETAIL_LIMIT
+    overflow = all_cells = None
+    sec = section_numbers(results).findings
+    if many:  # summarised: no page (or printed-values row) per cell in 3.3, every cell in appendix E
+        compact, compact_command, cases = None, None, []
+        first = _first_runs(cells)
+        repeats = len(first) < len(cells)
+        overflow = (
+            f"本文档共 {len(cells)} 个性能测试用例，超过 {DETAIL_LIMIT} 个，此处不再逐一列出每个用例的详细表："
+            f"3.4 汇总表每种负载一行（共 {len(first)} 行"
+            + ("；重复测试列出第 1 次，全部重复的均值与 95% 置信区间见 3.5" if repeats else "")
+            + f"），全部 {len(cells)} 个用例的数值见"
+        )
+        all_cells = _all_cells_table(cells, findings)
+    else:
+        compact, compact_command = _imported_cases(cells, findings)
+        dataset = _datasets_differ(cells)
+        commands = [cell_command(results, c) for _, c in cells]
+        shared = commands[0] if commands and all(cmd == commands[0] for cmd in commands) else None
+        cases = [] if compact is not None else [_case(_letter(i), v, c, findings, dataset=dataset,
+                                                      command=None if shared else cmd, findings_section=sec)
+                                                for i, ((v, c), cmd) in enumerate(zip(cells, commands))]
+        if compact is None and shared:
+            compact_command = shared  # one command measured every cell: printed once, before the cells
+    summary, notes, caption = _summary(results, findings, numbers, sec, one_per_case=many)
     return ServingView(
         heading=f"{model}推理用例测试" if model else "模型推理用例测试",
         engine=engine_name,
@@ -428,11 +562,13 @@ def serving_view(results: Results, findings: list[Finding], numbers: dict[int, i
         functional=functional,
         functional_missing=None if functional else fmt.missing("not_collected", "没有功能测试记录"),
         cases=cases,
-        cases_missing=None if cases or compact is not None else fmt.missing("not_collected", "没有性能测试用例"),
+        cases_missing=None if cases or compact is not None or many else fmt.missing("not_collected", "没有性能测试用例"),
         summary=summary,
         summary_notes=notes,
         summary_caption=caption,
         cases_table=compact,
         cases_command=compact_command,
         charts=[(n, t) for n, t in chart_plan(results, findings) if n.startswith("serving_")],
+        overflow_note=overflow,
+        all_cells=all_cells,
     )

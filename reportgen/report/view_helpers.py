@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 
 from reportgen.results import Results
+from reportgen.variant_roles import card_name
+
+__all__ = ["UNRECORDED", "basename", "card_name", "join_distinct", "model_name"]
 
 UNRECORDED = "未记录"
 

@@ -40,6 +40,7 @@ class DeploymentStepView:
     commands: str | None
     output: str | None
     note: str | None
+    screen: str | None = None  # an installer's screen (menu), as a code block after the commands
     level: str = "###"  # heading marks: "###" (2.n) or "####" (2.n.m, a step of a group such as docker installation)
     is_group: bool = False  # a group heading ("驱动+软件栈安装--docker方式") whose steps follow
 
@@ -96,6 +97,10 @@ class ServingView:
     steps: list[DeploymentStepView] = field(default_factory=list)  # 3.3's steps before the results
     cases_table: Table | None = None  # imported cells: one table of what each printed (raw output in appendix B)
     cases_command: str | None = None  # their one command, when they share it
+    # more cells than serving_view.DETAIL_LIMIT: what 3.3 says instead of a page per cell, and the
+    # table of every cell (appendix E)
+    overflow_note: str | None = None
+    all_cells: Table | None = None
 
 
 @dataclass

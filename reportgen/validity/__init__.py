@@ -7,7 +7,8 @@ this package imports the rule modules, which registers them, and re-exports the 
 * ``messages``      -- ``say``, ``Term``, ``Items``: a finding's message from a row of ``message_table``;
 * ``numbers``       -- ``Num`` and the printed rounding of imported figures;
 * ``serving_cell``, ``serving_stats``, ``serving_bounds``, ``serving_load``, ``serving_matrix``
-                    -- the serving family; ``open_loop``, ``telemetry``, ``accuracy``, ``embedding``;
+                    -- the serving family; ``open_loop``, ``telemetry``, ``accuracy``, ``embedding``,
+                       ``consistency``;
 * ``runner``        -- ``check_results``, ``check_cell``, ``cell_findings``, ``cell_status``, ``cell_order``.
 
 A module of rules is registered by naming it in ``RULE_MODULES`` (importing it registers its
@@ -61,7 +62,13 @@ RULE_MODULES: tuple[str, ...] = (
     "reportgen.validity.accuracy",
     "reportgen.validity.embedding",
     "reportgen.validity.open_loop",
-    "reportgen.validity.serving_stream",
+    "reportgen.validity.serving_evidence",
+    "reportgen.validity.derived",
+    "reportgen.validity.accuracy_answers",
+    "reportgen.validity.functional",
+    "reportgen.validity.variant_identity",
+    "reportgen.validity.consistency",
+    "reportgen.validity.frontier",
 )
 for _module in RULE_MODULES:
     importlib.import_module(_module)
@@ -70,10 +77,13 @@ for _module in RULE_MODULES:
 CHECKS = RULES
 #: The rules about embedding and reranker runs (the document lists their findings apart).
 EMBEDDING_CHECKS: frozenset[str] = codes_of("embedding")
+#: The rules about consistency with a reference card (their own group in the document too).
+CONSISTENCY_CHECKS: frozenset[str] = codes_of("consistency")
 
 __all__ = [
     "CHECKS",
     "CHECK_TITLES_ZH",
+    "CONSISTENCY_CHECKS",
     "EMBEDDING_CHECKS",
     "FAMILIES",
     "RULES",

@@ -96,7 +96,7 @@ def _settings(a: AccuracyResult) -> Arg:
     source=Source("ours", "prompts, shots and answer extraction differ between harnesses by a few points; "
                           "beyond 5 the run or the model differs"),
     remedy=("check the model, the scoring mode and the data set against the published setting; re-evaluate if they differ",
-            "核对模型、评分模式与数据集是否与官方设置一致；如不一致，重新评测"),
+            "核对模型、评分口径与数据集是否与官方设置一致；如不一致，重新评测"),
     title_zh="精度得分与官方公布值的差距不应超过 5 个百分点",
 )
 def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
@@ -119,11 +119,12 @@ def _accuracy_reference_gap(v: ModelVariant) -> Iterator[Issue]:
 @rule(
     "bbh_bracket_bug", family="accuracy", scope="variant", severity="warning",
     description="bbh scored in swift 2024 / llmuses 0.4.x mode (or of unknown mode at or below the 0.3746 ceiling): "
-                "multiple-choice gold labels keep their brackets and never match; gives score x 6511 / 2437 on the "
-                "free-form tasks -> warning",
+                "multiple-choice gold labels keep their brackets and never match, which caps the score at "
+                "2439/6511 = 37.46 % -> warning",
     source=Source("ours", "llmuses 0.4.x keeps '(A)' in the gold labels of bbh's 17 multiple-choice tasks "
-                          "(fixed in evalscope PR #306): the free-form share 2437 / 6511 = 0.3746 is the ceiling"),
-    remedy=("re-evaluate bbh in corrected mode", "以修正版模式重新评测 bbh"),
+                          "(fixed in evalscope PR #306): the 2437 free-form items and the 2 lower-case multiple-choice "
+                          "targets, 2439 / 6511 = 0.3746, are the ceiling"),
+    remedy=("re-evaluate bbh in corrected mode", "以修正版口径重新评测 bbh"),
     title_zh="bbh 得分受 swift/llmuses 2024 版评分缺陷影响（多选题标准答案带括号，永不匹配）",
 )
 def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
@@ -138,10 +139,10 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
         if a.subsets:
             free = sum(s.n for s in a.subsets if s.name not in ref.BBH_MULTIPLE_CHOICE_TASKS) or free
             total = sum(s.n for s in a.subsets) or total
-        lead = (say("bbh_bracket_bug.swift2024") if a.mode == "swift2024"
-                else say("bbh_bracket_bug.ceiling", ceiling=ceiling))
-        yield Issue("warning", say("bbh_bracket_bug", score=a.score, lead=lead, mc=total - free, total=total, free=free,
-                                   free_acc=f"{a.score * total / free * 100:.1f}" if free else "nan"),
+        lead = say("bbh_bracket_bug.swift2024") if a.mode == "swift2024" else say("bbh_bracket_bug.ceiling")
+        yield Issue("warning", say("bbh_bracket_bug", score=a.score * 100, lead=lead, mc=total - free, total=total,
+                                   ceiling=ceiling * 100, ceiling_items=ref.BBH_SWIFT2024_CEILING_ITEMS,
+                                   items=ref.BBH_ITEMS),
                     benchmark=a.benchmark)
 
 
@@ -152,7 +153,7 @@ def _bbh_bracket_bug(v: ModelVariant) -> Iterator[Issue]:
     source=Source("ours", "Qwen's own GPTQ-Int4 loses about 2-3 points on MMLU; MLPerf asks 99 % of the "
                           "reference; beyond 5 points the quantization or the run is suspect"),
     remedy=("evaluate both variants with the same mode and data set; check the quantized model's files",
-            "以相同的评分模式与数据集评测两个版本，并核对量化模型文件"),
+            "以相同的评分口径与数据集评测两个版本，并核对量化模型文件"),
     title_zh="量化模型得分与同一模型原始精度得分的差距不应超过 5 个百分点",
 )
 def _accuracy_precision_gap(results: Results) -> Iterator[Issue]:

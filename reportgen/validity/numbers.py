@@ -7,6 +7,7 @@ figures are exact.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ for _metric in ("ttft", "tpot", "itl", "e2el"):
         _PRINTED_ALIASES[f"{_metric}.{_stat}"] = (f"{_stat}{_metric}ms", f"{_stat}{_metric}")
 
 
+@functools.lru_cache(maxsize=4096)  # the same few printed labels, asked about for every cell
 def _norm(label: str) -> str:
     return re.sub(r"[^a-z0-9]", "", label.lower())
 

@@ -45,20 +45,23 @@ if TYPE_CHECKING:
     from reportgen.results import EmbeddingRun, ModelVariant, ServingCell
     from reportgen.validity.messages import Say
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 Scope = Literal["cell", "variant", "results"]
 
 #: The families of evidence rules, in the order docs/validity.md lists them, with their names.
-Family = Literal["serving", "open_loop", "accuracy", "functional", "embedding", "variant_identity", "telemetry", "derived"]
+Family = Literal["serving", "open_loop", "accuracy", "functional", "embedding", "consistency", "variant_identity", "telemetry",
+                 "derived", "soak"]
 FAMILIES: dict[str, tuple[str, str]] = {
     "serving": ("serving cell", "性能用例"),
     "open_loop": ("open loop", "开环负载"),
     "accuracy": ("accuracy", "精度评测"),
     "functional": ("functional check", "功能测试"),
     "embedding": ("embedding and reranker", "向量与重排序模型"),
+    "consistency": ("consistency with a reference card", "与参考卡输出一致性"),
     "variant_identity": ("variant identity", "版本身份"),
     "telemetry": ("telemetry", "加速卡遥测"),
     "derived": ("derived value", "派生数值"),
+    "soak": ("soak / stability", "稳定性测试"),
 }
 
 #: Where a threshold comes from.
@@ -105,7 +108,7 @@ class Rule:
     code: str  # stable snake_case reason code: Finding.check
     family: Family
     scope: Scope
-    severity: str  # "error", "warning" or "error or warning" (what decides which: in the description)
+    severity: str  # "error", "warning", "error or warning" (what decides which: in the description), or "note"
     description: str  # English, one line: what it checks, with its threshold
     source: Source
     remedy: Msg  # what to re-run and how, in English and Chinese
@@ -136,7 +139,7 @@ def rule(
     title_zh: str,
 ) -> Callable[[RuleFn], RuleFn]:
     """Register the decorated function as the rule ``code`` (see the module doc)."""
-    if severity not in ("error", "warning", "error or warning"):
+    if severity not in ("error", "warning", "error or warning", "note"):
         raise ValueError(f"rule {code!r}: severity {severity!r}")
     if family not in FAMILIES:
         raise ValueError(f"rule {code!r}: unknown family {family!r}")

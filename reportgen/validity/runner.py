@@ -8,7 +8,9 @@ size), then accuracy by benchmark, then the rest; within one cell in registry or
 finished while the run goes on).
 
 Severity: ``error`` when the figure cannot be right (it contradicts another figure, or an
-arithmetic identity); ``warning`` when it is doubtful, incomplete or explained by a known cause.
+arithmetic identity); ``warning`` when it is doubtful, incomplete or explained by a known cause;
+``note`` when it is right but means less than it seems (a P99 over 40 requests): the figure is
+marked and the note says why, the cell's status does not change.
 """
 
 from __future__ import annotations
@@ -102,19 +104,39 @@ def check_cell(cell: ServingCell, v: ModelVariant) -> list[Finding]:
     return [_finding(r, issue, v.label, cell) for r in RULES if r.scope == "cell" for issue in r.fn(cell, v)]
 
 
+# the last list asked about (held, so its identity cannot be reused), its length, and its findings by cell
+_BY_CELL: tuple[list[Finding], int, dict[tuple[str | None, CellKey], list[Finding]]] | None = None
+
+
+def _by_cell(findings: list[Finding]) -> dict[tuple[str | None, CellKey], list[Finding]]:
+    """The findings of one list indexed by cell, built once per list: a document asks about every
+    cell several times, and a scan per question made thousands of cells quadratic. (Findings
+    lists are built whole by ``check_results`` and not changed afterwards.)"""
+    global _BY_CELL
+    if _BY_CELL is None or _BY_CELL[0] is not findings or _BY_CELL[1] != len(findings):
+        index: dict[tuple[str | None, CellKey], list[Finding]] = {}
+        for f in findings:
+            if f.cell is not None:
+                index.setdefault((f.precision, f.cell), []).append(f)
+        _BY_CELL = (findings, len(findings), index)
+    return _BY_CELL[2]
+
+
 def cell_findings(findings: Iterable[Finding], label: str, key: CellKey) -> list[Finding]:
     """The findings that concern one serving cell (variant ``label``, cell ``key``): the one
     answer to "which findings are about this cell" for the table, the charts, the conclusion,
     ``summary``, ``validate`` and ``collect``."""
+    if isinstance(findings, list):
+        return list(_by_cell(findings).get((label, key), ()))
     return [f for f in findings if f.precision == label and f.cell == key]
 
 
 def status_of(findings: Iterable[Finding]) -> CellStatus:
-    """VALID (no finding), INVALID (an error) or WARNING (only warnings)."""
+    """VALID (no finding but notes), INVALID (an error) or WARNING (warnings, no error)."""
     severities = {f.severity for f in findings}
-    return "INVALID" if "error" in severities else "WARNING" if severities else "VALID"
+    return "INVALID" if "error" in severities else "WARNING" if "warning" in severities else "VALID"
 
 
 def cell_status(findings: Iterable[Finding], label: str, key: CellKey) -> CellStatus:
-    """VALID, INVALID (an error concerns the cell) or WARNING (only warnings do)."""
+    """VALID, INVALID (an error concerns the cell) or WARNING (warnings do, no error)."""
     return status_of(cell_findings(findings, label, key))

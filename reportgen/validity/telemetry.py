@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reportgen.energy import cell_energy
+from reportgen.energy import MAX_DEVICE_POWER_W, TDP_MULTIPLE, TEMPERATURE_RANGE_C, cell_energy, screen_samples
 from reportgen.energy import recompute as recompute_energy
-from reportgen.results import ModelVariant, Results, ServingCell
+from reportgen.results import ExcludedReading, ModelVariant, Results, ServingCell
 from reportgen.validity.messages import Say, Term, items, say
 from reportgen.validity.registry import Issue, Source, rule
 
@@ -38,6 +38,57 @@ def _telemetry_coverage(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
         yield Issue("warning", say("telemetry_coverage.ticks", ticks=ticks, window=window))
     elif e.coverage < TELEMETRY_COVERAGE_MIN:
         yield Issue("warning", say("telemetry_coverage", coverage=e.coverage, window=window, want=TELEMETRY_COVERAGE_MIN))
+
+
+_READING: dict[str, tuple[Term, Term]] = {  # field -> (name, unit)
+    "power_w": (Term("power", "功耗"), Term("W", "W")),
+    "temperature_c": (Term("temperature", "温度"), Term("C", "°C")),
+    "utilization_pct": (Term("utilisation", "利用率"), Term("%", "%")),
+}
+
+
+def _examples(readings: list[ExcludedReading], ceiling: float) -> list[Say]:
+    """One example per kind of reading, with the range it lies outside."""
+    seen: dict[str, ExcludedReading] = {}
+    for r in readings:
+        seen.setdefault(r.field, r)
+    ranges = {"power_w": (0.0, ceiling), "temperature_c": TEMPERATURE_RANGE_C, "utilization_pct": (0.0, 100.0)}
+    out = []
+    for field, r in seen.items():
+        name, unit = _READING[field]
+        low, high = ranges[field]
+        out.append(say("telemetry_out_of_range.example", name=name, value=r.value, unit=unit, device=r.device,
+                       low=low, high=high))
+    return out
+
+
+@rule(
+    "telemetry_out_of_range", family="telemetry", scope="cell", severity="error or warning",
+    description=f"card telemetry readings outside physical ranges (power < 0 W or > {TDP_MULTIPLE:g} x the card's TDP, "
+                f"else > {MAX_DEVICE_POWER_W:g} W; temperature outside -40..150 C; utilisation outside 0..100 %): "
+                "left out as they were recorded (TelemetrySeries.excluded_count) -> warning; still inside an older "
+                "file's samples, so inside its figures -> error",
+    source=Source("ours", "no card draws negative power or more than twice its TDP, and none reports -300 C: "
+                          "such a reading is the tool's error (a card tool printed 1e308 W), never a measurement"),
+    remedy=("check the card's SMI tool (its version, its output format), then re-run with telemetry",
+            "检查加速卡 SMI 工具（版本、输出格式）后带遥测重测"),
+    title_zh="加速卡遥测读数应在物理范围内（功耗 0～TDP 的 2 倍，温度 -40～150 °C）",
+)
+def _telemetry_out_of_range(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    series = cell.telemetry
+    if series is None:
+        return
+    ceiling = series.power_ceiling_w or MAX_DEVICE_POWER_W
+    by_tdp = series.power_ceiling_w is not None and series.power_ceiling_w != MAX_DEVICE_POWER_W
+    why = (say("telemetry_out_of_range.ceiling_tdp", ceiling=ceiling, multiple=TDP_MULTIPLE) if by_tdp
+           else say("telemetry_out_of_range.ceiling", ceiling=ceiling))
+    _, inside = screen_samples(series.samples, ceiling)
+    if inside:
+        yield Issue("error", say("telemetry_out_of_range.inside", count=len(inside),
+                                 examples=items(_examples(inside, ceiling)), ceiling=why))
+    if series.excluded_count:
+        yield Issue("warning", say("telemetry_out_of_range", count=series.excluded_count,
+                                   examples=items(_examples(series.excluded, ceiling)), ceiling=why))
 
 
 _ENERGY_FIELDS = ("avg_power_w", "peak_power_w", "peak_temperature_c", "energy_j", "joules_per_output_token", "coverage")

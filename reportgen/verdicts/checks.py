@@ -6,34 +6,20 @@ sections and by the conclusion.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from reportgen.results import EmbeddingRun, FunctionalCheck, ModelVariant, Results
+from reportgen.results import EmbeddingRun, ModelVariant, Results
+from reportgen.validity.functional import functional_problem, functional_tokens
+from reportgen.verdicts.sections import section_numbers
 from reportgen.verdicts.states import Reason, State, Statement, Verdict
+
+__all__ = ["CheckVerdict", "embedding_verdict", "functional_tokens", "functional_verdict", "run_verdict"]
 
 # Two ways of running the same fp16 model (FlagEmbedding vs transformers) agree to about 1e-2
 # on raw reranker logits and cosine scores; a larger gap means a different model or input.
 CROSS_RUN_TOLERANCE = 0.02
 
 _MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
-_USAGE = {k: re.compile(rf'"{k}"\s*:\s*(\d+)') for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
-
-
-def functional_tokens(fc: FunctionalCheck) -> tuple[int | None, int | None, bool]:
-    """(prompt, completion, derived): the completion count from total − prompt when the
-    response's usage was cut before ``completion_tokens`` (``derived`` is then True)."""
-    prompt, completion = fc.prompt_tokens, fc.completion_tokens
-    raw = (fc.raw_response or "").replace("\n", "")
-    found = {k: int(m.group(1)) for k, rx in _USAGE.items() if (m := rx.search(raw))}
-    prompt = prompt if prompt is not None else found.get("prompt_tokens")
-    if completion is None:
-        completion = found.get("completion_tokens")
-        if completion is None and prompt is not None and "total_tokens" in found:
-            return prompt, found["total_tokens"] - prompt, True
-    return prompt, completion, False
-
-
 #: The words the document prints today, and the verdict state each stands for.
 WORD_STATE: dict[str, State] = {"通过": "usable", "未通过": "unusable", "未判定": "undecidable", "未测": "undecidable"}
 
@@ -58,16 +44,12 @@ def functional_verdict(v: ModelVariant) -> CheckVerdict:
     fc = v.functional_check
     if fc is None:
         return CheckVerdict("未测", "未测（没有功能测试记录）", "not_run")
-    if fc.error:
-        return CheckVerdict("未通过", f"未通过：请求出错（{fc.error}）", "request_error")
+    problem = functional_problem(fc)
+    if problem is not None:  # the rule functional_failed words the same problem (validity.functional)
+        code, words = problem
+        return CheckVerdict("未通过", f"未通过：{words.zh}", code)
     text = (fc.response_text or "").strip()
-    prompt, completion, _ = functional_tokens(fc)
-    if not text:
-        if completion:  # the server generated tokens that decode to nothing (special or blank tokens)
-            return CheckVerdict("未通过", f"未通过：返回内容为空（生成了 {completion} 个词元，解码后没有文字）", "empty_answer")
-        return CheckVerdict("未通过", "未通过：返回内容为空", "empty_answer")
-    if fc.finish_reason not in (None, "stop", "length"):
-        return CheckVerdict("未通过", f"未通过：结束原因为 {fc.finish_reason}", "finish_reason")
+    _, completion, _ = functional_tokens(fc)
     parts = [f"返回 {len(text)} 个字符的中文回答"]
     if completion is not None:
         parts.append(f"输出 {completion} 个词元")
@@ -122,7 +104,8 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> CheckVerdict:
 def embedding_verdict(results: Results) -> list[Statement]:
     """One sentence per embedding / reranker run for the conclusion, with its section."""
     out = []
-    for kind, number, name in (("embedding", 5, "向量模型"), ("reranker", 6, "重排序模型")):
+    sections = section_numbers(results)
+    for kind, number, name in (("embedding", sections.embedding, "向量模型"), ("reranker", sections.reranker, "重排序模型")):
         runs = [r for r in results.embeddings if r.kind == kind]
         models: list[str] = []
         for r in runs:

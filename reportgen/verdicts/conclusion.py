@@ -9,7 +9,7 @@ and reasons (``.outcome``). The page itself is worded by ``reportgen.report.conc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportgen.results import Finding, ModelVariant, Results, ServingCell
 from reportgen.validity import cell_findings, cell_order, cell_status
@@ -55,6 +55,16 @@ class Conclusion:
     limits: list[Statement]
     cells: int  # serving cells with metrics
     usable_cells: int  # of those, VALID or WARNING
+    identity: list[Statement] = field(default_factory=list)  # variants that are one deployment, labels that claim too much
+
+
+#: Findings that say a variant is not the deployment its label names (the 结论 states each).
+IDENTITY_RULES = ("same_deployment", "quantization_label")
+
+
+def identity(findings: list[Finding]) -> list[Statement]:
+    """One sentence per variant-identity finding, in its own words (section 2 shows the deployments)."""
+    return [Statement(f.message_zh or f.message, "2") for f in findings if f.check in IDENTITY_RULES]
 
 
 def remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup]:
@@ -65,6 +75,8 @@ def remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup]
             if c.metrics is None:
                 continue
             for f in cell_findings(findings, v.label, c.key):
+                if f.severity == "note":
+                    continue  # a note marks a figure; the cell needs neither re-measuring nor review
                 cause = causes.cause_of(f)
                 if f.severity != "error" and cell_status(findings, v.label, c.key) == "INVALID":
                     continue  # the cell is re-measured for its errors anyway
@@ -87,6 +99,8 @@ def remeasure(results: Results, findings: list[Finding]) -> list[RemeasureGroup]
             words = "TTFT 短得不可能：" + "、".join(str(n) for n in inputs) + " 词元的输入在这么短的时间内无法完成预填充"
         if cause.key == "short_output":
             words = _short_output_words(by_variant)
+        if cause.key == "overload":
+            words = causes.overload_words([f for f in findings if f.check == "open_loop_overload"])
         cells = tuple((label, tuple(cs)) for label, cs in by_variant.items())
         out.append(RemeasureGroup(cause=words, cells=cells, remedy=cause.remedy, severity=severity, codes=tuple(codes)))
     return out
@@ -135,7 +149,7 @@ def limits(results: Results) -> list[Statement]:
 def conclusion_verdicts(results: Results, findings: list[Finding]) -> Conclusion:
     """Every verdict of the 结论, from the results and this render's findings."""
     base = baseline(results.variants)
-    accuracy = variant_accuracy(results)
+    accuracy = variant_accuracy(results, findings)
     by_label = {va.label: va for va in accuracy}
     variants = [
         VariantVerdicts(v, performance_verdict(v, base, findings), by_label[v.label], functional_verdict(v))
@@ -146,4 +160,5 @@ def conclusion_verdicts(results: Results, findings: list[Finding]) -> Conclusion
     return Conclusion(
         base=base, variants=variants, accuracy=accuracy, checks=embedding_verdict(results),
         remeasure=remeasure(results, findings), limits=limits(results), cells=len(measured), usable_cells=usable,
+        identity=identity(findings),
     )

@@ -7,6 +7,7 @@ the text is not the tool's output at all, so the caller can record the fact as "
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,16 +85,20 @@ def find_bus_id(text: str) -> str | None:
 
 
 def num(text: str | None) -> float | None:
-    """The first number in text, or None (``N/A``, ``NA``, empty)."""
+    """The first number in text, exponent included (``1e308`` is 1e308, not 1), or None
+    (``N/A``, ``NA``, empty, or a number no float can hold)."""
     if text is None:
         return None
-    m = re.search(r"-?\d+(?:\.\d+)?", text)
-    return float(m.group()) if m else None
+    m = re.search(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)
+    if not m:
+        return None
+    v = float(m.group())
+    return v if math.isfinite(v) else None
 
 
 def intnum(text: str | None) -> int | None:
     v = num(text)
-    return int(v) if v is not None else None
+    return int(v) if v is not None and abs(v) < 2**63 else None
 
 
 _UNITS = {

@@ -214,6 +214,8 @@ QUERY_FIELDS = (
     "pcie.link.gen.current", "pcie.link.width.current", "clocks.max.sm", "clocks.max.memory",
 )
 TELEMETRY_FIELDS = ("index", "power.draw", "temperature.gpu", "utilization.gpu", "memory.used")
+# nvidia-smi also gives the SM clock (throttling in a soak); ixsmi keeps the fields it is known to accept
+NVIDIA_TELEMETRY_FIELDS = (*TELEMETRY_FIELDS, "clocks.sm")
 
 
 def parse_csv(text: str, fields: tuple[str, ...] | list[str] | None = None) -> SmiReport:
@@ -273,6 +275,9 @@ def parse_csv(text: str, fields: tuple[str, ...] | list[str] | None = None) -> S
         for k in ("compute_cap", "pstate"):
             if na(row.get(k)):
                 dev.extra[k] = row[k]
+        clock = num(na(row.get("clocks.sm")))
+        if clock is not None:
+            dev.extra["clock_sm_mhz"] = clock
         if na(row.get("driver_version")):
             rep.driver_version = row["driver_version"]
         rep.devices.append(dev)
