@@ -282,7 +282,7 @@ class RequestRecord(_Model):
     scheduled_s: float | None = None  # open loop: when the arrival process said to send it (start_s - this = lateness)
     first_answer_s: float | None = None  # reasoning models: first chunk of answer content (not reasoning)
     target_output_tokens: int | None = None  # variable-length datasets: the output length this request asked for
-    response_model: str | None = None  # the "model" its first token chunk named (the served model)
+    response_model: str | None = None  # the "model" its first token chunk named (who answered)
     chunks_after_done: int | None = None  # SSE events after [DONE]: not timed, not counted (None: none came)
 
     @property
@@ -485,7 +485,8 @@ class ServingCell(_Model):
     prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
     request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
     # the "model" names the server's chunks carried (RequestRecord.response_model), distinct, first seen
-    # first; normally one, the requested request_params["model"]; empty when none named one or not measured
+    # first; normally one, the requested request_params["model"]; empty when none named one or not measured.
+    # What answered, per cell; ServerSettings.served_models is what /v1/models listed before the run
     response_models: list[str] = Field(default_factory=list)
     interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
 
