@@ -99,7 +99,11 @@ def main() -> None:
                   f"P99 {r['lateness_p99_ms']:.3f} ms, max {r['lateness_max_ms']:.2f} ms, failed {r['failed']}")
     finally:
         stub.terminate()
-        stub.wait(10)
+        try:
+            stub.wait(10)
+        except subprocess.TimeoutExpired:  # a starved stub still serving its backlog
+            stub.kill()
+            stub.wait()
     load = os.getloadavg()[0]
     from client_overhead import commit
 
