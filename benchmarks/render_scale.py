@@ -22,8 +22,8 @@ BLOCK = REPO / "tests" / "fixtures" / "vllm-bench" / "vllm-0.32-cpu-bench-serve-
 
 
 def build(n: int):  # noqa: ANN201 - reportgen.results.Results
+    from reportgen.importers.cells import RunParams
     from reportgen.importers.formats import parse_any
-    from reportgen.importers.vllm_log import RunParams
     from reportgen.results import Results
 
     _, items = parse_any(BLOCK.read_text(encoding="utf-8"), BLOCK.name, RunParams(input_len=8192, output_len=256),

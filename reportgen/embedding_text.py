@@ -19,3 +19,11 @@ def text_kind_zh(kind: str) -> str:
 
 
 __all__ = ["text_kind_zh"]
+
+
+#: How an embedding or reranker run was served, in the document's words.
+MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
+
+
+def mode_name(mode: str) -> str:
+    return MODE_ZH.get(mode, mode)

@@ -9,9 +9,10 @@
 #   DATASETS     ceval/ gsm8k/ mmlu/ in their original formats   (datasets)
 #   PORT         where the server listens on 127.0.0.1           (18765)
 #   REPORTGEN    the reportgen command (default: .venv/bin/reportgen, else reportgen on PATH)
+#   RESUME=1     continue the partial results a failed run left beside OUT (collect --resume)
 # Only one real vLLM server at a time on a shared machine: wrap the call in `flock /tmp/vllm.lock`.
 # The plan is filled in under a temporary folder; the results file is written beside OUT and
-# renamed over it, so a failed run leaves the old sample untouched. Paths of this machine are
+# renamed over it, so a failed run leaves the old sample untouched (and its partial results, for RESUME=1). Paths of this machine are
 # replaced by the repository-relative defaults in the saved file (the sample names no machine path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ done
 venv="$(cd "$venv" && pwd)"; models="$(cd "$models" && pwd)"; datasets="$(cd "$datasets" && pwd)"
 work="$(mktemp -d /tmp/rg-live-XXXXXX)"   # short: vLLM's IPC socket paths must stay under 107 characters
 part="${out%.json}.partial.json"
-trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+trap 'rm -rf "$work"' EXIT   # the partial results stay on failure: RESUME=1 continues them
 mkdir -p "$work/cache" "$work/tmp"
 # each variant of the plan appends its own --dtype (bfloat16, float32)
 serve="exec $venv/bin/vllm serve $models/tiny-qwen2 --host 127.0.0.1 --port $port --max-model-len 9000 --enforce-eager"
@@ -58,7 +59,7 @@ ref_serve=(env VLLM_CPU_KVCACHE_SPACE=1 VLLM_CPU_OMP_THREADS_BIND=auto HF_HUB_OF
            --dtype float32 --enforce-eager)
 setsid "${ref_serve[@]}" >"$work/reference-server.log" 2>&1 &
 ref_pid=$!
-trap 'kill -TERM -- "-$ref_pid" 2>/dev/null; rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+trap 'kill -TERM -- "-$ref_pid" 2>/dev/null; rm -rf "$work"' EXIT
 python3 - "http://127.0.0.1:$port/health" "$ref_pid" <<'PY' || { tail -20 "$work/reference-server.log" >&2; exit 1; }
 import os, sys, time, urllib.request
 url, pid = sys.argv[1], int(sys.argv[2])
@@ -81,7 +82,7 @@ PY
   --card "本机 CPU（float32 参考）" --model-name tiny-qwen2 --limit 60 --max-tokens 32 -o "$work/reference.json"
 kill -TERM -- "-$ref_pid"
 wait "$ref_pid" 2>/dev/null || true
-trap 'rm -rf "$work" "$part" "${part%.json}-logs"' EXIT
+trap 'rm -rf "$work"' EXIT
 python3 - "$work/plan.toml" "$port" "$models" "$datasets" "$serve" "$env_lines" "$work/reference.json" <<'PY'
 import sys
 dst, port, models, datasets, serve, env, reference = sys.argv[1:]
@@ -91,8 +92,10 @@ for key, value in (("@PORT@", port), ("@MODELS@", models), ("@DATASETS@", datase
     text = text.replace(key, value)
 open(dst, "w", encoding="utf-8").write(text)
 PY
-rm -f "$part"
-HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part"
+resume=()
+if [[ "${RESUME:-}" == 1 && -e "$part" ]]; then resume=(--resume); else rm -rf "$part" "${part%.json}-logs"; fi
+HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "${rg[@]}" collect --plan "$work/plan.toml" -o "$part" "${resume[@]}" || {
+  echo "build-live-sample.sh: collect failed; its partial results are kept in $part (RESUME=1 continues them)" >&2; exit 1; }
 # The sample names no path of the machine it was made on.
 python3 - "$part" "$venv" "$models" "$datasets" "$work" "$PWD" "$HOME" "$out" <<'PY'
 import sys
@@ -108,4 +111,5 @@ PY
 "${rg[@]}" validate "$part" >/dev/null || echo "build-live-sample.sh: validate reports findings (see: reportgen validate $out)" >&2
 chmod 644 "$part"
 mv "$part" "$out"
+rm -rf "${part%.json}-logs"
 echo "built $out"

@@ -119,7 +119,8 @@ def test_live_sample_conclusion_is_honest() -> None:
         else:
             assert v.operating_point == "无（没有满足延迟要求的用例）"
             assert re.search(rf"{label} 性能数据[^。]*没有满足延迟要求（{limits}[^）]*）的用例：TTFT 的 P99 最低为 \d+\.\d\d ms", text)
-    assert "没有有效用例" not in text and "通过：ceval" not in text
+    # valid cells that miss the limits are not "no valid cells" (a frontier of invalid probes may say so)
+    assert not re.search(r"性能数据[^\n]*没有有效用例", text) and "通过：ceval" not in text
     assert [s.text for s in c.checks if "通过" in s.text]  # embedding and reranker against their references
 
 

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from reportgen.importers.blocks import Block, infos_of, read_blocks
+from reportgen.importers.cells import RunParams
 from reportgen.importers.formats import FORMATS
 from reportgen.importers.ledger import NUMBER
-from reportgen.importers.vllm_log import RunParams
 from reportgen.results import AccuracyResult, ServingCell, ServingMetrics, Stats
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "real"

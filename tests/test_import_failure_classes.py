@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from reportgen.cli import cli
 from reportgen.importers.blocks import read_blocks
+from reportgen.importers.cells import RunParams
 from reportgen.importers.formats import FORMATS
-from reportgen.importers.vllm_log import RunParams
 from reportgen.results import Results, load_results
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"

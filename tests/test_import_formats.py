@@ -15,9 +15,10 @@ from conftest import FIXTURES
 from reportgen.cli import cli
 from reportgen.importers._text import clean_lines
 from reportgen.importers.blocks import segment
+from reportgen.importers.cells import RunParams
 from reportgen.importers.formats import FORMATS, formats_markdown, list_formats, parse_any
 from reportgen.importers.labels import RULES, match_precision, precision_from_label, precision_from_path
-from reportgen.importers.vllm_log import RunParams, parse_vllm_text
+from reportgen.importers.vllm_log import parse_vllm_text
 from reportgen.results import load_results
 from reportgen.validity import check_results
 

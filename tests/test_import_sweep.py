@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from reportgen.cli import cli
 from reportgen.importers.blocks import read_blocks
+from reportgen.importers.cells import RunParams
 from reportgen.importers.formats import FORMATS
 from reportgen.importers.sweep import SweepRun, apply_sweep, combination, sweep_runs
-from reportgen.importers.vllm_log import RunParams
 from reportgen.results import load_results
 
 SWEEP = Path(__file__).resolve().parent / "fixtures" / "vllm-bench" / "sweep-0.32-cpu" / "20261204_223518"

@@ -30,8 +30,8 @@ from collectors.hardware.parsers._common import ParseError
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines
 from reportgen.importers.blocks import read_blocks, segment
+from reportgen.importers.cells import ImportedCell, RunParams
 from reportgen.importers.formats import FORMATS, parse_any
-from reportgen.importers.vllm_log import ImportedCell, RunParams
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "real"
 FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md" and not p.name.endswith(".expected.json"))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from reportgen.importers.cells import RunParams
 from reportgen.importers.formats import parse_any
-from reportgen.importers.vllm_log import RunParams
 from reportgen.report.markdown import render_markdown
 from reportgen.report.serving_view import DETAIL_LIMIT
 from reportgen.results import Results

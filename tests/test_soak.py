@@ -107,7 +107,7 @@ def test_errors_throttling_and_restart_from_windows() -> None:
 
 def test_recommended_load_is_the_capacity_else_the_operating_point() -> None:
     r = load_results(REPO / "samples" / "live-cpu.json")
-    v = r.variant("FP16")
+    v = r.variant("BF16")
     (search,) = v.capacity
     assert search.capacity is not None
     assert recommended_load(r, v) == RecommendedLoad("concurrency", search.capacity, "capacity", search.input_len,
@@ -296,7 +296,7 @@ base_url = "{stub.base_url}"
 batch_sizes = [1, 2]
 input_len = 32
 output_len = 8
-rounds = 3
+rounds = 10                            # enough requests per cell for a steady window and a valid cell
 [functional_check]
 enabled = false
 [[variants]]
@@ -321,6 +321,7 @@ currency = "元"
     assert r.exit_code == 0, r.output
     res = load_results(out)
     v = res.variant("FP16")
+    assert len(v.soak) == 1, r.output
     (run,) = v.soak
     assert (run.concurrency, run.load_origin) == (2, "operating_point")  # the largest valid batch
     assert len(run.windows) == 4 and v.cards == 1
@@ -328,3 +329,39 @@ currency = "元"
     md = render_markdown(res)
     assert "稳定性测试" in md and "来源：推荐工作点（最大有效批大小）" in md and "性能前沿" in md
     assert json.loads(out.read_text())["schema_version"] == 3
+
+
+def test_collect_skips_a_soak_with_no_load_and_keeps_the_run(tokdir: Path, tmp_path: Path) -> None:
+    """A soak at the recommended load when the plan's limits rule out every cell: one line says the soak
+    was skipped and why; the measured cells are kept and the variant's server is not marked failed."""
+    stub = Stub(tokdir, ttft=0.02, extra=["--tpot", "0.005"])
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f"""
+[server]
+base_url = "{stub.base_url}"
+[serving]
+batch_sizes = [1]
+input_len = 32
+output_len = 8
+rounds = 3
+slo = {{ ttft_p99_ms = 0.001 }}
+[functional_check]
+enabled = false
+[[variants]]
+label = "FP16"
+served_model_name = "stub-model"
+tokenizer = "{tokdir}"
+[soak]
+enabled = true
+duration = "4s"
+window = "1s"
+""", encoding="utf-8")
+    out = tmp_path / "c.json"
+    try:
+        r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "serving,soak", "-o", str(out)])
+    finally:
+        stub.stop()
+    assert r.exit_code == 0, r.output
+    assert "soak: FP16: skipped: no load for the soak" in r.output
+    v = load_results(out).variant("FP16")
+    assert v.soak == [] and len(v.serving) == 1 and v.server.error is None

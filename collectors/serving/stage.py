@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import click
 import httpx
 
 from collectors.auth import ApiKey, bearer, variant_api_keys
@@ -40,7 +41,7 @@ from reportgen.slo import resolve_slo
 
 __all__ = [
     "capacity_settings", "cell_plans", "check_alive", "identify_server", "measure_capacity", "measure_variant",
-    "measure_soak", "resolve_model", "run_serving_stage", "soak_settings", "variant_slo",
+    "NoSoakLoad", "measure_soak", "resolve_model", "run_serving_stage", "soak_settings", "variant_slo",
 ]
 
 
@@ -200,6 +201,11 @@ def measure_capacity(
     )
 
 
+class NoSoakLoad(ReportgenError):
+    """The plan asks for a soak at the recommended load and the variant has none: the soak is skipped
+    (said on the console), the variant's server is not marked failed."""
+
+
 def soak_settings(sp: SoakPlan, serving: ServingPlan, results: Results, variant: ModelVariant) -> SoakSettings:
     """The soak a plan's ``[soak]`` asks for: its load, or the variant's recommended operating point
     (``reportgen.soak.recommended_load``, at the lengths it was found at); lengths default to
@@ -211,9 +217,9 @@ def soak_settings(sp: SoakPlan, serving: ServingPlan, results: Results, variant:
     if concurrency is None and rate is None:
         rec = recommended_load(results, variant)
         if rec is None:
-            raise ReportgenError(
-                f"{variant.label}: no load for the soak: the plan's [soak] gives no concurrency or request_rate, and "
-                "the variant has no capacity search answer or valid batch-size cell to take the operating point from")
+            raise NoSoakLoad(
+                "no load for the soak: the plan's [soak] gives no concurrency or request_rate, and the variant has no "
+                "capacity search answer or valid batch-size cell within the limits to take the operating point from")
         origin, in_len, out_len = rec.origin, rec.input_len, rec.output_len  # the lengths the load was found at
         concurrency, rate = (int(rec.value), None) if rec.by == "concurrency" else (None, rec.value)
     limits, preset = variant_slo(sp.slo, variant)
@@ -440,11 +446,16 @@ def _run_variant(
         if plan.soak.enabled:
             from collectors.serving.progress import ConsoleSoakProgress
 
-            measure_soak(
-                base_url, variant, soak_settings(plan.soak, plan.serving, store.results, variant), plan.serving, store,
-                model=model, tokenizer_dir=vp.tokenizer, resume=resume, sampler=sampler, api_key=api_key,
-                progress=ConsoleSoakProgress() if isinstance(progress, ConsoleProgress) else None,
-            )
+            try:
+                settings = soak_settings(plan.soak, plan.serving, store.results, variant)
+            except NoSoakLoad as e:
+                click.echo(f"soak: {vp.label}: skipped: {e}", err=True)
+            else:
+                measure_soak(
+                    base_url, variant, settings, plan.serving, store,
+                    model=model, tokenizer_dir=vp.tokenizer, resume=resume, sampler=sampler, api_key=api_key,
+                    progress=ConsoleSoakProgress() if isinstance(progress, ConsoleProgress) else None,
+                )
         check_alive(base_url, server, api_key=api_key)
     finally:
         if server is not None:

@@ -221,7 +221,7 @@ def stage_soak(ctx: CollectContext) -> None:
     from collectors.hardware.telemetry import TelemetrySampler
     from collectors.serving.progress import ConsoleSoakProgress
     from collectors.serving.server import wait_ready
-    from collectors.serving.stage import measure_soak, resolve_model, soak_settings
+    from collectors.serving.stage import NoSoakLoad, measure_soak, resolve_model, soak_settings
     from reportgen.energy import tdp_of
 
     keys = variant_api_keys(plan, ctx.api_key)
@@ -233,7 +233,12 @@ def stage_soak(ctx: CollectContext) -> None:
         base_url = (vp.base_url or plan.server.base_url).rstrip("/")
         model = resolve_model(vp.request_model, wait_ready(base_url, 30.0, api_key=keys[vp.label]), explicit=vp.served_model_name is not None)
         variant.served_model_name = model
-        measure_soak(base_url, variant, soak_settings(plan.soak, plan.serving, ctx.store.results, variant), plan.serving,
+        try:
+            settings = soak_settings(plan.soak, plan.serving, ctx.store.results, variant)
+        except NoSoakLoad as e:
+            ctx.echo(f"soak: {vp.label}: skipped: {e}")
+            continue
+        measure_soak(base_url, variant, settings, plan.serving,
                      ctx.store, model=model, tokenizer_dir=vp.tokenizer, resume=ctx.resume,
                      progress=ConsoleSoakProgress(), api_key=keys[vp.label],
                      sampler=TelemetrySampler(ctx.host, tdp_w=tdp_of(ctx.store.results)))  # type: ignore[arg-type]

@@ -15,12 +15,12 @@ from reportgen._io import read_text
 from reportgen.commands._options import number
 from reportgen.errors import InputFormatError
 from reportgen.importers.blocks import Block, infos_of, read_blocks
+from reportgen.importers.cells import ImportedCell, RunParams
 from reportgen.importers.formats import formats_of, list_formats, no_format
 from reportgen.importers.manual import apply_manual, parse_manual
-from reportgen.importers.merge import add_accuracy, add_cell, merge_renderings, merge_samples, number_repeats
+from reportgen.importers.merge import CellIndex, add_accuracy, add_cell, merge_renderings, merge_samples, number_repeats
 from reportgen.importers.sweep import SweepRun, apply_sweep, sweep_runs
 from reportgen.importers.swift_eval import ImportedAccuracy
-from reportgen.importers.vllm_log import ImportedCell, RunParams
 from reportgen.ranges import Concurrency, Tokens
 from reportgen.results import Invocation, Results, ResultsStore, utc_now
 
@@ -173,7 +173,8 @@ def _apply(read: _Read) -> Callable[[Results], Sequence[str]]:
         cells, merged = merge_renderings(read.cells)
         scores, joined = merge_samples(read.scores)
         out += merged + joined
-        out += [add_cell(r, it) for it in number_repeats(cells)]
+        index = CellIndex()
+        out += [add_cell(r, it, index) for it in number_repeats(cells)]
         out += [line for g in scores for line in add_accuracy(r, g)]
         out += read.accounts
         return out

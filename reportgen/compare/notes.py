@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from reportgen.compare.matching import model_id, model_name
 from reportgen.compare.messages import say, thing
+from reportgen.embedding_text import mode_name
 from reportgen.messages import Msg
-from reportgen.report.embedding_view import mode_name
 from reportgen.results import Results
 from reportgen.variant_roles import MODE_ZH, variant_kind
 

@@ -27,10 +27,10 @@ from reportgen.compare.texts import (
     summary_text,
     value_text,
 )
+from reportgen.embedding_text import mode_name
 from reportgen.report import formatting as fmt
 from reportgen.report.capacity_view import slo_zh
 from reportgen.report.cover_view import period_text, signature_rows
-from reportgen.report.embedding_view import mode_name
 from reportgen.report.findings_view import finding_totals
 from reportgen.report.view import Table
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
+from reportgen.importers.cells import ImportedCell, RunParams, stat_path, stats_from
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import Reading
-from reportgen.importers.vllm_log import ImportedCell, RunParams, stat_path, stats_from
 from reportgen.redact import redact_optional
 from reportgen.results import ServingCell, ServingMetrics, Stats
 

@@ -23,10 +23,10 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, to_float
+from reportgen.importers.cells import ImportedCell, RunParams, stat_path, summary_metrics
 from reportgen.importers.finders import table_extent
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import Reading
-from reportgen.importers.vllm_log import ImportedCell, RunParams, stat_path, summary_metrics
 from reportgen.results import ServingCell
 
 _TITLE = re.compile(r"(?:NVIDIA (?:AIPerf|GenAI-Perf)\s*\|\s*)?LLM Metrics\s*$")

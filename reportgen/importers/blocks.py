@@ -24,8 +24,8 @@ from reportgen.errors import InputFormatError
 from reportgen.importers.ledger import Account, Number, account, json_numbers, text_numbers
 
 if TYPE_CHECKING:
+    from reportgen.importers.cells import RunParams
     from reportgen.importers.formats import ImportFormat
-    from reportgen.importers.vllm_log import RunParams
     from reportgen.results import ImportInfo
 
 
@@ -163,17 +163,31 @@ def _unclaimed(view: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def block_view(lines: Sequence[str], blocks: Sequence[Block], block: Block, *, ends_whole: bool = True) -> str:
-    """The text a parser reads for ``block``: its own lines and the unclaimed lines before it;
+    """The text a parser reads for ``block``: its own lines and the unclaimed lines before it (back
+    to the previous block of its format);
     every other block's lines, and everything after it, blank (line numbers stay the file's).
     It ends with a line end unless the block is the file's end and the file stops mid-line
     (``ends_whole`` false: a paste cut short, whose last value may be cut too)."""
-    out = list(lines[: block.last + 1])
-    for b in blocks:
-        if b is block or b.fmt is None or b.first > block.last:
+    # the context of a block starts after the previous block of its own format: that block took the
+    # lines before it (a paste of thousands of runs would otherwise give each run all earlier settings),
+    # unless the format shares one command among its blocks
+    at = blocks.index(block) if block.index >= len(blocks) or blocks[block.index] is not block else block.index
+    start = 0
+    if block.fmt is not None and not block.fmt.shared_context:
+        start = next((blocks[j].last + 1 for j in range(at - 1, -1, -1) if blocks[j].fmt is block.fmt), 0)
+    out = list(lines[start : block.last + 1])
+    # blocks are in file order: the ones overlapping [start, block.last] are a run ending at this one
+    k = at
+    while k > 0 and blocks[k - 1].last >= start:
+        k -= 1
+    for b in blocks[k:]:
+        if b.first > block.last:
+            break
+        if b is block or b.fmt is None or b.last < start:
             continue
-        _mask(out, b.first, min(b.last, block.last))
+        _mask(out, max(b.first, start) - start, min(b.last, block.last) - start)
     whole = ends_whole or block.last < len(lines) - 1
-    return "\n".join(out) + ("\n" if whole else "")
+    return "\n" * start + "\n".join(out) + ("\n" if whole else "")  # line numbers stay the file's
 
 
 def scan(lines: Sequence[str], block: Block) -> list[Number]:

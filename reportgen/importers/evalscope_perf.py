@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
+from reportgen.importers.cells import RATE_FIELDS, ImportedCell, RunParams, summary_metrics
 from reportgen.importers.finders import extent, structured
 from reportgen.importers.labels import model_name_from_path, precision_from_label
 from reportgen.importers.ledger import Reading
-from reportgen.importers.vllm_log import RATE_FIELDS, ImportedCell, RunParams, summary_metrics
 from reportgen.results import ServingCell
 
 _SUMMARY = re.compile(r"Benchmarking summary\s*:?", re.IGNORECASE)

@@ -21,6 +21,7 @@ from reportgen.importers import smi_blocks
 from reportgen.importers.aiperf import json_scope as aiperf_scope
 from reportgen.importers.aiperf import parse_aiperf
 from reportgen.importers.aiperf_table import find_aiperf_tables, parse_aiperf_table
+from reportgen.importers.cells import ImportedCell, RunParams
 from reportgen.importers.evalscope_perf import find_summaries, parse_evalscope_perf
 from reportgen.importers.evalscope_table import find_evalscope_tables, parse_evalscope_table
 from reportgen.importers.guidellm import find_guidellm, parse_guidellm
@@ -38,7 +39,7 @@ from reportgen.importers.opencompass import find_opencompass_tables, parse_openc
 from reportgen.importers.swift_eval import ImportedAccuracy, find_swift_blocks, parse_swift_eval
 from reportgen.importers.vllm_early import find_early_blocks, parse_early
 from reportgen.importers.vllm_json import parse_result_lines, parse_vllm_json
-from reportgen.importers.vllm_log import ImportedCell, RunParams, find_blocks, parse_vllm_text
+from reportgen.importers.vllm_log import find_blocks, parse_vllm_text
 
 Imported = list[ImportedCell] | list[ImportedAccuracy]
 Kind = Literal["serving", "accuracy", "hardware"]
@@ -59,6 +60,9 @@ class ImportFormat:
     json_scope: Callable[[Any], Any] | None = None  # the part of the object the accounting counts
     json_group: bool = False  # one object per line, all of them one block (per-sample records)
     aligned: bool = False  # tables aligned by spaces (for the format-blind number scan)
+    # a block reads settings printed before earlier blocks of its format (one command, many results);
+    # otherwise its context starts after the previous one (``blocks.block_view``)
+    shared_context: bool = False
     parse_hardware: Callable[[str], str] | None = None  # hardware: a one-line summary
 
 
@@ -190,6 +194,7 @@ FORMATS: tuple[ImportFormat, ...] = (
         "ms-swift 2.x with llmuses 0.3 - 0.4", "[INFO:swift] result: {'ceval': 0.6657, 'gsm8k': 0.7915, 'bbh': 0.2439, 'mmlu': 0.6846}",
         "every benchmark score of each result line or report table, the variant from --model_id_or_path",
         lambda t, s, o: parse_swift_eval(t, s, precision=o.precision, model=o.model), find=find_swift_blocks,
+        shared_context=True,  # one `swift eval --model_id_or_path` command, then a result line per benchmark
     ),
     ImportFormat(
         "sglang-text", "serving", "SGLang python -m sglang.bench_serving printed result", "SGLang 0.3 - 0.5",

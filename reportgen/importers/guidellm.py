@@ -24,9 +24,9 @@ from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, to_float
+from reportgen.importers.cells import ImportedCell, RunParams, summary_metrics
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import Reading
-from reportgen.importers.vllm_log import ImportedCell, RunParams, summary_metrics
 from reportgen.results import ServingCell
 
 _V2_START = re.compile(r"^\s*Benchmarks (?:Metadata|Info|Stats)\s*:\s*$")

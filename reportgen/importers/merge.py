@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from reportgen.importers.cells import ImportedCell
 from reportgen.importers.labels import PrecisionInfo
 from reportgen.importers.swift_eval import ImportedAccuracy
-from reportgen.importers.vllm_log import ImportedCell
 from reportgen.results import AccuracyResult, CellKey, ImportInfo, ModelVariant, Rendering, Results, ServingCell
 
 
@@ -64,11 +64,17 @@ def number_repeats(items: list[ImportedCell]) -> list[ImportedCell]:
     """Give blocks of one import that share a variant and cell key the repeat numbers 0, 1, ...
     (a second block of the same case is another run of it, never a replacement)."""
     seen: set[tuple[str, CellKey]] = set()
+    free: dict[tuple[str, CellKey], int] = {}  # per case, the lowest repeat number not yet taken
     for it in items:
         c = it.cell
+        case = (it.label, c.key.case())
+        if c.repeat == 0:
+            c.repeat = free.get(case, 0)
         while (it.label, c.key) in seen:
             c.repeat += 1
         seen.add((it.label, c.key))
+        if c.repeat == free.get(case, 0):
+            free[case] = c.repeat + 1
     return items
 
 
@@ -162,13 +168,18 @@ def merge_renderings(items: list[ImportedCell]) -> tuple[list[ImportedCell], lis
     """Items with the renderings of one run merged (the richer kept); the lines to print."""
     out: list[ImportedCell] = []
     lines: list[str] = []
+    runs: dict[tuple[int, int, int], list[int]] = {}  # run signature -> positions in out (linear over many blocks)
     for it in items:
-        twin = next((x for x in out if same_run(x.cell, it.cell)), None)
-        if twin is None:
+        sig = _run_signature(it.cell)
+        at = next((k for k in runs.get(sig, []) if same_run(out[k].cell, it.cell)), None) if sig else None
+        if at is None:
+            if sig is not None:
+                runs.setdefault(sig, []).append(len(out))
             out.append(it)
             continue
+        twin = out[at]
         if _richness(it) > _richness(twin) or (twin.model_path is None and it.model_path is not None and _richness(it) == _richness(twin)):
-            out[out.index(twin)] = it
+            out[at] = it
             twin, it = it, twin
         lines += merge_into(twin, it)
     return out, lines
@@ -179,12 +190,55 @@ def _same_block(a: ServingCell, b: ServingCell) -> bool:
     return ia is not None and ib is not None and ia.printed == ib.printed and ia.text == ib.text and ia.format == ib.format
 
 
-def add_cell(results: Results, item: ImportedCell) -> str:
+def _run_signature(c: ServingCell) -> tuple[int, int, int] | None:
+    """What ``same_run`` requires to be equal, as a hash key (None: the cell cannot be one run with another)."""
+    m = c.metrics
+    return (m.completed, m.total_input_tokens, m.total_output_tokens) if m is not None and m.completed else None
+
+
+class CellIndex:
+    """The cells of each variant by key and by run signature, so that adding thousands of imported
+    cells takes linear time. An entry is dropped when its variant changes other than by an append."""
+
+    def __init__(self) -> None:
+        self._by: dict[int, tuple[dict[CellKey, ServingCell], dict[tuple[int, int, int], list[ServingCell]]]] = {}
+
+    def of(self, v: ModelVariant) -> tuple[dict[CellKey, ServingCell], dict[tuple[int, int, int], list[ServingCell]]]:
+        if id(v) not in self._by:
+            keys: dict[CellKey, ServingCell] = {}
+            runs: dict[tuple[int, int, int], list[ServingCell]] = {}
+            for x in v.serving:
+                keys.setdefault(x.key, x)
+                self._note_run(runs, x)
+            self._by[id(v)] = (keys, runs)
+        return self._by[id(v)]
+
+    @staticmethod
+    def _note_run(runs: dict[tuple[int, int, int], list[ServingCell]], x: ServingCell) -> None:
+        if x.source == "imported" and (sig := _run_signature(x)) is not None:
+            runs.setdefault(sig, []).append(x)
+
+    def appended(self, v: ModelVariant, c: ServingCell) -> None:
+        keys, runs = self.of(v)
+        keys.setdefault(c.key, c)
+        self._note_run(runs, c)
+
+    def forget(self, v: ModelVariant) -> None:
+        self._by.pop(id(v), None)
+
+
+def add_cell(results: Results, item: ImportedCell, index: CellIndex | None = None) -> str:
+    """Add one imported cell (another rendering of a run already there merges with it; a cell of the
+    same key replaces it); the line to print. ``index`` (one per import) keeps it linear over many."""
+    index = index or CellIndex()
     v = variant_for(results, item.precision, model=item.model, model_path=item.model_path)
     c = item.cell
-    same = next((x for x in v.serving if x.key == c.key), None)
+    keys, runs = index.of(v)
+    same = keys.get(c.key)
     unchanged = same is not None and _same_block(same, c)
-    twin = None if unchanged else next((x for x in v.serving if x.source == "imported" and not _same_block(x, c) and same_run(x, c)), None)
+    sig = _run_signature(c)
+    twin = None if unchanged or sig is None else next(
+        (x for x in runs.get(sig, []) if not _same_block(x, c) and same_run(x, c)), None)
     if twin is not None:  # another rendering of a run already imported: one cell
         existing = ImportedCell(cell=twin, precision=item.precision)
         if _richness(item) > _richness(existing):
@@ -194,10 +248,15 @@ def add_cell(results: Results, item: ImportedCell) -> str:
             merge_into(existing, item)
             c = twin
         action = "merged with the existing cell of the same run"
-        replaced = False
+        index.forget(v)
+    elif same is not None:
+        _put(v.serving, c, lambda x: x.key == c.key)
+        action = "unchanged (the same block was imported before)" if unchanged else "replaced the existing cell"
+        index.forget(v)
     else:
-        replaced = _put(v.serving, c, lambda x: x.key == c.key)
-        action = "unchanged (the same block was imported before)" if unchanged else ("replaced the existing cell" if replaced else "added")
+        v.serving.append(c)
+        index.appended(v, c)
+        action = "added"
     m = c.metrics
     info = c.import_info
     where = f"{info.file} block {info.block}" if info else "?"

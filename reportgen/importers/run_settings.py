@@ -110,9 +110,9 @@ class RunNamespace:
     args: dict[str, Any]
 
 
-def find_namespaces(lines: list[str], source: str, *, strict: bool) -> list[RunNamespace]:
+def find_namespaces(lines: list[str], source: str, *, strict: bool, start: int = 0) -> list[RunNamespace]:
     found: list[RunNamespace] = []
-    i = 0
+    i = start
     while i < len(lines):
         pos = lines[i].find("Namespace(")
         if pos < 0:

@@ -22,10 +22,10 @@ import re
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, to_float
+from reportgen.importers.cells import ImportedCell, RunParams, summary_metrics
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import NUMBER, Reading
 from reportgen.importers.run_settings import command_args, find_namespaces
-from reportgen.importers.vllm_log import ImportedCell, RunParams, summary_metrics
 from reportgen.results import ServingCell
 
 _FIELDS = (

@@ -24,10 +24,10 @@ from typing import Any
 
 from reportgen._io import parse_json
 from reportgen.errors import InputFormatError
+from reportgen.importers.cells import ImportedCell, summary_metrics
 from reportgen.importers.labels import model_name_from_path, precision_from_label, precision_from_path
 from reportgen.importers.ledger import Reading
 from reportgen.importers.run_settings import dataset_of, length_keys, requested_lengths
-from reportgen.importers.vllm_log import ImportedCell, summary_metrics
 from reportgen.metrics import prefill_tps, serving_metrics
 from reportgen.redact import redact, redact_optional
 from reportgen.results import RequestRecord, ServingCell, ServingMetrics, is_exact_length

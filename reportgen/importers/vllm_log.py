@@ -26,14 +26,13 @@ recorded anywhere, the mean lengths (tokens / successful requests) are used, nam
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reportgen.errors import InputFormatError
 from reportgen.importers._text import clean_lines, halfwidth, split_value, to_float
+from reportgen.importers.cells import ImportedCell, RunParams, summary_metrics
 from reportgen.importers.labels import (
-    PrecisionInfo,
     match_precision,
     model_name_from_path,
     precision_from_label,
@@ -51,7 +50,7 @@ from reportgen.importers.run_settings import (
 )
 from reportgen.metrics import prefill_tps
 from reportgen.redact import redact, redact_optional
-from reportgen.results import ServingCell, ServingMetrics, Stats, is_exact_length
+from reportgen.results import ServingCell, is_exact_length
 
 _HEADER = re.compile(r"^(?P<pre>.*?)=+\s*Serving Benchmark Result\b[^=]*=+\s*$")
 _RULER = re.compile(r"^\s*[-=]{3,}.*[-=]{3,}\s*$|^\s*={3,}\s*$")
@@ -82,129 +81,6 @@ _MAX_CONC = ("maximum request concurrency", "max request concurrency", "max reqe
 _BURST = ("burstiness factor",)
 _PARAMS = set(_RATE + _MAX_CONC + _BURST + ("backend",))
 _STAT_NAME = {"e2e latency": "e2el"}
-
-
-# throughput field -> its count from (completed, input tokens, output tokens)
-_RATES: tuple[tuple[str, Callable[[int, int, int], int]], ...] = (
-    ("request_throughput", lambda n, tin, tout: n),
-    ("input_throughput", lambda n, tin, tout: tin),
-    ("output_throughput", lambda n, tin, tout: tout),
-    ("total_token_throughput", lambda n, tin, tout: tin + tout),
-)
-RATE_FIELDS = tuple(name for name, _ in _RATES)  # the throughputs a summary may print
-
-
-def stats_from(given: Mapping[str, float], n: int) -> Stats:
-    """``Stats`` from ``{"mean": .., "median": .., "p99": .., "p95": ..}``: the named fields
-    where ``Stats`` has them, every other percentile in ``percentiles``."""
-    kw: dict[str, Any] = {}
-    pct: dict[str, float] = {}
-    for k, v in given.items():
-        if k in ("mean", "median", "std", "min", "max", "p90", "p99"):
-            kw[k] = v
-        else:
-            pct[k] = v
-    return Stats(n=n, percentiles=pct, **kw)
-
-
-_STAT_FIELDS = ("mean", "median", "std", "min", "max", "p90", "p99")
-
-
-def stat_path(metric: str, stat: str) -> str:
-    """``("ttft", "p95")`` -> ``metrics.ttft_ms.percentiles.p95``; ``("e2el", "mean")`` ->
-    ``metrics.e2el_ms.mean``: where a printed statistic goes."""
-    where = stat if stat in _STAT_FIELDS else f"percentiles.{stat}"
-    return f"metrics.{metric}_ms.{where}"
-
-
-def summary_metrics(
-    values: Mapping[str, float],
-    stats: Mapping[str, Mapping[str, float]],
-    *,
-    failed: int,
-    derived: list[str],
-    reading: Reading | None = None,
-    labels: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> ServingMetrics:
-    """``ServingMetrics`` from a printed (or saved) summary, shared by the serving importers.
-
-    ``values`` holds ``completed``, ``duration_s``, ``total_input_tokens``, ``total_output_tokens``
-    and whichever throughputs were given (by field name); a throughput not given is count /
-    duration and its name is appended to ``derived``. ``stats``: metric ("ttft", "tpot", "itl",
-    "e2el") -> the statistics given (n = completed). ``extra``: further ``ServingMetrics`` fields.
-    With a ``reading``, each field is recorded as resting on its printed label (``labels``: value
-    key or ``"ttft.p99"`` -> label), a throughput computed here on the labels of its inputs."""
-    completed = int(values["completed"])
-    duration = values["duration_s"]
-    tin, tout = int(values["total_input_tokens"]), int(values["total_output_tokens"])
-    lab = dict(labels or {})
-    rates: dict[str, float] = {}
-    inputs = {"request_throughput": ("completed",), "input_throughput": ("total_input_tokens",),
-              "output_throughput": ("total_output_tokens",), "total_token_throughput": ("total_input_tokens", "total_output_tokens")}
-    for name, count in _RATES:
-        if name in values:
-            rates[name] = float(values[name])
-        else:
-            derived.append(name)
-            rates[name] = count(completed, tin, tout) / duration if duration > 0 else 0.0
-            if reading is not None:
-                reading.rests_on[f"metrics.{name}"] = [lab.get(k, f"metrics.{k}") for k in (*inputs[name], "duration_s")]
-    if reading is not None:
-        for key in values:
-            if key in lab and key not in ("failed",):
-                reading.read(f"metrics.{key}", lab[key])
-        for metric, given in stats.items():
-            for stat in given:
-                if f"{metric}.{stat}" in lab:
-                    reading.read(stat_path(metric, stat), lab[f"{metric}.{stat}"])
-
-    def mk_stats(name: str) -> Stats | None:
-        got = stats.get(name)
-        return stats_from(got, completed) if got else None
-
-    return ServingMetrics(
-        completed=completed,
-        failed=failed,
-        duration_s=duration,
-        total_input_tokens=tin,
-        total_output_tokens=tout,
-        **rates,
-        ttft_ms=mk_stats("ttft") or Stats(n=completed),
-        tpot_ms=mk_stats("tpot") or Stats(n=completed),
-        itl_ms=mk_stats("itl"),
-        e2el_ms=mk_stats("e2el"),
-        **extra,
-    )
-
-
-@dataclass
-class ImportedCell:
-    """One serving cell read from a file, with the variant it belongs to."""
-
-    cell: ServingCell
-    precision: PrecisionInfo
-    model_path: str | None = None
-    model: str | None = None
-    namespace: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # one line each, printed by ``reportgen import``
-
-    @property
-    def label(self) -> str:
-        return self.precision.label
-
-
-@dataclass
-class RunParams:
-    """What the user says about the run (command-line options of ``reportgen import``)."""
-
-    batch_size: int | None = None
-    precision: str | None = None
-    model: str | None = None
-    input_len: int | None = None
-    output_len: int | None = None
-    dataset: str | None = None
-    command: str | None = None
 
 
 # --------------------------------------------------------------------------- result blocks
@@ -335,14 +211,18 @@ def parse_vllm_text(
     are replaced by ``***``. Raises ``InputFormatError`` (naming ``source`` and the line) when
     no block is found or a block is unusable."""
     opts = RunParams(batch_size, precision, model, input_len, output_len, dataset, redact_optional(command))
-    lines = clean_lines(redact(text))
+    # a block's view (importers.blocks.block_view) starts with the blank lines of the text before its
+    # context: skipped at C speed, so that a paste of thousands of blocks is read in linear time
+    body = text.lstrip("\n")
+    lo = len(text) - len(body)
+    lines = [""] * lo + clean_lines(redact(body))
     cut_at = len(lines) - 1 if text and not text.endswith(("\n", "\r")) else None  # the text stops mid-line
-    namespaces = find_namespaces(lines, source, strict=strict_namespace)
-    headers = [(i, m.group("pre")) for i, line in enumerate(lines) if (m := _HEADER.match(line))]
+    namespaces = find_namespaces(lines, source, strict=strict_namespace, start=lo)
+    headers = [(i, m.group("pre")) for i, line in enumerate(lines[lo:], lo) if (m := _HEADER.match(line))]
     if not headers:
         raise InputFormatError(f"{source}: no vLLM 'Serving Benchmark Result' block found")
     cells: list[ImportedCell] = []
-    prev_end = -1
+    prev_end = lo - 1
     for block_no, (s, pre) in enumerate(headers):
         nxt = headers[block_no + 1][0] if block_no + 1 < len(headers) else len(lines)
         prefix = pre if pre.strip() and not re.search(r"it/s\]|s/it\]|\|", pre) else ""

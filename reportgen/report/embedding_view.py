@@ -38,12 +38,6 @@ def _num(x: float | None, digits: int = 4) -> str:
 
 
 # How a run was made, in the document's words (the comparison names runs the same way).
-MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
-
-
-def mode_name(mode: str) -> str:
-    """"local" -> 本地推理; a library the imported text names (FlagEmbedding, transformers) as it is."""
-    return MODE_ZH.get(mode, mode)
 
 
 def run_heading(run: EmbeddingRun) -> str:

@@ -84,7 +84,8 @@ def draw_frontiers(lines: list[tuple[str, Frontier]], levels: list[float], kind:
                 hy = [p.y(fr.kind) for p in fr.hull]
                 f = steffen(hx, hy)
                 n = 60
-                grid = [hx[0] + (hx[-1] - hx[0]) * i / n for i in range(n + 1)] if len(hx) > 1 else hx
+                # the last point exactly hx[-1]: a + (b - a) * n / n can land one ulp past b
+                grid = [*(hx[0] + (hx[-1] - hx[0]) * i / n for i in range(n)), hx[-1]] if len(hx) > 1 else hx
                 ax.plot(grid, [f(x) for x in grid], color=color, linestyle=style, linewidth=1.5, label=label + shape)
         for x in levels:  # every level is drawn: one far right of the points shows how far out of reach it is
             ax.axvline(x, color="#777", linestyle=":", linewidth=0.9)

@@ -29,7 +29,7 @@ from reportgen.validity.frontier import POWER_PROBLEMS_ZH
 __all__ = ["FrontierView", "frontier_view", "iso_phrase", "kind_zh", "level_text", "unreachable_text"]
 
 _STATUS_ZH = {"VALID": "有效", "WARNING": "存疑", "INVALID": "无效"}
-_CARDS_ZH = {"recorded": "评测计划（或 --cards）记录", "launch_command": "由启动命令推断", "unknown": "未记录"}
+_CARDS_ZH = {"recorded": "由评测计划或 --cards 指定", "launch_command": "由启动命令推断", "unknown": "未记录"}
 
 
 @dataclass

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from reportgen.embedding_text import mode_name
 from reportgen.report import formatting as fmt
-from reportgen.report.embedding_view import mode_name
 from reportgen.results import Results
 from reportgen.validity import cell_order
 from reportgen.variant_roles import MODE_ZH

@@ -193,7 +193,9 @@ def _windows_table(run: SoakRun) -> RowsView:
             f"{max(temps):g}" if temps else fmt.NOT_APPLICABLE,
             f"{clock:.0f}" if clock is not None else fmt.NOT_APPLICABLE,
         ])
-    return RowsView(headers, rows)
+    # telemetry columns only where some window has a reading (the run's notes say when none was taken)
+    keep = [j for j in range(len(headers)) if j < 8 or any(r[j] != fmt.NOT_APPLICABLE for r in rows)]
+    return RowsView([headers[j] for j in keep], [[r[j] for j in keep] for r in rows])
 
 
 def _run_view(v: ModelVariant, i: int, run: SoakRun, a: SoakAnalysis, number: str) -> SoakRunView:

@@ -8,7 +8,7 @@ use the same ones (a test checks it).
 
 from __future__ import annotations
 
-from reportgen.validity.message_table_serving import SERVING_MESSAGES
+from reportgen.validity.message_table_runs import RUN_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # ---- shared pieces
@@ -16,7 +16,248 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "_.e2el_ttft": ("TTFT {ttft} ms", "TTFT {ttft} ms"),
     "_.e2el_estimate": ("TTFT {ttft} + {steps} x TPOT {tpot}", "TTFT {ttft} + {steps} × TPOT {tpot}"),
     "_.embedding_who": ("{name} ({details})", "{name}（{details}）"),
-    **SERVING_MESSAGES,  # serving cells, derived values, streams, open loops (message_table_serving)
+    # ---- serving cell: requests, tokens, imported text
+    "missing_metrics": ("{have}: the cell was not measured or did not finish", "{have}：该用例未测试或未完成"),
+    "missing_metrics.records": ("{records} raw records but no computed metrics", "有 {records} 条原始请求记录但没有计算出的指标"),
+    "missing_metrics.none": ("no metrics and no raw records", "既无指标也无原始请求记录"),
+    "failed_requests": (
+        "{failed} of {sent} requests failed; only {completed} succeeded{first_error}",
+        "{sent} 个请求中 {failed} 个失败，仅 {completed} 个成功{first_error}",
+    ),
+    "failed_requests.first_error": (" (first error: {error})", "（首个错误：{error}）"),
+    "failed_requests.not_sent": ("only {sent} of {planned} planned requests were sent", "计划 {planned} 个请求，仅发出 {sent} 个"),
+    "requested_length_unknown": (
+        "the requested {which} is not recorded in {file}: the cell shows the mean per request "
+        "({input_len} in / {output_len} out); re-import with --input-len/--output-len if they are known",
+        "{file} 未记录所要求的{which}：本用例显示的是每个请求的平均值（输入 {input_len} / 输出 {output_len}）；"
+        "如已知，请用 --input-len/--output-len 重新导入",
+    ),
+    "imported_block_cut": (
+        "the block imported from {file} ends without its closing ruler: the text was cut short{last_line}; "
+        "figures after the cut are missing and the last one may be incomplete",
+        "从 {file} 导入的结果块缺少结尾分隔线：文本被截断{last_line}；截断之后的数值缺失，最后一个数值可能不完整",
+    ),
+    "imported_block_cut.last_line": (" (last line: {last})", "（最后一行：{last}）"),
+    "output_tokens": (
+        "generated {total} tokens, expected {output_len} x {completed} successful requests = {expected}{detail}{early}",
+        "生成词元 {total} 个，应为 {output_len} × {completed} 个成功请求 = {expected}{detail}{early}",
+    ),
+    "output_tokens.off": (
+        "; {off} of {ok} requests generated {span} tokens instead of {output_len}",
+        "；{ok} 个请求中有 {off} 个生成 {span} 个词元而非 {output_len} 个",
+    ),
+    "output_tokens.average": (" ({average:.1f} per request on average)", "（平均每个请求 {average:.1f} 个）"),
+    "output_tokens.early": (
+        ": generation stopped early (EOS reached without ignore_eos?), so TPOT and TPS are not for the requested length",
+        "：生成提前结束（未设 ignore_eos 而遇到 EOS？），TPOT 与 TPS 并非所要求输出长度下的数值",
+    ),
+    "input_tokens": (
+        "prompt tokens total {total}, expected {input_len} x {completed} successful requests = {expected}",
+        "输入词元合计 {total}，应为 {input_len} × {completed} 个成功请求 = {expected}",
+    ),
+    "input_tokens.per_request": (
+        "{off} of {requests} requests had {span} prompt tokens ({origin}) instead of {input_len}{totals}",
+        "{requests} 个请求中有 {off} 个的输入词元数为 {span}（{origin}）而非 {input_len}{totals}",
+    ),
+    "input_tokens.total": (
+        "; total {total}, expected {input_len} x {completed} = {expected}",
+        "；合计 {total}，应为 {input_len} × {completed} = {expected}",
+    ),
+    # ---- serving cell: the arithmetic of the figures
+    "throughput_consistency": (
+        "{name} {what} {value} {unit} but {count} / {duration} s = {exact} {unit}{implied}",
+        "{what}{name} {value} {unit} 与 {count} ÷ {duration} s = {exact} {unit} 不符{implied}",
+    ),
+    "throughput_consistency.implied": (
+        " (the {what} figure implies a duration of {implied:.2f} s)",
+        "（该值对应的时长为 {implied:.2f} s）",
+    ),
+    "throughput_consistency.no_duration": (
+        "benchmark duration {duration:g} s for {completed} successful requests: no throughput can be computed",
+        "{completed} 个成功请求的测试时长为 {duration:g} s：无法计算吞吐",
+    ),
+    "metrics_recomputed": (
+        "stored metrics differ from those recomputed from the {records} raw records (stored vs recomputed): {diffs}{more}",
+        "保存的指标与由 {records} 条原始记录重新计算的结果不符（保存值 vs 重算值）：{diffs}{more}",
+    ),
+    "metrics_recomputed.count": ("{field} {stored} vs {recomputed}", "{field} {stored} vs {recomputed}"),
+    "metrics_recomputed.value": ("{field} {stored:.4g} vs {recomputed:.4g}", "{field} {stored:.4g} vs {recomputed:.4g}"),
+    "metrics_recomputed.more": ("; and {more} more", "；另有 {more} 项"),
+    "percentile_order": ("{metric}: {pairs} (a higher percentile cannot be smaller)", "{metric}：{pairs}（高分位数不可能更小）"),
+    "percentile_order.pair": ("{high} is below the {low}", "{high} 低于{low}"),
+    "mean_consistency": ("{metric}: {problems}", "{metric}：{problems}"),
+    "mean_consistency.outside": ("mean {mean} ms lies outside [min, max]", "均值 {mean} ms 不在 [最小值, 最大值] 范围内"),
+    "mean_consistency.one": (
+        "with 1 request mean, median and P99 must be equal but mean is {mean} ms and {others}",
+        "仅 1 个请求时均值、中位数与 P99 应相等，但均值为 {mean} ms，{others}",
+    ),
+    "mean_consistency.two": (
+        "with 2 requests the median equals the mean, but median is {median} ms and mean {mean} ms",
+        "2 个请求时中位数应等于均值，但中位数为 {median} ms，均值为 {mean} ms",
+    ),
+    "mean_consistency.above_p99": (
+        "mean {mean} ms is above P99 {p99} ms, impossible with {n} requests "
+        "(for n <= 100 the P99 lies between the two largest values)",
+        "均值 {mean} ms 高于 P99 {p99} ms，{n} 个请求时不可能出现（n ≤ 100 时 P99 位于最大的两个值之间）",
+    ),
+    "mean_consistency.outliers": (
+        "mean {mean} ms is above P99 {p99} ms over {n} values: a few outliers dominate the mean",
+        "{n} 个值的均值 {mean} ms 高于 P99 {p99} ms：少数离群值主导了均值",
+    ),
+    "latency_exceeds_duration": ("{metric} {stats} longer than the benchmark duration {duration} s", "{metric} {stats} 超过测试时长 {duration} s"),
+    "latency_exceeds_duration.estimated": (
+        "mean E2EL {estimate} = {e2el_ms:.2f} ms is longer than the benchmark duration {duration} s",
+        "平均 E2EL {estimate} = {e2el_ms:.2f} ms 超过测试时长 {duration} s",
+    ),
+    "single_request_duration": (
+        "the only request took {took:.2f} s ({how}) but the benchmark duration is {duration} s: {gap:.2f} s unaccounted for",
+        "唯一的请求耗时 {took:.2f} s（{how}），而测试时长为 {duration} s：有 {gap:.2f} s 无从解释",
+    ),
+    # ---- serving cell: physical bounds
+    "prefill_rate": (
+        "mean TTFT {ttft_ms:.2f} ms for a {tokens:.0f}-token prompt means {rate:,.0f} prompt tokens/s "
+        "({tokens:.0f} / {ttft_s:.5g} s){bound}",
+        "平均 TTFT {ttft_ms:.2f} ms 意味着 {tokens:.0f} 词元输入的预填充速率为 {rate:,.0f} tok/s"
+        "（{tokens:.0f} ÷ {ttft_s:.5g} s）{bound}",
+    ),
+    "prefill_rate.wave": (
+        "mean TTFT {ttft_ms:.2f} ms for {n} concurrent {tokens:.0f}-token prompts needs at least {rate:,.0f} prompt tokens/s "
+        "(({n} + 1) / 2 x {tokens:.0f} / {ttft_s:.5g} s){bound}",
+        "平均 TTFT {ttft_ms:.2f} ms 意味着 {n} 个并发的 {tokens:.0f} 词元输入至少需要 {rate:,.0f} tok/s 的预填充速率"
+        "（({n} + 1) ÷ 2 × {tokens:.0f} ÷ {ttft_s:.5g} s）{bound}",
+    ),
+    "prefill_rate.card": (
+        ", above this card's physical bound {cap:,.0f} tokens/s (peak {peak} / (2 x {params_b:g} x 10^9 parameters))",
+        "，超过该卡的物理上限 {cap:,.0f} tok/s（峰值算力 {peak} ÷ (2 × {params_b:g} × 10^9 个参数)）",
+    ),
+    "prefill_rate.generic": (", above the {cap:,.0f} tokens/s plausible on one card", "，超过单卡可能达到的 {cap:,.0f} tok/s"),
+    "decode_rate": (
+        "mean TPOT {tpot_ms:.2f} ms means {rate:,.1f} tokens/s per sequence, above this card's physical bound "
+        "{cap:,.1f} tokens/s (bandwidth {bandwidth_gb:g} GB/s / ({params_b:g} x 10^9 parameters x {bytes:g} bytes))",
+        "平均 TPOT {tpot_ms:.2f} ms 意味着每个序列 {rate:,.1f} tok/s，超过该卡的物理上限 {cap:,.1f} tok/s"
+        "（显存带宽 {bandwidth_gb:g} GB/s ÷ ({params_b:g} × 10^9 个参数 × {bytes:g} 字节)）",
+    ),
+    # ---- serving cell: the load as applied
+    "sample_count": (
+        "only {completed} successful requests at batch size {batch} (want at least max({min_samples}, {rounds} x {batch}) "
+        "= {need}): the P99 is an interpolation of the two slowest requests",
+        "批大小 = {batch} 时仅有 {completed} 个成功请求（至少应为 max({min_samples}, {rounds} × {batch}) = {need}）："
+        "P99 只是最慢两个请求之间的插值",
+    ),
+    "effective_concurrency": (
+        "effective concurrency {concurrency:.2f} (sum of E2EL / duration) is far below the batch size {batch} "
+        "(< {under} x {batch}): the client kept fewer requests in flight than intended",
+        "有效并发 {concurrency:.2f}（ΣE2EL ÷ 测试时长）远低于批大小 {batch}（< {under} × {batch}）：客户端同时处理中的请求少于设定",
+    ),
+    "effective_concurrency.over": (
+        "effective concurrency {concurrency:.2f} (sum of E2EL / duration) exceeds the batch size {batch}: "
+        "the client did not cap requests in flight",
+        "有效并发 {concurrency:.2f}（ΣE2EL ÷ 测试时长）超过批大小 {batch}：客户端没有限制同时处理中的请求数",
+    ),
+    "prefix_cache": (
+        "the server's prefix cache hit {detail} during the cell: TTFT and throughput are flattered",
+        "测试期间服务端前缀缓存命中{detail}：TTFT 与吞吐结果偏乐观",
+    ),
+    "prefix_cache.rate": (
+        "{hits:.0f} of {queries:.0f} queried prompt tokens ({rate:.1%})",
+        "查询的 {queries:.0f} 个输入词元中的 {hits:.0f} 个（{rate:.1%}）",
+    ),
+    "prefix_cache.tokens": ("{hits:.0f} prompt tokens", "{hits:.0f} 个输入词元"),
+    "client_server_gap": ("client and server disagree on mean latency: {gaps}", "客户端与服务端统计的平均延迟不一致：{gaps}"),
+    "client_server_gap.gap": ("{metric} client {client:.2f} ms vs server {server:.2f} ms", "{metric} 客户端 {client:.2f} ms，服务端 {server:.2f} ms"),
+    "server_token_counts": (
+        "the server counted different token totals during the cell: {gaps}",
+        "测试期间服务端统计的词元总数与客户端不同：{gaps}",
+    ),
+    "server_token_counts.gap": ("{kind} tokens: server {server:.0f}, client {client}", "{kind}词元：服务端 {server:.0f}，客户端 {client}"),
+    # ---- serving cell: the evidence behind the figures
+    "percentile_samples": (
+        "the P99 of {metrics} rests on {n} requests (want at least {want}): it is about the slowest request, "
+        "not a 99th percentile",
+        "{metrics} 的 P99 只基于 {n} 个请求（至少应为 {want} 个）：接近最慢请求的值，并非可靠的第 99 百分位",
+    ),
+    "stream_tokens": ("the stream contradicts the token counts (MLPerf TEST06): {problems}", "流式输出与词元计数不符（MLPerf TEST06）：{problems}"),
+    "stream_tokens.no_first": (
+        "{off} of {ok} answered requests ended without streaming a token",
+        "{ok} 个有应答的请求中有 {off} 个未流式返回任何词元即结束",
+    ),
+    "stream_tokens.chunks": (
+        "{off} of {ok} requests streamed more token chunks than the tokens the server reported ({chunks} chunks, usage {usage})",
+        "{ok} 个请求中有 {off} 个收到的词元块多于服务端报告的词元数（{chunks} 个块，usage 为 {usage}）",
+    ),
+    "stream_tokens.over_max": (
+        "{off} of {ok} requests generated {span} tokens, more than max_tokens = {max_tokens}: the server ignored the limit",
+        "{ok} 个请求中有 {off} 个生成了 {span} 个词元，超过 max_tokens = {max_tokens}：服务端没有遵守输出上限",
+    ),
+    "steady_window": ("{problems}", "{problems}"),
+    "steady_window.slowest": (
+        "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third{why}): "
+        "the throughput includes the ramp-up and the drain, not a steady state",
+        "最慢的请求耗时 {slowest:.2f} s，占用例时长 {duration:.2f} s 的 {share:.0%}（应少于三分之一{why}）："
+        "吞吐包含了启动与收尾阶段，并非稳态数值",
+    ),
+    "steady_window.one_round": ("; each of the {batch} workers sent one request: the cell has no steady window",
+                                "；{batch} 个并发各只发送了 1 个请求，用例没有稳态窗口"),
+    "steady_window.few": ("; only {n} requests", "；只有 {n} 个请求"),
+    "steady_window.no_warmup": (
+        "no warm-up request before the timed window: the first requests include the server's cold start",
+        "计时窗口之前没有预热请求：最先的请求包含了服务端的冷启动",
+    ),
+    # ---- derived values
+    "throughput_sum": (
+        "total token throughput {total} tok/s is not input {input} + output {output} = {sum} tok/s",
+        "总吞吐 {total} tok/s 不等于输入吞吐 {input} + 输出吞吐 {output} = {sum} tok/s",
+    ),
+    # ---- serving: across the cells of a variant
+    "ttft_batch_scaling": (
+        "mean {metric} {value_ms:.2f} ms at batch {batch} is {ratio:.1f}x lower than {base_ms:.2f} ms at batch {base_batch} "
+        "for the same {input_len}-token prompts (more concurrent prompts cannot be prefilled faster than one)",
+        "批大小 {base_batch} 的平均 {metric} {base_ms:.2f} ms 是批大小 {batch} 的 {value_ms:.2f} ms 的 {ratio:.1f} 倍"
+        "（输入同为 {input_len} 词元）：多个并发输入的预填充不可能比单个输入更快",
+    ),
+    "tpot_batch_scaling": (
+        "mean {metric} {value_ms:.2f} ms at batch {batch} is {ratio:.1f}x lower than {base_ms:.2f} ms at batch {base_batch} "
+        "for the same {input_len}-token prompts (a decode step for more sequences reads the same weights, "
+        "so the time per token cannot fall below batch 1's)",
+        "批大小 {base_batch} 的平均 {metric} {base_ms:.2f} ms 是批大小 {batch} 的 {value_ms:.2f} ms 的 {ratio:.1f} 倍"
+        "（输入同为 {input_len} 词元）：多个序列的一步解码读取同样的权重，每个词元的时间不可能低于批大小 1",
+    ),
+    "duplicate_cell": (
+        "a second cell for batch {batch}, {input_len} in / {output_len} out: the summary cannot tell them apart",
+        "批大小 {batch}、输入 {input_len} / 输出 {output_len} 出现第二个用例：汇总表无法区分两者",
+    ),
+    "repeat_cv": ("{repeats} repeats disagree: {metrics} (above {limit:.0%})", "{repeats} 次重复测试结果不一致：{metrics}（超过 {limit:.0%}）"),
+    "repeat_cv.metric": ("{metric} CV {cv:.1%}", "{metric} 变异系数 {cv:.1%}"),
+    # ---- what the client saw in the streams
+    "response_model": (
+        "the server's chunks named model {named}, the requests asked for {asked}: the figures may belong to another model",
+        "服务端返回的数据块标注的模型为 {named}，而请求的模型为 {asked}：测试数据可能来自其他模型",
+    ),
+    "chunks_after_done": (
+        "{requests} request(s) received {events} event(s) after [DONE]; they were left out of TPOT, ITL and "
+        "end-to-end latency, but the server's stream is malformed",
+        "{requests} 个请求在 [DONE] 之后又收到 {events} 个事件；这些事件未计入 TPOT、ITL 和端到端延迟，但服务端的流式输出不合规范",
+    ),
+    # ---- open loop
+    "open_loop_rate": (
+        "achieved arrival rate {achieved:.3g} req/s is {shortfall:.1%} below the target {target:g} req/s "
+        "(the client could not keep the schedule: the server saw a lighter load)",
+        "实际到达率 {achieved:.3g} 请求/秒，比目标 {target:g} 请求/秒低 {shortfall:.1%}（客户端未能按计划发送，服务端承受的负载低于设定）",
+    ),
+    "open_loop_lateness": (
+        "requests left up to {p99:.1f} ms (P99) after their scheduled arrival times (limit {limit:g} ms): "
+        "the client was too busy to keep the arrival process",
+        "请求实际发出时间比计划到达时间晚 {p99:.1f} ms（P99，上限 {limit:g} ms）：客户端过忙，未能保持到达过程",
+    ),
+    "open_loop_overload": (
+        "overloaded: the server completed only {served:.2f} requests/s of the {offered:g} offered (arrivals achieved "
+        "{achieved:.2f}/s); through the run TTFT rose from {ttft_first:.0f} ms to {ttft_last:.0f} ms and the requests in "
+        "flight from {queue_first:.1f} to {queue_last:.1f}: the latencies grow with the run's length, they are not those "
+        "of a load of {offered:g} requests/s",
+        "过载：服务端每秒只完成 {served:.2f} 个请求（目标到达率 {offered:g} 请求/秒，实际到达率 {achieved:.2f} 请求/秒）；"
+        "运行期间 TTFT 从 {ttft_first:.0f} ms 升至 {ttft_last:.0f} ms，处理中的请求从 {queue_first:.1f} 个增至 "
+        "{queue_last:.1f} 个：延迟随运行时长增长，并非 {offered:g} 请求/秒负载下的数值",
+    ),
     # ---- telemetry
     "telemetry_coverage": (
         "card power readings span only {coverage:.0%} of the {window} s timed window (want at least {want:.0%}): "
@@ -175,104 +416,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "embedding_reference.reference": (" (reference: {reference})", "（参照：{reference}）"),
     "embedding_reference.detail": ("; {notes}", "；{notes}"),
     "embedding_warning": ("{who}: {warning}", "{who}：{warning}"),
-    # ---- consistency with a reference card
-    "consistency_reference": ("not compared with the reference: {why}", "不与参考比较：{why}"),
-    "consistency_reference.prompt_set": (
-        "the prompts sent (set {sent}) are not the reference's (set {reference})",
-        "发送的提示词集（{sent}）与参考的提示词集（{reference}）不同",
-    ),
-    "consistency_reference.model": (
-        "the reference is of model {reference}, this variant of {card}",
-        "参考的模型为 {reference}，本精度的模型为 {card}",
-    ),
-    "consistency_reference.tokenizer": (
-        "the card's server tokenized every prompt differently from the reference's (another tokenizer)",
-        "被测卡的服务端对全部提示词的分词结果都与参考不同（分词器不同）",
-    ),
-    "consistency_coverage": (
-        "{what}: {failed} of {prompts} prompts failed ({share:.0%}; first: {first})",
-        "{what}中 {prompts} 个提示词有 {failed} 个请求失败（{share:.0%}；首个：“{first}”）",
-    ),
-    "consistency_coverage.reference": ("the comparison with the reference", "与参考的比较"),
-    "consistency_coverage.batch": ("the batch-invariance pass (batch size {batch_size})", "批次不变性测试（批大小 {batch_size}）"),
-    "consistency_template": (
-        "{bad} of {asked} prompts were templated into other tokens than the reference's (first: {first}): "
-        "the chat template differs; the comparison used the reference's tokens",
-        "{asked} 个提示词中有 {bad} 个经被测卡服务端的对话模板处理后与参考的词元不同（首个：{first}）："
-        "对话模板不一致；比较使用的是参考的词元",
-    ),
-    "consistency_evidence": ("{why}", "{why}"),
-    "consistency_evidence.stopped": ("the consistency run stopped early: {error}", "一致性测试提前停止：“{error}”"),
-    "consistency_evidence.few": (
-        "the verdict rests on {prompts} prompts (fewer than {minimum})", "判定只基于 {prompts} 个提示词（少于 {minimum} 个）"),
-    "consistency_evidence.no_teacher_forcing": (
-        "the server offered no teacher forcing (prompt_logprobs, echo): top-1 and KL cover the common prefix only",
-        "服务端不支持教师强制（prompt_logprobs、echo）：top-1 一致率与 KL 只覆盖共同前缀",
-    ),
-    "consistency_evidence.bounded": (
-        "{bounded} of {positions} KL positions ({share:.0%}) use an upper bound of the card's probability "
-        "(a reference top-k token outside the card's list): the mean KL is an estimate",
-        "{positions} 个位置中有 {bounded} 个（{share:.0%}）的 KL 使用了被测卡概率的上界"
-        "（参考的前 k 个词元不在被测卡的列表中）：平均 KL 为估计值",
-    ),
-    "consistency_evidence.flat": (
-        "the reference's top-{k} tokens hold {mass:.1%} of the probability on average (below {minimum:.0%}): the rest "
-        "is one KL bin, so the mean KL is a loose lower bound; read top-1 agreement and |Δ logprob|",
-        "参考前 {k} 个词元平均只占 {mass:.1%} 的概率（低于 {minimum:.0%}）：其余词元合为一项，平均 KL 是很松的下界，"
-        "应以 top-1 一致率与 |Δ logprob| 为准",
-    ),
-    # ---- the frontier's power, soak runs (reportgen/validity/frontier.py)
-    "power_validity": (
-        "power readings more than {intervals:g} sampling intervals apart in {n} cell(s) (sampling_gap_exceeded): {cells}; "
-        "their power is left out of J/token",
-        "{n} 个用例的功耗读数间隔超过 {intervals:g} 个采样周期（sampling_gap_exceeded）：{cells}；其功耗不用于每词元能耗",
-    ),
-    "power_validity.mismatch": (
-        "power read from another number of devices than the {cards} card(s) the server used (expected_card_count_mismatch) "
-        "in {n} cell(s): {cells}; their power is left out of J/token",
-        "{n} 个用例的功耗来自的设备数与服务所用的 {cards} 张卡不符（expected_card_count_mismatch）：{cells}；其功耗不用于每词元能耗",
-    ),
-    "power_validity.closed": ("batch {batch}", "批大小 {batch}"),
-    "power_validity.open": ("{rate:g} req/s", "{rate:g} 请求/秒"),
-    "power_validity.probe": ("capacity probe {cell}", "容量探测 {cell}"),
-    "power_validity.gap": ("{cell} ({gap:.1f} s)", "{cell}（{gap:.1f} s）"),
-    "power_validity.devices": ("{cell} ({devices} devices)", "{cell}（{devices} 个设备）"),
-    "soak_drift": (
-        "soak run {run}: mean TPOT drifts {change:+.1%} over the run ({slope:+.6g} ms/h, 95% interval {low:+.6g} to "
-        "{high:+.6g}; limit {limit:.0%})",
-        "稳定性测试 {run}：平均 TPOT 在测试期间漂移 {change:+.1%}（每小时 {slope:+.6g} ms，95% 置信区间 {low:+.6g} 至 "
-        "{high:+.6g}；上限 {limit:.0%}）",
-    ),
-    "soak_drift.throughput": (
-        "soak run {run}: output throughput drifts {change:+.1%} over the run ({slope:+.6g} tok/s/h, 95% interval "
-        "{low:+.6g} to {high:+.6g}; limit {limit:.0%})",
-        "稳定性测试 {run}：输出吞吐在测试期间漂移 {change:+.1%}（每小时 {slope:+.6g} tok/s，95% 置信区间 {low:+.6g} 至 "
-        "{high:+.6g}；上限 {limit:.0%}）",
-    ),
-    "soak_errors": (
-        "soak run {run}: {failed} of {requests} requests failed ({rate:.2%}; in windows {windows}); first error: {error}",
-        "稳定性测试 {run}：{requests} 个请求中 {failed} 个失败（{rate:.2%}；出现在第 {windows} 个窗口）；首个错误：{error}",
-    ),
-    "soak_errors.window": ("{first}", "{first}"),
-    "soak_errors.windows": ("{first}–{last}", "{first}–{last}"),
-    "soak_throttling": (
-        "soak run {run}: the card throttled in {windows} window(s) (lowest clock {low:.0f} MHz of {high:.0f}; hottest "
-        "{hottest:g} C), where mean TPOT was {ratio:.2f}x the other windows'",
-        "稳定性测试 {run}：加速卡在 {windows} 个窗口中降频（最低频率 {low:.0f} MHz，最高 {high:.0f} MHz；最高温度 {hottest:g} °C），"
-        "这些窗口的平均 TPOT 为其余窗口的 {ratio:.2f} 倍",
-    ),
-    "soak_restart": (
-        "soak run {run}: the server process restarted (its start time changed before window(s) {windows})",
-        "稳定性测试 {run}：服务进程曾重启（进程启动时间在第 {windows} 个窗口前发生变化）",
-    ),
-    "soak_incomplete": ("soak run {run}: measured {done:.0f} s of the planned {plan:.0f} s", "稳定性测试 {run}：计划 {plan:.0f} s，仅测得 {done:.0f} s"),
-    "soak_incomplete.unfinished": (
-        "soak run {run}: measured {done:.0f} s of the planned {plan:.0f} s (unfinished: continue it with --resume)",
-        "稳定性测试 {run}：计划 {plan:.0f} s，仅测得 {done:.0f} s（未完成：可用 --resume 继续）",
-    ),
-    "soak_window_length": (
-        "soak run {run}: the median request takes {median:.1f} s, more than a third of the {window:g} s window: a "
-        "window's throughput moves with whole requests (use longer windows)",
-        "稳定性测试 {run}：请求端到端延迟中位数 {median:.1f} s，超过 {window:g} s 窗口的三分之一：窗口吞吐随整请求跳动（应加长窗口）",
-    ),
+    **RUN_MESSAGES,
 }

@@ -92,7 +92,7 @@ def _imported_block_cut(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
     source=Source("MLPerf", "TEST06: the reported token count must equal the tokens generated; a run with "
                             "ignore_eos (as InferenceX runs) generates exactly max_tokens"),
     remedy=("set ignore_eos (or a fixed output length) and re-run, so that every request generates the requested tokens",
-            "设置 ignore_eos（或固定输出长度）后重测，使每个请求都生成要求的词元数"),
+            "固定输出长度（遇到结束符也继续生成）后重测，使每个请求都生成要求的词元数"),
     title_zh="生成词元总数应等于输出长度 × 成功请求数",
 )
 def _output_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reportgen.embedding_text import mode_name
 from reportgen.results import EmbeddingRun, ModelVariant, Results
 from reportgen.validity.functional import functional_problem, functional_tokens
 from reportgen.verdicts.sections import section_numbers
@@ -19,7 +20,6 @@ __all__ = ["CheckVerdict", "embedding_verdict", "functional_tokens", "functional
 # on raw reranker logits and cosine scores; a larger gap means a different model or input.
 CROSS_RUN_TOLERANCE = 0.02
 
-_MODE_ZH = {"http": "HTTP 服务", "local": "本地推理"}
 #: The words the document prints today, and the verdict state each stands for.
 WORD_STATE: dict[str, State] = {"通过": "usable", "未通过": "unusable", "未判定": "undecidable", "未测": "undecidable"}
 
@@ -54,7 +54,7 @@ def functional_verdict(v: ModelVariant) -> CheckVerdict:
     if completion is not None:
         parts.append(f"输出 {completion} 个词元")
     if fc.finish_reason == "length":
-        parts.append("按 max_tokens 上限结束")
+        parts.append("输出达到长度上限后结束")
     elif fc.finish_reason == "stop":
         parts.append("正常结束")
     else:
@@ -94,7 +94,7 @@ def run_verdict(r: EmbeddingRun, runs: list[EmbeddingRun]) -> CheckVerdict:
         if common:
             gap = max(abs(mine[k] - theirs[k]) for k in common)
             word = "通过" if gap <= CROSS_RUN_TOLERANCE else "未通过"
-            return CheckVerdict(word, (f"与另一种推理方式（{_MODE_ZH.get(other.mode, other.mode)}）的 {len(common)} 个相同输入的得分比较，"
+            return CheckVerdict(word, (f"与另一种推理方式（{mode_name(other.mode)}）的 {len(common)} 个相同输入的得分比较，"
                                        f"最大差 {gap:.4f}，容差 ≤ {CROSS_RUN_TOLERANCE:g}"), "cross_run")
     if not mine:
         return CheckVerdict("未通过", "没有得分", "no_scores")
@@ -115,5 +115,5 @@ def embedding_verdict(results: Results) -> list[Statement]:
         for i, r in enumerate(ordered, start=1):
             rv = run_verdict(r, runs)
             model = r.model.rstrip("/").rsplit("/", 1)[-1]
-            out.append(Statement(f"{name} {model}（{_MODE_ZH.get(r.mode, r.mode)}）：{rv.word}，{rv.text}。", f"{number}.{i}"))
+            out.append(Statement(f"{name} {model}（{mode_name(r.mode)}）：{rv.word}，{rv.text}。", f"{number}.{i}"))
     return out

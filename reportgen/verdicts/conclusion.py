@@ -126,9 +126,15 @@ def limits(results: Results) -> list[Statement]:
     cells = [c for v in results.variants for c in v.serving]
     if cells:
         shapes = sorted({(c.input_len, c.output_len) for c in cells})
-        if len(shapes) == 1:
+        # the capacity search measures at its own lengths: one shape only if it used the same
+        searched = sorted({(s.input_len, s.output_len) for v in results.variants for s in v.capacity} - set(shapes))
+        if len(shapes) == 1 and not searched:
             out.append(Statement(f"性能只测了一种输入、输出长度（{shapes[0][0]} / {shapes[0][1]} 词元），"
                                  f"{cells_text(cells)}；其他长度与并发下的表现未测。", "3.1"))
+        elif len(shapes) == 1:
+            other = "、".join(f"{i} / {o}" for i, o in searched)
+            out.append(Statement(f"性能矩阵只测了一种输入、输出长度（{shapes[0][0]} / {shapes[0][1]} 词元），"
+                                 f"{cells_text(cells)}；容量搜索另在 {other} 词元下进行；其他长度未测。", "3.1"))
         if not any(c.telemetry is not None and c.telemetry.samples for c in cells):
             out.append(Statement("未采集加速卡功耗与温度，能效未评价。", "3.3"))
         if all(c.source != "measured" for c in cells):
@@ -139,7 +145,7 @@ def limits(results: Results) -> list[Statement]:
         out.append(Statement("精度评测结果没有样本数，无法给出随机误差；量化精度只能与官方公布的降幅比较。", "4"))
     if any(a.benchmark == "bbh" and a.mode == "swift2024" for a in accs):
         out.append(Statement("bbh 得分受评测程序缺陷影响（多选题永远判错），不代表模型能力，未参与判定；"
-                             "须用修正版评测重测。", "4"))
+                             "须按修正版口径重测。", "4"))
     missing = [v.label for v in results.variants if v.accuracy and not v.serving]
     if missing:
         out.append(Statement(f"{'、'.join(missing)} 只评测了精度，未测性能。", "4"))
