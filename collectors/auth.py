@@ -44,9 +44,14 @@ def api_key_from_env(var: str, *, what: str = "--api-key-env") -> ApiKey:
 
 
 def bearer(key: ApiKey | str | None) -> dict[str, str]:
-    """The headers that carry ``key`` (none without one)."""
+    """The headers that carry ``key`` (none without one). The key is registered as a secret
+    (``reportgen.redact``) whatever it came from: a server that echoes it (a 401 quoting it, an
+    answer quoting ``Bearer <key>``) never gets it into a results file, a document or the terminal."""
     value = key.value if isinstance(key, ApiKey) else key
-    return {"Authorization": f"Bearer {value}"} if value else {}
+    if not value:
+        return {}
+    register_secret(value)
+    return {"Authorization": f"Bearer {value}"}
 
 
 def variant_api_keys(plan: Plan, default: ApiKey | None) -> dict[str, str | None]:

@@ -8,16 +8,22 @@ unusable input), never a traceback.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
-from reportgen.redact import redact
+from reportgen.redact import RedactingWriter, learn_argv, redact
 
 
 class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # every secret on the command line is known before the command can print or echo it
+        learn_argv(args)
+        return super().parse_args(ctx, args)
+
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         try:
@@ -27,6 +33,10 @@ class _Group(click.Group):
             raise click.exceptions.Exit(130) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        # whatever a command prints (progress, tables, a server's error text, the error line)
+        # goes through the one redaction step
+        out, err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = RedactingWriter(out), RedactingWriter(err)  # type: ignore[assignment]
         try:
             return super().invoke(ctx)
         except ReportgenError as e:
@@ -40,6 +50,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("reportgen: interrupted; finished results were saved", err=True)
             ctx.exit(130)
+        finally:
+            sys.stdout, sys.stderr = out, err
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -20,7 +20,8 @@ from pydantic import Field
 from pydantic.fields import FieldInfo
 
 __all__ = [
-    "MAX_CAPTURE_BYTES", "MAX_CONCURRENCY", "MAX_DATASET_BYTES", "MAX_INPUT_BYTES", "MAX_PLAN_BYTES",
+    "MAX_ANSWER_BYTES", "MAX_CAPTURE_BYTES", "MAX_CONCURRENCY", "MAX_HEADER_BLOCK_BYTES", "MAX_HEADER_LINE_BYTES",
+    "MAX_RESPONSE_HEADERS", "MAX_DATASET_BYTES", "MAX_INPUT_BYTES", "MAX_PLAN_BYTES",
     "MAX_FLOAT", "MAX_INT", "MAX_RESULTS_BYTES", "MAX_COUNT", "MAX_TOKENS", "Bounds", "Burstiness", "Concurrency", "Count", "Interval", "LogLines",
     "MaxTokens", "Milliseconds", "NonNegCount", "Port", "Rate", "Repeats", "Seconds", "Seed", "Temperature", "Tokens",
     "bounds",
@@ -40,6 +41,13 @@ MAX_RESULTS_BYTES = 1 << 30  # a results file (a week of open-loop cells with ev
 MAX_INPUT_BYTES = 256 << 20  # a log, table, TOML or JSON to import, a data set file
 MAX_PLAN_BYTES = 1 << 20  # a plan is a page of TOML
 MAX_DATASET_BYTES = 2 << 30  # a workload file (ShareGPT's full dump is 0.65 GB)
+#: What a server may answer (``collectors.answers``, shared by the serving, accuracy and embedding
+#: clients): vLLM sends 5 response headers and a proxy adds a few; h11 itself stops at 100 KiB of
+#: headers; the largest non-streamed answer (an embedding batch) is a few MiB.
+MAX_RESPONSE_HEADERS = 100
+MAX_HEADER_LINE_BYTES = 16 << 10  # one response header line
+MAX_HEADER_BLOCK_BYTES = 64 << 10  # all response headers of one answer
+MAX_ANSWER_BYTES = 64 << 20  # one non-streamed JSON answer
 #: Every number of a results file lies within these: integers exact as floats (counts, bytes),
 #: other numbers far from overflow when summed or squared (statistics over millions of values).
 MAX_INT = 2**53

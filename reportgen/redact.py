@@ -7,9 +7,16 @@ server echoes into its log. Three layers catch them:
 * patterns over text (``redact_text``): a value after a secret flag, header, key name or
   ``*_TOKEN``/``*_KEY``/``*PASSWORD*``/``*SECRET*`` variable, and URL user-info;
 * argv lists (``redact_argv``): the element after a secret flag;
-* known values: every value a pattern masked, and every value registered with
-  ``Results.add_secret`` (a plan's secret environment values), is masked wherever it appears
-  later, so a server echoing its token in another form of words is caught too.
+* known values: every value a pattern masked, every value registered with ``register_secret``
+  (an API key read from ``--api-key-env``, a plan's secret environment values through
+  ``Results.add_secret``, every secret on the command line, found by the patterns before the
+  command runs), is masked wherever it appears later, in the forms a server echoes it in: as
+  given, base64 (an ``Authorization: Basic`` header's ``user:password``), URL-encoded and
+  URL-decoded. So a 401 body quoting the key, a model answer quoting ``Bearer <key>``, or a
+  server echoing the Basic credentials it received are caught too.
+
+The same redactor guards what the CLI prints (``RedactingWriter`` over stdout and stderr while a
+command runs, the one error line included), what ``import`` reads, and every document.
 
 ``redact_results`` applies all three to every string of a ``Results`` in place and records
 each masked field in ``Results.redactions``; ``save_results`` calls it, so nothing reaches a
@@ -19,10 +26,12 @@ written by other tools).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any, TextIO, get_args
+from urllib.parse import unquote
 
 from pydantic import BaseModel
 
@@ -62,9 +71,18 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
         + _VAL, re.IGNORECASE), "api_key"),
     # scheme://user:pass@host
     (re.compile(r"""(?P<pre>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<val>[^/\s@'"<>]+)(?=@)"""), "url_userinfo"),
+    # a credential quoted without its header name: "Bearer sk-…", "Basic dXNlcjpwYXNz" (echoed by a server)
+    (re.compile(r"""(?P<pre>\b(?:Bearer|Basic)\s+)(?P<val>(?=[A-Za-z0-9._~+/=-]*[0-9_~+/=-])[A-Za-z0-9._~+/=-]{8,})"""),
+     "authorization"),
+    # curl -u user:password / --user=user:password (a uid:gid of digits, docker's -u 1000:1000, is kept)
+    (re.compile(r"""(?P<pre>(?<![^\s'"])(?:-u\s*|--user[\s=]+)['"]?[^\s:'"@]+:)(?P<val>(?!\d+(?:[\s'"]|$))[^\s'"]+)"""),
+     "password"),
+    # well-known key formats, wherever they stand (OpenAI, Hugging Face, GitHub)
+    (re.compile(r"""(?P<pre>)(?P<val>\b(?:sk-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{30,}))"""),
+     "api_key"),
 ]
 # Cheap pre-check: a string none of these words occur in needs no pattern.
-_MAYBE = re.compile(r"(?i)key|token|passw|secret|authorization|://")
+_MAYBE = re.compile(r"(?i)key|token|passw|secret|authorization|://|bearer|basic|-u|--user|sk-|hf_|gh[pousr]_")
 
 
 def is_secret_name(name: str) -> bool:
@@ -72,11 +90,55 @@ def is_secret_name(name: str) -> bool:
     return bool(_KEY_NAME_RE.fullmatch(name) or _ENV_NAME_RE.fullmatch(name))
 
 
+def echoed_forms(value: str) -> set[str]:
+    """``value`` and the forms a server may echo it in: URL-decoded, URL-encoded, and base64
+    (standard and URL-safe, with and without padding: an ``Authorization: Basic`` header)."""
+    from urllib.parse import quote, quote_plus
+
+    forms: set[str] = set()
+    for base in {value, unquote(value)}:
+        forms |= {base, quote(base, safe=""), quote_plus(base)}
+        raw = base.encode("utf-8", "surrogatepass")
+        for b in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            t = b.decode("ascii")
+            forms |= {t, t.rstrip("=")}
+    return {f for f in forms if len(f) >= MIN_KNOWN_LEN and f not in _NONE_VALUES}
+
+
+# Secrets this process was given or read (``register_secret``): every Redactor masks them.
+_REGISTERED: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask ``value`` (and its echoed forms) in everything this process writes or prints from now
+    on: results files, documents, kept logs, imported text, stdout, stderr and error lines. For a
+    secret read at run time (``--api-key-env``, a plan's ``HF_TOKEN``); values on the command line
+    are registered by the CLI itself."""
+    if value and len(value) >= MIN_KNOWN_LEN and value not in _NONE_VALUES:
+        _REGISTERED.update(echoed_forms(value))
+
+
+def registered_secrets() -> frozenset[str]:
+    return frozenset(_REGISTERED)
+
+
+def learn_argv(argv: Iterable[str]) -> None:
+    """Register every secret the patterns find on a command line (``--api-key X``, URL
+    credentials, ``-u user:pass``), before the command runs and can print or echo them."""
+    r = Redactor()
+    r.argv(list(argv))
+    for v in r.values:
+        register_secret(v)
+
+
 class Redactor:
     """Masks secrets in strings, remembering what kind was masked and which values it saw."""
 
     def __init__(self, known: Iterable[str] = ()) -> None:
-        self.known: set[str] = {v for v in known if len(v) >= MIN_KNOWN_LEN}
+        self.values: set[str] = set()  # the secrets given or learned, as they were met
+        self.known: set[str] = set(_REGISTERED)  # those and their echoed forms: what is masked
+        for v in known:
+            self.learn(v)
         self.found: list[tuple[str, str]] = []  # (where, kind) of each masked field
         self._known_re: re.Pattern[str] | None = None
 
@@ -87,8 +149,9 @@ class Redactor:
         return self._known_re
 
     def learn(self, value: str) -> None:
-        if len(value) >= MIN_KNOWN_LEN and value not in self.known and value not in _NONE_VALUES:
-            self.known.add(value)
+        if len(value) >= MIN_KNOWN_LEN and value not in self.values and value not in _NONE_VALUES:
+            self.values.add(value)
+            self.known |= echoed_forms(value)
             self._known_re = None
 
     def text(self, text: str, where: str = "") -> str:
@@ -141,30 +204,34 @@ class Redactor:
                 for k, v in env.items()}
 
 
-# Secrets this process was given (an API key read from the environment): masked by ``redact``,
-# ``redact_model`` and ``redact_file`` from the moment they are registered.
-_REGISTERED: set[str] = set()
-
-
-def register_secret(value: str | None) -> None:
-    """Mask ``value`` in every line ``redact`` cleans and every document or log redacted from now
-    on (an API key: no output line or saved file may hold it, whatever echoes it)."""
-    if value and value.strip():
-        _REGISTERED.add(value)
-
-
-def registered_secrets() -> frozenset[str]:
-    return frozenset(_REGISTERED)
-
-
 def redact(text: str, known: Iterable[str] = ()) -> str:
     """``text`` with secret values replaced by ``***``: patterns, the registered secrets and ``known``."""
-    return Redactor({*known, *_REGISTERED}).text(text)
+    return Redactor(known).text(text)
 
 
 def env_secrets(env: dict[str, str]) -> set[str]:
     """The values of an environment that are secrets by their names (``HF_TOKEN``, ``*_KEY``, ...)."""
     return {v for k, v in env.items() if is_secret_name(k)}
+
+
+class RedactingWriter:
+    """A text stream that masks secrets in everything written through it (the CLI wraps stdout
+    and stderr in one while a command runs). Writes are redacted whole: reportgen prints lines,
+    and a secret is never split across two writes of one line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text) if isinstance(text, str) else text)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, encoding, fileno, buffer, ...
+        return getattr(self._stream, name)
 
 
 def redact_optional(text: str | None) -> str | None:
@@ -175,7 +242,7 @@ def secret_values_in(text: str) -> set[str]:
     """The values the patterns would mask in ``text`` (to mask them elsewhere too)."""
     r = Redactor()
     r.text(text)
-    return r.known
+    return r.values
 
 
 # --------------------------------------------------------------------------- whole documents
@@ -239,12 +306,12 @@ def _walk(obj: Any, where: str, r: Redactor) -> Any:
 
 def redact_model(obj: BaseModel, known: Iterable[str] = ()) -> Redactor:
     """Redact every string of ``obj`` in place (two passes when the first one learns values
-    that occur in fields it had already passed). Returns the redactor (``found``, ``known``)."""
-    r = Redactor({*known, *_REGISTERED})
+    that occur in fields it had already passed). Returns the redactor (``found``, ``values``)."""
+    r = Redactor(known)
     before = set(r.known)
     _walk(obj, "", r)
     if r.known - before:
-        second = Redactor(r.known)
+        second = Redactor(r.values)
         _walk(obj, "", second)
         r.found.extend(second.found)
     return r
@@ -258,7 +325,7 @@ def redact_file(path: Any, known: Iterable[str]) -> bool:
     from pathlib import Path
 
     p = Path(path)
-    r = Redactor({*known, *_REGISTERED})
+    r = Redactor(known)
     changed = False
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic_core import PydanticSerializationError
 
 from reportgen import __version__
 from reportgen._atomic import write_atomic
@@ -282,8 +283,9 @@ class RequestRecord(_Model):
     scheduled_s: float | None = None  # open loop: when the arrival process said to send it (start_s - this = lateness)
     first_answer_s: float | None = None  # reasoning models: first chunk of answer content (not reasoning)
     target_output_tokens: int | None = None  # variable-length datasets: the output length this request asked for
-    response_model: str | None = None  # the "model" its first token chunk named (who answered)
-    chunks_after_done: int | None = None  # SSE events after [DONE]: not timed, not counted (None: none came)
+    model: str | None = None  # the model the answer's chunks named (the first one not requested, if any)
+    events_after_done: int = 0  # SSE events the server sent after [DONE] (not counted: no token of the answer)
+    answer_problems: list[str] = Field(default_factory=list)  # usage of another shape: recorded as unknown, named
 
     @property
     def ok(self) -> bool:
@@ -380,6 +382,9 @@ class ServerMetricsDelta(_Model):
     requests: float | None = None  # requests the server counted as finished in the cell
     raw: dict[str, float] = Field(default_factory=dict)  # every counter/sum/count delta, "name{labels}" keys
     error: str | None = None  # why there is no delta (no /metrics, scrape failed)
+    # figures left out because a sample they come from was not a usable number (+Inf, NaN, a
+    # counter that went down): field name -> the reason, one line
+    missing: dict[str, str] = Field(default_factory=dict)
 
 
 class EnergyMetrics(_Model):
@@ -484,10 +489,6 @@ class ServingCell(_Model):
     prompt_seed: int | None = None  # seed of the exact-length random prompts
     prompt_source: str | None = None  # "tokenizer:DIR" or "server:/tokenize"
     request_params: dict[str, Any] = Field(default_factory=dict)  # sampling settings sent
-    # the "model" names the server's chunks carried (RequestRecord.response_model), distinct, first seen
-    # first; normally one, the requested request_params["model"]; empty when none named one or not measured.
-    # What answered, per cell; ServerSettings.served_models is what /v1/models listed before the run
-    response_models: list[str] = Field(default_factory=list)
     interrupted: bool = False  # stopped early (Ctrl-C): --resume runs the cell again
 
     def exact_input(self) -> bool:
@@ -497,6 +498,15 @@ class ServingCell(_Model):
     def exact_output(self) -> bool:
         """Whether the exact output-length checks apply to this cell."""
         return self.output_len_exact if self.output_len_exact is not None else is_exact_length(self.dataset)
+
+    def answer_models(self) -> dict[str, int]:
+        """The served model of this cell: each model name its answered timed requests named, with
+        how many named it (the requested one alone when the server is the one asked for)."""
+        out: dict[str, int] = {}
+        for r in self.requests:
+            if not r.warmup and r.error is None and r.model is not None:
+                out[r.model] = out.get(r.model, 0) + 1
+        return out
 
     @property
     def key(self) -> CellKey:
@@ -524,6 +534,7 @@ class FunctionalCheck(_Model):
     latency_s: float | None = None
     error: str | None = None
     origin: FactOrigin = "measured"
+    answer_problems: list[str] = Field(default_factory=list)  # as SampleRecord.answer_problems
 
 
 class ServerSettings(_Model):
@@ -568,6 +579,9 @@ class SampleRecord(_Model):
     finish_reason: str | None = None
     completion_tokens: int | None = None
     latency_s: float | None = None
+    # parts of the server's answer of another shape (a count that is not a count), recorded as
+    # unknown: one line each (collectors.answers)
+    answer_problems: list[str] = Field(default_factory=list)
 
 
 class SubsetScore(_Model):
@@ -1059,9 +1073,13 @@ class Results(_Model):
     _secrets: set[str] = PrivateAttr(default_factory=set)
 
     def add_secret(self, value: str | None) -> None:
-        """Mask ``value`` wherever it appears in this document from now on (it is never stored)."""
+        """Mask ``value`` wherever it appears in this document from now on (it is never stored),
+        and in everything this process prints or writes (``reportgen.redact.register_secret``)."""
         if value:
+            from reportgen.redact import register_secret
+
             self._secrets.add(value)
+            register_secret(value)
 
     @property
     def secret_values(self) -> frozenset[str]:
@@ -1073,7 +1091,7 @@ class Results(_Model):
         from reportgen.redact import redact_model, registered_secrets
 
         r = redact_model(self, self._secrets)
-        self._secrets |= r.known - registered_secrets()  # the process's own secrets stay the process's
+        self._secrets |= r.values - registered_secrets()  # the process's own secrets stay the process's
         seen = {(x.where, x.kind) for x in self.redactions}
         for where, kind in r.found:
             if (where, kind) not in seen and not where.startswith("redactions"):
@@ -1140,17 +1158,18 @@ def _v1_to_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def _v3_client(doc: dict[str, Any]) -> dict[str, Any]:
-    """v3 (client): ``RequestRecord.response_model`` and ``chunks_after_done``, and
-    ``ServingCell.response_models``; all optional with defaults (a v2 file did not record them),
-    so nothing to convert."""
-    return doc
-
-
 def _v3_frontier(doc: dict[str, Any]) -> dict[str, Any]:
     """v3 (frontier): new optional fields only, each with a default that means "not recorded":
     ``ModelVariant.cards``/``soak``, ``Results.frontier``, ``ServingCell.slo_preset``,
     ``CapacitySearch.slo_preset``, ``TelemetrySample.clock_mhz``. Nothing to convert."""
+    return doc
+
+
+def _v3_harden(doc: dict[str, Any]) -> dict[str, Any]:
+    """harden's part of v3: new optional fields only (``SampleRecord.answer_problems``,
+    ``FunctionalCheck.answer_problems``, ``ServerMetricsDelta.missing``; on ``RequestRecord``
+    ``model``, ``events_after_done`` and ``answer_problems``), all empty or unknown by default;
+    a v2 file needs no change."""
     return doc
 
 
@@ -1215,7 +1234,7 @@ def _v3_limits(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _v2_to_v3(doc: dict[str, Any]) -> dict[str, Any]:
     """Every results-model change of schema 3, one function per topic."""
-    return _v3_client(_v3_limits(_v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc)))))))
+    return _v3_harden(_v3_limits(_v3_frontier(_v3_consistency(_v3_pages(_v3_verdicts(_v3_imports(doc)))))))
 
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
@@ -1308,8 +1327,16 @@ def load_results(path: str | os.PathLike[str]) -> Results:
 
 
 def dump_results(results: Results) -> str:
-    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite."""
-    text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    """The JSON text; ``ResultsError`` naming the field when a number is NaN or infinite. A lone
+    surrogate (a server's JSON may escape one, ``"\\ud800"``) has no UTF-8 form: it is saved as
+    U+FFFD, as a decoder replaces bytes it cannot read, instead of failing the save."""
+    try:
+        text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
+    except PydanticSerializationError as e:
+        if "surrogates not allowed" not in str(e):
+            raise
+        _replace_surrogates(results)
+        text = results.model_dump_json(indent=1, exclude_none=False) + "\n"
     if 'NaN"' in text or 'Infinity"' in text:  # rare: a string may say so too, so look closer
         where = _non_finite(results, "")
         if where is not None:
@@ -1324,6 +1351,30 @@ def dump_results(results: Results) -> str:
 
 # a JSON number of 16+ digits or with an exponent of 30 or more: maybe beyond MAX_INT / MAX_FLOAT
 _HUGE_NUMBER = re.compile(r"[:\[,]\s*-?(?:\d{16,}|\d[\d.]*[eE]\+?(?:[3-9]\d|\d{3,}))")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(obj: Any) -> Any:
+    """``obj`` with every lone surrogate in its strings (and dict keys) replaced by U+FFFD; models
+    are changed in place."""
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            v = getattr(obj, name)
+            nv = _replace_surrogates(v)
+            if nv is not v:
+                object.__setattr__(obj, name, nv)  # CellKey is frozen
+        return obj
+    if isinstance(obj, list):
+        new = [_replace_surrogates(v) for v in obj]
+        return obj if all(a is b for a, b in zip(new, obj)) else new
+    if isinstance(obj, dict):
+        items = {_replace_surrogates(k): _replace_surrogates(v) for k, v in obj.items()}
+        return obj if all(a is b for a, b in zip(items.values(), obj.values())) and list(items) == list(obj) else items
+    return obj
 
 
 def _non_finite(obj: Any, where: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -443,7 +444,7 @@ def test_document_section_3_5_shows_the_search_and_its_chart() -> None:
     assert [r.split(" | ")[0] for r in rows] == ["| 1", "| 2", "| 3", "| 4"]  # sorted by value
     assert "| 不满足 |" in rows[2] and "| 满足 |" in rows[1]
     (name,) = [n for n, t in chart_plan(res) if t == "FP16 负载曲线（随并发数变化）"]
-    assert name.startswith("capacity_FP16_0-") and f"charts/{name}.png" in sec
+    assert re.fullmatch(r"capacity-[0-9a-f]{8}", name) and f"charts/{name}.png" in sec  # a digest, not the label
     chart = all_charts(res)[name]
     assert chart.png.startswith(b"\x89PNG") and b"<svg" in chart.svg
     tpj = 110 / 100.0  # 10 requests x 11 tokens over 100 J

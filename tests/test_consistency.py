@@ -339,7 +339,7 @@ def test_the_document_section_numbers_follow_it(reference: Path, tmp_path: Path)
     assert heads[i - 1].startswith("## 4.") and heads[i + 1].startswith("## 6. ") and heads[i + 3] == "## 8. 数据有效性检查"
     for sub in ("### 5.1 参考", "### 5.2 比较结果与判定", "### 5.3 差异最大的提示词", "### 5.4 批次不变性"):
         assert sub in md
-    assert "| 提示词集 | reportgen-consistency-v1（12 个，sha256 " in md
+    assert "| 提示词集 | 内置提示词集第 1 版（12 个，sha256 " in md
     assert "- FP16 与参考卡输出一致性：一致（top-1 一致率 100.0% ≥ 99.0%，平均 KL 0 ≤ 0.001；参考：参考 GPU（fp16，vllm 0.0-stub）；" in md
     assert "（见 [5](#s5)）" in md and "### 8.1 与参考卡输出一致性" in md  # 12 prompts < 50: a warning
     assert "判定只基于 12 个提示词（少于 50 个）" in md

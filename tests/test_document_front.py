@@ -56,7 +56,8 @@ def test_pdf_opens_with_cover_toc_conclusion_then_section_1(rendered: Path) -> N
     assert listed and "3.4 基于vLLM性能测试数据汇总" in page(int(listed.group(1)))  # the page number is right
     third = page(3)
     assert third.lstrip().startswith("结论")
-    assert "8 个性能用例没有一个可以使用" in third and "生成提前结束" in third and "P99 低于中位数" in third
+    assert "8 个性能用例没有一个可以使用" in third and "生成提前结束" in third
+    assert "P99 低于中位数" in third + page(4)  # the causes to re-measure run onto the 结论's second page
     assert "1. 环境规格" not in third  # section 1 starts on its own page
 
 

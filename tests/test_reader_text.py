@@ -26,7 +26,8 @@ PARSERS = ("vllm-legacy-text", "vllm-text", "vllm-json", "swift-log", "llmuses-t
 TOOL_WORDS = ("导入", "种子", "reportgen", "解析器", "结果文件中")
 # Words of three or more Latin letters a column head may hold: metric abbreviations, units and names.
 HEADER_WORDS = {"TPS", "TPOT", "TTFT", "ITL", "E2EL", "PCI", "PCIe", "NUMA", "TDP", "SDK", "CPU", "tok", "req", "token",
-                "Docker", "Python", "PyTorch", "vLLM", "Transformers", "FP16", "BF16", "GPTQ", "Int4", "AWQ", "INT4"}
+                "Docker", "Python", "PyTorch", "vLLM", "Transformers", "FP16", "BF16", "GPTQ", "Int4", "AWQ", "INT4",
+                "top", "KL"}  # top-1 一致率, KL 散度: the metrics of section 5
 
 
 def _documents() -> list[tuple[str, str, Results]]:

@@ -93,15 +93,15 @@ def test_the_cell_records_the_served_model_and_a_mismatch_is_a_finding(stub, tok
 
     plan = CellPlan(batch_size=2, input_len=16, output_len=4, rounds=1, warmup_requests=1)
     same = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0))
-    assert same.response_models == ["stub-model"] and {r.response_model for r in same.requests} == {"stub-model"}
+    assert same.answer_models() == {"stub-model": 2} and {r.model for r in same.requests} == {"stub-model"}
     # the stub names its own model whatever the request asked for, as a proxy to another model would
     other = cell(stub.base_url, tok, plan, dataclasses.replace(params(stub_ttft=0.0, stub_tpot=0.0), model="Qwen2-7B-Instruct"))
-    assert other.request_params["model"] == "Qwen2-7B-Instruct" and other.response_models == ["stub-model"]
+    assert other.request_params["model"] == "Qwen2-7B-Instruct" and other.answer_models() == {"stub-model": 2}
     r = Results()
     r.variant("FP16").serving.extend([same, other])
-    found = [f for f in check_results(r) if f.check == "response_model"]
-    assert len(found) == 1 and found[0].severity == "warning" and found[0].batch_size == 2
-    assert "named model 'stub-model', the requests asked for 'Qwen2-7B-Instruct'" in found[0].message
+    found = [f for f in check_results(r) if f.check == "answer_model"]
+    assert len(found) == 1 and found[0].severity == "error" and found[0].batch_size == 2
+    assert found[0].message == "2 of 2 answered requests were answered by stub-model, not by the requested Qwen2-7B-Instruct"
 
 
 def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -161,7 +162,7 @@ def test_a_server_that_slows_down_is_found_with_its_sign_and_size(tokdir: Path, 
     findings = [f for f in check_results(res) if f.check == "soak_drift"]
     assert findings and "平均 TPOT 在测试期间漂移 +" in (findings[0].message_zh or "")
     md = render_markdown(res)
-    assert "### 3\\.5 稳定性测试" in md and "判定：不稳定（TPOT 漂移" in md and "](charts/soak_FP16_0-" in md
+    assert "### 3\\.5 稳定性测试" in md and "判定：不稳定（TPOT 漂移" in md and "](charts/soak-" in md
     (st,) = soak_verdict(res)
     assert st.verdict == "unstable" and st.text.startswith("FP16 稳定性测试（并发数 4，12 s）：不稳定（TPOT 测试期间上升")
 
@@ -286,17 +287,18 @@ def test_a_server_restart_is_seen_in_its_start_time(tokdir: Path, tmp_path: Path
     assert f.severity == "error"
 
 
-def test_collect_runs_the_plans_soak_and_records_the_frontier_settings(tokdir: Path, tmp_path: Path) -> None:
+def _collect_with_soak(tokdir: Path, tmp_path: Path, serving: str, more: str = "") -> tuple[Any, Path]:
+    """``collect --only serving,soak`` against a stub with a plan of one variant and a 4 s soak at the
+    recommended load; ``serving``: the [serving] table's lines, ``more``: further tables."""
     stub = Stub(tokdir, ttft=0.02, extra=["--tpot", "0.005"])
     plan = tmp_path / "plan.toml"
     plan.write_text(f"""
 [server]
 base_url = "{stub.base_url}"
 [serving]
-batch_sizes = [1, 2]
 input_len = 32
 output_len = 8
-rounds = 10                            # enough requests per cell for a steady window and a valid cell
+{serving}
 [functional_check]
 enabled = false
 [[variants]]
@@ -308,16 +310,20 @@ cards = 1
 enabled = true
 duration = "4s"
 window = "1s"
-[frontier]
-interactivity = [100, 150]
-card_hour_price = 20
-currency = "元"
+{more}
 """, encoding="utf-8")
     out = tmp_path / "c.json"
     try:
         r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "serving,soak", "-o", str(out)])
     finally:
         stub.stop()
+    return r, out
+
+
+def test_collect_runs_the_plans_soak_and_records_the_frontier_settings(tokdir: Path, tmp_path: Path) -> None:
+    serving = "batch_sizes = [1, 2]\nrounds = 10  # enough requests per cell for a steady window and a valid cell"
+    frontier = '[frontier]\ninteractivity = [100, 150]\ncard_hour_price = 20\ncurrency = "元"'
+    r, out = _collect_with_soak(tokdir, tmp_path, serving, frontier)
     assert r.exit_code == 0, r.output
     res = load_results(out)
     v = res.variant("FP16")
@@ -334,33 +340,7 @@ currency = "元"
 def test_collect_skips_a_soak_with_no_load_and_keeps_the_run(tokdir: Path, tmp_path: Path) -> None:
     """A soak at the recommended load when the plan's limits rule out every cell: one line says the soak
     was skipped and why; the measured cells are kept and the variant's server is not marked failed."""
-    stub = Stub(tokdir, ttft=0.02, extra=["--tpot", "0.005"])
-    plan = tmp_path / "plan.toml"
-    plan.write_text(f"""
-[server]
-base_url = "{stub.base_url}"
-[serving]
-batch_sizes = [1]
-input_len = 32
-output_len = 8
-rounds = 3
-slo = {{ ttft_p99_ms = 0.001 }}
-[functional_check]
-enabled = false
-[[variants]]
-label = "FP16"
-served_model_name = "stub-model"
-tokenizer = "{tokdir}"
-[soak]
-enabled = true
-duration = "4s"
-window = "1s"
-""", encoding="utf-8")
-    out = tmp_path / "c.json"
-    try:
-        r = CliRunner().invoke(cli, ["collect", "--plan", str(plan), "--only", "serving,soak", "-o", str(out)])
-    finally:
-        stub.stop()
+    r, out = _collect_with_soak(tokdir, tmp_path, "batch_sizes = [1]\nrounds = 3\nslo = { ttft_p99_ms = 0.001 }")
     assert r.exit_code == 0, r.output
     assert "soak: FP16: skipped: no load for the soak" in r.output
     v = load_results(out).variant("FP16")

@@ -22,9 +22,11 @@ from typing import Any, TextIO
 
 import httpx
 
+from collectors import answers
 from collectors.accuracy.datasets import Item
 from collectors.accuracy.extract import get_extractor
 from collectors.accuracy.tasks import MODES, Task, get_task
+from collectors.auth import bearer
 from reportgen.errors import ReportgenError, ServerError
 from reportgen.results import AccuracyResult, ResultsStore, SampleRecord, SubsetScore, ids_sha256, utc_now
 
@@ -181,13 +183,11 @@ class Progress:
 
 
 def _client(cfg: EvalConfig) -> httpx.AsyncClient:
-    from httpx_aiohttp import AiohttpTransport
-
-    limits = httpx.Limits(max_connections=cfg.concurrency, max_keepalive_connections=cfg.concurrency)
-    headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else {}
+    """httpx over aiohttp with the shared answer limits (``collectors.answers``)."""
+    headers = bearer(cfg.api_key)
     return httpx.AsyncClient(
         base_url=cfg.base_url.rstrip("/"),
-        transport=AiohttpTransport(limits=limits, trust_env=False),
+        transport=answers.async_transport(cfg.concurrency),
         timeout=httpx.Timeout(cfg.timeout_s, connect=30.0),
         headers=headers,
         trust_env=False,
@@ -196,59 +196,69 @@ def _client(cfg: EvalConfig) -> httpx.AsyncClient:
 
 async def check_server(client: httpx.AsyncClient, cfg: EvalConfig) -> None:
     """GET /v1/models: the server answers and serves ``cfg.model``."""
+    where = f"{cfg.base_url}/v1/models"
     try:
-        r = await client.get("/v1/models", timeout=30.0)
+        async with client.stream("GET", "/v1/models", timeout=30.0) as r:
+            if r.status_code != 200:
+                raise ServerError(f"{where} answered HTTP {r.status_code}")
+            ids = answers.model_ids(await answers.aread_body(r, where), where)
+    except httpx.RemoteProtocolError as e:  # it answered, with bytes past the shared limits
+        raise ServerError(f"{where}: {e}") from None
     except httpx.HTTPError as e:
         raise ServerError(f"{cfg.base_url}: cannot reach the server: {type(e).__name__}: {e}".rstrip(": ")) from None
-    if r.status_code != 200:
-        raise ServerError(f"{cfg.base_url}/v1/models answered HTTP {r.status_code}")
-    try:
-        ids = [m.get("id") for m in r.json().get("data", [])]
-    except (ValueError, AttributeError):
-        raise ServerError(f"{cfg.base_url}/v1/models: the answer is not an OpenAI model list") from None
     if ids and cfg.model not in ids:
-        raise ServerError(f"{cfg.base_url} does not serve model {cfg.model!r}; it serves: {', '.join(map(str, ids))}")
+        raise ServerError(f"{cfg.base_url} does not serve model {cfg.model!r}; it serves: {', '.join(ids)}")
 
 
 async def chat_once(
     client: httpx.AsyncClient, cfg: EvalConfig, prompt: str, request_id: str
 ) -> tuple[str | None, dict[str, Any]]:
-    """(text, info) where info has finish_reason, completion_tokens, latency_s or error."""
+    """(text, info) where info has finish_reason, completion_tokens, latency_s, problems (parts of
+    the answer of another shape, dropped) or error. Every answer, however malformed, is one of these."""
     body = {
         "model": cfg.model,
         "messages": [{"role": "user", "content": prompt}],
         "temperature": cfg.temperature,
         "max_tokens": cfg.max_tokens,
     }
+    where = "/v1/chat/completions"
     error = "no attempt"
     for attempt in range(cfg.retries + 1):
         if attempt:
             await asyncio.sleep(min(2.0**attempt, 10.0))
         t0 = time.perf_counter()
         try:
-            r = await client.post("/v1/chat/completions", json=body, headers={"X-Request-Id": request_id})
+            async with client.stream("POST", where, json=body, headers={"X-Request-Id": request_id}) as r:
+                status = r.status_code
+                data = await answers.aread_body(r, where)
+        except answers.LimitExceeded as e:  # the same answer again on a retry
+            return None, {"error": str(e), "latency_s": time.perf_counter() - t0}
         except httpx.HTTPError as e:
             error = f"{type(e).__name__}: {e}".rstrip(": ")
             continue
+        except answers.AnswerError as e:
+            return None, {"error": str(e), "latency_s": time.perf_counter() - t0}
         latency = time.perf_counter() - t0
-        if r.status_code >= 500:
-            error = f"HTTP {r.status_code}: {r.text[:200]}"
+        if status >= 500:
+            error = f"HTTP {status}: {_quote(data)}"
             continue
-        if r.status_code != 200:
-            return None, {"error": f"HTTP {r.status_code}: {r.text[:200]}", "latency_s": latency}
+        if status != 200:
+            return None, {"error": f"HTTP {status}: {_quote(data)}", "latency_s": latency}
         try:
-            doc = r.json()
-            choice = doc["choices"][0]
-            text = choice["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
-            return None, {"error": f"unexpected answer: {r.text[:200]}", "latency_s": latency}
-        usage = doc.get("usage") or {}
-        return text or "", {
-            "finish_reason": choice.get("finish_reason"),
-            "completion_tokens": usage.get("completion_tokens"),
+            reply = answers.chat_reply(answers.parse_answer(data, where), where)
+        except answers.AnswerError as e:
+            return None, {"error": f"unexpected answer: {e}", "latency_s": latency}
+        return reply.text, {
+            "finish_reason": reply.finish_reason,
+            "completion_tokens": reply.completion_tokens,
             "latency_s": latency,
+            "problems": reply.problems,
         }
     return None, {"error": error}
+
+
+def _quote(data: bytes) -> str:
+    return data[:800].decode("utf-8", "replace")[:200]
 
 
 # --------------------------------------------------------------------------- one benchmark
@@ -354,6 +364,7 @@ async def run_task(
                 finish_reason=info.get("finish_reason"),
                 completion_tokens=info.get("completion_tokens"),
                 latency_s=info.get("latency_s"),
+                answer_problems=info.get("problems") or [],
             )
             if text is not None:
                 rec.extracted, rec.gold, rec.correct = score_sample(task, cfg.mode, item, text)

@@ -25,9 +25,12 @@ from typing import Any, Literal
 
 import httpx
 
+from collectors import answers
+from collectors.auth import bearer
 from collectors.serving.client import url_and_auth
 from reportgen.consistency.metrics import LOGPROB_FLOOR, Position
 from reportgen.errors import ServerError
+from reportgen.ranges import MAX_TOKENS
 
 TeacherForcing = Literal["prompt_logprobs", "echo"]
 RETRIES = 2
@@ -174,14 +177,15 @@ class ConsistencyClient:
         url, auth = url_and_auth(base_url)
         self.base_url = str(url)  # for messages: no credentials
         self.model = model
-        if transport is None:
-            from httpx_aiohttp import AiohttpTransport
-
-            limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-            transport = AiohttpTransport(limits=limits, trust_env=False)
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._client = httpx.AsyncClient(base_url=url, auth=auth, transport=transport, headers=headers,
+        if transport is None:  # the shared answer limits (headers, sizes): collectors.answers
+            transport = answers.async_transport(max(1, concurrency))
+        self._client = httpx.AsyncClient(base_url=url, auth=auth, transport=transport, headers=bearer(api_key),
                                          timeout=httpx.Timeout(timeout_s, connect=30.0), trust_env=False)
+
+    async def _get(self, path: str, timeout_s: float) -> tuple[int, bytes]:
+        """Status and body (at most ``answers.LIMITS.max_json_bytes``) of ``GET path``."""
+        async with self._client.stream("GET", path, timeout=timeout_s) as r:
+            return r.status_code, await answers.aread_body(r, f"{self.base_url}{path}")
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -192,19 +196,24 @@ class ConsistencyClient:
             if attempt:
                 await asyncio.sleep(min(2.0 ** attempt, 10.0))
             try:
-                r = await self._client.post(path, json=body)
+                async with self._client.stream("POST", path, json=body) as r:
+                    status, data = r.status_code, await answers.aread_body(r, path)
+            except answers.LimitExceeded as e:  # past the header limits: it will do it again
+                raise ServerError(f"{self.base_url}{path}: {e}") from None
             except httpx.HTTPError as e:
                 error = f"{type(e).__name__}: {e}".rstrip(": ")
                 continue
-            if r.status_code >= 500:
-                error = f"HTTP {r.status_code}: {r.text[:200]}"
+            except answers.AnswerError as e:  # past the size limit: this prompt's answer is unusable
+                raise AnswerError(str(e)) from None
+            if status >= 500:
+                error = f"HTTP {status}: {answers.one_line(data)}"
                 continue
-            if r.status_code != 200:
-                raise AnswerError(f"{path}: HTTP {r.status_code}: {r.text[:200]}")
+            if status != 200:
+                raise AnswerError(f"{path}: HTTP {status}: {answers.one_line(data)}")
             try:
-                return r.json()
-            except ValueError:
-                raise AnswerError(f"{path}: the answer is not JSON: {r.text[:100]!r}") from None
+                return answers.parse_answer(data, path)
+            except answers.AnswerError as e:  # not JSON, too deep, a 5000-digit number: one line
+                raise AnswerError(str(e)) from None
         raise ServerError(f"{self.base_url}{path}: {error}")
 
     async def tokenize(self, messages: list[dict[str, str]]) -> list[int]:
@@ -242,28 +251,28 @@ class ConsistencyClient:
         """What the server says it is: the model's root and max length (/v1/models), the engine version (/version)."""
         out: dict[str, Any] = {}
         try:
-            r = await self._client.get("/v1/models", timeout=30.0)
+            status, body = await self._get("/v1/models", 30.0)
         except httpx.HTTPError as e:
             raise ServerError(f"{self.base_url}: cannot reach the server: {type(e).__name__}: {e}".rstrip(": ")) from None
-        if r.status_code != 200:
-            raise ServerError(f"{self.base_url}/v1/models answered HTTP {r.status_code}")
-        try:
-            data = r.json().get("data", [])
-            models = {m.get("id"): m for m in data if isinstance(m, dict)}
-        except (ValueError, AttributeError):
-            raise ServerError(f"{self.base_url}/v1/models: the answer is not an OpenAI model list") from None
+        if status != 200:
+            raise ServerError(f"{self.base_url}/v1/models answered HTTP {status}")
+        answers.model_ids(body, f"{self.base_url}/v1/models")  # anything but a model list: one line
+        models = {m["id"]: m for m in answers.parse_answer(body, "/v1/models")["data"]}
         if models and self.model not in models:
             raise ServerError(f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(map(str, models))}")
         m = models.get(self.model) or {}
         if isinstance(m.get("root"), str):
             out["root"] = m["root"]
-        if isinstance(m.get("max_model_len"), int):
-            out["max_model_len"] = m["max_model_len"]
+        n = m.get("max_model_len")
+        if isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_TOKENS:
+            out["max_model_len"] = n
+        v = None
         try:
-            r = await self._client.get("/version", timeout=10.0)
-            v = r.json().get("version") if r.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
-            v = None
+            status, body = await self._get("/version", 10.0)
+            doc = answers.parse_answer(body, "/version") if status == 200 else None
+            v = doc.get("version") if isinstance(doc, dict) else None
+        except (httpx.HTTPError, ServerError):
+            pass
         if isinstance(v, str):
             out["engine"], out["engine_version"] = "vllm", v
         return out

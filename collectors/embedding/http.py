@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from collectors import answers
+from collectors.auth import bearer
 from collectors.embedding.checks import EmbeddingOutputError
 from reportgen.errors import ServerError
 from reportgen.results import Note
@@ -58,8 +60,8 @@ class HttpBackend:
         self, base_url: str, model: str, *, client: httpx.Client | None = None, timeout_s: float = 300.0, api_key: str | None = None
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.Client(timeout=timeout_s)
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = client or answers.sync_client(timeout_s)
+        self._headers = bearer(api_key)
         self._owns_client = client is None
         self.notes: list[Note] = []
         self.served_model = self._resolve_model(model)
@@ -73,9 +75,11 @@ class HttpBackend:
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         url = self.base_url + path
         try:
-            return self.client.request(method, url, json=body, headers=self._headers)
+            return answers.request(self.client, method, url, json=body, headers=self._headers)
         except httpx.TimeoutException:
             raise ServerError(f"{method} {url}: no answer before the timeout") from None
+        except httpx.RemoteProtocolError as e:  # it answered, with bytes past the shared limits
+            raise ServerError(f"{method} {url}: {e}") from None
         except httpx.HTTPError as e:
             raise ServerError(f"cannot reach {url}: {e}") from None
 
@@ -84,19 +88,21 @@ class HttpBackend:
         if resp.status_code != 200:
             raise EndpointRejected(f"POST {path} answered {resp.status_code}: {_server_message(resp)}", resp.status_code)
         try:
-            return resp.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise EmbeddingOutputError(f"POST {path} answered 200 but not with JSON: {resp.text[:120]!r}") from None
+            return answers.parse_answer(resp.content, f"POST {path}")
+        except answers.AnswerError as e:
+            if "not valid JSON" in str(e) or "not UTF-8" in str(e):
+                raise EmbeddingOutputError(f"POST {path} answered 200 but not with JSON: {resp.text[:120]!r}") from None
+            raise EmbeddingOutputError(str(e)) from None
 
     def _resolve_model(self, model: str) -> str:
-        """The served name: ``model`` itself when the server lists it, else the one it serves."""
+        """The served name: ``model`` itself when the server lists it, else the one it serves. A
+        server without a model list is asked for ``model``; a model list of another shape is one
+        ``AnswerError`` line."""
         resp = self._request("GET", "/v1/models")
         if resp.status_code != 200:
             return model
-        try:
-            ids = [m["id"] for m in resp.json().get("data", []) if isinstance(m, dict) and "id" in m]
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            return model
+        where = f"{self.base_url}/v1/models"
+        ids = answers.model_ids(resp.content, where)
         if model in ids or not ids:
             return model
         base = model.rstrip("/").rsplit("/", 1)[-1]

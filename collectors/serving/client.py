@@ -16,13 +16,14 @@ Timing (``time.perf_counter``, seconds since the cell's ``t0``):
   incomplete UTF-8 sequence); on ``/v1/chat/completions`` the same, except a
   role-only delta (``{"role": "assistant", "content": ""}``), which precedes generation.
 * ``first_token_s`` / ``end_s``: the first / last token event; ``chunk_times_s``: all.
-* Events after ``[DONE]`` are counted (``chunks_after_done``), never timed: a server that
-  goes on sending after it said it finished does not stretch TPOT, ITL or E2EL.
-* Token counts come from the usage chunk (``stream_options.include_usage``); a count above
-  ``MAX_TOKEN_COUNT`` (a 400-digit number, say) fails the request instead of reaching the metrics.
-* ``response_model``: the ``model`` the first token chunk named (the cell gathers them:
-  ``ServingCell.response_models``; the rule ``response_model``, in
-  ``reportgen/validity/serving_evidence.py``, compares them with the requested one).
+* Events after ``[DONE]`` are counted (``events_after_done``), never timed: a server that
+  goes on sending after it said it finished does not stretch TPOT, ITL or E2EL (the rule
+  ``stream_after_done`` says so).
+* Token counts come from the usage chunk (``stream_options.include_usage``); a count of another
+  shape (a string, 400 digits) is unknown and named in ``answer_problems``
+  (``collectors.answers.token_count``, the one check every client shares).
+* ``model``: the model the token chunks named, the first one that is not the requested one if
+  any (``ServingCell.answer_models``; the rule ``answer_model`` compares it with the request).
 * Reasoning models (chat deltas with ``reasoning_content`` / ``reasoning`` first): TTFT stays
   the first token of any kind; ``first_answer_s`` is the first chunk with answer ``content``.
   None without reasoning.
@@ -51,6 +52,8 @@ from typing import Any, Protocol
 import httpx
 import msgspec
 
+from collectors import answers
+from collectors.auth import bearer
 from collectors.serving import chunks
 from collectors.serving.chunks import Chunk
 from collectors.serving.prompts import PromptSample
@@ -128,10 +131,9 @@ def make_client(
     pieces, a 4 MiB buffer per connection, as vLLM #39963 advises for long contexts).
     """
     if transport is None:
+        # the shared answer limits (collectors.answers.LIMITS) on headers, one-line httpx errors
         transport = StreamingTransport(limit=max(1, concurrency) + 2)  # + the scrapes of /metrics beside the streams
-    headers = {"Accept-Encoding": "identity"}
-    if api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
+    headers = {"Accept-Encoding": "identity", **bearer(api_key)}
     url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
         base_url=url,
@@ -148,6 +150,7 @@ def url_and_auth(base_url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
     url = httpx.URL(base_url.rstrip("/"))
     if not url.userinfo:
         return url, None
+    answers.register_url_credentials(url)  # masked wherever a server echoes them
     return url.copy_with(username=None, password=None), httpx.BasicAuth(url.username, url.password)
 
 
@@ -159,9 +162,10 @@ class _Acc:
     """What one request has seen so far (survives a timeout that cancels the stream). Decoded
     chunks are not kept: only their times and what the record needs from the first and last."""
 
-    __slots__ = ("times", "first", "last", "texts", "first_content", "status", "usage", "done", "events", "after_done")
+    __slots__ = ("times", "first", "last", "texts", "first_content", "status", "usage", "done", "events", "after_done",
+                 "requested", "other_model")
 
-    def __init__(self, keep_text: bool = False) -> None:
+    def __init__(self, requested: str, keep_text: bool = False) -> None:
         self.times: list[float] = []
         self.first: Chunk | None = None  # first token chunk: the served model, whether it is reasoning
         self.last: Chunk | None = None  # last token chunk: finish_reason
@@ -171,7 +175,9 @@ class _Acc:
         self.usage: dict[str, Any] | None = None
         self.done = False
         self.events = 0
-        self.after_done = 0  # events after [DONE]: neither timed nor counted
+        self.after_done = 0  # events after [DONE]: no token of the answer, never timed nor counted
+        self.requested = requested  # the model the request named
+        self.other_model: str | None = None  # the first model a token chunk named that is not the requested one
 
 
 def _settings(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
@@ -260,7 +266,7 @@ def _take(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> Non
     """``/v1/completions``: a chunk with a choice is a token."""
     if not _counted(events, acc):
         return
-    decode, texts = _fast_decode, acc.texts
+    decode, texts, req = _fast_decode, acc.texts, acc.requested
     for p in events:
         try:
             c = decode(p)
@@ -276,6 +282,8 @@ def _take(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> Non
                 acc.first = c
             times.append(now)
             acc.last = c
+            if c.model != req:  # None (no name) or another model: the record names the first other one
+                _other_model(c, acc)
             if texts is not None:
                 texts.append(chunks.text_completion(c))
         elif c.error:
@@ -286,7 +294,7 @@ def _take_chat(events: list[bytes], now: float, acc: _Acc, times: list[float]) -
     """``/v1/chat/completions``: the same, except a role-only delta, which precedes generation."""
     if not _counted(events, acc):
         return
-    decode, texts = _fast_decode, acc.texts
+    decode, texts, req = _fast_decode, acc.texts, acc.requested
     for p in events:
         try:
             c = decode(p)
@@ -307,6 +315,8 @@ def _take_chat(events: list[bytes], now: float, acc: _Acc, times: list[float]) -
                 acc.first = c
             times.append(now)
             acc.last = c
+            if c.model != req:  # None (no name) or another model: the record names the first other one
+                _other_model(c, acc)
             if texts is not None:
                 texts.append(chunks.text_chat(c))
         elif c.error:
@@ -320,6 +330,11 @@ def _counted(events: list[bytes], acc: _Acc) -> bool:
         acc.after_done += len(events)
         return False
     return True
+
+
+def _other_model(c: Chunk, acc: _Acc) -> None:
+    if acc.other_model is None and isinstance(c.model, str):
+        acc.other_model = c.model
 
 
 def _slow(p: bytes, events: list[bytes], acc: _Acc) -> Chunk | None:
@@ -356,7 +371,7 @@ async def _request(
     warmup: bool,
 ) -> RequestRecord:
     body = ep.body(sample, params)
-    acc = _Acc(params.keep_text)
+    acc = _Acc(params.model, params.keep_text)
     error: str | None = None
     st = _now()
     try:
@@ -380,20 +395,17 @@ async def _request(
     if error is None and not acc.times:
         error = "no token in the stream"
 
-    finish_reason = model = None
+    finish_reason = None
     if acc.last is not None and acc.last.choices:
         fr = acc.last.choices[0].finish_reason
         finish_reason = fr if isinstance(fr, str) else None
-    if acc.first is not None and isinstance(acc.first.model, str):
-        model = acc.first.model[:MAX_MODEL_CHARS]
+    # the model the answer named: the first name that is not the one requested, else the first
+    model = acc.other_model or (acc.first.model if acc.first is not None and isinstance(acc.first.model, str) else None)
     text = "".join(acc.texts)[: params.max_text_chars] if acc.texts is not None and acc.times else None
     usage = acc.usage or {}
-    prompt_tokens, completion_tokens = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
-    for name, v in (("prompt_tokens", prompt_tokens), ("completion_tokens", completion_tokens)):
-        if v is not None and v > MAX_TOKEN_COUNT:
-            prompt_tokens, completion_tokens = None, None
-            error = error or f"implausible usage.{name}: {_digits(v)} (more than {MAX_TOKEN_COUNT:,} tokens in one request)"
-            break
+    problems: list[str] = []  # usage counts of another shape: unknown, and named (collectors.answers)
+    prompt_tokens = answers.token_count(usage.get("prompt_tokens"), "usage.prompt_tokens", problems)
+    completion_tokens = answers.token_count(usage.get("completion_tokens"), "usage.completion_tokens", problems)
     times = [t - t0 for t in acc.times]
     return RequestRecord(
         index=index,
@@ -413,12 +425,12 @@ async def _request(
         chunks=acc.events,
         first_answer_s=_first_answer(acc, t0),
         target_output_tokens=sample.output_len,
-        response_model=model,
-        chunks_after_done=acc.after_done or None,
+        model=model[:MAX_MODEL_CHARS] if model is not None else None,
+        events_after_done=acc.after_done,
+        answer_problems=problems,
     )
 
 
-MAX_TOKEN_COUNT = 10**9  # a usage count above this is garbage: ~1000x the longest context served
 MAX_MODEL_CHARS = 256  # a chunk's "model" is kept up to this length
 
 
@@ -431,19 +443,6 @@ def _first_answer(acc: _Acc, t0: float) -> float | None:
     return acc.first_content - t0
 
 
-def _count(v: Any) -> int | None:
-    """A token count as the server reported it; anything but a non-negative integer is unknown."""
-    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
-
-
-def _digits(v: int) -> str:
-    """A huge integer for an error line (Python refuses to print one of more than 4300 digits)."""
-    if v < 10**20:
-        return str(v)
-    try:
-        return f"a number of {len(str(v))} digits"
-    except ValueError:
-        return "a number of more than 4300 digits"
 
 
 async def stream_completion(

@@ -13,7 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from collectors import answers
 from collectors.auth import bearer
+from reportgen.errors import ServerError
 from reportgen.plan import Plan
 
 __all__ = ["DEFAULT_PORT", "Discovery", "candidate_urls", "discover_server"]
@@ -60,20 +62,22 @@ def candidate_urls(host: str | None, plan: Plan | None = None, ports: tuple[int,
 
 def discover_server(urls: list[str], timeout_s: float = 3.0, *, api_key: str | None = None) -> Discovery:
     found = Discovery()
-    with httpx.Client(timeout=timeout_s, headers=bearer(api_key)) as client:
+    with answers.sync_client(timeout_s, headers=bearer(api_key)) as client:
         for url in urls:
             try:
-                r = client.get(url + "/v1/models")
+                r = answers.request(client, "GET", url + "/v1/models")
             except httpx.HTTPError as e:
                 found.tried.append((url, type(e).__name__))
+                continue
+            except ServerError:
+                found.tried.append((url, "/v1/models answered more than a model list holds"))
                 continue
             if r.status_code != 200:
                 found.tried.append((url, f"/v1/models answered HTTP {r.status_code}"))
                 continue
             try:
-                data = r.json().get("data")
-                models = [str(d["id"]) for d in data if isinstance(d, dict) and d.get("id")]
-            except (ValueError, AttributeError, TypeError, KeyError):
+                models = [m for m in answers.model_ids(r.content, "/v1/models") if m]
+            except ServerError:
                 found.tried.append((url, "/v1/models did not answer a model list"))
                 continue
             if not models:

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from collectors import answers
 from collectors.auth import bearer
 from reportgen.errors import InputFormatError, ServerError
 
@@ -120,7 +121,7 @@ class ServerTokenizer:
                  api_key: str | None = None) -> None:
         self._base = base_url.rstrip("/")
         self._model = model
-        self._client = client or httpx.Client(timeout=timeout_s, headers=bearer(api_key))
+        self._client = client or answers.sync_client(timeout_s, headers=bearer(api_key))
 
     @property
     def source(self) -> str:
@@ -129,7 +130,7 @@ class ServerTokenizer:
     def _post(self, path: str, body: dict[str, object]) -> dict[str, object]:
         url = self._base + path
         try:
-            r = self._client.post(url, json=body)
+            r = answers.request(self._client, "POST", url, json=body)
         except httpx.HTTPError as e:
             raise ServerError(f"{url}: {type(e).__name__}: {e}") from None
         if r.status_code == 404:
@@ -138,8 +139,8 @@ class ServerTokenizer:
         if r.status_code != 200:
             raise ServerError(f"{url}: HTTP {r.status_code}: {r.text[:200]}")
         try:
-            doc = r.json()
-        except (ValueError, RecursionError):
+            doc = answers.parse_answer(r.content, url)
+        except ServerError:
             raise ServerError(f"{url}: answered non-JSON: {r.text[:200]!r}") from None
         if not isinstance(doc, dict):
             raise ServerError(f"{url}: answered {type(doc).__name__}, expected an object")

@@ -295,7 +295,6 @@ def _schedule_seed(seed: int, key: str, plan: CellPlan) -> int:
 def _finish(cell: ServingCell, records: list[RequestRecord]) -> None:
     records.sort(key=lambda r: (not r.warmup, r.index))
     cell.requests = records
-    cell.response_models = list(dict.fromkeys(r.response_model for r in records if r.response_model is not None))
     cell.finished_at = utc_now()
     if any(not r.warmup for r in records):
         cell.metrics = serving_metrics(records, cell.duration_s, cell.slo)

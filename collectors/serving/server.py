@@ -15,6 +15,7 @@ SIGKILL after the timeout.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shlex
@@ -27,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from collectors import answers
 from collectors.auth import bearer
 from collectors.serving import prometheus
 from reportgen.errors import ServerError
@@ -39,6 +41,7 @@ __all__ = ["HostServer", "ServerProcess", "failure_line", "functional_check", "m
            "server_identity", "server_info", "wait_ready"]
 
 _PIDFILE = "/tmp/reportgen-server.pid"
+RAW_RESPONSE_BYTES = 20000  # of the functional check's answer as received (the parsed text is kept whole)
 
 
 class ServerProcess:
@@ -299,7 +302,7 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
     base = base_url.rstrip("/")
     deadline = time.monotonic() + timeout_s
     last = "no answer yet"
-    with httpx.Client(timeout=5.0, headers=bearer(api_key)) as c:
+    with answers.sync_client(5.0, headers=bearer(api_key)) as c:
         while True:
             code = proc.exit_code() if proc is not None else None
             if proc is not None and code is not None:
@@ -310,9 +313,9 @@ def wait_ready(base_url: str, timeout_s: float, *, proc: ServerProcess | HostSer
                     + (f" (log: {proc.log_path})" if isinstance(proc, ServerProcess) else " (the log's end is in the results file)")
                 )
             try:
-                h = c.get(base + "/health")
+                h = answers.request(c, "GET", base + "/health")
                 if h.status_code == 200:
-                    m = c.get(base + "/v1/models")
+                    m = answers.request(c, "GET", base + "/v1/models")
                     if m.status_code == 200:
                         return model_ids(m, base + "/v1/models")  # a malformed list: ServerError at once
                     last = f"/v1/models: HTTP {m.status_code}"
@@ -329,7 +332,10 @@ def served_models(base_url: str, timeout_s: float = 10.0, *, api_key: str | None
     """Model ids from ``/v1/models``; ``ServerError`` when the server cannot be reached."""
     url = base_url.rstrip("/") + "/v1/models"
     try:
-        r = httpx.get(url, timeout=timeout_s, headers=bearer(api_key))
+        with answers.sync_client(timeout_s, headers=bearer(api_key)) as c:
+            r = answers.request(c, "GET", url)
+    except httpx.RemoteProtocolError as e:  # it answered, with bytes past the shared limits
+        raise ServerError(f"{url}: {e}") from None
     except httpx.HTTPError as e:
         raise ServerError(f"{url}: cannot reach the server ({type(e).__name__}: {e})") from None
     if r.status_code == 401:
@@ -341,27 +347,22 @@ def served_models(base_url: str, timeout_s: float = 10.0, *, api_key: str | None
 
 
 def model_ids(r: httpx.Response, url: str) -> list[str]:
-    """The ids of an OpenAI model list (``{"data": [{"id": ...}, ...]}``); any other answer is
-    one ``ServerError`` line quoting its start."""
-    try:
-        doc = r.json()
-    except (ValueError, RecursionError):
-        doc = None
-    data = doc.get("data") if isinstance(doc, dict) else None
-    if not isinstance(data, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), str) for d in data):
-        raise ServerError(f"{url}: answered something other than a model list: {r.text[:200]!r}")
-    return [d["id"] for d in data]
+    """The ids of an OpenAI model list; any other answer is one ``ServerError`` line quoting its
+    start (``collectors.answers.model_ids``)."""
+    return answers.model_ids(r.content, url)
 
 
 def server_info(base_url: str, *, api_key: str | None = None) -> dict[str, str]:
     """What the server says about itself (vLLM: ``/version``); empty when it says nothing."""
     try:
-        r = httpx.get(base_url.rstrip("/") + "/version", timeout=5.0, headers=bearer(api_key))
+        with answers.sync_client(5.0, headers=bearer(api_key)) as c:
+            r = answers.request(c, "GET", base_url.rstrip("/") + "/version")
         if r.status_code == 200:
-            v = r.json().get("version")
-            if v:
-                return {"engine_version": str(v)}
-    except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
+            doc = answers.parse_answer(r.content, "/version")
+            v = doc.get("version") if isinstance(doc, dict) else None
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool) and v != "":
+                return {"engine_version": str(v)[:100]}
+    except (httpx.HTTPError, ServerError):
         pass
     return {}
 
@@ -375,23 +376,25 @@ def server_identity(base_url: str, model: str | None, *, local_files: bool, api_
     not say is left out; nothing here raises."""
     base = base_url.rstrip("/")
     out: dict[str, Any] = {}
-    try:
-        r = httpx.get(base + "/v1/models", timeout=5.0, headers=bearer(api_key))
-        data = r.json().get("data") if r.status_code == 200 else None
-        for d in data if isinstance(data, list) else []:
-            if isinstance(d, dict) and (model is None or d.get("id") == model) and isinstance(d.get("root"), str):
-                out["model_root"] = d["root"]
-                break
-    except (httpx.HTTPError, ValueError, AttributeError, RecursionError):
-        pass
-    try:
-        r = httpx.get(base + "/metrics", timeout=5.0, headers=bearer(api_key))
-        if r.status_code == 200:
-            start = prometheus.parse(r.text).get("process_start_time_seconds")
-            if start is not None and start > 0:
-                out["process_start_time"] = start
-    except httpx.HTTPError:
-        pass
+    with answers.sync_client(5.0, headers=bearer(api_key)) as c:
+        try:
+            r = answers.request(c, "GET", base + "/v1/models")
+            doc = answers.parse_answer(r.content, "/v1/models") if r.status_code == 200 else None
+            data = doc.get("data") if isinstance(doc, dict) else None
+            for d in data if isinstance(data, list) else []:
+                if isinstance(d, dict) and (model is None or d.get("id") == model) and isinstance(d.get("root"), str):
+                    out["model_root"] = d["root"]
+                    break
+        except (httpx.HTTPError, ServerError):
+            pass
+        try:
+            r = answers.request(c, "GET", base + "/metrics")
+            if r.status_code == 200:
+                start = prometheus.parse(r.text).get("process_start_time_seconds")
+                if start is not None and math.isfinite(start) and 0 < start < 1e12:  # a Unix time, not Inf or 1e308
+                    out["process_start_time"] = start
+        except (httpx.HTTPError, ServerError):
+            pass
     root = out.get("model_root")
     if local_files and root:
         out["served_config"] = model_config_facts(root)
@@ -434,32 +437,24 @@ def functional_check(base_url: str, model: str, prompt: str, *, max_tokens: int 
     check = FunctionalCheck(endpoint="/v1/completions", request=body, command=command)
     t = time.perf_counter()
     try:
-        r = httpx.post(base + "/v1/completions", json=body, timeout=timeout_s, headers=bearer(api_key))
-    except httpx.HTTPError as e:
+        with answers.sync_client(timeout_s, headers=bearer(api_key)) as c:
+            r = answers.request(c, "POST", base + "/v1/completions", json=body)
+    except (httpx.HTTPError, ServerError) as e:
         check.error = f"{type(e).__name__}: {e}"
         return check
     check.latency_s = time.perf_counter() - t
-    check.raw_response = r.text[:20000]
+    check.raw_response = r.content[:RAW_RESPONSE_BYTES].decode("utf-8", "replace")
     if r.status_code != 200:
-        check.error = f"HTTP {r.status_code}: {r.text[:300]}"
+        check.error = f"HTTP {r.status_code}: {r.content[:1200].decode('utf-8', 'replace')[:300]}"
         return check
     try:
-        doc = r.json()
-        choice = doc["choices"][0]
-        check.response_text = choice.get("text")
-        check.finish_reason = choice.get("finish_reason")
-        usage = doc.get("usage") or {}
-        check.prompt_tokens = usage.get("prompt_tokens")
-        check.completion_tokens = usage.get("completion_tokens")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as e:
-        check.error = f"unexpected answer ({type(e).__name__}): {r.text[:300]}"
+        reply = answers.completion_reply(answers.parse_answer(r.content, "/v1/completions"), "/v1/completions")
+    except ServerError as e:
+        check.error = f"unexpected answer: {e}"
         return check
-    for name in ("prompt_tokens", "completion_tokens"):
-        v = getattr(check, name)
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
-            setattr(check, name, None)  # a count of another shape is unknown, not a crash at save
-    for name in ("response_text", "finish_reason"):
-        v = getattr(check, name)
-        if v is not None and not isinstance(v, str):
-            setattr(check, name, json.dumps(v)[:2000])
+    check.response_text = reply.text  # whole: the document shows its start (reportgen.report.safe_text)
+    check.finish_reason = reply.finish_reason
+    check.prompt_tokens = reply.prompt_tokens
+    check.completion_tokens = reply.completion_tokens
+    check.answer_problems = reply.problems
     return check

@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 import click
 import httpx
 
+from collectors import answers
 from collectors.auth import ApiKey, bearer, variant_api_keys
 from collectors.serving.capacity import SearchSettings, find_search, run_search
 from collectors.serving.client import RequestParams, make_client
@@ -292,8 +293,9 @@ def check_alive(base_url: str, server: ServerProcess | HostServer | None = None,
         where = f" (log: {server.log_path})" if server is not None else ""
         raise ServerError(f"the server exited with status {code} during the measurements{where}")
     try:
-        r = httpx.get(base_url.rstrip("/") + "/health", timeout=10.0, headers=bearer(api_key))
-    except httpx.HTTPError as e:
+        with answers.sync_client(10.0, headers=bearer(api_key)) as c:
+            r = answers.request(c, "GET", base_url.rstrip("/") + "/health")
+    except (httpx.HTTPError, ServerError) as e:
         raise ServerError(f"{base_url}: the server stopped answering during the measurements ({type(e).__name__}: {e})") from None
     if r.status_code >= 500:
         raise ServerError(f"{base_url}/health: HTTP {r.status_code} after the measurements")

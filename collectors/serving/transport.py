@@ -18,9 +18,11 @@ What it does, and no more:
   pieces keep the streams fair: each read ends with a yield to the loop in the client), buffering
   at most ``buffer_bytes`` per connection before it stops reading the socket (a large buffer: a
   client that stops reading throttles the server; vLLM #39963).
-* Limits on what a server may send: the header as aiohttp's defaults (8190 bytes a line, 128
-  lines), a chunk-size line of 1024 bytes, trailers as headers. A violation, a malformed status
-  line, chunk size or ``Content-Length`` is ``httpx.RemoteProtocolError`` naming it.
+* Limits on what a server may send: the response headers as every client of reportgen takes them
+  (``collectors.answers.LIMITS``: lines, bytes a line, bytes in all; a violation is
+  ``answers.LimitExceeded`` worded as on the other transports), a chunk-size line of 1024 bytes,
+  trailers within the same limits. A malformed status line, chunk size or ``Content-Length`` is
+  ``httpx.RemoteProtocolError`` naming it.
 * Errors are httpx's: ``ConnectError``/``ConnectTimeout``, ``ReadTimeout`` (no byte for the read
   timeout), ``WriteTimeout``, ``ReadError`` (the connection reset or closed mid-response; the OS
   error is its ``__cause__``), ``RemoteProtocolError``.
@@ -39,10 +41,13 @@ from typing import cast
 
 import httpx
 
+from collectors.answers import LIMITS, LimitExceeded, header_violation
+
 __all__ = ["StreamingTransport"]
 
-MAX_LINE = 8190  # bytes in one status or header line (aiohttp's default)
-MAX_HEADERS = 128  # header lines in one response (aiohttp's default)
+MAX_LINE = LIMITS.max_header_line  # bytes in one status or header line
+MAX_HEADERS = LIMITS.max_headers  # header lines in one response
+MAX_HEAD = LIMITS.max_header_block  # bytes of all the response headers
 MAX_CHUNK_LINE = 1024  # bytes in a chunk-size line, extensions included
 _CHUNKED, _LENGTH, _CLOSE, _EMPTY = range(4)
 
@@ -302,16 +307,18 @@ async def _read_head(conn: _Conn, buf: bytes, timeout: float | None) -> tuple[by
         if end >= 0:
             break
         if len(buf) - buf.rfind(b"\r\n") > MAX_LINE + 2:  # the line being received
-            raise httpx.RemoteProtocolError(f"response header line too long: more than {MAX_LINE} bytes")
+            raise LimitExceeded(f"the server sent a response header longer than {MAX_LINE} bytes (the client accepts {MAX_LINE})")
         if buf.count(b"\r\n") > MAX_HEADERS + 1:
-            raise httpx.RemoteProtocolError(f"response header too large: more than {MAX_HEADERS} lines")
+            raise LimitExceeded(f"the server sent more than {MAX_HEADERS} response headers (the client accepts {MAX_HEADERS})")
+        if len(buf) > MAX_HEAD + MAX_LINE:  # the status line aside
+            raise LimitExceeded(f"the server sent more than {MAX_HEAD} bytes of response headers (the client accepts {MAX_HEAD})")
         start = max(0, len(buf) - 3)
         await conn.wait(timeout)
         buf += conn.take()
     lines = buf[:end].split(b"\r\n")
     rest = buf[end + 4:]
     if len(lines) - 1 > MAX_HEADERS:
-        raise httpx.RemoteProtocolError(f"response header too large: {len(lines) - 1} lines (at most {MAX_HEADERS})")
+        raise LimitExceeded(f"the server sent more than {MAX_HEADERS} response headers (the client accepts {MAX_HEADERS})")
     status_line = lines[0]
     parts = status_line.split(b" ", 2)
     if (len(status_line) > MAX_LINE or len(parts) < 2 or parts[0] not in (b"HTTP/1.1", b"HTTP/1.0")
@@ -321,10 +328,13 @@ async def _read_head(conn: _Conn, buf: bytes, timeout: float | None) -> tuple[by
     for line in lines[1:]:
         name, sep, value = line.partition(b":")
         if len(line) > MAX_LINE:
-            raise httpx.RemoteProtocolError(f"response header line too long: {len(line)} bytes (at most {MAX_LINE})")
+            raise LimitExceeded(f"the server sent a response header longer than {MAX_LINE} bytes (the client accepts {MAX_LINE})")
         if not sep or not name or name != name.strip() or b" " in name or b"\t" in name:
             raise httpx.RemoteProtocolError(f"malformed response header line: {line[:120]!r}")
         headers.append((name, value.strip(b" \t")))
+    bad = header_violation(headers)
+    if bad is not None:
+        raise LimitExceeded(f"the server sent {bad}")
     return rest, int(parts[1]), parts[2] if len(parts) > 2 else b"", parts[0], headers
 
 
@@ -475,8 +485,8 @@ class _Body(httpx.AsyncByteStream):
                     raise httpx.RemoteProtocolError(f"malformed chunked body: more than {MAX_HEADERS} trailer lines")
                 rest = buf[end + 4:]
                 break
-            if len(buf) > MAX_LINE * MAX_HEADERS:
-                raise httpx.RemoteProtocolError("malformed chunked body: trailers too large")
+            if len(buf) > MAX_HEAD:
+                raise httpx.RemoteProtocolError(f"malformed chunked body: trailers of more than {MAX_HEAD} bytes")
             await self._conn.wait(self._timeout)
             buf += self._conn.take()
         if rest:

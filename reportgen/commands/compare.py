@@ -29,7 +29,13 @@ def load_all(paths: tuple[str, ...], baseline: str | None) -> tuple[list[tuple[s
         if target not in resolved:
             raise CompareError(say("baseline_not_compared", file=baseline).en)
         index = resolved.index(target)
-    return [(p, load_results(p)) for p in paths], index
+    return [(p, _redacted(load_results(p))) for p in paths], index
+
+
+def _redacted(results: Results) -> Results:
+    """A file written elsewhere may hold secrets: none reaches the comparison (as in ``render``)."""
+    results.redact()
+    return results
 
 
 @click.command("compare")

@@ -13,7 +13,8 @@ hollow and grey (legend 「无效数据」), a WARNING point hollow in its line'
 
 A chart's file name is its kind plus a digest of what it draws (``serving_tps-1a2b3c4d``), so
 two documents rendered into one folder never overwrite each other's charts, and rendering
-the same data twice writes the same files.
+the same data twice writes the same files; a label is never part of a file name. Every text a
+chart draws goes through ``safe_text.document_text`` (the document's one sanitising step).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from reportgen.report.fonts import CJK_FAMILY, find_cjk_fonts
+from reportgen.report.safe_text import document_text
 from reportgen.results import CapacitySearch, CellKey, Finding, Results, ServingMetrics
 from reportgen.validity import CellStatus, cell_status, check_results
 from reportgen.variant_roles import BENCHMARK_ORDER, MODE_ZH
@@ -76,6 +79,7 @@ def _style() -> dict[str, object]:
         "font.sans-serif": [CJK_FAMILY, "DejaVu Sans"],
         "axes.unicode_minus": False,
         "svg.fonttype": "none",  # text as text: selectable, and a quarter of the SVG to lay out
+        "text.parse_math": False,  # a label's "$" is a dollar sign, never mathtext (which can fail)
         "svg.hashsalt": "reportgen",
         "figure.dpi": PNG_DPI,
         "font.size": 9,
@@ -92,12 +96,41 @@ def _file_name(kind: str, data: object) -> str:
     return f"{kind}-{hashlib.sha256(repr(data).encode('utf-8')).hexdigest()[:8]}"
 
 
+def _sanitised(func: Callable[..., Any]) -> Callable[..., str]:
+    def label(x: Any, pos: Any = None) -> str:
+        return document_text(func(x, pos), "chart")
+
+    return label
+
+
+def _safe_text(fig: object) -> None:
+    """Every text of the figure (titles, labels, legends, ticks) through the document's one
+    sanitising step: no control character, and a 300-character label cut to fit."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for t in fig.findobj(Text):  # type: ignore[attr-defined]
+        s = t.get_text()
+        if s:
+            safe = document_text(s, "chart")
+            if safe != s:
+                t.set_text(safe)
+    for ax in fig.axes:  # type: ignore[attr-defined]
+        for axis in (ax.xaxis, ax.yaxis):  # tick labels given as text are drawn later, from the formatter
+            for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                if isinstance(fmt, FixedFormatter):
+                    fmt.seq = [document_text(str(x), "chart") for x in fmt.seq]
+                elif isinstance(fmt, FuncFormatter):  # set_xticks(ticks, labels) keeps them in one
+                    fmt.func = _sanitised(fmt.func)
+
+
 def _render(name: str, title: str, draw: Callable[[object], None]) -> Chart:
     plt = _pyplot()
     with plt.rc_context(_style()):
         fig = plt.figure(figsize=(6.4, 3.6))
         try:
             draw(fig)
+            _safe_text(fig)
             fig.tight_layout()
             svg, png = io.BytesIO(), io.BytesIO()
             fig.savefig(svg, format="svg", metadata={"Date": None})
@@ -369,11 +402,11 @@ def accuracy_chart(results: Results, findings: list[Finding] | None = None) -> C
 
 def capacity_chart_name(label: str, index: int, search: CapacitySearch) -> str:
     """charts/<name>: one load curve per capacity search (``index``: its place in variant.capacity),
-    ``capacity_<label>_<index>-<digest of the drawn points>`` like the other charts."""
-    safe = "".join(ch if ch.isalnum() else "_" for ch in label)
+    ``capacity-<digest of the label, index and drawn points>``: a file name never holds the label
+    itself (「INT4量化」 would be URL-escaped in the link, a 300-character label too long a name)."""
     points = [(p.value, p.met, p.cell.metrics.output_throughput, p.cell.metrics.ttft_ms.p99, p.cell.metrics.tpot_ms.p99)
               for p in search.probes if p.cell.metrics is not None]
-    return _file_name(f"capacity_{safe}_{index}", (points, search.capacity, sorted(search.slo.items())))
+    return _file_name("capacity", (label, index, points, search.capacity, sorted(search.slo.items())))
 
 
 def capacity_chart_title(label: str, by: str) -> str:

@@ -10,6 +10,7 @@ from the evidence rules (``reportgen.validity.consistency``) through this render
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from reportgen.consistency.metrics import PassSummary, summarize, worst_prompts
@@ -67,6 +68,12 @@ class ConsistencyView:
     notes: list[str] = field(default_factory=list)
 
 
+
+def prompt_set_name(name: str) -> str:
+    """The shipped set by its version in words (``reportgen-consistency-v1`` -> 内置提示词集第 1 版); another as named."""
+    m = re.fullmatch(r"reportgen-consistency-v(\d+)", name)
+    return f"内置提示词集第 {m.group(1)} 版" if m else name
+
 def _excerpt(text: str | None, n: int = EXCERPT) -> str:
     """Generated or prompt text as one readable line: line breaks shown as ↵, cut at ``n`` characters."""
     if text is None:
@@ -98,7 +105,7 @@ def _summary_cells(s: PassSummary) -> list[str]:
 
 
 _ROW_NAMES = ["比较的提示词数", "首词元一致率", "完全一致率", "平均共同前缀（词元，参考平均长度）", "top-1 一致率",
-              "平均 KL（nats）", "KL 覆盖的概率（参考前 k 个词元概率和的均值）", "|Δ logprob| 中位数 / P90 / P99 / 最大"]
+              "平均 KL（nats）", "KL 覆盖的概率（参考前 k 个词元概率和的均值）", "对数概率差 中位数 / P90 / P99 / 最大"]
 
 
 def thresholds_text(t: ConsistencyThresholds) -> str:
@@ -170,7 +177,7 @@ def _batch(checked: list[tuple[ModelVariant, ConsistencyCheck, ConsistencyVerdic
                      f"{cv.batch.judgement.verdict_zh}（按同精度阈值）"])
     if not rows:
         return None
-    return Table(["精度", "比较", "提示词数", "首词元一致率", "完全一致率", "top-1 一致率", "平均 KL", "|Δ logprob| 最大", "判定"], rows)
+    return Table(["精度", "比较", "提示词数", "首词元一致率", "完全一致率", "top-1 一致率", "平均 KL", "对数概率差最大值", "判定"], rows)
 
 
 def _model(c: ConsistencyCheck) -> str:
@@ -200,10 +207,10 @@ def _reference(checked: list[tuple[ModelVariant, ConsistencyCheck, ConsistencyVe
         row("精度", lambda c: text(c.reference.dtype) + (f"，{c.reference.quantization}" if c.reference.quantization else "")),
         row("推理引擎", lambda c: f"{c.reference.engine} {c.reference.engine_version}" if c.reference.engine else "未记录"),
         row("记录时间", lambda c: c.reference.recorded_at.strftime("%Y-%m-%d %H:%M UTC") if c.reference.recorded_at else "未记录"),
-        row("提示词集", lambda c: f"{c.reference.prompt_set}（{c.reference.prompts} 个，sha256 {c.reference.prompt_set_sha256[:12]}）"),
+        row("提示词集", lambda c: f"{prompt_set_name(c.reference.prompt_set)}（{c.reference.prompts} 个，sha256 {c.reference.prompt_set_sha256[:12]}）"),
         row("每个提示词", lambda c: f"贪心生成至多 {c.reference.max_tokens} 个词元，记录每个位置前 {c.reference.top_k} 个词元的对数概率"),
         row("教师强制", lambda c: _METHOD_ZH.get(c.reference.teacher_forcing or "", "参考服务端不支持")),
-        row("参考文件", lambda c: f"{c.reference.file or '未记录'}（sha256 {(c.reference.file_sha256 or '')[:12]}）"),
+        row("参考文件", lambda c: f"sha256 {(c.reference.file_sha256 or '未记录')[:12]}（文件路径见附录 D）"),
     ]
     return Table(headers, rows)
 
@@ -216,7 +223,7 @@ DEFINITIONS = Table(["指标", "含义"], [
                     "所占位置比例。一处早期差异不会掩盖其后各位置的比较。"],
     ["平均 KL", "每个位置上参考分布对被测卡分布的 KL 散度（nats），取参考概率最高的前 k 个词元，其余词元合为一项；"
                "所有位置的平均。合并词元只会使 KL 变小，故为完整 KL 的下界。"],
-    ["|Δ logprob|", "每个位置上参考输出词元的对数概率在两者之间的绝对差。"],
+    ["对数概率差", "每个位置上参考输出词元的对数概率在两者之间的绝对差（|Δ logprob|）。"],
 ])
 
 
@@ -233,7 +240,7 @@ def consistency_view(results: Results, findings: list[Finding]) -> ConsistencyVi
                                reference=None, figures=None, groups=None)
     n_prompts = {c.reference.prompts for _, c, _ in checked}
     method = [
-        f"把同一组提示词（reportgen 内置提示词集，由仓库中的 ceval、mmlu、gsm8k、bbh 数据抽取，中英文、0 样本与少样本各有，"
+        f"把同一组提示词（本工具内置的提示词集，由 ceval、mmlu、gsm8k、bbh 数据抽取，中英文、0 样本与少样本各有，"
         f"参考中共 {'、'.join(map(str, sorted(n_prompts)))} 个）经参考卡服务端的对话模板转成词元，以温度 0（贪心）"
         "发给被测卡，与参考卡记录的输出逐词元比较。两侧收到的是完全相同的词元；被测卡服务端自己的对话模板另行核对。",
         "先逐个发送（批大小 1）与参考比较，给出判定；再以计划中最大的批大小并发发送同一组提示词，与被测卡自己批大小 1 的输出比较，"

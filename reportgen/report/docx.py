@@ -61,6 +61,7 @@ from reportgen.report.mdparse import (
     table_rows,
 )
 from reportgen.report.pagination import NEW_PAGE
+from reportgen.report.safe_text import LIMITS, document_text
 
 BODY_FONT = "Microsoft YaHei"
 CODE_FONT = "Consolas"
@@ -666,13 +667,12 @@ def _toc(doc: DocxDocument, body: list[Token], pages: dict[str, int] | None = No
 
 
 #: python-docx refuses a core property (title, author, ...) of 256 characters or more.
-CORE_PROPERTY_MAX = 255
+CORE_PROPERTY_MAX = LIMITS["meta"].chars
 
 
 def _core(text: str) -> str:
-    """``text`` as a core property: at most ``CORE_PROPERTY_MAX`` characters, one line."""
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= CORE_PROPERTY_MAX else one_line[: CORE_PROPERTY_MAX - 1] + "…"
+    """``text`` as a core property: one line, at most ``CORE_PROPERTY_MAX`` characters."""
+    return document_text(text, "meta")
 
 
 def markdown_to_docx(

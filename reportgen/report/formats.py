@@ -23,6 +23,7 @@ from reportgen.report.markdown import render_markdown
 from reportgen.report.mdparse import parse_markdown
 from reportgen.report.pagination import paginate
 from reportgen.report.pdf import html_to_pdf
+from reportgen.report.safe_text import document_text
 from reportgen.results import Finding, Results
 from reportgen.validity import check_results
 
@@ -63,7 +64,14 @@ def _source_inputs(results: Results, source: str) -> tuple[str, dict[str, bytes]
 
 def _author(results: Results) -> str | None:
     """Who the DOCX names as its author: the tester, else the organisation (from the plan or TOML)."""
-    return results.subject.tester or results.subject.organization
+    author = results.subject.tester or results.subject.organization
+    return document_text(author, "meta") if author else None
+
+
+def _title(results: Results) -> str:
+    """The title the writers put in the document's metadata (HTML ``<title>``, PDF and DOCX
+    properties): through the one sanitising step like every text of the body."""
+    return document_text(results.title, "meta")
 
 
 def write_charts(results: Results, out_dir: Path, findings: list[Finding] | None = None) -> list[Path]:
@@ -75,20 +83,20 @@ def write_charts(results: Results, out_dir: Path, findings: list[Finding] | None
 def write_html(results: Results, source: str, out_dir: Path) -> Path:
     """A self-contained HTML file (charts inlined as SVG): one file reviewers can mail."""
     md, assets = _source_inputs(results, source)
-    html = markdown_to_html(md, title=results.title, assets=assets)
+    html = markdown_to_html(md, title=_title(results), assets=assets)
     return _write(out_dir / f"{Path(source).stem}.html", html.encode("utf-8"))
 
 
 def write_pdf(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
-    html = markdown_to_html(paginate(parse_markdown(md)), title=results.title, assets=assets)
+    html = markdown_to_html(paginate(parse_markdown(md)), title=_title(results), assets=assets)
     return html_to_pdf(html, out_dir / f"{Path(source).stem}.pdf")
 
 
 def write_docx(results: Results, source: str, out_dir: Path) -> Path:
     md, assets = _source_inputs(results, source)
     return markdown_to_docx(paginate(parse_markdown(md)), out_dir / f"{Path(source).stem}.docx", assets=assets,
-                            title=results.title, author=_author(results))
+                            title=_title(results), author=_author(results))
 
 
 def write_all(results: Results, source: str, out_dir: Path) -> Path:
@@ -99,9 +107,9 @@ def write_all(results: Results, source: str, out_dir: Path) -> Path:
     for key, data in assets.items():
         _write(out_dir / key, data)
     parsed = paginate(parse_markdown(md))  # one parse for the HTML (and PDF) and the DOCX
-    html = markdown_to_html(parsed, title=results.title, assets=assets)
+    html = markdown_to_html(parsed, title=_title(results), assets=assets)
     _write(out_dir / f"{stem}.html", html.encode("utf-8"))
-    markdown_to_docx(parsed, out_dir / f"{stem}.docx", assets=assets, title=results.title, author=_author(results))
+    markdown_to_docx(parsed, out_dir / f"{stem}.docx", assets=assets, title=_title(results), author=_author(results))
     html_to_pdf(html, out_dir / f"{stem}.pdf")
     return out_dir
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from reportgen.messages import note_text
+from reportgen.report.safe_text import document_text
 from reportgen.results import CellKey, Fact
 
 NOT_TESTED = "未测试"
@@ -187,27 +188,32 @@ def _escape_block_start(line: str) -> str:
 
 def md_cell(text: object) -> str:
     """Escape text for one GFM table cell: Markdown specials backslashed (``|`` -> ``\\|``),
-    newlines -> ``<br>``. The result never breaks the row it is in."""
-    s = str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    newlines -> ``<br>``. The result never breaks the row it is in. Like every filter, it takes
+    the text through ``safe_text.document_text`` first (control characters, length)."""
+    s = document_text(text, "cell").replace("\r\n", "\n").replace("\r", "\n").strip()
     lines = [_CELL_SPECIALS.sub(r"\\\1", line.strip()) for line in s.split("\n")]
     return "<br>".join(lines) if s else NOT_APPLICABLE
 
 
+def _inline(text: str) -> str:
+    s = " ".join(text.split())
+    return _escape_block_start(_CELL_SPECIALS.sub(r"\\\1", s))
+
+
 def md_inline(text: object) -> str:
     """Escape text for a heading or one line of prose (newlines become spaces)."""
-    s = " ".join(str(text).split())
-    return _escape_block_start(_CELL_SPECIALS.sub(r"\\\1", s))
+    return _inline(document_text(text, "inline"))
 
 
 def md_text(text: object) -> str:
     """Escape free text for a paragraph, keeping its line breaks as hard breaks."""
-    lines = [md_inline(line) for line in str(text).replace("\r\n", "\n").split("\n")]
+    lines = [_inline(line) for line in document_text(text, "text").replace("\r\n", "\n").split("\n")]
     return "\\\n".join(line for line in lines if line)
 
 
 def md_fence(text: object, lang: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run in ``text``."""
-    body = str(text).replace("\r\n", "\n").rstrip("\n")
+    body = document_text(text, "block").replace("\r\n", "\n").rstrip("\n")
     longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{body}\n{fence}"

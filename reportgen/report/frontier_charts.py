@@ -108,11 +108,13 @@ def draw_frontiers(lines: list[tuple[str, Frontier]], levels: list[float], kind:
 
 
 def soak_chart_name(v: ModelVariant, index: int, run: SoakRun) -> str:
-    safe = "".join(ch if ch.isalnum() else "_" for ch in v.label)
-    data = [(w.index, w.start_s, w.duration_s, w.interrupted,
-             w.metrics.tpot_ms.mean if w.metrics else None, w.metrics.output_throughput if w.metrics else None,
-             w.metrics.failed if w.metrics else None, window_clock_mhz(w), window_temperature_c(w)) for w in run.windows]
-    return _file_name(f"soak_{safe}_{index}", data)
+    """``soak-<digest of the label, index and drawn windows>``: a file name never holds the label
+    (「INT4量化」 would be URL-escaped in the link, a 300-character label too long a name)."""
+    windows = [(w.index, w.start_s, w.duration_s, w.interrupted,
+                w.metrics.tpot_ms.mean if w.metrics else None, w.metrics.output_throughput if w.metrics else None,
+                w.metrics.failed if w.metrics else None, window_clock_mhz(w), window_temperature_c(w)) for w in run.windows]
+    data = (v.label, index, windows)
+    return _file_name("soak", data)
 
 
 def soak_chart_title(v: ModelVariant, run: SoakRun) -> str:

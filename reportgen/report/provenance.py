@@ -15,6 +15,7 @@ from reportgen.report import formatting as fmt
 from reportgen.results import Results
 from reportgen.validity import cell_order
 from reportgen.variant_roles import MODE_ZH
+from reportgen.verdicts.sections import section_numbers
 
 _DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
 
@@ -203,14 +204,20 @@ def provenance(results: Results, source: str | None, unlabelled: list[str] | Non
             lines.append(f"4 {v.label} {a.benchmark}：{how}")
     if lines:
         groups.append(ProvenanceGroup("第 4 节 精度评测", lines))
+    numbers = section_numbers(results)
+    refs = {(k.reference.file, k.reference.file_sha256) for v in results.variants if (k := v.consistency) is not None}
+    lines = [f"参考文件 {file or '未记录'}（sha256 {sha or '未记录'}）" for file, sha in sorted(refs, key=str)]
+    if lines and numbers.consistency:
+        groups.append(ProvenanceGroup(f"第 {numbers.consistency} 节 与参考卡输出一致性", lines))
     lines = []
     for r in results.embeddings:
         how = _ORIGIN_HOW.get(r.origin, r.origin)
         extra = "；".join(x for x in (f"模型路径 {r.model_path}" if r.model_path else "",
                                        f"服务 {r.base_url}" if r.base_url else "") if x)
-        lines.append(f"{5 if r.kind == 'embedding' else 6} {r.model}（{mode_name(r.mode)}）：{how}" + (f"；{extra}" if extra else ""))
+        number = numbers.embedding if r.kind == "embedding" else numbers.reranker
+        lines.append(f"{number} {r.model}（{mode_name(r.mode)}）：{how}" + (f"；{extra}" if extra else ""))
     if lines:
-        groups.append(ProvenanceGroup("第 5、6 节 向量与重排序模型", lines))
+        groups.append(ProvenanceGroup(f"第 {numbers.embedding}、{numbers.reranker} 节 向量与重排序模型", lines))
     commands = [command_line(inv.argv) for inv in results.invocations]
     return ProvenanceView(
         groups=groups,

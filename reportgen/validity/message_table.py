@@ -189,6 +189,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{off} of {ok} requests generated {span} tokens, more than max_tokens = {max_tokens}: the server ignored the limit",
         "{ok} 个请求中有 {off} 个生成了 {span} 个词元，超过 max_tokens = {max_tokens}：服务端没有遵守输出上限",
     ),
+    "answer_model": (
+        "{off} of {ok} answered requests were answered by {named}, not by the requested {requested}",
+        "{ok} 个有应答的请求中有 {off} 个由 {named} 应答，而非所请求的 {requested}",
+    ),
+    "stream_after_done": (
+        "{off} of {ok} streams went on after [DONE] (up to {events} events; not counted)",
+        "{ok} 个流式应答中有 {off} 个在 [DONE] 之后仍有数据（最多 {events} 个事件，未计入）",
+    ),
     "steady_window": ("{problems}", "{problems}"),
     "steady_window.slowest": (
         "the slowest request took {slowest:.2f} s, {share:.0%} of the cell's {duration:.2f} s (want under a third{why}): "
@@ -228,16 +236,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "repeat_cv": ("{repeats} repeats disagree: {metrics} (above {limit:.0%})", "{repeats} 次重复测试结果不一致：{metrics}（超过 {limit:.0%}）"),
     "repeat_cv.metric": ("{metric} CV {cv:.1%}", "{metric} 变异系数 {cv:.1%}"),
-    # ---- what the client saw in the streams
-    "response_model": (
-        "the server's chunks named model {named}, the requests asked for {asked}: the figures may belong to another model",
-        "服务端返回的数据块标注的模型为 {named}，而请求的模型为 {asked}：测试数据可能来自其他模型",
-    ),
-    "chunks_after_done": (
-        "{requests} request(s) received {events} event(s) after [DONE]; they were left out of TPOT, ITL and "
-        "end-to-end latency, but the server's stream is malformed",
-        "{requests} 个请求在 [DONE] 之后又收到 {events} 个事件；这些事件未计入 TPOT、ITL 和端到端延迟，但服务端的流式输出不合规范",
-    ),
     # ---- open loop
     "open_loop_rate": (
         "achieved arrival rate {achieved:.3g} req/s is {shortfall:.1%} below the target {target:g} req/s "

@@ -48,7 +48,7 @@ RUN_MESSAGES: dict[str, tuple[str, str]] = {
         "the reference's top-{k} tokens hold {mass:.1%} of the probability on average (below {minimum:.0%}): the rest "
         "is one KL bin, so the mean KL is a loose lower bound; read top-1 agreement and |Δ logprob|",
         "参考前 {k} 个词元平均只占 {mass:.1%} 的概率（低于 {minimum:.0%}）：其余词元合为一项，平均 KL 是很松的下界，"
-        "应以 top-1 一致率与 |Δ logprob| 为准",
+        "应以 top-1 一致率与对数概率差为准",
     ),
     # ---- the frontier's power, soak runs (reportgen/validity/frontier.py)
     "power_validity": (

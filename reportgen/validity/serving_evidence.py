@@ -1,16 +1,5 @@
 """Serving-cell rules on the evidence behind the figures: enough requests for the percentiles
-shown, the stream itself (MLPerf TEST06; the model its chunks named, events after ``[DONE]``), a
-steady window (AISBench).
-
-* ``response_model``: the chunks named a model other than the one the requests asked for
-  (``ServingCell.response_models`` against ``request_params["model"]``): the figures may belong to
-  another model than the variant says (a proxy routing elsewhere). A warning: some servers name a
-  fixed alias or a path in every chunk. (``ServerSettings.served_models`` is what ``/v1/models``
-  listed before the run; this is what answered.)
-* ``chunks_after_done``: a server sent events after ``[DONE]``. The client counts them
-  (``RequestRecord.chunks_after_done``) and keeps them out of TPOT, ITL and E2EL, and out of the
-  chunk count ``stream_tokens`` compares with the usage; the server's stream is still wrong.
-"""
+shown, the stream itself (MLPerf TEST06), a steady window (AISBench)."""
 
 from __future__ import annotations
 
@@ -91,38 +80,42 @@ def _stream_tokens(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
 
 
 @rule(
-    "response_model", family="serving", scope="cell", severity="warning",
-    description="streamed chunks name a model other than the requested one -> warning",
-    source=Source("ours", "a figure is the variant's only if the variant's model answered; some servers name a "
-                          "fixed alias in every chunk, so it warns rather than invalidates"),
-    remedy=("check that the base URL reaches the intended server and that it serves the requested model "
-            "(not a proxy, a load balancer or another server at that address), then re-run",
-            "确认 base URL 指向预期的服务端且其服务的正是所请求的模型（而非代理、负载均衡或同一地址下的其他服务端），然后重测"),
-    title_zh="流式数据块标注的模型应与请求的模型一致",
+    "answer_model", family="serving", scope="cell", severity="error",
+    description="measured cells: every answered timed request's stream names the model that was requested -> error "
+                "(a gateway or a wrong deployment answered: the figures are another model's)",
+    source=Source("ours", "each OpenAI-style completion chunk names the model that produced it; a figure "
+                          "measures only the model it asked for"),
+    remedy=("point --base-url and --model at the deployment under test (a gateway may route to another), then re-run",
+            "确认 --base-url 与 --model 指向被测部署（网关可能转发到其他模型）后重测"),
+    title_zh="应答应来自所请求的模型",
 )
-def _response_model(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
-    asked = cell.request_params.get("model")
-    if not isinstance(asked, str):
+def _answer_model(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    requested = cell.request_params.get("model")
+    if cell.source != "measured" or not isinstance(requested, str):
         return
-    other = [m for m in cell.response_models if m != asked]
+    named = cell.answer_models()
+    other = {m: n for m, n in named.items() if m != requested}
     if other:
-        names = ", ".join(repr(m[:80]) for m in other[:3]) + (" …" if len(other) > 3 else "")
-        yield Issue("warning", say("response_model", named=names, asked=repr(asked)))
+        yield Issue("error", say("answer_model", off=sum(other.values()), ok=sum(named.values()),
+                                 named=items(sorted(other), "list"), requested=requested))
 
 
 @rule(
-    "chunks_after_done", family="serving", scope="cell", severity="warning",
-    description="events after [DONE] in some streams (not timed, not counted) -> warning",
-    source=Source("ours", "[DONE] ends an OpenAI-compatible stream; what follows it is not part of the answer"),
-    remedy=("report the server's stream to its maintainers; the timings leave those events out, the token "
-            "counts are the server's usage",
-            "向服务端维护者报告该流式输出问题；计时已排除这些事件，词元数取自服务端的 usage"),
-    title_zh="流式输出在 [DONE] 之后不应再有事件",
+    "stream_after_done", family="serving", scope="cell", severity="warning",
+    description="measured cells: a stream that goes on after its [DONE] event -> warning (what follows [DONE] is "
+                "not counted into any figure; the server's streaming is not what the OpenAI protocol says)",
+    source=Source("ours", "an OpenAI-style stream ends with data: [DONE]; nothing after it belongs to the answer"),
+    remedy=("check the server's (or proxy's) streaming: nothing may follow [DONE]",
+            "检查服务端（或代理）的流式输出：[DONE] 之后不应再有数据"),
+    title_zh="流式输出应在 [DONE] 处结束",
 )
-def _chunks_after_done(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
-    hit = [r.chunks_after_done for r in cell.requests if r.chunks_after_done]
-    if hit:
-        yield Issue("warning", say("chunks_after_done", requests=len(hit), events=sum(x for x in hit if x is not None)))
+def _stream_after_done(cell: ServingCell, v: ModelVariant) -> Iterator[Issue]:
+    if cell.source != "measured":
+        return
+    timed = timed_requests(cell.requests)
+    late = [r.events_after_done for r in timed if r.events_after_done]
+    if late:
+        yield Issue("warning", say("stream_after_done", off=len(late), ok=len(timed), events=max(late)))
 
 
 @rule(
