@@ -111,6 +111,8 @@ def main() -> None:
            "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit()}
     (HERE / "results").mkdir(exist_ok=True)
     path = HERE / "results" / f"poisson-schedule-{time.strftime('%Y%m%d-%H%M')}.json"
+    if path.exists():  # two sessions in one minute: keep both
+        path = path.with_name(f"poisson-schedule-{time.strftime('%Y%m%d-%H%M%S')}.json")
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"load average {load:.1f}; wrote {path.relative_to(REPO)}")
 
