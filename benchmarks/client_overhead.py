@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -48,19 +49,32 @@ def worker(port: int, c: int, tokens: int, seconds: float) -> None:
 
             async def loop(w: int) -> None:
                 i = 0
-                while time.perf_counter() < end:
+                # at least two requests per stream, as vLLM's run below (2 x concurrency at least):
+                # the second wave's TTFT is the steady state's, the first one's is the herd's start
+                while time.perf_counter() < end or i < 2:
                     recs.append(await stream_completion(client, sample, params, t0=t0, index=w * 100000 + i))
                     i += 1
 
             await asyncio.gather(*(loop(w) for w in range(c)))
             return recs, time.perf_counter() - t0
 
+    c0 = time.process_time()
     recs, dur = asyncio.run(go())
+    cpu = time.process_time() - c0
     errors = [r.error for r in recs if r.error]
     m = serving_metrics(recs, dur)
     chunks = sum(len(r.chunk_times_s) for r in recs if r.ok)
-    print(json.dumps({"chunks_per_s": chunks / dur, "ttft_ms": m.ttft_ms.mean, "requests": len(recs),
-                      "errors": len(errors), "usage_tokens_per_s": m.output_throughput}))
+    print(json.dumps({"first_errors": sorted({e for e in errors})[:3], "chunks_per_s": chunks / dur, "ttft_ms": m.ttft_ms.mean, "requests": len(recs),
+                      "errors": len(errors), "usage_tokens_per_s": m.output_throughput,
+                      # the share of its core the client got: well below 1, other processes took the rest
+                      "cpu_share": cpu / dur, "chunks_per_cpu_s": chunks / cpu}))
+
+
+def commit() -> str:
+    """The commit measured (``+`` when the checkout has uncommitted changes)."""
+    def git(*a: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def free_port() -> int:
@@ -94,10 +108,19 @@ def run_vllm(vllm: str, core: str, port: int, tokenizer: str, c: int, tokens: in
 
 
 def _portable(args: dict) -> dict:
-    """The recorded arguments with paths inside this checkout made relative to it: a results file
-    names no path of the machine it was made on."""
+    """The recorded arguments without a path of the machine they were made on: a path inside this
+    checkout relative to it, one inside some ``.cache/`` folder (the vLLM venv, the tiny models)
+    as ``.cache/...``, as the README's usage names them."""
     repo = str(Path(__file__).resolve().parent.parent) + "/"
-    return {k: v.replace(repo, "") if isinstance(v, str) else v for k, v in args.items()}
+
+    def portable(v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        v = v.replace(repo, "")
+        return v[v.index("/.cache/") + 1:] if v.startswith("/") and "/.cache/" in v else v
+
+    return {k: portable(v) for k, v in args.items()}
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -116,6 +139,7 @@ def main() -> None:
     if a.worker:
         worker(a.port, int(a.concurrency), a.tokens, a.seconds)
         return
+    load_start = os.getloadavg()[0]
     port = free_port()
     stub = subprocess.Popen(["taskset", "-c", a.stub_core, sys.executable, str(STUB), "--port", str(port), "--model", "stub"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -149,7 +173,9 @@ def main() -> None:
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M")
-    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({"args": _portable(vars(a)), "runs": rows, "summary": summary}, indent=1))
+    (out / f"client-overhead-{stamp}.json").write_text(json.dumps({
+        "args": _portable(vars(a)), "commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"),
+        "loadavg_1min": [load_start, os.getloadavg()[0]], "runs": rows, "summary": summary}, indent=1))
     try:
         import matplotlib
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+
+from client_overhead import _portable, commit  # noqa: E402  (this folder: the script's own)
 
 from collectors.serving import prometheus  # noqa: E402
 from collectors.serving.client import RequestParams, make_client  # noqa: E402
@@ -75,13 +78,6 @@ def run_vllm(vllm: str, base_url: str, model: str, c: int, rounds: int, inp: int
             "duration_s": doc["duration"]}
 
 
-
-def _portable(args: dict) -> dict:
-    """The recorded arguments with paths inside this checkout made relative to it: a results file
-    names no path of the machine it was made on."""
-    repo = str(Path(__file__).resolve().parent.parent) + "/"
-    return {k: v.replace(repo, "") if isinstance(v, str) else v for k, v in args.items()}
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url", required=True)
@@ -94,6 +90,7 @@ def main() -> None:
     ap.add_argument("--output-len", type=int, default=256)
     ap.add_argument("-o", "--out-dir", default=str(HERE / "results"))
     a = ap.parse_args()
+    load_start = os.getloadavg()[0]
     tok = LocalTokenizer(a.model)
     rows = []
     seed = int(time.time()) % 100000 * 100
@@ -124,7 +121,9 @@ def main() -> None:
     out = Path(a.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M")
-    (out / f"fidelity-{stamp}.json").write_text(json.dumps({"args": _portable(vars(a)), "runs": rows, "summary": summary}, indent=1))
+    (out / f"fidelity-{stamp}.json").write_text(json.dumps({
+        "args": _portable(vars(a)), "commit": commit(), "date": time.strftime("%Y-%m-%d %H:%M"),
+        "loadavg_1min": [load_start, os.getloadavg()[0]], "runs": rows, "summary": summary}, indent=1))
     try:
         import matplotlib
 

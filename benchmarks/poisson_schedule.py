@@ -99,12 +99,20 @@ def main() -> None:
                   f"P99 {r['lateness_p99_ms']:.3f} ms, max {r['lateness_max_ms']:.2f} ms, failed {r['failed']}")
     finally:
         stub.terminate()
-        stub.wait(10)
+        try:
+            stub.wait(10)
+        except subprocess.TimeoutExpired:  # a starved stub still serving its backlog
+            stub.kill()
+            stub.wait()
     load = os.getloadavg()[0]
+    from client_overhead import commit
+
     doc = {"rate": a.rate, "requests": a.requests, "tokens": a.tokens, "runs": runs, "loadavg_1min": load,
-           "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M")}
+           "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"), "commit": commit()}
     (HERE / "results").mkdir(exist_ok=True)
     path = HERE / "results" / f"poisson-schedule-{time.strftime('%Y%m%d-%H%M')}.json"
+    if path.exists():  # two sessions in one minute: keep both
+        path = path.with_name(f"poisson-schedule-{time.strftime('%Y%m%d-%H%M%S')}.json")
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"load average {load:.1f}; wrote {path.relative_to(REPO)}")
 

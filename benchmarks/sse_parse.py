@@ -4,7 +4,7 @@
 
 A local aiohttp server (127.0.0.1) streams one ``data:`` event of ``--mb`` MB (a completion
 chunk whose text is that long) and ``[DONE]``, in 64 KiB writes. Measured through the real
-client stack (``make_client``: httpx over aiohttp):
+client stack (``make_client``: httpx over the streaming transport):
 
 * receive: first byte to last byte, reads only;
 * receive + parse: the same reads fed to ``SSEParser``;

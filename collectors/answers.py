@@ -51,6 +51,7 @@ __all__ = [
     "async_transport",
     "register_url_credentials",
     "chat_reply",
+    "header_violation",
     "completion_reply",
     "model_ids",
     "one_line",
@@ -89,7 +90,9 @@ def one_line(text: str | bytes, limit: int = 200) -> str:
 # --------------------------------------------------------------------------- headers and transports
 
 
-def _header_violation(headers: list[tuple[bytes, bytes]], limits: Limits = LIMITS) -> str | None:
+def header_violation(headers: list[tuple[bytes, bytes]], limits: Limits = LIMITS) -> str | None:
+    """What is wrong with a response's headers under ``limits`` (None: nothing), worded for
+    ``LimitExceeded(f"the server sent {...}")``; every transport of the clients calls it."""
     if len(headers) > limits.max_headers:
         return f"{len(headers)} response headers (the client accepts {limits.max_headers})"
     total = 0
@@ -166,7 +169,7 @@ class GuardedAsyncTransport(httpx.AsyncBaseTransport):
             if type(e).__module__.startswith("aiohttp"):
                 raise _transport_error(e) from None
             raise
-        bad = _header_violation(resp.headers.raw, self.limits)
+        bad = header_violation(resp.headers.raw, self.limits)
         if bad is not None:
             await resp.aclose()
             raise LimitExceeded(f"the server sent {bad}")
@@ -189,7 +192,7 @@ class GuardedTransport(httpx.BaseTransport):
             resp = self.inner.handle_request(request)
         except httpx.RemoteProtocolError as e:
             raise _transport_error(e) from None
-        bad = _header_violation(resp.headers.raw, self.limits)
+        bad = header_violation(resp.headers.raw, self.limits)
         if bad is not None:
             resp.close()
             raise LimitExceeded(f"the server sent {bad}")

@@ -26,7 +26,7 @@ step() {  # step NAME COMMAND...: run, log, count a failure
     if "$@"; then echo "== $name: ok ($((SECONDS - t0)) s)"; else echo "== $name: FAILED with status $? ($((SECONDS - t0)) s)"; failed=$((failed + 1)); fi
 }
 
-if ! "$PY" -c 'import pydantic, docx, httpx_aiohttp' 2>/dev/null && compgen -G ".whl/*.whl" >/dev/null; then
+if ! "$PY" -c 'import pydantic, docx, httpx_aiohttp, msgspec' 2>/dev/null && compgen -G ".whl/*.whl" >/dev/null; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/reportgen-site .whl/*.whl \
         || { echo "cannot install .whl/"; exit 90; }
     export PYTHONPATH="/tmp/reportgen-site${PYTHONPATH:+:$PYTHONPATH}"

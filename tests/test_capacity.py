@@ -161,6 +161,28 @@ def test_open_loop_keeps_absolute_times_when_the_server_is_slow(stub, tok) -> No
     assert cell.metrics.effective_concurrency is not None and cell.metrics.effective_concurrency > 5  # many in flight
 
 
+def test_open_loop_interrupted_keeps_the_finished_requests_and_stops_the_rest(stub, tok) -> None:
+    """Ctrl-C while arrivals are still due: the requests that finished are kept, the ones in
+    flight and the ones not yet sent are not, and nothing is sent after the cancellation."""
+    plan = CellPlan(batch_size=1, input_len=16, output_len=4, request_rate=20.0, requests=40, warmup_requests=0)
+    p = RequestParams(model="stub-model", max_tokens=4, extra_body={"stub_ttft": 0.2, "stub_tpot": 0.0})
+    saved: list[ServingCell] = []
+
+    async def go() -> None:
+        async with make_client(stub.base_url, 41) as c:
+            task = asyncio.create_task(run_cell(c, PromptFactory(tok, 3), plan, p, key="stop", scrape_metrics=False,
+                                                sink=saved.append))
+            await asyncio.sleep(0.8)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert not [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]  # no request left running
+
+    asyncio.run(go())
+    (cell,) = saved
+    assert cell.interrupted and 3 <= len(cell.requests) < 20 and all(r.ok for r in cell.requests)
+
+
 def test_open_loop_checks_flag_a_late_client() -> None:
     recs = [RequestRecord(index=i, start_s=0.1 * i + 0.05 + (0.03 if i % 10 == 0 else 0), scheduled_s=0.1 * i + 0.05,
                           first_token_s=0.1 * i + 0.2, end_s=0.1 * i + 0.3, chunk_times_s=[0.1 * i + 0.2, 0.1 * i + 0.3],

@@ -203,3 +203,63 @@ def test_huge_event_split_in_small_reads_is_one_token_at_its_arrival():
     rec, _ = run(stream_completion, reads)
     assert rec.ok and len(rec.chunk_times_s) == 1
     assert rec.first_token_s == pytest.approx(1.0 + (len(reads) - 2) * 1e-4)
+
+
+# --------------------------------------------------------------------------- what the server says about itself
+
+
+def test_token_chunks_after_done_are_counted_never_timed():
+    # 13 chunks for 8 tokens: 5 arrive after [DONE] (in the same read and in a later one)
+    reads = [(100.1 + i * 0.1, tok(i)) for i in range(8)]
+    reads.append((101.0, USAGE + DONE + tok(8) + tok(9)))
+    reads.append((105.0, tok(10) + tok(11) + tok(12)))
+    rec, _ = run(stream_completion, reads)
+    assert rec.ok and rec.events_after_done == 5 and rec.chunks == 15
+    assert rec.chunk_times_s == pytest.approx([1.1 + i * 0.1 for i in range(8)])
+    assert rec.end_s == pytest.approx(1.8)  # not 6.0: E2EL, TPOT and ITL end at the last token before [DONE]
+    m = serving_metrics([rec], duration_s=2.0)
+    assert m.itl_ms.max == pytest.approx(100.0)
+    clean, _ = run(stream_completion, [(100.1, tok(0)), (100.2, USAGE + DONE)])
+    assert clean.events_after_done == 0
+
+
+def test_the_model_the_answer_named_is_recorded():
+    def named(i, model):
+        return ev({"id": "c", "model": model, "choices": [{"index": 0, "text": f" t{i}", "finish_reason": None}]})
+
+    rec, _ = run(stream_completion, [(100.1, named(0, "m")), (100.2, USAGE + DONE)])
+    assert rec.ok and rec.model == "m"  # the requested one (RequestParams(model="m"))
+    # the first name that is not the requested one, wherever it comes in the stream
+    reads = [(100.1, named(0, "m")), (100.2, named(1, "m") + named(2, "other-7b")), (100.3, named(3, "third")),
+             (100.4, USAGE + DONE)]
+    rec, _ = run(stream_completion, reads)
+    assert rec.ok and rec.model == "other-7b"
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, USAGE + DONE)])
+    assert rec.model is None  # the chunks named none
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("9" * 400, "usage.completion_tokens is an integer of 400 digits, not a token count: recorded as unknown"),
+    ("10000001", "usage.completion_tokens is 10000001, not a token count: recorded as unknown"),
+    ('"3"', "usage.completion_tokens is a string"),
+    ("-1", "usage.completion_tokens is -1, not a token count: recorded as unknown"),
+])
+def test_a_usage_count_that_is_not_a_count_is_unknown_and_named(value, problem):
+    usage = b'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":' + value.encode() + b"}}\n\n"
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, usage + DONE)])
+    assert rec.ok and rec.completion_tokens is None and rec.prompt_tokens == 2
+    assert len(rec.answer_problems) == 1 and rec.answer_problems[0].startswith(problem), rec.answer_problems
+    serving_metrics([rec], duration_s=1.0)  # no OverflowError anywhere after it
+
+
+def test_an_integer_no_json_parser_reads_fails_the_request():
+    usage = b'data: {"choices":[],"usage":{"prompt_tokens":2,"completion_tokens":' + b"9" * 5000 + b"}}\n\n"
+    rec, _ = run(stream_completion, [(100.1, tok(0)), (100.2, usage + DONE)])
+    assert not rec.ok and rec.error.startswith("malformed SSE event")  # both parsers refuse more than 4300 digits
+
+
+def test_chunks_are_validated_whatever_their_spacing_or_extra_fields():
+    # the strict schema and the lenient path agree: NaN logprobs, a 1e400 float, extra fields
+    odd = b'data: {"choices":[{"index":0,"text":" a","logprobs":NaN,"x":1e400}],"model":"m"}\n\n'
+    rec, _ = run(stream_completion, [(100.1, odd), (100.2, USAGE + DONE)])
+    assert rec.ok and rec.chunk_times_s == pytest.approx([1.1]) and rec.model == "m"

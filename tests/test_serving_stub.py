@@ -87,6 +87,23 @@ def test_metrics_match_the_controlled_timing(stub, tok):
     assert all(f.severity == "warning" and f.check in LOAD_SENSITIVE for f in found), found
 
 
+def test_the_cell_records_the_served_model_and_a_mismatch_is_a_finding(stub, tok):
+    from reportgen.results import Results
+    from reportgen.validity import check_results
+
+    plan = CellPlan(batch_size=2, input_len=16, output_len=4, rounds=1, warmup_requests=1)
+    same = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0))
+    assert same.answer_models() == {"stub-model": 2} and {r.model for r in same.requests} == {"stub-model"}
+    # the stub names its own model whatever the request asked for, as a proxy to another model would
+    other = cell(stub.base_url, tok, plan, dataclasses.replace(params(stub_ttft=0.0, stub_tpot=0.0), model="Qwen2-7B-Instruct"))
+    assert other.request_params["model"] == "Qwen2-7B-Instruct" and other.answer_models() == {"stub-model": 2}
+    r = Results()
+    r.variant("FP16").serving.extend([same, other])
+    found = [f for f in check_results(r) if f.check == "answer_model"]
+    assert len(found) == 1 and found[0].severity == "error" and found[0].batch_size == 2
+    assert found[0].message == "2 of 2 answered requests were answered by stub-model, not by the requested Qwen2-7B-Instruct"
+
+
 def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
     plan = CellPlan(batch_size=1, input_len=32, output_len=4, rounds=2, warmup_requests=0)
     first = cell(stub.base_url, tok, plan, params(stub_ttft=0.0, stub_tpot=0.0), key="same", seed=7)
@@ -101,7 +118,7 @@ def test_same_prompts_twice_shows_prefix_cache_hits(stub, tok):
     "fault, error",
     [
         ("http500", 'HTTP 500: {"error": {"message": "injected failure", "code": 500}}'),
-        ("reset:3", "ConnectionResetError(104, 'Connection reset by peer')"),
+        ("reset:3", "ConnectionResetError: [Errno 104] Connection reset by peer"),
         ("stall:3", "stalled: no data for 0.5 s"),
         ("malformed:3", "malformed SSE event"),
         ("nodone", "stream ended before [DONE]"),
@@ -168,7 +185,7 @@ def test_server_dying_mid_cell_is_recorded_and_the_run_saves(tokdir, tok, tmp_pa
     errors = [r.error for r in first.requests]
     assert len(errors) == 4 and all(errors), errors
     assert first.server_metrics.error is not None  # /metrics gone after the cell
-    assert saved[1].requests[0].error.startswith("ClientConnectorError")
+    assert saved[1].requests[0].error.startswith("ConnectionRefusedError: [Errno 111]")
 
 
 def test_ctrl_c_keeps_finished_cells_and_resume_redoes_the_rest(stub, tok, tmp_path):

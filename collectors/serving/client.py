@@ -3,8 +3,8 @@
 Request functions are chosen by name (``REQUEST_FUNCS``); all have the signature of
 ``RequestFunc``: ``(client, sample, params, *, t0, index, warmup) -> RequestRecord``.
 The ``httpx.AsyncClient`` is passed in (the transport seam): ``make_client`` builds
-the fast one (httpx's API over aiohttp, ``httpx_aiohttp.AiohttpTransport``: httpx's
-default transport consumed half the chunks/s, ``benchmarks/client_overhead.py``);
+the fast one (httpx's API over ``transport.StreamingTransport``; on httpx's default transport the
+client consumed half the chunks/s, on aiohttp's two thirds: ``benchmarks/client_overhead.py``);
 tests pass ``httpx.MockTransport`` or point it at a stub.
 
 Timing (``time.perf_counter``, seconds since the cell's ``t0``):
@@ -16,10 +16,17 @@ Timing (``time.perf_counter``, seconds since the cell's ``t0``):
   incomplete UTF-8 sequence); on ``/v1/chat/completions`` the same, except a
   role-only delta (``{"role": "assistant", "content": ""}``), which precedes generation.
 * ``first_token_s`` / ``end_s``: the first / last token event; ``chunk_times_s``: all.
-* Token counts come from the usage chunk (``stream_options.include_usage``).
+* Events after ``[DONE]`` are counted (``events_after_done``), never timed: a server that
+  goes on sending after it said it finished does not stretch TPOT, ITL or E2EL (the rule
+  ``stream_after_done`` says so).
+* Token counts come from the usage chunk (``stream_options.include_usage``); a count of another
+  shape (a string, 400 digits) is unknown and named in ``answer_problems``
+  (``collectors.answers.token_count``, the one check every client shares).
+* ``model``: the model the token chunks named, the first one that is not the requested one if
+  any (``ServingCell.answer_models``; the rule ``answer_model`` compares it with the request).
 * Reasoning models (chat deltas with ``reasoning_content`` / ``reasoning`` first): TTFT stays
-  the first token of any kind; ``first_answer_s`` is the first chunk with answer ``content``
-  (found after the stream ends, so the hot path is unchanged). None without reasoning.
+  the first token of any kind; ``first_answer_s`` is the first chunk with answer ``content``.
+  None without reasoning.
 * A sample with its own ``output_len`` (datasets) sends that as max_tokens (and min_tokens).
 
 A failure is data: HTTP errors, connection resets, a stalled stream (no byte for
@@ -27,17 +34,15 @@ A failure is data: HTTP errors, connection resets, a stalled stream (no byte for
 that ends before ``[DONE]`` all become a record with ``error`` set (and whatever
 token times arrived before it). Only cancellation (Ctrl-C) propagates.
 
-Per event, the hot path does a few byte searches; ``json.loads`` runs only for
-events that are not plain token chunks (usage, role, errors, other servers'
-spacing), and for every token payload after the stream ended: a chunk that is not a JSON
-object with a list of choice objects makes the request fail (``malformed SSE event``),
-so garbage never counts as a token.
+Every event is decoded on arrival against the typed chunk schema (``chunks``: msgspec, 0.3 µs
+a chunk): a chunk that is not a JSON object with a list of choice objects fails the request
+with what is wrong, so garbage never counts as a token. Decoded chunks are not kept: only
+their times, and the first and last token chunk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -45,11 +50,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+import msgspec
 
 from collectors import answers
 from collectors.auth import bearer
+from collectors.serving import chunks
+from collectors.serving.chunks import Chunk
 from collectors.serving.prompts import PromptSample
 from collectors.serving.sse import SSEParser
+from collectors.serving.transport import StreamingTransport
 from reportgen.results import RequestRecord
 
 __all__ = [
@@ -118,12 +127,12 @@ def make_client(
 ) -> httpx.AsyncClient:
     """One client with one connection pool sized to the concurrency.
 
-    ``transport=None`` builds the aiohttp transport with a large read buffer (vLLM
-    #39963: a 64 KiB buffer collapsed throughput at long contexts).
+    ``transport=None`` builds the streaming transport (``transport.StreamingTransport``: 16 KiB
+    pieces, a 4 MiB buffer per connection, as vLLM #39963 advises for long contexts).
     """
     if transport is None:
-        # the shared answer limits (headers) and one-line transport errors: collectors.answers
-        transport = answers.async_transport(max(1, concurrency) + 2, read_bufsize=4 << 20)  # + the /metrics scrapes
+        # the shared answer limits (collectors.answers.LIMITS) on headers, one-line httpx errors
+        transport = StreamingTransport(limit=max(1, concurrency) + 2)  # + the scrapes of /metrics beside the streams
     headers = {"Accept-Encoding": "identity", **bearer(api_key)}
     url, auth = url_and_auth(base_url)
     return httpx.AsyncClient(
@@ -150,19 +159,25 @@ class _StreamError(Exception):
 
 
 class _Acc:
-    """What one request has seen so far (survives a timeout that cancels the stream)."""
+    """What one request has seen so far (survives a timeout that cancels the stream). Decoded
+    chunks are not kept: only their times and what the record needs from the first and last."""
 
-    __slots__ = ("times", "payloads", "status", "usage", "done", "events", "after_done", "finish_reason")
+    __slots__ = ("times", "first", "last", "texts", "first_content", "status", "usage", "done", "events", "after_done",
+                 "requested", "other_model")
 
-    def __init__(self) -> None:
+    def __init__(self, requested: str, keep_text: bool = False) -> None:
         self.times: list[float] = []
-        self.payloads: list[bytes] = []  # token payloads, parsed after the stream ends
+        self.first: Chunk | None = None  # first token chunk: the served model, whether it is reasoning
+        self.last: Chunk | None = None  # last token chunk: finish_reason
+        self.texts: list[str] | None = [] if keep_text else None
+        self.first_content: float | None = None  # chat: arrival of the first chunk with answer content
         self.status: int | None = None
         self.usage: dict[str, Any] | None = None
         self.done = False
         self.events = 0
-        self.after_done = 0  # events after [DONE]: no token of the answer, never counted
-        self.finish_reason: str | None = None
+        self.after_done = 0  # events after [DONE]: no token of the answer, never timed nor counted
+        self.requested = requested  # the model the request named
+        self.other_model: str | None = None  # the first model a token chunk named that is not the requested one
 
 
 def _settings(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
@@ -190,63 +205,21 @@ def _chat_body(sample: PromptSample, params: RequestParams) -> dict[str, Any]:
     return body
 
 
-def _choice(d: dict[str, Any]) -> dict[str, Any] | None:
-    """The first choice of a chunk; None when there is none; ``_StreamError`` when ``choices``
-    has another shape than a list of objects (a server answer is data, never a crash)."""
-    choices = d.get("choices")
-    if choices is None or choices == []:
-        return None
-    if not isinstance(choices, list) or not isinstance(choices[0], dict):
-        raise _StreamError(f"malformed chunk: 'choices' is not a list of objects: {json.dumps(choices)[:120]}")
-    return choices[0]
-
-
-def _delta(c: dict[str, Any]) -> dict[str, Any]:
-    delta = c.get("delta")
-    if delta is None:
-        return {}
-    if not isinstance(delta, dict):
-        raise _StreamError(f"malformed chunk: 'delta' is not an object: {json.dumps(delta)[:120]}")
-    return delta
-
-
-def _is_token_completion(d: dict[str, Any]) -> bool:
-    return _choice(d) is not None
-
-
-def _is_token_chat(d: dict[str, Any]) -> bool:
-    c = _choice(d)
-    if c is None:
-        return False
-    delta = _delta(c)
-    if "role" in delta and not any(delta.get(k) for k in ("content", "reasoning_content", "reasoning", "tool_calls")):
-        return False  # role-only: sent before the first token
-    return True
-
-
-def _text_completion(d: dict[str, Any]) -> str:
-    c = _choice(d) or {}
-    return str(c.get("text") or "")
-
-
-def _text_chat(d: dict[str, Any]) -> str:
-    delta = _delta(_choice(d) or {})
-    return str(delta.get("content") or delta.get("reasoning_content") or delta.get("reasoning") or "")
-
-
 @dataclass(frozen=True)
 class _Endpoint:
     path: str
     body: Callable[[PromptSample, RequestParams], dict[str, Any]]
-    is_token: Callable[[dict[str, Any]], bool]
-    text: Callable[[dict[str, Any]], str]
-    fast_exclude: bytes  # a token chunk containing this goes the slow (parsed) path
+    chat: bool  # a role-only chunk is not a token (chunks.is_token_chat)
+    text: Callable[[Chunk], str]
 
 
-_COMPLETIONS = _Endpoint("/v1/completions", _completion_body, _is_token_completion, _text_completion, b'"usage":{')
-_CHAT = _Endpoint("/v1/chat/completions", _chat_body, _is_token_chat, _text_chat, b'"role"')
+_COMPLETIONS = _Endpoint("/v1/completions", _completion_body, False, chunks.text_completion)
+_CHAT = _Endpoint("/v1/chat/completions", _chat_body, True, chunks.text_chat)
 
 ENDPOINTS = {"completions": _COMPLETIONS.path, "chat": _CHAT.path}
+
+_fast_decode = chunks.FAST_DECODER.decode
+_DecodeError = msgspec.DecodeError
 
 
 async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any], params: RequestParams, acc: _Acc) -> None:
@@ -259,65 +232,129 @@ async def _consume(client: httpx.AsyncClient, ep: _Endpoint, body: dict[str, Any
     async with client.stream("POST", ep.path, json=body, timeout=timeout) as resp:
         acc.status = resp.status_code
         if resp.status_code != 200:
-            text = (await resp.aread())[:300].decode("utf-8", "replace").strip()
+            head = b""  # the start of the body is enough for the error line (an endless one never ends)
+            async for piece in resp.aiter_raw():
+                head += piece
+                if len(head) >= 300:
+                    break
+            text = head[:300].decode("utf-8", "replace").strip()
             raise _StreamError(f"HTTP {resp.status_code}: {text}" if text else f"HTTP {resp.status_code}")
         parser = SSEParser()
-        times, payloads = acc.times, acc.payloads
-        is_token, excl = ep.is_token, ep.fast_exclude
+        times = acc.times
+        take = _take_chat if ep.chat else _take
         async for data in resp.aiter_raw():
             now = _now()
-            for p in parser.feed(data):
-                acc.events += 1
-                if acc.done:
-                    acc.after_done += 1
-                    continue
-                # Fast path: a vLLM-style compact token chunk, recognised without parsing.
-                if b'"choices":[{' in p and p.endswith(b"}") and b'"usage":{' not in p and excl not in p:
-                    times.append(now)
-                    payloads.append(p)
-                    continue
-                if p == b"[DONE]":
-                    acc.done = True
-                    continue
-                _slow(p, now, acc, is_token)
+            events = parser.feed(data)
+            if events:
+                take(events, now, acc, times)
             if _YIELD_EVERY_READ:
                 # A read returns at once while the connection's buffer holds data, so without
                 # this one busy stream would hog the loop and delay every other stream's
                 # timestamps (client-only TTFT at 256 streams: 0.77 s -> see benchmarks/).
                 await asyncio.sleep(0)
-        for p in parser.close():
-            acc.events += 1
-            if acc.done:
-                acc.after_done += 1
-            elif p == b"[DONE]":
-                acc.done = True
-            else:
-                _slow(p, _now(), acc, is_token)
+        tail = parser.close()
+        if tail:
+            take(tail, _now(), acc, times)
 
 
-def _slow(p: bytes, now: float, acc: _Acc, is_token: Callable[[dict[str, Any]], bool]) -> None:
-    try:
-        d = json.loads(p)
-    except ValueError:
-        raise _StreamError(f"malformed SSE event: {p[:120]!r}") from None
-    if not isinstance(d, dict):
-        raise _StreamError(f"malformed SSE event (not an object): {p[:120]!r}")
-    if d.get("error") and not d.get("choices"):
-        err = d["error"]
-        msg = err.get("message", err) if isinstance(err, dict) else err
-        raise _StreamError(f"server error in stream: {str(msg)[:200]}")
-    if "usage" in d and d["usage"] is not None and not isinstance(d["usage"], dict):
-        raise _StreamError(f"malformed chunk: 'usage' is not an object: {p[:120]!r}")
-    usage = d.get("usage")
-    if isinstance(usage, dict):
-        acc.usage = usage
-    if is_token(d):
-        acc.times.append(now)
-        acc.payloads.append(p)
+# The two functions below are the client's hot loop: every payload is decoded against the chunk
+# schema on arrival (``chunks``), so garbage never counts as a token; they differ in what makes
+# a chunk a token. All events of one read carry the read's timestamp ``now``.
+
+
+def _take(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> None:
+    """``/v1/completions``: a chunk with a choice is a token."""
+    if not _counted(events, acc):
+        return
+    decode, texts, req = _fast_decode, acc.texts, acc.requested
+    for p in events:
+        try:
+            c = decode(p)
+        except _DecodeError:
+            slow = _slow(p, events, acc)
+            if slow is None:
+                return
+            c = slow
+        if c.usage is not None:
+            acc.usage = c.usage
+        if c.choices:
+            if not times:
+                acc.first = c
+            times.append(now)
+            acc.last = c
+            if c.model != req:  # None (no name) or another model: the record names the first other one
+                _other_model(c, acc)
+            if texts is not None:
+                texts.append(chunks.text_completion(c))
+        elif c.error:
+            _server_error(c)
+
+
+def _take_chat(events: list[bytes], now: float, acc: _Acc, times: list[float]) -> None:
+    """``/v1/chat/completions``: the same, except a role-only delta, which precedes generation."""
+    if not _counted(events, acc):
+        return
+    decode, texts, req = _fast_decode, acc.texts, acc.requested
+    for p in events:
+        try:
+            c = decode(p)
+        except _DecodeError:
+            slow = _slow(p, events, acc)
+            if slow is None:
+                return
+            c = slow
+        if c.usage is not None:
+            acc.usage = c.usage
+        if c.choices:
+            if not chunks.is_token_chat(c):
+                continue
+            d = c.choices[0].delta
+            if d is not None and d.content and acc.first_content is None:
+                acc.first_content = now
+            if not times:
+                acc.first = c
+            times.append(now)
+            acc.last = c
+            if c.model != req:  # None (no name) or another model: the record names the first other one
+                _other_model(c, acc)
+            if texts is not None:
+                texts.append(chunks.text_chat(c))
+        elif c.error:
+            _server_error(c)
+
+
+def _counted(events: list[bytes], acc: _Acc) -> bool:
+    """Count a read's events; False when they come after ``[DONE]`` (counted, never taken)."""
+    acc.events += len(events)
+    if acc.done:
+        acc.after_done += len(events)
+        return False
+    return True
+
+
+def _other_model(c: Chunk, acc: _Acc) -> None:
+    if acc.other_model is None and isinstance(c.model, str):
+        acc.other_model = c.model
+
+
+def _slow(p: bytes, events: list[bytes], acc: _Acc) -> Chunk | None:
+    """A payload the typed decoder refused: ``[DONE]`` (None; the events after it in this read are
+    counted, never taken), else the lenient path: a ``Chunk``, or ``ChunkError`` saying what is wrong."""
+    if p == b"[DONE]":  # the first one in this read: an earlier one would have ended the read
+        acc.done = True
+        acc.after_done += len(events) - events.index(p) - 1
+        return None
+    return chunks.decode(p)
+
+
+def _server_error(c: Chunk) -> None:
+    err = c.error
+    msg = err.get("message", err) if isinstance(err, dict) else err
+    raise _StreamError(f"server error in stream: {str(msg)[:200]}")
 
 
 def _error_text(e: BaseException) -> str:
-    """``ServerDisconnectedError: Server disconnected`` rather than httpx's mapped class."""
+    """The OS error under httpx's class (``ConnectionResetError: [Errno 104] Connection reset by peer``)."""
     cause = e.__cause__ or e
     msg = str(cause).strip() or str(e).strip()
     return f"{type(cause).__name__}: {msg}" if msg else type(cause).__name__
@@ -334,7 +371,7 @@ async def _request(
     warmup: bool,
 ) -> RequestRecord:
     body = ep.body(sample, params)
-    acc = _Acc()
+    acc = _Acc(params.model, params.keep_text)
     error: str | None = None
     st = _now()
     try:
@@ -342,7 +379,7 @@ async def _request(
             await asyncio.wait_for(_consume(client, ep, body, params, acc), params.request_timeout_s)
         else:
             await _consume(client, ep, body, params, acc)
-    except _StreamError as e:
+    except (_StreamError, chunks.ChunkError) as e:
         error = str(e)
     except asyncio.TimeoutError:
         error = f"timeout: request took longer than {params.request_timeout_s:g} s"
@@ -359,33 +396,17 @@ async def _request(
         error = "no token in the stream"
 
     finish_reason = None
-    text = None
-    model = None
-    if acc.payloads:
-        # A token chunk counts only if it is a JSON object of the expected shape: the fast path
-        # took it on sight, so every one is parsed here, after the stream (off the timed path).
-        try:
-            chunks = [json.loads(p) for p in acc.payloads]
-            bad = next((i for i, d in enumerate(chunks) if not isinstance(d, dict) or not ep.is_token(d)), None)
-            if bad is not None:
-                raise _StreamError(f"malformed SSE event: {acc.payloads[bad][:120]!r}")
-            last = _choice(chunks[-1]) or {}
-            # the model the answer named: the first name that is not the one requested, if any
-            names = [m for d in chunks if isinstance(m := d.get("model"), str)]
-            model = next((m for m in names if m != params.model), names[0] if names else None)
-            fr = last.get("finish_reason")
-            finish_reason = fr if isinstance(fr, str) else None
-            if params.keep_text:
-                text = "".join(ep.text(d) for d in chunks)[: params.max_text_chars]
-        except (ValueError, RecursionError, _StreamError) as e:
-            if error is None:
-                error = str(e) if isinstance(e, _StreamError) else f"malformed SSE event: {_first_bad(acc.payloads)!r}"
+    if acc.last is not None and acc.last.choices:
+        fr = acc.last.choices[0].finish_reason
+        finish_reason = fr if isinstance(fr, str) else None
+    # the model the answer named: the first name that is not the one requested, else the first
+    model = acc.other_model or (acc.first.model if acc.first is not None and isinstance(acc.first.model, str) else None)
+    text = "".join(acc.texts)[: params.max_text_chars] if acc.texts is not None and acc.times else None
     usage = acc.usage or {}
     problems: list[str] = []  # usage counts of another shape: unknown, and named (collectors.answers)
     prompt_tokens = answers.token_count(usage.get("prompt_tokens"), "usage.prompt_tokens", problems)
     completion_tokens = answers.token_count(usage.get("completion_tokens"), "usage.completion_tokens", problems)
     times = [t - t0 for t in acc.times]
-    first_answer = _first_answer(acc.payloads, times)
     return RequestRecord(
         index=index,
         warmup=warmup,
@@ -402,38 +423,26 @@ async def _request(
         text=text,
         prompt_sha256=sample.sha256,
         chunks=acc.events,
-        first_answer_s=first_answer,
+        first_answer_s=_first_answer(acc, t0),
         target_output_tokens=sample.output_len,
-        model=model,
+        model=model[:MAX_MODEL_CHARS] if model is not None else None,
         events_after_done=acc.after_done,
         answer_problems=problems,
     )
 
 
-def _first_answer(payloads: list[bytes], times: list[float]) -> float | None:
-    """The time of the first chunk with answer content, when the stream began with reasoning."""
-    if not payloads or b'"reasoning' not in payloads[0]:
+MAX_MODEL_CHARS = 256  # a chunk's "model" is kept up to this length
+
+
+def _first_answer(acc: _Acc, t0: float) -> float | None:
+    """The first chunk with answer content, when the stream began with reasoning (else None)."""
+    c = acc.first
+    d = c.choices[0].delta if c is not None and c.choices else None
+    if d is None or not (d.reasoning_content or d.reasoning) or acc.first_content is None:
         return None
-    for p, t in zip(payloads, times):
-        if b'"content"' not in p:
-            continue
-        try:
-            d = json.loads(p)
-            delta = (d.get("choices") or [{}])[0].get("delta") or {}
-        except (ValueError, AttributeError, IndexError, TypeError):
-            continue
-        if delta.get("content"):
-            return t
-    return None
+    return acc.first_content - t0
 
 
-def _first_bad(payloads: list[bytes]) -> bytes:
-    for p in payloads:
-        try:
-            json.loads(p)
-        except ValueError:
-            return p[:120]
-    return payloads[-1][:120]
 
 
 async def stream_completion(

@@ -222,14 +222,30 @@ async def run_cell(
 
         async def arrival(i: int, sample: PromptSample, at: float) -> None:
             nonlocal done
-            delay = t0 + at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
             rec = await request_fn(client, sample, params, t0=t0, index=i)
             rec.scheduled_s = at
             records.append(rec)
             done += 1
             progress.request_done(label, plan, rec, done, total)
+
+        async def dispatch() -> None:
+            """Start each request when it is due, from one timer at a time: a sleeping task per
+            request, all made at t0, kept the loop busy while the first ones came due (and
+            every pending timer is work for the loop)."""
+            started: list[asyncio.Task[None]] = []
+            try:
+                for i, (s, at) in enumerate(zip(timed_prompts[0], schedule)):
+                    delay = t0 + at - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    started.append(asyncio.ensure_future(arrival(i, s, at)))
+                await asyncio.gather(*started)
+            finally:
+                pending = [t for t in started if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    await asyncio.gather(*pending, return_exceptions=True)
 
         schedule = (
             arrival_times(plan.num_requests, plan.request_rate, plan.burstiness, seed=_schedule_seed(factory.seed, key, plan))
@@ -242,7 +258,7 @@ async def run_cell(
         timed_started = True
         try:
             if plan.open_loop:
-                await asyncio.gather(*(arrival(i, s, at) for i, (s, at) in enumerate(zip(timed_prompts[0], schedule))))
+                await dispatch()
             else:
                 await asyncio.gather(*(worker(w) for w in range(plan.batch_size)))
             cell.duration_s = time.perf_counter() - t0

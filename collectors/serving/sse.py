@@ -56,21 +56,27 @@ class SSEParser:
         if b"\n" not in data:
             # no line end, so no blank line: the event goes on (one memchr; a two-byte search
             # over a long event's reads would cost several times its receiving)
-            self._parts.append(data)
-            self._pending += len(data)
+            if data:
+                self._parts.append(data)
+                self._pending += len(data)
             self._ends_nl = False
             return out
         events = data.split(b"\n\n")
-        if len(events) > 1:
-            if self._parts:
+        tail = events.pop()
+        if events:
+            if self._parts:  # the held-back start of the first event
                 self._parts.append(events[0])
                 self._emit_parts(b"\n" in events[0], out)
+                self._parts, self._pending, self._nl = [], 0, False
+                del events[0]
+            # the usual one-line "data: ..." events in one comprehension, no call per event;
+            # if any has another shape, the general rules, event by event
+            got = [e[6:] for e in events if e[:6] == b"data: " and b"\n" not in e]
+            if len(got) == len(events):
+                out += got
             else:
-                self._emit(events[0], out)
-            for event in events[1:-1]:
-                self._emit(event, out)
-            self._parts, self._pending, self._nl = [], 0, False
-        tail = events[-1]
+                for event in events:
+                    self._emit(event, out)
         if tail:
             self._parts.append(tail)
             self._pending += len(tail)
