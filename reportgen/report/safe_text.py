@@ -97,5 +97,8 @@ def document_text(value: object, kind: str = "text") -> str:
     if kind == "meta":
         text = " ".join(text.split())
     if kind in ("chart", "meta") and len(text) > limit.chars:  # no room for a note: an ellipsis
-        return clean(text[: limit.chars - 1]) + "…"
-    return cut(clean(text), limit)
+        out = clean(text[: limit.chars - 1]) + "…"
+    else:
+        out = cut(clean(text), limit)
+    # the CJK font of the charts has no glyph for U+FFFD (what cleaning makes of a lone surrogate)
+    return out.replace("\ufffd", "?").replace("\r", " ") if kind == "chart" else out
