@@ -62,8 +62,8 @@ class ConclusionView:
 def _speedup_text(p: PerformanceVerdict) -> str:
     if p.role == "baseline":
         return "基准" if p.measured else DASH
-    if p.role != "compared":
-        return DASH
+    if p.role != "compared":  # speedups compare a quantized variant with its baseline only
+        return "不计算（加速比只比较量化版本与基准）" if p.measured and p.role == "none" else DASH
     if p.same_as is not None and p.speedup is None:
         return "无（两者是同一个部署，差异不是测试结果）"
     s = p.speedup
